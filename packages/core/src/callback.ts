@@ -1,0 +1,65 @@
+import type { Model } from './model.js';
+
+/** Logs passed to callbacks: Keras's log keys (`loss`, `accuracy`, `val_loss`, ...) to numbers. */
+export type Logs = Record<string, number>;
+
+export interface CallbackParams {
+  epochs?: number;
+  steps?: number | null;
+  verbose?: number;
+  [key: string]: unknown;
+}
+
+/**
+ * The base class of callbacks (Keras's `Callback`). Every hook may be async; the loop awaits it.
+ * Batch hooks receive logs whose values are read from the device only when a callback reads them.
+ */
+export class Callback {
+  static className = 'Callback';
+
+  model: Model | null = null;
+  params: CallbackParams = {};
+
+  setModel(model: Model): void {
+    this.model = model;
+  }
+
+  setParams(params: CallbackParams): void {
+    this.params = params;
+  }
+
+  onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onTrainBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTrainBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTestBegin(_logs?: Logs): void | Promise<void> {}
+  onTestEnd(_logs?: Logs): void | Promise<void> {}
+  onTestBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTestBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onPredictBegin(_logs?: Logs): void | Promise<void> {}
+  onPredictEnd(_logs?: Logs): void | Promise<void> {}
+  onPredictBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onPredictBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+}
+
+/** Records each epoch's logs (Keras's `History`); `fit` returns it. */
+export class History extends Callback {
+  static override className = 'History';
+
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+
+  override onTrainBegin(): void {
+    this.epoch = [];
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) {
+      this.history[k] ??= [];
+      this.history[k].push(v);
+    }
+  }
+}

@@ -1,0 +1,378 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { type InputSpec, assertInputCompatibility } from './engine/input-spec.js';
+import { Node, type Shape, SymbolicTensor, isSymbolic } from './engine/symbolic-tensor.js';
+import { ValueError, formatShape } from './errors.js';
+import { toSnakeCase, uniqueName } from './naming.js';
+import { resolveIdentifier } from './resolve.js';
+import type { KerasObjectJSON } from './serialization.js';
+import { type Constraint, type Initializer, type Regularizer, Variable } from './variable.js';
+
+export type { Shape };
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** A dtype name or a Keras DTypePolicy object; only float32 compute is supported. */
+  dtype?: string | { config?: { name?: string } } | null;
+  /** Shape of one sample, without the batch axis; makes the layer the first of a Sequential model. */
+  inputShape?: Shape;
+  batchSize?: number;
+  batchInputShape?: Shape;
+  /** Keras 2 spelled the batch shape `batch_input_shape`; `batchShape` is Keras 3's InputLayer spelling. */
+  batchShape?: Shape;
+  inputDim?: number;
+}
+
+export interface CallKwargs {
+  training?: boolean;
+  mask?: tf.Tensor | null | (tf.Tensor | null)[];
+  [key: string]: unknown;
+}
+
+export type InitializerIdentifier = Initializer | string | KerasObjectJSON;
+export type RegularizerIdentifier = Regularizer | string | KerasObjectJSON;
+export type ConstraintIdentifier = Constraint | string | KerasObjectJSON;
+
+export interface AddWeightOptions {
+  shape: number[];
+  initializer?: InitializerIdentifier | null;
+  regularizer?: RegularizerIdentifier | null;
+  constraint?: ConstraintIdentifier | null;
+  trainable?: boolean;
+  dtype?: tf.DataType;
+}
+
+type TensorOrList = tf.Tensor | tf.Tensor[];
+type SymbolicOrList = SymbolicTensor | SymbolicTensor[];
+
+/** Keras's DTypePolicy object for float32, as Keras 3.6+ writes it per layer. */
+export function dtypePolicyJSON(name = 'float32'): KerasObjectJSON {
+  return { module: 'keras', class_name: 'DTypePolicy', config: { name }, registered_name: null };
+}
+
+function dtypeName(dtype: LayerArgs['dtype']): string {
+  if (dtype == null) return 'float32';
+  if (typeof dtype === 'string') return dtype;
+  return dtype.config?.name ?? 'float32';
+}
+
+function toList<T>(x: T | T[]): T[] {
+  return Array.isArray(x) ? x : [x];
+}
+
+/**
+ * The base class of every layer (Keras's `Layer`). A subclass validates its arguments in the
+ * constructor, adds weights in `build`, computes in `call`, and describes itself in `getConfig`.
+ */
+export abstract class Layer {
+  /** The registered class name; set it on subclasses so that minified code still serializes. */
+  static className = 'Layer';
+
+  name: string;
+  dtype: string;
+  built = false;
+  supportsMasking = false;
+  inputSpec: InputSpec | InputSpec[] | null = null;
+  /** Calls of this layer in functional graphs. */
+  readonly inboundNodes: Node[] = [];
+  /** The batch input shape given through `inputShape`/`batchInputShape` (for Sequential's first layer). */
+  batchInputShape: Shape | null = null;
+  /** The input shape the layer was built with (Keras's build_config). */
+  buildInputShape: Shape | Shape[] | null = null;
+
+  protected _trainable: boolean;
+  private readonly _trainableVariables: Variable[] = [];
+  private readonly _nonTrainableVariables: Variable[] = [];
+  private _callLosses: tf.Scalar[] = [];
+
+  constructor(args: LayerArgs = {}) {
+    this.name = args.name ?? uniqueName(toSnakeCase(this.getClassName()));
+    this._trainable = args.trainable ?? true;
+    this.dtype = dtypeName(args.dtype);
+    if (this.dtype !== 'float32' && this.dtype !== 'int32') {
+      throw new ValueError(`Layer "${this.name}": only float32 compute is supported. Received: dtype=${this.dtype}`);
+    }
+    if (args.batchInputShape ?? args.batchShape) {
+      this.batchInputShape = (args.batchInputShape ?? args.batchShape)!.slice();
+    } else if (args.inputShape) {
+      this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+    } else if (args.inputDim != null) {
+      this.batchInputShape = [args.batchSize ?? null, args.inputDim];
+    }
+  }
+
+  getClassName(): string {
+    const ctor = this.constructor as typeof Layer;
+    return Object.hasOwn(ctor, 'className') ? ctor.className : ctor.name;
+  }
+
+  get trainable(): boolean {
+    return this._trainable;
+  }
+
+  set trainable(value: boolean) {
+    this._trainable = value;
+    for (const v of this._trainableVariables) v.trainable = value;
+    for (const l of this.subLayers) l.trainable = value;
+  }
+
+  /** Layers this layer owns (a Model's layers); their weights count as this layer's. */
+  get subLayers(): Layer[] {
+    return [];
+  }
+
+  // ---- weights ----------------------------------------------------------------------------------
+
+  /** Creates a weight. Initializer, regularizer and constraint may be names resolved through the registry. */
+  addWeight(name: string, options: AddWeightOptions): Variable {
+    const initializer = resolveIdentifier<Initializer>('initializer', options.initializer ?? 'glorot_uniform')!;
+    const regularizer = resolveIdentifier<Regularizer>('regularizer', options.regularizer ?? null);
+    const constraint = resolveIdentifier<Constraint>('constraint', options.constraint ?? null);
+    for (const d of options.shape) {
+      if (!Number.isInteger(d) || d < 0) {
+        throw new ValueError(
+          `Layer "${this.name}": weight '${name}' needs a fully defined shape. Received: shape=${formatShape(options.shape)}`,
+        );
+      }
+    }
+    const trainable = options.trainable ?? true;
+    const initialValue = tf.tidy(() => {
+      const v = initializer.apply(options.shape, options.dtype ?? 'float32');
+      return options.dtype && v.dtype !== options.dtype ? tf.cast(v, options.dtype) : v;
+    });
+    const variable = new Variable({
+      initialValue,
+      name,
+      path: `${this.name}/${name}`,
+      trainable: trainable && this._trainable,
+      constraint,
+      regularizer,
+    });
+    initialValue.dispose();
+    (trainable ? this._trainableVariables : this._nonTrainableVariables).push(variable);
+    return variable;
+  }
+
+  /** Trainable variables then non-trainable ones, this layer's own before its sub-layers' (Keras order). */
+  get weights(): Variable[] {
+    return this.uniqueVariables([
+      ...this._trainableVariables,
+      ...this._nonTrainableVariables,
+      ...this.subLayers.flatMap((l) => l.weights),
+    ]);
+  }
+
+  get trainableWeights(): Variable[] {
+    if (!this._trainable) return [];
+    return this.uniqueVariables([
+      ...this._trainableVariables,
+      ...this.subLayers.flatMap((l) => l.trainableWeights),
+    ]);
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    if (!this._trainable) return this.weights;
+    return this.uniqueVariables([
+      ...this._nonTrainableVariables,
+      ...this.subLayers.flatMap((l) => l.nonTrainableWeights),
+    ]);
+  }
+
+  /** This layer's own variables in the order Keras saves them (`vars/0`, `vars/1`, ...). */
+  get ownVariables(): Variable[] {
+    return [...this._trainableVariables, ...this._nonTrainableVariables];
+  }
+
+  private uniqueVariables(vars: Variable[]): Variable[] {
+    return [...new Set(vars)];
+  }
+
+  /** Copies of the weight values, in `weights` order. The caller owns them. */
+  getWeights(): tf.Tensor[] {
+    return this.weights.map((w) => w.read());
+  }
+
+  /** Sets all weights at once; every shape is checked before anything is written. */
+  setWeights(values: tf.Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) {
+      throw new ValueError(
+        `Layer "${this.name}" expects ${ws.length} weights, but received ${values.length} weights. ` +
+          `Expected: [${ws.map((w) => `${w.name} ${formatShape(w.shape)}`).join(', ')}]`,
+      );
+    }
+    ws.forEach((w, i) => {
+      if (!tf.util.arraysEqual(values[i].shape, w.shape)) {
+        throw new ValueError(
+          `Layer "${this.name}" weight ${i} ('${w.name}') expects shape ${formatShape(w.shape)}, ` +
+            `but received shape ${formatShape(values[i].shape)}.`,
+        );
+      }
+    });
+    ws.forEach((w, i) => w.assign(values[i]));
+  }
+
+  countParams(): number {
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  // ---- losses -----------------------------------------------------------------------------------
+
+  /** Adds a loss during `call` (activity regularization); collected by the training step. */
+  addLoss(loss: tf.Scalar): void {
+    this._callLosses.push(loss);
+  }
+
+  /** Losses added during the last call plus weight-regularization penalties, for this layer and its sub-layers. */
+  get losses(): tf.Scalar[] {
+    const out: tf.Scalar[] = [...this._callLosses];
+    for (const v of [...this._trainableVariables, ...this._nonTrainableVariables]) {
+      if (v.regularizer) out.push(v.regularizer.apply(v.value));
+    }
+    for (const l of this.subLayers) out.push(...l.losses);
+    return out;
+  }
+
+  /** Forgets the losses added by calls (done by the training step before each forward pass). */
+  clearCallLosses(): void {
+    this._callLosses = [];
+    for (const l of this.subLayers) l.clearCallLosses();
+  }
+
+  // ---- building and calling ---------------------------------------------------------------------
+
+  /** Creates the layer's weights for the given input shape. Subclasses call `super.build` or set `built`. */
+  build(inputShape: Shape | Shape[]): void {
+    this.buildInputShape = inputShape;
+    this.built = true;
+  }
+
+  /** The computation, on concrete tensors. */
+  abstract call(inputs: TensorOrList, kwargs: CallKwargs): TensorOrList;
+
+  /**
+   * The output shape for an input shape. The default traces `call` on a small concrete input, which is
+   * correct for most layers; layers whose output shape depends on unknown dimensions override it.
+   */
+  computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const shapes = (isShapeList(inputShape) ? inputShape : [inputShape]) as Shape[];
+    let result: Shape | Shape[] = [];
+    tf.tidy(() => {
+      const inputs = shapes.map((s) => tf.zeros(s.map((d) => (d == null ? 1 : d))));
+      const out = this.call(isShapeList(inputShape) ? inputs : inputs[0], { training: false });
+      const replaceBatch = (t: tf.Tensor): Shape => {
+        const s: Shape = t.shape.slice();
+        if (shapes[0][0] == null && s.length > 0) s[0] = null;
+        return s;
+      };
+      result = Array.isArray(out) ? out.map(replaceBatch) : replaceBatch(out);
+    });
+    return result;
+  }
+
+  /** The output mask; by default a masking layer passes its input mask through, others drop it. */
+  computeMask(_inputs: TensorOrList, mask?: tf.Tensor | null | (tf.Tensor | null)[]): tf.Tensor | null | (tf.Tensor | null)[] {
+    if (!this.supportsMasking) return null;
+    return mask ?? null;
+  }
+
+  /** Builds on first use, checking the input spec, and records the build shape. */
+  maybeBuild(inputShape: Shape | Shape[]): void {
+    if (this.built) return;
+    const shapes = (isShapeList(inputShape) ? inputShape : [inputShape]) as Shape[];
+    assertInputCompatibility(this.inputSpec, shapes, this.name);
+    this.build(inputShape);
+    this.built = true;
+    this.buildInputShape ??= inputShape;
+  }
+
+  /**
+   * Calls the layer. On symbolic tensors it records a node in the functional graph and returns symbolic
+   * outputs; on concrete tensors it computes.
+   */
+  apply(inputs: SymbolicTensor, kwargs?: CallKwargs): SymbolicTensor;
+  apply(inputs: SymbolicTensor[], kwargs?: CallKwargs): SymbolicOrList;
+  apply(inputs: tf.Tensor, kwargs?: CallKwargs): tf.Tensor;
+  apply(inputs: tf.Tensor[], kwargs?: CallKwargs): TensorOrList;
+  apply(inputs: SymbolicOrList | TensorOrList, kwargs?: CallKwargs): SymbolicOrList | TensorOrList;
+  apply(inputs: SymbolicOrList | TensorOrList, kwargs: CallKwargs = {}): SymbolicOrList | TensorOrList {
+    const list = toList(inputs as SymbolicTensor | tf.Tensor);
+    if (list.length === 0) throw new ValueError(`Layer "${this.name}" was called with no inputs.`);
+    const symbolic = list.map(isSymbolic);
+    if (symbolic.some((s) => s) && !symbolic.every((s) => s)) {
+      throw new ValueError(
+        `Layer "${this.name}" was called with a mix of symbolic and concrete tensors; pass all of one kind.`,
+      );
+    }
+    if (symbolic[0]) return this.applySymbolic(inputs as SymbolicOrList, kwargs);
+    for (const t of list) {
+      if (!(t instanceof tf.Tensor)) {
+        throw new ValueError(
+          `Layer "${this.name}" expects tensors as inputs. Received: ${Object.prototype.toString.call(t)}`,
+        );
+      }
+    }
+    return this.applyConcrete(inputs as TensorOrList, kwargs);
+  }
+
+  private shapesOf(inputs: SymbolicOrList | TensorOrList): Shape | Shape[] {
+    return Array.isArray(inputs) ? inputs.map((t) => t.shape.slice()) : inputs.shape.slice();
+  }
+
+  /** Runs `call` on concrete tensors after building and checking the inputs. */
+  applyConcrete(inputs: TensorOrList, kwargs: CallKwargs = {}): TensorOrList {
+    const shape = this.shapesOf(inputs);
+    this.maybeBuild(shape);
+    assertInputCompatibility(this.inputSpec, (Array.isArray(inputs) ? shape : [shape]) as Shape[], this.name);
+    return this.call(inputs, kwargs);
+  }
+
+  private applySymbolic(inputs: SymbolicOrList, kwargs: CallKwargs): SymbolicOrList {
+    const shape = this.shapesOf(inputs);
+    this.maybeBuild(shape);
+    const inList = toList(inputs);
+    assertInputCompatibility(this.inputSpec, inList.map((t) => t.shape), this.name);
+    const outShape = this.computeOutputShape(shape);
+    const outShapes = (isShapeList(outShape) ? outShape : [outShape]) as Shape[];
+    const outputs = outShapes.map((s, i) => {
+      const t = new SymbolicTensor(s, this.outputDtype(inList), `${this.name}_output_${i}`);
+      t.sourceLayer = this;
+      t.nodeIndex = this.inboundNodes.length;
+      t.tensorIndex = i;
+      return t;
+    });
+    const { training: _t, mask: _m, ...rest } = kwargs;
+    this.inboundNodes.push(new Node(this, inList, outputs, Array.isArray(inputs), rest));
+    return isShapeList(outShape) ? outputs : outputs[0];
+  }
+
+  protected outputDtype(_inputs: SymbolicTensor[]): tf.DataType {
+    return 'float32';
+  }
+
+  // ---- serialization ----------------------------------------------------------------------------
+
+  /** The constructor arguments that rebuild this layer, camelCase (Keras's `get_config`). */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, dtype: dtypePolicyJSON(this.dtype) };
+  }
+
+  /** Keras's build_config: the shape the layer was built with. */
+  getBuildConfig(): Record<string, unknown> | null {
+    return this.buildInputShape ? { input_shape: this.buildInputShape } : null;
+  }
+
+  static fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
+    return new this(config);
+  }
+
+  dispose(): void {
+    for (const v of this.ownVariables) v.dispose();
+  }
+}
+
+/** True for a list of shapes (as opposed to one shape). */
+export function isShapeList(shape: unknown): shape is Shape[] {
+  return Array.isArray(shape) && shape.length > 0 && (Array.isArray(shape[0]) || shape[0] === undefined);
+}

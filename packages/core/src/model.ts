@@ -1,0 +1,2 @@
+// Placeholder replaced by the functional Model in the next commit.
+export class Model {}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+import fs from 'node:fs';
+
+const pkgs = ['core', 'layers', 'optimizers', 'losses-metrics', 'callbacks', 'backends', 'io', 'datasets', 'strata'].filter((p) =>
+  fs.existsSync(`packages/${p}/package.json`),
+);
+const conditions = ['strata-source', 'node', 'import', 'module', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['node'] } },
+  test: {
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    projects: [
+      ...pkgs.map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
+        },
+      })),
+    ],
+  },
+});
