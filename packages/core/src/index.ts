@@ -61,3 +61,24 @@ export {
 } from './metric.js';
 export { Optimizer, type OptimizerArgs, LearningRateSchedule, type LearningRate } from './optimizer.js';
 export { Callback, History, type Logs, type CallbackParams } from './callback.js';
+export {
+  Model,
+  functionalFromConfig,
+  type ModelArgs,
+  type CompileArgs,
+  type FitArgs,
+  type EvaluateArgs,
+  type PredictArgs,
+  type OptimizerIdentifier,
+} from './model.js';
+export { Sequential, type SequentialArgs } from './sequential.js';
+export { printSummary, readableMemorySize, type SummaryOptions } from './summary.js';
+export { mapGraph, type GraphMap } from './engine/graph.js';
+export { type LossIdentifier, type MetricIdentifier, MeanTracker } from './engine/compile.js';
+export {
+  type ModelData,
+  type Dataset,
+  type Batch,
+  type TensorLike,
+  yieldToEventLoop,
+} from './engine/data-adapter.js';

@@ -24,19 +24,31 @@ export class InputLayer extends Layer {
 
   constructor(args: InputLayerArgs = {}) {
     super({ ...args, name: args.name ?? uniqueName('input_layer') });
-    const batchShape = args.batchShape ?? args.batchInputShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : null);
+    const batchShape =
+      args.batchShape ??
+      args.batchInputShape ??
+      (args.shape ? [args.batchSize ?? null, ...args.shape] : null);
     if (!batchShape) {
-      throw new ValueError('An InputLayer needs a shape: pass `shape` (without the batch axis) or `batchShape`.');
+      throw new ValueError(
+        'An InputLayer needs a shape: pass `shape` (without the batch axis) or `batchShape`.',
+      );
     }
     for (const d of batchShape) {
       if (d !== null && (!Number.isInteger(d) || d < 0)) {
-        throw new ValueError(`Input shape dimensions must be non-negative integers or null. Received: shape=${formatShape(batchShape)}`);
+        throw new ValueError(
+          `Input shape dimensions must be non-negative integers or null. Received: shape=${formatShape(batchShape)}`,
+        );
       }
     }
     if (args.sparse || args.ragged) throw new ValueError('Sparse and ragged inputs are not supported.');
     this.batchShape = batchShape.slice();
     this.batchInputShape = this.batchShape;
-    const dtype = args.dtype == null ? 'float32' : typeof args.dtype === 'string' ? args.dtype : (args.dtype.config?.name ?? 'float32');
+    const dtype =
+      args.dtype == null
+        ? 'float32'
+        : typeof args.dtype === 'string'
+          ? args.dtype
+          : (args.dtype.config?.name ?? 'float32');
     this.inputDtype = (dtype === 'int64' ? 'int32' : dtype) as tf.DataType;
     this.dtype = 'float32';
     this.built = true;

@@ -91,7 +91,9 @@ export abstract class Layer {
     this._trainable = args.trainable ?? true;
     this.dtype = dtypeName(args.dtype);
     if (this.dtype !== 'float32' && this.dtype !== 'int32') {
-      throw new ValueError(`Layer "${this.name}": only float32 compute is supported. Received: dtype=${this.dtype}`);
+      throw new ValueError(
+        `Layer "${this.name}": only float32 compute is supported. Received: dtype=${this.dtype}`,
+      );
     }
     if (args.batchInputShape ?? args.batchShape) {
       this.batchInputShape = (args.batchInputShape ?? args.batchShape)!.slice();
@@ -126,7 +128,10 @@ export abstract class Layer {
 
   /** Creates a weight. Initializer, regularizer and constraint may be names resolved through the registry. */
   addWeight(name: string, options: AddWeightOptions): Variable {
-    const initializer = resolveIdentifier<Initializer>('initializer', options.initializer ?? 'glorot_uniform')!;
+    const initializer = resolveIdentifier<Initializer>(
+      'initializer',
+      options.initializer ?? 'glorot_uniform',
+    )!;
     const regularizer = resolveIdentifier<Regularizer>('regularizer', options.regularizer ?? null);
     const constraint = resolveIdentifier<Constraint>('constraint', options.constraint ?? null);
     for (const d of options.shape) {
@@ -272,7 +277,10 @@ export abstract class Layer {
   }
 
   /** The output mask; by default a masking layer passes its input mask through, others drop it. */
-  computeMask(_inputs: TensorOrList, mask?: tf.Tensor | null | (tf.Tensor | null)[]): tf.Tensor | null | (tf.Tensor | null)[] {
+  computeMask(
+    _inputs: TensorOrList,
+    mask?: tf.Tensor | null | (tf.Tensor | null)[],
+  ): tf.Tensor | null | (tf.Tensor | null)[] {
     if (!this.supportsMasking) return null;
     return mask ?? null;
   }
@@ -332,7 +340,11 @@ export abstract class Layer {
     const shape = this.shapesOf(inputs);
     this.maybeBuild(shape);
     const inList = toList(inputs);
-    assertInputCompatibility(this.inputSpec, inList.map((t) => t.shape), this.name);
+    assertInputCompatibility(
+      this.inputSpec,
+      inList.map((t) => t.shape),
+      this.name,
+    );
     const outShape = this.computeOutputShape(shape);
     const outShapes = (isShapeList(outShape) ? outShape : [outShape]) as Shape[];
     const outputs = outShapes.map((s, i) => {
@@ -361,6 +373,12 @@ export abstract class Layer {
   /** Keras's build_config: the shape the layer was built with. */
   getBuildConfig(): Record<string, unknown> | null {
     return this.buildInputShape ? { input_shape: this.buildInputShape } : null;
+  }
+
+  /** Keras's build_from_config: builds the layer for the shape recorded in a file. */
+  buildFromConfig(config: Record<string, unknown>): void {
+    const shape = config.input_shape as Shape | Shape[] | undefined;
+    if (shape && !this.built) this.maybeBuild(shape);
   }
 
   static fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {

@@ -17,7 +17,11 @@ export interface LossArgs {
  * Keras's `squeeze_or_expand_to_same_rank`: when two tensors differ in rank by one and the larger one's
  * last axis is 1, that axis is dropped (or the rank-1 tensor gains it).
  */
-export function squeezeOrExpandToSameRank(x1: tf.Tensor, x2: tf.Tensor, expandRank1 = true): [tf.Tensor, tf.Tensor] {
+export function squeezeOrExpandToSameRank(
+  x1: tf.Tensor,
+  x2: tf.Tensor,
+  expandRank1 = true,
+): [tf.Tensor, tf.Tensor] {
   const r1 = x1.rank;
   const r2 = x2.rank;
   if (r1 === r2) return [x1, x2];
@@ -33,13 +37,25 @@ export function squeezeOrExpandToSameRank(x1: tf.Tensor, x2: tf.Tensor, expandRa
 }
 
 /** Keras's `reduce_values`. */
-export function reduceValues(values: tf.Tensor, sampleWeight: tf.Tensor | null, reduction: Reduction): tf.Tensor {
+export function reduceValues(
+  values: tf.Tensor,
+  sampleWeight: tf.Tensor | null,
+  reduction: Reduction,
+): tf.Tensor {
   if (reduction === 'none' || values.rank === 0 || values.size === 0) return values;
   const total = tf.sum(values);
   if (reduction === 'sum') return total;
-  const divisor =
-    reduction === 'mean_with_sample_weight' && sampleWeight ? tf.sum(sampleWeight) : tf.scalar(values.size);
-  return tf.divNoNan(total, divisor);
+  if (reduction === 'mean_with_sample_weight' && sampleWeight) {
+    // Not tf.divNoNan: its zero test sits on the gradient path and Equal has no gradient in tfjs.
+    const divisor = tf.sum(sampleWeight);
+    const isZero = tf.equal(divisor, 0);
+    return tf.where(
+      isZero,
+      tf.zerosLike(divisor),
+      tf.div(total, tf.where(isZero, tf.onesLike(divisor), divisor)),
+    );
+  }
+  return tf.div(total, values.size);
 }
 
 /** Keras's `reduce_weighted_values`: weights per-sample values and reduces them. */

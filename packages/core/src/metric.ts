@@ -89,5 +89,9 @@ export interface MetricResolver {
 }
 
 export function isMetricResolver(value: unknown): value is MetricResolver {
-  return typeof value === 'object' && value !== null && typeof (value as MetricResolver).resolveMetric === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as MetricResolver).resolveMetric === 'function'
+  );
 }

@@ -1,2 +1,1247 @@
-// Placeholder replaced by the functional Model in the next commit.
-export class Model {}
+import './register-gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { Callback, History, type Logs } from './callback.js';
+import { CallbackList } from './engine/callback-list.js';
+import {
+  type LossIdentifier,
+  MeanTracker,
+  type MetricIdentifier,
+  perOutput,
+  resolveLoss,
+  resolveMetric,
+  serializeCompileArg,
+} from './engine/compile.js';
+import {
+  type Batch,
+  type Dataset,
+  type ModelData,
+  checkCardinality,
+  classWeightToSampleWeight,
+  isDataset,
+  sliceRows,
+  standardizeData,
+  validateBatchSize,
+  yieldToEventLoop,
+} from './engine/data-adapter.js';
+import { type GraphMap, mapGraph } from './engine/graph.js';
+import { type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
+import { RuntimeError, ValueError, formatShape } from './errors.js';
+import { InputLayer } from './input-layer.js';
+import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
+import type { Loss } from './loss.js';
+import type { Metric } from './metric.js';
+import type { Optimizer } from './optimizer.js';
+import { type OptimizerIds, register, registry } from './registry.js';
+import {
+  type KerasObjectJSON,
+  deserializeKerasObject,
+  isKerasObjectJSON,
+  serializeKerasObject,
+} from './serialization.js';
+import { printSummary } from './summary.js';
+import type { Variable } from './variable.js';
+
+type SymbolicStructure = SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
+
+export interface ModelArgs extends LayerArgs {
+  inputs: SymbolicStructure;
+  outputs: SymbolicStructure;
+}
+
+export type OptimizerIdentifier = Optimizer | keyof OptimizerIds | KerasObjectJSON;
+
+export interface CompileArgs {
+  optimizer: OptimizerIdentifier;
+  loss?: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
+  metrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>;
+  weightedMetrics?:
+    | MetricIdentifier[]
+    | MetricIdentifier[][]
+    | Record<string, MetricIdentifier | MetricIdentifier[]>;
+  lossWeights?: number[] | Record<string, number>;
+}
+
+export interface FitArgs {
+  batchSize?: number;
+  epochs?: number;
+  verbose?: 0 | 1 | 2 | 'auto';
+  callbacks?: Callback[];
+  validationSplit?: number;
+  validationData?: [ModelData, ModelData] | [ModelData, ModelData, ModelData] | Dataset;
+  shuffle?: boolean;
+  classWeight?: Record<number, number>;
+  sampleWeight?: ModelData;
+  initialEpoch?: number;
+  stepsPerEpoch?: number;
+  validationSteps?: number;
+  validationBatchSize?: number;
+  validationFreq?: number | number[];
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+  verbose?: 0 | 1 | 2 | 'auto';
+  sampleWeight?: ModelData;
+  steps?: number;
+  callbacks?: Callback[];
+  returnDict?: boolean;
+}
+
+export interface PredictArgs {
+  batchSize?: number;
+  verbose?: 0 | 1 | 2 | 'auto';
+  steps?: number;
+  callbacks?: Callback[];
+}
+
+interface MetricSlot {
+  spec: MetricIdentifier;
+  output: number;
+  weighted: boolean;
+  metric: Metric | null;
+  logName: string;
+}
+
+interface BatchData {
+  xs: tf.Tensor[];
+  ys: tf.Tensor[];
+  sws: (tf.Tensor | null)[];
+  size: number;
+}
+
+function flattenStructure(s: SymbolicStructure): {
+  list: SymbolicTensor[];
+  kind: 'single' | 'list' | 'dict';
+  keys: string[];
+} {
+  if (s instanceof SymbolicTensor) return { list: [s], kind: 'single', keys: [] };
+  if (Array.isArray(s)) return { list: s, kind: 'list', keys: [] };
+  const keys = Object.keys(s);
+  return { list: keys.map((k) => s[k]), kind: 'dict', keys };
+}
+
+function verboseLevel(v: FitArgs['verbose']): number {
+  return v === undefined || v === 'auto' ? 1 : v;
+}
+
+function isLossLeaf(v: unknown): boolean {
+  return (
+    typeof v === 'string' ||
+    typeof v === 'function' ||
+    (typeof v === 'object' && v !== null && !Array.isArray(v) && (isKerasObjectJSON(v) || 'apply' in v))
+  );
+}
+
+function isMetricLeaf(v: unknown): boolean {
+  return (
+    typeof v === 'string' ||
+    typeof v === 'function' ||
+    (typeof v === 'object' && v !== null && !Array.isArray(v) && (isKerasObjectJSON(v) || 'updateState' in v))
+  );
+}
+
+/**
+ * A functional model (Keras's `Model`/`Functional`): a graph of layer calls from `inputs` to `outputs`,
+ * with the training API (compile, fit, evaluate, predict). A Model is itself a Layer, so it can be
+ * called inside another model.
+ */
+export class Model extends Layer {
+  static override className = 'Functional';
+
+  inputs: SymbolicTensor[] = [];
+  outputs: SymbolicTensor[] = [];
+  inputNames: string[] = [];
+  outputNames: string[] = [];
+  protected graph: GraphMap | null = null;
+  protected inputsKind: 'single' | 'list' | 'dict' = 'single';
+  protected outputsKind: 'single' | 'list' | 'dict' = 'single';
+  protected outputKeys: string[] = [];
+
+  optimizer: Optimizer | null = null;
+  compiled = false;
+  /** Set by a callback to end `fit` after the current batch. */
+  stopTraining = false;
+  history: History | null = null;
+
+  private compileArgs: CompileArgs | null = null;
+  private losses_: (Loss | null)[] = [];
+  private lossWeights: number[] = [];
+  private metricSlots: MetricSlot[] = [];
+  private metricsBuilt = false;
+  private lossTracker: MeanTracker | null = null;
+  private outputLossTrackers: (MeanTracker | null)[] = [];
+  private trainStepCount = 0;
+
+  constructor(args?: ModelArgs | LayerArgs) {
+    super(args ?? {});
+    if (args && 'inputs' in args && args.inputs != null) this.initGraph(args.inputs, args.outputs);
+  }
+
+  protected initGraph(inputs: SymbolicStructure, outputs: SymbolicStructure): void {
+    const ins = flattenStructure(inputs);
+    const outs = flattenStructure(outputs);
+    for (const t of [...ins.list, ...outs.list]) {
+      if (!(t instanceof SymbolicTensor)) {
+        throw new ValueError(
+          `Model "${this.name}": inputs and outputs must be symbolic tensors (from input() and layer calls). Received: ${String(t)}`,
+        );
+      }
+    }
+    for (const t of ins.list) {
+      if (!(t.sourceLayer instanceof InputLayer)) {
+        throw new ValueError(
+          `Model "${this.name}": every input must come from input(). Received a tensor produced by layer "${t.sourceLayer.name}".`,
+        );
+      }
+    }
+    this.inputs = ins.list;
+    this.outputs = outs.list;
+    this.inputsKind = ins.kind;
+    this.outputsKind = outs.kind;
+    this.outputKeys = outs.keys;
+    this.graph = mapGraph(this.inputs, this.outputs);
+    this.inputNames = ins.kind === 'dict' ? ins.keys : this.inputs.map((t) => t.sourceLayer.name);
+    this.outputNames = outs.kind === 'dict' ? outs.keys : this.outputs.map((t) => t.sourceLayer.name);
+    this.built = true;
+    this.buildInputShape = this.inputs.length === 1 ? this.inputs[0].shape : this.inputs.map((t) => t.shape);
+  }
+
+  get isFunctional(): boolean {
+    return this.graph !== null;
+  }
+
+  /** The model's layers in Keras order (input layers included for functional models). */
+  get layers(): Layer[] {
+    return this.graph ? this.graph.layers.slice() : [];
+  }
+
+  override get subLayers(): Layer[] {
+    return this.layers;
+  }
+
+  getLayer(nameOrIndex: string | number): Layer {
+    const layers = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      if (nameOrIndex < 0 || nameOrIndex >= layers.length) {
+        throw new ValueError(
+          `Was asked to retrieve layer at index ${nameOrIndex} but model only has ${layers.length} layers.`,
+        );
+      }
+      return layers[nameOrIndex];
+    }
+    const found = layers.find((l) => l.name === nameOrIndex);
+    if (!found)
+      throw new ValueError(
+        `No such layer: ${nameOrIndex}. Existing layers are: [${layers.map((l) => l.name).join(', ')}].`,
+      );
+    return found;
+  }
+
+  // ---- the graph ----------------------------------------------------------------------------------
+
+  protected ensureGraph(_inputs?: tf.Tensor[]): void {
+    if (!this.graph)
+      throw new RuntimeError(`Model "${this.name}" has no inputs yet: build it or call it on data first.`);
+  }
+
+  /** Checks concrete inputs against the model's input shapes, in Keras's words. */
+  protected checkInputs(xs: tf.Tensor[]): void {
+    if (xs.length !== this.inputs.length) {
+      throw new ValueError(
+        `Layer "${this.name}" expects ${this.inputs.length} input(s), but it received ${xs.length} input tensors.`,
+      );
+    }
+    xs.forEach((x, i) => {
+      const expected = this.inputs[i].shape;
+      const ok = x.rank === expected.length && expected.every((d, j) => d == null || d === x.shape[j]);
+      if (!ok) {
+        throw new ValueError(
+          `Input ${i} of layer "${this.name}" is incompatible with the layer: expected shape=${formatShape(expected)}, ` +
+            `found shape=${formatShape(x.shape)}`,
+        );
+      }
+    });
+  }
+
+  /** Runs the graph on concrete tensors, in order, passing masks along. */
+  runGraph(xs: tf.Tensor[], training: boolean): tf.Tensor[] {
+    this.ensureGraph(xs);
+    const graph = this.graph!;
+    const values = new Map<SymbolicTensor, tf.Tensor>();
+    const masks = new Map<SymbolicTensor, tf.Tensor | null>();
+    this.inputs.forEach((t, i) => {
+      values.set(t, t.dtype === 'int32' && xs[i].dtype !== 'int32' ? xs[i] : xs[i]);
+    });
+    for (const node of graph.nodes) {
+      const ins = node.inputTensors.map((t) => values.get(t)!);
+      const inMasks = node.inputTensors.map((t) => masks.get(t) ?? null);
+      const kwargs: CallKwargs = { ...node.kwargs, training };
+      const anyMask = inMasks.some((m) => m != null);
+      if (anyMask) kwargs.mask = node.inputsWereList ? inMasks : inMasks[0];
+      const arg = node.inputsWereList ? ins : ins[0];
+      const out = node.layer.call(arg, kwargs);
+      const outs = Array.isArray(out) ? out : [out];
+      let outMask: tf.Tensor | null | (tf.Tensor | null)[] = null;
+      if (anyMask || node.layer.supportsMasking || node.layer.computeMask !== Layer.prototype.computeMask) {
+        outMask = node.layer.computeMask(arg, kwargs.mask ?? null);
+      }
+      node.outputTensors.forEach((t, i) => {
+        values.set(t, outs[i]);
+        masks.set(t, Array.isArray(outMask) ? (outMask[i] ?? null) : outMask);
+      });
+    }
+    return this.outputs.map((t) => values.get(t)!);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor | tf.Tensor[] {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    const outs = this.runGraph(xs, kwargs.training ?? false);
+    return outs.length === 1 && this.outputsKind === 'single' ? outs[0] : outs;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    this.ensureGraph();
+    const batch =
+      (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0][0] : (inputShape as Shape)[0]) ?? null;
+    const shapes = this.outputs.map((t) => [batch, ...t.shape.slice(1)]);
+    return shapes.length === 1 && this.outputsKind === 'single' ? shapes[0] : shapes;
+  }
+
+  // ---- compile ------------------------------------------------------------------------------------
+
+  /** Configures the model for training (Keras's `compile`). */
+  compile(args: CompileArgs): void {
+    if (args == null || args.optimizer == null) {
+      throw new ValueError(
+        'compile() needs an optimizer, e.g. compile({ optimizer: "adam", loss: "mse" }). Received: optimizer=undefined',
+      );
+    }
+    if (this.outputNames.length === 0) {
+      throw new ValueError(`Model "${this.name}" has no outputs yet: add layers before compile().`);
+    }
+    const optimizer = this.resolveOptimizer(args.optimizer);
+    const losses = perOutput(args.loss, this.outputNames, 'loss', isLossLeaf).map((l) =>
+      resolveLoss(l as LossIdentifier | null),
+    );
+    const weightsSpec =
+      args.lossWeights == null
+        ? this.outputNames.map(() => 1)
+        : perOutput(args.lossWeights, this.outputNames, 'loss_weights', (v) => typeof v === 'number');
+    const slots: MetricSlot[] = [];
+    const addMetrics = (spec: CompileArgs['metrics'], weighted: boolean) => {
+      if (spec == null) return;
+      const multi = this.outputNames.length > 1;
+      let perOut: (MetricIdentifier | MetricIdentifier[] | null)[];
+      if (Array.isArray(spec) && (!multi || !spec.some(Array.isArray))) {
+        // A flat list applies to every output, as in Keras.
+        perOut = this.outputNames.map(() => spec as MetricIdentifier[]);
+      } else {
+        perOut = perOutput(
+          spec as MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>,
+          this.outputNames,
+          'metrics',
+          isMetricLeaf,
+        ) as (MetricIdentifier | MetricIdentifier[] | null)[];
+      }
+      perOut.forEach((entry, output) => {
+        if (entry == null) return;
+        for (const m of Array.isArray(entry) ? entry : [entry]) {
+          slots.push({ spec: m, output, weighted, metric: null, logName: '' });
+        }
+      });
+    };
+    addMetrics(args.metrics, false);
+    addMetrics(args.weightedMetrics, true);
+
+    this.optimizer = optimizer;
+    this.losses_ = losses;
+    this.lossWeights = weightsSpec.map((w) => (w == null ? 1 : (w as number)));
+    this.disposeTrackers();
+    this.metricSlots = slots;
+    this.metricsBuilt = false;
+    this.lossTracker = new MeanTracker({ name: 'loss' });
+    const withLoss = losses.filter((l) => l != null).length;
+    this.outputLossTrackers = losses.map((l, i) =>
+      l != null && withLoss > 1 ? new MeanTracker({ name: `${this.outputNames[i]}_loss` }) : null,
+    );
+    this.compileArgs = args;
+    this.compiled = true;
+  }
+
+  private resolveOptimizer(id: OptimizerIdentifier): Optimizer {
+    if (typeof id === 'string') {
+      const cls = registry.get<new (a: object) => Optimizer>('optimizer', id);
+      return new cls({});
+    }
+    if (isKerasObjectJSON(id)) return deserializeKerasObject<Optimizer>('optimizer', id);
+    if (typeof (id as Optimizer).apply !== 'function') {
+      throw new ValueError(`Could not interpret optimizer identifier: ${String(id)}`);
+    }
+    return id as Optimizer;
+  }
+
+  private disposeTrackers(): void {
+    this.lossTracker?.dispose();
+    for (const t of this.outputLossTrackers) t?.dispose();
+    for (const s of this.metricSlots) if (s.metric && typeof s.spec !== 'object') s.metric.dispose();
+  }
+
+  /** Keras's compile_config, written into `.keras` files. */
+  getCompileConfig(): Record<string, unknown> | null {
+    if (!this.compiled || !this.compileArgs) return null;
+    const a = this.compileArgs;
+    return {
+      optimizer:
+        this.optimizer && registry.entryOf('optimizer', this.optimizer.constructor)
+          ? serializeKerasObject('optimizer', this.optimizer)
+          : serializeCompileArg('optimizer', a.optimizer),
+      loss: serializeCompileArg('loss', a.loss),
+      loss_weights: a.lossWeights ?? null,
+      metrics: serializeCompileArg('metric', a.metrics),
+      weighted_metrics: serializeCompileArg('metric', a.weightedMetrics),
+      run_eagerly: false,
+      steps_per_execution: 1,
+      jit_compile: false,
+    };
+  }
+
+  /** Compiles from a Keras compile_config (Keras's `compile_from_config`). */
+  compileFromConfig(config: Record<string, any>): void {
+    const optimizer = config.optimizer ?? 'rmsprop';
+    this.compile({
+      optimizer,
+      loss: config.loss ?? undefined,
+      metrics: config.metrics ?? undefined,
+      weightedMetrics: config.weighted_metrics ?? undefined,
+      lossWeights: config.loss_weights ?? undefined,
+    });
+  }
+
+  private assertCompiled(method: string): void {
+    if (!this.compiled)
+      throw new RuntimeError(`You must call \`compile()\` before using the model (called ${method}).`);
+  }
+
+  // ---- metrics ------------------------------------------------------------------------------------
+
+  private buildMetrics(ys: tf.Tensor[], preds: tf.Tensor[]): void {
+    if (this.metricsBuilt) return;
+    const multi = this.outputNames.length > 1;
+    const used = new Set<string>();
+    for (const slot of this.metricSlots) {
+      const written = typeof slot.spec === 'string' ? slot.spec : undefined;
+      slot.metric = resolveMetric(slot.spec, {
+        name: written ?? '',
+        yTrueShape: ys[slot.output].shape,
+        yPredShape: preds[slot.output].shape,
+        loss: this.losses_[slot.output] ?? undefined,
+      });
+      let base = written ?? slot.metric.name;
+      if (slot.weighted && !written) base = `weighted_${base}`;
+      let name = multi ? `${this.outputNames[slot.output]}_${base}` : base;
+      while (used.has(name)) name = `${name}_1`;
+      used.add(name);
+      slot.logName = name;
+    }
+    this.metricsBuilt = true;
+  }
+
+  /** All stateful metrics (loss trackers first), as Keras's `model.metrics`. */
+  get metrics(): Metric[] {
+    const out: Metric[] = [];
+    if (this.lossTracker) out.push(this.lossTracker);
+    for (const s of this.metricSlots) if (s.metric) out.push(s.metric);
+    for (const t of this.outputLossTrackers) if (t) out.push(t);
+    return out;
+  }
+
+  /** The log keys in Keras order: loss, compiled metrics, per-output losses. */
+  get metricsNames(): string[] {
+    return this.metricEntries().map(([n]) => n);
+  }
+
+  private metricEntries(): [string, Metric][] {
+    const out: [string, Metric][] = [];
+    if (this.lossTracker) out.push(['loss', this.lossTracker]);
+    for (const s of this.metricSlots) if (s.metric) out.push([s.logName, s.metric]);
+    this.outputLossTrackers.forEach((t) => {
+      if (t) out.push([t.name, t]);
+    });
+    return out;
+  }
+
+  resetMetrics(): void {
+    for (const m of this.metrics) m.resetState();
+  }
+
+  /** Reads every metric's current value from the device (one async read per metric). */
+  async readLogs(): Promise<Logs> {
+    const entries = this.metricEntries();
+    const tensors = entries.map(([, m]) => m.result());
+    try {
+      const values = await Promise.all(tensors.map((t) => t.data()));
+      return Object.fromEntries(entries.map(([n], i) => [n, values[i][0]]));
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
+  /** Logs whose values are read from the device only when a callback reads them. */
+  private lazyLogs(): Logs {
+    const logs: Logs = {};
+    for (const [name, metric] of this.metricEntries()) {
+      let cached: number | undefined;
+      Object.defineProperty(logs, name, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (cached === undefined) {
+            const t = metric.result();
+            cached = t.dataSync()[0];
+            t.dispose();
+          }
+          return cached;
+        },
+      });
+    }
+    return logs;
+  }
+
+  // ---- steps --------------------------------------------------------------------------------------
+
+  private computeLoss(
+    ys: tf.Tensor[],
+    preds: tf.Tensor[],
+    sws: (tf.Tensor | null)[],
+    perOutput: tf.Tensor[],
+  ): tf.Scalar {
+    let total: tf.Tensor = tf.scalar(0);
+    this.losses_.forEach((loss, i) => {
+      if (!loss) return;
+      if (ys[i] == null)
+        throw new ValueError(`No target given for output "${this.outputNames[i]}", which has a loss.`);
+      const value = loss.apply(ys[i], preds[i], sws[i] ?? null);
+      perOutput[i] = value;
+      total = tf.add(total, this.lossWeights[i] === 1 ? value : tf.mul(value, this.lossWeights[i]));
+    });
+    for (const l of this.losses) total = tf.add(total, l);
+    return total as tf.Scalar;
+  }
+
+  private updateTrackers(
+    loss: tf.Tensor,
+    perOutput: tf.Tensor[],
+    batch: BatchData,
+    ys: tf.Tensor[],
+    preds: tf.Tensor[],
+  ): void {
+    this.lossTracker!.updateState(loss, undefined, batch.size);
+    this.outputLossTrackers.forEach((t, i) => {
+      if (t && perOutput[i]) t.updateState(perOutput[i], undefined, batch.size);
+    });
+    this.buildMetrics(ys, preds);
+    for (const s of this.metricSlots)
+      s.metric!.updateState(ys[s.output], preds[s.output], s.weighted ? (batch.sws[s.output] ?? null) : null);
+  }
+
+  /** One optimizer step; everything it creates is released before it returns. */
+  private trainStep(batch: BatchData): void {
+    const vars = this.trainableWeights;
+    const optimizer = this.optimizer!;
+    tf.tidy(() => {
+      let preds: tf.Tensor[] = [];
+      const perOutput: tf.Tensor[] = [];
+      const { value, grads } = tf.variableGrads(
+        () => {
+          this.clearCallLosses();
+          preds = this.runGraph(batch.xs, true);
+          const loss = this.computeLoss(batch.ys, preds, batch.sws, perOutput);
+          for (const t of [...preds, ...perOutput]) if (t) tf.keep(t);
+          return loss;
+        },
+        vars.map((v) => v.value),
+      );
+      this.clearCallLosses();
+      const gradList = vars.map((v) => grads[v.value.name] ?? null);
+      optimizer.apply(gradList as tf.Tensor[], vars);
+      this.updateTrackers(value, perOutput, batch, batch.ys, preds);
+      tf.dispose([...preds, ...perOutput.filter((t) => t)]);
+    });
+    this.trainStepCount++;
+  }
+
+  private testStep(batch: BatchData): void {
+    tf.tidy(() => {
+      this.clearCallLosses();
+      const preds = this.runGraph(batch.xs, false);
+      const perOutput: tf.Tensor[] = [];
+      const loss = this.computeLoss(batch.ys, preds, batch.sws, perOutput);
+      this.clearCallLosses();
+      this.updateTrackers(loss, perOutput, batch, batch.ys, preds);
+    });
+  }
+
+  // ---- data -------------------------------------------------------------------------------------
+
+  private prepareArrays(
+    x: ModelData,
+    y: ModelData | undefined,
+    sampleWeight: ModelData | undefined,
+    owned: tf.Tensor[],
+    classWeight?: Record<number, number>,
+  ): BatchData {
+    this.maybeBuildFrom(x, owned);
+    this.ensureGraph();
+    const xs = standardizeData(x, this.inputNames, 'input', this.name, owned);
+    const ys = y == null ? [] : standardizeData(y, this.outputNames, 'target', this.name, owned);
+    let sws: (tf.Tensor | null)[] = this.outputNames.map(() => null);
+    if (sampleWeight != null) {
+      const list = standardizeData(sampleWeight, this.outputNames, 'sample weight', this.name, owned);
+      sws = list.length === 1 ? this.outputNames.map(() => list[0]) : list;
+    }
+    if (classWeight) {
+      if (ys.length !== 1)
+        throw new ValueError('`class_weight` is only supported for models with a single output.');
+      if (sampleWeight != null)
+        throw new ValueError('You cannot pass both `class_weight` and `sample_weight`.');
+      const w = classWeightToSampleWeight(ys[0], classWeight);
+      owned.push(w);
+      sws = [w];
+    }
+    const size = checkCardinality([
+      { name: 'x', tensors: xs },
+      { name: 'y', tensors: ys },
+      { name: 'sample_weight', tensors: sws.filter((s): s is tf.Tensor => s != null) },
+    ]);
+    this.checkInputs(xs);
+    return { xs, ys, sws, size };
+  }
+
+  private batchFromDataset(item: Batch, owned: tf.Tensor[]): BatchData {
+    let x: ModelData;
+    let y: ModelData | undefined;
+    let sw: ModelData | undefined;
+    if (Array.isArray(item)) [x, y, sw] = item as [ModelData, ModelData?, ModelData?];
+    else ({ xs: x, ys: y, sampleWeight: sw } = item);
+    return this.prepareArrays(x, y, sw, owned);
+  }
+
+  // ---- fit ----------------------------------------------------------------------------------------
+
+  /** Trains the model (Keras's `fit`). Accepts tensors, or an (async) iterable of `{xs, ys}` batches. */
+  async fit(x: Dataset, args?: FitArgs): Promise<History>;
+  async fit(x: ModelData, y: ModelData, args?: FitArgs): Promise<History>;
+  async fit(x: ModelData | Dataset, yOrArgs?: ModelData | FitArgs, maybeArgs?: FitArgs): Promise<History> {
+    this.assertCompiled('fit');
+    const datasetMode = isDataset(x);
+    const args: FitArgs = (datasetMode ? (yOrArgs as FitArgs) : maybeArgs) ?? {};
+    const y = datasetMode ? undefined : (yOrArgs as ModelData);
+    const batchSize = validateBatchSize(args.batchSize);
+    const epochs = args.epochs ?? 1;
+    const initialEpoch = args.initialEpoch ?? 0;
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new ValueError(
+        `Expected \`epochs\` to be a non-negative integer. Received: epochs=${args.epochs}`,
+      );
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1))
+      throw new ValueError(`\`validation_split\` must be in [0, 1). Received: validation_split=${split}`);
+    if (args.validationBatchSize != null)
+      validateBatchSize(args.validationBatchSize, 'validation_batch_size');
+    if (args.stepsPerEpoch != null && !(Number.isInteger(args.stepsPerEpoch) && args.stepsPerEpoch > 0)) {
+      throw new ValueError(
+        `Expected \`steps_per_epoch\` to be a positive integer. Received: steps_per_epoch=${args.stepsPerEpoch}`,
+      );
+    }
+    if (datasetMode && split > 0)
+      throw new ValueError(
+        '`validation_split` is only supported for tensors, not for datasets or iterables.',
+      );
+
+    const owned: tf.Tensor[] = [];
+    try {
+      let train: BatchData | null = null;
+      let val: BatchData | null = null;
+      let valDataset: Dataset | null = null;
+      if (!datasetMode) {
+        if (y == null) throw new ValueError('fit() needs targets `y` when `x` is not a dataset.');
+        train = this.prepareArrays(x as ModelData, y, args.sampleWeight, owned, args.classWeight);
+        if (split > 0) {
+          const at = Math.floor(train.size * (1 - split));
+          if (at === 0 || at === train.size) {
+            throw new ValueError(
+              `validation_split=${split} leaves no ${at === 0 ? 'training' : 'validation'} samples out of ${train.size}.`,
+            );
+          }
+          const cut = (ts: tf.Tensor[], from: number, size: number) => {
+            const out = sliceRows(ts, from, size);
+            owned.push(...out);
+            return out;
+          };
+          const swList = train.sws.map((s) => s);
+          const valSws = swList.map((s) => (s ? cut([s], at, train!.size - at)[0] : null));
+          const trSws = swList.map((s) => (s ? cut([s], 0, at)[0] : null));
+          val = {
+            xs: cut(train.xs, at, train.size - at),
+            ys: cut(train.ys, at, train.size - at),
+            sws: valSws,
+            size: train.size - at,
+          };
+          train = { xs: cut(train.xs, 0, at), ys: cut(train.ys, 0, at), sws: trSws, size: at };
+        }
+      }
+      if (args.validationData != null) {
+        if (isDataset(args.validationData)) valDataset = args.validationData;
+        else {
+          const [vx, vy, vsw] = args.validationData as [ModelData, ModelData, ModelData?];
+          val = this.prepareArrays(vx, vy, vsw, owned);
+        }
+      }
+      const stepsPerEpoch = train
+        ? Math.min(Math.ceil(train.size / batchSize), args.stepsPerEpoch ?? Number.POSITIVE_INFINITY)
+        : (args.stepsPerEpoch ?? null);
+      const verbose = verboseLevel(args.verbose);
+      const callbacks = new CallbackList(args.callbacks ?? [], {
+        model: this,
+        addHistory: true,
+        addProgbar: verbose !== 0,
+        params: { verbose, epochs, steps: stepsPerEpoch },
+      });
+      this.history = callbacks.history;
+      this.stopTraining = false;
+      const shuffle = args.shuffle ?? true;
+      const datasetIterator = datasetMode ? this.openIterator(x as Dataset) : null;
+
+      await callbacks.onTrainBegin();
+      let trainingLogs: Logs = {};
+      for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+        this.resetMetrics();
+        await callbacks.onEpochBegin(epoch);
+        let lastYield = Date.now();
+        const runBatch = async (step: number, batch: BatchData) => {
+          await callbacks.onTrainBatchBegin(step);
+          this.trainStep(batch);
+          await callbacks.onTrainBatchEnd(step, () => this.lazyLogs());
+          if (Date.now() - lastYield > 25) {
+            await yieldToEventLoop();
+            lastYield = Date.now();
+          }
+        };
+        if (train) {
+          await this.forEachArrayBatch(train, batchSize, shuffle, stepsPerEpoch!, runBatch);
+        } else {
+          await this.forEachDatasetBatch(
+            datasetIterator!,
+            x as Dataset,
+            args.stepsPerEpoch ?? null,
+            runBatch,
+          );
+        }
+        const epochLogs = await this.readLogs();
+        if ((val || valDataset) && this.shouldValidate(epoch, args.validationFreq ?? 1)) {
+          const valLogs = (await this.evaluateInternal(val, valDataset, {
+            batchSize: args.validationBatchSize ?? batchSize,
+            steps: args.validationSteps,
+            callbacks,
+          })) as Logs;
+          for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
+        }
+        await callbacks.onEpochEnd(epoch, epochLogs);
+        trainingLogs = epochLogs;
+        if (this.stopTraining) break;
+      }
+      if (epochs > initialEpoch)
+        (this.optimizer as { finalizeVariableValues?: (v: Variable[]) => void }).finalizeVariableValues?.(
+          this.trainableWeights,
+        );
+      await callbacks.onTrainEnd(trainingLogs);
+      return this.history!;
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  private shouldValidate(epoch: number, freq: number | number[]): boolean {
+    if (Array.isArray(freq)) return freq.includes(epoch + 1);
+    if (!Number.isInteger(freq) || freq < 1)
+      throw new ValueError(
+        `\`validation_freq\` must be a positive integer or a list of epochs. Received: ${freq}`,
+      );
+    return (epoch + 1) % freq === 0;
+  }
+
+  private async forEachArrayBatch(
+    data: BatchData,
+    batchSize: number,
+    shuffle: boolean,
+    steps: number,
+    fn: (step: number, batch: BatchData) => Promise<void>,
+  ): Promise<void> {
+    // Shuffle once per epoch with one gather per input; batches are slices of that.
+    let epochData = data;
+    let shuffled: tf.Tensor[] = [];
+    if (shuffle && data.size > 1) {
+      const idx = tf.tensor1d(Int32Array.from(tf.util.createShuffledIndices(data.size)), 'int32');
+      const g = (t: tf.Tensor | null) => (t ? tf.gather(t, idx) : null);
+      epochData = {
+        xs: data.xs.map((t) => g(t)!),
+        ys: data.ys.map((t) => g(t)!),
+        sws: data.sws.map(g),
+        size: data.size,
+      };
+      idx.dispose();
+      shuffled = [...epochData.xs, ...epochData.ys, ...(epochData.sws.filter((s) => s) as tf.Tensor[])];
+      // Several outputs may share one sample-weight tensor: gather it once.
+      const uniq = new Map<tf.Tensor, tf.Tensor>();
+      data.sws.forEach((s, i) => {
+        if (!s) return;
+        if (uniq.has(s)) {
+          epochData.sws[i]!.dispose();
+          epochData.sws[i] = uniq.get(s)!;
+        } else uniq.set(s, epochData.sws[i]!);
+      });
+      shuffled = [...epochData.xs, ...epochData.ys, ...uniq.values()];
+    }
+    try {
+      for (let step = 0; step < steps; step++) {
+        const start = step * batchSize;
+        if (start >= epochData.size) break;
+        const size = Math.min(batchSize, epochData.size - start);
+        const batch = this.sliceBatch(epochData, start, size);
+        try {
+          await fn(step, batch);
+        } finally {
+          tf.dispose([...batch.xs, ...batch.ys, ...(batch.sws.filter((s) => s) as tf.Tensor[])]);
+        }
+        if (this.stopTraining) break;
+      }
+    } finally {
+      tf.dispose(shuffled);
+    }
+  }
+
+  private sliceBatch(data: BatchData, start: number, size: number): BatchData {
+    const cache = new Map<tf.Tensor, tf.Tensor>();
+    const cut = (t: tf.Tensor) => {
+      if (!cache.has(t)) cache.set(t, tf.slice(t, start, size));
+      return cache.get(t)!;
+    };
+    return {
+      xs: data.xs.map(cut),
+      ys: data.ys.map(cut),
+      sws: data.sws.map((s) => (s ? cut(s) : null)),
+      size,
+    };
+  }
+
+  private openIterator(ds: Dataset): Iterator<Batch> | AsyncIterator<Batch> {
+    return Symbol.asyncIterator in ds
+      ? (ds as AsyncIterable<Batch>)[Symbol.asyncIterator]()
+      : (ds as Iterable<Batch>)[Symbol.iterator]();
+  }
+
+  private async forEachDatasetBatch(
+    iterator: Iterator<Batch> | AsyncIterator<Batch>,
+    ds: Dataset,
+    steps: number | null,
+    fn: (step: number, batch: BatchData) => Promise<void>,
+  ): Promise<void> {
+    // A re-iterable dataset starts over each epoch; a one-shot iterator continues where it stopped.
+    let it = iterator;
+    const reiterable = (it as unknown) !== (ds as unknown);
+    if (reiterable && steps == null) it = this.openIterator(ds);
+    for (let step = 0; steps == null || step < steps; step++) {
+      const next = await it.next();
+      if (next.done) {
+        if (steps != null && step === 0 && reiterable) {
+          it = this.openIterator(ds);
+          continue;
+        }
+        break;
+      }
+      const owned: tf.Tensor[] = [];
+      try {
+        const batch = this.batchFromDataset(next.value, owned);
+        await fn(step, batch);
+      } finally {
+        tf.dispose(owned);
+      }
+      if (this.stopTraining) break;
+    }
+  }
+
+  // ---- evaluate -----------------------------------------------------------------------------------
+
+  /** Returns the loss and metrics on the data (Keras's `evaluate`). */
+  async evaluate(x: Dataset, args?: EvaluateArgs): Promise<number | number[] | Logs>;
+  async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): Promise<number | number[] | Logs>;
+  async evaluate(
+    x: ModelData | Dataset,
+    yOrArgs?: ModelData | EvaluateArgs,
+    maybeArgs?: EvaluateArgs,
+  ): Promise<number | number[] | Logs> {
+    this.assertCompiled('evaluate');
+    const datasetMode = isDataset(x);
+    const args: EvaluateArgs = (datasetMode ? (yOrArgs as EvaluateArgs) : maybeArgs) ?? {};
+    const batchSize = validateBatchSize(args.batchSize);
+    const owned: tf.Tensor[] = [];
+    try {
+      const data = datasetMode
+        ? null
+        : this.prepareArrays(x as ModelData, yOrArgs as ModelData, args.sampleWeight, owned);
+      const verbose = verboseLevel(args.verbose);
+      const steps = data ? Math.ceil(data.size / batchSize) : (args.steps ?? null);
+      const callbacks = new CallbackList(args.callbacks ?? [], {
+        model: this,
+        addHistory: false,
+        addProgbar: verbose !== 0,
+        params: { verbose, steps },
+      });
+      const logs = await this.evaluateInternal(data, datasetMode ? (x as Dataset) : null, {
+        batchSize,
+        steps: args.steps,
+        callbacks,
+      });
+      if (args.returnDict) return logs;
+      const values = this.metricsNames.map((n) => logs[n]);
+      return values.length === 1 ? values[0] : values;
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  private async evaluateInternal(
+    data: BatchData | null,
+    ds: Dataset | null,
+    opts: { batchSize: number; steps?: number; callbacks: CallbackList },
+  ): Promise<Logs> {
+    this.resetMetrics();
+    await opts.callbacks.onTestBegin();
+    const runBatch = async (step: number, batch: BatchData) => {
+      await opts.callbacks.onTestBatchBegin(step);
+      this.testStep(batch);
+      await opts.callbacks.onTestBatchEnd(step, () => this.lazyLogs());
+    };
+    const stopFlag = this.stopTraining;
+    this.stopTraining = false;
+    if (data) {
+      const steps = Math.min(Math.ceil(data.size / opts.batchSize), opts.steps ?? Number.POSITIVE_INFINITY);
+      await this.forEachArrayBatch(data, opts.batchSize, false, steps, runBatch);
+    } else {
+      await this.forEachDatasetBatch(this.openIterator(ds!), ds!, opts.steps ?? null, runBatch);
+    }
+    this.stopTraining = stopFlag;
+    const logs = await this.readLogs();
+    await opts.callbacks.onTestEnd(logs);
+    return logs;
+  }
+
+  // ---- predict ------------------------------------------------------------------------------------
+
+  /** Computes outputs in batches (Keras's `predict`); returns one tensor per output. */
+  predict(x: ModelData, args: PredictArgs = {}): tf.Tensor | tf.Tensor[] {
+    const batchSize = validateBatchSize(args.batchSize);
+    const owned: tf.Tensor[] = [];
+    try {
+      this.maybeBuildFrom(x, owned);
+      const xs = standardizeData(x, this.inputNames, 'input', this.name, owned);
+      const size = checkCardinality([{ name: 'x', tensors: xs }]);
+      this.checkInputs(xs);
+      const steps = Math.min(Math.ceil(size / batchSize), args.steps ?? Number.POSITIVE_INFINITY);
+      if (steps <= 1 && size <= batchSize) {
+        const outs = tf.tidy(() => this.runGraph(xs, false));
+        return this.structureOutputs(outs);
+      }
+      const perOutput: tf.Tensor[][] = this.outputs.map(() => []);
+      for (let step = 0; step < steps; step++) {
+        const start = step * batchSize;
+        const n = Math.min(batchSize, size - start);
+        const outs = tf.tidy(() => this.runGraph(sliceRows(xs, start, n), false));
+        outs.forEach((o, i) => perOutput[i].push(o));
+      }
+      const outs = perOutput.map((parts) => {
+        const joined = tf.concat(parts, 0);
+        tf.dispose(parts);
+        return joined;
+      });
+      return this.structureOutputs(outs);
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  /** Hook for Sequential's deferred build. */
+  protected maybeBuildFrom(_x: ModelData, _owned: tf.Tensor[]): void {}
+
+  private structureOutputs(outs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    return outs.length === 1 && this.outputsKind === 'single' ? outs[0] : outs;
+  }
+
+  predictOnBatch(x: ModelData): tf.Tensor | tf.Tensor[] {
+    return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER });
+  }
+
+  /** One gradient step on one batch; returns the loss (and metrics) accumulated so far, as Keras 3 does. */
+  async trainOnBatch(
+    x: ModelData,
+    y: ModelData,
+    args: { sampleWeight?: ModelData; classWeight?: Record<number, number>; returnDict?: boolean } = {},
+  ): Promise<number | number[] | Logs> {
+    this.assertCompiled('trainOnBatch');
+    const owned: tf.Tensor[] = [];
+    try {
+      const batch = this.prepareArrays(x, y, args.sampleWeight, owned, args.classWeight);
+      this.trainStep(batch);
+      return this.flattenLogs(await this.readLogs(), args.returnDict);
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  async testOnBatch(
+    x: ModelData,
+    y: ModelData,
+    args: { sampleWeight?: ModelData; returnDict?: boolean } = {},
+  ): Promise<number | number[] | Logs> {
+    this.assertCompiled('testOnBatch');
+    const owned: tf.Tensor[] = [];
+    try {
+      const batch = this.prepareArrays(x, y, args.sampleWeight, owned);
+      this.resetMetrics();
+      this.testStep(batch);
+      return this.flattenLogs(await this.readLogs(), args.returnDict);
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  private flattenLogs(logs: Logs, returnDict?: boolean): number | number[] | Logs {
+    if (returnDict) return logs;
+    const values = this.metricsNames.map((n) => logs[n]);
+    return values.length === 1 ? values[0] : values;
+  }
+
+  // ---- summary and serialization ------------------------------------------------------------------
+
+  /** Prints the Keras 3 summary table to the console or through `printFn`. */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
+    printSummary(this, { lineLength, positions, printFn });
+  }
+
+  getKerasModule(): string {
+    return 'keras.src.models.functional';
+  }
+
+  getRegisteredName(): string | null {
+    return 'Functional';
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return this.getKerasConfig();
+  }
+
+  /** Keras 3's Functional config: layers with inbound_nodes, input_layers, output_layers. */
+  getKerasConfig(): Record<string, unknown> {
+    this.ensureGraph();
+    const graph = this.graph!;
+    const reindex = new Map<string, number>();
+    const keyOf = (layer: Layer, i: number) => `${layer.name}#${i}`;
+    for (const layer of graph.layers) {
+      let kept = layer instanceof Model ? 1 : 0;
+      layer.inboundNodes.forEach((node, i) => {
+        if (graph.nodeSet.has(node)) reindex.set(keyOf(layer, i), kept++);
+      });
+    }
+    const tensorJSON = (t: SymbolicTensor) => {
+      const idx = reindex.get(keyOf(t.sourceLayer, t.nodeIndex));
+      return {
+        class_name: '__keras_tensor__',
+        config: {
+          shape: t.shape,
+          dtype: t.dtype,
+          keras_history: [t.sourceLayer.name, idx ?? t.nodeIndex, t.tensorIndex],
+        },
+      };
+    };
+    const layers = graph.layers.map((layer) => {
+      const inbound = layer.inboundNodes
+        .filter((n) => graph.nodeSet.has(n) && n.inputTensors.length > 0)
+        .map((node) => ({
+          args: [node.inputsWereList ? node.inputTensors.map(tensorJSON) : tensorJSON(node.inputTensors[0])],
+          kwargs: { ...node.kwargs },
+        }));
+      return { ...serializeKerasObject('layer', layer), name: layer.name, inbound_nodes: inbound };
+    });
+    const ref = (t: SymbolicTensor) => [
+      t.sourceLayer.name,
+      reindex.get(keyOf(t.sourceLayer, t.nodeIndex)) ?? 0,
+      t.tensorIndex,
+    ];
+    const struct = (ts: SymbolicTensor[], kind: string, keys: string[]) =>
+      kind === 'dict' ? Object.fromEntries(keys.map((k, i) => [k, ref(ts[i])])) : ts.map(ref);
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      layers,
+      input_layers: struct(this.inputs, this.inputsKind, this.inputNames),
+      output_layers: struct(this.outputs, this.outputsKind, this.outputKeys),
+    };
+  }
+
+  override getBuildConfig(): Record<string, unknown> | null {
+    return { input_shape: this.buildInputShape ?? null };
+  }
+
+  override buildFromConfig(_config: Record<string, unknown>): void {}
+
+  static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
+    return functionalFromConfig(config) as unknown as T;
+  }
+
+  static fromKerasConfig(config: Record<string, unknown>): Model {
+    return functionalFromConfig(config);
+  }
+
+  /** The model config as a JSON string (Keras's `to_json`). */
+  toJSON(): string {
+    return JSON.stringify(serializeKerasObject('layer', this));
+  }
+
+  // ---- persistence (through @strata/io) -----------------------------------------------------------
+
+  private ioFunction<F>(name: string): F {
+    if (!registry.has('io', name)) {
+      throw new RuntimeError(
+        `Saving and loading need @strata/io: import '@strata/io' (it registers '${name}').`,
+      );
+    }
+    return registry.get<F>('io', name);
+  }
+
+  /** Saves the whole model (`.keras`, legacy `.h5`, or another target @strata/io knows). */
+  async save(target: unknown, options: Record<string, unknown> = {}): Promise<void> {
+    await this.ioFunction<(m: Model, t: unknown, o: Record<string, unknown>) => Promise<void>>('saveModel')(
+      this,
+      target,
+      options,
+    );
+  }
+
+  async saveWeights(target: unknown, options: Record<string, unknown> = {}): Promise<void> {
+    await this.ioFunction<(m: Model, t: unknown, o: Record<string, unknown>) => Promise<void>>('saveWeights')(
+      this,
+      target,
+      options,
+    );
+  }
+
+  async loadWeights(source: unknown, options: Record<string, unknown> = {}): Promise<void> {
+    await this.ioFunction<(m: Model, s: unknown, o: Record<string, unknown>) => Promise<void>>('loadWeights')(
+      this,
+      source,
+      options,
+    );
+  }
+
+  override dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.disposeTrackers();
+    this.optimizer?.dispose();
+  }
+}
+
+/** Rebuilds a functional model from Keras 3 (or Keras 2) config, as Keras's `functional_from_config`. */
+export function functionalFromConfig(config: Record<string, any>): Model {
+  const created = new Map<string, Layer>();
+  const pending = new Map<Layer, unknown[]>();
+  const order: Layer[] = [];
+  for (const layerData of config.layers as Record<string, any>[]) {
+    const layer = deserializeKerasObject<Layer>('layer', layerData as KerasObjectJSON);
+    if (!(layer instanceof Layer)) throw new ValueError(`Config entry '${layerData.name}' is not a layer.`);
+    const name = layerData.name ?? layer.name;
+    created.set(name, layer);
+    order.push(layer);
+    pending.set(layer, [...(layerData.inbound_nodes ?? [])]);
+  }
+  const nodeOf = (layerName: string, nodeIndex: number): Layer['inboundNodes'][number] => {
+    const layer = created.get(layerName);
+    if (!layer) throw new ValueError(`Unknown layer in model config: '${layerName}'.`);
+    const idx = layer instanceof Model ? nodeIndex - 1 : nodeIndex;
+    const node = layer instanceof InputLayer ? layer.inboundNodes[0] : layer.inboundNodes[idx];
+    if (!node) throw new RangeError('node not created yet');
+    return node;
+  };
+  const tensorOf = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(tensorOf);
+    if (v && typeof v === 'object' && (v as KerasObjectJSON).class_name === '__keras_tensor__') {
+      const [ln, ni, ti] = (v as { config: { keras_history: [string, number, number] } }).config
+        .keras_history;
+      return nodeOf(ln, ni).outputTensors[ti];
+    }
+    return v;
+  };
+  const process = (layer: Layer, nodeData: unknown) => {
+    if (Array.isArray(nodeData)) {
+      // Keras 2: [[layer, node, tensor, kwargs], ...]
+      const tensors = (nodeData as [string, number, number, Record<string, unknown>?][]).map(
+        ([ln, ni, ti]) => nodeOf(ln, ni).outputTensors[ti],
+      );
+      const kwargs = (nodeData[0] as unknown[])?.[3] ?? {};
+      layer.apply(tensors.length === 1 ? tensors[0] : tensors, kwargs as CallKwargs);
+      return;
+    }
+    const data = nodeData as { args: unknown[]; kwargs?: Record<string, unknown> };
+    const args = data.args.map(tensorOf);
+    const kwargs = Object.fromEntries(Object.entries(data.kwargs ?? {}).map(([k, v]) => [k, tensorOf(v)]));
+    if (args.length !== 1)
+      throw new ValueError(
+        `Layer "${layer.name}" node has ${args.length} positional arguments; only one (a tensor or a list) is supported.`,
+      );
+    layer.apply(args[0] as SymbolicTensor, kwargs as CallKwargs);
+  };
+  let progress = true;
+  while (pending.size > 0 && progress) {
+    progress = false;
+    for (const layer of order) {
+      const nodes = pending.get(layer);
+      if (!nodes) continue;
+      while (nodes.length > 0) {
+        try {
+          process(layer, nodes[0]);
+        } catch (e) {
+          if (e instanceof RangeError) break;
+          throw e;
+        }
+        nodes.shift();
+        progress = true;
+      }
+      if (nodes.length === 0) pending.delete(layer);
+    }
+  }
+  if (pending.size > 0)
+    throw new ValueError(
+      `Cannot rebuild the model graph: layers [${[...pending.keys()].map((l) => l.name).join(', ')}] have inputs that never appear.`,
+    );
+  const mapRefs = (refs: unknown): SymbolicStructure => {
+    const leaf = (r: unknown[]) => nodeOf(r[0] as string, r[1] as number).outputTensors[r[2] as number];
+    if (Array.isArray(refs) && typeof refs[0] === 'string') return leaf(refs);
+    if (Array.isArray(refs)) {
+      const list = refs.map((r) => leaf(r as unknown[]));
+      return list.length === 1 ? list[0] : list;
+    }
+    return Object.fromEntries(
+      Object.entries(refs as Record<string, unknown[]>).map(([k, r]) => [k, leaf(r)]),
+    );
+  };
+  return new Model({
+    inputs: mapRefs(config.input_layers),
+    outputs: mapRefs(config.output_layers),
+    name: config.name,
+    trainable: config.trainable,
+  });
+}
+
+register('layer', 'Functional', Model, { aliases: ['Model'], module: '@strata/core' });
+
+export { Callback };

@@ -61,7 +61,10 @@ export class Registry {
   private readonly entries = new Map<RegistryKind, Map<string, RegistryEntry>>();
 
   register<T>(kind: RegistryKind, name: string, value: T, options: RegisterOptions = {}): RegistryEntry<T> {
-    if (!name) throw new RegistryError(`Cannot register a ${kind} without a name. Received: name=${JSON.stringify(name)}`);
+    if (!name)
+      throw new RegistryError(
+        `Cannot register a ${kind} without a name. Received: name=${JSON.stringify(name)}`,
+      );
     const key = options.package ? `${options.package}>${name}` : name;
     const table = this.table(kind);
     const names = [key, ...(options.aliases ?? [])];
@@ -139,7 +142,8 @@ export class Registry {
 }
 
 function unknownNameMessage(kind: RegistryKind, name: string, known: string[], module?: string): string {
-  const shown = known.length > 40 ? `${known.slice(0, 40).join(', ')}, … (${known.length} in all)` : known.join(', ');
+  const shown =
+    known.length > 40 ? `${known.slice(0, 40).join(', ')}, … (${known.length} in all)` : known.join(', ');
   let where: string;
   if (name.includes('>')) {
     const pkg = name.split('>')[0];
@@ -167,7 +171,12 @@ function globalRegistry(): Registry {
 export const registry: Registry = globalRegistry();
 
 /** Registers a plug-in value. A duplicate name fails loudly unless `override` is set. */
-export function register<T>(kind: RegistryKind, name: string, value: T, options?: RegisterOptions): RegistryEntry<T> {
+export function register<T>(
+  kind: RegistryKind,
+  name: string,
+  value: T,
+  options?: RegisterOptions,
+): RegistryEntry<T> {
   return registry.register(kind, name, value, options);
 }
 

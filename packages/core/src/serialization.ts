@@ -59,12 +59,30 @@ export function serializeKerasObject(kind: RegistryKind, obj: Serializable): Ker
     );
   }
   const thirdParty = entry.key.includes('>');
-  return {
-    module: thirdParty ? entry.module : (KERAS_MODULES[kind] ?? null),
+  const custom = obj as SerializationHooks;
+  const json: KerasObjectJSON = {
+    module: thirdParty ? entry.module : (custom.getKerasModule?.() ?? KERAS_MODULES[kind] ?? null),
     class_name: thirdParty ? entry.key.split('>')[1] : entry.key,
-    config: configToKeras(obj.getConfig()),
-    registered_name: thirdParty ? entry.key : null,
+    config: custom.getKerasConfig ? custom.getKerasConfig() : configToKeras(obj.getConfig()),
+    registered_name: thirdParty ? entry.key : (custom.getRegisteredName?.() ?? null),
   };
+  const buildConfig = custom.getBuildConfig?.();
+  if (buildConfig) json.build_config = buildConfig;
+  const compileConfig = custom.getCompileConfig?.();
+  if (compileConfig) json.compile_config = compileConfig;
+  return json;
+}
+
+/** Optional methods an object may define to control how it is written (models use them). */
+export interface SerializationHooks {
+  /** The Python module Keras writes (e.g. 'keras.src.models.functional'). */
+  getKerasModule?(): string;
+  /** Keras's registered_name for a built-in that has one (Functional does). */
+  getRegisteredName?(): string | null;
+  /** The config already in Keras form (models build theirs from serialized layers). */
+  getKerasConfig?(): Record<string, unknown>;
+  getBuildConfig?(): Record<string, unknown> | null;
+  getCompileConfig?(): Record<string, unknown> | null;
 }
 
 export function isKerasObjectJSON(value: unknown): value is KerasObjectJSON {
@@ -78,16 +96,27 @@ export function isKerasObjectJSON(value: unknown): value is KerasObjectJSON {
 export function deserializeKerasObject<T>(kind: RegistryKind, json: KerasObjectJSON | string): T {
   if (typeof json === 'string') {
     const value = registry.get<unknown>(kind, json);
-    if (typeof value === 'function' && 'fromConfig' in value) return (value as SerializableClass<T>).fromConfig({});
+    if (typeof value === 'function' && 'fromConfig' in value)
+      return (value as SerializableClass<T>).fromConfig({});
     return value as T;
   }
   if (!isKerasObjectJSON(json)) {
-    throw new ValueError(`Expected a Keras ${kind} object {class_name, config}. Received: ${JSON.stringify(json)}`);
+    throw new ValueError(
+      `Expected a Keras ${kind} object {class_name, config}. Received: ${JSON.stringify(json)}`,
+    );
   }
   const name = json.registered_name ?? json.class_name;
   const cls = registry.get<SerializableClass<T>>(kind, name, { module: json.module ?? undefined });
   if (typeof cls !== 'function' || typeof (cls as SerializableClass<T>).fromConfig !== 'function') {
     throw new ValueError(`The ${kind} '${name}' cannot be rebuilt from a config (it has no fromConfig).`);
   }
-  return cls.fromConfig(configFromKeras(json.config ?? {}));
+  const fromKeras = (cls as unknown as { fromKerasConfig?: (c: Record<string, unknown>) => T })
+    .fromKerasConfig;
+  const obj = fromKeras
+    ? fromKeras.call(cls, json.config ?? {})
+    : cls.fromConfig(configFromKeras(json.config ?? {}));
+  const withBuild = obj as { buildFromConfig?: (c: Record<string, unknown>) => void };
+  if (json.build_config && typeof withBuild.buildFromConfig === 'function')
+    withBuild.buildFromConfig(json.build_config);
+  return obj;
 }

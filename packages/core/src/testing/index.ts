@@ -64,7 +64,9 @@ export async function expectNoLeakedTensors<T>(fn: () => T | Promise<T>, allowed
   const returned = countTensors(result);
   const after = tf.memory().numTensors;
   if (after - returned - before > allowed) {
-    throw new Error(`Leaked ${after - returned - before} tensor(s): ${before} before, ${after} after (${returned} returned).`);
+    throw new Error(
+      `Leaked ${after - returned - before} tensor(s): ${before} before, ${after} after (${returned} returned).`,
+    );
   }
   return result;
 }
@@ -123,14 +125,18 @@ export async function runLayerTest<A>(LayerCls: LayerClass<A>, options: LayerTes
   const config = layer.getConfig();
   const rebuilt = LayerCls.fromConfig(config);
   if (stable({ ...rebuilt.getConfig(), name }) !== stable(config)) {
-    throw new Error(`${name}: fromConfig(getConfig()) does not round-trip.\n${stable(config)}\n${stable(rebuilt.getConfig())}`);
+    throw new Error(
+      `${name}: fromConfig(getConfig()) does not round-trip.\n${stable(config)}\n${stable(rebuilt.getConfig())}`,
+    );
   }
   const entry = registry.entryOf('layer', LayerCls);
   if ((options.checkSerialization ?? true) && entry) {
     const json = JSON.parse(JSON.stringify(serializeKerasObject('layer', layer)));
     const again = deserializeKerasObject<Layer>('layer', json);
     if (stable({ ...again.getConfig(), name }) !== stable(config)) {
-      throw new Error(`${name}: Keras JSON does not round-trip.\n${stable(config)}\n${stable(again.getConfig())}`);
+      throw new Error(
+        `${name}: Keras JSON does not round-trip.\n${stable(config)}\n${stable(again.getConfig())}`,
+      );
     }
   }
 
@@ -141,13 +147,17 @@ export async function runLayerTest<A>(LayerCls: LayerClass<A>, options: LayerTes
 
   // Symbolic call: shapes with a free batch axis.
   const symbolicLayer = LayerCls.fromConfig({ ...config, name: `${name}_symbolic` });
-  const symIn = inShapes.map((s) => input({ batchShape: [null, ...s.slice(1)] as Shape, dtype: options.inputDtype }));
+  const symIn = inShapes.map((s) =>
+    input({ batchShape: [null, ...s.slice(1)] as Shape, dtype: options.inputDtype }),
+  );
   const symOut = symbolicLayer.apply(multiIn ? symIn : symIn[0]);
   const symList = (Array.isArray(symOut) ? symOut : [symOut]) as SymbolicTensor[];
   symList.forEach((t, i) => {
     const expected = [null, ...outShapes[i].slice(1)];
     if (!(t instanceof SymbolicTensor) || stable(t.shape) !== stable(expected)) {
-      throw new Error(`${name}: symbolic output ${i} has shape ${formatShape(t.shape)}, expected ${formatShape(expected)}`);
+      throw new Error(
+        `${name}: symbolic output ${i} has shape ${formatShape(t.shape)}, expected ${formatShape(expected)}`,
+      );
     }
   });
   symbolicLayer.dispose();
@@ -166,14 +176,22 @@ export async function runLayerTest<A>(LayerCls: LayerClass<A>, options: LayerTes
   const outs = Array.isArray(first) ? first : [first];
   outs.forEach((t, i) => {
     if (!tf.util.arraysEqual(t.shape, outShapes[i])) {
-      throw new Error(`${name}: eager output ${i} has shape ${formatShape(t.shape)}, expected ${formatShape(outShapes[i])}`);
+      throw new Error(
+        `${name}: eager output ${i} has shape ${formatShape(t.shape)}, expected ${formatShape(outShapes[i])}`,
+      );
     }
   });
-  if (options.expectedOutput != null) expectTensorsClose(outs[0], options.expectedOutput, { atol: options.atol ?? 1e-6 });
+  if (options.expectedOutput != null)
+    expectTensorsClose(outs[0], options.expectedOutput, { atol: options.atol ?? 1e-6 });
   tf.dispose(outs);
 
-  if (options.expectedNumTrainableWeights != null && layer.trainableWeights.length !== options.expectedNumTrainableWeights) {
-    throw new Error(`${name}: ${layer.trainableWeights.length} trainable weights, expected ${options.expectedNumTrainableWeights}`);
+  if (
+    options.expectedNumTrainableWeights != null &&
+    layer.trainableWeights.length !== options.expectedNumTrainableWeights
+  ) {
+    throw new Error(
+      `${name}: ${layer.trainableWeights.length} trainable weights, expected ${options.expectedNumTrainableWeights}`,
+    );
   }
   if (
     options.expectedNumNonTrainableWeights != null &&
@@ -190,20 +208,24 @@ export async function runLayerTest<A>(LayerCls: LayerClass<A>, options: LayerTes
     const vars = layer.trainableWeights;
     if ((options.runTrainingCheck ?? true) && vars.length > 0) {
       tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => {
-          const out = layer.apply(callInputs as tf.Tensor, { training: true });
-          const list = Array.isArray(out) ? out : [out];
-          let total = tf.scalar(0);
-          for (const o of list) total = tf.add(total, tf.sum(tf.square(o))) as tf.Scalar;
-          for (const l of layer.losses) total = tf.add(total, l) as tf.Scalar;
-          return total;
-        }, vars.map((v) => v.value));
+        const { grads } = tf.variableGrads(
+          () => {
+            const out = layer.apply(callInputs as tf.Tensor, { training: true });
+            const list = Array.isArray(out) ? out : [out];
+            let total = tf.scalar(0);
+            for (const o of list) total = tf.add(total, tf.sum(tf.square(o))) as tf.Scalar;
+            for (const l of layer.losses) total = tf.add(total, l) as tf.Scalar;
+            return total;
+          },
+          vars.map((v) => v.value),
+        );
         for (const v of vars) {
           const g = grads[v.value.name];
           if (!g || !tf.util.arraysEqual(g.shape, v.shape)) {
             throw new Error(`${name}: no gradient of shape ${formatShape(v.shape)} for weight '${v.name}'`);
           }
-          if (!Number.isFinite(tf.sum(g).dataSync()[0])) throw new Error(`${name}: non-finite gradient for '${v.name}'`);
+          if (!Number.isFinite(tf.sum(g).dataSync()[0]))
+            throw new Error(`${name}: non-finite gradient for '${v.name}'`);
           v.assign(tf.sub(v.value, tf.mul(g, 0.01)));
         }
       });
