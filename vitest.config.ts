@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name,
           root: `packages/${name}`,
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', ...(process.env.STRATA_INTEROP === '1' ? ['interop/**/*.test.ts'] : [])],
           setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
         },
       })),

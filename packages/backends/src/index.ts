@@ -1,1 +1,21 @@
-export {};
+/**
+ * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
+ * `@strata/backends/cpu`, `/wasm` and `/webgl` each register one, and `setBackend` loads them on demand.
+ */
+export { type KernelFix, installKernelFixes, removeKernelFixes, installedKernelFixes } from './kernel-fixes.js';
+export { type BackendName, getBackend, setBackend } from './set-backend.js';
+export {
+  type RegisterBackendOptions,
+  type StrataBackend,
+  findBackend,
+  listBackends,
+  registerBackend,
+} from './strata-backend.js';
+
+declare module '@strata/core' {
+  interface BackendIds {
+    cpu: true;
+    wasm: true;
+    webgl: true;
+  }
+}

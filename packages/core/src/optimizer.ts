@@ -452,7 +452,8 @@ export abstract class Optimizer {
   private clipGradients(grads: tf.Tensor[]): tf.Tensor[] {
     if (this.clipnorm != null && this.clipnorm > 0) {
       const c = this.constant(this.clipnorm);
-      return grads.map((g) => tf.div(tf.mul(g, c), tf.maximum(tf.sqrt(tf.sum(tf.square(g))), c)));
+      // g * c / max(||g||, c), with the ratio taken on the scalar.
+      return grads.map((g) => tf.mul(g, tf.div(c, tf.maximum(tf.sqrt(tf.sum(tf.square(g))), c))));
     }
     if (this.globalClipnorm != null && this.globalClipnorm > 0) {
       const c = this.globalClipnorm;

@@ -1,1 +1,1 @@
-export {};
+export * as losses from './losses/index.js';

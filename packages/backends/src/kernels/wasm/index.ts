@@ -1,0 +1,26 @@
+import type { KernelFix } from '../../kernel-fixes.js';
+import { batchMatMulFix } from './batch-mat-mul.js';
+import { conv2dBackpropFilterFix } from './conv2d-backprop-filter.js';
+import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-native-backprop-filter.js';
+import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native-backprop-input.js';
+import { fusedMatMulFix } from './fused-mat-mul.js';
+import { maxPoolGradFix } from './max-pool-grad.js';
+
+/**
+ * Everything Strata adds to tfjs-backend-wasm: faster matMul gradients, the missing depthwise/conv filter
+ * gradients, and a correct MaxPoolGrad.
+ */
+export const wasmKernelFixes: readonly KernelFix[] = [
+  batchMatMulFix,
+  fusedMatMulFix,
+  conv2dBackpropFilterFix,
+  depthwiseConv2dNativeBackpropFilterFix,
+  depthwiseConv2dNativeBackpropInputFix,
+  maxPoolGradFix,
+];
+
+export { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+export { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-native-backprop-filter.js';
+export { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-native-backprop-input.js';
+export { withoutTransposes } from './batch-mat-mul.js';
+export { maxPoolGrad } from './max-pool-grad.js';

@@ -1,0 +1,166 @@
+import {
+  type KernelFunc,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+  backend_util,
+} from '@tensorflow/tfjs-core';
+
+import type { KernelFix } from '../../kernel-fixes.js';
+import { type Backend, assertFloat32, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
+
+/**
+ * MaxPool's gradient. tfjs-backend-wasm 4.22 registers one, but it is wrong whenever pooling windows
+ * touch more than one channel's worth of memory or overlap (e.g. a 2x2, stride-2 pool over several
+ * channels, the MNIST convnet's, routes gradients to the wrong pixels), so Strata replaces it.
+ *
+ * Each window sends dy to the first pixel (row-major) that holds its maximum, as tfjs's cpu kernel does.
+ * Built from wasm kernels: one strided slice per window tap, a running "already found" mask so only the
+ * first maximum is taken, then each tap's share is spread back by the stride and added at its offset.
+ */
+export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, input } = inputs as unknown as { dy: TensorInfo; input: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;
+  assertFloat32('MaxPoolGrad', dy, input);
+  const b = backend as Backend;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { filterHeight, filterWidth, padInfo } = info;
+  // Rows and columns of the padded frame that the windows reach; padding never wins a max.
+  const frameHeight = Math.max(padInfo.top + inHeight + padInfo.bottom, (outHeight - 1) * strideHeight + filterHeight);
+  const frameWidth = Math.max(padInfo.left + inWidth + padInfo.right, (outWidth - 1) * strideWidth + filterWidth);
+  const padded = callKernel(
+    b,
+    'PadV2',
+    { x: input },
+    {
+      paddings: [
+        [0, 0],
+        [padInfo.top, frameHeight - inHeight - padInfo.top],
+        [padInfo.left, frameWidth - inWidth - padInfo.left],
+        [0, 0],
+      ],
+      constantValue: Number.NEGATIVE_INFINITY,
+    },
+  );
+  const taps: TensorInfo[] = [];
+  for (let i = 0; i < filterHeight; i++) {
+    for (let j = 0; j < filterWidth; j++) {
+      taps.push(
+        callKernel(
+          b,
+          'StridedSlice',
+          { x: padded },
+          {
+            begin: [0, i, j, 0],
+            end: [batchSize, i + (outHeight - 1) * strideHeight + 1, j + (outWidth - 1) * strideWidth + 1, inChannels],
+            strides: [1, strideHeight, strideWidth, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        ),
+      );
+    }
+  }
+  release(b, padded);
+  let max = reshape(b, taps[0], taps[0].shape);
+  for (const tap of taps.slice(1)) {
+    const next = callKernel(b, 'Maximum', { a: max, b: tap });
+    release(b, max);
+    max = next;
+  }
+
+  let dxFrame: TensorInfo | undefined;
+  let found: TensorInfo | undefined;
+  for (let k = 0; k < taps.length; k++) {
+    const isMax = callKernel(b, 'Equal', { a: taps[k], b: max });
+    let first: TensorInfo;
+    if (found) {
+      const notFound = callKernel(b, 'LogicalNot', { x: found });
+      first = callKernel(b, 'LogicalAnd', { a: isMax, b: notFound });
+      const nowFound = callKernel(b, 'LogicalOr', { a: found, b: isMax });
+      release(b, notFound, isMax, found);
+      found = nowFound;
+    } else {
+      first = isMax;
+      found = reshape(b, isMax, isMax.shape);
+    }
+    const mask = callKernel(b, 'Cast', { x: first }, { dtype: 'float32' });
+    const share = callKernel(b, 'Multiply', { a: dy, b: mask });
+    release(b, first, mask);
+    const placed = placeOnFrame(b, share, info, Math.floor(k / filterWidth), k % filterWidth, frameHeight, frameWidth);
+    release(b, share);
+    if (dxFrame) {
+      const sum = callKernel(b, 'Add', { a: dxFrame, b: placed });
+      release(b, dxFrame, placed);
+      dxFrame = sum;
+    } else {
+      dxFrame = placed;
+    }
+  }
+  release(b, max, found!, ...taps);
+  const dx = padOrCrop(b, dxFrame!, [
+    [0, 0],
+    [-padInfo.top, inHeight + padInfo.top - frameHeight],
+    [-padInfo.left, inWidth + padInfo.left - frameWidth],
+    [0, 0],
+  ]);
+  release(b, dxFrame!);
+  return dx;
+};
+
+/**
+ * Puts a tap's values, one per window, where that tap sits in the padded frame: row `i + r*strideHeight`
+ * for window row r (zeros elsewhere).
+ */
+function placeOnFrame(
+  b: Backend,
+  values: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  i: number,
+  j: number,
+  frameHeight: number,
+  frameWidth: number,
+): TensorInfo {
+  const { batchSize, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
+  let spread: TensorInfo;
+  if (strideHeight > 1 || strideWidth > 1) {
+    const v6 = reshape(b, values, [batchSize, outHeight, 1, outWidth, 1, inChannels]);
+    const gapped = padOrCrop(b, v6, [
+      [0, 0],
+      [0, 0],
+      [0, strideHeight - 1],
+      [0, 0],
+      [0, strideWidth - 1],
+      [0, 0],
+    ]);
+    spread = reshape(b, gapped, [batchSize, outHeight * strideHeight, outWidth * strideWidth, inChannels]);
+    release(b, v6, gapped);
+  } else {
+    spread = reshape(b, values, values.shape);
+  }
+  const placed = padOrCrop(b, spread, [
+    [0, 0],
+    [i, frameHeight - i - spread.shape[1]],
+    [j, frameWidth - j - spread.shape[2]],
+    [0, 0],
+  ]);
+  release(b, spread);
+  return placed;
+}
+
+export const maxPoolGradFix: KernelFix = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  mode: 'replace',
+  create: () => ({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad }),
+};

@@ -1,0 +1,24 @@
+/** `import '@strata/backends/webgl'` registers tfjs's WebGL backend with Strata (browsers with WebGL2). */
+import '@tensorflow/tfjs-backend-webgl';
+
+import { hasWebGL2 } from './set-backend.js';
+import { registerBackend } from './strata-backend.js';
+
+export const webglBackend = registerBackend(
+  {
+    name: 'webgl',
+    priority: 3,
+    tfjsPackage: '@tensorflow/tfjs-backend-webgl',
+    isSupported: hasWebGL2,
+    async init() {
+      // tfjs would only log a warning and stay on the old backend; say plainly why it cannot work.
+      if (!hasWebGL2()) {
+        throw new Error(
+          "Backend 'webgl' failed to initialise: no WebGL2 context could be created here " +
+            '(not a browser, WebGL disabled, or the GPU is blocklisted).',
+        );
+      }
+    },
+  },
+  { module: '@strata/backends/webgl', override: true },
+);

@@ -1,0 +1,51 @@
+import { ValueError } from '@strata/core';
+
+import { type ReadLimits, parseJsonBytes, stringifyJson } from '../limits.js';
+import { ZipArchive } from './zip-reader.js';
+import { writeZip } from './zip-writer.js';
+
+/** The parts of a Keras 3 `.keras` archive. */
+export interface KerasArchive {
+  metadata: Record<string, unknown>;
+  config: Record<string, unknown>;
+  /** The bytes of `model.weights.h5` (HDF5). */
+  weights: Uint8Array;
+}
+
+const REQUIRED = ['metadata.json', 'config.json', 'model.weights.h5'] as const;
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValueError(`${what} should hold a JSON object. Received: ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Opens a `.keras` zip: all three members must be present; JSON members are parsed under size limits. */
+export function readKerasArchive(bytes: Uint8Array, limits: ReadLimits): KerasArchive {
+  const zip = ZipArchive.open(bytes, limits);
+  for (const name of REQUIRED) {
+    if (!zip.has(name)) {
+      const hint = name === 'model.weights.h5' && zip.has('model.weights.npz') ? ' (weights saved as .npz are not supported)' : '';
+      throw new ValueError(
+        `The .keras archive has no '${name}'${hint}. A Keras 3 archive holds metadata.json, config.json and model.weights.h5; ` +
+          `this one holds: ${zip.names().join(', ') || 'nothing'}.`,
+      );
+    }
+  }
+  return {
+    metadata: asObject(parseJsonBytes(zip.read('metadata.json'), 'metadata.json', limits), 'metadata.json'),
+    config: asObject(parseJsonBytes(zip.read('config.json'), 'config.json', limits), 'config.json'),
+    weights: zip.read('model.weights.h5'),
+  };
+}
+
+/** Writes a `.keras` zip with its members stored uncompressed in Keras's order. */
+export function writeKerasArchive(archive: KerasArchive): Uint8Array {
+  const enc = new TextEncoder();
+  return writeZip([
+    ['metadata.json', enc.encode(stringifyJson(archive.metadata))],
+    ['config.json', enc.encode(stringifyJson(archive.config))],
+    ['model.weights.h5', archive.weights],
+  ]);
+}

@@ -1,0 +1,166 @@
+import { type Layer, ValueError } from '@strata/core';
+
+import { compileConfigFromTrainingConfig, compileFromFile } from './compile-from-file.js';
+import type { H5Group } from './hdf5/h5-tree.js';
+import { readHdf5 } from './hdf5/read-h5.js';
+import { readKerasArchive } from './keras-zip/keras-archive.js';
+import { isLegacyModelFile, planLegacyWeightsLoad, readLegacyH5 } from './legacy-h5/legacy-h5.js';
+import { type ReadLimits, parseJsonBytes, resolveLimits } from './limits.js';
+import { modelFromJSON } from './model-config.js';
+import { describeMagic, sniffFormat } from './sniff.js';
+import { type ModelSource, type OpenedSource, openSource } from './sources.js';
+import { checkTfjsModelJSON, decodeTfjsWeights, planTfjsWeightsLoad } from './tfjs/tfjs-format.js';
+import { type PendingLoad, planKerasWeightsLoad } from './weights/keras-weights.js';
+import type { ModelLike } from './weights/model-shape.js';
+import { assignAll } from './weights/tensor-values.js';
+
+export interface LoadModelOptions {
+  /** Compile the model from the file's compile_config (default true, as in Keras). */
+  compile?: boolean;
+  /** Size bounds for untrusted files. */
+  limits?: Partial<ReadLimits>;
+  /** Where warnings go (default console.warn). */
+  warn?: (message: string) => void;
+}
+
+export interface LoadWeightsOptions {
+  limits?: Partial<ReadLimits>;
+  warn?: (message: string) => void;
+}
+
+function unknownFormat(bytes: Uint8Array, where: string): ValueError {
+  return new ValueError(
+    `Cannot read ${where}: it is ${describeMagic(bytes)}, which is neither a .keras zip (PK\\x03\\x04), ` +
+      'an HDF5 file (\\x89HDF) nor a TF.js model.json.',
+  );
+}
+
+/**
+ * Loads a whole model, like Keras's `load_model`: a Keras 3 `.keras` zip, a legacy tf.keras `.h5` file, or
+ * a TF.js Layers model.json with its shards. The format is told by the file's first bytes. Everything is
+ * read and checked before a weight is assigned; no code from the file ever runs.
+ */
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<ModelLike> {
+  const limits = resolveLimits(options.limits);
+  const src = await openSource(source, limits);
+  const warn = options.warn ?? console.warn;
+  const bytes = src.primary;
+  switch (sniffFormat(bytes)) {
+    case 'zip':
+      return loadKerasZip(bytes, limits, options.compile ?? true, warn);
+    case 'hdf5':
+      return loadLegacyH5(await readHdf5(bytes, limits, src.describe), limits, options.compile ?? true, warn);
+    case 'json':
+      return loadTfjs(src, limits);
+    default:
+      throw unknownFormat(bytes, src.describe);
+  }
+}
+
+/** Builds a model from config and assigns its weights; a failure disposes the half-made model. */
+function withNewModel(config: unknown, plan: (model: ModelLike) => PendingLoad): ModelLike {
+  const model = modelFromJSON(config);
+  let pending: PendingLoad;
+  try {
+    pending = plan(model);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  applyLoad(pending);
+  return model;
+}
+
+export function applyLoad(pending: PendingLoad): void {
+  assignAll(pending.assignments);
+  if (pending.learningRate) pending.learningRate.optimizer.learningRate = pending.learningRate.value;
+}
+
+async function loadKerasZip(bytes: Uint8Array, limits: ReadLimits, compile: boolean, warn: (m: string) => void): Promise<ModelLike> {
+  const archive = readKerasArchive(bytes, limits);
+  const tree = await readHdf5(archive.weights, limits, "the archive's model.weights.h5");
+  const model = withNewModel(archive.config, (m) => planKerasWeightsLoad(m, tree));
+  if (compile && archive.config.compile_config) {
+    if (compileFromFile(model, archive.config.compile_config, warn)) restoreOptimizer(model, tree, warn);
+  }
+  return model;
+}
+
+/** Restores optimizer state after compile, as Keras does; a mismatch is a warning there too. */
+function restoreOptimizer(model: ModelLike, tree: H5Group, warn: (m: string) => void): void {
+  const opt = model.optimizer;
+  if (!opt || !tree.children.has('optimizer')) return;
+  try {
+    if (!opt.built) opt.build(model.trainableWeights);
+    const pending = planKerasWeightsLoad(emptyShell(model), tree, { optimizer: true });
+    applyLoad(pending);
+    opt.syncStep?.();
+  } catch (e) {
+    warn(`Skipping optimizer state from the file: ${(e as Error).message}`);
+  }
+}
+
+/** A stand-in with the model's optimizer and no layers, to plan the optimizer part of a load alone. */
+function emptyShell(model: ModelLike): ModelLike {
+  return {
+    name: model.name,
+    layers: [] as Layer[],
+    ownVariables: [],
+    subLayers: [],
+    optimizer: model.optimizer,
+    getClassName: () => model.getClassName(),
+  } as unknown as ModelLike;
+}
+
+async function loadLegacyH5(root: H5Group, limits: ReadLimits, compile: boolean, warn: (m: string) => void): Promise<ModelLike> {
+  const contents = readLegacyH5(root, limits);
+  const model = withNewModel(contents.modelConfig, (m) => ({ assignments: planLegacyWeightsLoad(m, contents.weights) }));
+  if (compile && contents.trainingConfig) compileFromFile(model, compileConfigFromTrainingConfig(contents.trainingConfig), warn);
+  return model;
+}
+
+async function loadTfjs(src: OpenedSource, limits: ReadLimits): Promise<ModelLike> {
+  const json = checkTfjsModelJSON(parseJsonBytes(src.primary, 'model.json', limits));
+  const shards: Uint8Array[][] = [];
+  for (const group of json.weightsManifest) shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
+  const weights = decodeTfjsWeights(json.weightsManifest, shards);
+  return withNewModel(json.modelTopology, (m) => ({ assignments: planTfjsWeightsLoad(m, weights) }));
+}
+
+/**
+ * Loads weights into an existing model (Keras's `load_weights`): a `.weights.h5` file in Keras 3's
+ * layout, a legacy `.h5` (whole-model or weights-only), the weights inside a `.keras` archive, or a TF.js
+ * model.json. All weights are read and checked first; on any error the model keeps its weights.
+ */
+export async function loadWeights(model: ModelLike, source: ModelSource, options: LoadWeightsOptions = {}): Promise<void> {
+  const limits = resolveLimits(options.limits);
+  const warn = options.warn ?? console.warn;
+  const src = await openSource(source, limits);
+  const bytes = src.primary;
+  let tree: H5Group;
+  switch (sniffFormat(bytes)) {
+    case 'zip':
+      tree = await readHdf5(readKerasArchive(bytes, limits).weights, limits, "the archive's model.weights.h5");
+      break;
+    case 'hdf5':
+      tree = await readHdf5(bytes, limits, src.describe);
+      break;
+    case 'json': {
+      const json = checkTfjsModelJSON(parseJsonBytes(bytes, 'model.json', limits));
+      const shards: Uint8Array[][] = [];
+      for (const group of json.weightsManifest) shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
+      applyLoad({ assignments: planTfjsWeightsLoad(model, decodeTfjsWeights(json.weightsManifest, shards)) });
+      return;
+    }
+    default:
+      throw unknownFormat(bytes, src.describe);
+  }
+  if (isLegacyModelFile(tree) || typeof tree.attrs.layer_names === 'string' || Array.isArray(tree.attrs.layer_names)) {
+    const group = isLegacyModelFile(tree) ? readLegacyH5(tree, limits).weights : tree;
+    applyLoad({ assignments: planLegacyWeightsLoad(model, group) });
+    return;
+  }
+  const pending = planKerasWeightsLoad(model, tree);
+  applyLoad(pending);
+  if (model.optimizer?.built && tree.children.has('optimizer')) restoreOptimizer(model, tree, warn);
+}

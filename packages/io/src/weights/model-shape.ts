@@ -1,0 +1,52 @@
+import { type Layer, NotImplementedError, type Optimizer, type Variable } from '@strata/core';
+
+/**
+ * The parts of core's Model that saving and loading use. Described structurally so that io works with
+ * any object that behaves like a Keras model (core's Functional and Sequential, or a user's subclass).
+ */
+export interface ModelLike extends Layer {
+  readonly layers: Layer[];
+  optimizer?: Optimizer | null;
+}
+
+/** True for a model: a layer that holds a list of layers. */
+export function isModelLike(layer: unknown): layer is ModelLike {
+  return typeof layer === 'object' && layer !== null && Array.isArray((layer as { layers?: unknown }).layers);
+}
+
+/** Recurrent layers whose weights Keras keeps on their cell: `layers/lstm/cell/vars/…`. */
+const CELL_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D']);
+
+/**
+ * How one object appears in Keras 3's weights file: its own variables (`vars/0`, `vars/1`, …) and its
+ * child objects by attribute name (a list becomes a container whose members get unique snake_case names).
+ */
+export interface SavedNode {
+  variables: Variable[];
+  children: [attr: string, child: Layer | Layer[]][];
+  /** Whether `variables` actually belong to a `cell` child in Keras's layout. */
+  onCell: boolean;
+}
+
+export function savedNode(layer: Layer): SavedNode {
+  const custom = (layer as { kerasSaveChildren?: () => Record<string, Layer | Layer[]> }).kerasSaveChildren;
+  const children: [string, Layer | Layer[]][] = [];
+  if (typeof custom === 'function') {
+    for (const [k, v] of Object.entries(custom.call(layer))) children.push([k, v]);
+  } else if (isModelLike(layer)) {
+    children.push(['layers', layer.layers]);
+  } else {
+    const cell = (layer as { cell?: unknown }).cell;
+    if (cell && typeof cell === 'object' && 'ownVariables' in cell) children.push(['cell', cell as Layer]);
+    else if (layer.subLayers.length > 0) {
+      throw new NotImplementedError(
+        `Layer "${layer.name}" (${layer.getClassName()}) holds sub-layers but does not say under which attribute ` +
+          'names Keras saves them. Give its class a kerasSaveChildren() method returning {attribute: layer}.',
+      );
+    }
+  }
+  // Keras walks attributes in sorted order; paths do not depend on it, but the written file then matches.
+  children.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const onCell = children.length === 0 && CELL_LAYERS.has(layer.getClassName()) && layer.ownVariables.length > 0;
+  return { variables: layer.ownVariables, children, onCell };
+}

@@ -1,0 +1,48 @@
+import { type ActivationIds, RegistryError, ValueError, registeredNameOf, registry } from '@strata/core';
+
+import type { ActivationFn } from './activations.js';
+
+export * from './activations.js';
+
+/** What layers accept for `activation`: a registered name, a function, Keras JSON, or null (linear). */
+export type ActivationIdentifier =
+  | keyof ActivationIds
+  | (string & {})
+  | ActivationFn
+  | { class_name: string; config: unknown; registered_name?: string | null; module?: string | null }
+  | null;
+
+/**
+ * Keras's `activations.get`: resolves a name (snake_case or camelCase), a function or Keras JSON to the
+ * activation function; null and undefined mean linear. Unknown names fail at once.
+ */
+export function getActivation(identifier: ActivationIdentifier | undefined): ActivationFn {
+  if (identifier == null) return registry.get<ActivationFn>('activation', 'linear');
+  if (typeof identifier === 'function') return identifier;
+  let name: unknown = identifier;
+  if (typeof identifier === 'object') {
+    // Keras 3 writes a function as {class_name: 'function', config: 'relu', registered_name: ...}.
+    name = identifier.class_name === 'function' ? (identifier.registered_name ?? identifier.config) : identifier.class_name;
+  }
+  if (typeof name !== 'string') {
+    throw new ValueError(`Could not interpret activation function identifier. Received: activation=${JSON.stringify(identifier)}`);
+  }
+  try {
+    return registry.get<ActivationFn>('activation', name);
+  } catch (e) {
+    if (!(e instanceof RegistryError)) throw e;
+    throw new ValueError(`Could not interpret activation function identifier. Received: activation=${name}. ${e.message}`);
+  }
+}
+
+/** Keras's `activations.serialize`: the registered name, as Keras 3 writes it in layer configs. */
+export function serializeActivation(fn: ActivationFn): string {
+  const name = registeredNameOf('activation', fn);
+  if (name == null) {
+    throw new ValueError(
+      `Cannot serialize the activation function '${fn.name || '<anonymous>'}': it is not registered. ` +
+        `Register it with register('activation', 'my_fn', fn, { package: 'mypkg' }) to save layers that use it.`,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,196 @@
+import { type CallKwargs, formatShape, Layer, type Shape, ValueError, type Variable } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { type ActivationFn, getActivation, serializeActivation } from '../activations/index.js';
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+
+import { ActivityPenalty } from './activity-penalty.js';
+import {
+  assertPositiveInteger,
+  assertStridesOrDilation,
+  type DataFormat,
+  standardizeDataFormat,
+  standardizePadding,
+  standardizeTuple,
+} from './argument-validation.js';
+import type { BaseConvArgs } from './base-conv.js';
+import { conv2dTranspose, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { computeConvTransposeOutputShape, splitChannels } from './conv-output-shape.js';
+
+export interface BaseConvTransposeArgs extends Omit<BaseConvArgs, 'groups'> {
+  /**
+   * Extra rows/columns added to one side of the output, each below its stride. Default none: the
+   * output size follows from the input size, kernel, strides and padding alone.
+   */
+  outputPadding?: number | number[] | null;
+}
+
+/**
+ * The transposed convolution behind Conv2DTranspose (Keras's `BaseConvTranspose`): the gradient of a
+ * convolution with respect to its input, used to upsample. The kernel has shape
+ * `(*kernelSize, filters, inputChannels)`.
+ */
+export abstract class BaseConvTranspose extends Layer {
+  static override className = 'BaseConvTranspose';
+
+  readonly rank: number;
+  readonly filters: number;
+  readonly kernelSize: number[];
+  readonly strides: number[];
+  readonly padding: 'valid' | 'same';
+  readonly outputPadding: number[] | null;
+  readonly dataFormat: DataFormat;
+  readonly dilationRate: number[];
+  readonly activation: ActivationFn;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly activityRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
+
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  private readonly activityPenalty: ActivityPenalty;
+
+  constructor(rank: number, args: BaseConvTransposeArgs) {
+    super(args);
+    this.rank = rank;
+    this.filters = assertPositiveInteger(args.filters, 'filters');
+    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
+    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
+    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
+    this.padding = standardizePadding(args.padding ?? 'valid') as 'valid' | 'same';
+    this.outputPadding =
+      args.outputPadding == null ? null : standardizeTuple(args.outputPadding, rank, 'output_padding', true);
+    this.dataFormat = standardizeDataFormat(args.dataFormat);
+    if (this.outputPadding?.some((p, i) => p >= this.strides[i])) {
+      throw new ValueError(
+        '`output_padding` must be < `strides`. ' +
+          `Received: output_padding=${formatShape(this.outputPadding)}, strides=${formatShape(this.strides)}`,
+      );
+    }
+    assertStridesOrDilation(this.strides, this.dilationRate);
+    this.activation = getActivation(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
+    this.inputSpec = { ndim: rank + 2 };
+  }
+
+  override build(inputShape: Shape): void {
+    const { channels } = splitChannels(inputShape, this.dataFormat);
+    if (channels == null) {
+      throw new ValueError(
+        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
+          `Received: input_shape=${formatShape(inputShape)}`,
+      );
+    }
+    this.inputSpec = {
+      ndim: this.rank + 2,
+      axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: channels },
+    };
+    this.kernel = this.addWeight('kernel', {
+      shape: [...this.kernelSize, this.filters, channels],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', {
+        shape: [this.filters],
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
+    }
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const outputs = tf.tidy(() => {
+      const outShape = this.computeOutputShape(x.shape) as number[];
+      let h = toChannelsLast(x, this.dataFormat);
+      // Channels-last output size, with a unit height for 1-D.
+      let target = this.channelsLastShape(outShape);
+      const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
+      let kernel = this.kernel!.value as tf.Tensor;
+      if (this.rank === 1) {
+        h = tf.expandDims(h, 1);
+        kernel = tf.expandDims(kernel, 0);
+        target = [target[0], 1, ...target.slice(1)];
+      }
+      let y: tf.Tensor = conv2dTranspose(
+        h as tf.Tensor4D,
+        kernel as tf.Tensor4D,
+        target as [number, number, number, number],
+        lift(this.strides),
+        this.padding,
+        lift(this.dilationRate),
+      );
+      if (this.bias) y = tf.add(y, this.bias.value);
+      if (this.rank === 1) y = tf.squeeze(y, [1]);
+      return this.activation(fromChannelsLast(y, this.dataFormat));
+    });
+    this.activityPenalty.record(this, outputs, kwargs.training);
+    return outputs;
+  }
+
+  /** Also frees the activity penalties of earlier calls. */
+  override clearCallLosses(): void {
+    this.activityPenalty.clear();
+    super.clearCallLosses();
+  }
+
+  private channelsLastShape(shape: number[]): number[] {
+    return this.dataFormat === 'channels_last' ? shape : [shape[0], ...shape.slice(2), shape[1]];
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return computeConvTransposeOutputShape(
+      inputShape as Shape,
+      this.kernelSize,
+      this.filters,
+      this.strides,
+      this.padding,
+      this.outputPadding,
+      this.dataFormat,
+      this.dilationRate,
+    );
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize.slice(),
+      strides: this.strides.slice(),
+      padding: this.padding,
+      // Written only when set: Keras versions before output_padding existed reject the key.
+      ...(this.outputPadding ? { outputPadding: this.outputPadding.slice() } : {}),
+      dataFormat: this.dataFormat,
+      dilationRate: this.dilationRate.slice(),
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(this.biasRegularizer),
+      activityRegularizer: serializeRegularizer(this.activityRegularizer),
+      kernelConstraint: serializeConstraint(this.kernelConstraint),
+      biasConstraint: serializeConstraint(this.biasConstraint),
+    };
+  }
+}

@@ -1,0 +1,250 @@
+import {
+  type CallKwargs,
+  type ConstraintIdentifier,
+  formatShape,
+  type InitializerIdentifier,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
+  type Shape,
+  ValueError,
+  type Variable,
+} from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {
+  type ActivationFn,
+  type ActivationIdentifier,
+  getActivation,
+  serializeActivation,
+} from '../activations/index.js';
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+
+import { ActivityPenalty } from './activity-penalty.js';
+import {
+  assertPositiveInteger,
+  assertStridesOrDilation,
+  type DataFormat,
+  type PaddingMode,
+  standardizeDataFormat,
+  standardizePadding,
+  standardizeTuple,
+} from './argument-validation.js';
+import { fromChannelsLast, groupedConv2d, toChannelsLast } from './conv-ops.js';
+import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
+import { fusedActivationOf } from './fused-activation.js';
+
+export interface BaseConvArgs extends LayerArgs {
+  /** The number of output channels. */
+  filters: number;
+  /** The window size: one integer for every spatial dimension, or one per dimension. */
+  kernelSize: number | number[];
+  /** Default 1. Strides above 1 cannot be combined with a dilation rate above 1. */
+  strides?: number | number[];
+  /** `'valid'` (default) or `'same'`, case-insensitive; Conv1D also takes `'causal'`. */
+  padding?: string;
+  /** `'channels_last'` (default) or `'channels_first'`. */
+  dataFormat?: string | null;
+  /** Default 1. */
+  dilationRate?: number | number[];
+  /** Input channels and filters are split into this many groups convolved separately. Default 1. */
+  groups?: number;
+  /** Default none (`'linear'`). */
+  activation?: ActivationIdentifier;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default `'glorot_uniform'`. */
+  kernelInitializer?: InitializerIdentifier | null;
+  /** Default `'zeros'`. */
+  biasInitializer?: InitializerIdentifier | null;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  activityRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
+}
+
+/**
+ * The N-D convolution behind Conv1D and Conv2D (Keras's `BaseConv`): cross-correlates a kernel
+ * `(*kernelSize, inputChannels / groups, filters)` with the input, adds a bias and applies the activation.
+ * Computation runs channels-last on tfjs's fused conv2d; 1-D inputs get a unit height.
+ */
+export abstract class BaseConv extends Layer {
+  static override className = 'BaseConv';
+
+  readonly rank: number;
+  readonly filters: number;
+  readonly kernelSize: number[];
+  readonly strides: number[];
+  readonly padding: PaddingMode;
+  readonly dataFormat: DataFormat;
+  readonly dilationRate: number[];
+  readonly groups: number;
+  readonly activation: ActivationFn;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly activityRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
+
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  private readonly activityPenalty: ActivityPenalty;
+
+  constructor(rank: number, args: BaseConvArgs) {
+    super(args);
+    this.rank = rank;
+    this.filters = assertPositiveInteger(args.filters, 'filters');
+    this.groups = args.groups ?? 1;
+    if (!Number.isInteger(this.groups) || this.groups <= 0) {
+      throw new ValueError(
+        `The number of groups must be a positive integer. Received: groups=${this.groups}.`,
+      );
+    }
+    if (this.filters % this.groups !== 0) {
+      throw new ValueError(
+        'The number of filters must be evenly divisible by the number of groups. ' +
+          `Received: groups=${this.groups}, filters=${this.filters}.`,
+      );
+    }
+    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
+    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
+    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
+    this.padding = standardizePadding(args.padding ?? 'valid', rank === 1);
+    this.dataFormat = standardizeDataFormat(args.dataFormat);
+    assertStridesOrDilation(this.strides, this.dilationRate);
+    this.activation = getActivation(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
+    this.inputSpec = { ndim: rank + 2 };
+  }
+
+  override build(inputShape: Shape): void {
+    const channelAxis = this.dataFormat === 'channels_last' ? -1 : 1;
+    const { channels } = splitChannels(inputShape, this.dataFormat);
+    if (channels == null) {
+      throw new ValueError(
+        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
+          `Received: input_shape=${formatShape(inputShape)}`,
+      );
+    }
+    this.inputSpec = { ndim: this.rank + 2, axes: { [channelAxis]: channels } };
+    if (channels % this.groups !== 0) {
+      throw new ValueError(
+        `The number of input channels must be evenly divisible by the number of groups. Received ` +
+          `groups=${this.groups}, but the input has ${channels} channels (full input shape is ${formatShape(inputShape)}).`,
+      );
+    }
+    // Validates that every output dimension is positive before any weight is made.
+    this.computeOutputShape(inputShape);
+    this.kernel = this.addWeight('kernel', {
+      shape: [...this.kernelSize, channels / this.groups, this.filters],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', {
+        shape: [this.filters],
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
+    }
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const outputs = tf.tidy(() => {
+      const fused = fusedActivationOf(this.activation);
+      let h = toChannelsLast(x, this.dataFormat);
+      // A 1-D convolution is a 2-D one over a unit height.
+      if (this.rank === 1) h = tf.expandDims(h, 1);
+      let padding = this.padding;
+      if (padding === 'causal') {
+        // Left padding only, so output step t sees input steps <= t (WaveNet's causal convolution).
+        const left = this.dilationRate[0] * (this.kernelSize[0] - 1);
+        h = tf.pad(h, [
+          [0, 0],
+          [0, 0],
+          [left, 0],
+          [0, 0],
+        ]);
+        padding = 'valid';
+      }
+      const kernel = this.kernel!.value as tf.Tensor;
+      const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
+      let y: tf.Tensor = groupedConv2d(
+        h as tf.Tensor4D,
+        (this.rank === 1 ? tf.expandDims(kernel, 0) : kernel) as tf.Tensor4D,
+        this.groups,
+        {
+          strides: lift(this.strides),
+          padding,
+          dilation: lift(this.dilationRate),
+          bias: this.bias?.value ?? null,
+          activation: fused ?? 'linear',
+        },
+      );
+      if (this.rank === 1) y = tf.squeeze(y, [1]);
+      y = fromChannelsLast(y, this.dataFormat);
+      return fused == null ? this.activation(y) : y;
+    });
+    this.activityPenalty.record(this, outputs, kwargs.training);
+    return outputs;
+  }
+
+  /** Also frees the activity penalties of earlier calls. */
+  override clearCallLosses(): void {
+    this.activityPenalty.clear();
+    super.clearCallLosses();
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return computeConvOutputShape(
+      inputShape as Shape,
+      this.filters,
+      this.kernelSize,
+      this.strides,
+      this.padding,
+      this.dataFormat,
+      this.dilationRate,
+    );
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize.slice(),
+      strides: this.strides.slice(),
+      padding: this.padding,
+      dataFormat: this.dataFormat,
+      dilationRate: this.dilationRate.slice(),
+      groups: this.groups,
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(this.biasRegularizer),
+      activityRegularizer: serializeRegularizer(this.activityRegularizer),
+      kernelConstraint: serializeConstraint(this.kernelConstraint),
+      biasConstraint: serializeConstraint(this.biasConstraint),
+    };
+  }
+}

@@ -1,0 +1,237 @@
+import {
+  type CallKwargs,
+  type ConstraintIdentifier,
+  formatShape,
+  type InitializerIdentifier,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
+  type Shape,
+  ValueError,
+  type Variable,
+} from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {
+  type ActivationFn,
+  type ActivationIdentifier,
+  getActivation,
+  serializeActivation,
+} from '../activations/index.js';
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+
+import { ActivityPenalty } from './activity-penalty.js';
+import {
+  assertPositiveInteger,
+  assertStridesOrDilation,
+  type DataFormat,
+  standardizeDataFormat,
+  standardizePadding,
+  standardizeTuple,
+} from './argument-validation.js';
+import { conv2d, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
+import { fusedActivationOf } from './fused-activation.js';
+
+export interface BaseSeparableConvArgs extends LayerArgs {
+  /** Output channels per input channel of the depthwise step. Default 1. */
+  depthMultiplier?: number;
+  /** Output channels of the pointwise step. */
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: string;
+  dataFormat?: string | null;
+  dilationRate?: number | number[];
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  depthwiseInitializer?: InitializerIdentifier | null;
+  pointwiseInitializer?: InitializerIdentifier | null;
+  biasInitializer?: InitializerIdentifier | null;
+  depthwiseRegularizer?: RegularizerIdentifier | null;
+  pointwiseRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  activityRegularizer?: RegularizerIdentifier | null;
+  depthwiseConstraint?: ConstraintIdentifier | null;
+  pointwiseConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
+}
+
+/**
+ * The separable convolution behind SeparableConv2D (Keras's `BaseSeparableConv`): a depthwise
+ * convolution per channel, then a 1x1 convolution mixing channels. Weights, in Keras's order:
+ * `depthwise_kernel` `(*kernelSize, in, depthMultiplier)`, `pointwise_kernel`
+ * `(1, ..., in * depthMultiplier, filters)`, `bias` `(filters)`.
+ */
+export abstract class BaseSeparableConv extends Layer {
+  static override className = 'BaseSeparableConv';
+
+  readonly rank: number;
+  readonly depthMultiplier: number;
+  readonly filters: number;
+  readonly kernelSize: number[];
+  readonly strides: number[];
+  readonly padding: 'valid' | 'same';
+  readonly dataFormat: DataFormat;
+  readonly dilationRate: number[];
+  readonly activation: ActivationFn;
+  readonly useBias: boolean;
+  readonly depthwiseInitializer: Initializer;
+  readonly pointwiseInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly depthwiseRegularizer: Regularizer | null;
+  readonly pointwiseRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly activityRegularizer: Regularizer | null;
+  readonly depthwiseConstraint: Constraint | null;
+  readonly pointwiseConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
+
+  depthwiseKernel: Variable | null = null;
+  pointwiseKernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  private readonly activityPenalty: ActivityPenalty;
+
+  constructor(rank: number, args: BaseSeparableConvArgs) {
+    super(args);
+    this.rank = rank;
+    this.depthMultiplier = assertPositiveInteger(args.depthMultiplier ?? 1, 'depth_multiplier');
+    this.filters = assertPositiveInteger(args.filters, 'filters');
+    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
+    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
+    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
+    this.padding = standardizePadding(args.padding ?? 'valid') as 'valid' | 'same';
+    this.dataFormat = standardizeDataFormat(args.dataFormat);
+    assertStridesOrDilation(this.strides, this.dilationRate);
+    this.activation = getActivation(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.depthwiseInitializer = getInitializer(args.depthwiseInitializer ?? 'glorot_uniform');
+    this.pointwiseInitializer = getInitializer(args.pointwiseInitializer ?? 'glorot_uniform');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.depthwiseRegularizer = getRegularizer(args.depthwiseRegularizer);
+    this.pointwiseRegularizer = getRegularizer(args.pointwiseRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
+    this.depthwiseConstraint = getConstraint(args.depthwiseConstraint);
+    this.pointwiseConstraint = getConstraint(args.pointwiseConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
+    this.inputSpec = { ndim: rank + 2 };
+  }
+
+  override build(inputShape: Shape): void {
+    const { channels } = splitChannels(inputShape, this.dataFormat);
+    if (channels == null) {
+      throw new ValueError(
+        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
+          `Received: input_shape=${formatShape(inputShape)}`,
+      );
+    }
+    this.inputSpec = {
+      ndim: this.rank + 2,
+      axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: channels },
+    };
+    this.computeOutputShape(inputShape);
+    this.depthwiseKernel = this.addWeight('depthwise_kernel', {
+      shape: [...this.kernelSize, channels, this.depthMultiplier],
+      initializer: this.depthwiseInitializer,
+      regularizer: this.depthwiseRegularizer,
+      constraint: this.depthwiseConstraint,
+    });
+    this.pointwiseKernel = this.addWeight('pointwise_kernel', {
+      shape: [...new Array<number>(this.rank).fill(1), channels * this.depthMultiplier, this.filters],
+      initializer: this.pointwiseInitializer,
+      regularizer: this.pointwiseRegularizer,
+      constraint: this.pointwiseConstraint,
+    });
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', {
+        shape: [this.filters],
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
+    }
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const outputs = tf.tidy(() => {
+      const fused = fusedActivationOf(this.activation);
+      let h = toChannelsLast(x, this.dataFormat);
+      let depthwise = this.depthwiseKernel!.value as tf.Tensor;
+      let pointwise = this.pointwiseKernel!.value as tf.Tensor;
+      if (this.rank === 1) {
+        h = tf.expandDims(h, 1);
+        depthwise = tf.expandDims(depthwise, 0);
+        pointwise = tf.expandDims(pointwise, 0);
+      }
+      const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
+      const mid = depthwiseConv2d(h as tf.Tensor4D, depthwise as tf.Tensor4D, {
+        strides: lift(this.strides),
+        padding: this.padding,
+        dilation: lift(this.dilationRate),
+      });
+      // The pointwise step carries the bias and activation, so it runs on the fused kernel.
+      let y: tf.Tensor = conv2d(mid, pointwise as tf.Tensor4D, {
+        strides: [1, 1],
+        padding: 'valid',
+        dilation: [1, 1],
+        bias: this.bias?.value ?? null,
+        activation: fused ?? 'linear',
+      });
+      if (this.rank === 1) y = tf.squeeze(y, [1]);
+      y = fromChannelsLast(y, this.dataFormat);
+      return fused == null ? this.activation(y) : y;
+    });
+    this.activityPenalty.record(this, outputs, kwargs.training);
+    return outputs;
+  }
+
+  /** Also frees the activity penalties of earlier calls. */
+  override clearCallLosses(): void {
+    this.activityPenalty.clear();
+    super.clearCallLosses();
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return computeConvOutputShape(
+      inputShape as Shape,
+      this.filters,
+      this.kernelSize,
+      this.strides,
+      this.padding,
+      this.dataFormat,
+      this.dilationRate,
+    );
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      depthMultiplier: this.depthMultiplier,
+      filters: this.filters,
+      kernelSize: this.kernelSize.slice(),
+      strides: this.strides.slice(),
+      padding: this.padding,
+      dataFormat: this.dataFormat,
+      dilationRate: this.dilationRate.slice(),
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer),
+      pointwiseInitializer: serializeInitializer(this.pointwiseInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      depthwiseRegularizer: serializeRegularizer(this.depthwiseRegularizer),
+      pointwiseRegularizer: serializeRegularizer(this.pointwiseRegularizer),
+      biasRegularizer: serializeRegularizer(this.biasRegularizer),
+      activityRegularizer: serializeRegularizer(this.activityRegularizer),
+      depthwiseConstraint: serializeConstraint(this.depthwiseConstraint),
+      pointwiseConstraint: serializeConstraint(this.pointwiseConstraint),
+      biasConstraint: serializeConstraint(this.biasConstraint),
+    };
+  }
+}

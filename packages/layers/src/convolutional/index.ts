@@ -1,0 +1,9 @@
+export { BaseConv, type BaseConvArgs } from './base-conv.js';
+export { BaseConvTranspose, type BaseConvTransposeArgs } from './base-conv-transpose.js';
+export { BaseDepthwiseConv, type BaseDepthwiseConvArgs } from './base-depthwise-conv.js';
+export { BaseSeparableConv, type BaseSeparableConvArgs } from './base-separable-conv.js';
+export { Conv1D, type Conv1DArgs } from './conv1d.js';
+export { Conv2D, type Conv2DArgs } from './conv2d.js';
+export { Conv2DTranspose, type Conv2DTransposeArgs } from './conv2d-transpose.js';
+export { DepthwiseConv2D, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+export { SeparableConv2D, type SeparableConv2DArgs } from './separable-conv2d.js';

@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CallKwargs,
+  type ConstraintIdentifier,
+  type InitializerIdentifier,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
+  type Shape,
+  ValueError,
+  type Variable,
+  register,
+  registry,
+} from '@strata/core';
+
+import { type ActivationFn, type ActivationIdentifier, getActivation, serializeActivation } from '../activations/index.js';
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
+import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+
+export interface DenseArgs extends LayerArgs {
+  /** Positive integer: the size of the last output axis. */
+  units: number;
+  /** Activation applied to the output. Default none (linear). */
+  activation?: ActivationIdentifier;
+  /** Whether to add a bias vector. Default true. */
+  useBias?: boolean;
+  /** Default 'glorot_uniform'. */
+  kernelInitializer?: InitializerIdentifier;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  /** A penalty on the layer's output, added to the loss during training. */
+  activityRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
+}
+
+type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu';
+
+/** The registered activations tfjs's fused matMul can apply itself, with the same formula as Keras 3. */
+function fusedActivationOf(fn: ActivationFn): FusedActivation | null {
+  const byName: [string, FusedActivation][] = [
+    ['linear', 'linear'],
+    ['relu', 'relu'],
+    ['relu6', 'relu6'],
+    ['elu', 'elu'],
+    ['sigmoid', 'sigmoid'],
+    // tfjs's fused leakyrelu takes the slope as an argument; Keras 3's default slope (0.2) is passed below.
+    ['leaky_relu', 'leakyrelu'],
+  ];
+  for (const [name, fused] of byName) if (registry.find('activation', name)?.value === fn) return fused;
+  return null;
+}
+
+/**
+ * Just your regular densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
+ *
+ * Input shape `[batch, ..., inputDim]`; output shape `[batch, ..., units]`. On inputs of rank > 2 the
+ * kernel applies along the last axis. The matmul, bias and (where tfjs has it fused) the activation run
+ * as one fused kernel.
+ *
+ * ```ts
+ * const layer = new Dense({ units: 32, activation: 'relu' });
+ * layer.apply(tf.ones([4, 16])); // shape [4, 32]
+ * ```
+ */
+export class Dense extends Layer {
+  static override className = 'Dense';
+
+  readonly units: number;
+  readonly activation: ActivationFn;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly activityRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  private readonly fusedActivation: FusedActivation | null;
+  private activityLosses: tf.Scalar[] = [];
+
+  constructor(args: DenseArgs) {
+    const units = args?.units;
+    if (!Number.isInteger(units) || units <= 0) {
+      throw new ValueError(`Received an invalid value for \`units\`, expected a positive integer. Received: units=${units}`);
+    }
+    super(args);
+    this.units = units;
+    this.activation = getActivation(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
+    this.fusedActivation = fusedActivationOf(this.activation);
+    this.inputSpec = { minNdim: 2 };
+    this.supportsMasking = true;
+  }
+
+  override build(inputShape: Shape): void {
+    const inputDim = inputShape[inputShape.length - 1];
+    if (inputDim == null) {
+      throw new ValueError(
+        `Layer "${this.name}": the last dimension of the input must be defined. Received: input_shape=${JSON.stringify(inputShape)}`,
+      );
+    }
+    this.kernel = this.addWeight('kernel', {
+      shape: [inputDim, this.units],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', {
+        shape: [this.units],
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
+    }
+    this.inputSpec = { minNdim: 2, axes: { [-1]: inputDim } };
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const output = tf.tidy(() => {
+      const x2 = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+      const flat = x2.rank === 2 ? x2 : tf.reshape(x2, [-1, x2.shape[x2.rank - 1]]);
+      const kernel = this.kernel!.value;
+      const bias = this.bias?.value;
+      let y: tf.Tensor;
+      if (this.fusedActivation) {
+        y = tf.fused.matMul({
+          a: flat as tf.Tensor2D,
+          b: kernel as tf.Tensor2D,
+          bias,
+          activation: this.fusedActivation,
+          leakyreluAlpha: 0.2,
+        });
+      } else {
+        y = this.activation(tf.fused.matMul({ a: flat as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }));
+      }
+      return x2.rank === 2 ? y : tf.reshape(y, [...x2.shape.slice(0, -1), this.units]);
+    });
+    if (this.activityRegularizer && kwargs.training) {
+      const loss = this.activityRegularizer.apply(output);
+      this.activityLosses.push(loss);
+      this.addLoss(loss);
+    }
+    return output;
+  }
+
+  /** Also frees the activity penalties of earlier calls (made outside a tidy they would otherwise leak). */
+  override clearCallLosses(): void {
+    tf.dispose(this.activityLosses);
+    this.activityLosses = [];
+    super.clearCallLosses();
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = {
+      ...super.getConfig(),
+      units: this.units,
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(this.biasRegularizer),
+      kernelConstraint: serializeConstraint(this.kernelConstraint),
+      biasConstraint: serializeConstraint(this.biasConstraint),
+    };
+    if (this.activityRegularizer) config.activityRegularizer = serializeRegularizer(this.activityRegularizer);
+    return config;
+  }
+}
+
+register('layer', 'Dense', Dense);

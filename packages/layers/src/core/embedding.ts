@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CallKwargs,
+  type ConstraintIdentifier,
+  type InitializerIdentifier,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
+  type Shape,
+  type SymbolicTensor,
+  ValueError,
+  type Variable,
+  register,
+} from '@strata/core';
+
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
+import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+
+export interface EmbeddingArgs extends LayerArgs {
+  /** Vocabulary size: the largest index plus one. */
+  inputDim: number;
+  /** Size of each embedding vector. */
+  outputDim: number;
+  /** Default 'uniform' (RandomUniform in [-0.05, 0.05)). */
+  embeddingsInitializer?: InitializerIdentifier;
+  embeddingsRegularizer?: RegularizerIdentifier | null;
+  embeddingsConstraint?: ConstraintIdentifier | null;
+  /** Penalty on the layer's output, added to the loss during training. */
+  activityRegularizer?: RegularizerIdentifier | null;
+  /** Treat index 0 as padding and emit a mask. Default false. */
+  maskZero?: boolean;
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ValueError(`Received an invalid value for \`${name}\`, expected a positive integer. Received: ${name}=${value}`);
+  }
+  return value;
+}
+
+/**
+ * Turns integer indices into dense vectors: input `[batch, ...]` of indices in `[0, inputDim)`, output
+ * `[batch, ..., outputDim]`. The weight is named `embeddings`.
+ */
+export class Embedding extends Layer {
+  static override className = 'Embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: Initializer;
+  readonly embeddingsRegularizer: Regularizer | null;
+  readonly embeddingsConstraint: Constraint | null;
+  readonly activityRegularizer: Regularizer | null;
+  readonly maskZero: boolean;
+  embeddings: Variable | null = null;
+  private activityLosses: tf.Scalar[] = [];
+
+  constructor(args: EmbeddingArgs) {
+    const inputDim = positiveInteger(args?.inputDim, 'input_dim');
+    const outputDim = positiveInteger(args?.outputDim, 'output_dim');
+    super(args);
+    this.inputDim = inputDim;
+    this.outputDim = outputDim;
+    this.embeddingsInitializer = getInitializer(args.embeddingsInitializer ?? 'uniform');
+    this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer);
+    this.embeddingsConstraint = getConstraint(args.embeddingsConstraint);
+    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    this.maskZero = args.maskZero ?? false;
+    this.supportsMasking = this.maskZero;
+  }
+
+  override build(inputShape: Shape): void {
+    this.embeddings = this.addWeight('embeddings', {
+      shape: [this.inputDim, this.outputDim],
+      initializer: this.embeddingsInitializer,
+      regularizer: this.embeddingsRegularizer,
+      constraint: this.embeddingsConstraint,
+    });
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const output = tf.tidy(() => {
+      const indices = x.dtype === 'int32' ? x : tf.cast(x, 'int32');
+      const flat = tf.reshape(indices, [-1]);
+      const rows = tf.gather(this.embeddings!.value, flat);
+      return tf.reshape(rows, [...x.shape, this.outputDim]);
+    });
+    if (this.activityRegularizer && kwargs.training) {
+      const loss = this.activityRegularizer.apply(output);
+      this.activityLosses.push(loss);
+      this.addLoss(loss);
+    }
+    return output;
+  }
+
+  override clearCallLosses(): void {
+    tf.dispose(this.activityLosses);
+    this.activityLosses = [];
+    super.clearCallLosses();
+  }
+
+  override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
+    if (!this.maskZero) return null;
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.notEqual(x, 0);
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return [...inputShape, this.outputDim];
+  }
+
+  protected override outputDtype(_inputs: SymbolicTensor[]): tf.DataType {
+    return 'float32';
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: serializeInitializer(this.embeddingsInitializer),
+      embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
+      activityRegularizer: serializeRegularizer(this.activityRegularizer),
+      embeddingsConstraint: serializeConstraint(this.embeddingsConstraint),
+      maskZero: this.maskZero,
+    };
+  }
+}
+
+register('layer', 'Embedding', Embedding);

@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
+
+/** Returns its input unchanged; a placeholder, e.g. where an optional block is switched off. */
+export class Identity extends Layer {
+  static override className = 'Identity';
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor | tf.Tensor[] {
+    // A clone shares the data, but lets the caller dispose the output without disposing the input.
+    return Array.isArray(inputs) ? inputs.map((t) => tf.clone(t)) : tf.clone(inputs);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+}
+
+register('layer', 'Identity', Identity);

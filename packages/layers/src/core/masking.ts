@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
+
+export interface MaskingArgs extends LayerArgs {
+  /** Timesteps whose features all equal this value are masked. Default 0. */
+  maskValue?: number;
+}
+
+/**
+ * Masks timesteps: where every feature of `inputs[b, t, :]` equals `maskValue`, the output is zero there
+ * and the mask passed downstream is false.
+ */
+export class Masking extends Layer {
+  static override className = 'Masking';
+  readonly maskValue: number;
+
+  constructor(args: MaskingArgs = {}) {
+    super(args);
+    this.maskValue = args.maskValue ?? 0;
+    this.supportsMasking = true;
+  }
+
+  private keep(x: tf.Tensor): tf.Tensor {
+    return tf.any(tf.notEqual(x, this.maskValue), -1, true);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => tf.mul(x, tf.cast(this.keep(x), x.dtype)));
+  }
+
+  override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => tf.squeeze(this.keep(x), [-1]));
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), maskValue: this.maskValue };
+  }
+}
+
+register('layer', 'Masking', Masking);

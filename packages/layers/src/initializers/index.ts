@@ -1,0 +1,91 @@
+import { type InitializerIdentifier, type KerasObjectJSON, resolveIdentifier, serializeKerasObject } from '@strata/core';
+
+import type { Initializer } from './initializer.js';
+
+export { Initializer } from './initializer.js';
+export { computeFans } from './compute-fans.js';
+export { Constant, Zeros, Ones, Identity, type ConstantArgs, type IdentityArgs } from './constant-initializers.js';
+export {
+  RandomInitializer,
+  RandomNormal,
+  TruncatedNormal,
+  RandomUniform,
+  VarianceScaling,
+  GlorotUniform,
+  GlorotNormal,
+  HeUniform,
+  HeNormal,
+  LecunUniform,
+  LecunNormal,
+  OrthogonalInitializer,
+  Orthogonal,
+  type SeedArgs,
+  type RandomNormalArgs,
+  type RandomUniformArgs,
+  type VarianceScalingArgs,
+  type OrthogonalArgs,
+  type FanMode,
+  type ScalingDistribution,
+} from './random-initializers.js';
+
+/** Keras's `initializers.get`: a registered name, an instance or Keras JSON, resolved through the registry. */
+export function getInitializer(identifier: InitializerIdentifier): Initializer;
+export function getInitializer(identifier: InitializerIdentifier | null | undefined): Initializer | null;
+export function getInitializer(identifier: InitializerIdentifier | null | undefined): Initializer | null {
+  return resolveIdentifier<Initializer>('initializer', identifier);
+}
+
+/** Keras's `initializers.serialize`: `{module, class_name, config, registered_name}`. */
+export function serializeInitializer(initializer: Initializer | null): KerasObjectJSON | null {
+  return initializer == null ? null : serializeKerasObject('initializer', initializer);
+}
+
+declare module '@strata/core' {
+  interface InitializerIds {
+    zeros: true;
+    zero: true;
+    ones: true;
+    one: true;
+    constant: true;
+    identity: true;
+    random_normal: true;
+    normal: true;
+    random_uniform: true;
+    uniform: true;
+    truncated_normal: true;
+    variance_scaling: true;
+    glorot_uniform: true;
+    glorot_normal: true;
+    he_uniform: true;
+    he_normal: true;
+    lecun_uniform: true;
+    lecun_normal: true;
+    orthogonal: true;
+    glorotUniform: true;
+    glorotNormal: true;
+    heUniform: true;
+    heNormal: true;
+    lecunUniform: true;
+    lecunNormal: true;
+    randomNormal: true;
+    randomUniform: true;
+    truncatedNormal: true;
+    varianceScaling: true;
+    Zeros: true;
+    Ones: true;
+    Constant: true;
+    Identity: true;
+    RandomNormal: true;
+    RandomUniform: true;
+    TruncatedNormal: true;
+    VarianceScaling: true;
+    GlorotUniform: true;
+    GlorotNormal: true;
+    HeUniform: true;
+    HeNormal: true;
+    LecunUniform: true;
+    LecunNormal: true;
+    Orthogonal: true;
+    OrthogonalInitializer: true;
+  }
+}

@@ -1,0 +1,20 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Initializer as InitializerLike } from '@strata/core';
+
+/**
+ * The base class of initializers (Keras's `keras.initializers.Initializer`): `apply(shape, dtype)`
+ * returns a new tensor that the caller owns.
+ */
+export abstract class Initializer implements InitializerLike {
+  static className = 'Initializer';
+
+  abstract apply(shape: number[], dtype?: tf.DataType): tf.Tensor;
+
+  getConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  static fromConfig<T extends Initializer>(this: new (args: any) => T, config: Record<string, any>): T {
+    return new this(config);
+  }
+}

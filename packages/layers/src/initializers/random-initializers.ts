@@ -1,0 +1,301 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ValueError, formatShape, register } from '@strata/core';
+
+import { computeFans } from './compute-fans.js';
+import { Initializer } from './initializer.js';
+
+export interface SeedArgs {
+  /** An integer seed. Like Keras 3, a seeded or unseeded instance returns the same values on every call. */
+  seed?: number | null;
+}
+
+/**
+ * The shared seed handling of random initializers. An unseeded initializer draws its seed once, at
+ * construction, so that it repeats its values as Keras 3's do; the config still records `seed: null`.
+ */
+export abstract class RandomInitializer extends Initializer {
+  protected readonly initSeed: number | null;
+  protected readonly seed: number;
+
+  constructor(args: SeedArgs = {}) {
+    super();
+    const seed = args.seed ?? null;
+    if (seed !== null && !Number.isInteger(seed)) {
+      throw new ValueError(`\`seed\` argument should be an integer. Received: seed=${JSON.stringify(seed)}`);
+    }
+    this.initSeed = seed;
+    this.seed = seed ?? Math.floor(Math.random() * 1e9);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+export interface RandomNormalArgs extends SeedArgs {
+  /** Default 0. */
+  mean?: number;
+  /** Default 0.05. */
+  stddev?: number;
+}
+
+/** Samples from a normal distribution. */
+export class RandomNormal extends RandomInitializer {
+  static override className = 'RandomNormal';
+  readonly mean: number;
+  readonly stddev: number;
+
+  constructor(args: RandomNormalArgs = {}) {
+    super(args);
+    this.mean = args.mean ?? 0;
+    this.stddev = args.stddev ?? 0.05;
+  }
+
+  apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+    return tf.randomNormal(shape, this.mean, this.stddev, dtype === 'int32' ? 'int32' : 'float32', this.seed);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), mean: this.mean, stddev: this.stddev };
+  }
+}
+
+/** Samples from a normal distribution, redrawing values more than two standard deviations from the mean. */
+export class TruncatedNormal extends RandomInitializer {
+  static override className = 'TruncatedNormal';
+  readonly mean: number;
+  readonly stddev: number;
+
+  constructor(args: RandomNormalArgs = {}) {
+    super(args);
+    this.mean = args.mean ?? 0;
+    this.stddev = args.stddev ?? 0.05;
+  }
+
+  apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+    return tf.truncatedNormal(shape, this.mean, this.stddev, dtype === 'int32' ? 'int32' : 'float32', this.seed);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), mean: this.mean, stddev: this.stddev };
+  }
+}
+
+export interface RandomUniformArgs extends SeedArgs {
+  /** Inclusive lower bound. Default -0.05. */
+  minval?: number;
+  /** Exclusive upper bound. Default 0.05. */
+  maxval?: number;
+}
+
+/** Samples from a uniform distribution on `[minval, maxval)`. */
+export class RandomUniform extends RandomInitializer {
+  static override className = 'RandomUniform';
+  readonly minval: number;
+  readonly maxval: number;
+
+  constructor(args: RandomUniformArgs = {}) {
+    super(args);
+    this.minval = args.minval ?? -0.05;
+    this.maxval = args.maxval ?? 0.05;
+  }
+
+  apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+    return tf.randomUniform(shape, this.minval, this.maxval, dtype, this.seed);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), minval: this.minval, maxval: this.maxval };
+  }
+}
+
+export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+export type ScalingDistribution = 'truncated_normal' | 'untruncated_normal' | 'uniform';
+
+export interface VarianceScalingArgs extends SeedArgs {
+  /** Positive scaling factor. Default 1. */
+  scale?: number;
+  /** Which fan divides the scale. Default 'fan_in'. */
+  mode?: FanMode;
+  /** Default 'truncated_normal'; 'normal' is read as 'truncated_normal'. */
+  distribution?: ScalingDistribution | 'normal';
+}
+
+// The standard deviation of a unit normal truncated to [-2, 2]; dividing by it restores the wanted variance.
+const TRUNCATED_STDDEV = 0.8796256610342398;
+
+/**
+ * Scales the spread to the weight's fans: a normal with `stddev = sqrt(scale / n)` (corrected for
+ * truncation), or a uniform on `[-limit, limit]` with `limit = sqrt(3 * scale / n)`, where `n` is the fan
+ * chosen by `mode`.
+ */
+export class VarianceScaling extends RandomInitializer {
+  static override className = 'VarianceScaling';
+  readonly scale: number;
+  readonly mode: FanMode;
+  readonly distribution: ScalingDistribution;
+
+  constructor(args: VarianceScalingArgs = {}) {
+    super(args);
+    const scale = args.scale ?? 1;
+    if (!(scale > 0)) throw new ValueError(`Argument \`scale\` must be positive float. Received: scale=${scale}`);
+    const mode = args.mode ?? 'fan_in';
+    if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) {
+      throw new ValueError(`Invalid \`mode\` argument: expected one of fan_in, fan_out, fan_avg. Received: mode=${mode}`);
+    }
+    let distribution = (args.distribution ?? 'truncated_normal').toLowerCase();
+    if (distribution === 'normal') distribution = 'truncated_normal';
+    if (!['uniform', 'truncated_normal', 'untruncated_normal'].includes(distribution)) {
+      throw new ValueError(
+        `Invalid \`distribution\` argument: expected one of uniform, truncated_normal, untruncated_normal. Received: distribution=${args.distribution}`,
+      );
+    }
+    this.scale = scale;
+    this.mode = mode;
+    this.distribution = distribution as ScalingDistribution;
+  }
+
+  apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+    const { fanIn, fanOut } = computeFans(shape);
+    const n = this.mode === 'fan_in' ? fanIn : this.mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
+    const scale = this.scale / Math.max(1, n);
+    const floatDtype = dtype === 'int32' ? 'int32' : 'float32';
+    if (this.distribution === 'truncated_normal') {
+      return tf.truncatedNormal(shape, 0, Math.sqrt(scale) / TRUNCATED_STDDEV, floatDtype, this.seed);
+    }
+    if (this.distribution === 'untruncated_normal') {
+      return tf.randomNormal(shape, 0, Math.sqrt(scale), floatDtype, this.seed);
+    }
+    const limit = Math.sqrt(3 * scale);
+    return tf.randomUniform(shape, -limit, limit, dtype, this.seed);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), scale: this.scale, mode: this.mode, distribution: this.distribution };
+  }
+}
+
+/** Glorot (Xavier) uniform: `limit = sqrt(6 / (fanIn + fanOut))`. The default kernel initializer. */
+export class GlorotUniform extends VarianceScaling {
+  static override className = 'GlorotUniform';
+  constructor(args: SeedArgs = {}) {
+    super({ scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: args.seed });
+  }
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+/** Glorot (Xavier) normal: truncated normal with `stddev = sqrt(2 / (fanIn + fanOut))`. */
+export class GlorotNormal extends VarianceScaling {
+  static override className = 'GlorotNormal';
+  constructor(args: SeedArgs = {}) {
+    super({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed: args.seed });
+  }
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+/** He uniform: `limit = sqrt(6 / fanIn)`. */
+export class HeUniform extends VarianceScaling {
+  static override className = 'HeUniform';
+  constructor(args: SeedArgs = {}) {
+    super({ scale: 2, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
+  }
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+/** He normal: truncated normal with `stddev = sqrt(2 / fanIn)`. */
+export class HeNormal extends VarianceScaling {
+  static override className = 'HeNormal';
+  constructor(args: SeedArgs = {}) {
+    super({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
+  }
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+/** LeCun uniform: `limit = sqrt(3 / fanIn)`. */
+export class LecunUniform extends VarianceScaling {
+  static override className = 'LecunUniform';
+  constructor(args: SeedArgs = {}) {
+    super({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
+  }
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+/** LeCun normal: truncated normal with `stddev = sqrt(1 / fanIn)`. */
+export class LecunNormal extends VarianceScaling {
+  static override className = 'LecunNormal';
+  constructor(args: SeedArgs = {}) {
+    super({ scale: 1, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
+  }
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
+export interface OrthogonalArgs extends SeedArgs {
+  /** Multiplies the orthogonal matrix. Default 1. */
+  gain?: number;
+}
+
+/**
+ * An orthogonal matrix (from the QR decomposition of a normal sample), reshaped to the weight's shape:
+ * the weight is read as a `[prod(shape[:-1]), shape[-1]]` matrix.
+ */
+export class OrthogonalInitializer extends RandomInitializer {
+  static override className = 'OrthogonalInitializer';
+  readonly gain: number;
+
+  constructor(args: OrthogonalArgs = {}) {
+    super(args);
+    this.gain = args.gain ?? 1;
+  }
+
+  apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+    if (shape.length < 2) {
+      throw new ValueError(
+        `The tensor to initialize must be at least two-dimensional. Received: shape=${formatShape(shape)} of rank ${shape.length}.`,
+      );
+    }
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1];
+    return tf.tidy(() => {
+      const a = tf.randomNormal([Math.max(rows, cols), Math.min(rows, cols)], 0, 1, 'float32', this.seed);
+      const [q, r] = tf.linalg.qr(a);
+      // Multiplying by the signs of R's diagonal makes the decomposition unique, hence the distribution uniform.
+      const n = Math.min(rows, cols);
+      const diag = tf.sum(tf.mul(tf.slice(r, [0, 0], [n, n]), tf.eye(n)), 0);
+      let m = tf.mul(q, tf.sign(diag));
+      if (rows < cols) m = tf.transpose(m);
+      return tf.cast(tf.mul(tf.reshape(m, shape), this.gain), dtype);
+    });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), gain: this.gain };
+  }
+}
+
+export { OrthogonalInitializer as Orthogonal };
+
+register('initializer', 'RandomNormal', RandomNormal, { aliases: ['random_normal', 'normal'] });
+register('initializer', 'TruncatedNormal', TruncatedNormal, { aliases: ['truncated_normal'] });
+register('initializer', 'RandomUniform', RandomUniform, { aliases: ['random_uniform', 'uniform'] });
+register('initializer', 'VarianceScaling', VarianceScaling, { aliases: ['variance_scaling'] });
+register('initializer', 'GlorotUniform', GlorotUniform, { aliases: ['glorot_uniform'] });
+register('initializer', 'GlorotNormal', GlorotNormal, { aliases: ['glorot_normal'] });
+register('initializer', 'HeUniform', HeUniform, { aliases: ['he_uniform'] });
+register('initializer', 'HeNormal', HeNormal, { aliases: ['he_normal'] });
+register('initializer', 'LecunUniform', LecunUniform, { aliases: ['lecun_uniform'] });
+register('initializer', 'LecunNormal', LecunNormal, { aliases: ['lecun_normal'] });
+register('initializer', 'OrthogonalInitializer', OrthogonalInitializer, {
+  aliases: ['orthogonal_initializer', 'orthogonal', 'Orthogonal'],
+});

@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Shape, ValueError, formatShape, register } from '@strata/core';
+
+import { Merge } from './base-merge.js';
+
+/** Subtracts the second of exactly two inputs from the first, elementwise. */
+export class Subtract extends Merge {
+  static override className = 'Subtract';
+
+  protected override validateInputShapes(shapes: Shape[]): void {
+    if (shapes.length !== 2) {
+      throw new ValueError(
+        `A \`Subtract\` layer should be called on exactly 2 inputs. Received: input_shape=[${shapes.map(formatShape).join(', ')}]`,
+      );
+    }
+  }
+
+  protected mergeFunction(inputs: tf.Tensor[]): tf.Tensor {
+    if (inputs.length !== 2) {
+      throw new ValueError(`A \`Subtract\` layer should be called on exactly 2 inputs. Received: ${inputs.length} inputs`);
+    }
+    return tf.sub(inputs[0], inputs[1]);
+  }
+}
+
+register('layer', 'Subtract', Subtract);

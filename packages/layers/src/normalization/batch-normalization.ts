@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CallKwargs,
+  type ConstraintIdentifier,
+  type InitializerIdentifier,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
+  type Shape,
+  ValueError,
+  type Variable,
+  formatShape,
+  register,
+} from '@strata/core';
+
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
+import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+
+export interface BatchNormalizationArgs extends LayerArgs {
+  /** The features axis (normalized per entry of it). Default -1. */
+  axis?: number;
+  /** Momentum of the moving averages. Default 0.99. */
+  momentum?: number;
+  /** Added to the variance to avoid dividing by zero. Default 1e-3. */
+  epsilon?: number;
+  /** Add the learned offset `beta`. Default true. */
+  center?: boolean;
+  /** Multiply by the learned scale `gamma`. Default true. */
+  scale?: boolean;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  movingMeanInitializer?: InitializerIdentifier;
+  movingVarianceInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
+  /** Cross-replica statistics; Strata trains on one device, so only false is accepted. */
+  synchronized?: boolean;
+}
+
+/**
+ * Normalizes its inputs to mean 0 and variance 1 per feature, then scales by `gamma` and shifts by `beta`.
+ *
+ * In training (`training: true` and the layer trainable) it uses the batch's statistics and updates the
+ * moving mean and variance (`moving = moving * momentum + batch * (1 - momentum)`); otherwise it uses
+ * the moving statistics. As in Keras 3, a layer with `trainable = false` always runs in inference mode.
+ * Weights, in order: gamma, beta, moving_mean, moving_variance.
+ */
+export class BatchNormalization extends Layer {
+  static override className = 'BatchNormalization';
+
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly betaInitializer: Initializer;
+  readonly gammaInitializer: Initializer;
+  readonly movingMeanInitializer: Initializer;
+  readonly movingVarianceInitializer: Initializer;
+  readonly betaRegularizer: Regularizer | null;
+  readonly gammaRegularizer: Regularizer | null;
+  readonly betaConstraint: Constraint | null;
+  readonly gammaConstraint: Constraint | null;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+  movingMean: Variable | null = null;
+  movingVariance: Variable | null = null;
+
+  constructor(args: BatchNormalizationArgs = {}) {
+    super(args);
+    // tf.keras (legacy .h5) configs may write the axis as a one-element list.
+    const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : (args.axis ?? -1);
+    if (!Number.isInteger(axis)) {
+      throw new ValueError(`Expected an integer value for \`axis\`. Received: axis=${JSON.stringify(args.axis)}`);
+    }
+    if (args.synchronized) throw new ValueError('Strata trains on one device; `synchronized` must be false. Received: synchronized=true');
+    this.axis = axis as number;
+    this.momentum = args.momentum ?? 0.99;
+    this.epsilon = args.epsilon ?? 1e-3;
+    if (!(this.epsilon > 0)) throw new ValueError(`\`epsilon\` must be positive. Received: epsilon=${this.epsilon}`);
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
+    this.gammaInitializer = getInitializer(args.gammaInitializer ?? 'ones');
+    this.movingMeanInitializer = getInitializer(args.movingMeanInitializer ?? 'zeros');
+    this.movingVarianceInitializer = getInitializer(args.movingVarianceInitializer ?? 'ones');
+    this.betaRegularizer = getRegularizer(args.betaRegularizer);
+    this.gammaRegularizer = getRegularizer(args.gammaRegularizer);
+    this.betaConstraint = getConstraint(args.betaConstraint);
+    this.gammaConstraint = getConstraint(args.gammaConstraint);
+    this.supportsMasking = true;
+  }
+
+  private positiveAxis(rank: number): number {
+    const axis = this.axis < 0 ? rank + this.axis : this.axis;
+    if (axis < 0 || axis >= rank) {
+      throw new ValueError(`Layer "${this.name}": axis ${this.axis} is out of range for an input of rank ${rank}.`);
+    }
+    return axis;
+  }
+
+  override build(inputShape: Shape): void {
+    const axis = this.positiveAxis(inputShape.length);
+    const dim = inputShape[axis];
+    if (dim == null) {
+      throw new ValueError(
+        `Layer "${this.name}": axis ${this.axis} of the input must have a defined size. Received: input_shape=${formatShape(inputShape)}`,
+      );
+    }
+    if (this.scale) {
+      this.gamma = this.addWeight('gamma', { shape: [dim], initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+    }
+    if (this.center) {
+      this.beta = this.addWeight('beta', { shape: [dim], initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+    }
+    this.movingMean = this.addWeight('moving_mean', { shape: [dim], initializer: this.movingMeanInitializer, trainable: false });
+    this.movingVariance = this.addWeight('moving_variance', { shape: [dim], initializer: this.movingVarianceInitializer, trainable: false });
+    this.inputSpec = { ndim: inputShape.length, axes: { [this.axis]: dim } };
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const axis = this.positiveAxis(x.rank);
+    const training = Boolean(kwargs.training) && this.trainable;
+    return tf.tidy(() => {
+      const broadcastShape = x.shape.map((d, i) => (i === axis ? d : 1));
+      const asParam = (v: Variable | null) => (v ? tf.reshape(v.value, broadcastShape) : undefined);
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (training) {
+        const reductionAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
+        const moments = tf.moments(x, reductionAxes, true);
+        mean = moments.mean;
+        variance = moments.variance;
+        const m = this.momentum;
+        const batchMean = tf.reshape(mean, [-1]);
+        const batchVariance = tf.reshape(variance, [-1]);
+        this.movingMean!.assign(tf.add(tf.mul(this.movingMean!.value, m), tf.mul(batchMean, 1 - m)));
+        this.movingVariance!.assign(tf.add(tf.mul(this.movingVariance!.value, m), tf.mul(batchVariance, 1 - m)));
+      } else {
+        mean = asParam(this.movingMean)!;
+        variance = asParam(this.movingVariance)!;
+      }
+      return tf.batchNorm(x, mean, variance, asParam(this.beta), asParam(this.gamma), this.epsilon);
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      betaInitializer: serializeInitializer(this.betaInitializer),
+      gammaInitializer: serializeInitializer(this.gammaInitializer),
+      movingMeanInitializer: serializeInitializer(this.movingMeanInitializer),
+      movingVarianceInitializer: serializeInitializer(this.movingVarianceInitializer),
+      betaRegularizer: serializeRegularizer(this.betaRegularizer),
+      gammaRegularizer: serializeRegularizer(this.gammaRegularizer),
+      betaConstraint: serializeConstraint(this.betaConstraint),
+      gammaConstraint: serializeConstraint(this.gammaConstraint),
+      synchronized: false,
+    };
+  }
+}
+
+register('layer', 'BatchNormalization', BatchNormalization);

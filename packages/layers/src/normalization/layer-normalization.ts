@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CallKwargs,
+  type ConstraintIdentifier,
+  type InitializerIdentifier,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
+  type Shape,
+  ValueError,
+  type Variable,
+  formatShape,
+  register,
+} from '@strata/core';
+
+import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
+import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+
+export interface LayerNormalizationArgs extends LayerArgs {
+  /** The axis or axes normalized over, per sample. Default -1. */
+  axis?: number | number[];
+  /** Default 1e-3. */
+  epsilon?: number;
+  /** Add the learned offset `beta`. Default true. */
+  center?: boolean;
+  /** Multiply by the learned scale `gamma`. Default true. */
+  scale?: boolean;
+  /** Scale by the inverse root mean square only (RMSNorm): no centering, no beta. Default false. */
+  rmsScaling?: boolean;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
+}
+
+/**
+ * Normalizes each sample over `axis` to mean 0 and variance 1 (independently of the batch), then scales by
+ * `gamma` and shifts by `beta`. Weights, in order: gamma, beta.
+ */
+export class LayerNormalization extends Layer {
+  static override className = 'LayerNormalization';
+
+  readonly axis: number | number[];
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly rmsScaling: boolean;
+  readonly betaInitializer: Initializer;
+  readonly gammaInitializer: Initializer;
+  readonly betaRegularizer: Regularizer | null;
+  readonly gammaRegularizer: Regularizer | null;
+  readonly betaConstraint: Constraint | null;
+  readonly gammaConstraint: Constraint | null;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+
+  constructor(args: LayerNormalizationArgs = {}) {
+    super(args);
+    const axis = args.axis ?? -1;
+    const axes = Array.isArray(axis) ? axis : [axis];
+    if (axes.length === 0 || axes.some((a) => !Number.isInteger(a))) {
+      throw new ValueError(`Expected an int or a list of ints for the axis argument. Received: axis=${JSON.stringify(axis)}`);
+    }
+    this.axis = Array.isArray(axis) ? axis.slice() : axis;
+    this.epsilon = args.epsilon ?? 1e-3;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.rmsScaling = args.rmsScaling ?? false;
+    this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
+    this.gammaInitializer = getInitializer(args.gammaInitializer ?? 'ones');
+    this.betaRegularizer = getRegularizer(args.betaRegularizer);
+    this.gammaRegularizer = getRegularizer(args.gammaRegularizer);
+    this.betaConstraint = getConstraint(args.betaConstraint);
+    this.gammaConstraint = getConstraint(args.gammaConstraint);
+    this.supportsMasking = true;
+  }
+
+  private axes(rank: number): number[] {
+    const list = Array.isArray(this.axis) ? this.axis : [this.axis];
+    const axes = list.map((a) => (a < 0 ? rank + a : a));
+    if (axes.some((a) => a < 0 || a >= rank)) {
+      throw new ValueError(`Layer "${this.name}": axis ${JSON.stringify(this.axis)} is out of range for an input of rank ${rank}.`);
+    }
+    return [...new Set(axes)].sort((a, b) => a - b);
+  }
+
+  override build(inputShape: Shape): void {
+    const axes = this.axes(inputShape.length);
+    const shape = axes.map((a) => inputShape[a]);
+    if (shape.some((d) => d == null)) {
+      throw new ValueError(
+        `Layer "${this.name}": the normalized axes must have defined sizes. Received: input_shape=${formatShape(inputShape)}`,
+      );
+    }
+    if (this.scale) {
+      this.gamma = this.addWeight('gamma', { shape: shape as number[], initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+    }
+    if (this.center && !this.rmsScaling) {
+      this.beta = this.addWeight('beta', { shape: shape as number[], initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+    }
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const axes = this.axes(x.rank);
+    return tf.tidy(() => {
+      const broadcastShape = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
+      const param = (v: Variable | null) => (v ? tf.reshape(v.value, broadcastShape) : null);
+      const gamma = param(this.gamma);
+      const beta = param(this.beta);
+      if (this.rmsScaling) {
+        const meanSquare = tf.mean(tf.square(x), axes, true);
+        const y = tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.epsilon)));
+        return gamma ? tf.mul(y, gamma) : y;
+      }
+      const { mean, variance } = tf.moments(x, axes, true);
+      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+      if (gamma) y = tf.mul(y, gamma);
+      if (beta) y = tf.add(y, beta);
+      return y;
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      rmsScaling: this.rmsScaling,
+      betaInitializer: serializeInitializer(this.betaInitializer),
+      gammaInitializer: serializeInitializer(this.gammaInitializer),
+      betaRegularizer: serializeRegularizer(this.betaRegularizer),
+      gammaRegularizer: serializeRegularizer(this.gammaRegularizer),
+      betaConstraint: serializeConstraint(this.betaConstraint),
+      gammaConstraint: serializeConstraint(this.gammaConstraint),
+    };
+  }
+}
+
+register('layer', 'LayerNormalization', LayerNormalization);

@@ -1,0 +1,100 @@
+import { type CallKwargs, formatShape, Layer, type LayerArgs, type Shape, ValueError } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {
+  type DataFormat,
+  standardizeDataFormat,
+  standardizePadding,
+  standardizeTuple,
+} from '../convolutional/argument-validation.js';
+import { fromChannelsLast, toChannelsLast } from '../convolutional/conv-ops.js';
+import { joinChannels, splitChannels } from '../convolutional/conv-output-shape.js';
+
+export interface BasePoolingArgs extends LayerArgs {
+  /** The window size: one integer for every spatial dimension, or one per dimension. */
+  poolSize?: number | number[];
+  /** Default: the pool size (windows do not overlap). */
+  strides?: number | number[] | null;
+  /** `'valid'` (default) or `'same'`, case-insensitive. */
+  padding?: string;
+  /** `'channels_last'` (default) or `'channels_first'`. */
+  dataFormat?: string | null;
+}
+
+/**
+ * Windowed max or average pooling over 1 or 2 spatial dimensions (Keras's `BasePooling`). Runs
+ * channels-last on tfjs's maxPool/avgPool; 1-D inputs get a unit height. Like TensorFlow, average pooling
+ * with `'same'` padding divides by the number of real (unpadded) values in each window.
+ */
+export abstract class BasePooling extends Layer {
+  static override className = 'BasePooling';
+
+  readonly poolDimensions: number;
+  readonly poolMode: 'max' | 'average';
+  readonly poolSize: number[];
+  readonly strides: number[];
+  readonly padding: 'valid' | 'same';
+  readonly dataFormat: DataFormat;
+
+  constructor(poolDimensions: number, poolMode: 'max' | 'average', args: BasePoolingArgs) {
+    super(args);
+    this.poolDimensions = poolDimensions;
+    this.poolMode = poolMode;
+    this.poolSize = standardizeTuple(args.poolSize ?? 2, poolDimensions, 'pool_size');
+    this.strides = standardizeTuple(args.strides ?? this.poolSize, poolDimensions, 'strides');
+    this.padding = standardizePadding(args.padding ?? 'valid') as 'valid' | 'same';
+    this.dataFormat = standardizeDataFormat(args.dataFormat);
+    this.inputSpec = { ndim: poolDimensions + 2 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    // Fails early, naming the shapes, when a window does not fit the input.
+    this.computeOutputShape(inputShape);
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => {
+      let h = toChannelsLast(x, this.dataFormat);
+      if (this.poolDimensions === 1) h = tf.expandDims(h, 1);
+      const lift = (v: number[]): [number, number] => (this.poolDimensions === 1 ? [1, v[0]] : [v[0], v[1]]);
+      const pool = this.poolMode === 'max' ? tf.maxPool : tf.avgPool;
+      let y: tf.Tensor = pool(h as tf.Tensor4D, lift(this.poolSize), lift(this.strides), this.padding);
+      if (this.poolDimensions === 1) y = tf.squeeze(y, [1]);
+      return fromChannelsLast(y, this.dataFormat);
+    });
+  }
+
+  /**
+   * Keras's `compute_pooling_output_shape`: `floor((n - pool) / stride) + 1` with `valid` padding,
+   * `floor((n - 1) / stride) + 1` with `same`; unknown sizes stay unknown.
+   */
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = inputShape as Shape;
+    const { batch, spatial, channels } = splitChannels(shape, this.dataFormat);
+    const out = spatial.map((n, i) => {
+      if (n == null) return null;
+      return this.padding === 'valid'
+        ? Math.floor((n - this.poolSize[i]) / this.strides[i]) + 1
+        : Math.floor((n - 1) / this.strides[i]) + 1;
+    });
+    if (out.some((n) => n != null && n <= 0)) {
+      throw new ValueError(
+        `Computed output size would be negative. Received: inputs.shape=${formatShape(shape)} and ` +
+          `pool_size=${formatShape(this.poolSize)}.`,
+      );
+    }
+    return joinChannels(batch, out, channels, this.dataFormat);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      poolSize: this.poolSize.slice(),
+      padding: this.padding,
+      strides: this.strides.slice(),
+      dataFormat: this.dataFormat,
+    };
+  }
+}

@@ -1,0 +1,10 @@
+export { AveragePooling1D, type AveragePooling1DArgs } from './average-pooling1d.js';
+export { AveragePooling2D, type AveragePooling2DArgs } from './average-pooling2d.js';
+export { BaseGlobalPooling, type BaseGlobalPoolingArgs } from './base-global-pooling.js';
+export { BasePooling, type BasePoolingArgs } from './base-pooling.js';
+export { GlobalAveragePooling1D, type GlobalAveragePooling1DArgs } from './global-average-pooling1d.js';
+export { GlobalAveragePooling2D, type GlobalAveragePooling2DArgs } from './global-average-pooling2d.js';
+export { GlobalMaxPooling1D, type GlobalMaxPooling1DArgs } from './global-max-pooling1d.js';
+export { GlobalMaxPooling2D, type GlobalMaxPooling2DArgs } from './global-max-pooling2d.js';
+export { MaxPooling1D, type MaxPooling1DArgs } from './max-pooling1d.js';
+export { MaxPooling2D, type MaxPooling2DArgs } from './max-pooling2d.js';

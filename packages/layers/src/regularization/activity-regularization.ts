@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
+
+import { L1L2 } from '../regularizers/index.js';
+
+export interface ActivityRegularizationArgs extends LayerArgs {
+  /** L1 factor. Default 0. */
+  l1?: number;
+  /** L2 factor. Default 0. */
+  l2?: number;
+}
+
+/**
+ * Passes its input through and, during training, adds `l1 * sum(|x|) + l2 * sum(x^2)` of it to the loss
+ * (through `addLoss`, collected by the training step from `losses`).
+ */
+export class ActivityRegularization extends Layer {
+  static override className = 'ActivityRegularization';
+  readonly l1: number;
+  readonly l2: number;
+  readonly activityRegularizer: L1L2;
+  private activityLosses: tf.Scalar[] = [];
+
+  constructor(args: ActivityRegularizationArgs = {}) {
+    super(args);
+    this.activityRegularizer = new L1L2({ l1: args.l1 ?? 0, l2: args.l2 ?? 0 });
+    this.l1 = this.activityRegularizer.l1;
+    this.l2 = this.activityRegularizer.l2;
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (kwargs.training) {
+      const loss = this.activityRegularizer.apply(x);
+      this.activityLosses.push(loss);
+      this.addLoss(loss);
+    }
+    return tf.clone(x);
+  }
+
+  /** Also frees the penalties of earlier calls (made outside a tidy they would otherwise leak). */
+  override clearCallLosses(): void {
+    tf.dispose(this.activityLosses);
+    this.activityLosses = [];
+    super.clearCallLosses();
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), l1: this.l1, l2: this.l2 };
+  }
+}
+
+register('layer', 'ActivityRegularization', ActivityRegularization);

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
+
+export interface RepeatVectorArgs extends LayerArgs {
+  /** How many times to repeat the input. */
+  n: number;
+}
+
+/** Repeats a `[batch, features]` input `n` times: output `[batch, n, features]`. */
+export class RepeatVector extends Layer {
+  static override className = 'RepeatVector';
+  readonly n: number;
+
+  constructor(args: RepeatVectorArgs) {
+    super(args);
+    const n = args?.n;
+    if (!Number.isInteger(n) || n < 0) {
+      throw new ValueError(`Expected a non-negative integer value for \`n\`. Received: n=${n}`);
+    }
+    this.n = n;
+    this.inputSpec = { ndim: 2 };
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => tf.tile(tf.expandDims(x, 1), [1, this.n, 1]));
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    return [inputShape[0], this.n, inputShape[1]];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), n: this.n };
+  }
+}
+
+register('layer', 'RepeatVector', RepeatVector);

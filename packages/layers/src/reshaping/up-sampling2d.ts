@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
+
+import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
+import { positiveTuple } from './pair-args.js';
+
+export type UpSamplingInterpolation = 'nearest' | 'bilinear';
+
+export interface UpSampling2DArgs extends LayerArgs {
+  /** Row and column factors: an integer or `[rows, cols]`. Default [2, 2]. */
+  size?: number | [number, number];
+  /** Default 'channels_last'. */
+  dataFormat?: DataFormat | null;
+  /** 'nearest' (default) repeats pixels; 'bilinear' interpolates with half-pixel centers, as Keras 3's resize. */
+  interpolation?: UpSamplingInterpolation;
+}
+
+/** Enlarges an image by repeating (or interpolating) rows and columns. */
+export class UpSampling2D extends Layer {
+  static override className = 'UpSampling2D';
+  readonly size: [number, number];
+  readonly dataFormat: DataFormat;
+  readonly interpolation: UpSamplingInterpolation;
+
+  constructor(args: UpSampling2DArgs = {}) {
+    super(args);
+    this.size = positiveTuple(args.size ?? [2, 2], 2, 'size') as [number, number];
+    this.dataFormat = standardizeDataFormat(args.dataFormat);
+    const interpolation = args.interpolation ?? 'nearest';
+    if (interpolation !== 'nearest' && interpolation !== 'bilinear') {
+      throw new ValueError(`\`interpolation\` argument should be one of: "nearest", "bilinear". Received: interpolation=${interpolation}`);
+    }
+    this.interpolation = interpolation;
+    this.inputSpec = { ndim: 4 };
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => {
+      let y = (this.dataFormat === 'channels_first' ? tf.transpose(x, [0, 2, 3, 1]) : x) as tf.Tensor4D;
+      const [b, h, w, c] = y.shape;
+      const [sh, sw] = this.size;
+      if (this.interpolation === 'nearest') {
+        // Repeat along rows then columns with tile+reshape, whose gradient is a plain sum.
+        y = tf.reshape(tf.tile(tf.reshape(y, [b, h, 1, w, c]), [1, 1, sh, 1, 1]), [b, h * sh, w, c]);
+        y = tf.reshape(tf.tile(tf.reshape(y, [b, h * sh, w, 1, c]), [1, 1, 1, sw, 1]), [b, h * sh, w * sw, c]);
+      } else {
+        y = tf.image.resizeBilinear(y, [h * sh, w * sw], false, true);
+      }
+      return this.dataFormat === 'channels_first' ? tf.transpose(y, [0, 3, 1, 2]) : y;
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape): Shape {
+    const out = inputShape.slice();
+    const axes = this.dataFormat === 'channels_last' ? [1, 2] : [2, 3];
+    axes.forEach((axis, i) => {
+      const d = out[axis];
+      out[axis] = d == null ? null : d * this.size[i];
+    });
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), size: this.size, dataFormat: this.dataFormat, interpolation: this.interpolation };
+  }
+}
+
+register('layer', 'UpSampling2D', UpSampling2D);

@@ -1,0 +1,68 @@
+import { type LossArgs, register } from '@strata/core';
+
+import { categoricalFocalCrossentropy } from './crossentropy-math.js';
+import { LossFunctionWrapper } from './loss-function-wrapper.js';
+
+export interface CategoricalFocalCrossentropyArgs extends LossArgs {
+  /** One weight for every class, or one per class. Default 0.25. */
+  alpha?: number | number[];
+  /** The focusing parameter: 0 gives `alpha` times plain crossentropy. Default 2. */
+  gamma?: number;
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+  axis?: number;
+}
+
+/**
+ * Computes the alpha-balanced focal crossentropy of Lin et al. (2018) over one-hot targets:
+ * `sum(-alpha * (1 - p)^gamma * y * log(p))` along `axis`.
+ *
+ * Arguments: `alpha` (0.25), `gamma` (2), `fromLogits` (false), `labelSmoothing` (0), `axis` (-1),
+ * `reduction` (`'sum_over_batch_size'`), `name` (`'categorical_focal_crossentropy'`).
+ */
+export class CategoricalFocalCrossentropy extends LossFunctionWrapper {
+  static override className = 'CategoricalFocalCrossentropy';
+
+  readonly alpha: number | number[];
+  readonly gamma: number;
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  readonly axis: number;
+
+  constructor(args: CategoricalFocalCrossentropyArgs = {}) {
+    const { alpha = 0.25, gamma = 2, fromLogits = false, labelSmoothing = 0, axis = -1, ...base } = args;
+    const options = { alpha, gamma, fromLogits, labelSmoothing, axis };
+    super((t, p) => categoricalFocalCrossentropy(t, p, options), {
+      ...base,
+      name: base.name ?? 'categorical_focal_crossentropy',
+    });
+    this.alpha = alpha;
+    this.gamma = gamma;
+    this.fromLogits = fromLogits;
+    this.labelSmoothing = labelSmoothing;
+    this.axis = axis;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      fromLogits: this.fromLogits,
+      labelSmoothing: this.labelSmoothing,
+      axis: this.axis,
+      alpha: this.alpha,
+      gamma: this.gamma,
+    };
+  }
+}
+
+register('loss', 'CategoricalFocalCrossentropy', CategoricalFocalCrossentropy, {
+  aliases: ['categorical_focal_crossentropy'],
+});
+
+declare module '@strata/core' {
+  interface LossIds {
+    CategoricalFocalCrossentropy: true;
+    categorical_focal_crossentropy: true;
+    categoricalFocalCrossentropy: true;
+  }
+}

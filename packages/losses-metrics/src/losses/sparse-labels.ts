@@ -1,0 +1,40 @@
+import { ValueError, formatShape } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Backends whose tensors live in host memory: reading labels there is a copy, not a device sync, so the
+ * range check below runs on every call. On GPU backends (webgl, webgpu) it would stall the pipeline once per
+ * batch, so there out-of-range ids instead turn the loss into NaN on the device (as TensorFlow does on GPU)
+ * and `validateSparseLabels` is left for callers that want the explicit check once.
+ */
+const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/** Whether reading labels back costs no device synchronization on the active backend. */
+export function labelsAreCheapToRead(): boolean {
+  return HOST_MEMORY_BACKENDS.has(tf.getBackend());
+}
+
+/**
+ * Reads integer class ids on the host and fails when one is outside `[0, numClasses)` (ids equal to
+ * `ignoreClass` are allowed). The message names the offending value and both shapes.
+ */
+export function validateSparseLabels(
+  what: string,
+  yTrue: tf.Tensor,
+  yPred: tf.Tensor,
+  ignoreClass: number | null = null,
+): void {
+  const numClasses = yPred.shape[yPred.rank - 1] as number;
+  const values = yTrue.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (ignoreClass !== null && v === ignoreClass) continue;
+    if (!(v >= 0 && v < numClasses) || !Number.isInteger(v)) {
+      throw new ValueError(
+        `In ${what}, received a class id of ${v} (at flat index ${i}), which is not an integer in the valid ` +
+          `range [0, ${numClasses}) given by the last axis of \`yPred\`. ` +
+          `Received: yTrue.shape=${formatShape(yTrue.shape)}, yPred.shape=${formatShape(yPred.shape)}`,
+      );
+    }
+  }
+}

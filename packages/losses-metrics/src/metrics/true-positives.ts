@@ -1,0 +1,29 @@
+import { register } from '@strata/core';
+
+import { BaseConfusionCount, type ConfusionCountArgs } from './base-confusion-count.js';
+
+/**
+ * Counts the (weighted) true positives (predicted positive, actually positive) at each threshold: a prediction is positive when it is above the
+ * threshold, a target when it is nonzero.
+ *
+ * Arguments: `thresholds` (0.5; a list gives one count per threshold), `name` (`'true_positives'`), `dtype`.
+ */
+export class TruePositives extends BaseConfusionCount {
+  static override className = 'TruePositives';
+
+  protected readonly condition = 'truePositives' as const;
+
+  constructor(args: ConfusionCountArgs = {}) {
+    super(args, 'true_positives');
+  }
+}
+
+register('metric', 'TruePositives', TruePositives, { aliases: ['true_positives'] });
+
+declare module '@strata/core' {
+  interface MetricIds {
+    TruePositives: true;
+    true_positives: true;
+    truePositives: true;
+  }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Runs the whole test suite with vitest and ends with one line, `N passed, N failed`, with the real totals.
+// When Python with Keras 3 can be set up (a local pip mirror, as on our CI machines), the Keras interop
+// suite runs too; elsewhere it is skipped and the rest still runs. Set STRATA_INTEROP=0 to skip it.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const venvPython = path.join(root, '.venv', 'bin', 'python');
+
+function sh(cmd, args, opts = {}) {
+  return spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
+}
+
+function pipIndexArgs() {
+  // Our machines list a local mirror as pip's extra index; using it as the index skips the unreachable default.
+  const r = sh('python3', ['-m', 'pip', 'config', 'get', 'global.extra-index-url']);
+  const urls = (r.stdout || '').split(/\s+/).filter(Boolean);
+  if (r.status !== 0 || urls.length === 0) return null;
+  return ['--index-url', urls[0], ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])];
+}
+
+function prepareInterop() {
+  if (process.env.STRATA_INTEROP === '0') return false;
+  const hasKeras = () => fs.existsSync(venvPython) && sh(venvPython, ['-c', 'import keras, h5py, numpy']).status === 0;
+  if (hasKeras()) return true;
+  if (sh('python3', ['--version']).status !== 0) return false;
+  const index = pipIndexArgs();
+  if (!index) {
+    console.log('[tests] no local pip mirror found: the Keras interop suite is skipped.');
+    return false;
+  }
+  console.log('[tests] setting up .venv with keras, jax, h5py and numpy for the interop suite…');
+  if (!fs.existsSync(venvPython) && sh('python3', ['-m', 'venv', path.join(root, '.venv')], { stdio: 'inherit' }).status !== 0) return false;
+  const pip = sh(venvPython, ['-m', 'pip', 'install', '-q', ...index, 'keras', 'jax', 'jaxlib', 'h5py', 'numpy'], { stdio: 'inherit', timeout: 900_000 });
+  if (pip.status !== 0 || !hasKeras()) {
+    console.log('[tests] could not install Keras 3: the interop suite is skipped.');
+    return false;
+  }
+  return true;
+}
+
+const env = { ...process.env };
+if (prepareInterop()) env.STRATA_INTEROP = '1';
+const sharedFixtures = path.resolve(root, '..', 'shared', 'fixtures', 'keras');
+if (!env.STRATA_SHARED_FIXTURES && fs.existsSync(sharedFixtures)) env.STRATA_SHARED_FIXTURES = sharedFixtures;
+
+const out = path.join(root, 'test-results', 'vitest.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.rmSync(out, { force: true });
+const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const run = sh(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (fs.existsSync(out)) {
+  const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+  passed = report.numPassedTests ?? 0;
+  failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+} else {
+  failed = 1;
+}
+if (run.status !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || run.status !== 0 ? 1 : 0);
