@@ -163,6 +163,11 @@ export class Model extends Layer {
   /** Set by a callback to end `fit` after the current batch. */
   stopTraining = false;
   history: History | null = null;
+  /**
+   * Set by a callback during onTrainBegin (BackupAndRestore) to resume at a later epoch, as Keras 3's
+   * `model._initial_epoch`; fit reads it once and clears it.
+   */
+  _initialEpoch: number | null = null;
 
   private compileArgs: CompileArgs | null = null;
   private losses_: (Loss | null)[] = [];
@@ -713,9 +718,12 @@ export class Model extends Layer {
       const shuffle = args.shuffle ?? true;
       const datasetIterator = datasetMode ? this.openIterator(x as Dataset) : null;
 
+      this._initialEpoch = null;
       await callbacks.onTrainBegin();
+      const startEpoch = this._initialEpoch ?? initialEpoch;
+      this._initialEpoch = null;
       let trainingLogs: Logs = {};
-      for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+      for (let epoch = startEpoch; epoch < epochs; epoch++) {
         this.resetMetrics();
         await callbacks.onEpochBegin(epoch);
         let lastYield = Date.now();
@@ -751,7 +759,7 @@ export class Model extends Layer {
         trainingLogs = epochLogs;
         if (this.stopTraining) break;
       }
-      if (epochs > initialEpoch)
+      if (epochs > startEpoch)
         (this.optimizer as { finalizeVariableValues?: (v: Variable[]) => void }).finalizeVariableValues?.(
           this.trainableWeights,
         );

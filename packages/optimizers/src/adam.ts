@@ -76,7 +76,7 @@ export class Adam extends Optimizer {
       vUsed = tf.maximum(vHat.value, vNew);
       vHat.value.assign(vUsed);
     }
-    const step = tf.div(tf.mul(mNew, this.constant(alpha)), tf.add(tf.sqrt(vUsed), this.constant(this.epsilon)));
+    const step = tf.div(tf.mul(mNew, this.constant(alpha)), tf.add(tf.sqrt(vUsed), this.constant(this.epsilon * Math.sqrt(1 - this.beta2 ** t))));
     variable.value.assign(tf.sub(variable.value, step));
   }
 

@@ -21,8 +21,11 @@ export function getActivation(identifier: ActivationIdentifier | undefined): Act
   if (typeof identifier === 'function') return identifier;
   let name: unknown = identifier;
   if (typeof identifier === 'object') {
-    // Keras 3 writes a function as {class_name: 'function', config: 'relu', registered_name: ...}.
-    name = identifier.class_name === 'function' ? (identifier.registered_name ?? identifier.config) : identifier.class_name;
+    // Keras 3 writes a function as {class_name: 'function', config: 'relu', registered_name: 'function'};
+    // a third-party one carries its 'package>name' in registered_name.
+    const registered = identifier.registered_name;
+    if (identifier.class_name !== 'function') name = identifier.class_name;
+    else name = registered?.includes('>') ? registered : identifier.config;
   }
   if (typeof name !== 'string') {
     throw new ValueError(`Could not interpret activation function identifier. Received: activation=${JSON.stringify(identifier)}`);

@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { serializeKerasObject } from '@strata/core';
+import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
+
+import {
+  Constant,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  Identity,
+  LecunNormal,
+  LecunUniform,
+  Ones,
+  OrthogonalInitializer,
+  RandomNormal,
+  RandomUniform,
+  TruncatedNormal,
+  VarianceScaling,
+  Zeros,
+  computeFans,
+  getInitializer,
+  serializeInitializer,
+} from './index.js';
+
+function stats(t: tf.Tensor): { min: number; max: number; mean: number; std: number } {
+  const v = Array.from(t.dataSync());
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  return { min: Math.min(...v), max: Math.max(...v), mean, std };
+}
+
+describe('initializers', () => {
+  it('computes fans as Keras does, with the receptive field for conv kernels', () => {
+    expect(computeFans([])).toEqual({ fanIn: 1, fanOut: 1 });
+    expect(computeFans([5])).toEqual({ fanIn: 5, fanOut: 5 });
+    expect(computeFans([4, 6])).toEqual({ fanIn: 4, fanOut: 6 });
+    expect(computeFans([3, 3, 4, 8])).toEqual({ fanIn: 36, fanOut: 72 });
+  });
+
+  it('draws uniform families within their limits and normal families with their stddev', async () => {
+    const shape = [3, 3, 16, 32]; // fanIn 144, fanOut 288
+    const cases: [unknown, 'uniform' | 'normal', number][] = [
+      [new GlorotUniform({ seed: 1 }), 'uniform', Math.sqrt(6 / (144 + 288))],
+      [new HeUniform({ seed: 2 }), 'uniform', Math.sqrt(6 / 144)],
+      [new LecunUniform({ seed: 3 }), 'uniform', Math.sqrt(3 / 144)],
+      [new GlorotNormal({ seed: 4 }), 'normal', Math.sqrt(2 / (144 + 288))],
+      [new HeNormal({ seed: 5 }), 'normal', Math.sqrt(2 / 144)],
+      [new LecunNormal({ seed: 6 }), 'normal', Math.sqrt(1 / 144)],
+      [new VarianceScaling({ scale: 2, mode: 'fan_out', distribution: 'untruncated_normal', seed: 7 }), 'normal', Math.sqrt(2 / 288)],
+    ];
+    for (const [init, kind, value] of cases) {
+      const t = await expectNoLeakedTensors(() => (init as GlorotUniform).apply(shape));
+      const s = stats(t);
+      if (kind === 'uniform') {
+        expect(s.min).toBeGreaterThanOrEqual(-value);
+        expect(s.max).toBeLessThanOrEqual(value);
+        expect(s.max).toBeGreaterThan(0.95 * value);
+        expect(s.std).toBeCloseTo(value / Math.sqrt(3), 2);
+      } else {
+        expect(Math.abs(s.std - value) / value).toBeLessThan(0.05);
+      }
+      expect(Math.abs(s.mean)).toBeLessThan(0.1 * value);
+      t.dispose();
+    }
+  });
+
+  it('repeats its values for a given seed, as Keras 3 does', () => {
+    for (const make of [() => new RandomNormal({ seed: 3 }), () => new TruncatedNormal({ seed: 3 }), () => new RandomUniform({ seed: 3 })]) {
+      const a = make().apply([20]);
+      const b = make().apply([20]);
+      expectTensorsClose(a, b, { atol: 0 });
+      tf.dispose([a, b]);
+    }
+    const t = new TruncatedNormal({ mean: 1, stddev: 0.5, seed: 9 }).apply([2000]);
+    const s = stats(t);
+    expect(s.min).toBeGreaterThanOrEqual(0);
+    expect(s.max).toBeLessThanOrEqual(2);
+    t.dispose();
+  });
+
+  it('fills constants and the identity', () => {
+    expectTensorsClose(new Zeros().apply([2, 2]), [[0, 0], [0, 0]]);
+    expectTensorsClose(new Ones().apply([3]), [1, 1, 1]);
+    expectTensorsClose(new Constant({ value: 2.5 }).apply([2]), [2.5, 2.5]);
+    expectTensorsClose(new Identity({ gain: 2 }).apply([2, 3]), [[2, 0, 0], [0, 2, 0]]);
+    expect(() => new Identity().apply([2, 2, 2])).toThrow('Received: shape=(2, 2, 2) of rank 3');
+  });
+
+  it('makes orthogonal matrices', () => {
+    for (const shape of [[4, 6], [6, 4], [2, 2, 3]]) {
+      const w = new OrthogonalInitializer({ gain: 1, seed: 11 }).apply(shape);
+      const m = tf.reshape(w, [-1, shape[shape.length - 1]]);
+      const [r, c] = m.shape;
+      const gram = r >= c ? tf.matMul(m, m, true, false) : tf.matMul(m, m, false, true);
+      expectTensorsClose(gram, tf.eye(Math.min(r, c)), { atol: 1e-5 });
+      tf.dispose([w, m, gram]);
+    }
+  });
+
+  it('validates arguments in Keras words', () => {
+    expect(() => new VarianceScaling({ scale: 0 })).toThrow('Received: scale=0');
+    expect(() => new VarianceScaling({ mode: 'fan_x' as 'fan_in' })).toThrow('Received: mode=fan_x');
+    expect(() => new VarianceScaling({ distribution: 'cauchy' as 'uniform' })).toThrow('Received: distribution=cauchy');
+    expect(() => new GlorotUniform({ seed: 1.5 })).toThrow('Received: seed=1.5');
+    expect(new VarianceScaling({ distribution: 'normal' }).distribution).toBe('truncated_normal');
+  });
+
+  it('resolves Keras ids and serializes as Keras 3 writes them', () => {
+    expect(getInitializer('glorot_uniform')).toBeInstanceOf(GlorotUniform);
+    expect(getInitializer('heNormal')).toBeInstanceOf(HeNormal);
+    expect(getInitializer('uniform')).toBeInstanceOf(RandomUniform);
+    expect(getInitializer('normal')).toBeInstanceOf(RandomNormal);
+    expect(getInitializer('orthogonal')).toBeInstanceOf(OrthogonalInitializer);
+    expect(getInitializer('zero')).toBeInstanceOf(Zeros);
+    expect(serializeInitializer(new GlorotUniform())).toEqual({
+      module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null,
+    });
+    expect(serializeKerasObject('initializer', new VarianceScaling({ seed: 2 })).config).toEqual({
+      seed: 2, scale: 1, mode: 'fan_in', distribution: 'truncated_normal',
+    });
+    expect(serializeInitializer(new RandomUniform()).config).toEqual({ seed: null, minval: -0.05, maxval: 0.05 });
+    expect(serializeInitializer(new OrthogonalInitializer()).class_name).toBe('OrthogonalInitializer');
+    const back = getInitializer({ module: 'keras.initializers', class_name: 'RandomNormal', config: { mean: 1, stddev: 2, seed: 5 }, registered_name: null });
+    expect(back.getConfig()).toEqual({ seed: 5, mean: 1, stddev: 2 });
+  });
+});
