@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { randomValues } from '../src/kernels/wasm/test-parity.js';
+import { randomValues } from '../src/kernels/wasm/test-random.js';
 
 export type Params = Record<string, tf.Variable>;
 
@@ -25,7 +25,16 @@ function weight(_name: string, shape: number[], seed: number, scale: number): tf
     seed,
   ).map((v) => v * scale);
   // Unnamed: tfjs gives each variable a unique name, so two runs never collide.
-  return tf.variable(tf.tensor(values, shape), true);
+  const initial = tf.tensor(values, shape);
+  const v = tf.variable(initial, true);
+  initial.dispose();
+  return v;
+}
+
+function weightFrom(initial: tf.Tensor): tf.Variable {
+  const v = tf.variable(initial, true);
+  initial.dispose();
+  return v;
 }
 
 /** Glorot-uniform-like scale for a weight with the given fan-in and fan-out. */
@@ -87,8 +96,8 @@ export const bnDepthwiseNet: Network = {
   classes: 4,
   init: () => ({
     k: weight('k', [3, 3, 3, 8], 21, glorot(27, 72)),
-    gamma: tf.variable(tf.ones([8]), true),
-    beta: tf.variable(tf.zeros([8]), true),
+    gamma: weightFrom(tf.ones([8])),
+    beta: weightFrom(tf.zeros([8])),
     dk: weight('dk', [3, 3, 8, 2], 22, glorot(9, 18)),
     db: weight('db', [16], 23, 0.01),
     w: weight('w', [6 * 6 * 16, 4], 24, glorot(576, 4)),
@@ -145,7 +154,10 @@ export function batchFor(net: Network): { x: tf.Tensor; y: tf.Tensor } {
   return { x, y };
 }
 
-/** Runs `steps` SGD steps and returns the loss before each step. Frees everything it makes. */
+/**
+ * Runs `steps` SGD steps and returns the loss before each step and after the last (steps + 1 values).
+ * Frees everything it makes.
+ */
 export function trainSteps(net: Network, steps: number, learningRate: number): number[] {
   const params = net.init();
   const { x, y } = batchFor(net);
@@ -157,6 +169,7 @@ export function trainSteps(net: Network, steps: number, learningRate: number): n
       for (const v of Object.values(params)) v.assign(tf.sub(v, tf.mul(grads[v.name], learningRate)));
     });
   }
+  losses.push(tf.tidy(() => net.loss(params, x, y, steps).dataSync()[0]));
   tf.dispose([x, y, ...Object.values(params)]);
   return losses;
 }

@@ -241,6 +241,8 @@ export abstract class Layer {
 
   /** Forgets the losses added by calls (done by the training step before each forward pass). */
   clearCallLosses(): void {
+    // Losses added outside a tf.tidy (an eager call in training mode) would otherwise leak.
+    tf.dispose(this._callLosses);
     this._callLosses = [];
     for (const l of this.subLayers) l.clearCallLosses();
   }

@@ -85,7 +85,8 @@ export abstract class Loss {
   dtype: string;
 
   constructor(args: LossArgs = {}) {
-    const reduction = args.reduction ?? 'sum_over_batch_size';
+    // As in Keras, `null` means no reduction; leaving it out means the default.
+    const reduction = args.reduction === undefined ? 'sum_over_batch_size' : (args.reduction ?? 'none');
     if (!REDUCTIONS.includes(reduction)) {
       throw new ValueError(
         `Invalid value for argument \`reduction\`. Expected one of ${JSON.stringify(REDUCTIONS)}. ` +

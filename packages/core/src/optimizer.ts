@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { ValueError, formatShape } from './errors.js';
+import { formatShape, ValueError } from './errors.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import {
-  type KerasObjectJSON,
   deserializeKerasObject,
   isKerasObjectJSON,
+  type KerasObjectJSON,
   serializeKerasObject,
 } from './serialization.js';
 import { Variable } from './variable.js';
@@ -256,7 +256,9 @@ export abstract class Optimizer {
     if (this.gradientAccumulationSteps) {
       [this._accumulators] = this.addOptimizerVariables(variables, ['gradient_accumulator']);
     }
-    variables.forEach((v, i) => this._variableIndices.set(v, i));
+    variables.forEach((v, i) => {
+      this._variableIndices.set(v, i);
+    });
     this._trainableVariables = variables.slice();
     this.built = true;
   }
@@ -308,7 +310,9 @@ export abstract class Optimizer {
     }
     const lists: Variable[][] = names.map(() => []);
     for (const v of variables) {
-      names.forEach((n, i) => lists[i].push(this.addVariableFromReference(v, n, inits[i])));
+      names.forEach((n, i) => {
+        lists[i].push(this.addVariableFromReference(v, n, inits[i]));
+      });
     }
     return lists;
   }
@@ -415,7 +419,9 @@ export abstract class Optimizer {
             this.clipDecayAndUpdate(gs, kept, lr);
             for (const acc of this._accumulators) acc.value.assign(tf.zerosLike(acc.value));
           } else {
-            gs.forEach((g, i) => accs[i].value.assign(tf.add(accs[i].value, g)));
+            gs.forEach((g, i) => {
+              accs[i].value.assign(tf.add(accs[i].value, g));
+            });
           }
         } else {
           this.clipDecayAndUpdate(gs, kept, lr);
@@ -519,7 +525,9 @@ export abstract class Optimizer {
           `variables stored in the optimizer (${this._averages.length}). Please check if the optimizer was called on your model.`,
       );
     }
-    variables.forEach((v, i) => v.value.assign(this._averages[i].value.clone()));
+    variables.forEach((v, i) => {
+      v.value.assign(this._averages[i].value.clone());
+    });
   }
 
   /**
@@ -561,9 +569,9 @@ export abstract class Optimizer {
       }
     });
     tf.tidy(() => {
-      values.forEach((t, i) =>
-        vars[i].value.assign(t.dtype === vars[i].dtype ? t.clone() : tf.cast(t, vars[i].dtype)),
-      );
+      values.forEach((t, i) => {
+        vars[i].value.assign(t.dtype === vars[i].dtype ? t.clone() : tf.cast(t, vars[i].dtype));
+      });
     });
     this.syncStep();
   }

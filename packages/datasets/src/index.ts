@@ -1,1 +1,16 @@
-export {};
+/**
+ * @strata/datasets: data sets for examples and tests, offline. `mnist.loadData()` works like Keras's
+ * `keras.datasets.mnist.load_data()`; `iris.loadData()` gives Fisher's iris table. Nothing registers:
+ * importing this module has no side effects.
+ */
+
+export * as iris from './iris/index.js';
+export {
+  encodeIdx,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  type IdxArray,
+  type ParseIdxOptions,
+  parseIdx,
+} from './mnist/idx.js';
+export * as mnist from './mnist/index.js';

@@ -1,65 +1,85 @@
-export * as activations from './activations/index.js';
-export { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from './activations/index.js';
-export * as initializers from './initializers/index.js';
-export {
-  Initializer,
-  Constant,
-  Zeros,
-  Ones,
-  RandomNormal,
-  TruncatedNormal,
-  RandomUniform,
-  VarianceScaling,
-  GlorotUniform,
-  GlorotNormal,
-  HeUniform,
-  HeNormal,
-  LecunUniform,
-  LecunNormal,
-  OrthogonalInitializer,
-  getInitializer,
-  serializeInitializer,
-} from './initializers/index.js';
-export * as regularizers from './regularizers/index.js';
-export { Regularizer, L1, L2, L1L2, getRegularizer, serializeRegularizer } from './regularizers/index.js';
-export * as constraints from './constraints/index.js';
-export { Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm, getConstraint, serializeConstraint } from './constraints/index.js';
 export { InputLayer, input } from '@strata/core';
+export * as activations from './activations/index.js';
+export {
+  type ActivationFn,
+  type ActivationIdentifier,
+  getActivation,
+  serializeActivation,
+} from './activations/index.js';
+export * as constraints from './constraints/index.js';
+export {
+  Constraint,
+  getConstraint,
+  MaxNorm,
+  MinMaxNorm,
+  NonNeg,
+  serializeConstraint,
+  UnitNorm,
+} from './constraints/index.js';
 export * from './convolutional/index.js';
-export * from './pooling/index.js';
-export { Dense, type DenseArgs } from './core/dense.js';
 export { Activation, type ActivationArgs } from './core/activation.js';
+export { Dense, type DenseArgs } from './core/dense.js';
 export { Embedding, type EmbeddingArgs } from './core/embedding.js';
 export { Identity } from './core/identity.js';
 export { Masking, type MaskingArgs } from './core/masking.js';
-export { BatchNormalization, type BatchNormalizationArgs } from './normalization/batch-normalization.js';
-export { LayerNormalization, type LayerNormalizationArgs } from './normalization/layer-normalization.js';
-export { Dropout, type DropoutArgs } from './regularization/dropout.js';
+export * as initializers from './initializers/index.js';
 export {
-  SpatialDropout1D,
-  SpatialDropout2D,
-  type SpatialDropout1DArgs,
-  type SpatialDropout2DArgs,
-} from './regularization/spatial-dropout.js';
-export { GaussianNoise, type GaussianNoiseArgs } from './regularization/gaussian-noise.js';
-export { GaussianDropout, type GaussianDropoutArgs } from './regularization/gaussian-dropout.js';
-export { ActivityRegularization, type ActivityRegularizationArgs } from './regularization/activity-regularization.js';
-export { Merge } from './merging/base-merge.js';
+  Constant,
+  GlorotNormal,
+  GlorotUniform,
+  getInitializer,
+  HeNormal,
+  HeUniform,
+  Initializer,
+  LecunNormal,
+  LecunUniform,
+  Ones,
+  OrthogonalInitializer,
+  RandomNormal,
+  RandomUniform,
+  serializeInitializer,
+  TruncatedNormal,
+  VarianceScaling,
+  Zeros,
+} from './initializers/index.js';
 export { Add } from './merging/add.js';
-export { Subtract } from './merging/subtract.js';
-export { Multiply } from './merging/multiply.js';
 export { Average } from './merging/average.js';
-export { Maximum } from './merging/maximum.js';
-export { Minimum } from './merging/minimum.js';
+export { Merge } from './merging/base-merge.js';
 export { Concatenate, type ConcatenateArgs } from './merging/concatenate.js';
 export { Dot, type DotArgs } from './merging/dot.js';
-export { Flatten, type FlattenArgs } from './reshaping/flatten.js';
-export { Reshape, type ReshapeArgs } from './reshaping/reshape.js';
-export { Permute, type PermuteArgs } from './reshaping/permute.js';
-export { RepeatVector, type RepeatVectorArgs } from './reshaping/repeat-vector.js';
-export { ZeroPadding1D, type ZeroPadding1DArgs } from './reshaping/zero-padding1d.js';
-export { ZeroPadding2D, type ZeroPadding2DArgs } from './reshaping/zero-padding2d.js';
+export { Maximum } from './merging/maximum.js';
+export { Minimum } from './merging/minimum.js';
+export { Multiply } from './merging/multiply.js';
+export { Subtract } from './merging/subtract.js';
+export { BatchNormalization, type BatchNormalizationArgs } from './normalization/batch-normalization.js';
+export { LayerNormalization, type LayerNormalizationArgs } from './normalization/layer-normalization.js';
+export * from './pooling/index.js';
+export {
+  ActivityRegularization,
+  type ActivityRegularizationArgs,
+} from './regularization/activity-regularization.js';
+export { Dropout, type DropoutArgs } from './regularization/dropout.js';
+export { GaussianDropout, type GaussianDropoutArgs } from './regularization/gaussian-dropout.js';
+export { GaussianNoise, type GaussianNoiseArgs } from './regularization/gaussian-noise.js';
+export {
+  SpatialDropout1D,
+  type SpatialDropout1DArgs,
+  SpatialDropout2D,
+  type SpatialDropout2DArgs,
+} from './regularization/spatial-dropout.js';
+export * as regularizers from './regularizers/index.js';
+export { getRegularizer, L1, L1L2, L2, Regularizer, serializeRegularizer } from './regularizers/index.js';
 export { Cropping1D, type Cropping1DArgs } from './reshaping/cropping1d.js';
 export { Cropping2D, type Cropping2DArgs } from './reshaping/cropping2d.js';
+export { Flatten, type FlattenArgs } from './reshaping/flatten.js';
+export { Permute, type PermuteArgs } from './reshaping/permute.js';
+export { RepeatVector, type RepeatVectorArgs } from './reshaping/repeat-vector.js';
+export { Reshape, type ReshapeArgs } from './reshaping/reshape.js';
 export { UpSampling1D, type UpSampling1DArgs } from './reshaping/up-sampling1d.js';
-export { UpSampling2D, type UpSampling2DArgs, type UpSamplingInterpolation } from './reshaping/up-sampling2d.js';
+export {
+  UpSampling2D,
+  type UpSampling2DArgs,
+  type UpSamplingInterpolation,
+} from './reshaping/up-sampling2d.js';
+export { ZeroPadding1D, type ZeroPadding1DArgs } from './reshaping/zero-padding1d.js';
+export { ZeroPadding2D, type ZeroPadding2DArgs } from './reshaping/zero-padding2d.js';

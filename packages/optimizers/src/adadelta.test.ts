@@ -1,12 +1,12 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { Adadelta } from './adadelta.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';
@@ -25,7 +25,10 @@ function kerasAdadelta(lr: number, rho = 0.95, eps = 1e-7): ReferenceRule<{ ag: 
 
 describe('Adadelta', () => {
   it('matches Keras 3 for five steps', () => {
-    expectSteps(new Adadelta({ learningRate: 1.0, epsilon: 1e-3 }), referenceRun(kerasAdadelta(1.0, 0.95, 1e-3)));
+    expectSteps(
+      new Adadelta({ learningRate: 1.0, epsilon: 1e-3 }),
+      referenceRun(kerasAdadelta(1.0, 0.95, 1e-3)),
+    );
   });
 
   it('matches Keras 3 with the default epsilon and another rho', () => {

@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerArgs, type Variable, register } from '@strata/core';
+import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkInInterval, checkNonNegative } from './check-args.js';
@@ -64,7 +64,10 @@ export class Adadelta extends Optimizer {
     const accGradNew = tf.add(tf.mul(accGrad.value, rho), tf.mul(tf.square(gradient), oneMinusRho));
     accGrad.value.assign(accGradNew);
     // Keras's delta_var is the negative of `descent`; only its square and its sign enter below.
-    const descent = tf.div(tf.mul(tf.sqrt(tf.add(accDelta.value, eps)), gradient), tf.sqrt(tf.add(accGradNew, eps)));
+    const descent = tf.div(
+      tf.mul(tf.sqrt(tf.add(accDelta.value, eps)), gradient),
+      tf.sqrt(tf.add(accGradNew, eps)),
+    );
     accDelta.value.assign(tf.add(tf.mul(accDelta.value, rho), tf.mul(tf.square(descent), oneMinusRho)));
     variable.value.assign(tf.sub(variable.value, tf.mul(descent, this.constant(learningRate))));
   }

@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerArgs, type Variable, register } from '@strata/core';
+import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkNonNegative } from './check-args.js';
@@ -44,19 +44,30 @@ export class Adagrad extends Optimizer {
   override build(variables: Variable[]): void {
     if (this.built) return;
     super.build(variables);
-    [this._accumulatorSlots] = this.addOptimizerVariables(variables, ['accumulator'], this.initialAccumulatorValue);
+    [this._accumulatorSlots] = this.addOptimizerVariables(
+      variables,
+      ['accumulator'],
+      this.initialAccumulatorValue,
+    );
   }
 
   override updateStep(gradient: tf.Tensor, variable: Variable, learningRate: number): void {
     const acc = this._accumulatorSlots[this.variableIndex(variable)];
     const accNew = tf.add(acc.value, tf.square(gradient));
     acc.value.assign(accNew);
-    const step = tf.div(tf.mul(gradient, this.constant(learningRate)), tf.sqrt(tf.add(accNew, this.constant(this.epsilon))));
+    const step = tf.div(
+      tf.mul(gradient, this.constant(learningRate)),
+      tf.sqrt(tf.add(accNew, this.constant(this.epsilon))),
+    );
     variable.value.assign(tf.sub(variable.value, step));
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+    return {
+      ...super.getConfig(),
+      initialAccumulatorValue: this.initialAccumulatorValue,
+      epsilon: this.epsilon,
+    };
   }
 }
 

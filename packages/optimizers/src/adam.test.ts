@@ -1,18 +1,24 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { Adam } from './adam.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';
 
 /** Keras 3's Adam: the bias correction folded into alpha, epsilon added to sqrt(v). */
-function kerasAdam(lr: number, b1: number, b2: number, eps: number, amsgrad = false): ReferenceRule<{ m: number; v: number; vh: number }> {
+function kerasAdam(
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  amsgrad = false,
+): ReferenceRule<{ m: number; v: number; vh: number }> {
   return {
     init: () => ({ m: 0, v: 0, vh: 0 }),
     update(x, g, s, t) {
@@ -82,7 +88,14 @@ describe('Adam', () => {
     const opt = new Adam({ learningRate: 0.01, beta1: 0.8, amsgrad: true, clipnorm: 1 });
     const keras = expectConfigRoundTrip(opt, Adam);
     expect(Object.keys(keras)).toEqual([...BASE_KERAS_KEYS, 'beta_1', 'beta_2', 'epsilon', 'amsgrad']);
-    expect(keras).toMatchObject({ name: 'adam', learning_rate: 0.01, beta_1: 0.8, beta_2: 0.999, amsgrad: true, clipnorm: 1 });
+    expect(keras).toMatchObject({
+      name: 'adam',
+      learning_rate: 0.01,
+      beta_1: 0.8,
+      beta_2: 0.999,
+      amsgrad: true,
+      clipnorm: 1,
+    });
     opt.dispose();
   });
 

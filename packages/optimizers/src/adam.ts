@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerArgs, type Variable, register } from '@strata/core';
+import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkInInterval, checkNonNegative } from './check-args.js';
@@ -76,12 +76,21 @@ export class Adam extends Optimizer {
       vUsed = tf.maximum(vHat.value, vNew);
       vHat.value.assign(vUsed);
     }
-    const step = tf.div(tf.mul(mNew, this.constant(alpha)), tf.add(tf.sqrt(vUsed), this.constant(this.epsilon * Math.sqrt(1 - this.beta2 ** t))));
+    const step = tf.div(
+      tf.mul(mNew, this.constant(alpha)),
+      tf.add(tf.sqrt(vUsed), this.constant(this.epsilon)),
+    );
     variable.value.assign(tf.sub(variable.value, step));
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+    return {
+      ...super.getConfig(),
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      amsgrad: this.amsgrad,
+    };
   }
 }
 

@@ -1,12 +1,12 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { Adamax } from './adamax.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';
@@ -28,13 +28,23 @@ describe('Adamax', () => {
   });
 
   it('matches Keras 3 with a fast-decaying norm (the max switches between terms)', () => {
-    expectSteps(new Adamax({ learningRate: 0.2, beta1: 0.5, beta2: 0.3 }), referenceRun(kerasAdamax(0.2, 0.5, 0.3)));
+    expectSteps(
+      new Adamax({ learningRate: 0.2, beta1: 0.5, beta2: 0.3 }),
+      referenceRun(kerasAdamax(0.2, 0.5, 0.3)),
+    );
   });
 
   it('keeps momentum then norm per variable', () => {
     const opt = new Adamax();
     expectSteps(opt, referenceRun(kerasAdamax(0.001), 1));
-    expect(variableNames(opt)).toEqual(['iteration', 'learning_rate', 'w_momentum', 'w_norm', 'b_momentum', 'b_norm']);
+    expect(variableNames(opt)).toEqual([
+      'iteration',
+      'learning_rate',
+      'w_momentum',
+      'w_norm',
+      'b_momentum',
+      'b_norm',
+    ]);
     opt.dispose();
   });
 

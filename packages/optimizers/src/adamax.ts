@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerArgs, type Variable, register } from '@strata/core';
+import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkInInterval, checkNonNegative } from './check-args.js';

@@ -1,17 +1,23 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { AdamW } from './adamw.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
 } from './test-support.js';
 
 /** Keras 3's AdamW: w -= w * weight_decay * lr before Adam's update (whose gradient was taken before the decay). */
-function kerasAdamW(lr: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-7): ReferenceRule<{ m: number; v: number }> {
+function kerasAdamW(
+  lr: number,
+  wd: number,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-7,
+): ReferenceRule<{ m: number; v: number }> {
   return {
     init: () => ({ m: 0, v: 0 }),
     update(x, g, s, t) {

@@ -1,4 +1,4 @@
-import { ValueError, register } from '@strata/core';
+import { register, ValueError } from '@strata/core';
 
 import { Adam, type AdamArgs } from './adam.js';
 

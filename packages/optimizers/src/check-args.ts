@@ -9,14 +9,19 @@ export function checkInInterval(key: string, value: unknown, interval: Interval)
     typeof value === 'number' &&
     (interval[0] === '[' ? value >= 0 : value > 0) &&
     (interval[interval.length - 1] === ']' ? value <= 1 : value < 1);
-  if (!ok) throw new ValueError(`Argument \`${key}\` must be in the range ${interval}. Received: ${key}=${String(value)}`);
+  if (!ok)
+    throw new ValueError(
+      `Argument \`${key}\` must be in the range ${interval}. Received: ${key}=${String(value)}`,
+    );
   return value as number;
 }
 
 /** Fails unless `value` is a finite number >= 0. */
 export function checkNonNegative(key: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new ValueError(`Argument \`${key}\` must be a non-negative number. Received: ${key}=${String(value)}`);
+    throw new ValueError(
+      `Argument \`${key}\` must be a non-negative number. Received: ${key}=${String(value)}`,
+    );
   }
   return value;
 }

@@ -1,12 +1,12 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { Lion } from './lion.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';
@@ -29,7 +29,10 @@ describe('Lion', () => {
 
   it('matches Keras 3 when the momentum outweighs the gradient and flips the sign', () => {
     // lr 0.4 overshoots the target of b[0]; the sign then depends on the momentum term.
-    expectSteps(new Lion({ learningRate: 0.4, beta1: 0.95, beta2: 0.5 }), referenceRun(kerasLion(0.4, 0.95, 0.5)));
+    expectSteps(
+      new Lion({ learningRate: 0.4, beta1: 0.95, beta2: 0.5 }),
+      referenceRun(kerasLion(0.4, 0.95, 0.5)),
+    );
   });
 
   it('keeps one momentum per variable', () => {

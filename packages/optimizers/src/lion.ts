@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerArgs, ValueError, type Variable, register } from '@strata/core';
+import { Optimizer, type OptimizerArgs, register, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkInInterval } from './check-args.js';

@@ -1,12 +1,12 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { Nadam } from './nadam.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';
@@ -41,7 +41,10 @@ describe('Nadam', () => {
   });
 
   it('matches Keras 3 with other betas', () => {
-    expectSteps(new Nadam({ learningRate: 0.05, beta1: 0.5, beta2: 0.9 }), referenceRun(kerasNadam(0.05, 0.5, 0.9)));
+    expectSteps(
+      new Nadam({ learningRate: 0.05, beta1: 0.5, beta2: 0.9 }),
+      referenceRun(kerasNadam(0.05, 0.5, 0.9)),
+    );
   });
 
   it('keeps momentum and velocity per variable, then the u_product variable', () => {

@@ -4,13 +4,14 @@
  */
 import {
   type Constraint,
-  type Optimizer,
-  RegistryError,
-  ValueError,
-  Variable,
   deserializeKerasObject,
+  type Optimizer,
+  type OptimizerIds,
+  RegistryError,
   resolveIdentifier,
   serializeKerasObject,
+  ValueError,
+  Variable,
 } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,8 +21,8 @@ import {
   Adadelta,
   Adagrad,
   Adam,
-  AdamW,
   Adamax,
+  AdamW,
   ExponentialDecay,
   Lion,
   Nadam,
@@ -54,10 +55,14 @@ describe('gradient clipping', () => {
   it('clipnorm rescales each gradient whose norm exceeds it, and leaves smaller ones', () => {
     const opt = new SGD({ learningRate: 1, clipnorm: 1 });
     const [a, b] = [variable([0, 0], 'a'), variable([0, 0], 'b')];
-    applyGrads(opt, [a, b], [
-      [3, 4],
-      [0.3, 0.4],
-    ]);
+    applyGrads(
+      opt,
+      [a, b],
+      [
+        [3, 4],
+        [0.3, 0.4],
+      ],
+    );
     expectTensorsClose(a.value, [-0.6, -0.8]);
     expectTensorsClose(b.value, [-0.3, -0.4]);
   });
@@ -110,7 +115,11 @@ describe('weight decay', () => {
 
   it('skips excluded variables, by reference or by name', () => {
     const opt = new SGD({ learningRate: 0.1, weightDecay: 0.5 });
-    const [kernel, bias, other] = [variable([2], 'kernel'), variable([2], 'dense_bias'), variable([2], 'gamma')];
+    const [kernel, bias, other] = [
+      variable([2], 'kernel'),
+      variable([2], 'dense_bias'),
+      variable([2], 'gamma'),
+    ];
     opt.excludeFromWeightDecay({ varList: [other], varNames: ['bias'] });
     applyGrads(opt, [kernel, bias, other], [[0], [0], [0]]);
     expectTensorsClose(kernel.value, [1.9]);
@@ -263,12 +272,23 @@ describe('learning rate', () => {
 describe('config round trip through the registry', () => {
   it('carries a schedule as a Keras object', () => {
     const schedule = new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 100, decayRate: 0.9 });
-    const opt = new Adam({ learningRate: schedule, globalClipnorm: 2, useEma: true, gradientAccumulationSteps: 4 });
+    const opt = new Adam({
+      learningRate: schedule,
+      globalClipnorm: 2,
+      useEma: true,
+      gradientAccumulationSteps: 4,
+    });
     const json = JSON.parse(JSON.stringify(serializeKerasObject('optimizer', opt)));
     expect(json.config.learning_rate).toEqual({
       module: 'keras.optimizers.schedules',
       class_name: 'ExponentialDecay',
-      config: { initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.9, staircase: false, name: 'ExponentialDecay' },
+      config: {
+        initial_learning_rate: 0.1,
+        decay_steps: 100,
+        decay_rate: 0.9,
+        staircase: false,
+        name: 'ExponentialDecay',
+      },
       registered_name: null,
     });
     expect(json.config).toMatchObject({ global_clipnorm: 2, use_ema: true, gradient_accumulation_steps: 4 });
@@ -281,7 +301,8 @@ describe('config round trip through the registry', () => {
   });
 
   it('resolves every string id to its class', () => {
-    const ids: [string, new () => Optimizer][] = [
+    // Typed by declaration merging: a misspelled id would not compile.
+    const ids: [keyof OptimizerIds, new () => Optimizer][] = [
       ['sgd', SGD],
       ['adam', Adam],
       ['adamw', AdamW],
@@ -313,11 +334,15 @@ describe('state', () => {
     const savedState = first.variables.map((v) => v.read());
     const savedWeights = firstVars.map((v) => v.read());
     first.dispose();
-    firstVars.forEach((v) => v.dispose());
+    firstVars.forEach((v) => {
+      v.dispose();
+    });
 
     const second = make();
     const secondVars = makeVariables();
-    secondVars.forEach((v, i) => v.assign(savedWeights[i]));
+    secondVars.forEach((v, i) => {
+      v.assign(savedWeights[i]);
+    });
     second.build(secondVars);
     second.setVariableValues(savedState);
     tf.dispose([...savedState, ...savedWeights]);
@@ -325,8 +350,12 @@ describe('state', () => {
     for (let i = 0; i < 2; i++) step(second, secondVars);
 
     expect(second.step).toBe(5);
-    secondVars.forEach((v, i) => expectTensorsClose(v.value, wholeVars[i].value, { atol: 0 }));
-    second.variables.forEach((v, i) => expectTensorsClose(v.value, whole.variables[i].value, { atol: 0 }));
+    secondVars.forEach((v, i) => {
+      expectTensorsClose(v.value, wholeVars[i].value, { atol: 0 });
+    });
+    second.variables.forEach((v, i) => {
+      expectTensorsClose(v.value, whole.variables[i].value, { atol: 0 });
+    });
   }
 
   it('restoring saved state resumes Adam exactly', () => {
@@ -338,7 +367,16 @@ describe('state', () => {
   });
 
   it('restoring saved state resumes RMSprop with momentum, EMA and accumulation exactly', () => {
-    expectResume(() => new RMSprop({ learningRate: 0.1, momentum: 0.5, centered: true, useEma: true, gradientAccumulationSteps: 2 }));
+    expectResume(
+      () =>
+        new RMSprop({
+          learningRate: 0.1,
+          momentum: 0.5,
+          centered: true,
+          useEma: true,
+          gradientAccumulationSteps: 2,
+        }),
+    );
   });
 
   it('restores the learning rate with the rest', () => {
@@ -399,9 +437,13 @@ describe('apply', () => {
     step(opt, vars);
     const before = vars.map(values);
     const bad = [tf.zeros([3]), tf.zeros([3])];
-    expect(() => opt.apply(bad, vars)).toThrow(/Gradient 1 has shape \(3,\), but variable 'b' has shape \(2,\)/);
+    expect(() => opt.apply(bad, vars)).toThrow(
+      /Gradient 1 has shape \(3,\), but variable 'b' has shape \(2,\)/,
+    );
     const stranger = variable([0, 0, 0], 'stranger');
-    expect(() => opt.apply([bad[0], tf.zeros([2])], [stranger, vars[1]])).toThrow(/Unknown variable: 'stranger'/);
+    expect(() => opt.apply([bad[0], tf.zeros([2])], [stranger, vars[1]])).toThrow(
+      /Unknown variable: 'stranger'/,
+    );
     expect(() => opt.apply([bad[0]], vars)).toThrow(/1 gradients for 2 variables/);
     tf.dispose(bad);
     expect(vars.map(values)).toEqual(before);
@@ -425,13 +467,27 @@ describe('bad arguments fail at once', () => {
     await expectNoLeakedTensors(() => {
       expect(() => new Adam({ learningRate: -0.1 })).toThrow('Received: learning_rate=-0.1');
       expect(() => new SGD({ learningRate: Number.NaN })).toThrow(ValueError);
-      expect(() => new Adam({ clipnorm: 1, clipvalue: 1 })).toThrow(/Only one of `clipnorm`, `clipvalue` and `global_clipnorm`/);
+      expect(() => new Adam({ clipnorm: 1, clipvalue: 1 })).toThrow(
+        /Only one of `clipnorm`, `clipvalue` and `global_clipnorm`/,
+      );
       expect(() => new SGD({ clipnorm: 1, globalClipnorm: 1 })).toThrow(ValueError);
       expect(() => new Adam({ learningRate: 'fast' as never })).toThrow(/learning_rate="fast"/);
       expect(() => new Adam({ beta1: 1 })).toThrow('beta_1=1');
-      const unknown = { module: 'keras.optimizers.schedules', class_name: 'NoSuchDecay', config: {}, registered_name: null };
+      const unknown = {
+        module: 'keras.optimizers.schedules',
+        class_name: 'NoSuchDecay',
+        config: {},
+        registered_name: null,
+      };
       expect(() => Adam.fromConfig({ learningRate: unknown })).toThrow(RegistryError);
-      expect(() => deserializeKerasObject('optimizer', { module: 'keras.optimizers', class_name: 'Adam', config: { learning_rate: unknown }, registered_name: null })).toThrow(/Unknown schedule: 'NoSuchDecay'/);
+      expect(() =>
+        deserializeKerasObject('optimizer', {
+          module: 'keras.optimizers',
+          class_name: 'Adam',
+          config: { learning_rate: unknown },
+          registered_name: null,
+        }),
+      ).toThrow(/Unknown schedule: 'NoSuchDecay'/);
     });
   });
 });
@@ -458,7 +514,9 @@ describe('memory and speed', () => {
       for (let i = 0; i < 3; i++) await expectNoLeakedTensors(() => opt.apply(grads, vars));
       tf.dispose(grads);
       opt.dispose();
-      vars.forEach((v) => v.dispose());
+      vars.forEach((v) => {
+        v.dispose();
+      });
     }
   });
 
@@ -468,7 +526,9 @@ describe('memory and speed', () => {
       const vars = makeVariables();
       step(opt, vars);
       opt.dispose();
-      vars.forEach((v) => v.dispose());
+      vars.forEach((v) => {
+        v.dispose();
+      });
     });
   });
 
@@ -496,7 +556,9 @@ describe('memory and speed', () => {
       expect(profile.kernels.length, opt.getClassName()).toBeLessThanOrEqual(budget * 10);
       tf.dispose(grads);
       opt.dispose();
-      vars.forEach((v) => v.dispose());
+      vars.forEach((v) => {
+        v.dispose();
+      });
     }
   });
 });

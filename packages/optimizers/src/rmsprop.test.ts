@@ -1,12 +1,12 @@
-import { ValueError, registry } from '@strata/core';
+import { registry, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { RMSprop } from './rmsprop.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';

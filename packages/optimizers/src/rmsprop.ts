@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerArgs, type Variable, register } from '@strata/core';
+import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkInInterval, checkNonNegative } from './check-args.js';
@@ -92,7 +92,13 @@ export class RMSprop extends Optimizer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    return {
+      ...super.getConfig(),
+      rho: this.rho,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      centered: this.centered,
+    };
   }
 }
 

@@ -1,12 +1,12 @@
-import { ValueError, registry, resolveIdentifier } from '@strata/core';
+import { registry, resolveIdentifier, ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { SGD } from './sgd.js';
 import {
   BASE_KERAS_KEYS,
-  type ReferenceRule,
   expectConfigRoundTrip,
   expectSteps,
+  type ReferenceRule,
   referenceRun,
   variableNames,
 } from './test-support.js';

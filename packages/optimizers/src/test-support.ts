@@ -4,11 +4,11 @@
  * current values, so an early mistake shows in every later step.
  */
 import {
-  type Optimizer,
-  Variable,
   configFromKeras,
   deserializeKerasObject,
+  type Optimizer,
   serializeKerasObject,
+  Variable,
 } from '@strata/core';
 import { expectTensorsClose } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -51,16 +51,21 @@ export interface ReferenceRule<S> {
 }
 
 /** Runs a reference rule, written from Keras 3's formulas in plain float64 JS: values after each step. */
-export function referenceRun<S>(rule: ReferenceRule<S>, steps = 5, init = INIT, target = TARGET): number[][][] {
+export function referenceRun<S>(
+  rule: ReferenceRule<S>,
+  steps = 5,
+  init = INIT,
+  target = TARGET,
+): number[][][] {
   const xs = init.map((row) => row.slice());
   const states = xs.map((row) => row.map((x) => rule.init(x)));
   const history: number[][][] = [];
   for (let t = 1; t <= steps; t++) {
-    xs.forEach((row, i) =>
+    xs.forEach((row, i) => {
       row.forEach((x, j) => {
         row[j] = rule.update(x, 2 * (x - target[i][j]), states[i][j], t);
-      }),
-    );
+      });
+    });
     history.push(xs.map((row) => row.slice()));
   }
   return history;

@@ -205,6 +205,7 @@ export async function runLayerTest<A>(LayerCls: LayerClass<A>, options: LayerTes
   // Built now: further calls and a training step must not leak.
   await expectNoLeakedTensors(() => {
     tf.dispose(layer.apply(callInputs as tf.Tensor, { training: true }));
+    layer.clearCallLosses();
     const vars = layer.trainableWeights;
     if ((options.runTrainingCheck ?? true) && vars.length > 0) {
       tf.tidy(() => {

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
 import { registry } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
 
 import '../../test/register-gradients.js';
 import { getActivation, serializeActivation } from './index.js';
@@ -53,7 +53,10 @@ describe('activations', () => {
   }
 
   it('softmax and log_softmax normalize over the last axis', () => {
-    const rows = [[1, 2, 3], [0, 0, -1]];
+    const rows = [
+      [1, 2, 3],
+      [0, 0, -1],
+    ];
     const x = tf.tensor2d(rows);
     const soft = rows.map((r) => {
       const e = r.map(Math.exp);
@@ -61,7 +64,11 @@ describe('activations', () => {
       return e.map((v) => v / s);
     });
     expectTensorsClose(getActivation('softmax')(x), soft, { atol: 1e-6 });
-    expectTensorsClose(getActivation('log_softmax')(x), soft.map((r) => r.map(Math.log)), { atol: 1e-5 });
+    expectTensorsClose(
+      getActivation('log_softmax')(x),
+      soft.map((r) => r.map(Math.log)),
+      { atol: 1e-5 },
+    );
     x.dispose();
   });
 
@@ -77,16 +84,25 @@ describe('activations', () => {
     expect(getActivation('leakyRelu')).toBe(getActivation('leaky_relu'));
     expect(getActivation('hardSigmoid')).toBe(getActivation('hard_sigmoid'));
     expect(getActivation(null)).toBe(getActivation('linear'));
-    expect(getActivation({ module: 'builtins', class_name: 'function', config: 'relu', registered_name: 'function' })).toBe(
-      getActivation('relu'),
-    );
+    expect(
+      getActivation({
+        module: 'builtins',
+        class_name: 'function',
+        config: 'relu',
+        registered_name: 'function',
+      }),
+    ).toBe(getActivation('relu'));
     expect(serializeActivation(getActivation('swish'))).toBe('silu');
     expect(serializeActivation(getActivation('leakyRelu'))).toBe('leaky_relu');
-    expect(registry.list('activation')).toEqual(expect.arrayContaining(Object.keys(expected).filter((k) => k !== 'swish')));
+    expect(registry.list('activation')).toEqual(
+      expect.arrayContaining(Object.keys(expected).filter((k) => k !== 'swish')),
+    );
   });
 
   it('fails on unknown names, naming what it received', () => {
-    expect(() => getActivation('relu7')).toThrow(/Could not interpret activation function identifier. Received: activation=relu7/);
+    expect(() => getActivation('relu7')).toThrow(
+      /Could not interpret activation function identifier. Received: activation=relu7/,
+    );
     expect(() => serializeActivation((x) => x)).toThrow(/not registered/);
   });
 });

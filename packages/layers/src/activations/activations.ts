@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { register } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** An activation: a function from a tensor to a tensor of the same shape (Keras's `keras.activations.*`). */
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;

@@ -1,4 +1,4 @@
-import { type ActivationIds, RegistryError, ValueError, registeredNameOf, registry } from '@strata/core';
+import { type ActivationIds, RegistryError, registeredNameOf, registry, ValueError } from '@strata/core';
 
 import type { ActivationFn } from './activations.js';
 
@@ -28,13 +28,17 @@ export function getActivation(identifier: ActivationIdentifier | undefined): Act
     else name = registered?.includes('>') ? registered : identifier.config;
   }
   if (typeof name !== 'string') {
-    throw new ValueError(`Could not interpret activation function identifier. Received: activation=${JSON.stringify(identifier)}`);
+    throw new ValueError(
+      `Could not interpret activation function identifier. Received: activation=${JSON.stringify(identifier)}`,
+    );
   }
   try {
     return registry.get<ActivationFn>('activation', name);
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
-    throw new ValueError(`Could not interpret activation function identifier. Received: activation=${name}. ${e.message}`);
+    throw new ValueError(
+      `Could not interpret activation function identifier. Received: activation=${name}. ${e.message}`,
+    );
   }
 }
 

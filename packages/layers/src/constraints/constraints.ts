@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { type Constraint as ConstraintLike, register } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 // Keras's backend.epsilon(): keeps the division finite for all-zero weight slices.
 const EPSILON = 1e-7;

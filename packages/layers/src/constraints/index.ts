@@ -1,15 +1,20 @@
-import { type ConstraintIdentifier, type KerasObjectJSON, resolveIdentifier, serializeKerasObject } from '@strata/core';
+import {
+  type ConstraintIdentifier,
+  type KerasObjectJSON,
+  resolveIdentifier,
+  serializeKerasObject,
+} from '@strata/core';
 
 import type { Constraint } from './constraints.js';
 
 export {
   Constraint,
   MaxNorm,
+  type MaxNormArgs,
   MinMaxNorm,
+  type MinMaxNormArgs,
   NonNeg,
   UnitNorm,
-  type MaxNormArgs,
-  type MinMaxNormArgs,
   type UnitNormArgs,
 } from './constraints.js';
 

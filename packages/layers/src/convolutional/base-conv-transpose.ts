@@ -16,7 +16,7 @@ import {
   standardizeTuple,
 } from './argument-validation.js';
 import type { BaseConvArgs } from './base-conv.js';
-import { conv2dTranspose, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { castToFloat, conv2dTranspose, fromChannelsLast, toChannelsLast } from './conv-ops.js';
 import { computeConvTransposeOutputShape, splitChannels } from './conv-output-shape.js';
 
 export interface BaseConvTransposeArgs extends Omit<BaseConvArgs, 'groups'> {
@@ -24,7 +24,7 @@ export interface BaseConvTransposeArgs extends Omit<BaseConvArgs, 'groups'> {
    * Extra rows/columns added to one side of the output, each below its stride. Default none: the
    * output size follows from the input size, kernel, strides and padding alone.
    */
-  outputPadding?: number | number[] | null;
+  outputPadding?: number | readonly number[] | null;
 }
 
 /**
@@ -122,7 +122,7 @@ export abstract class BaseConvTranspose extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const outShape = this.computeOutputShape(x.shape) as number[];
-      let h = toChannelsLast(x, this.dataFormat);
+      let h = toChannelsLast(castToFloat(x), this.dataFormat);
       // Channels-last output size, with a unit height for 1-D.
       let target = this.channelsLastShape(outShape);
       const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);

@@ -32,7 +32,7 @@ import {
   standardizePadding,
   standardizeTuple,
 } from './argument-validation.js';
-import { fromChannelsLast, groupedConv2d, toChannelsLast } from './conv-ops.js';
+import { castToFloat, fromChannelsLast, groupedConv2d, toChannelsLast } from './conv-ops.js';
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
 import { fusedActivationOf } from './fused-activation.js';
 
@@ -40,15 +40,15 @@ export interface BaseConvArgs extends LayerArgs {
   /** The number of output channels. */
   filters: number;
   /** The window size: one integer for every spatial dimension, or one per dimension. */
-  kernelSize: number | number[];
+  kernelSize: number | readonly number[];
   /** Default 1. Strides above 1 cannot be combined with a dilation rate above 1. */
-  strides?: number | number[];
+  strides?: number | readonly number[];
   /** `'valid'` (default) or `'same'`, case-insensitive; Conv1D also takes `'causal'`. */
   padding?: string;
   /** `'channels_last'` (default) or `'channels_first'`. */
   dataFormat?: string | null;
   /** Default 1. */
-  dilationRate?: number | number[];
+  dilationRate?: number | readonly number[];
   /** Input channels and filters are split into this many groups convolved separately. Default 1. */
   groups?: number;
   /** Default none (`'linear'`). */
@@ -171,7 +171,7 @@ export abstract class BaseConv extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
-      let h = toChannelsLast(x, this.dataFormat);
+      let h = toChannelsLast(castToFloat(x), this.dataFormat);
       // A 1-D convolution is a 2-D one over a unit height.
       if (this.rank === 1) h = tf.expandDims(h, 1);
       let padding = this.padding;

@@ -31,18 +31,18 @@ import {
   standardizePadding,
   standardizeTuple,
 } from './argument-validation.js';
-import { depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { castToFloat, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
 import { fusedActivationOf } from './fused-activation.js';
 
 export interface BaseDepthwiseConvArgs extends LayerArgs {
   /** Output channels per input channel. Default 1. */
   depthMultiplier?: number;
-  kernelSize: number | number[];
-  strides?: number | number[];
+  kernelSize: number | readonly number[];
+  strides?: number | readonly number[];
   padding?: string;
   dataFormat?: string | null;
-  dilationRate?: number | number[];
+  dilationRate?: number | readonly number[];
   activation?: ActivationIdentifier;
   useBias?: boolean;
   /** Default `'glorot_uniform'`. */
@@ -143,7 +143,7 @@ export abstract class BaseDepthwiseConv extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
-      let h = toChannelsLast(x, this.dataFormat);
+      let h = toChannelsLast(castToFloat(x), this.dataFormat);
       let kernel = this.kernel!.value as tf.Tensor;
       if (this.rank === 1) {
         h = tf.expandDims(h, 1);

@@ -31,7 +31,7 @@ import {
   standardizePadding,
   standardizeTuple,
 } from './argument-validation.js';
-import { conv2d, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { castToFloat, conv2d, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
 import { fusedActivationOf } from './fused-activation.js';
 
@@ -40,11 +40,11 @@ export interface BaseSeparableConvArgs extends LayerArgs {
   depthMultiplier?: number;
   /** Output channels of the pointwise step. */
   filters: number;
-  kernelSize: number | number[];
-  strides?: number | number[];
+  kernelSize: number | readonly number[];
+  strides?: number | readonly number[];
   padding?: string;
   dataFormat?: string | null;
-  dilationRate?: number | number[];
+  dilationRate?: number | readonly number[];
   activation?: ActivationIdentifier;
   useBias?: boolean;
   depthwiseInitializer?: InitializerIdentifier | null;
@@ -162,7 +162,7 @@ export abstract class BaseSeparableConv extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
-      let h = toChannelsLast(x, this.dataFormat);
+      let h = toChannelsLast(castToFloat(x), this.dataFormat);
       let depthwise = this.depthwiseKernel!.value as tf.Tensor;
       let pointwise = this.pointwiseKernel!.value as tf.Tensor;
       if (this.rank === 1) {

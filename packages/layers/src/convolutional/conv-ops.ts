@@ -19,6 +19,11 @@ export interface Conv2DOptions {
   activation?: FusedActivation;
 }
 
+/** Integer or boolean inputs compute in float32, as Keras casts them to the layer's compute dtype. */
+export function castToFloat<T extends tf.Tensor>(x: T): T {
+  return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+}
+
 /** Moves the channels axis last (`channels_first` inputs); a no-op for `channels_last`. */
 export function toChannelsLast<T extends tf.Tensor>(x: T, dataFormat: DataFormat): T {
   if (dataFormat === 'channels_last') return x;

@@ -65,7 +65,13 @@ describe('Conv1D', () => {
 
   it('pads causally: output step t sees only input steps up to t', async () => {
     // One channel, kernel (a, b), dilation 2: y[t] = a * x[t - 2] + b * x[t], with x before the start = 0.
-    const layer = new Conv1D({ filters: 1, kernelSize: 2, dilationRate: 2, padding: 'causal', useBias: false });
+    const layer = new Conv1D({
+      filters: 1,
+      kernelSize: 2,
+      dilationRate: 2,
+      padding: 'causal',
+      useBias: false,
+    });
     layer.build([null, 5, 1]);
     const [a, b] = [0.5, -2];
     const k = tf.tensor3d([[[a]], [[b]]]);
@@ -99,13 +105,20 @@ describe('Conv1D', () => {
       ['bias', [4]],
     ]);
     const json = serializeKerasObject('layer', layer);
-    expect(json.config).toMatchObject({ kernel_size: [3], strides: [1], dilation_rate: [1], padding: 'causal' });
+    expect(json.config).toMatchObject({
+      kernel_size: [3],
+      strides: [1],
+      dilation_rate: [1],
+      padding: 'causal',
+    });
     expect(registry.get('layer', 'Convolution1D')).toBe(Conv1D);
     layer.dispose();
   });
 
   it('fails early on bad arguments and inputs', () => {
-    expect(() => new Conv1D({ filters: 2, kernelSize: 0 })).toThrow(/Received kernel_size=0, including values \{0\}/);
+    expect(() => new Conv1D({ filters: 2, kernelSize: 0 })).toThrow(
+      /Received kernel_size=0, including values \{0\}/,
+    );
     expect(() => new Conv1D({ filters: -1, kernelSize: 2 })).toThrow(/Received filters=-1/);
     expect(() => new Conv1D({ filters: 1, kernelSize: 2, padding: 'full' })).toThrow(
       /one of \{"valid", "same", "causal"\}. Received: padding=full/,

@@ -50,7 +50,10 @@ describe('Conv2DTranspose', () => {
       { args: { filters: 3, kernelSize: [3, 2], strides: [2, 3], padding: 'same' }, shape: [1, 3, 3, 2] },
       { args: { filters: 2, kernelSize: 4, strides: 2, padding: 'same' }, shape: [1, 3, 2, 1] },
       { args: { filters: 2, kernelSize: 3, strides: 2, outputPadding: [1, 0] }, shape: [1, 3, 3, 2] },
-      { args: { filters: 2, kernelSize: [2, 3], dilationRate: [2, 3], padding: 'same' }, shape: [1, 4, 5, 2] },
+      {
+        args: { filters: 2, kernelSize: [2, 3], dilationRate: [2, 3], padding: 'same' },
+        shape: [1, 4, 5, 2],
+      },
       { args: { filters: 1, kernelSize: 2, dilationRate: 2 }, shape: [1, 3, 3, 2] },
     ] as const;
     for (const [n, { args, shape }] of cases.entries()) {
@@ -62,7 +65,7 @@ describe('Conv2DTranspose', () => {
       const y = await expectNoLeakedTensors(() => layer.apply(x) as tf.Tensor);
       const expected = tf.tidy(() =>
         tf.add(
-          referenceConv2DTranspose(x, ws[0], [y.shape[1], y.shape[2]], {
+          referenceConv2DTranspose(x, ws[0], [y.shape[1]!, y.shape[2]!], {
             strides: layer.strides as [number, number],
             dilation: layer.dilationRate as [number, number],
             padding: layer.padding,
@@ -92,7 +95,10 @@ describe('Conv2DTranspose', () => {
     expect(Object.keys(plain.config)).not.toContain('groups');
     expect(Object.keys(plain.config)).not.toContain('output_padding');
     expect(plain.config).toMatchObject({ kernel_size: [3, 3], strides: [1, 1], dilation_rate: [1, 1] });
-    const padded = serializeKerasObject('layer', new Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, outputPadding: 1 }));
+    const padded = serializeKerasObject(
+      'layer',
+      new Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, outputPadding: 1 }),
+    );
     expect(padded.config.output_padding).toEqual([1, 1]);
     expect(registry.get('layer', 'Convolution2DTranspose')).toBe(Conv2DTranspose);
   });
@@ -100,13 +106,17 @@ describe('Conv2DTranspose', () => {
   it('fails early on bad arguments and inputs', () => {
     expect(() => new Conv2DTranspose({ filters: 0, kernelSize: 3 })).toThrow(/Received filters=0/);
     expect(() => new Conv2DTranspose({ filters: 1, kernelSize: -2 })).toThrow(/Received kernel_size=-2/);
-    expect(() => new Conv2DTranspose({ filters: 1, kernelSize: 3, padding: 'causal' })).toThrow(/Received: padding=causal/);
+    expect(() => new Conv2DTranspose({ filters: 1, kernelSize: 3, padding: 'causal' })).toThrow(
+      /Received: padding=causal/,
+    );
     expect(() => new Conv2DTranspose({ filters: 1, kernelSize: 3, strides: 2, outputPadding: 2 })).toThrow(
       /`output_padding` must be < `strides`/,
     );
     const layer = new Conv2DTranspose({ filters: 1, kernelSize: 3, name: 'up' });
     const x = tf.zeros([4, 4, 1]);
-    expect(() => layer.apply(x)).toThrow(/layer "up" .*expected ndim=4, found ndim=3. Full shape received: \(4, 4, 1\)/);
+    expect(() => layer.apply(x)).toThrow(
+      /layer "up" .*expected ndim=4, found ndim=3. Full shape received: \(4, 4, 1\)/,
+    );
     x.dispose();
     expect(layer.computeOutputShape([null, null, 5, 2])).toEqual([null, null, 7, 1]);
   });

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { type Layer, deserializeKerasObject, registry, serializeKerasObject } from '@strata/core';
+import { deserializeKerasObject, type Layer, registry, serializeKerasObject } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -33,7 +33,11 @@ const KERAS_CONV_KEYS = [
 ];
 
 /** Builds a Conv2D and sets its weights to seeded values. */
-function convWithWeights(args: ConstructorParameters<typeof Conv2D>[0], inputShape: number[], seed: number): Conv2D {
+function convWithWeights(
+  args: ConstructorParameters<typeof Conv2D>[0],
+  inputShape: number[],
+  seed: number,
+): Conv2D {
   const layer = new Conv2D(args);
   layer.build(inputShape);
   const values = layer.weights.map((w, i) => seededUniform(w.shape, seed + i));
@@ -110,13 +114,20 @@ describe('Conv2D', () => {
   });
 
   it('reads channels_first input as the transpose of channels_last', async () => {
-    const layer = convWithWeights({ filters: 3, kernelSize: 2, padding: 'same', dataFormat: 'channels_first' }, [2, 2, 4, 5], 1);
+    const layer = convWithWeights(
+      { filters: 3, kernelSize: 2, padding: 'same', dataFormat: 'channels_first' },
+      [2, 2, 4, 5],
+      1,
+    );
     const xFirst = seededUniform([2, 2, 4, 5], 7);
     const y = await expectNoLeakedTensors(() => layer.apply(xFirst) as tf.Tensor);
     expect(y.shape).toEqual([2, 3, 4, 5]);
     const expected = tf.tidy(() =>
       tf.transpose(
-        tf.add(referenceConv2D(tf.transpose(xFirst, [0, 2, 3, 1]), layer.kernel!.value, { padding: 'same' }), layer.bias!.value),
+        tf.add(
+          referenceConv2D(tf.transpose(xFirst, [0, 2, 3, 1]), layer.kernel!.value, { padding: 'same' }),
+          layer.bias!.value,
+        ),
         [0, 3, 1, 2],
       ),
     );
@@ -126,7 +137,11 @@ describe('Conv2D', () => {
   });
 
   it('differentiates dilated convolutions (which tfjs kernels cannot) like a convolution with a spread-out kernel', async () => {
-    const layer = convWithWeights({ filters: 2, kernelSize: [2, 3], dilationRate: [2, 3], padding: 'same' }, [2, 6, 7, 3], 3);
+    const layer = convWithWeights(
+      { filters: 2, kernelSize: [2, 3], dilationRate: [2, 3], padding: 'same' },
+      [2, 6, 7, 3],
+      3,
+    );
     const x = tf.variable(seededUniform([2, 6, 7, 3], 4));
     const r = seededUniform([2, 6, 7, 2], 5);
     const [value, gx, gk] = await expectNoLeakedTensors(() => {
@@ -145,13 +160,21 @@ describe('Conv2D', () => {
     const kSpread = tf.variable(spread.toTensor());
     const xRef = tf.variable(x.clone());
     const ref = tf.variableGrads(
-      () => tf.sum(tf.mul(tf.add(tf.conv2d(xRef as tf.Tensor4D, kSpread as tf.Tensor4D, 1, 'same'), layer.bias!.value), r)) as tf.Scalar,
+      () =>
+        tf.sum(
+          tf.mul(
+            tf.add(tf.conv2d(xRef as tf.Tensor4D, kSpread as tf.Tensor4D, 1, 'same'), layer.bias!.value),
+            r,
+          ),
+        ) as tf.Scalar,
       [xRef, kSpread],
     );
     expectTensorsClose(gx, ref.grads[xRef.name], { atol: 1e-5 });
     const gSpread = ref.grads[kSpread.name].arraySync() as number[][][][];
     const gKernel = Array.from({ length: 2 }, (_, i) =>
-      Array.from({ length: 3 }, (_, j) => Array.from({ length: 3 }, (_, c) => [0, 1].map((o) => gSpread[2 * i][3 * j][c][o]))),
+      Array.from({ length: 3 }, (_, j) =>
+        Array.from({ length: 3 }, (_, c) => [0, 1].map((o) => gSpread[2 * i][3 * j][c][o])),
+      ),
     );
     expectTensorsClose(gk, gKernel, { atol: 1e-5 });
     tf.dispose([x, r, kSpread, xRef, ref.value, value, gx, gk]);
@@ -196,6 +219,39 @@ describe('Conv2D', () => {
     layer.dispose();
   });
 
+  it('adds an activity penalty on the output while training, and frees it on clearCallLosses', async () => {
+    const layer = new Conv2D({ filters: 2, kernelSize: 1, activityRegularizer: 'l2', useBias: false });
+    layer.build([null, 2, 2, 1]);
+    const k = tf.tensor4d([[[[1, -2]]]]);
+    layer.setWeights([k]);
+    const x = tf.tensor4d([
+      [
+        [[1], [2]],
+        [[3], [4]],
+      ],
+    ]);
+    tf.dispose(layer.apply(x, { training: false }));
+    expect(layer.losses).toHaveLength(0);
+    const y = layer.apply(x, { training: true }) as tf.Tensor;
+    // Keras's default l2 factor is 0.01; the output is x * 1 and x * -2, so the sum of squares is 5 * 30.
+    expect(layer.losses).toHaveLength(1);
+    expectTensorsClose(layer.losses[0], 0.01 * 5 * 30, { atol: 1e-5 });
+    await expectNoLeakedTensors(() => layer.clearCallLosses(), -1);
+    expect(layer.losses).toHaveLength(0);
+    tf.dispose([k, x, y]);
+    layer.dispose();
+  });
+
+  it('computes integer inputs in float32', () => {
+    const layer = new Conv2D({ filters: 1, kernelSize: 1, kernelInitializer: 'ones' });
+    const x = tf.tensor4d([[[[1, 2]]]], undefined, 'int32');
+    const y = layer.apply(x) as tf.Tensor;
+    expect(y.dtype).toBe('float32');
+    expectTensorsClose(y, [[[[3]]]]);
+    tf.dispose([x, y]);
+    layer.dispose();
+  });
+
   it('names and shapes its weights as Keras 3: kernel (kh, kw, in/groups, filters), bias (filters)', () => {
     const layer = new Conv2D({ filters: 6, kernelSize: [3, 2], groups: 3 });
     layer.build([null, 8, 8, 9]);
@@ -233,7 +289,12 @@ describe('Conv2D', () => {
       config: {
         name: 'conv2d_7',
         trainable: true,
-        dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+        dtype: {
+          module: 'keras',
+          class_name: 'DTypePolicy',
+          config: { name: 'float32' },
+          registered_name: null,
+        },
         filters: 32,
         kernel_size: [5, 3],
         strides: [2, 2],
@@ -243,8 +304,18 @@ describe('Conv2D', () => {
         groups: 1,
         activation: 'sigmoid',
         use_bias: false,
-        kernel_initializer: { module: 'keras.initializers', class_name: 'HeNormal', config: { seed: null }, registered_name: null },
-        bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
+        kernel_initializer: {
+          module: 'keras.initializers',
+          class_name: 'HeNormal',
+          config: { seed: null },
+          registered_name: null,
+        },
+        bias_initializer: {
+          module: 'keras.initializers',
+          class_name: 'Zeros',
+          config: {},
+          registered_name: null,
+        },
         kernel_regularizer: {
           module: 'keras.regularizers',
           class_name: 'L2',
@@ -262,14 +333,14 @@ describe('Conv2D', () => {
     const loaded = deserializeKerasObject<Layer>('layer', fromKeras) as Conv2D;
     expect(loaded).toBeInstanceOf(Conv2D);
     expect(loaded.name).toBe('conv2d_7');
-    expect([loaded.filters, loaded.kernelSize, loaded.strides, loaded.padding, loaded.dataFormat, loaded.useBias]).toEqual([
-      32,
-      [5, 3],
-      [2, 2],
-      'same',
-      'channels_first',
-      false,
-    ]);
+    expect([
+      loaded.filters,
+      loaded.kernelSize,
+      loaded.strides,
+      loaded.padding,
+      loaded.dataFormat,
+      loaded.useBias,
+    ]).toEqual([32, [5, 3], [2, 2], 'same', 'channels_first', false]);
     expect(loaded.activation).toBe(registry.get('activation', 'sigmoid'));
     expect(loaded.kernelInitializer.constructor.name).toBe('HeNormal');
     expect(loaded.kernelRegularizer?.getConfig()).toMatchObject({ l2: 0.01 });
@@ -289,17 +360,27 @@ describe('Conv2D', () => {
       /`kernel_size` argument must be a tuple of 2 integers. Received kernel_size=-1, including values \{-1\}/,
     );
     expect(() => new Conv2D({ filters: 2, kernelSize: [3, 0] })).toThrow(/Received kernel_size=\(3, 0\)/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: [3, 3, 3] })).toThrow(/tuple of 2 integers. Received kernel_size=\(3, 3, 3\)/);
-    expect(() => new Conv2D({ filters: 0, kernelSize: 3 })).toThrow(/Expected a strictly positive value. Received filters=0/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: [3, 3, 3] })).toThrow(
+      /tuple of 2 integers. Received kernel_size=\(3, 3, 3\)/,
+    );
+    expect(() => new Conv2D({ filters: 0, kernelSize: 3 })).toThrow(
+      /Expected a strictly positive value. Received filters=0/,
+    );
     expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' })).toThrow(
       /`padding` argument must be one of \{"valid", "same"\}. Received: padding=full/,
     );
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'causal' })).toThrow(/Received: padding=causal/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, dataFormat: 'NHWC' })).toThrow(/Received: data_format=NHWC/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'causal' })).toThrow(
+      /Received: padding=causal/,
+    );
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, dataFormat: 'NHWC' })).toThrow(
+      /Received: data_format=NHWC/,
+    );
     expect(() => new Conv2D({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(
       /`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=\(2, 2\) and dilation_rate=\(2, 2\)/,
     );
-    expect(() => new Conv2D({ filters: 3, kernelSize: 3, groups: 2 })).toThrow(/Received: groups=2, filters=3/);
+    expect(() => new Conv2D({ filters: 3, kernelSize: 3, groups: 2 })).toThrow(
+      /Received: groups=2, filters=3/,
+    );
     expect(() => new Conv2D({ filters: 2, kernelSize: 3, activation: 'no_such_fn' })).toThrow(/no_such_fn/);
   });
 
@@ -318,11 +399,15 @@ describe('Conv2D', () => {
     );
     const tooSmall = new Conv2D({ filters: 2, kernelSize: 4 });
     const small = tf.zeros([1, 3, 3, 1]);
-    expect(() => tooSmall.apply(small)).toThrow(/Computed output size would be negative. Received inputs shape=\(1, 3, 3, 1\)/);
+    expect(() => tooSmall.apply(small)).toThrow(
+      /Computed output size would be negative. Received inputs shape=\(1, 3, 3, 1\)/,
+    );
     expect(tooSmall.weights).toHaveLength(0);
     const grouped = new Conv2D({ filters: 4, kernelSize: 1, groups: 2 });
     const odd = tf.zeros([1, 2, 2, 3]);
-    expect(() => grouped.apply(odd)).toThrow(/divisible by the number of groups. Received groups=2, but the input has 3 channels/);
+    expect(() => grouped.apply(odd)).toThrow(
+      /divisible by the number of groups. Received groups=2, but the input has 3 channels/,
+    );
     tf.dispose([x3, x, other, small, odd]);
     layer.dispose();
   });
@@ -330,7 +415,13 @@ describe('Conv2D', () => {
   it('computes symbolic output shapes with unknown batch and spatial sizes', () => {
     const layer = new Conv2D({ filters: 5, kernelSize: 3, strides: 2 });
     expect(layer.computeOutputShape([null, null, 9, 2])).toEqual([null, null, 4, 5]);
-    const first = new Conv2D({ filters: 5, kernelSize: 3, padding: 'same', strides: 2, dataFormat: 'channels_first' });
+    const first = new Conv2D({
+      filters: 5,
+      kernelSize: 3,
+      padding: 'same',
+      strides: 2,
+      dataFormat: 'channels_first',
+    });
     expect(first.computeOutputShape([null, 2, 9, null])).toEqual([null, 5, 5, null]);
   });
 });

@@ -40,7 +40,10 @@ describe('DepthwiseConv2D', () => {
     const cases = [
       { args: { kernelSize: 3, depthMultiplier: 2 }, shape: [2, 5, 5, 3] },
       { args: { kernelSize: [2, 3], strides: [2, 1], padding: 'same' }, shape: [1, 5, 6, 2] },
-      { args: { kernelSize: 3, dilationRate: [2, 1], padding: 'same', depthMultiplier: 2 }, shape: [1, 6, 5, 2] },
+      {
+        args: { kernelSize: 3, dilationRate: [2, 1], padding: 'same', depthMultiplier: 2 },
+        shape: [1, 6, 5, 2],
+      },
       { args: { kernelSize: 2, dilationRate: 3 }, shape: [1, 7, 6, 2] },
     ] as const;
     for (const [n, { args, shape }] of cases.entries()) {
@@ -116,9 +119,13 @@ describe('DepthwiseConv2D', () => {
   });
 
   it('fails early on bad arguments and inputs', () => {
-    expect(() => new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 0 })).toThrow(/Received depth_multiplier=0/);
+    expect(() => new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 0 })).toThrow(
+      /Received depth_multiplier=0/,
+    );
     expect(() => new DepthwiseConv2D({ kernelSize: 0 })).toThrow(/Received kernel_size=0/);
-    expect(() => new DepthwiseConv2D({ kernelSize: 3, padding: 'reflect' })).toThrow(/Received: padding=reflect/);
+    expect(() => new DepthwiseConv2D({ kernelSize: 3, padding: 'reflect' })).toThrow(
+      /Received: padding=reflect/,
+    );
     const layer = new DepthwiseConv2D({ kernelSize: 3, name: 'dw' });
     const x = tf.zeros([5, 5, 2]);
     expect(() => layer.apply(x)).toThrow(/layer "dw" .*expected ndim=4, found ndim=3/);

@@ -19,7 +19,14 @@ describe('SeparableConv2D', () => {
       expectedNumTrainableWeights: 3,
     });
     await runLayerTest(SeparableConv2D, {
-      initArgs: { filters: 2, kernelSize: 2, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' },
+      initArgs: {
+        filters: 2,
+        kernelSize: 2,
+        depthMultiplier: 2,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+      },
       inputShape: [2, 5, 5, 2],
       expectedOutputShape: [2, 3, 3, 2],
     });
@@ -108,7 +115,9 @@ describe('SeparableConv2D', () => {
 
   it('fails early on bad arguments and inputs', () => {
     expect(() => new SeparableConv2D({ filters: 0, kernelSize: 3 })).toThrow(/Received filters=0/);
-    expect(() => new SeparableConv2D({ filters: 1, kernelSize: 3, depthMultiplier: -1 })).toThrow(/Received depth_multiplier=-1/);
+    expect(() => new SeparableConv2D({ filters: 1, kernelSize: 3, depthMultiplier: -1 })).toThrow(
+      /Received depth_multiplier=-1/,
+    );
     expect(() => new SeparableConv2D({ filters: 1, kernelSize: -3 })).toThrow(/Received kernel_size=-3/);
     const layer = new SeparableConv2D({ filters: 1, kernelSize: 3, name: 'sep' });
     const x = tf.zeros([5, 5, 2]);

@@ -14,7 +14,12 @@ export interface ReferenceConvOptions {
 type Array4D = number[][][][];
 
 /** TensorFlow's output size and leading pad for one spatial dimension of a convolution or pooling. */
-function geometry(n: number, k: number, s: number, padding: 'valid' | 'same'): { out: number; before: number } {
+function geometry(
+  n: number,
+  k: number,
+  s: number,
+  padding: 'valid' | 'same',
+): { out: number; before: number } {
   const out = padding === 'valid' ? Math.floor((n - k) / s) + 1 : Math.ceil(n / s);
   const total = padding === 'valid' ? 0 : Math.max((out - 1) * s + k - n, 0);
   return { out, before: Math.floor(total / 2) };
@@ -27,7 +32,11 @@ function zeros4d(a: number, b: number, c: number, d: number): Array4D {
 }
 
 /** `out[b,i,j,o] = sum x[b, i*s + di*d - pad, j*s + dj*d - pad, c] * k[di, dj, c - groupStart, o]`. */
-export function referenceConv2D(x: tf.Tensor, kernel: tf.Tensor, options: ReferenceConvOptions = {}): tf.Tensor4D {
+export function referenceConv2D(
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  options: ReferenceConvOptions = {},
+): tf.Tensor4D {
   const [sh, sw] = options.strides ?? [1, 1];
   const [dh, dw] = options.dilation ?? [1, 1];
   const padding = options.padding ?? 'valid';
@@ -51,7 +60,8 @@ export function referenceConv2D(x: tf.Tensor, kernel: tf.Tensor, options: Refere
               const r = i * sh + di * dh - rows.before;
               const c = j * sw + dj * dw - cols.before;
               if (r < 0 || r >= h || c < 0 || c >= w) continue;
-              for (let ci = 0; ci < cPerGroup; ci++) acc += xs[b][r][c][g * cPerGroup + ci] * ks[di][dj][ci][o];
+              for (let ci = 0; ci < cPerGroup; ci++)
+                acc += xs[b][r][c][g * cPerGroup + ci] * ks[di][dj][ci][o];
             }
           out[b][i][j][o] = acc;
         }

@@ -1,7 +1,12 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
-import { type ActivationFn, type ActivationIdentifier, getActivation, serializeActivation } from '../activations/index.js';
+import {
+  type ActivationFn,
+  type ActivationIdentifier,
+  getActivation,
+  serializeActivation,
+} from '../activations/index.js';
 
 export interface ActivationArgs extends LayerArgs {
   /** The activation: a registered name such as 'relu', or a function. */

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   type CallKwargs,
   type ConstraintIdentifier,
@@ -6,17 +5,23 @@ import {
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
+  register,
+  registry,
   type Shape,
   ValueError,
   type Variable,
-  register,
-  registry,
 } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
-import { type ActivationFn, type ActivationIdentifier, getActivation, serializeActivation } from '../activations/index.js';
+import {
+  type ActivationFn,
+  type ActivationIdentifier,
+  getActivation,
+  serializeActivation,
+} from '../activations/index.js';
 import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
-import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
 export interface DenseArgs extends LayerArgs {
   /** Positive integer: the size of the last output axis. */
@@ -88,7 +93,9 @@ export class Dense extends Layer {
   constructor(args: DenseArgs) {
     const units = args?.units;
     if (!Number.isInteger(units) || units <= 0) {
-      throw new ValueError(`Received an invalid value for \`units\`, expected a positive integer. Received: units=${units}`);
+      throw new ValueError(
+        `Received an invalid value for \`units\`, expected a positive integer. Received: units=${units}`,
+      );
     }
     super(args);
     this.units = units;

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   type CallKwargs,
   type ConstraintIdentifier,
@@ -6,16 +5,17 @@ import {
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
+  register,
   type Shape,
   type SymbolicTensor,
   ValueError,
   type Variable,
-  register,
 } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
-import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   /** Vocabulary size: the largest index plus one. */
@@ -34,7 +34,9 @@ export interface EmbeddingArgs extends LayerArgs {
 
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ValueError(`Received an invalid value for \`${name}\`, expected a positive integer. Received: ${name}=${value}`);
+    throw new ValueError(
+      `Received an invalid value for \`${name}\`, expected a positive integer. Received: ${name}=${value}`,
+    );
   }
   return value;
 }

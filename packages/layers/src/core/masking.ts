@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
 export interface MaskingArgs extends LayerArgs {
   /** Timesteps whose features all equal this value are masked. Default 0. */
@@ -26,7 +26,18 @@ export class Masking extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return tf.tidy(() => tf.mul(x, tf.cast(this.keep(x), x.dtype)));
+    // The keep mask is piecewise constant; tfjs has no gradient for `any`, so the gradient is given here.
+    const masked = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const input = args[0] as tf.Tensor;
+      const save = args[1] as tf.GradSaveFunc;
+      const keep = tf.cast(this.keep(input), input.dtype);
+      save([keep]);
+      return {
+        value: tf.mul(input, keep),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]),
+      };
+    });
+    return masked(x) as tf.Tensor;
   }
 
   override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

@@ -7,5 +7,8 @@ export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: 
   if (shape.length === 1) return { fanIn: shape[0], fanOut: shape[0] };
   if (shape.length === 2) return { fanIn: shape[0], fanOut: shape[1] };
   const receptiveFieldSize = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return { fanIn: shape[shape.length - 2] * receptiveFieldSize, fanOut: shape[shape.length - 1] * receptiveFieldSize };
+  return {
+    fanIn: shape[shape.length - 2] * receptiveFieldSize,
+    fanOut: shape[shape.length - 1] * receptiveFieldSize,
+  };
 }

@@ -1,5 +1,5 @@
+import { formatShape, register, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, formatShape, register } from '@strata/core';
 
 import { Initializer } from './initializer.js';
 
@@ -17,7 +17,9 @@ export class Constant extends Initializer {
     super();
     const value = args.value ?? 0;
     if (typeof value !== 'number') {
-      throw new ValueError(`Constant initializer only accepts a scalar value. Received: value=${JSON.stringify(value)}`);
+      throw new ValueError(
+        `Constant initializer only accepts a scalar value. Received: value=${JSON.stringify(value)}`,
+      );
     }
     this.value = value;
   }

@@ -1,31 +1,43 @@
-import { type InitializerIdentifier, type KerasObjectJSON, resolveIdentifier, serializeKerasObject } from '@strata/core';
+import {
+  type InitializerIdentifier,
+  type KerasObjectJSON,
+  resolveIdentifier,
+  serializeKerasObject,
+} from '@strata/core';
 
 import type { Initializer } from './initializer.js';
 
-export { Initializer } from './initializer.js';
 export { computeFans } from './compute-fans.js';
-export { Constant, Zeros, Ones, Identity, type ConstantArgs, type IdentityArgs } from './constant-initializers.js';
 export {
+  Constant,
+  type ConstantArgs,
+  Identity,
+  type IdentityArgs,
+  Ones,
+  Zeros,
+} from './constant-initializers.js';
+export { Initializer } from './initializer.js';
+export {
+  type FanMode,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  LecunNormal,
+  LecunUniform,
+  Orthogonal,
+  type OrthogonalArgs,
+  OrthogonalInitializer,
   RandomInitializer,
   RandomNormal,
-  TruncatedNormal,
-  RandomUniform,
-  VarianceScaling,
-  GlorotUniform,
-  GlorotNormal,
-  HeUniform,
-  HeNormal,
-  LecunUniform,
-  LecunNormal,
-  OrthogonalInitializer,
-  Orthogonal,
-  type SeedArgs,
   type RandomNormalArgs,
+  RandomUniform,
   type RandomUniformArgs,
-  type VarianceScalingArgs,
-  type OrthogonalArgs,
-  type FanMode,
   type ScalingDistribution,
+  type SeedArgs,
+  TruncatedNormal,
+  VarianceScaling,
+  type VarianceScalingArgs,
 } from './random-initializers.js';
 
 /** Keras's `initializers.get`: a registered name, an instance or Keras JSON, resolved through the registry. */

@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import type { Initializer as InitializerLike } from '@strata/core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The base class of initializers (Keras's `keras.initializers.Initializer`): `apply(shape, dtype)`

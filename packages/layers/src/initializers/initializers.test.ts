@@ -1,12 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
 import { serializeKerasObject } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
 
 import {
   Constant,
+  computeFans,
   GlorotNormal,
   GlorotUniform,
+  getInitializer,
   HeNormal,
   HeUniform,
   Identity,
@@ -16,12 +18,10 @@ import {
   OrthogonalInitializer,
   RandomNormal,
   RandomUniform,
+  serializeInitializer,
   TruncatedNormal,
   VarianceScaling,
   Zeros,
-  computeFans,
-  getInitializer,
-  serializeInitializer,
 } from './index.js';
 
 function stats(t: tf.Tensor): { min: number; max: number; mean: number; std: number } {
@@ -48,7 +48,11 @@ describe('initializers', () => {
       [new GlorotNormal({ seed: 4 }), 'normal', Math.sqrt(2 / (144 + 288))],
       [new HeNormal({ seed: 5 }), 'normal', Math.sqrt(2 / 144)],
       [new LecunNormal({ seed: 6 }), 'normal', Math.sqrt(1 / 144)],
-      [new VarianceScaling({ scale: 2, mode: 'fan_out', distribution: 'untruncated_normal', seed: 7 }), 'normal', Math.sqrt(2 / 288)],
+      [
+        new VarianceScaling({ scale: 2, mode: 'fan_out', distribution: 'untruncated_normal', seed: 7 }),
+        'normal',
+        Math.sqrt(2 / 288),
+      ],
     ];
     for (const [init, kind, value] of cases) {
       const t = await expectNoLeakedTensors(() => (init as GlorotUniform).apply(shape));
@@ -67,7 +71,11 @@ describe('initializers', () => {
   });
 
   it('repeats its values for a given seed, as Keras 3 does', () => {
-    for (const make of [() => new RandomNormal({ seed: 3 }), () => new TruncatedNormal({ seed: 3 }), () => new RandomUniform({ seed: 3 })]) {
+    for (const make of [
+      () => new RandomNormal({ seed: 3 }),
+      () => new TruncatedNormal({ seed: 3 }),
+      () => new RandomUniform({ seed: 3 }),
+    ]) {
       const a = make().apply([20]);
       const b = make().apply([20]);
       expectTensorsClose(a, b, { atol: 0 });
@@ -81,15 +89,25 @@ describe('initializers', () => {
   });
 
   it('fills constants and the identity', () => {
-    expectTensorsClose(new Zeros().apply([2, 2]), [[0, 0], [0, 0]]);
+    expectTensorsClose(new Zeros().apply([2, 2]), [
+      [0, 0],
+      [0, 0],
+    ]);
     expectTensorsClose(new Ones().apply([3]), [1, 1, 1]);
     expectTensorsClose(new Constant({ value: 2.5 }).apply([2]), [2.5, 2.5]);
-    expectTensorsClose(new Identity({ gain: 2 }).apply([2, 3]), [[2, 0, 0], [0, 2, 0]]);
+    expectTensorsClose(new Identity({ gain: 2 }).apply([2, 3]), [
+      [2, 0, 0],
+      [0, 2, 0],
+    ]);
     expect(() => new Identity().apply([2, 2, 2])).toThrow('Received: shape=(2, 2, 2) of rank 3');
   });
 
   it('makes orthogonal matrices', () => {
-    for (const shape of [[4, 6], [6, 4], [2, 2, 3]]) {
+    for (const shape of [
+      [4, 6],
+      [6, 4],
+      [2, 2, 3],
+    ]) {
       const w = new OrthogonalInitializer({ gain: 1, seed: 11 }).apply(shape);
       const m = tf.reshape(w, [-1, shape[shape.length - 1]]);
       const [r, c] = m.shape;
@@ -102,7 +120,9 @@ describe('initializers', () => {
   it('validates arguments in Keras words', () => {
     expect(() => new VarianceScaling({ scale: 0 })).toThrow('Received: scale=0');
     expect(() => new VarianceScaling({ mode: 'fan_x' as 'fan_in' })).toThrow('Received: mode=fan_x');
-    expect(() => new VarianceScaling({ distribution: 'cauchy' as 'uniform' })).toThrow('Received: distribution=cauchy');
+    expect(() => new VarianceScaling({ distribution: 'cauchy' as 'uniform' })).toThrow(
+      'Received: distribution=cauchy',
+    );
     expect(() => new GlorotUniform({ seed: 1.5 })).toThrow('Received: seed=1.5');
     expect(new VarianceScaling({ distribution: 'normal' }).distribution).toBe('truncated_normal');
   });
@@ -115,14 +135,29 @@ describe('initializers', () => {
     expect(getInitializer('orthogonal')).toBeInstanceOf(OrthogonalInitializer);
     expect(getInitializer('zero')).toBeInstanceOf(Zeros);
     expect(serializeInitializer(new GlorotUniform())).toEqual({
-      module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null,
+      module: 'keras.initializers',
+      class_name: 'GlorotUniform',
+      config: { seed: null },
+      registered_name: null,
     });
     expect(serializeKerasObject('initializer', new VarianceScaling({ seed: 2 })).config).toEqual({
-      seed: 2, scale: 1, mode: 'fan_in', distribution: 'truncated_normal',
+      seed: 2,
+      scale: 1,
+      mode: 'fan_in',
+      distribution: 'truncated_normal',
     });
-    expect(serializeInitializer(new RandomUniform()).config).toEqual({ seed: null, minval: -0.05, maxval: 0.05 });
-    expect(serializeInitializer(new OrthogonalInitializer()).class_name).toBe('OrthogonalInitializer');
-    const back = getInitializer({ module: 'keras.initializers', class_name: 'RandomNormal', config: { mean: 1, stddev: 2, seed: 5 }, registered_name: null });
+    expect(serializeInitializer(new RandomUniform())?.config).toEqual({
+      seed: null,
+      minval: -0.05,
+      maxval: 0.05,
+    });
+    expect(serializeInitializer(new OrthogonalInitializer())?.class_name).toBe('OrthogonalInitializer');
+    const back = getInitializer({
+      module: 'keras.initializers',
+      class_name: 'RandomNormal',
+      config: { mean: 1, stddev: 2, seed: 5 },
+      registered_name: null,
+    });
     expect(back.getConfig()).toEqual({ seed: 5, mean: 1, stddev: 2 });
   });
 });

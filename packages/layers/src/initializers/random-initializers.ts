@@ -1,5 +1,5 @@
+import { formatShape, register, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, formatShape, register } from '@strata/core';
 
 import { computeFans } from './compute-fans.js';
 import { Initializer } from './initializer.js';
@@ -73,7 +73,13 @@ export class TruncatedNormal extends RandomInitializer {
   }
 
   apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
-    return tf.truncatedNormal(shape, this.mean, this.stddev, dtype === 'int32' ? 'int32' : 'float32', this.seed);
+    return tf.truncatedNormal(
+      shape,
+      this.mean,
+      this.stddev,
+      dtype === 'int32' ? 'int32' : 'float32',
+      this.seed,
+    );
   }
 
   override getConfig(): Record<string, unknown> {
@@ -138,10 +144,13 @@ export class VarianceScaling extends RandomInitializer {
   constructor(args: VarianceScalingArgs = {}) {
     super(args);
     const scale = args.scale ?? 1;
-    if (!(scale > 0)) throw new ValueError(`Argument \`scale\` must be positive float. Received: scale=${scale}`);
+    if (!(scale > 0))
+      throw new ValueError(`Argument \`scale\` must be positive float. Received: scale=${scale}`);
     const mode = args.mode ?? 'fan_in';
     if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) {
-      throw new ValueError(`Invalid \`mode\` argument: expected one of fan_in, fan_out, fan_avg. Received: mode=${mode}`);
+      throw new ValueError(
+        `Invalid \`mode\` argument: expected one of fan_in, fan_out, fan_avg. Received: mode=${mode}`,
+      );
     }
     let distribution = (args.distribution ?? 'truncated_normal').toLowerCase();
     if (distribution === 'normal') distribution = 'truncated_normal';

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { register } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { Merge } from './base-merge.js';
 
@@ -14,7 +14,10 @@ export class Average extends Merge {
   static override className = 'Average';
 
   protected mergeFunction(inputs: tf.Tensor[]): tf.Tensor {
-    return tf.div(inputs.slice(1).reduce((acc, x) => tf.add(acc, x), inputs[0]), inputs.length);
+    return tf.div(
+      inputs.slice(1).reduce((acc, x) => tf.add(acc, x), inputs[0]),
+      inputs.length,
+    );
   }
 }
 

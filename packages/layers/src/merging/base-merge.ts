@@ -1,5 +1,13 @@
+import {
+  type CallKwargs,
+  formatShape,
+  isShapeList,
+  Layer,
+  type LayerArgs,
+  type Shape,
+  ValueError,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, formatShape, isShapeList } from '@strata/core';
 
 /**
  * The shared part of the elementwise merge layers (Keras's `Merge`): a list of inputs whose shapes
@@ -17,7 +25,9 @@ export abstract class Merge extends Layer {
   /** Checks the list of input shapes; subclasses add their own count rules. */
   protected validateInputShapes(shapes: Shape[]): void {
     if (shapes.length < 1) {
-      throw new ValueError(`A merge layer should be called on a list of at least 1 input. Received: ${shapes.length} inputs.`);
+      throw new ValueError(
+        `A merge layer should be called on a list of at least 1 input. Received: ${shapes.length} inputs.`,
+      );
     }
   }
 
@@ -39,7 +49,9 @@ export abstract class Merge extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     if (!Array.isArray(inputs)) {
-      throw new ValueError(`Layer "${this.name}" should be called on a list of inputs. Received: a single tensor of shape ${formatShape(inputs.shape)}`);
+      throw new ValueError(
+        `Layer "${this.name}" should be called on a list of inputs. Received: a single tensor of shape ${formatShape(inputs.shape)}`,
+      );
     }
     return tf.tidy(() => this.mergeFunction(inputs));
   }
@@ -60,7 +72,10 @@ export abstract class Merge extends Layer {
         else if (b === 1) next.push(a);
         else if (a == null || b == null) next.push(a ?? b);
         else if (a === b) next.push(a);
-        else throw new ValueError(`Inputs have incompatible shapes. Received shapes ${formatShape(out)} and ${formatShape(shape)}`);
+        else
+          throw new ValueError(
+            `Inputs have incompatible shapes. Received shapes ${formatShape(out)} and ${formatShape(shape)}`,
+          );
       }
       out = next;
     }

@@ -1,5 +1,5 @@
+import { formatShape, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LayerArgs, type Shape, ValueError, formatShape, register } from '@strata/core';
 
 import { Merge } from './base-merge.js';
 
@@ -16,7 +16,8 @@ export class Concatenate extends Merge {
   constructor(args: ConcatenateArgs = {}) {
     super(args);
     const axis = args.axis ?? -1;
-    if (!Number.isInteger(axis)) throw new ValueError(`Expected an integer value for \`axis\`. Received: axis=${axis}`);
+    if (!Number.isInteger(axis))
+      throw new ValueError(`Expected an integer value for \`axis\`. Received: axis=${axis}`);
     this.axis = axis;
   }
 
@@ -33,7 +34,9 @@ export class Concatenate extends Merge {
     if (shapes.some((s) => s.length !== rank)) throw this.mismatch(shapes);
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
     if (axis < 0 || axis >= rank) {
-      throw new ValueError(`Layer "${this.name}": axis ${this.axis} is out of range for inputs of rank ${rank}.`);
+      throw new ValueError(
+        `Layer "${this.name}": axis ${this.axis} is out of range for inputs of rank ${rank}.`,
+      );
     }
     const out = shapes[0].slice();
     for (const shape of shapes.slice(1)) {

@@ -1,5 +1,5 @@
+import { formatShape, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LayerArgs, type Shape, ValueError, formatShape, register } from '@strata/core';
 
 import { Merge } from './base-merge.js';
 
@@ -23,9 +23,12 @@ export class Dot extends Merge {
     super(args);
     const axes = args?.axes;
     const valid =
-      Number.isInteger(axes) || (Array.isArray(axes) && axes.length === 2 && axes.every((a) => Number.isInteger(a)));
+      Number.isInteger(axes) ||
+      (Array.isArray(axes) && axes.length === 2 && axes.every((a) => Number.isInteger(a)));
     if (!valid) {
-      throw new ValueError(`Invalid format for argument \`axes\`: expected an integer or a list of 2 integers. Received: axes=${JSON.stringify(axes)}`);
+      throw new ValueError(
+        `Invalid format for argument \`axes\`: expected an integer or a list of 2 integers. Received: axes=${JSON.stringify(axes)}`,
+      );
     }
     this.axes = Array.isArray(axes) ? [axes[0], axes[1]] : axes;
     this.normalize = args.normalize ?? false;
@@ -38,7 +41,9 @@ export class Dot extends Merge {
 
   protected override validateInputShapes(shapes: Shape[]): void {
     if (shapes.length !== 2) {
-      throw new ValueError(`A \`Dot\` layer should be called on a list of 2 inputs. Received: input_shape=[${shapes.map(formatShape).join(', ')}]`);
+      throw new ValueError(
+        `A \`Dot\` layer should be called on a list of 2 inputs. Received: input_shape=[${shapes.map(formatShape).join(', ')}]`,
+      );
     }
   }
 
@@ -48,7 +53,9 @@ export class Dot extends Merge {
     const [s1, s2] = shapes;
     const [a1, a2] = this.resolveAxes(s1.length, s2.length);
     if (a1 <= 0 || a2 <= 0 || a1 >= s1.length || a2 >= s2.length) {
-      throw new ValueError(`Layer "${this.name}": axes ${JSON.stringify(this.axes)} are out of range (or the batch axis) for input shapes ${formatShape(s1)}, ${formatShape(s2)}.`);
+      throw new ValueError(
+        `Layer "${this.name}": axes ${JSON.stringify(this.axes)} are out of range (or the batch axis) for input shapes ${formatShape(s1)}, ${formatShape(s2)}.`,
+      );
     }
     if (s1[a1] != null && s2[a2] != null && s1[a1] !== s2[a2]) {
       throw new ValueError(
@@ -61,7 +68,10 @@ export class Dot extends Merge {
   }
 
   protected mergeFunction(inputs: tf.Tensor[]): tf.Tensor {
-    if (inputs.length !== 2) throw new ValueError(`A \`Dot\` layer should be called on exactly 2 inputs. Received: ${inputs.length} inputs`);
+    if (inputs.length !== 2)
+      throw new ValueError(
+        `A \`Dot\` layer should be called on exactly 2 inputs. Received: ${inputs.length} inputs`,
+      );
     let [x, y] = inputs;
     const [a1, a2] = this.resolveAxes(x.rank, y.rank);
     if (this.normalize) {
@@ -77,7 +87,10 @@ export class Dot extends Merge {
     const yt = tf.transpose(y, [0, a2, ...y.shape.map((_, i) => i).filter((i) => i > 0 && i !== a2)]);
     const m = xFree.reduce((p, d) => p * d, 1);
     const n = yFree.reduce((p, d) => p * d, 1);
-    const prod = tf.matMul(tf.reshape(xt, [b, m, k]) as tf.Tensor3D, tf.reshape(yt, [b, k, n]) as tf.Tensor3D);
+    const prod = tf.matMul(
+      tf.reshape(xt, [b, m, k]) as tf.Tensor3D,
+      tf.reshape(yt, [b, k, n]) as tf.Tensor3D,
+    );
     const out = [b, ...xFree, ...yFree];
     return tf.reshape(prod, out.length === 1 ? [b, 1] : out);
   }

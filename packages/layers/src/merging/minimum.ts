@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { register } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { Merge } from './base-merge.js';
 

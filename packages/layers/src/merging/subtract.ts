@@ -1,5 +1,5 @@
+import { formatShape, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Shape, ValueError, formatShape, register } from '@strata/core';
 
 import { Merge } from './base-merge.js';
 
@@ -17,7 +17,9 @@ export class Subtract extends Merge {
 
   protected mergeFunction(inputs: tf.Tensor[]): tf.Tensor {
     if (inputs.length !== 2) {
-      throw new ValueError(`A \`Subtract\` layer should be called on exactly 2 inputs. Received: ${inputs.length} inputs`);
+      throw new ValueError(
+        `A \`Subtract\` layer should be called on exactly 2 inputs. Received: ${inputs.length} inputs`,
+      );
     }
     return tf.sub(inputs[0], inputs[1]);
   }

@@ -1,21 +1,21 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   type CallKwargs,
   type ConstraintIdentifier,
+  formatShape,
   type InitializerIdentifier,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
+  register,
   type Shape,
   ValueError,
   type Variable,
-  formatShape,
-  register,
 } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
-import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The features axis (normalized per entry of it). Default -1. */
@@ -72,15 +72,22 @@ export class BatchNormalization extends Layer {
   constructor(args: BatchNormalizationArgs = {}) {
     super(args);
     // tf.keras (legacy .h5) configs may write the axis as a one-element list.
-    const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : (args.axis ?? -1);
+    const axis: unknown =
+      Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : (args.axis ?? -1);
     if (!Number.isInteger(axis)) {
-      throw new ValueError(`Expected an integer value for \`axis\`. Received: axis=${JSON.stringify(args.axis)}`);
+      throw new ValueError(
+        `Expected an integer value for \`axis\`. Received: axis=${JSON.stringify(args.axis)}`,
+      );
     }
-    if (args.synchronized) throw new ValueError('Strata trains on one device; `synchronized` must be false. Received: synchronized=true');
+    if (args.synchronized)
+      throw new ValueError(
+        'Strata trains on one device; `synchronized` must be false. Received: synchronized=true',
+      );
     this.axis = axis as number;
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
-    if (!(this.epsilon > 0)) throw new ValueError(`\`epsilon\` must be positive. Received: epsilon=${this.epsilon}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`\`epsilon\` must be positive. Received: epsilon=${this.epsilon}`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
@@ -97,7 +104,9 @@ export class BatchNormalization extends Layer {
   private positiveAxis(rank: number): number {
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
     if (axis < 0 || axis >= rank) {
-      throw new ValueError(`Layer "${this.name}": axis ${this.axis} is out of range for an input of rank ${rank}.`);
+      throw new ValueError(
+        `Layer "${this.name}": axis ${this.axis} is out of range for an input of rank ${rank}.`,
+      );
     }
     return axis;
   }
@@ -111,13 +120,31 @@ export class BatchNormalization extends Layer {
       );
     }
     if (this.scale) {
-      this.gamma = this.addWeight('gamma', { shape: [dim], initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+      this.gamma = this.addWeight('gamma', {
+        shape: [dim],
+        initializer: this.gammaInitializer,
+        regularizer: this.gammaRegularizer,
+        constraint: this.gammaConstraint,
+      });
     }
     if (this.center) {
-      this.beta = this.addWeight('beta', { shape: [dim], initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+      this.beta = this.addWeight('beta', {
+        shape: [dim],
+        initializer: this.betaInitializer,
+        regularizer: this.betaRegularizer,
+        constraint: this.betaConstraint,
+      });
     }
-    this.movingMean = this.addWeight('moving_mean', { shape: [dim], initializer: this.movingMeanInitializer, trainable: false });
-    this.movingVariance = this.addWeight('moving_variance', { shape: [dim], initializer: this.movingVarianceInitializer, trainable: false });
+    this.movingMean = this.addWeight('moving_mean', {
+      shape: [dim],
+      initializer: this.movingMeanInitializer,
+      trainable: false,
+    });
+    this.movingVariance = this.addWeight('moving_variance', {
+      shape: [dim],
+      initializer: this.movingVarianceInitializer,
+      trainable: false,
+    });
     this.inputSpec = { ndim: inputShape.length, axes: { [this.axis]: dim } };
     super.build(inputShape);
   }
@@ -127,25 +154,33 @@ export class BatchNormalization extends Layer {
     const axis = this.positiveAxis(x.rank);
     const training = Boolean(kwargs.training) && this.trainable;
     return tf.tidy(() => {
+      // Statistics and parameters are vectors over the feature axis; for another axis than the last they
+      // are reshaped to broadcast against the input.
+      const lastAxis = axis === x.rank - 1;
       const broadcastShape = x.shape.map((d, i) => (i === axis ? d : 1));
-      const asParam = (v: Variable | null) => (v ? tf.reshape(v.value, broadcastShape) : undefined);
+      const shaped = (t: tf.Tensor) => (lastAxis ? t : tf.reshape(t, broadcastShape));
       let mean: tf.Tensor;
       let variance: tf.Tensor;
       if (training) {
         const reductionAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
-        const moments = tf.moments(x, reductionAxes, true);
+        const moments = tf.moments(x, reductionAxes);
         mean = moments.mean;
         variance = moments.variance;
         const m = this.momentum;
-        const batchMean = tf.reshape(mean, [-1]);
-        const batchVariance = tf.reshape(variance, [-1]);
-        this.movingMean!.assign(tf.add(tf.mul(this.movingMean!.value, m), tf.mul(batchMean, 1 - m)));
-        this.movingVariance!.assign(tf.add(tf.mul(this.movingVariance!.value, m), tf.mul(batchVariance, 1 - m)));
+        this.movingMean!.assign(tf.add(tf.mul(this.movingMean!.value, m), tf.mul(mean, 1 - m)));
+        this.movingVariance!.assign(tf.add(tf.mul(this.movingVariance!.value, m), tf.mul(variance, 1 - m)));
       } else {
-        mean = asParam(this.movingMean)!;
-        variance = asParam(this.movingVariance)!;
+        mean = this.movingMean!.value;
+        variance = this.movingVariance!.value;
       }
-      return tf.batchNorm(x, mean, variance, asParam(this.beta), asParam(this.gamma), this.epsilon);
+      const gamma = this.gamma ? shaped(this.gamma.value) : undefined;
+      const beta = this.beta ? shaped(this.beta.value) : undefined;
+      if (lastAxis) return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
+      // tfjs's batchNorm gradient mis-shapes keep-dims statistics, so other axes are written out.
+      let y = tf.mul(tf.sub(x, shaped(mean)), tf.rsqrt(tf.add(shaped(variance), this.epsilon)));
+      if (gamma) y = tf.mul(y, gamma);
+      if (beta) y = tf.add(y, beta);
+      return y;
     });
   }
 

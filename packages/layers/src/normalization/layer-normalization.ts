@@ -1,21 +1,21 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   type CallKwargs,
   type ConstraintIdentifier,
+  formatShape,
   type InitializerIdentifier,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
+  register,
   type Shape,
   ValueError,
   type Variable,
-  formatShape,
-  register,
 } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { type Initializer, getInitializer, serializeInitializer } from '../initializers/index.js';
-import { type Regularizer, getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
+import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
 export interface LayerNormalizationArgs extends LayerArgs {
   /** The axis or axes normalized over, per sample. Default -1. */
@@ -62,7 +62,9 @@ export class LayerNormalization extends Layer {
     const axis = args.axis ?? -1;
     const axes = Array.isArray(axis) ? axis : [axis];
     if (axes.length === 0 || axes.some((a) => !Number.isInteger(a))) {
-      throw new ValueError(`Expected an int or a list of ints for the axis argument. Received: axis=${JSON.stringify(axis)}`);
+      throw new ValueError(
+        `Expected an int or a list of ints for the axis argument. Received: axis=${JSON.stringify(axis)}`,
+      );
     }
     this.axis = Array.isArray(axis) ? axis.slice() : axis;
     this.epsilon = args.epsilon ?? 1e-3;
@@ -82,7 +84,9 @@ export class LayerNormalization extends Layer {
     const list = Array.isArray(this.axis) ? this.axis : [this.axis];
     const axes = list.map((a) => (a < 0 ? rank + a : a));
     if (axes.some((a) => a < 0 || a >= rank)) {
-      throw new ValueError(`Layer "${this.name}": axis ${JSON.stringify(this.axis)} is out of range for an input of rank ${rank}.`);
+      throw new ValueError(
+        `Layer "${this.name}": axis ${JSON.stringify(this.axis)} is out of range for an input of rank ${rank}.`,
+      );
     }
     return [...new Set(axes)].sort((a, b) => a - b);
   }
@@ -96,10 +100,20 @@ export class LayerNormalization extends Layer {
       );
     }
     if (this.scale) {
-      this.gamma = this.addWeight('gamma', { shape: shape as number[], initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+      this.gamma = this.addWeight('gamma', {
+        shape: shape as number[],
+        initializer: this.gammaInitializer,
+        regularizer: this.gammaRegularizer,
+        constraint: this.gammaConstraint,
+      });
     }
     if (this.center && !this.rmsScaling) {
-      this.beta = this.addWeight('beta', { shape: shape as number[], initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+      this.beta = this.addWeight('beta', {
+        shape: shape as number[],
+        initializer: this.betaInitializer,
+        regularizer: this.betaRegularizer,
+        constraint: this.betaConstraint,
+      });
     }
     super.build(inputShape);
   }

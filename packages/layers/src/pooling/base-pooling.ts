@@ -7,14 +7,14 @@ import {
   standardizePadding,
   standardizeTuple,
 } from '../convolutional/argument-validation.js';
-import { fromChannelsLast, toChannelsLast } from '../convolutional/conv-ops.js';
+import { castToFloat, fromChannelsLast, toChannelsLast } from '../convolutional/conv-ops.js';
 import { joinChannels, splitChannels } from '../convolutional/conv-output-shape.js';
 
 export interface BasePoolingArgs extends LayerArgs {
   /** The window size: one integer for every spatial dimension, or one per dimension. */
-  poolSize?: number | number[];
+  poolSize?: number | readonly number[];
   /** Default: the pool size (windows do not overlap). */
-  strides?: number | number[] | null;
+  strides?: number | readonly number[] | null;
   /** `'valid'` (default) or `'same'`, case-insensitive. */
   padding?: string;
   /** `'channels_last'` (default) or `'channels_first'`. */
@@ -56,7 +56,7 @@ export abstract class BasePooling extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => {
-      let h = toChannelsLast(x, this.dataFormat);
+      let h = toChannelsLast(castToFloat(x), this.dataFormat);
       if (this.poolDimensions === 1) h = tf.expandDims(h, 1);
       const lift = (v: number[]): [number, number] => (this.poolDimensions === 1 ? [1, v[0]] : [v[0], v[1]]);
       const pool = this.poolMode === 'max' ? tf.maxPool : tf.avgPool;

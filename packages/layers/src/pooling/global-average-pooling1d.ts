@@ -1,6 +1,7 @@
 import { type CallKwargs, register } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { castToFloat } from '../convolutional/conv-ops.js';
 import { BaseGlobalPooling, type BaseGlobalPoolingArgs } from './base-global-pooling.js';
 
 export type GlobalAveragePooling1DArgs = BaseGlobalPoolingArgs;
@@ -27,21 +28,26 @@ export class GlobalAveragePooling1D extends BaseGlobalPooling {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const mask = Array.isArray(kwargs.mask) ? kwargs.mask[0] : kwargs.mask;
     const stepsAxis = this.spatialAxes[0];
-    if (mask == null) return tf.mean(x, stepsAxis, this.keepdims);
     return tf.tidy(() => {
+      const x = castToFloat(input);
+      if (mask == null) return tf.mean(x, stepsAxis, this.keepdims);
       // The mask is (batch, steps): give it a unit feature axis so it lines up with the input. Masked
       // values are replaced rather than multiplied by zero, so that an inf or NaN there cannot leak in.
       const keep = tf.cast(tf.expandDims(mask, this.dataFormat === 'channels_last' ? 2 : 1), 'bool');
-      const total = tf.sum(tf.where(tf.broadcastTo(keep, x.shape), x, tf.zerosLike(x)), stepsAxis, this.keepdims);
+      const total = tf.sum(
+        tf.where(tf.broadcastTo(keep, x.shape), x, tf.zerosLike(x)),
+        stepsAxis,
+        this.keepdims,
+      );
       return tf.div(total, tf.sum(tf.cast(keep, x.dtype), stepsAxis, this.keepdims));
     });
   }
 
   /** The steps axis is gone, so no mask goes on. */
-  override computeMask(): null {
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], _mask?: unknown): null {
     return null;
   }
 }

@@ -1,6 +1,7 @@
 import { type CallKwargs, register } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { castToFloat } from '../convolutional/conv-ops.js';
 import { BaseGlobalPooling, type BaseGlobalPoolingArgs } from './base-global-pooling.js';
 
 export type GlobalMaxPooling2DArgs = BaseGlobalPoolingArgs;
@@ -26,7 +27,7 @@ export class GlobalMaxPooling2D extends BaseGlobalPooling {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return tf.max(x, this.spatialAxes, this.keepdims);
+    return tf.tidy(() => tf.max(castToFloat(x), this.spatialAxes, this.keepdims));
   }
 }
 

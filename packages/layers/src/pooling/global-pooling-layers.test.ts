@@ -14,7 +14,11 @@ describe('global pooling', () => {
   it('pass the layer test with and without keepdims, in both data formats', async () => {
     for (const Cls of [GlobalMaxPooling2D, GlobalAveragePooling2D]) {
       await runLayerTest(Cls, { initArgs: {}, inputShape: [2, 4, 5, 3], expectedOutputShape: [2, 3] });
-      await runLayerTest(Cls, { initArgs: { keepdims: true }, inputShape: [2, 4, 5, 3], expectedOutputShape: [2, 1, 1, 3] });
+      await runLayerTest(Cls, {
+        initArgs: { keepdims: true },
+        inputShape: [2, 4, 5, 3],
+        expectedOutputShape: [2, 1, 1, 3],
+      });
       await runLayerTest(Cls, {
         initArgs: { dataFormat: 'channels_first', keepdims: true },
         inputShape: [2, 3, 4, 5],
@@ -23,7 +27,11 @@ describe('global pooling', () => {
     }
     for (const Cls of [GlobalMaxPooling1D, GlobalAveragePooling1D]) {
       await runLayerTest(Cls, { initArgs: {}, inputShape: [2, 4, 3], expectedOutputShape: [2, 3] });
-      await runLayerTest(Cls, { initArgs: { keepdims: true }, inputShape: [2, 4, 3], expectedOutputShape: [2, 1, 3] });
+      await runLayerTest(Cls, {
+        initArgs: { keepdims: true },
+        inputShape: [2, 4, 3],
+        expectedOutputShape: [2, 1, 3],
+      });
       await runLayerTest(Cls, {
         initArgs: { dataFormat: 'channels_first' },
         inputShape: [2, 3, 4],
@@ -44,9 +52,13 @@ describe('global pooling', () => {
       [0, -1],
     ]);
     // Mean of 10*i + j + c over i in 0..2, j in 0..3 is 10 + 1.5 + c.
-    const avg = await expectNoLeakedTensors(() => new GlobalAveragePooling2D({ keepdims: true }).apply(x) as tf.Tensor);
+    const avg = await expectNoLeakedTensors(
+      () => new GlobalAveragePooling2D({ keepdims: true }).apply(x) as tf.Tensor,
+    );
     expectTensorsClose(avg, [[[[11.5, 12.5]]], [[[-11.5, -12.5]]]], { atol: 1e-5 });
-    const first = new GlobalMaxPooling2D({ dataFormat: 'channels_first' }).apply(tf.transpose(x, [0, 3, 1, 2])) as tf.Tensor;
+    const first = new GlobalMaxPooling2D({ dataFormat: 'channels_first' }).apply(
+      tf.transpose(x, [0, 3, 1, 2]),
+    ) as tf.Tensor;
     expectTensorsClose(first, [
       [23, 24],
       [0, -1],
@@ -85,7 +97,10 @@ describe('global pooling', () => {
     ]);
     expect(layer.supportsMasking).toBe(true);
     expect(layer.computeMask(x, mask)).toBeNull();
-    const finite = tf.tensor3d([[[1], [2]], [[3], [7]]]);
+    const finite = tf.tensor3d([
+      [[1], [2]],
+      [[3], [7]],
+    ]);
     const unmasked = layer.apply(finite) as tf.Tensor;
     expectTensorsClose(unmasked, [[1.5], [5]]);
     tf.dispose([x, mask, y, finite, unmasked]);
@@ -93,7 +108,13 @@ describe('global pooling', () => {
 
   it("write Keras's config and are registered with their aliases", () => {
     const json = serializeKerasObject('layer', new GlobalAveragePooling2D({ keepdims: true }));
-    expect(Object.keys(json.config).sort()).toEqual(['data_format', 'dtype', 'keepdims', 'name', 'trainable']);
+    expect(Object.keys(json.config).sort()).toEqual([
+      'data_format',
+      'dtype',
+      'keepdims',
+      'name',
+      'trainable',
+    ]);
     expect(json.config).toMatchObject({ keepdims: true, data_format: 'channels_last' });
     expect(registry.get('layer', 'GlobalAvgPool2D')).toBe(GlobalAveragePooling2D);
     expect(registry.get('layer', 'GlobalMaxPool2D')).toBe(GlobalMaxPooling2D);
@@ -102,7 +123,9 @@ describe('global pooling', () => {
   });
 
   it('fail early on bad arguments and inputs, and keep unknown dims unknown', () => {
-    expect(() => new GlobalMaxPooling2D({ dataFormat: 'channels_middle' })).toThrow(/Received: data_format=channels_middle/);
+    expect(() => new GlobalMaxPooling2D({ dataFormat: 'channels_middle' })).toThrow(
+      /Received: data_format=channels_middle/,
+    );
     const layer = new GlobalAveragePooling2D({ name: 'gap' });
     const x = tf.zeros([2, 3, 4]);
     expect(() => layer.apply(x)).toThrow(
@@ -110,10 +133,12 @@ describe('global pooling', () => {
     );
     x.dispose();
     expect(layer.computeOutputShape([null, null, null, 7])).toEqual([null, 7]);
-    expect(new GlobalMaxPooling1D({ keepdims: true, dataFormat: 'channels_first' }).computeOutputShape([null, 5, null])).toEqual([
-      null,
-      5,
-      1,
-    ]);
+    expect(
+      new GlobalMaxPooling1D({ keepdims: true, dataFormat: 'channels_first' }).computeOutputShape([
+        null,
+        5,
+        null,
+      ]),
+    ).toEqual([null, 5, 1]);
   });
 });

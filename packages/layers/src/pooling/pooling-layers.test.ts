@@ -75,7 +75,12 @@ describe('MaxPooling2D / AveragePooling2D', () => {
     expect(Object.keys(json.config).sort()).toEqual(
       ['data_format', 'dtype', 'name', 'padding', 'pool_size', 'strides', 'trainable'].sort(),
     );
-    expect(json.config).toMatchObject({ pool_size: [3, 2], strides: [3, 2], padding: 'valid', data_format: 'channels_last' });
+    expect(json.config).toMatchObject({
+      pool_size: [3, 2],
+      strides: [3, 2],
+      padding: 'valid',
+      data_format: 'channels_last',
+    });
     expect(new AveragePooling2D().poolSize).toEqual([2, 2]);
   });
 
@@ -88,7 +93,9 @@ describe('MaxPooling2D / AveragePooling2D', () => {
 
   it('fail early on bad arguments and inputs', () => {
     expect(() => new MaxPooling2D({ poolSize: 0 })).toThrow(/Received pool_size=0, including values \{0\}/);
-    expect(() => new MaxPooling2D({ poolSize: [2, 2, 2] })).toThrow(/tuple of 2 integers. Received pool_size=\(2, 2, 2\)/);
+    expect(() => new MaxPooling2D({ poolSize: [2, 2, 2] })).toThrow(
+      /tuple of 2 integers. Received pool_size=\(2, 2, 2\)/,
+    );
     expect(() => new AveragePooling2D({ padding: 'full' })).toThrow(/Received: padding=full/);
     expect(() => new AveragePooling2D({ strides: -1 })).toThrow(/Received strides=-1/);
     expect(() => new MaxPooling2D({ dataFormat: 'nchw' })).toThrow(/Received: data_format=nchw/);
@@ -99,7 +106,9 @@ describe('MaxPooling2D / AveragePooling2D', () => {
     );
     const big = new MaxPooling2D({ poolSize: 5 });
     const small = tf.zeros([1, 4, 4, 1]);
-    expect(() => big.apply(small)).toThrow(/Computed output size would be negative. Received: inputs.shape=\(1, 4, 4, 1\)/);
+    expect(() => big.apply(small)).toThrow(
+      /Computed output size would be negative. Received: inputs.shape=\(1, 4, 4, 1\)/,
+    );
     tf.dispose([x, small]);
     expect(layer.computeOutputShape([null, null, 9, 2])).toEqual([null, null, 4, 2]);
   });
@@ -125,9 +134,13 @@ describe('MaxPooling1D / AveragePooling1D', () => {
   it('pool each window of steps', async () => {
     // x: one sample, steps [1, 5, 2, 8, 3], one feature; windows of 2 with stride 2 (same pads the last one).
     const x = tf.tensor3d([[[1], [5], [2], [8], [3]]]);
-    const max = await expectNoLeakedTensors(() => new MaxPooling1D({ padding: 'same' }).apply(x) as tf.Tensor);
+    const max = await expectNoLeakedTensors(
+      () => new MaxPooling1D({ padding: 'same' }).apply(x) as tf.Tensor,
+    );
     expectTensorsClose(max, [[[5], [8], [3]]]);
-    const avg = await expectNoLeakedTensors(() => new AveragePooling1D({ poolSize: 3, strides: 1 }).apply(x) as tf.Tensor);
+    const avg = await expectNoLeakedTensors(
+      () => new AveragePooling1D({ poolSize: 3, strides: 1 }).apply(x) as tf.Tensor,
+    );
     expectTensorsClose(avg, [[[8 / 3], [15 / 3], [13 / 3]]], { atol: 1e-6 });
     const avgSame = new AveragePooling1D({ padding: 'same' }).apply(x) as tf.Tensor;
     expectTensorsClose(avgSame, [[[3], [5], [3]]], { atol: 1e-6 });

@@ -22,7 +22,9 @@ export class SeedGenerator {
 /** Keras's rate check for dropout-like layers: a number in [0, 1). */
 export function validateRate(rate: unknown): number {
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-    throw new ValueError(`Invalid value received for argument \`rate\`. Expected a float value between 0 and 1. Received: rate=${rate}`);
+    throw new ValueError(
+      `Invalid value received for argument \`rate\`. Expected a float value between 0 and 1. Received: rate=${rate}`,
+    );
   }
   return rate;
 }

@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
 
 import { SeedGenerator, validateRate } from '../random/seed-generator.js';
 
@@ -28,7 +28,9 @@ export class Dropout extends Layer {
     this.rate = validateRate(args?.rate);
     this.noiseShape = args.noiseShape ?? null;
     if (this.noiseShape != null && !Array.isArray(this.noiseShape)) {
-      throw new ValueError(`\`noise_shape\` must be a list of integers or null. Received: noise_shape=${JSON.stringify(this.noiseShape)}`);
+      throw new ValueError(
+        `\`noise_shape\` must be a list of integers or null. Received: noise_shape=${JSON.stringify(this.noiseShape)}`,
+      );
     }
     this.seed = args.seed ?? null;
     this.seedGenerator = new SeedGenerator(this.seed);

@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
 import { SeedGenerator, validateRate } from '../random/seed-generator.js';
 
@@ -28,7 +28,9 @@ export class GaussianDropout extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.rate === 0) return tf.clone(x);
     const stddev = Math.sqrt(this.rate / (1 - this.rate));
-    return tf.tidy(() => tf.mul(x, tf.randomNormal(x.shape, 1, stddev, 'float32', this.seedGenerator.next())));
+    return tf.tidy(() =>
+      tf.mul(x, tf.randomNormal(x.shape, 1, stddev, 'float32', this.seedGenerator.next())),
+    );
   }
 
   override computeOutputShape(inputShape: Shape): Shape {

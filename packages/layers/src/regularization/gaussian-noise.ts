@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
 
 import { SeedGenerator } from '../random/seed-generator.js';
 
@@ -33,7 +33,9 @@ export class GaussianNoise extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.stddev === 0) return tf.clone(x);
-    return tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, 'float32', this.seedGenerator.next())));
+    return tf.tidy(() =>
+      tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, 'float32', this.seedGenerator.next())),
+    );
   }
 
   override computeOutputShape(inputShape: Shape): Shape {

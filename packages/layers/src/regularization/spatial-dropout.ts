@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { type LayerArgs, register } from '@strata/core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { Dropout } from './dropout.js';

@@ -1,8 +1,13 @@
-import { type KerasObjectJSON, type RegularizerIdentifier, resolveIdentifier, serializeKerasObject } from '@strata/core';
+import {
+  type KerasObjectJSON,
+  type RegularizerIdentifier,
+  resolveIdentifier,
+  serializeKerasObject,
+} from '@strata/core';
 
 import type { Regularizer } from './regularizers.js';
 
-export { Regularizer, L1, L2, L1L2, type L1Args, type L2Args, type L1L2Args } from './regularizers.js';
+export { L1, type L1Args, L1L2, type L1L2Args, L2, type L2Args, Regularizer } from './regularizers.js';
 
 /** Keras's `regularizers.get`: a registered name, an instance or Keras JSON; null stays null. */
 export function getRegularizer(identifier: RegularizerIdentifier | null | undefined): Regularizer | null {

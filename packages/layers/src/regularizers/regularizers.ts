@@ -1,10 +1,12 @@
+import { type Regularizer as RegularizerLike, register, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, type Regularizer as RegularizerLike, register } from '@strata/core';
 
 /** Keras's `validate_float_arg`: a finite, non-negative number. */
 function nonNegativeFloat(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ValueError(`Invalid value for argument ${name}: expected a non-negative float. Received: ${name}=${value}`);
+    throw new ValueError(
+      `Invalid value for argument ${name}: expected a non-negative float. Received: ${name}=${value}`,
+    );
   }
   return value;
 }

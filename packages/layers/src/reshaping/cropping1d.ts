@@ -1,5 +1,13 @@
+import {
+  type CallKwargs,
+  formatShape,
+  Layer,
+  type LayerArgs,
+  register,
+  type Shape,
+  ValueError,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, formatShape, register } from '@strata/core';
 
 import { symmetricPair } from './pair-args.js';
 

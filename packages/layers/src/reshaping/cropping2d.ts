@@ -1,5 +1,13 @@
+import {
+  type CallKwargs,
+  formatShape,
+  Layer,
+  type LayerArgs,
+  register,
+  type Shape,
+  ValueError,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, formatShape, register } from '@strata/core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { pairs2D } from './pair-args.js';
@@ -19,7 +27,13 @@ export class Cropping2D extends Layer {
 
   constructor(args: Cropping2DArgs = {}) {
     super(args);
-    this.cropping = pairs2D(args.cropping ?? [[0, 0], [0, 0]], 'cropping');
+    this.cropping = pairs2D(
+      args.cropping ?? [
+        [0, 0],
+        [0, 0],
+      ],
+      'cropping',
+    );
     this.dataFormat = standardizeDataFormat(args.dataFormat);
     this.inputSpec = { ndim: 4 };
   }

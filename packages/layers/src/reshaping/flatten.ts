@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 

@@ -37,7 +37,9 @@ export function pairs2D(value: unknown, name: string): [[number, number], [numbe
 export function positiveTuple(value: unknown, n: number, name: string): number[] {
   const tuple = typeof value === 'number' ? new Array<number>(n).fill(value) : value;
   if (!Array.isArray(tuple) || tuple.length !== n || tuple.some((v) => !Number.isInteger(v) || v <= 0)) {
-    throw new ValueError(`The \`${name}\` argument must be a tuple of ${n} positive integers. Received: ${name}=${JSON.stringify(value)}`);
+    throw new ValueError(
+      `The \`${name}\` argument must be a tuple of ${n} positive integers. Received: ${name}=${JSON.stringify(value)}`,
+    );
   }
   return tuple.slice();
 }

@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
 
 export interface PermuteArgs extends LayerArgs {
   /** A permutation of the sample axes, 1-based (the batch axis stays first): [2, 1] swaps axes 1 and 2. */

@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
 
 export interface RepeatVectorArgs extends LayerArgs {
   /** How many times to repeat the input. */

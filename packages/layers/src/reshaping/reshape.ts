@@ -1,5 +1,13 @@
+import {
+  type CallKwargs,
+  formatShape,
+  Layer,
+  type LayerArgs,
+  register,
+  type Shape,
+  ValueError,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, formatShape, register } from '@strata/core';
 
 export interface ReshapeArgs extends LayerArgs {
   /** The output shape without the batch axis; one entry may be -1 (inferred). */
@@ -20,7 +28,9 @@ export class Reshape extends Layer {
       );
     }
     if (target.filter((d) => d === -1).length > 1) {
-      throw new ValueError(`There must be at most one unknown dimension (-1) in target_shape. Received: target_shape=${formatShape(target)}`);
+      throw new ValueError(
+        `There must be at most one unknown dimension (-1) in target_shape. Received: target_shape=${formatShape(target)}`,
+      );
     }
     this.targetShape = target.slice();
   }
@@ -30,7 +40,9 @@ export class Reshape extends Layer {
     const out: Shape = this.targetShape.slice();
     const unknown = out.indexOf(-1);
     const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-    const total = sampleShape.some((d) => d == null) ? null : (sampleShape as number[]).reduce((a, b) => a * b, 1);
+    const total = sampleShape.some((d) => d == null)
+      ? null
+      : (sampleShape as number[]).reduce((a, b) => a * b, 1);
     if (total == null) {
       if (unknown >= 0) out[unknown] = null;
       return out;

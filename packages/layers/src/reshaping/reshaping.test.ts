@@ -1,6 +1,6 @@
+import { runLayerTest } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectTensorsClose, runLayerTest } from '@strata/core/testing';
 
 import '../../test/register-gradients.js';
 import { Cropping1D } from './cropping1d.js';
@@ -14,7 +14,14 @@ import { UpSampling2D } from './up-sampling2d.js';
 import { ZeroPadding1D } from './zero-padding1d.js';
 import { ZeroPadding2D } from './zero-padding2d.js';
 
-const range = (shape: number[]) => tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape);
+const range = (shape: number[]) =>
+  tf.reshape(
+    tf.range(
+      0,
+      shape.reduce((a, b) => a * b, 1),
+    ),
+    shape,
+  );
 
 describe('reshaping layers', () => {
   it('Flatten', async () => {
@@ -30,10 +37,20 @@ describe('reshaping layers', () => {
   });
 
   it('Reshape', async () => {
-    await runLayerTest(Reshape, { initArgs: { targetShape: [3, 4] }, inputShape: [2, 12], expectedOutputShape: [2, 3, 4] });
-    await runLayerTest(Reshape, { initArgs: { targetShape: [-1, 2] }, inputShape: [2, 3, 4], expectedOutputShape: [2, 6, 2] });
+    await runLayerTest(Reshape, {
+      initArgs: { targetShape: [3, 4] },
+      inputShape: [2, 12],
+      expectedOutputShape: [2, 3, 4],
+    });
+    await runLayerTest(Reshape, {
+      initArgs: { targetShape: [-1, 2] },
+      inputShape: [2, 3, 4],
+      expectedOutputShape: [2, 6, 2],
+    });
     expect(() => new Reshape({ targetShape: [-1, -1] })).toThrow('Received: target_shape=(-1, -1)');
-    expect(() => new Reshape({ targetShape: [5], name: 'rs' }).apply(tf.zeros([2, 4]))).toThrow(/Layer "rs".*input_shape=\(4,\), target_shape=\(5,\)/);
+    expect(() => new Reshape({ targetShape: [5], name: 'rs' }).apply(tf.zeros([2, 4]))).toThrow(
+      /Layer "rs".*input_shape=\(4,\), target_shape=\(5,\)/,
+    );
   });
 
   it('Permute', async () => {
@@ -42,7 +59,13 @@ describe('reshaping layers', () => {
       inputShape: [1, 2, 3],
       inputData: range([1, 2, 3]),
       expectedOutputShape: [1, 3, 2],
-      expectedOutput: [[[0, 3], [1, 4], [2, 5]]],
+      expectedOutput: tf.tensor([
+        [
+          [0, 3],
+          [1, 4],
+          [2, 5],
+        ],
+      ]),
     });
     expect(() => new Permute({ dims: [0, 1] })).toThrow('Received dims=[0,1]');
   });
@@ -53,7 +76,13 @@ describe('reshaping layers', () => {
       inputShape: [1, 2],
       inputData: tf.tensor2d([[1, 2]]),
       expectedOutputShape: [1, 3, 2],
-      expectedOutput: [[[1, 2], [1, 2], [1, 2]]],
+      expectedOutput: tf.tensor([
+        [
+          [1, 2],
+          [1, 2],
+          [1, 2],
+        ],
+      ]),
     });
   });
 
@@ -63,36 +92,59 @@ describe('reshaping layers', () => {
       inputShape: [1, 2, 1],
       inputData: tf.tensor3d([[[5], [6]]]),
       expectedOutputShape: [1, 5, 1],
-      expectedOutput: [[[0], [5], [6], [0], [0]]],
+      expectedOutput: tf.tensor([[[0], [5], [6], [0], [0]]]),
     });
     await runLayerTest(Cropping1D, {
       initArgs: { cropping: [1, 2] },
       inputShape: [1, 5, 1],
       inputData: range([1, 5, 1]),
       expectedOutputShape: [1, 2, 1],
-      expectedOutput: [[[1], [2]]],
+      expectedOutput: tf.tensor([[[1], [2]]]),
     });
-    expect(() => new Cropping1D({ cropping: [3, 3], name: 'c1' }).apply(tf.zeros([1, 5, 1]))).toThrow(/must be smaller than the input length/);
+    expect(() => new Cropping1D({ cropping: [3, 3], name: 'c1' }).apply(tf.zeros([1, 5, 1]))).toThrow(
+      /must be smaller than the input length/,
+    );
     expect(() => new ZeroPadding1D({ padding: -1 })).toThrow('Received: padding=-1');
   });
 
   it('ZeroPadding2D and Cropping2D', async () => {
     await runLayerTest(ZeroPadding2D, {
-      initArgs: { padding: [[1, 0], [0, 1]] },
+      initArgs: {
+        padding: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
       inputShape: [1, 1, 1, 1],
       inputData: tf.ones([1, 1, 1, 1]),
       expectedOutputShape: [1, 2, 2, 1],
-      expectedOutput: [[[[0], [0]], [[1], [0]]]],
+      expectedOutput: tf.tensor([
+        [
+          [[0], [0]],
+          [[1], [0]],
+        ],
+      ]),
     });
-    await runLayerTest(ZeroPadding2D, { initArgs: { padding: 2, dataFormat: 'channels_first' }, inputShape: [2, 3, 4, 5], expectedOutputShape: [2, 3, 8, 9] });
+    await runLayerTest(ZeroPadding2D, {
+      initArgs: { padding: 2, dataFormat: 'channels_first' },
+      inputShape: [2, 3, 4, 5],
+      expectedOutputShape: [2, 3, 8, 9],
+    });
     await runLayerTest(Cropping2D, {
-      initArgs: { cropping: [[1, 0], [0, 1]] },
+      initArgs: {
+        cropping: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
       inputShape: [1, 2, 2, 1],
       inputData: range([1, 2, 2, 1]),
       expectedOutputShape: [1, 1, 1, 1],
-      expectedOutput: [[[[2]]]],
+      expectedOutput: tf.tensor([[[[2]]]]),
     });
-    expect(() => new ZeroPadding2D({ padding: [[1], [2]] as never })).toThrow(/Received: padding=\[\[1\],\[2\]\]/);
+    expect(() => new ZeroPadding2D({ padding: [[1], [2]] as never })).toThrow(
+      /Received: padding=\[\[1\],\[2\]\]/,
+    );
   });
 
   it('UpSampling1D and UpSampling2D', async () => {
@@ -101,14 +153,19 @@ describe('reshaping layers', () => {
       inputShape: [1, 2, 1],
       inputData: tf.tensor3d([[[1], [2]]]),
       expectedOutputShape: [1, 4, 1],
-      expectedOutput: [[[1], [1], [2], [2]]],
+      expectedOutput: tf.tensor([[[1], [1], [2], [2]]]),
     });
     await runLayerTest(UpSampling2D, {
       initArgs: { size: [2, 1] },
       inputShape: [1, 1, 2, 1],
       inputData: tf.tensor4d([[[[1], [2]]]]),
       expectedOutputShape: [1, 2, 2, 1],
-      expectedOutput: [[[[1], [2]], [[1], [2]]]],
+      expectedOutput: tf.tensor([
+        [
+          [[1], [2]],
+          [[1], [2]],
+        ],
+      ]),
     });
     // Bilinear with half-pixel centers: [1, 3] -> [1, 1.5, 2.5, 3].
     await runLayerTest(UpSampling2D, {
@@ -116,8 +173,10 @@ describe('reshaping layers', () => {
       inputShape: [1, 1, 2, 1],
       inputData: tf.tensor4d([[[[1], [3]]]]),
       expectedOutputShape: [1, 1, 4, 1],
-      expectedOutput: [[[[1], [1.5], [2.5], [3]]]],
+      expectedOutput: tf.tensor([[[[1], [1.5], [2.5], [3]]]]),
     });
-    expect(() => new UpSampling2D({ interpolation: 'area' as 'nearest' })).toThrow('Received: interpolation=area');
+    expect(() => new UpSampling2D({ interpolation: 'area' as 'nearest' })).toThrow(
+      'Received: interpolation=area',
+    );
   });
 });

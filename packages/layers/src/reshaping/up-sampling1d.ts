@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
 import { positiveTuple } from './pair-args.js';
 
@@ -22,7 +22,9 @@ export class UpSampling1D extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const [b, steps, features] = x.shape;
-    return tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(x, 2), [1, 1, this.size, 1]), [b, steps * this.size, features]));
+    return tf.tidy(() =>
+      tf.reshape(tf.tile(tf.expandDims(x, 2), [1, 1, this.size, 1]), [b, steps * this.size, features]),
+    );
   }
 
   override computeOutputShape(inputShape: Shape): Shape {

@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, ValueError, register } from '@strata/core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { positiveTuple } from './pair-args.js';
@@ -28,7 +28,9 @@ export class UpSampling2D extends Layer {
     this.dataFormat = standardizeDataFormat(args.dataFormat);
     const interpolation = args.interpolation ?? 'nearest';
     if (interpolation !== 'nearest' && interpolation !== 'bilinear') {
-      throw new ValueError(`\`interpolation\` argument should be one of: "nearest", "bilinear". Received: interpolation=${interpolation}`);
+      throw new ValueError(
+        `\`interpolation\` argument should be one of: "nearest", "bilinear". Received: interpolation=${interpolation}`,
+      );
     }
     this.interpolation = interpolation;
     this.inputSpec = { ndim: 4 };
@@ -38,12 +40,11 @@ export class UpSampling2D extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => {
       let y = (this.dataFormat === 'channels_first' ? tf.transpose(x, [0, 2, 3, 1]) : x) as tf.Tensor4D;
-      const [b, h, w, c] = y.shape;
+      const [, h, w] = y.shape;
       const [sh, sw] = this.size;
       if (this.interpolation === 'nearest') {
-        // Repeat along rows then columns with tile+reshape, whose gradient is a plain sum.
-        y = tf.reshape(tf.tile(tf.reshape(y, [b, h, 1, w, c]), [1, 1, sh, 1, 1]), [b, h * sh, w, c]);
-        y = tf.reshape(tf.tile(tf.reshape(y, [b, h * sh, w, 1, c]), [1, 1, 1, sw, 1]), [b, h * sh, w * sw, c]);
+        // With integer factors and no corner alignment, nearest-neighbour resizing repeats each pixel exactly.
+        y = tf.image.resizeNearestNeighbor(y, [h * sh, w * sw], false, false);
       } else {
         y = tf.image.resizeBilinear(y, [h * sh, w * sw], false, true);
       }
@@ -62,7 +63,12 @@ export class UpSampling2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), size: this.size, dataFormat: this.dataFormat, interpolation: this.interpolation };
+    return {
+      ...super.getConfig(),
+      size: this.size,
+      dataFormat: this.dataFormat,
+      interpolation: this.interpolation,
+    };
   }
 }
 

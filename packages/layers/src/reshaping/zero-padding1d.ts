@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { symmetricPair } from './pair-args.js';
@@ -30,7 +30,11 @@ export class ZeroPadding1D extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const pads: [number, number][] = [[0, 0], [0, 0], [0, 0]];
+    const pads: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     pads[this.stepsAxis] = this.padding;
     return tf.pad(x, pads);
   }

@@ -1,5 +1,5 @@
+import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallKwargs, Layer, type LayerArgs, type Shape, register } from '@strata/core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { pairs2D } from './pair-args.js';
@@ -30,7 +30,12 @@ export class ZeroPadding2D extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const pads: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    const pads: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     const [h, w] = this.spatialAxes;
     pads[h] = this.padding[0];
     pads[w] = this.padding[1];

@@ -43,11 +43,18 @@ export class BinaryCrossentropy extends LossFunctionWrapper {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
+    return {
+      ...super.getConfig(),
+      fromLogits: this.fromLogits,
+      labelSmoothing: this.labelSmoothing,
+      axis: this.axis,
+    };
   }
 }
 
-register('loss', 'BinaryCrossentropy', BinaryCrossentropy, { aliases: ['binary_crossentropy', 'bce', 'BCE'] });
+register('loss', 'BinaryCrossentropy', BinaryCrossentropy, {
+  aliases: ['binary_crossentropy', 'bce', 'BCE'],
+});
 
 declare module '@strata/core' {
   interface LossIds {

@@ -69,7 +69,9 @@ export class BinaryFocalCrossentropy extends LossFunctionWrapper {
   }
 }
 
-register('loss', 'BinaryFocalCrossentropy', BinaryFocalCrossentropy, { aliases: ['binary_focal_crossentropy'] });
+register('loss', 'BinaryFocalCrossentropy', BinaryFocalCrossentropy, {
+  aliases: ['binary_focal_crossentropy'],
+});
 
 declare module '@strata/core' {
   interface LossIds {

@@ -40,11 +40,18 @@ export class CategoricalCrossentropy extends LossFunctionWrapper {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
+    return {
+      ...super.getConfig(),
+      fromLogits: this.fromLogits,
+      labelSmoothing: this.labelSmoothing,
+      axis: this.axis,
+    };
   }
 }
 
-register('loss', 'CategoricalCrossentropy', CategoricalCrossentropy, { aliases: ['categorical_crossentropy'] });
+register('loss', 'CategoricalCrossentropy', CategoricalCrossentropy, {
+  aliases: ['categorical_crossentropy'],
+});
 
 declare module '@strata/core' {
   interface LossIds {

@@ -1,7 +1,6 @@
 import { type LossArgs, register } from '@strata/core';
-
-import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { categoricalHinge } from './hinge-math.js';
+import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
 /**
  * Computes the categorical hinge loss `maximum(neg - pos + 1, 0)`, with `pos = sum(yTrue * yPred)` and

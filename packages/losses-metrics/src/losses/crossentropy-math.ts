@@ -6,7 +6,7 @@ import { ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { labelsAreCheapToRead, validateSparseLabels } from './sparse-labels.js';
-import { EPSILON, assertSameShape, assertSparseShapes, normalizeAxis } from './target-checks.js';
+import { assertSameShape, assertSparseShapes, EPSILON, normalizeAxis } from './target-checks.js';
 
 export interface CrossentropyOptions {
   fromLogits?: boolean;
@@ -51,10 +51,17 @@ function logSoftmax(logits: tf.Tensor, axis: number): tf.Tensor {
  * Elementwise binary crossentropy (Keras's `ops.binary_crossentropy`). From logits it uses the stable form
  * `max(x, 0) - x*z + log(1 + exp(-|x|))`; from probabilities it clips them first.
  */
-export function binaryCrossentropyElementwise(target: tf.Tensor, output: tf.Tensor, fromLogits: boolean): tf.Tensor {
+export function binaryCrossentropyElementwise(
+  target: tf.Tensor,
+  output: tf.Tensor,
+  fromLogits: boolean,
+): tf.Tensor {
   return tf.tidy(() => {
     if (fromLogits) {
-      return tf.add(tf.sub(tf.relu(output), tf.mul(output, target)), tf.log1p(tf.exp(tf.neg(tf.abs(output)))));
+      return tf.add(
+        tf.sub(tf.relu(output), tf.mul(output, target)),
+        tf.log1p(tf.exp(tf.neg(tf.abs(output)))),
+      );
     }
     const p = clipProbabilities(output);
     return tf.neg(tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))));
@@ -73,12 +80,18 @@ function smoothCategoricalLabels(yTrue: tf.Tensor, labelSmoothing: number): tf.T
 
 function checkLabelSmoothing(what: string, labelSmoothing: number): void {
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-    throw new ValueError(`In ${what}, \`labelSmoothing\` must be in [0, 1]. Received: labelSmoothing=${labelSmoothing}`);
+    throw new ValueError(
+      `In ${what}, \`labelSmoothing\` must be in [0, 1]. Received: labelSmoothing=${labelSmoothing}`,
+    );
   }
 }
 
 /** Binary crossentropy, averaged over `axis` (default the last). */
-export function binaryCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor, options: CrossentropyOptions = {}): tf.Tensor {
+export function binaryCrossentropy(
+  yTrue: tf.Tensor,
+  yPred: tf.Tensor,
+  options: CrossentropyOptions = {},
+): tf.Tensor {
   const { fromLogits = false, labelSmoothing = 0, axis = -1 } = options;
   checkLabelSmoothing('binary_crossentropy', labelSmoothing);
   assertSameShape('binary_crossentropy', yTrue, yPred);
@@ -126,7 +139,9 @@ export function sparseCategoricalCrossentropyWithMask(
   const what = 'sparse_categorical_crossentropy';
   const { fromLogits = false, ignoreClass = null, axis = -1 } = options;
   if (axis !== -1 && axis !== yPred.rank - 1) {
-    throw new ValueError(`In ${what}, only the last axis is supported as the class axis. Received: axis=${axis}`);
+    throw new ValueError(
+      `In ${what}, only the last axis is supported as the class axis. Received: axis=${axis}`,
+    );
   }
   let yt = yTrue;
   if (yt.rank === yPred.rank && yt.shape[yt.rank - 1] === 1) yt = tf.squeeze(yt, [-1]);

@@ -1,7 +1,6 @@
 import { type LossArgs, register } from '@strata/core';
-
-import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { hinge } from './hinge-math.js';
+import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
 /**
  * Computes the hinge loss `mean(maximum(1 - yTrue * yPred, 0))`. Labels are expected in {-1, 1}; labels

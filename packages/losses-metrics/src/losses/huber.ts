@@ -1,4 +1,4 @@
-import { type LossArgs, ValueError, register } from '@strata/core';
+import { type LossArgs, register, ValueError } from '@strata/core';
 
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { huber } from './regression-math.js';
@@ -25,7 +25,8 @@ export class Huber extends LossFunctionWrapper {
 
   constructor(args: HuberArgs = {}) {
     const { delta = 1, ...base } = args;
-    if (!(delta > 0)) throw new ValueError(`Argument \`delta\` of Huber must be > 0. Received: delta=${delta}`);
+    if (!(delta > 0))
+      throw new ValueError(`Argument \`delta\` of Huber must be > 0. Received: delta=${delta}`);
     super((t, p) => huber(t, p, delta), { ...base, name: base.name ?? 'huber_loss' });
     this.delta = delta;
   }

@@ -7,7 +7,11 @@ import { EPSILON } from './target-checks.js';
  * Keras's `apply_mask`: folds a mask of valid entries into the sample weights. For the mean reductions the
  * valid entries are scaled by `total / valid`, so that the mean is taken over valid entries only.
  */
-export function applyMask(sampleWeight: tf.Tensor | null, mask: tf.Tensor | null, reduction: Reduction): tf.Tensor | null {
+export function applyMask(
+  sampleWeight: tf.Tensor | null,
+  mask: tf.Tensor | null,
+  reduction: Reduction,
+): tf.Tensor | null {
   if (mask == null) return sampleWeight;
   return tf.tidy(() => {
     let m = tf.cast(mask, 'float32');

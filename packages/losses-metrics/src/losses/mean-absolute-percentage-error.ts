@@ -23,7 +23,9 @@ export class MeanAbsolutePercentageError extends LossFunctionWrapper {
   }
 }
 
-register('loss', 'MeanAbsolutePercentageError', MeanAbsolutePercentageError, { aliases: ['mean_absolute_percentage_error', 'mape', 'MAPE'] });
+register('loss', 'MeanAbsolutePercentageError', MeanAbsolutePercentageError, {
+  aliases: ['mean_absolute_percentage_error', 'mape', 'MAPE'],
+});
 
 declare module '@strata/core' {
   interface LossIds {

@@ -23,7 +23,9 @@ export class MeanSquaredLogarithmicError extends LossFunctionWrapper {
   }
 }
 
-register('loss', 'MeanSquaredLogarithmicError', MeanSquaredLogarithmicError, { aliases: ['mean_squared_logarithmic_error', 'msle', 'MSLE'] });
+register('loss', 'MeanSquaredLogarithmicError', MeanSquaredLogarithmicError, {
+  aliases: ['mean_squared_logarithmic_error', 'msle', 'MSLE'],
+});
 
 declare module '@strata/core' {
   interface LossIds {

@@ -1,7 +1,7 @@
 /** Kullback-Leibler divergence and Poisson loss as plain functions (Keras's `kl_divergence`, `poisson`). */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { EPSILON, assertSameShape } from './target-checks.js';
+import { assertSameShape, EPSILON } from './target-checks.js';
 
 function floats(yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Tensor, tf.Tensor] {
   return [

@@ -6,7 +6,7 @@
 import { squeezeOrExpandToSameRank } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { EPSILON, assertSameShape, normalizeAxis } from './target-checks.js';
+import { assertSameShape, EPSILON, normalizeAxis } from './target-checks.js';
 
 function prepare(what: string, yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Tensor, tf.Tensor] {
   const yp = yPred.dtype === 'float32' ? yPred : tf.cast(yPred, 'float32');

@@ -1,7 +1,7 @@
 /** Overlap losses for segmentation as plain functions (Keras's `dice`, `tversky`). */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { EPSILON, assertSameShape } from './target-checks.js';
+import { assertSameShape, EPSILON } from './target-checks.js';
 
 function floats(yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Tensor, tf.Tensor] {
   return [

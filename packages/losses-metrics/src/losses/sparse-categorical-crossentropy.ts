@@ -2,8 +2,8 @@ import { type LossArgs, reduceWeightedValues, register, squeezeOrExpandToSameRan
 import * as tf from '@tensorflow/tfjs-core';
 
 import { sparseCategoricalCrossentropy, sparseCategoricalCrossentropyWithMask } from './crossentropy-math.js';
-import { applyMask } from './loss-mask.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
+import { applyMask } from './loss-mask.js';
 
 export interface SparseCategoricalCrossentropyArgs extends LossArgs {
   /** Whether `yPred` holds logits rather than probabilities. Default false. */
@@ -51,7 +51,11 @@ export class SparseCategoricalCrossentropy extends LossFunctionWrapper {
         fromLogits: this.fromLogits,
         ignoreClass: this.ignoreClass,
       });
-      return reduceWeightedValues(values, applyMask(sampleWeight ?? null, mask, this.reduction), this.reduction);
+      return reduceWeightedValues(
+        values,
+        applyMask(sampleWeight ?? null, mask, this.reduction),
+        this.reduction,
+      );
     });
   }
 

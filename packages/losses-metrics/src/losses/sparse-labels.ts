@@ -1,4 +1,4 @@
-import { ValueError, formatShape } from '@strata/core';
+import { formatShape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**

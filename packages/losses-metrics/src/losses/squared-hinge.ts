@@ -1,7 +1,6 @@
 import { type LossArgs, register } from '@strata/core';
-
-import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { squaredHinge } from './hinge-math.js';
+import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
 /**
  * Computes the squared hinge loss `mean(square(maximum(1 - yTrue * yPred, 0)))`. Labels are expected in

@@ -1,4 +1,4 @@
-import { ValueError, formatShape } from '@strata/core';
+import { formatShape, ValueError } from '@strata/core';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** Keras's `backend.epsilon()`: the clipping margin for probabilities and the guard against division by zero. */
@@ -14,11 +14,15 @@ function describe(yTrue: tf.Tensor, yPred: tf.Tensor): string {
  */
 export function assertSameShape(what: string, yTrue: tf.Tensor, yPred: tf.Tensor): void {
   if (yTrue.rank !== yPred.rank) {
-    throw new ValueError(`In ${what}, \`yTrue\` and \`yPred\` must have the same rank (ndim). ${describe(yTrue, yPred)}`);
+    throw new ValueError(
+      `In ${what}, \`yTrue\` and \`yPred\` must have the same rank (ndim). ${describe(yTrue, yPred)}`,
+    );
   }
   for (let i = 0; i < yTrue.rank; i++) {
     if (yTrue.shape[i] !== yPred.shape[i]) {
-      throw new ValueError(`In ${what}, \`yTrue\` and \`yPred\` must have the same shape. ${describe(yTrue, yPred)}`);
+      throw new ValueError(
+        `In ${what}, \`yTrue\` and \`yPred\` must have the same shape. ${describe(yTrue, yPred)}`,
+      );
     }
   }
 }
@@ -47,7 +51,9 @@ export function assertSparseShapes(what: string, yTrue: tf.Tensor, yPred: tf.Ten
 export function normalizeAxis(what: string, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(axis) || a < 0 || a >= rank) {
-    throw new ValueError(`In ${what}, \`axis\` must be an integer in [-${rank}, ${rank}). Received: axis=${axis}`);
+    throw new ValueError(
+      `In ${what}, \`axis\` must be an integer in [-${rank}, ${rank}). Received: axis=${axis}`,
+    );
   }
   return a;
 }

@@ -2,7 +2,7 @@
  * Accuracy functions (Keras's `keras.metrics.binary_accuracy` and friends): per-sample 1 for a hit and 0 for
  * a miss, which the accuracy metrics average with `Mean`.
  */
-import { ValueError, formatShape, squeezeOrExpandToSameRank } from '@strata/core';
+import { formatShape, squeezeOrExpandToSameRank, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { assertSameShape, assertSparseShapes } from '../losses/target-checks.js';
@@ -69,7 +69,8 @@ export function inTopK(targets: tf.Tensor, predictions: tf.Tensor, k: number): t
 }
 
 function checkK(what: string, k: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new ValueError(`In ${what}, \`k\` must be an integer >= 1. Received: k=${k}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new ValueError(`In ${what}, \`k\` must be an integer >= 1. Received: k=${k}`);
 }
 
 /** Whether the target class (arg max of the one-hot targets) is among the `k` top predictions, per sample. */

@@ -1,4 +1,4 @@
-import { type MetricArgs, Metric, ValueError, type Variable, formatShape, register } from '@strata/core';
+import { formatShape, Metric, type MetricArgs, register, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { EPSILON } from '../losses/target-checks.js';
@@ -86,7 +86,9 @@ export class AUC extends Metric {
       this.numThresholds = inner.length + 2;
     } else {
       if (!(Number.isInteger(numThresholds) && numThresholds > 1)) {
-        throw new ValueError(`Argument \`numThresholds\` must be an integer > 1. Received: numThresholds=${numThresholds}`);
+        throw new ValueError(
+          `Argument \`numThresholds\` must be an integer > 1. Received: numThresholds=${numThresholds}`,
+        );
       }
       this.numThresholds = numThresholds;
       inner = Array.from({ length: numThresholds - 2 }, (_, i) => (i + 1) / (numThresholds - 1));
@@ -167,7 +169,11 @@ export class AUC extends Metric {
     const precSlope = tf.divNoNan(dtp, tf.maximum(dp, 0));
     const intercept = tf.sub(tail(tp), tf.mul(precSlope, tail(p)));
     const bothPositive = tf.logicalAnd(tf.greater(head(p), 0), tf.greater(tail(p), 0));
-    const safeRatio = tf.where(bothPositive, tf.divNoNan(head(p), tf.maximum(tail(p), 0)), tf.onesLike(tail(p)));
+    const safeRatio = tf.where(
+      bothPositive,
+      tf.divNoNan(head(p), tf.maximum(tail(p), 0)),
+      tf.onesLike(tail(p)),
+    );
     const increments = tf.divNoNan(
       tf.mul(precSlope, tf.add(dtp, tf.mul(intercept, tf.log(safeRatio)))),
       tf.maximum(tf.add(tail(tp), tail(fn)), 0),

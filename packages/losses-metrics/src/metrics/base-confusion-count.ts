@@ -1,7 +1,11 @@
-import { type MetricArgs, Metric, type Variable } from '@strata/core';
+import { Metric, type MetricArgs, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type ConfusionVariables, parseInitThresholds, updateConfusionMatrixVariables } from './confusion-matrix.js';
+import {
+  type ConfusionVariables,
+  parseInitThresholds,
+  updateConfusionMatrixVariables,
+} from './confusion-matrix.js';
 
 export interface ConfusionCountArgs extends MetricArgs {
   /** A threshold in [0, 1] or a list of them; predictions above it count as positive. Default 0.5. */

@@ -1,4 +1,4 @@
-import { type MetricArgs, ValueError, register } from '@strata/core';
+import { type MetricArgs, register, ValueError } from '@strata/core';
 
 import { binaryAccuracy } from './accuracy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
@@ -22,7 +22,9 @@ export class BinaryAccuracy extends MeanMetricWrapper {
   constructor(args: BinaryAccuracyArgs = {}) {
     const { threshold = 0.5, ...base } = args;
     if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-      throw new ValueError(`Argument \`threshold\` of BinaryAccuracy must be a number. Received: threshold=${threshold}`);
+      throw new ValueError(
+        `Argument \`threshold\` of BinaryAccuracy must be a number. Received: threshold=${threshold}`,
+      );
     }
     super((t, p) => binaryAccuracy(t, p, threshold), { ...base, name: base.name ?? 'binary_accuracy' });
     this.threshold = threshold;

@@ -34,7 +34,9 @@ export class BinaryCrossentropy extends MeanMetricWrapper {
   }
 }
 
-register('metric', 'BinaryCrossentropy', BinaryCrossentropy, { aliases: ['binary_crossentropy', 'bce', 'BCE'] });
+register('metric', 'BinaryCrossentropy', BinaryCrossentropy, {
+  aliases: ['binary_crossentropy', 'bce', 'BCE'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

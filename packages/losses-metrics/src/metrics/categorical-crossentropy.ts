@@ -34,11 +34,18 @@ export class CategoricalCrossentropy extends MeanMetricWrapper {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
+    return {
+      ...super.getConfig(),
+      fromLogits: this.fromLogits,
+      labelSmoothing: this.labelSmoothing,
+      axis: this.axis,
+    };
   }
 }
 
-register('metric', 'CategoricalCrossentropy', CategoricalCrossentropy, { aliases: ['categorical_crossentropy'] });
+register('metric', 'CategoricalCrossentropy', CategoricalCrossentropy, {
+  aliases: ['categorical_crossentropy'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

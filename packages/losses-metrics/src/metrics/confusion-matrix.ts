@@ -3,7 +3,7 @@
  * `metrics_utils.update_confusion_matrix_variables`. Everything runs on the device; counts for all
  * thresholds come from one comparison and one matrix product per count.
  */
-import { ValueError, type Variable, formatShape, squeezeOrExpandToSameRank } from '@strata/core';
+import { formatShape, squeezeOrExpandToSameRank, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Keras's stand-in for minus infinity in top-k filtering and thresholds (finite, so 0 * it stays 0). */
@@ -37,7 +37,10 @@ export function assertThresholdsRange(thresholds: number[]): void {
 }
 
 /** A threshold or list of them as a list, or `[defaultThreshold]` when none is given. */
-export function parseInitThresholds(thresholds: number | number[] | null | undefined, defaultThreshold = 0.5): number[] {
+export function parseInitThresholds(
+  thresholds: number | number[] | null | undefined,
+  defaultThreshold = 0.5,
+): number[] {
   if (thresholds == null) return [defaultThreshold];
   const list = Array.isArray(thresholds) ? thresholds : [thresholds];
   assertThresholdsRange(list);
@@ -52,6 +55,17 @@ export function filterTopK(x: tf.Tensor, k: number): tf.Tensor {
     const mask = tf.sum(tf.cast(tf.oneHot(indices, numClasses), 'float32'), -2);
     return tf.add(tf.mul(x, mask), tf.mul(tf.sub(1, mask), NEG_INF));
   });
+}
+
+function broadcastWeights(sw: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  try {
+    return tf.broadcastTo(sw, yPred.shape);
+  } catch {
+    throw new ValueError(
+      `\`sampleWeight\` of shape ${formatShape(sw.shape)} cannot be broadcast to \`yPred\` of shape ` +
+        `${formatShape(yPred.shape)}.`,
+    );
+  }
 }
 
 function addTo(variable: Variable | undefined, delta: () => tf.Tensor): void {
@@ -104,7 +118,11 @@ export function updateConfusionMatrixVariables(
     yt = tf.slice(yt, begin, size);
     yp = tf.slice(yp, begin, size);
   }
-  let weights: tf.Tensor | null = sw ? tf.broadcastTo(sw, yp.shape) : null;
+  if (sw && sw.rank > 0 && sw.rank < yp.rank && sw.shape[0] === yp.shape[0]) {
+    // Per-sample weights against [batch, classes] predictions: align them on the batch axis.
+    sw = tf.reshape(sw, [...sw.shape, ...new Array(yp.rank - sw.rank).fill(1)]);
+  }
+  let weights: tf.Tensor | null = sw ? broadcastWeights(sw, yp) : null;
   if (labelWeights != null && !multiLabel) {
     const lw = tf.broadcastTo(tf.cast(labelWeights, 'float32'), yp.shape);
     weights = weights ? tf.mul(weights, lw) : lw;
@@ -119,7 +137,10 @@ export function updateConfusionMatrixVariables(
   if (multiLabel) {
     // Counts per label: predictions [batch, labels] against thresholds [T, 1, 1] -> [T, batch, labels].
     const p2 = tf.reshape(yp, [yp.shape[0], -1]);
-    const predIsPos = tf.cast(tf.greater(tf.expandDims(p2, 0), tf.reshape(thr, [numThresholds, 1, 1])), 'float32');
+    const predIsPos = tf.cast(
+      tf.greater(tf.expandDims(p2, 0), tf.reshape(thr, [numThresholds, 1, 1])),
+      'float32',
+    );
     const predIsNeg = tf.sub(1, predIsPos);
     const pw = tf.reshape(posWeight, p2.shape);
     const nw = tf.reshape(negWeight, p2.shape);

@@ -1,4 +1,4 @@
-import { type MetricArgs, Metric, ValueError, type Variable, formatShape, register } from '@strata/core';
+import { formatShape, Metric, type MetricArgs, register, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { EPSILON } from '../losses/target-checks.js';
@@ -65,7 +65,7 @@ export class FBetaScore extends Metric {
     this.threshold = threshold;
   }
 
-  private build(yTrue: tf.Tensor, yPred: tf.Tensor): NonNullable<FBetaScore['state']> {
+  private build(yPred: tf.Tensor): NonNullable<FBetaScore['state']> {
     const shape = this.average === 'micro' ? [] : [yPred.shape[1] as number];
     this.state = {
       truePositives: this.addVariable('true_positives', shape),
@@ -89,7 +89,7 @@ export class FBetaScore extends Metric {
           `Received: yTrue.shape=${formatShape(yTrue.shape)}, yPred.shape=${formatShape(yPred.shape)}`,
       );
     }
-    const s = this.state ?? this.build(yTrue, yPred);
+    const s = this.state ?? this.build(yPred);
     const width = this.average === 'micro' ? null : s.truePositives.shape[0];
     if (width != null && width !== yPred.shape[1]) {
       throw new ValueError(

@@ -22,7 +22,9 @@ export class KLDivergence extends MeanMetricWrapper {
   }
 }
 
-register('metric', 'KLDivergence', KLDivergence, { aliases: ['kl_divergence', 'kld', 'KLD', 'kullback_leibler_divergence'] });
+register('metric', 'KLDivergence', KLDivergence, {
+  aliases: ['kl_divergence', 'kld', 'KLD', 'kullback_leibler_divergence'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

@@ -22,7 +22,9 @@ export class MeanAbsoluteError extends MeanMetricWrapper {
   }
 }
 
-register('metric', 'MeanAbsoluteError', MeanAbsoluteError, { aliases: ['mean_absolute_error', 'mae', 'MAE'] });
+register('metric', 'MeanAbsoluteError', MeanAbsoluteError, {
+  aliases: ['mean_absolute_error', 'mae', 'MAE'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

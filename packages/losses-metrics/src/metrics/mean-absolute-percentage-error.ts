@@ -22,7 +22,9 @@ export class MeanAbsolutePercentageError extends MeanMetricWrapper {
   }
 }
 
-register('metric', 'MeanAbsolutePercentageError', MeanAbsolutePercentageError, { aliases: ['mean_absolute_percentage_error', 'mape', 'MAPE'] });
+register('metric', 'MeanAbsolutePercentageError', MeanAbsolutePercentageError, {
+  aliases: ['mean_absolute_percentage_error', 'mape', 'MAPE'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

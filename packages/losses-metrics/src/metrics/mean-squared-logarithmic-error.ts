@@ -22,7 +22,9 @@ export class MeanSquaredLogarithmicError extends MeanMetricWrapper {
   }
 }
 
-register('metric', 'MeanSquaredLogarithmicError', MeanSquaredLogarithmicError, { aliases: ['mean_squared_logarithmic_error', 'msle', 'MSLE'] });
+register('metric', 'MeanSquaredLogarithmicError', MeanSquaredLogarithmicError, {
+  aliases: ['mean_squared_logarithmic_error', 'msle', 'MSLE'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

@@ -1,4 +1,4 @@
-import { type MetricArgs, Metric, type Variable, register } from '@strata/core';
+import { Metric, type MetricArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { reduceToSamplewiseValues } from './samplewise-reduction.js';

@@ -1,4 +1,4 @@
-import { type MetricArgs, Metric, ValueError, type Variable, register } from '@strata/core';
+import { Metric, type MetricArgs, register, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { NEG_INF, parseInitThresholds, updateConfusionMatrixVariables } from './confusion-matrix.js';

@@ -1,11 +1,11 @@
 import {
-  type MetricArgs,
-  Metric,
-  ValueError,
-  type Variable,
   formatShape,
+  Metric,
+  type MetricArgs,
   register,
   squeezeOrExpandToSameRank,
+  ValueError,
+  type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -120,9 +120,12 @@ export class R2Score extends Metric {
     });
   }
 
-
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), classAggregation: this.classAggregation, numRegressors: this.numRegressors };
+    return {
+      ...super.getConfig(),
+      classAggregation: this.classAggregation,
+      numRegressors: this.numRegressors,
+    };
   }
 }
 

@@ -24,7 +24,9 @@ export class SparseCategoricalAccuracy extends MeanMetricWrapper {
   }
 }
 
-register('metric', 'SparseCategoricalAccuracy', SparseCategoricalAccuracy, { aliases: ['sparse_categorical_accuracy'] });
+register('metric', 'SparseCategoricalAccuracy', SparseCategoricalAccuracy, {
+  aliases: ['sparse_categorical_accuracy'],
+});
 
 declare module '@strata/core' {
   interface MetricIds {

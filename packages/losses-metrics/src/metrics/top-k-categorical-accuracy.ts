@@ -21,7 +21,10 @@ export class TopKCategoricalAccuracy extends MeanMetricWrapper {
 
   constructor(args: TopKCategoricalAccuracyArgs = {}) {
     const { k = 5, ...base } = args;
-    super((t, p) => topKCategoricalAccuracy(t, p, k), { ...base, name: base.name ?? 'top_k_categorical_accuracy' });
+    super((t, p) => topKCategoricalAccuracy(t, p, k), {
+      ...base,
+      name: base.name ?? 'top_k_categorical_accuracy',
+    });
     this.k = k;
   }
 

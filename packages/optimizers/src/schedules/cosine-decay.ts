@@ -42,15 +42,19 @@ export class CosineDecay extends LearningRateSchedule {
     this.decaySteps = checkPositive('decay_steps', args.decaySteps);
     this.alpha = checkNonNegative('alpha', args.alpha ?? 0);
     this.name = args.name ?? 'CosineDecay';
-    this.warmupTarget = args.warmupTarget == null ? null : checkNonNegative('warmup_target', args.warmupTarget);
+    this.warmupTarget =
+      args.warmupTarget == null ? null : checkNonNegative('warmup_target', args.warmupTarget);
     this.warmupSteps = checkNonNegative('warmup_steps', args.warmupSteps ?? 0);
   }
 
   call(step: number): number {
-    if (this.warmupTarget == null) return this.decayed(Math.min(step, this.decaySteps), this.initialLearningRate);
+    if (this.warmupTarget == null)
+      return this.decayed(Math.min(step, this.decaySteps), this.initialLearningRate);
     step = Math.min(step, this.decaySteps + this.warmupSteps);
     if (step < this.warmupSteps) {
-      return (this.warmupTarget - this.initialLearningRate) * (step / this.warmupSteps) + this.initialLearningRate;
+      return (
+        (this.warmupTarget - this.initialLearningRate) * (step / this.warmupSteps) + this.initialLearningRate
+      );
     }
     return this.decayed(step - this.warmupSteps, this.warmupTarget);
   }

@@ -1,4 +1,4 @@
-import { LearningRateSchedule, ValueError, register } from '@strata/core';
+import { LearningRateSchedule, register, ValueError } from '@strata/core';
 
 export interface PiecewiseConstantDecayArgs {
   /** Strictly increasing step boundaries. */
@@ -36,7 +36,9 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     }
     for (let i = 1; i < boundaries.length; i++) {
       if (!(boundaries[i] > boundaries[i - 1])) {
-        throw new ValueError(`\`boundaries\` must be strictly increasing. Received: boundaries=${JSON.stringify(boundaries)}`);
+        throw new ValueError(
+          `\`boundaries\` must be strictly increasing. Received: boundaries=${JSON.stringify(boundaries)}`,
+        );
       }
     }
     this.boundaries = boundaries.slice();

@@ -1,15 +1,15 @@
 import {
-  LearningRateSchedule,
-  RegistryError,
-  ValueError,
   deserializeKerasObject,
+  type LearningRateSchedule,
+  RegistryError,
   registry,
+  type ScheduleIds,
   serializeKerasObject,
+  ValueError,
 } from '@strata/core';
 import { describe, expect, it } from 'vitest';
-
-import { CosineDecayRestarts } from './cosine-decay-restarts.js';
 import { CosineDecay } from './cosine-decay.js';
+import { CosineDecayRestarts } from './cosine-decay-restarts.js';
 import { ExponentialDecay } from './exponential-decay.js';
 import { InverseTimeDecay } from './inverse-time-decay.js';
 import { PiecewiseConstantDecay } from './piecewise-constant-decay.js';
@@ -17,10 +17,17 @@ import { PolynomialDecay } from './polynomial-decay.js';
 
 const STEPS = [0, 1, 10, 1000];
 
-function expectValues(schedule: LearningRateSchedule, formula: (step: number) => number, steps = STEPS): void {
+function expectValues(
+  schedule: LearningRateSchedule,
+  formula: (step: number) => number,
+  steps = STEPS,
+): void {
   for (const s of steps) {
     const expected = formula(s);
-    expect(Math.abs(schedule.call(s) - expected), `step ${s}: ${schedule.call(s)} vs ${expected}`).toBeLessThan(1e-12);
+    expect(
+      Math.abs(schedule.call(s) - expected),
+      `step ${s}: ${schedule.call(s)} vs ${expected}`,
+    ).toBeLessThan(1e-12);
   }
 }
 
@@ -39,7 +46,10 @@ function expectKerasRoundTrip(schedule: LearningRateSchedule, className: string)
 
 describe('ExponentialDecay', () => {
   it('is initial * rate^(step / decay_steps), floored in staircase mode', () => {
-    expectValues(new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 100, decayRate: 0.5 }), (s) => 0.1 * 0.5 ** (s / 100));
+    expectValues(
+      new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 100, decayRate: 0.5 }),
+      (s) => 0.1 * 0.5 ** (s / 100),
+    );
     expectValues(
       new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5, staircase: true }),
       (s) => 0.1 * 0.5 ** Math.floor(s / 3),
@@ -51,11 +61,19 @@ describe('ExponentialDecay', () => {
       new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 100, decayRate: 0.5, staircase: true }),
       'ExponentialDecay',
     );
-    expect(config).toEqual({ initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.5, staircase: true, name: 'ExponentialDecay' });
+    expect(config).toEqual({
+      initial_learning_rate: 0.1,
+      decay_steps: 100,
+      decay_rate: 0.5,
+      staircase: true,
+      name: 'ExponentialDecay',
+    });
   });
 
   it('rejects decay_steps <= 0', () => {
-    expect(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 })).toThrow('decay_steps=0');
+    expect(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 })).toThrow(
+      'decay_steps=0',
+    );
   });
 });
 
@@ -67,7 +85,10 @@ describe('PiecewiseConstantDecay', () => {
   });
 
   it('serializes as a Keras object', () => {
-    const config = expectKerasRoundTrip(new PiecewiseConstantDecay({ boundaries: [5], values: [0.1, 0.01] }), 'PiecewiseConstantDecay');
+    const config = expectKerasRoundTrip(
+      new PiecewiseConstantDecay({ boundaries: [5], values: [0.1, 0.01] }),
+      'PiecewiseConstantDecay',
+    );
     expect(config).toEqual({ boundaries: [5], values: [0.1, 0.01], name: 'PiecewiseConstant' });
   });
 
@@ -88,14 +109,23 @@ describe('PolynomialDecay', () => {
   it('cycles with a period stretched to the next multiple of decay_steps', () => {
     const period = (s: number) => 100 * (s === 0 ? 1 : Math.ceil(s / 100));
     expectValues(
-      new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: 100, endLearningRate: 0.01, power: 0.5, cycle: true }),
+      new PolynomialDecay({
+        initialLearningRate: 0.1,
+        decaySteps: 100,
+        endLearningRate: 0.01,
+        power: 0.5,
+        cycle: true,
+      }),
       (s) => 0.09 * (1 - s / period(s)) ** 0.5 + 0.01,
       [...STEPS, 150],
     );
   });
 
   it('serializes as a Keras object with Keras defaults', () => {
-    const config = expectKerasRoundTrip(new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: 10 }), 'PolynomialDecay');
+    const config = expectKerasRoundTrip(
+      new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: 10 }),
+      'PolynomialDecay',
+    );
     expect(config).toEqual({
       initial_learning_rate: 0.1,
       decay_steps: 10,
@@ -109,7 +139,10 @@ describe('PolynomialDecay', () => {
 
 describe('InverseTimeDecay', () => {
   it('is initial / (1 + rate * step / decay_steps), floored in staircase mode', () => {
-    expectValues(new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }), (s) => 0.1 / (1 + (0.5 * s) / 10));
+    expectValues(
+      new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }),
+      (s) => 0.1 / (1 + (0.5 * s) / 10),
+    );
     expectValues(
       new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5, staircase: true }),
       (s) => 0.1 / (1 + 0.5 * Math.floor(s / 3)),
@@ -117,7 +150,10 @@ describe('InverseTimeDecay', () => {
   });
 
   it('serializes as a Keras object', () => {
-    expectKerasRoundTrip(new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }), 'InverseTimeDecay');
+    expectKerasRoundTrip(
+      new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }),
+      'InverseTimeDecay',
+    );
   });
 });
 
@@ -130,7 +166,13 @@ describe('CosineDecay', () => {
   });
 
   it('warms up linearly to warmup_target, then decays from it', () => {
-    const s = new CosineDecay({ initialLearningRate: 0, decaySteps: 100, warmupTarget: 0.2, warmupSteps: 10, alpha: 0.05 });
+    const s = new CosineDecay({
+      initialLearningRate: 0,
+      decaySteps: 100,
+      warmupTarget: 0.2,
+      warmupSteps: 10,
+      alpha: 0.05,
+    });
     const formula = (step: number) => {
       if (step < 10) return (0.2 * step) / 10;
       const d = Math.min(step - 10, 100);
@@ -176,7 +218,13 @@ describe('CosineDecayRestarts', () => {
   }
 
   it('restarts with periods growing by t_mul and peaks shrinking by m_mul', () => {
-    const s = new CosineDecayRestarts({ initialLearningRate: 0.1, firstDecaySteps: 10, tMul: 2, mMul: 0.5, alpha: 0.1 });
+    const s = new CosineDecayRestarts({
+      initialLearningRate: 0.1,
+      firstDecaySteps: 10,
+      tMul: 2,
+      mMul: 0.5,
+      alpha: 0.1,
+    });
     expectValues(s, sgdr(0.1, 10, 2, 0.5, 0.1), [...STEPS, 5, 29, 30, 45]);
   });
 
@@ -186,20 +234,45 @@ describe('CosineDecayRestarts', () => {
   });
 
   it('serializes as a Keras object with t_mul and m_mul', () => {
-    const config = expectKerasRoundTrip(new CosineDecayRestarts({ initialLearningRate: 0.1, firstDecaySteps: 10 }), 'CosineDecayRestarts');
-    expect(config).toEqual({ initial_learning_rate: 0.1, first_decay_steps: 10, t_mul: 2, m_mul: 1, alpha: 0, name: 'SGDRDecay' });
+    const config = expectKerasRoundTrip(
+      new CosineDecayRestarts({ initialLearningRate: 0.1, firstDecaySteps: 10 }),
+      'CosineDecayRestarts',
+    );
+    expect(config).toEqual({
+      initial_learning_rate: 0.1,
+      first_decay_steps: 10,
+      t_mul: 2,
+      m_mul: 1,
+      alpha: 0,
+      name: 'SGDRDecay',
+    });
   });
 });
 
 describe('schedule registry', () => {
   it("registers every schedule under kind 'schedule'", () => {
-    for (const cls of [ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts]) {
+    // Typed by declaration merging: a misspelled name would not compile.
+    const names: (keyof ScheduleIds)[] = ['ExponentialDecay', 'CosineDecay', 'CosineDecayRestarts'];
+    for (const name of names) expect(registry.has('schedule', name)).toBe(true);
+    for (const cls of [
+      ExponentialDecay,
+      PiecewiseConstantDecay,
+      PolynomialDecay,
+      InverseTimeDecay,
+      CosineDecay,
+      CosineDecayRestarts,
+    ]) {
       expect(registry.get('schedule', cls.className)).toBe(cls);
     }
   });
 
   it('fails on an unknown schedule, naming the kind', () => {
-    const json = { module: 'keras.optimizers.schedules', class_name: 'NoSuchDecay', config: {}, registered_name: null };
+    const json = {
+      module: 'keras.optimizers.schedules',
+      class_name: 'NoSuchDecay',
+      config: {},
+      registered_name: null,
+    };
     expect(() => deserializeKerasObject('schedule', json)).toThrow(RegistryError);
     expect(() => deserializeKerasObject('schedule', json)).toThrow(/Unknown schedule: 'NoSuchDecay'/);
   });

@@ -9,16 +9,18 @@ import * as tf from '@tensorflow/tfjs-core';
 
 export type Backend = KernelBackend;
 
-/** Runs the wasm kernel registered under `kernelName` (ours if we replaced it) and returns its one output. */
+/** Runs the active backend's kernel `kernelName` (ours if we replaced it) and returns its one output. */
 export function callKernel(
   backend: Backend,
   kernelName: string,
   inputs: Record<string, TensorInfo> | TensorInfo[],
   attrs: NamedAttrMap = {},
 ): TensorInfo {
-  const kernel = tf.getKernel(kernelName, 'wasm');
+  // Kernels run on the active backend; the composites also serve cpu (see kernels/cpu).
+  const backendName = tf.getBackend();
+  const kernel = tf.getKernel(kernelName, backendName);
   if (kernel == null) {
-    throw new Error(`Strata's wasm kernels need the wasm kernel '${kernelName}', which is not registered.`);
+    throw new Error(`Strata's composite kernels need the ${backendName} kernel '${kernelName}', which is not registered.`);
   }
   // The registry types `inputs` as a name map; Concat takes an array, as tfjs's own ops pass it.
   const out = kernel.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, backend, attrs });

@@ -5,10 +5,11 @@ import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-nativ
 import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native-backprop-input.js';
 import { fusedMatMulFix } from './fused-mat-mul.js';
 import { maxPoolGradFix } from './max-pool-grad.js';
+import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
 
 /**
  * Everything Strata adds to tfjs-backend-wasm: faster matMul gradients, the missing depthwise/conv filter
- * gradients, and a correct MaxPoolGrad.
+ * gradients, UnsortedSegmentSum (Gather's gradient) and a correct MaxPoolGrad.
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -17,6 +18,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   depthwiseConv2dNativeBackpropFilterFix,
   depthwiseConv2dNativeBackpropInputFix,
   maxPoolGradFix,
+  unsortedSegmentSumFix,
 ];
 
 export { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
@@ -24,3 +26,4 @@ export { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-native-b
 export { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-native-backprop-input.js';
 export { withoutTransposes } from './batch-mat-mul.js';
 export { maxPoolGrad } from './max-pool-grad.js';
+export { unsortedSegmentSum } from './unsorted-segment-sum.js';

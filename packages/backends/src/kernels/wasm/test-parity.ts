@@ -2,22 +2,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
-import '../../cpu.js';
+// Only wasm is imported: the cpu reference must be tfjs's own cpu kernels, not Strata's cpu fixes.
 import '../../wasm.js';
+import { randomValues } from './test-random.js';
 
-/** Deterministic uniform values in [-1, 1) (mulberry32), so a failure reproduces. */
-export function randomValues(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
+export { randomValues };
 
 export interface KernelInput {
   shape: number[];

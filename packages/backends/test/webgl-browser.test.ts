@@ -1,0 +1,137 @@
+/**
+ * WebGL2 in a real browser: headless Chromium (software GL through SwiftShader) loads a page bundled
+ * from test/webgl-page/entry.ts and runs the kernel-coverage and training checks there. Skips only when
+ * /usr/bin/chromium is absent (CI installs it); never downloads a browser.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { PageResults } from './webgl-page/entry.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const packageRoot = path.resolve(here, '..');
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`Skipping the WebGL browser test: ${CHROMIUM} is absent (install Debian's chromium package).`);
+
+async function bundlePage(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const sources: Record<string, string> = { '': 'index.ts', '/cpu': 'cpu.ts', '/wasm': 'wasm.ts', '/webgl': 'webgl.ts' };
+  const result = await esbuild.build({
+    entryPoints: [path.join(here, 'webgl-page/entry.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['strata-source'],
+    logLevel: 'silent',
+    plugins: [
+      {
+        // This package's own subpaths, from source (a package cannot install itself).
+        name: 'strata-backends-self',
+        setup(build) {
+          build.onResolve({ filter: /^@strata\/backends(\/(cpu|wasm|webgl))?$/ }, (args) => ({
+            path: path.join(packageRoot, 'src', sources[args.path.slice('@strata/backends'.length)]),
+          }));
+        },
+      },
+    ],
+  });
+  return result.outputFiles[0].text;
+}
+
+describe.skipIf(!hasChromium)('WebGL2 in headless Chromium', () => {
+  let server: http.Server;
+  let url = '';
+  let results: PageResults;
+  let closeBrowser: () => Promise<void> = async () => {};
+  let profile = '';
+
+  beforeAll(async () => {
+    const script = await bundlePage();
+    server = http.createServer((req, res) => {
+      if (req.url === '/page.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      } else if (req.url === '/') {
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+
+    const { chromium } = await import('playwright-core');
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+        '--disable-gpu-sandbox',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    closeBrowser = () => context.close();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForFunction(() => 'runChecks' in globalThis, undefined, { timeout: 30_000 }).catch(() => {
+      throw new Error(`The test page did not load: ${errors.join('; ') || 'no error reported'}`);
+    });
+    results = (await page.evaluate(() =>
+      (globalThis as unknown as { runChecks: () => Promise<unknown> }).runChecks(),
+    )) as PageResults;
+  }, 180_000);
+
+  afterAll(async () => {
+    await closeBrowser();
+    await new Promise((resolve) => server?.close(resolve));
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  it("setBackend('auto') picks webgl in a browser with WebGL2", () => {
+    expect(results.auto).toBe('webgl');
+    expect(results.backends).toEqual(['webgl', 'cpu']);
+  });
+
+  it('every kernel the layers run forward and backward exists on webgl, with gradients matching cpu', () => {
+    expect(results.layers.length).toBeGreaterThan(10);
+    for (const layer of results.layers) {
+      expect(layer.missing, layer.name).toEqual([]);
+      expect(layer.kernels.length, layer.name).toBeGreaterThan(2);
+      // SwiftShader renders to float32 textures, so gradients agree closely; half floats would not.
+      expect(layer.worstGradDiff, layer.name).toBeLessThan(results.float32 ? 1e-3 : 5e-2);
+    }
+  });
+
+  it('the networks train on webgl: loss falls and follows cpu', () => {
+    expect(results.training.map((t) => t.name)).toEqual([
+      'MLP',
+      'MNIST convnet',
+      'BatchNorm + DepthwiseConv2D + AveragePooling2D',
+      'SeparableConv2D + Conv2DTranspose',
+    ]);
+    for (const t of results.training) {
+      expect(t.leaked, t.name).toBe(0);
+      expect(t.webgl[3], t.name).toBeLessThan(t.webgl[0]);
+      for (let i = 0; i < 4; i++) expect(Math.abs(t.webgl[i] - t.cpu[i]), `${t.name} step ${i}`).toBeLessThan(1e-3);
+    }
+  });
+});

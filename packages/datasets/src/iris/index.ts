@@ -1,0 +1,1 @@
+export { featureNames, loadData, targetNames } from './load-data.js';
