@@ -16,8 +16,8 @@ import { EarlyStopping } from '@strata/callbacks';
 import { mnist } from '@strata/datasets';
 import { loadModel } from '@strata/io';
 
-import { CliError, type CliOptions, USAGE, parseCliArgs } from './cli-args.js';
-import { IMAGE_SHAPE, buildModel } from './mnist-models.js';
+import { CliError, type CliOptions, parseCliArgs, USAGE } from './cli-args.js';
+import { buildModel, IMAGE_SHAPE } from './mnist-models.js';
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
@@ -27,7 +27,11 @@ function prepareImages(x: tf.Tensor, opts: CliOptions): tf.Tensor {
 }
 
 /** Draws 28x28 digits side by side, two pixels per character cell row to keep them square-ish. */
-function drawDigits(images: Float32Array | Int32Array | Uint8Array, count: number, captions: string[]): string {
+function drawDigits(
+  images: Float32Array | Int32Array | Uint8Array,
+  count: number,
+  captions: string[],
+): string {
   const shades = ' .:-=+*#%@';
   const lines: string[] = [];
   for (let row = 0; row < 28; row += 2) {
@@ -58,7 +62,9 @@ async function run(opts: CliOptions): Promise<void> {
   const yTrain = yTrainAll.slice(0, n);
   const xTest = prepareImages(xTestRaw, opts);
   tf.dispose([xTrainAll, yTrainAll, xTestRaw]);
-  console.log(`MNIST: ${n} training digits (10% held out for validation), ${yTest.shape[0]} test digits; loaded in ${seconds(t)}`);
+  console.log(
+    `MNIST: ${n} training digits (10% held out for validation), ${yTest.shape[0]} test digits; loaded in ${seconds(t)}`,
+  );
   console.log(`x_train shape: [${xTrain.shape.join(', ')}]\n`);
 
   const model = buildModel(opts.model);
@@ -84,7 +90,7 @@ async function run(opts: CliOptions): Promise<void> {
   console.log(`\nSaved ${opts.save} (${statSync(opts.save).size} bytes) and loaded it back.`);
 
   const k = Math.min(opts.predict, yTest.shape[0]);
-  const [sample, predicted, predictedBefore, truth] = tf.tidy(() => {
+  const [sample, predicted, predictedBefore, truth]: tf.Tensor[] = tf.tidy(() => {
     const x = xTest.slice(0, k);
     return [
       x,
@@ -93,14 +99,19 @@ async function run(opts: CliOptions): Promise<void> {
       yTest.slice(0, k),
     ];
   });
-  const [pixels, p, q, y] = await Promise.all([sample.data(), predicted.data(), predictedBefore.data(), truth.data()]);
+  const [pixels, p, q, y] = await Promise.all([
+    sample.data<'float32'>(),
+    predicted.data<'int32'>(),
+    predictedBefore.data<'int32'>(),
+    truth.data<'int32'>(),
+  ]);
   tf.dispose([sample, predicted, predictedBefore, truth]);
 
   const shown = Math.min(k, 4);
   console.log(`\nThe first ${shown} test digits, as the reloaded model reads them:\n`);
   console.log(
     drawDigits(
-      pixels as Float32Array,
+      pixels,
       shown,
       Array.from({ length: shown }, (_, i) => `predicted ${p[i]}, true ${y[i]}`),
     ),
@@ -111,8 +122,10 @@ async function run(opts: CliOptions): Promise<void> {
   console.log(`${'true'.padEnd(10)}${Array.from(y, cell).join('')}`);
   let correct = 0;
   for (let i = 0; i < k; i++) if (p[i] === y[i]) correct++;
-  const same = p.every((v, i) => v === q[i]);
-  console.log(`${correct}/${k} correct; the reloaded model's predictions ${same ? 'equal' : 'DIFFER FROM'} the trained model's.`);
+  const same = p.every((v: number, i: number) => v === q[i]);
+  console.log(
+    `${correct}/${k} correct; the reloaded model's predictions ${same ? 'equal' : 'DIFFER FROM'} the trained model's.`,
+  );
 
   tf.dispose([xTrain, yTrain, xTest, yTest]);
   model.dispose();

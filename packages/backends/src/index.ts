@@ -2,14 +2,19 @@
  * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
  * `@strata/backends/cpu`, `/wasm` and `/webgl` each register one, and `setBackend` loads them on demand.
  */
-export { type KernelFix, installKernelFixes, removeKernelFixes, installedKernelFixes } from './kernel-fixes.js';
+export {
+  installedKernelFixes,
+  installKernelFixes,
+  type KernelFix,
+  removeKernelFixes,
+} from './kernel-fixes.js';
 export { type BackendName, getBackend, setBackend } from './set-backend.js';
 export {
-  type RegisterBackendOptions,
-  type StrataBackend,
   findBackend,
   listBackends,
+  type RegisterBackendOptions,
   registerBackend,
+  type StrataBackend,
 } from './strata-backend.js';
 
 declare module '@strata/core' {

@@ -75,5 +75,7 @@ export function removeKernelFixes(backendName?: string): string[] {
 
 /** The kernel names Strata has installed for a backend. */
 export function installedKernelFixes(backendName: string): string[] {
-  return [...installed.values()].filter((e) => e.fix.backendName === backendName).map((e) => e.fix.kernelName);
+  return [...installed.values()]
+    .filter((e) => e.fix.backendName === backendName)
+    .map((e) => e.fix.kernelName);
 }

@@ -1,7 +1,7 @@
 import type { BackendIds } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type StrataBackend, findBackend, listBackends } from './strata-backend.js';
+import { findBackend, listBackends, type StrataBackend } from './strata-backend.js';
 
 /** A backend name `setBackend` accepts: the registered ones (see `BackendIds`) or 'auto'. */
 export type BackendName = Extract<keyof BackendIds, string>;
@@ -41,19 +41,32 @@ export const builtinBackends: readonly BuiltinBackend[] = [
   },
 ];
 
-/** True where a WebGL2 context can be created (a browser page or a worker with OffscreenCanvas). */
+let webgl2: boolean | undefined;
+
+/**
+ * True where a WebGL2 context can be created (a browser page or a worker with OffscreenCanvas). Probed
+ * once: browsers cap live contexts (~16) and drop the oldest, which could be tfjs's own.
+ */
 export function hasWebGL2(): boolean {
+  webgl2 ??= probeWebGL2();
+  return webgl2;
+}
+
+function probeWebGL2(): boolean {
   try {
-    if (typeof OffscreenCanvas !== 'undefined') {
-      if (new OffscreenCanvas(1, 1).getContext('webgl2') != null) return true;
+    let canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
+    if (typeof OffscreenCanvas !== 'undefined') canvas = new OffscreenCanvas(1, 1);
+    else if (typeof document !== 'undefined' && typeof document.createElement === 'function') {
+      canvas = document.createElement('canvas');
     }
-    if (typeof document !== 'undefined' && typeof document.createElement === 'function') {
-      return document.createElement('canvas').getContext('webgl2') != null;
-    }
+    const gl = canvas?.getContext('webgl2') as WebGL2RenderingContext | null | undefined;
+    if (!gl) return false;
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return true;
   } catch {
     // A browser that refuses a context (blocklisted GPU, lost context) has no usable WebGL2.
+    return false;
   }
-  return false;
 }
 
 /**
@@ -65,7 +78,9 @@ export let importEntry: (specifier: string) => Promise<unknown> = (specifier) =>
   import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
 /** Replaces the subpath importer (tests simulate a missing tfjs package with it). Returns the previous one. */
-export function setEntryImporter(fn: (specifier: string) => Promise<unknown>): (specifier: string) => Promise<unknown> {
+export function setEntryImporter(
+  fn: (specifier: string) => Promise<unknown>,
+): (specifier: string) => Promise<unknown> {
   const previous = importEntry;
   importEntry = fn;
   return previous;
@@ -100,7 +115,9 @@ async function loadBackend(name: string): Promise<StrataBackend | undefined> {
         `Backend '${name}' needs the package ${builtin.tfjsPackage}: npm install ${builtin.tfjsPackage}`,
       );
     }
-    throw new Error(`Backend '${name}' could not be loaded from ${builtin.entry}: ${(err as Error)?.message ?? err}`);
+    throw new Error(
+      `Backend '${name}' could not be loaded from ${builtin.entry}: ${(err as Error)?.message ?? err}`,
+    );
   }
   const loaded = findBackend(name);
   if (!loaded) throw new Error(`Importing ${builtin.entry} did not register the backend '${name}'.`);
@@ -169,7 +186,8 @@ async function autoSelect(): Promise<string> {
       backend = await loadBackend(name);
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message}`);
-      if (!(err instanceof MissingPackageError)) console.warn(`setBackend('auto'): skipping '${name}'. ${(err as Error).message}`);
+      if (!(err instanceof MissingPackageError))
+        console.warn(`setBackend('auto'): skipping '${name}'. ${(err as Error).message}`);
       continue;
     }
     if (!backend) continue;
@@ -182,7 +200,9 @@ async function autoSelect(): Promise<string> {
       return backend.name;
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message}`);
-      console.warn(`setBackend('auto'): backend '${name}' failed to initialise, trying the next one. ${(err as Error).message}`);
+      console.warn(
+        `setBackend('auto'): backend '${name}' failed to initialise, trying the next one. ${(err as Error).message}`,
+      );
     }
   }
   throw new Error(`setBackend('auto') found no backend that works here. Tried: ${skipped.join('; ')}`);

@@ -1,6 +1,6 @@
-import { type RegisterOptions, ValueError, registry } from '@strata/core';
+import { type RegisterOptions, registry, ValueError } from '@strata/core';
 
-import { type KernelFix, installKernelFixes } from './kernel-fixes.js';
+import { installKernelFixes, type KernelFix } from './kernel-fixes.js';
 
 /**
  * A tfjs backend as Strata knows it: what `setBackend(name)` selects and how to get it ready.
@@ -41,10 +41,14 @@ export function registerBackend(backend: StrataBackend, options: RegisterBackend
     );
   }
   if (typeof backend.priority !== 'number' || !Number.isFinite(backend.priority)) {
-    throw new ValueError(`Backend '${backend.name}' needs a finite numeric priority. Received: priority=${backend.priority}`);
+    throw new ValueError(
+      `Backend '${backend.name}' needs a finite numeric priority. Received: priority=${backend.priority}`,
+    );
   }
   if (typeof backend.init !== 'function') {
-    throw new ValueError(`Backend '${backend.name}' needs an init(): Promise<void> function. Received: init=${backend.init}`);
+    throw new ValueError(
+      `Backend '${backend.name}' needs an init(): Promise<void> function. Received: init=${backend.init}`,
+    );
   }
   if (backend.kernelFixes) installKernelFixes(backend.kernelFixes);
   registry.register('backend', backend.name, backend, { module: options.module, override: options.override });

@@ -44,6 +44,8 @@ describe('kernel coverage on cpu and wasm', () => {
     expect(used.get('Dense (fused bias + relu)')).toContain('BatchMatMul');
     const all = [...new Set([...used.values()].flat())].sort();
     for (const [name, kernels] of used) console.info(`${name}: ${kernels.join(', ')}`);
-    console.info(`kernels used by the layers' forward and backward passes (${all.length}): ${all.join(', ')}`);
+    console.info(
+      `kernels used by the layers' forward and backward passes (${all.length}): ${all.join(', ')}`,
+    );
   });
 });

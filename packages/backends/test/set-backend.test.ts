@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
-  type StrataBackend,
   findBackend,
   getBackend,
   listBackends,
   registerBackend,
+  type StrataBackend,
   setBackend,
 } from '../src/index.js';
 import { setEntryImporter } from '../src/set-backend.js';
@@ -60,7 +60,9 @@ describe('setBackend / getBackend / listBackends', () => {
   it("setBackend('webgl') in Node fails clearly instead of staying on the old backend", async () => {
     await setBackend('cpu');
     vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await expect(setBackend('webgl')).rejects.toThrow(/Backend 'webgl' failed to initialise: no WebGL2 context/);
+    await expect(setBackend('webgl')).rejects.toThrow(
+      /Backend 'webgl' failed to initialise: no WebGL2 context/,
+    );
     expect(getBackend()).toBe('cpu');
   });
 
@@ -80,7 +82,12 @@ describe('setBackend / getBackend / listBackends', () => {
     // A stand-in for e.g. tfjs-node: a tfjs backend registered under its own name.
     tf.registerBackend('test>fine', () => new (tf.findBackendFactory('cpu')!().constructor as any)(), -1);
     for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'test>fine' });
-    const entry: StrataBackend = { name: 'test>fine', priority: 50, tfjsPackage: 'test-fine', init: vi.fn(async () => {}) };
+    const entry: StrataBackend = {
+      name: 'test>fine',
+      priority: 50,
+      tfjsPackage: 'test-fine',
+      init: vi.fn(async () => {}),
+    };
     registerBackend(entry, { module: 'test-fine' });
     try {
       expect(listBackends()[0]).toBe('test>fine');
@@ -102,9 +109,17 @@ describe('setBackend / getBackend / listBackends', () => {
   });
 
   it('rejects unknown names and bad entries with what it received', async () => {
-    await expect(setBackend('tpu' as 'cpu')).rejects.toThrow(/Unknown backend: 'tpu'. Known backends: webgl, wasm, cpu/);
-    expect(() => registerBackend({ name: '', priority: 1, init: async () => {} })).toThrow(/Received: name=""/);
-    expect(() => registerBackend({ name: 'x', priority: Number.NaN, init: async () => {} })).toThrow(/Received: priority=NaN/);
-    expect(() => registerBackend({ name: 'auto', priority: 1, init: async () => {} })).toThrow(/other than 'auto'/);
+    await expect(setBackend('tpu' as 'cpu')).rejects.toThrow(
+      /Unknown backend: 'tpu'. Known backends: webgl, wasm, cpu/,
+    );
+    expect(() => registerBackend({ name: '', priority: 1, init: async () => {} })).toThrow(
+      /Received: name=""/,
+    );
+    expect(() => registerBackend({ name: 'x', priority: Number.NaN, init: async () => {} })).toThrow(
+      /Received: priority=NaN/,
+    );
+    expect(() => registerBackend({ name: 'auto', priority: 1, init: async () => {} })).toThrow(
+      /other than 'auto'/,
+    );
   });
 });

@@ -17,6 +17,8 @@ export interface Network {
   loss(p: Params, x: tf.Tensor, y: tf.Tensor, step: number): tf.Scalar;
   xShape: number[];
   classes: number;
+  /** The SGD step size the tests train with. */
+  learningRate: number;
 }
 
 function weight(_name: string, shape: number[], seed: number, scale: number): tf.Variable {
@@ -48,6 +50,7 @@ function categoricalCrossentropy(probs: tf.Tensor, y: tf.Tensor): tf.Scalar {
 
 export const mlp: Network = {
   name: 'MLP',
+  learningRate: 0.1,
   xShape: [32, 64],
   classes: 10,
   init: () => ({
@@ -67,6 +70,7 @@ export const mlp: Network = {
 /** Keras's MNIST convnet: Conv2D 32 → MaxPool 2 → Conv2D 64 → MaxPool 2 → Flatten → Dropout → Dense 10. */
 export const mnistConvnet: Network = {
   name: 'MNIST convnet',
+  learningRate: 0.05,
   xShape: [8, 28, 28, 1],
   classes: 10,
   init: () => ({
@@ -78,9 +82,23 @@ export const mnistConvnet: Network = {
     b: weight('b', [10], 16, 0.01),
   }),
   loss: (p, x, y, step) => {
-    const a1 = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: p.k1 as tf.Tensor4D, strides: 1, pad: 'valid', bias: p.c1, activation: 'relu' });
+    const a1 = tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: p.k1 as tf.Tensor4D,
+      strides: 1,
+      pad: 'valid',
+      bias: p.c1,
+      activation: 'relu',
+    });
     const p1 = tf.maxPool(a1, 2, 2, 'valid');
-    const a2 = tf.fused.conv2d({ x: p1, filter: p.k2 as tf.Tensor4D, strides: 1, pad: 'valid', bias: p.c2, activation: 'relu' });
+    const a2 = tf.fused.conv2d({
+      x: p1,
+      filter: p.k2 as tf.Tensor4D,
+      strides: 1,
+      pad: 'valid',
+      bias: p.c2,
+      activation: 'relu',
+    });
     const p2 = tf.maxPool(a2, 2, 2, 'valid');
     const flat = tf.reshape(p2, [p2.shape[0], -1]);
     const dropped = tf.dropout(flat, 0.5, undefined, 2000 + step);
@@ -92,6 +110,7 @@ export const mnistConvnet: Network = {
 /** Conv2D → BatchNormalization (training) → ReLU → DepthwiseConv2D → AveragePooling2D → Flatten → Dense. */
 export const bnDepthwiseNet: Network = {
   name: 'BatchNorm + DepthwiseConv2D + AveragePooling2D',
+  learningRate: 0.05,
   xShape: [8, 12, 12, 3],
   classes: 4,
   init: () => ({
@@ -124,6 +143,7 @@ export const bnDepthwiseNet: Network = {
 /** SeparableConv2D and Conv2DTranspose, with a sigmoid and binary crossentropy: the rest of the layers. */
 export const separableTransposeNet: Network = {
   name: 'SeparableConv2D + Conv2DTranspose',
+  learningRate: 0.1,
   xShape: [4, 8, 8, 3],
   classes: 1,
   init: () => ({
@@ -133,7 +153,9 @@ export const separableTransposeNet: Network = {
     w: weight('w', [16 * 16 * 4, 1], 34, glorot(1024, 1)),
   }),
   loss: (p, x, y) => {
-    const s = tf.relu(tf.separableConv2d(x as tf.Tensor4D, p.dk as tf.Tensor4D, p.pk as tf.Tensor4D, 1, 'same'));
+    const s = tf.relu(
+      tf.separableConv2d(x as tf.Tensor4D, p.dk as tf.Tensor4D, p.pk as tf.Tensor4D, 1, 'same'),
+    );
     const t = tf.tanh(tf.conv2dTranspose(s, p.tk as tf.Tensor4D, [s.shape[0], 16, 16, 4], 2, 'same'));
     const prob = tf.sigmoid(tf.matMul(tf.reshape(t, [t.shape[0], -1]), p.w));
     const clipped = tf.clipByValue(prob, 1e-7, 1 - 1e-7);
@@ -150,7 +172,10 @@ export function batchFor(net: Network): { x: tf.Tensor; y: tf.Tensor } {
   const x = tf.tensor(randomValues(size, 99), net.xShape);
   const n = net.xShape[0];
   const labels = Array.from({ length: n }, (_, i) => (i * 7 + 3) % Math.max(net.classes, 2));
-  const y = net.classes === 1 ? tf.tensor(labels, [n, 1]) : tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), net.classes), 'float32'));
+  const y =
+    net.classes === 1
+      ? tf.tensor(labels, [n, 1])
+      : tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), net.classes), 'float32'));
   return { x, y };
 }
 
@@ -158,7 +183,8 @@ export function batchFor(net: Network): { x: tf.Tensor; y: tf.Tensor } {
  * Runs `steps` SGD steps and returns the loss before each step and after the last (steps + 1 values).
  * Frees everything it makes.
  */
-export function trainSteps(net: Network, steps: number, learningRate: number): number[] {
+export function trainSteps(net: Network, steps: number): number[] {
+  const { learningRate } = net;
   const params = net.init();
   const { x, y } = batchFor(net);
   const losses: number[] = [];

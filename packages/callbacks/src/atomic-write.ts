@@ -12,7 +12,10 @@ const TEMP_SUFFIX = '.strata-tmp';
 
 /** The temporary name a write to `path` goes through: hidden, tagged with this process's id. */
 function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  return join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
+  );
 }
 
 /** Writes `data` to `path` atomically: temporary file, flush, rename. On failure `path` is untouched. */

@@ -1,7 +1,7 @@
 // Model.saveWeights and loadWeights find @strata/io's functions through the registry; importing it registers them.
 import '@strata/io';
 
-import { Callback, type Model, ValueError, register } from '@strata/core';
+import { Callback, register, ValueError } from '@strata/core';
 
 export interface BackupAndRestoreArgs {
   /** The folder for the backup. Use it for nothing else: it is deleted when training completes. */
@@ -20,9 +20,6 @@ interface TrainingMetadata {
   weights_sha256?: string;
   previous?: { epoch: number; batch: number; weights_sha256: string } | null;
 }
-
-/** The engine field that `fit` reads after `onTrainBegin` (Keras's `model._initial_epoch`). */
-type ResumableModel = Model & { _initialEpoch?: number | null };
 
 /**
  * Backs up the training state at the end of each epoch (or every `saveFreq` batches) and restores it
@@ -72,7 +69,7 @@ export class BackupAndRestore extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    const model = this.model as ResumableModel;
+    const model = this.model!;
     if (!model.built) {
       throw new ValueError(
         'To use the BackupAndRestore callback, your model must be built before you call `fit()`. ' +
@@ -117,10 +114,13 @@ export class BackupAndRestore extends Callback {
         if (digest !== null) this.lastSaved = { epoch, batch: metadata.batch, weights_sha256: digest };
       }
       if (!Number.isInteger(epoch) || epoch < 0) {
-        throw new ValueError(`The backup in '${this.backupDir}' is damaged: training_metadata.json has epoch=${epoch}.`);
+        throw new ValueError(
+          `The backup in '${this.backupDir}' is damaged: training_metadata.json has epoch=${epoch}.`,
+        );
       }
       this.currentEpoch = epoch;
-      model._initialEpoch = epoch;
+      // fit reads this after onTrainBegin; like Keras's `_initial_epoch or initial_epoch`, 0 defers to fit's own.
+      if (epoch > 0) model._initialEpoch = epoch;
     }
   }
 
@@ -172,7 +172,7 @@ export class BackupAndRestore extends Callback {
   }
 
   override async onTrainEnd(): Promise<void> {
-    const model = this.model as ResumableModel;
+    const model = this.model!;
     // The resume point applies to this fit only.
     model._initialEpoch = null;
     if (this.deleteCheckpoint) {

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-
-import { LambdaCallback } from './lambda-callback.js';
 import { regressionData, smallModel, tempDir } from '../test/fixtures.js';
 import { CSVLogger } from './csv-logger.js';
+import { LambdaCallback } from './lambda-callback.js';
 
 async function drive(logger: CSVLogger, rows: Record<string, number>[]): Promise<void> {
   await logger.onTrainBegin();
@@ -31,7 +30,9 @@ describe('CSVLogger', () => {
     const file = join(tempDir(), 'log.csv');
     const rows = [{ loss: 2, val_loss: 3 }];
     await drive(new CSVLogger({ filename: file, separator: ';' }), rows);
-    await drive(new CSVLogger({ filename: file, separator: ';', append: true }), [{ loss: 1e-5, val_loss: 1e16 }]);
+    await drive(new CSVLogger({ filename: file, separator: ';', append: true }), [
+      { loss: 1e-5, val_loss: 1e16 },
+    ]);
     expect(readFileSync(file, 'utf8')).toBe('epoch;loss;val_loss\r\n0;2.0;3.0\r\n0;1e-05;1e+16\r\n');
   });
 
@@ -48,7 +49,12 @@ describe('CSVLogger', () => {
     const file = join(tempDir(), 'fit.csv');
     const model = smallModel();
     const { x, y } = regressionData(8);
-    const history = await model.fit(x, y, { epochs: 2, verbose: 0, validationData: [x, y], callbacks: [new CSVLogger(file)] });
+    const history = await model.fit(x, y, {
+      epochs: 2,
+      verbose: 0,
+      validationData: [x, y],
+      callbacks: [new CSVLogger(file)],
+    });
     const lines = readFileSync(file, 'utf8').split('\r\n');
     expect(lines[0]).toBe('epoch,loss,val_loss');
     const row1 = lines[2].split(',').map(Number);
@@ -68,7 +74,10 @@ describe('CSVLogger', () => {
       model.fit(x, y, {
         epochs: 1,
         verbose: 0,
-        callbacks: [new CSVLogger(join(dir, 'not-a-folder', 'log.csv')), new LambdaCallback({ onTrainBatchBegin: () => void batches++ })],
+        callbacks: [
+          new CSVLogger(join(dir, 'not-a-folder', 'log.csv')),
+          new LambdaCallback({ onTrainBatchBegin: () => void batches++ }),
+        ],
       }),
     ).rejects.toThrow(/ENOTDIR/);
     expect(batches).toBe(0);

@@ -1,4 +1,4 @@
-import { Callback, type Logs, ValueError, register } from '@strata/core';
+import { Callback, type Logs, register, ValueError } from '@strata/core';
 
 import { type PyValue, pyStr } from './python-format.js';
 
@@ -40,7 +40,9 @@ export class CSVLogger extends Callback {
     this.filename = a.filename;
     this.separator = a.separator ?? ',';
     if (this.separator.length !== 1) {
-      throw new ValueError(`\`separator\` must be a 1-character string. Received: separator=${JSON.stringify(this.separator)}`);
+      throw new ValueError(
+        `\`separator\` must be a 1-character string. Received: separator=${JSON.stringify(this.separator)}`,
+      );
     }
     this.append = a.append ?? false;
   }
@@ -50,7 +52,10 @@ export class CSVLogger extends Callback {
     this.appendHeader = true;
     if (this.append) {
       // A header is written only into an empty or new file.
-      const size = await fs.stat(this.filename).then((st) => st.size, () => 0);
+      const size = await fs.stat(this.filename).then(
+        (st) => st.size,
+        () => 0,
+      );
       this.appendHeader = size === 0;
     }
     await this.close();
@@ -108,7 +113,12 @@ function cell(value: unknown): string {
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     return `"[${Array.from(value as ArrayLike<number>, (v) => pyStr(v as PyValue)).join(', ')}]"`;
   }
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' || typeof value === 'boolean') {
+  if (
+    typeof value === 'number' ||
+    typeof value === 'bigint' ||
+    typeof value === 'string' ||
+    typeof value === 'boolean'
+  ) {
     return pyStr(value);
   }
   return String(value);

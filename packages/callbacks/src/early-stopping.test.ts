@@ -85,12 +85,21 @@ describe('EarlyStopping counts as Keras 3 does', () => {
   });
 
   test('a baseline that is never beaten stops after `patience` epochs and restores the best of them', () => {
-    const stopper = new EarlyStopping({ monitor: 'val_loss', patience: 5, baseline: 0.5, restoreBestWeights: true });
+    const stopper = new EarlyStopping({
+      monitor: 'val_loss',
+      patience: 5,
+      baseline: 0.5,
+      restoreBestWeights: true,
+    });
     const model = withModel(stopper);
     const ran = drive(stopper, 'val_loss', [0.9, 0.8, 0.7, 0.71, 0.72, 0.73], true);
     expect(ran).toBe(5);
     // Weights were marked with the epoch number; epoch 2 had the best loss (0.7).
-    expect(weightValues(model).flat().every((v) => v === 2)).toBe(true);
+    expect(
+      weightValues(model)
+        .flat()
+        .every((v) => v === 2),
+    ).toBe(true);
     model.dispose();
   });
 
@@ -98,7 +107,11 @@ describe('EarlyStopping counts as Keras 3 does', () => {
     const stopper = new EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true });
     const model = withModel(stopper);
     expect(drive(stopper, 'val_loss', [0.2, 0.15, 0.1, 0.11, 0.12], true)).toBe(5);
-    expect(weightValues(model).flat().every((v) => v === 2)).toBe(true);
+    expect(
+      weightValues(model)
+        .flat()
+        .every((v) => v === 2),
+    ).toBe(true);
     model.dispose();
   });
 
@@ -109,10 +122,12 @@ describe('EarlyStopping counts as Keras 3 does', () => {
     const snapshots: number[][][] = [];
     const recorder = new EarlyStopping({ monitor: 'loss', patience: 100, restoreBestWeights: true });
     // A spy records each epoch's weights, so the test knows which epoch was best.
-    const record = { onEpochEnd: (_e: number, logs?: Record<string, number>) => {
-      losses.push(logs!.loss);
-      snapshots.push(weightValues(model));
-    } };
+    const record = {
+      onEpochEnd: (_e: number, logs?: Record<string, number>) => {
+        losses.push(logs!.loss);
+        snapshots.push(weightValues(model));
+      },
+    };
     const { LambdaCallback } = await import('./lambda-callback.js');
     await model.fit(x, y, {
       epochs: 4,

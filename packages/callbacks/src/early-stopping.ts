@@ -1,8 +1,7 @@
+import { Callback, type Logs, register, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { Callback, type Logs, ValueError, register } from '@strata/core';
-
-import { type MonitorMode, WarnOnce, checkMode, isImprovement, monitorOp } from './monitor.js';
+import { checkMode, isImprovement, type MonitorMode, monitorOp, WarnOnce } from './monitor.js';
 
 export interface EarlyStoppingArgs {
   /** The quantity to watch. Default 'val_loss'. */
@@ -95,7 +94,8 @@ export class EarlyStopping extends Callback {
       this.bestEpoch = epoch;
       if (this.restoreBestWeights) this.keepWeights();
       // Only a value that also beats the baseline restarts the count.
-      if (this.baseline === null || isImprovement(this.op, this.minDelta, current, this.baseline)) this.wait = 0;
+      if (this.baseline === null || isImprovement(this.op, this.minDelta, current, this.baseline))
+        this.wait = 0;
       return;
     }
     if (this.wait >= this.patience && epoch > 0) {
@@ -105,9 +105,11 @@ export class EarlyStopping extends Callback {
   }
 
   override onTrainEnd(): void {
-    if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.stoppedEpoch > 0 && this.verbose > 0)
+      console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.bestWeights !== null) {
-      if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      if (this.verbose > 0)
+        console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       this.model!.setWeights(this.bestWeights);
     }
     this.disposeBestWeights();

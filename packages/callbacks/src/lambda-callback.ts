@@ -1,4 +1,4 @@
-import { Callback, type Logs, ValueError, register } from '@strata/core';
+import { Callback, type Logs, register, ValueError } from '@strata/core';
 
 type Hook<A extends unknown[]> = (...args: A) => void | Promise<void>;
 type EpochHook = Hook<[epoch: number, logs?: Logs]>;
@@ -55,14 +55,18 @@ export class LambdaCallback extends Callback {
     super();
     for (const key of Object.keys(args)) {
       if (!(HOOKS as readonly string[]).includes(key)) {
-        throw new ValueError(`LambdaCallback got an unknown hook '${key}'. Expected one of: ${HOOKS.join(', ')}.`);
+        throw new ValueError(
+          `LambdaCallback got an unknown hook '${key}'. Expected one of: ${HOOKS.join(', ')}.`,
+        );
       }
     }
     for (const hook of HOOKS) {
       const fn = args[hook];
       if (fn === undefined) continue;
       if (typeof fn !== 'function') {
-        throw new ValueError(`LambdaCallback's \`${hook}\` must be a function. Received: ${hook}=${String(fn)}`);
+        throw new ValueError(
+          `LambdaCallback's \`${hook}\` must be a function. Received: ${hook}=${String(fn)}`,
+        );
       }
       // An own property shadows the base class's no-op, so the engine sees that this hook is used.
       (this as unknown as Record<string, unknown>)[hook] = fn;

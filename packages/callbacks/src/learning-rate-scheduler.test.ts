@@ -57,7 +57,11 @@ describe('LearningRateScheduler', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const model = smallModel();
     const { x, y } = regressionData(4);
-    await model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new LearningRateScheduler({ schedule: () => 0.25, verbose: 1 })] });
+    await model.fit(x, y, {
+      epochs: 1,
+      verbose: 0,
+      callbacks: [new LearningRateScheduler({ schedule: () => 0.25, verbose: 1 })],
+    });
     expect(log).toHaveBeenCalledWith('\nEpoch 1: LearningRateScheduler setting learning rate to 0.25.');
     log.mockRestore();
     tf.dispose([x, y]);

@@ -1,4 +1,4 @@
-import { Callback, type Logs, ValueError, register } from '@strata/core';
+import { Callback, type Logs, register, ValueError } from '@strata/core';
 
 import { optimizerOf } from './learning-rate.js';
 import { pyFloatRepr } from './python-format.js';
@@ -30,7 +30,9 @@ export class LearningRateScheduler extends Callback {
     super();
     const a = typeof args === 'function' ? { schedule: args } : args;
     if (typeof a?.schedule !== 'function') {
-      throw new ValueError(`\`schedule\` must be a function of (epoch, learningRate). Received: schedule=${String(a?.schedule)}`);
+      throw new ValueError(
+        `\`schedule\` must be a function of (epoch, learningRate). Received: schedule=${String(a?.schedule)}`,
+      );
     }
     this.schedule = a.schedule;
     this.verbose = a.verbose ?? 0;
@@ -41,11 +43,15 @@ export class LearningRateScheduler extends Callback {
     // Keras hands the schedule the rate as read back from its float32 variable.
     const learningRate = await this.schedule(epoch, Math.fround(optimizer.learningRate));
     if (typeof learningRate !== 'number') {
-      throw new ValueError(`The output of the \`schedule\` function should be a float. Got: ${String(learningRate)}`);
+      throw new ValueError(
+        `The output of the \`schedule\` function should be a float. Got: ${String(learningRate)}`,
+      );
     }
     optimizer.learningRate = learningRate;
     if (this.verbose > 0) {
-      console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${pyFloatRepr(learningRate)}.`);
+      console.log(
+        `\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${pyFloatRepr(learningRate)}.`,
+      );
     }
   }
 
@@ -54,4 +60,6 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
-register('callback', 'LearningRateScheduler', LearningRateScheduler, { aliases: ['learning_rate_scheduler'] });
+register('callback', 'LearningRateScheduler', LearningRateScheduler, {
+  aliases: ['learning_rate_scheduler'],
+});

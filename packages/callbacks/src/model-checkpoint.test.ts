@@ -42,7 +42,10 @@ describe('ModelCheckpoint', () => {
   test('saveBestOnly writes the files Keras writes, names filled as str.format fills them', async () => {
     const dir = tempDir();
     const model = smallModel();
-    const cb = new ModelCheckpoint({ filepath: join(dir, '{epoch:02d}-{val_loss:.2f}.keras'), saveBestOnly: true });
+    const cb = new ModelCheckpoint({
+      filepath: join(dir, '{epoch:02d}-{val_loss:.2f}.keras'),
+      saveBestOnly: true,
+    });
     await drive(cb, model, 'val_loss', [1.0, 0.8, 0.9, 0.5, 0.505]);
     // Epochs are 1-based in names; epoch 3 (0.9) and 5 (0.505) are not improvements.
     expect(listing(dir)).toEqual(['01-1.00.keras', '02-0.80.keras', '04-0.50.keras']);
@@ -68,7 +71,12 @@ describe('ModelCheckpoint', () => {
     for (const mode of ['max', 'auto'] as const) {
       const dir = tempDir();
       const model = smallModel();
-      const cb = new ModelCheckpoint({ filepath: join(dir, '{epoch}.keras'), monitor: 'val_accuracy', saveBestOnly: true, mode });
+      const cb = new ModelCheckpoint({
+        filepath: join(dir, '{epoch}.keras'),
+        monitor: 'val_accuracy',
+        saveBestOnly: true,
+        mode,
+      });
       await drive(cb, model, 'val_accuracy', [0.5, 0.4, 0.7, 0.7]);
       expect(listing(dir)).toEqual(['1.keras', '3.keras']);
       model.dispose();
@@ -79,7 +87,11 @@ describe('ModelCheckpoint', () => {
     const dir = tempDir();
     const model = smallModel();
     const { x, y } = regressionData(8);
-    const cb = new ModelCheckpoint({ filepath: join(dir, 'b{epoch}-{batch}.weights.h5'), saveWeightsOnly: true, saveFreq: 3 });
+    const cb = new ModelCheckpoint({
+      filepath: join(dir, 'b{epoch}-{batch}.weights.h5'),
+      saveWeightsOnly: true,
+      saveFreq: 3,
+    });
     // 4 batches per epoch: the 3rd batch of epoch 1 and the 6th overall (2nd of epoch 2).
     await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, callbacks: [cb] });
     expect(listing(dir)).toEqual(['b1-3.weights.h5', 'b2-2.weights.h5']);
@@ -148,7 +160,12 @@ describe('ModelCheckpoint', () => {
     const dir = tempDir();
     const model = smallModel();
     const path = join(dir, 'best.keras');
-    await drive(new ModelCheckpoint({ filepath: path, saveBestOnly: true, verbose: 1 }), model, 'val_loss', [0.5, 0.75]);
+    await drive(
+      new ModelCheckpoint({ filepath: path, saveBestOnly: true, verbose: 1 }),
+      model,
+      'val_loss',
+      [0.5, 0.75],
+    );
     expect(log.mock.calls.map((c) => c[0])).toEqual([
       `\nEpoch 1: val_loss improved from inf to 0.50000, saving model to ${path}`,
       '\nEpoch 2: val_loss did not improve from 0.50000',
@@ -160,7 +177,12 @@ describe('ModelCheckpoint', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const dir = tempDir();
     const model = smallModel();
-    await drive(new ModelCheckpoint({ filepath: join(dir, '{epoch}.keras'), saveBestOnly: true }), model, 'loss', [1, 2, 3]);
+    await drive(
+      new ModelCheckpoint({ filepath: join(dir, '{epoch}.keras'), saveBestOnly: true }),
+      model,
+      'loss',
+      [1, 2, 3],
+    );
     expect(listing(dir)).toEqual(['1.keras', '2.keras', '3.keras']);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith('Can save best model only with val_loss available.');
@@ -181,10 +203,19 @@ describe('ModelCheckpoint', () => {
 
   describe('bad arguments fail at once', () => {
     test.each([
-      [{ filepath: 'model.pt' }, 'The filepath provided must end in `.keras` (Keras model format). Received: filepath=model.pt'],
-      [{ filepath: 'm.keras', saveWeightsOnly: true }, 'the filepath provided must end in `.weights.h5` (Keras weights format). Received: filepath=m.keras'],
+      [
+        { filepath: 'model.pt' },
+        'The filepath provided must end in `.keras` (Keras model format). Received: filepath=model.pt',
+      ],
+      [
+        { filepath: 'm.keras', saveWeightsOnly: true },
+        'the filepath provided must end in `.weights.h5` (Keras weights format). Received: filepath=m.keras',
+      ],
       [{ filepath: 'm.weights.h5' }, 'pass `saveWeightsOnly: true`'],
-      [{ filepath: 'm.keras', saveFreq: 'batch' as never }, "Unrecognized save_freq: batch. Expected save_freq are 'epoch' or integer values"],
+      [
+        { filepath: 'm.keras', saveFreq: 'batch' as never },
+        "Unrecognized save_freq: batch. Expected save_freq are 'epoch' or integer values",
+      ],
       [{ filepath: '' }, 'ModelCheckpoint needs a `filepath`'],
     ])('%j', (args, message) => {
       expect(() => new ModelCheckpoint(args)).toThrow(message);
@@ -204,7 +235,9 @@ describe('ModelCheckpoint', () => {
           new LambdaCallback({ onTrainBatchBegin: () => void batches++ }),
         ],
       });
-      await expect(run).rejects.toThrow(`ModelCheckpoint cannot write checkpoints to the folder '${join(dir, 'file', 'sub')}'`);
+      await expect(run).rejects.toThrow(
+        `ModelCheckpoint cannot write checkpoints to the folder '${join(dir, 'file', 'sub')}'`,
+      );
       expect(batches).toBe(0);
       tf.dispose([x, y]);
       model.dispose();
@@ -216,7 +249,9 @@ describe('ModelCheckpoint', () => {
       const model = smallModel();
       const cb = new ModelCheckpoint({ filepath: join(dir, 'taken.keras') });
       cb.setModel(model);
-      await expect(cb.onTrainBegin()).rejects.toThrow('Please specify a non-directory filepath for ModelCheckpoint');
+      await expect(cb.onTrainBegin()).rejects.toThrow(
+        'Please specify a non-directory filepath for ModelCheckpoint',
+      );
       model.dispose();
     });
   });

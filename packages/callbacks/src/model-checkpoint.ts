@@ -1,10 +1,10 @@
 // Model.save and saveWeights find @strata/io's writers through the registry; importing it registers them.
 import '@strata/io';
 
-import { Callback, type Logs, ValueError, register } from '@strata/core';
+import { Callback, type Logs, register, ValueError } from '@strata/core';
 
-import { type MonitorMode, WarnOnce, checkMode, isImprovement, monitorOp } from './monitor.js';
-import { KeyError, type PyValue, formatPython, formatValue } from './python-format.js';
+import { checkMode, isImprovement, type MonitorMode, monitorOp, WarnOnce } from './monitor.js';
+import { formatPython, formatValue, KeyError, type PyValue } from './python-format.js';
 
 export interface ModelCheckpointArgs {
   /**
@@ -77,14 +77,19 @@ export class ModelCheckpoint extends Callback {
   constructor(args: ModelCheckpointArgs) {
     super();
     if (typeof args?.filepath !== 'string' || args.filepath === '') {
-      throw new ValueError(`ModelCheckpoint needs a \`filepath\`. Received: filepath=${String(args?.filepath)}`);
+      throw new ValueError(
+        `ModelCheckpoint needs a \`filepath\`. Received: filepath=${String(args?.filepath)}`,
+      );
     }
     this.filepath = args.filepath;
     this.monitor = args.monitor ?? 'val_loss';
     this.verbose = args.verbose ?? 0;
     this.saveBestOnly = args.saveBestOnly ?? false;
     this.saveWeightsOnly = args.saveWeightsOnly ?? false;
-    this.mode = checkMode(args.mode, `ModelCheckpoint mode '${args.mode}' is unknown, fallback to auto mode.`);
+    this.mode = checkMode(
+      args.mode,
+      `ModelCheckpoint mode '${args.mode}' is unknown, fallback to auto mode.`,
+    );
     this.saveFreq = args.saveFreq ?? 'epoch';
     this.initialValueThreshold = args.initialValueThreshold ?? null;
     this.best = this.initialValueThreshold;
@@ -108,7 +113,9 @@ export class ModelCheckpoint extends Callback {
           `filepath in \`.keras\` to save the whole model. Received: filepath=${this.filepath}`,
       );
     } else if (!this.filepath.endsWith('.keras') && !this.filepath.endsWith('.h5')) {
-      throw new ValueError(`The filepath provided must end in \`.keras\` (Keras model format). Received: filepath=${this.filepath}`);
+      throw new ValueError(
+        `The filepath provided must end in \`.keras\` (Keras model format). Received: filepath=${this.filepath}`,
+      );
     }
   }
 
@@ -190,7 +197,8 @@ export class ModelCheckpoint extends Callback {
       this.best = current;
       return true;
     }
-    if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${bestText}`);
+    if (this.verbose > 0)
+      console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${bestText}`);
     return false;
   }
 
@@ -204,7 +212,9 @@ export class ModelCheckpoint extends Callback {
       return formatPython(this.filepath, values);
     } catch (e) {
       if (e instanceof KeyError) {
-        throw new KeyError(`Failed to format this callback filepath: "${this.filepath}". Reason: ${e.message}`);
+        throw new KeyError(
+          `Failed to format this callback filepath: "${this.filepath}". Reason: ${e.message}`,
+        );
       }
       throw e;
     }

@@ -81,11 +81,18 @@ function metricDirection(model: Model | null, name: string): 'up' | 'down' | nul
   const metrics = model?.compiled ? model.metrics : [];
   for (const m of metrics) {
     if (m.name !== name) continue;
-    const declared = (m as { direction?: unknown; _direction?: unknown }).direction ?? (m as { _direction?: unknown })._direction;
+    const declared =
+      (m as { direction?: unknown; _direction?: unknown }).direction ??
+      (m as { _direction?: unknown })._direction;
     if (declared === 'up' || declared === 'down') return declared;
   }
   // Multi-output models prefix metric names with the output name ("out1_accuracy").
-  const bases = [name, ...(model?.outputNames ?? []).filter((o) => name.startsWith(`${o}_`)).map((o) => name.slice(o.length + 1))];
+  const bases = [
+    name,
+    ...(model?.outputNames ?? [])
+      .filter((o) => name.startsWith(`${o}_`))
+      .map((o) => name.slice(o.length + 1)),
+  ];
   for (const base of bases) {
     if (UP_METRICS.has(base)) return 'up';
     if (DOWN_METRICS.has(base)) return 'down';
@@ -97,7 +104,12 @@ function metricDirection(model: Model | null, name: string): 'up' | 'down' | nul
  * The comparison for "better" (`less` or `greater`), as Keras's `_set_monitor_op` decides it: from the
  * mode, else "loss" is minimized, else the metric's direction; otherwise it fails naming the callback.
  */
-export function monitorOp(model: Model | null, monitor: string, mode: MonitorMode, callbackName: string): 'less' | 'greater' {
+export function monitorOp(
+  model: Model | null,
+  monitor: string,
+  mode: MonitorMode,
+  callbackName: string,
+): 'less' | 'greater' {
   if (mode === 'min') return 'less';
   if (mode === 'max') return 'greater';
   const name = monitor.startsWith('val_') ? monitor.slice(4) : monitor;
@@ -115,7 +127,12 @@ export function monitorOp(model: Model | null, monitor: string, mode: MonitorMod
 }
 
 /** Keras's `_is_improvement`: `current` beats `reference` by more than `minDelta` (anything beats null). */
-export function isImprovement(op: 'less' | 'greater', minDelta: number, current: number, reference: number | null): boolean {
+export function isImprovement(
+  op: 'less' | 'greater',
+  minDelta: number,
+  current: number,
+  reference: number | null,
+): boolean {
   if (reference === null) return true;
   const delta = Math.abs(minDelta);
   return op === 'less' ? current + delta < reference : current - delta > reference;

@@ -129,15 +129,16 @@ export class ProgbarLogger extends Callback {
     if (this.verbose && this.epochs > 1) this.print(`Epoch ${epoch + 1}/${this.epochs}\n`);
   }
 
-  override onTrainBatchEnd(batch: number): void {
+  // Batch logs are deliberately left unread: each value read would wait for the device.
+  override onTrainBatchEnd(batch: number, _logs?: Logs): void {
     this.step(batch);
   }
 
-  override onTestBatchEnd(batch: number): void {
+  override onTestBatchEnd(batch: number, _logs?: Logs): void {
     if (!this.calledInFit) this.step(batch);
   }
 
-  override onPredictBatchEnd(batch: number): void {
+  override onPredictBatchEnd(batch: number, _logs?: Logs): void {
     this.step(batch);
   }
 
@@ -188,7 +189,12 @@ export class ProgbarLogger extends Callback {
     if (!live || this.verbose === 0) return;
     const now = this.clock();
     const model = this.model;
-    if (this.phase !== 'predict' && model && this.pendingRead === null && now - this.lastRead >= READ_INTERVAL_MS) {
+    if (
+      this.phase !== 'predict' &&
+      model &&
+      this.pendingRead === null &&
+      now - this.lastRead >= READ_INTERVAL_MS
+    ) {
       this.lastRead = now;
       const step = this.seen;
       this.pendingRead = model
@@ -223,7 +229,15 @@ export class ProgbarLogger extends Callback {
   }
 
   private report(step: number, logs: Logs, done: boolean): void {
-    this.onProgress?.({ phase: this.phase, epoch: this.epoch, epochs: this.epochs, step, steps: this.target, logs, done });
+    this.onProgress?.({
+      phase: this.phase,
+      epoch: this.epoch,
+      epochs: this.epochs,
+      step,
+      steps: this.target,
+      logs,
+      done,
+    });
   }
 
   /**

@@ -237,7 +237,8 @@ function formatInt(value: bigint, s: Spec): string {
       body = abs.toString();
   }
   const radix = s.type !== '' && 'boxX'.includes(s.type);
-  if (s.grouping === ',' && (radix || s.type === 'n')) throw new ValueError(`Cannot specify ',' with '${s.type}'.`);
+  if (s.grouping === ',' && (radix || s.type === 'n'))
+    throw new ValueError(`Cannot specify ',' with '${s.type}'.`);
   if (s.grouping) body = group(body, s.grouping, radix ? 4 : 3);
   return finishNumber(negative, prefix + body, s, prefix.length);
 }
@@ -354,7 +355,9 @@ function divRoundHalfEven(n: bigint, k: number): bigint {
 /** `x` with `precision` decimals, as Python's 'f'. */
 function fixed(x: number, precision: number, alt: boolean): string {
   const { digits, scale } = exactDecimal(x);
-  const n = divRoundHalfEven(digits, scale - precision).toString().padStart(precision + 1, '0');
+  const n = divRoundHalfEven(digits, scale - precision)
+    .toString()
+    .padStart(precision + 1, '0');
   if (precision === 0) return alt ? `${n}.` : n;
   return `${n.slice(0, n.length - precision)}.${n.slice(n.length - precision)}`;
 }

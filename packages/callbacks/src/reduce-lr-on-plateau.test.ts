@@ -55,32 +55,47 @@ describe('ReduceLROnPlateau', () => {
     }
 
     test('patience 1 over 2 epochs: 0.1 -> 0.01, and learning_rate is in the history', async () => {
-      const { lr, history } = await fitWith(new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 100 }), 2);
+      const { lr, history } = await fitWith(
+        new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 100 }),
+        2,
+      );
       expect(lr).toBeCloseTo(0.01, 8);
       expect(history.history.learning_rate).toEqual([Math.fround(0.1), Math.fround(0.1)]);
     });
 
     test('minLr is honoured: 4 epochs end at 0.005', async () => {
-      const { lr } = await fitWith(new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 10, minLr: 0.005 }), 4);
+      const { lr } = await fitWith(
+        new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 10, minLr: 0.005 }),
+        4,
+      );
       expect(lr).toBe(0.005);
     });
 
     test('cooldown 2: two reductions in 4 epochs, 0.1 -> 0.001', async () => {
-      const { lr } = await fitWith(new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 100, cooldown: 2 }), 4);
+      const { lr } = await fitWith(
+        new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 100, cooldown: 2 }),
+        4,
+      );
       expect(lr).toBeCloseTo(0.001, 9);
     });
 
     test('verbose prints the new rate', async () => {
       const log = vi.spyOn(console, 'log').mockImplementation(() => {});
       await fitWith(new ReduceLROnPlateau({ patience: 1, factor: 0.1, minDelta: 100, verbose: 1 }), 2);
-      expect(log.mock.calls.some(([m]) => String(m).startsWith('\nEpoch 2: ReduceLROnPlateau reducing learning rate to 0.01'))).toBe(true);
+      expect(
+        log.mock.calls.some(([m]) =>
+          String(m).startsWith('\nEpoch 2: ReduceLROnPlateau reducing learning rate to 0.01'),
+        ),
+      ).toBe(true);
     });
   });
 
   test('an optimizer with a schedule cannot be reduced (the setter refuses, as in Keras)', async () => {
     const model = smallModel();
     model.compile({
-      optimizer: new Adam({ learningRate: new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: 10 }) }),
+      optimizer: new Adam({
+        learningRate: new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: 10 }),
+      }),
       loss: 'mse',
     });
     const { x, y } = regressionData(10);

@@ -1,7 +1,6 @@
-import { Callback, type Logs, ValueError, register } from '@strata/core';
-
-import { type MonitorMode, WarnOnce } from './monitor.js';
+import { Callback, type Logs, register, ValueError } from '@strata/core';
 import { optimizerOf } from './learning-rate.js';
+import { type MonitorMode, WarnOnce } from './monitor.js';
 import { pyFloatRepr } from './python-format.js';
 
 export interface ReduceLROnPlateauArgs {
@@ -54,7 +53,9 @@ export class ReduceLROnPlateau extends Callback {
     this.monitor = args.monitor ?? 'val_loss';
     this.factor = args.factor ?? 0.1;
     if (!(this.factor < 1)) {
-      throw new ValueError(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${this.factor}`);
+      throw new ValueError(
+        `ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${this.factor}`,
+      );
     }
     this.minLr = args.minLr ?? 0;
     this.minDelta = args.minDelta ?? 1e-4;
@@ -110,7 +111,10 @@ export class ReduceLROnPlateau extends Callback {
       if (this.wait >= this.patience && oldLr > Math.fround(this.minLr)) {
         const newLr = Math.max(oldLr * this.factor, this.minLr);
         optimizer.learningRate = newLr;
-        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pyFloatRepr(newLr)}.`);
+        if (this.verbose > 0)
+          console.log(
+            `\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pyFloatRepr(newLr)}.`,
+          );
         this.cooldownCounter = this.cooldown;
         this.wait = 0;
       }

@@ -19,18 +19,21 @@ function poisoned() {
 }
 
 describe('TerminateOnNaN', () => {
-  test.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('stops on a loss of %s', (loss) => {
-    vi.spyOn(console, 'log').mockImplementation(() => {});
-    const model = smallModel();
-    const cb = new TerminateOnNaN();
-    cb.setModel(model);
-    model.stopTraining = false;
-    cb.onTrainBatchEnd(0, { loss: 1.5 });
-    expect(model.stopTraining).toBe(false);
-    cb.onTrainBatchEnd(1, { loss });
-    expect(model.stopTraining).toBe(true);
-    model.dispose();
-  });
+  test.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    'stops on a loss of %s',
+    (loss) => {
+      vi.spyOn(console, 'log').mockImplementation(() => {});
+      const model = smallModel();
+      const cb = new TerminateOnNaN();
+      cb.setModel(model);
+      model.stopTraining = false;
+      cb.onTrainBatchEnd(0, { loss: 1.5 });
+      expect(model.stopTraining).toBe(false);
+      cb.onTrainBatchEnd(1, { loss });
+      expect(model.stopTraining).toBe(true);
+      model.dispose();
+    },
+  );
 
   test('in fit, training ends right after the first batch with a NaN loss', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -54,9 +57,17 @@ describe('TerminateOnNaN', () => {
   test('raiseError throws from fit at once', async () => {
     const model = smallModel();
     const { x, y } = poisoned();
-    const run = model.fit(x, y, { epochs: 3, batchSize: 2, shuffle: false, verbose: 0, callbacks: [new TerminateOnNaN({ raiseError: true })] });
+    const run = model.fit(x, y, {
+      epochs: 3,
+      batchSize: 2,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [new TerminateOnNaN({ raiseError: true })],
+    });
     await expect(run).rejects.toThrow(RuntimeError);
-    await expect(run).rejects.toThrow('NaN or Inf loss encountered at batch 1. Loss value: nan. Terminating training immediately.');
+    await expect(run).rejects.toThrow(
+      'NaN or Inf loss encountered at batch 1. Loss value: nan. Terminating training immediately.',
+    );
     tf.dispose([x, y]);
     model.dispose();
   });

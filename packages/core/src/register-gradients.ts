@@ -1,5 +1,4 @@
-// tfjs-core's main entry does not register its op gradients (the @tensorflow/tfjs umbrella does);
-// training needs them, so core registers them once here.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-// Chained ops (`x.slice()`, `x.add()`) are likewise registered only by the umbrella; users expect them.
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+// tfjs-core's main entry registers neither its op gradients nor its chained ops (`x.add()`); the
+// @tensorflow/tfjs umbrella does. Training needs the gradients, and users expect chained ops, so core
+// registers both, from a bundle of tfjs-core's own registration modules (see scripts/).
+import './vendor/tfjs-side-effects.js';

@@ -46,7 +46,9 @@ def main(out_dir):
                 with h5py.File(path, "r") as h:
                     res["listing"] = h5_listing(h)
             else:
-                model = keras.saving.load_model(path)
+                # Keras 3.15.1 cannot compile from the training_config of legacy .h5 files, its own included
+                # ("Could not deserialize 'keras.metrics.mse'"), so those are loaded uncompiled.
+                model = keras.saving.load_model(path, compile=entry["kind"] != "h5")
                 if entry["kind"] == "keras":
                     with zipfile.ZipFile(path) as z:
                         res["members"] = z.namelist()

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../../cpu.js';
-import { installKernelFixes, installedKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
+import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
 import { randomInput, runKernelOn } from '../wasm/test-parity.js';
 import { cpuKernelFixes } from './index.js';
 

@@ -10,5 +10,9 @@ export const cpuConv2dBackpropFilterFix: KernelFix = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'cpu',
   mode: 'replace',
-  create: () => ({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2dBackpropFilter }),
+  create: () => ({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'cpu',
+    kernelFunc: conv2dBackpropFilter,
+  }),
 };

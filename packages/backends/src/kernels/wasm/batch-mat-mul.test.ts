@@ -70,7 +70,10 @@ describe('wasm BatchMatMul / _FusedMatMul without transposed operands', () => {
       tf.disposeVariables();
     }
     for (const i of [0, 1]) {
-      const diff = grads.cpu[i].reduce((m, v, j) => Math.max(m, Math.abs(v - grads.wasm[i][j]) / (1 + Math.abs(v))), 0);
+      const diff = grads.cpu[i].reduce(
+        (m, v, j) => Math.max(m, Math.abs(v - grads.wasm[i][j]) / (1 + Math.abs(v))),
+        0,
+      );
       expect(diff).toBeLessThan(1e-4);
     }
   });

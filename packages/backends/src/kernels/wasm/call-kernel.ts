@@ -20,11 +20,14 @@ export function callKernel(
   const backendName = tf.getBackend();
   const kernel = tf.getKernel(kernelName, backendName);
   if (kernel == null) {
-    throw new Error(`Strata's composite kernels need the ${backendName} kernel '${kernelName}', which is not registered.`);
+    throw new Error(
+      `Strata's composite kernels need the ${backendName} kernel '${kernelName}', which is not registered.`,
+    );
   }
   // The registry types `inputs` as a name map; Concat takes an array, as tfjs's own ops pass it.
   const out = kernel.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, backend, attrs });
-  if (Array.isArray(out)) throw new Error(`Kernel '${kernelName}' returned ${out.length} outputs; expected one.`);
+  if (Array.isArray(out))
+    throw new Error(`Kernel '${kernelName}' returned ${out.length} outputs; expected one.`);
   return out;
 }
 
@@ -74,7 +77,9 @@ export function padOrCrop(backend: Backend, x: TensorInfo, amounts: Array<[numbe
 export function assertFloat32(kernelName: string, ...infos: TensorInfo[]): void {
   for (const info of infos) {
     if (info.dtype !== 'float32') {
-      throw new Error(`Strata's wasm ${kernelName} supports float32 tensors only. Received: dtype=${info.dtype}`);
+      throw new Error(
+        `Strata's wasm ${kernelName} supports float32 tensors only. Received: dtype=${info.dtype}`,
+      );
     }
   }
 }

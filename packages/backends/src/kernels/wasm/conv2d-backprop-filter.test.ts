@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 
 import { expectWasmMatchesCpu, randomInput } from './test-parity.js';
 
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  | 'valid'
+  | 'same'
+  | number
+  | [[number, number], [number, number], [number, number], [number, number]];
 
 const cases: Array<{ x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad }> = [
   { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
@@ -11,7 +15,17 @@ const cases: Array<{ x: number[]; filter: number[]; strides: number | [number, n
   { x: [1, 9, 8, 2], filter: [3, 2, 2, 5], strides: [2, 3], pad: 'same' },
   { x: [3, 8, 8, 4], filter: [2, 2, 4, 2], strides: 2, pad: 'valid' },
   { x: [1, 6, 6, 1], filter: [5, 5, 1, 3], strides: 1, pad: 2 },
-  { x: [1, 6, 5, 2], filter: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  {
+    x: [1, 6, 5, 2],
+    filter: [3, 3, 2, 2],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
   // More filter taps than output channels takes the other matMul orientation.
   { x: [2, 10, 10, 8], filter: [3, 3, 8, 2], strides: 1, pad: 'same' },
   // 28x28x1 -> 32 filters: the first layer of the MNIST convnet.

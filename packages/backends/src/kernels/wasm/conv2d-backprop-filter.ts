@@ -1,13 +1,12 @@
 import {
+  backend_util,
   type Conv2DBackpropFilterAttrs,
   type KernelFunc,
   type TensorInfo,
-  backend_util,
 } from '@tensorflow/tfjs-core';
-
-import { type Backend, assertFloat32, matMul, release, reshape, transpose } from './call-kernel.js';
-import { im2col } from './im2col.js';
 import type { KernelFix } from '../../kernel-fixes.js';
+import { assertFloat32, type Backend, matMul, release, reshape, transpose } from './call-kernel.js';
+import { im2col } from './im2col.js';
 
 /**
  * The filter gradient of Conv2D, missing from tfjs-backend-wasm 4.22 (so CNNs could not train there).
@@ -16,7 +15,8 @@ import type { KernelFix } from '../../kernel-fixes.js';
  */
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as unknown as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as Conv2DBackpropFilterAttrs;
   assertFloat32('Conv2DBackpropFilter', x, dy);
   const b = backend as Backend;
   const channelsFirst = dataFormat === 'NCHW';
@@ -36,7 +36,12 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   return filterGrad;
 };
 
-function filterGradient(b: Backend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+function filterGradient(
+  b: Backend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
   const { batchSize, outHeight, outWidth, filterHeight, filterWidth, inChannels, outChannels } = info;
   const rows = batchSize * outHeight * outWidth;
   const taps = filterHeight * filterWidth * inChannels;
@@ -64,5 +69,9 @@ export const conv2dBackpropFilterFix: KernelFix = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
   mode: 'fill',
-  create: () => ({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilter }),
+  create: () => ({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: conv2dBackpropFilter,
+  }),
 };

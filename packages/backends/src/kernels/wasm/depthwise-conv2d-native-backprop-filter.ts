@@ -1,12 +1,12 @@
 import {
+  backend_util,
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type KernelFunc,
   type TensorInfo,
-  backend_util,
 } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { type Backend, assertFloat32, matMul, release, reshape, transpose } from './call-kernel.js';
+import { assertFloat32, type Backend, matMul, release, reshape, transpose } from './call-kernel.js';
 import { im2col } from './im2col.js';
 
 /**

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { type DepthwiseCase, cpuInputGradient, depthwiseCases, depthwiseOutputShape } from './test-depthwise-cases.js';
+import {
+  cpuInputGradient,
+  type DepthwiseCase,
+  depthwiseCases,
+  depthwiseOutputShape,
+} from './test-depthwise-cases.js';
 import { expectWasmMatchesCpu, randomInput } from './test-parity.js';
 
 describe('wasm DepthwiseConv2dNativeBackpropInput', () => {

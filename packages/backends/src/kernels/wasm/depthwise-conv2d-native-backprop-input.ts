@@ -1,12 +1,12 @@
 import {
+  backend_util,
   type DepthwiseConv2dNativeBackpropInputAttrs,
   type KernelFunc,
   type TensorInfo,
-  backend_util,
 } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { type Backend, assertFloat32, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
+import { assertFloat32, type Backend, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
 
 /**
  * The input gradient of DepthwiseConv2D, missing from tfjs-backend-wasm 4.22: a transposed depthwise

@@ -1,4 +1,4 @@
-import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 
 import { type Backend, callKernel, padOrCrop, release } from './call-kernel.js';
 
@@ -31,7 +31,12 @@ export function im2col(backend: Backend, x: TensorInfo, info: backend_util.Conv2
           { x: padded },
           {
             begin: [0, top, left, 0],
-            end: [batchSize, top + (outHeight - 1) * strideHeight + 1, left + (outWidth - 1) * strideWidth + 1, inChannels],
+            end: [
+              batchSize,
+              top + (outHeight - 1) * strideHeight + 1,
+              left + (outWidth - 1) * strideWidth + 1,
+              inChannels,
+            ],
             strides: [1, strideHeight, strideWidth, 1],
             beginMask: 0,
             endMask: 0,

@@ -21,9 +21,9 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   unsortedSegmentSumFix,
 ];
 
+export { withoutTransposes } from './batch-mat-mul.js';
 export { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 export { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-native-backprop-filter.js';
 export { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-native-backprop-input.js';
-export { withoutTransposes } from './batch-mat-mul.js';
 export { maxPoolGrad } from './max-pool-grad.js';
 export { unsortedSegmentSum } from './unsorted-segment-sum.js';

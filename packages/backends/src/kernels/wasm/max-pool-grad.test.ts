@@ -2,14 +2,26 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { installedKernelFixes } from '../../kernel-fixes.js';
-import { type KernelInput, expectWasmMatchesCpu, randomInput, runKernelOn } from './test-parity.js';
+import { expectWasmMatchesCpu, type KernelInput, randomInput, runKernelOn } from './test-parity.js';
 
 type Pad = 'valid' | 'same';
 
 /** MaxPool's gradient by its definition: each window adds its dy to the first pixel holding its max. */
-function handMaxPoolGrad(x: KernelInput, dy: KernelInput, size: number, stride: number, pad: Pad): Float32Array {
+function handMaxPoolGrad(
+  x: KernelInput,
+  dy: KernelInput,
+  size: number,
+  stride: number,
+  pad: Pad,
+): Float32Array {
   const [B, H, W, C] = x.shape;
-  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], size, stride, 1, pad);
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    size,
+    stride,
+    1,
+    pad,
+  );
   const dx = new Float32Array(x.values.length);
   for (let b = 0; b < B; b++)
     for (let oh = 0; oh < info.outHeight; oh++)

@@ -1,12 +1,7 @@
-import {
-  type KernelFunc,
-  type MaxPoolGradAttrs,
-  type TensorInfo,
-  backend_util,
-} from '@tensorflow/tfjs-core';
+import { backend_util, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { type Backend, assertFloat32, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
+import { assertFloat32, type Backend, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
 
 /**
  * MaxPool's gradient. tfjs-backend-wasm 4.22 registers one, but it is wrong whenever pooling windows
@@ -33,8 +28,14 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { filterHeight, filterWidth, padInfo } = info;
   // Rows and columns of the padded frame that the windows reach; padding never wins a max.
-  const frameHeight = Math.max(padInfo.top + inHeight + padInfo.bottom, (outHeight - 1) * strideHeight + filterHeight);
-  const frameWidth = Math.max(padInfo.left + inWidth + padInfo.right, (outWidth - 1) * strideWidth + filterWidth);
+  const frameHeight = Math.max(
+    padInfo.top + inHeight + padInfo.bottom,
+    (outHeight - 1) * strideHeight + filterHeight,
+  );
+  const frameWidth = Math.max(
+    padInfo.left + inWidth + padInfo.right,
+    (outWidth - 1) * strideWidth + filterWidth,
+  );
   const padded = callKernel(
     b,
     'PadV2',
@@ -59,7 +60,12 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
           { x: padded },
           {
             begin: [0, i, j, 0],
-            end: [batchSize, i + (outHeight - 1) * strideHeight + 1, j + (outWidth - 1) * strideWidth + 1, inChannels],
+            end: [
+              batchSize,
+              i + (outHeight - 1) * strideHeight + 1,
+              j + (outWidth - 1) * strideWidth + 1,
+              inChannels,
+            ],
             strides: [1, strideHeight, strideWidth, 1],
             beginMask: 0,
             endMask: 0,
@@ -97,7 +103,15 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
     const mask = callKernel(b, 'Cast', { x: first }, { dtype: 'float32' });
     const share = callKernel(b, 'Multiply', { a: dy, b: mask });
     release(b, first, mask);
-    const placed = placeOnFrame(b, share, info, Math.floor(k / filterWidth), k % filterWidth, frameHeight, frameWidth);
+    const placed = placeOnFrame(
+      b,
+      share,
+      info,
+      Math.floor(k / filterWidth),
+      k % filterWidth,
+      frameHeight,
+      frameWidth,
+    );
     release(b, share);
     if (dxFrame) {
       const sum = callKernel(b, 'Add', { a: dxFrame, b: placed });

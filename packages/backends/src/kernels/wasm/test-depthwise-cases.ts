@@ -48,7 +48,8 @@ export function spreadFilter(filter: KernelInput, dilations: [number, number]): 
   const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j++)
-      for (let k = 0; k < c * m; k++) values[((i * dh) * shape[1] + j * dw) * c * m + k] = filter.values[(i * kw + j) * c * m + k];
+      for (let k = 0; k < c * m; k++)
+        values[(i * dh * shape[1] + j * dw) * c * m + k] = filter.values[(i * kw + j) * c * m + k];
   return { shape, values };
 }
 
@@ -65,7 +66,8 @@ export async function cpuFilterGradient(c: DepthwiseCase, x: KernelInput, dy: Ke
   const values = new Float32Array(kh * kw * ch * m);
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j++)
-      for (let k = 0; k < ch * m; k++) values[(i * kw + j) * ch * m + k] = full.values[((i * dh) * spreadShape[1] + j * dw) * ch * m + k];
+      for (let k = 0; k < ch * m; k++)
+        values[(i * kw + j) * ch * m + k] = full.values[(i * dh * spreadShape[1] + j * dw) * ch * m + k];
   return { shape: c.filter, values };
 }
 

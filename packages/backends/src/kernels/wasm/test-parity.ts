@@ -14,7 +14,13 @@ export interface KernelInput {
 }
 
 export function randomInput(shape: number[], seed: number): KernelInput {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
+  return {
+    shape,
+    values: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  };
 }
 
 /**
@@ -63,7 +69,8 @@ export async function expectWasmMatchesCpu(
   const wasm = await runKernelOn('wasm', kernelName, inputs, attrs);
   expect(wasm.shape).toEqual(cpu.shape);
   let worst = 0;
-  for (let i = 0; i < cpu.values.length; i++) worst = Math.max(worst, Math.abs(cpu.values[i] - wasm.values[i]));
+  for (let i = 0; i < cpu.values.length; i++)
+    worst = Math.max(worst, Math.abs(cpu.values[i] - wasm.values[i]));
   expect(worst).toBeLessThanOrEqual(atol);
   // A kernel that returned zeros would pass against a zero reference; the random cases never give one.
   expect(cpu.values.some((v) => v !== 0)).toBe(true);

@@ -34,12 +34,13 @@ describe("tfjs-backend-wasm's own gradient kernels", () => {
     });
   }
 
-  const poolCases: Array<{ x: number[]; filterSize: number | [number, number]; strides: number; pad: Pad }> = [
-    { x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' },
-    { x: [1, 7, 7, 2], filterSize: 3, strides: 2, pad: 'same' },
-    { x: [1, 9, 6, 4], filterSize: [3, 2], strides: 1, pad: 'valid' },
-    { x: [2, 5, 5, 1], filterSize: 2, strides: 1, pad: 'same' },
-  ];
+  const poolCases: Array<{ x: number[]; filterSize: number | [number, number]; strides: number; pad: Pad }> =
+    [
+      { x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' },
+      { x: [1, 7, 7, 2], filterSize: 3, strides: 2, pad: 'same' },
+      { x: [1, 9, 6, 4], filterSize: [3, 2], strides: 1, pad: 'valid' },
+      { x: [2, 5, 5, 1], filterSize: 2, strides: 1, pad: 'same' },
+    ];
   for (const [i, c] of poolCases.entries()) {
     const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
     it(`AvgPoolGrad matches cpu: x ${c.x}, pool ${c.filterSize}, strides ${c.strides}, pad ${c.pad}`, async () => {

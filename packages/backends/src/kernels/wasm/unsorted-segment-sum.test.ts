@@ -14,7 +14,11 @@ describe('wasm UnsortedSegmentSum (Gather gradient)', () => {
   });
 
   it('matches cpu with repeated and missing segments, rank-1 data', async () => {
-    await expectWasmMatchesCpu('UnsortedSegmentSum', { x: randomInput([6], 1), segmentIds: ids([0, 2, 2, 4, 0, 2]) }, { numSegments: 6 });
+    await expectWasmMatchesCpu(
+      'UnsortedSegmentSum',
+      { x: randomInput([6], 1), segmentIds: ids([0, 2, 2, 4, 0, 2]) },
+      { numSegments: 6 },
+    );
   });
 
   it('matches cpu on rows of a matrix (an Embedding gradient)', async () => {
@@ -33,7 +37,9 @@ describe('wasm UnsortedSegmentSum (Gather gradient)', () => {
       const before = tf.memory().numTensors;
       const x = tf.tensor(values.values, values.shape);
       const idx = tf.tensor1d([4, 4, 9, 0, 4], 'int32');
-      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, idx), tf.range(1, 16).reshape([5, 3]))))(x);
+      const g = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.mul(tf.gather(v, idx), tf.reshape(tf.range(1, 16), [5, 3]))),
+      )(x);
       results.push(g.dataSync() as Float32Array);
       tf.dispose([g, x, idx]);
       expect(tf.memory().numTensors).toBe(before);

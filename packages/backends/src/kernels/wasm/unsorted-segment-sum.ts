@@ -12,12 +12,15 @@ export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, segmentIds } = inputs as unknown as { x: TensorInfo; segmentIds: TensorInfo };
   const { numSegments } = attrs as unknown as UnsortedSegmentSumAttrs;
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
-    throw new Error(`Strata's wasm UnsortedSegmentSum supports float32 and int32 data. Received: dtype=${x.dtype}`);
+    throw new Error(
+      `Strata's wasm UnsortedSegmentSum supports float32 and int32 data. Received: dtype=${x.dtype}`,
+    );
   }
   const b = backend as Backend;
   const rows = util.sizeFromShape(segmentIds.shape);
   const rest = x.shape.slice(segmentIds.shape.length);
-  const ids = segmentIds.dtype === 'int32' ? segmentIds : callKernel(b, 'Cast', { x: segmentIds }, { dtype: 'int32' });
+  const ids =
+    segmentIds.dtype === 'int32' ? segmentIds : callKernel(b, 'Cast', { x: segmentIds }, { dtype: 'int32' });
   const indices = reshape(b, ids, [rows, 1]);
   const updates = reshape(b, x, [rows, ...rest]);
   const out = callKernel(b, 'ScatterNd', { indices, updates }, { shape: [numSegments, ...rest] });
