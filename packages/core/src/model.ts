@@ -957,22 +957,33 @@ export class Model extends Layer {
       const size = checkCardinality([{ name: 'x', tensors: xs }]);
       this.checkInputs(xs);
       const steps = Math.min(Math.ceil(size / batchSize), args.steps ?? Number.POSITIVE_INFINITY);
-      if (steps <= 1 && size <= batchSize) {
-        const outs = tf.tidy(() => this.runGraph(xs, false));
-        return this.structureOutputs(outs);
-      }
+      // predict is synchronous (it returns tensors), so its hooks run without being awaited. The progress
+      // bar is shown only when verbose is given, to keep the common predict call quiet.
+      const verbose = args.verbose === undefined || args.verbose === 'auto' ? 0 : args.verbose;
+      const callbacks =
+        (args.callbacks?.length ?? 0) > 0 || verbose !== 0
+          ? new CallbackList(args.callbacks ?? [], { model: this, addHistory: false, addProgbar: verbose !== 0, params: { verbose, steps } })
+          : null;
+      const fire = (p: void | Promise<void>) => {
+        if (p instanceof Promise) p.catch((e) => console.error(e));
+      };
+      if (callbacks) fire(callbacks.onPredictBegin());
       const perOutput: tf.Tensor[][] = this.outputs.map(() => []);
       for (let step = 0; step < steps; step++) {
+        if (callbacks) fire(callbacks.onPredictBatchBegin(step));
         const start = step * batchSize;
         const n = Math.min(batchSize, size - start);
-        const outs = tf.tidy(() => this.runGraph(sliceRows(xs, start, n), false));
+        const outs = tf.tidy(() => this.runGraph(steps === 1 && n === size ? xs : sliceRows(xs, start, n), false));
         outs.forEach((o, i) => perOutput[i].push(o));
+        if (callbacks) fire(callbacks.onPredictBatchEnd(step, () => ({})));
       }
       const outs = perOutput.map((parts) => {
+        if (parts.length === 1) return parts[0];
         const joined = tf.concat(parts, 0);
         tf.dispose(parts);
         return joined;
       });
+      if (callbacks) fire(callbacks.onPredictEnd());
       return this.structureOutputs(outs);
     } finally {
       tf.dispose(owned);

@@ -246,6 +246,32 @@ describe('callbacks', () => {
   });
 });
 
+describe('predict', () => {
+  test('calls the predict hooks once per batch and concatenates the batches', () => {
+    const events: string[] = [];
+    class Recorder extends Callback {
+      override onPredictBegin() {
+        events.push('begin');
+      }
+      override onPredictBatchEnd(b: number) {
+        events.push(`batch ${b}`);
+      }
+      override onPredictEnd() {
+        events.push('end');
+      }
+    }
+    const model = xorModel();
+    const { x, y } = xorData(10);
+    const all = model.predict(x, { batchSize: 4, callbacks: [new Recorder()] }) as tf.Tensor;
+    const whole = model.predict(x, { batchSize: 100 }) as tf.Tensor;
+    expect(events).toEqual(['begin', 'batch 0', 'batch 1', 'batch 2', 'end']);
+    expect(all.shape).toEqual([10, 1]);
+    expect(Array.from(all.dataSync())).toEqual(Array.from(whole.dataSync()));
+    tf.dispose([x, y, all, whole]);
+    model.dispose();
+  });
+});
+
 describe('no tensor growth', () => {
   test('numTensors is the same before and after fit (3 epochs with validation), evaluate and predict', async () => {
     const model = xorModel();

@@ -117,7 +117,9 @@ describe('fuzzing a .keras file', () => {
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }
     expect(failures.slice(0, 20)).toEqual([]);
-    expect(counts.error).toBeGreaterThan(900);
+    // Most variants must be refused; the rest changed bytes nothing reads (or weight values, see above).
+    expect(counts.error).toBeGreaterThan(variants.length * 0.8);
+    expect(counts.error + counts['loaded-same'] + counts['loaded-other-values']).toBe(variants.length);
     // Nothing allocated more than 10x the file size beyond what the process held before.
     expect(rssPeak - rssStart).toBeLessThan(Math.max(10 * valid.length, 64 * 2 ** 20));
     expect(tf.memory().numTensors).toBe(tensorsBefore);
