@@ -5,7 +5,7 @@ export type BackendChoice = 'auto' | 'wasm' | 'cpu';
 
 export interface CliOptions {
   model: ModelKind;
-  /** Undefined: the model's default (see DEFAULT_EPOCHS). */
+  /** Most epochs to train; without --epochs, the model's default (see DEFAULT_EPOCHS). */
   epochs: number;
   backend: BackendChoice;
   /** Training digits to use, from the start of the 60,000; undefined: all. */
@@ -43,7 +43,8 @@ export class CliError extends Error {
 function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new CliError(`${flag} must be an integer from 1 to ${max}. Received: ${flag}=${value}`);
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a positive integer' : `an integer from 1 to ${max}`;
+    throw new CliError(`${flag} must be ${range}. Received: ${flag}=${value}`);
   }
   return n;
 }

@@ -23,7 +23,7 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 
 /** Pixels to [0, 1] floats in the model's input shape, as Keras's example does with `x / 255`. */
 function prepareImages(x: tf.Tensor, opts: CliOptions): tf.Tensor {
-  return tf.tidy(() => tf.div(tf.cast(x, 'float32'), 255).reshape([-1, ...IMAGE_SHAPE[opts.model]]));
+  return tf.tidy(() => tf.reshape(tf.div(tf.cast(x, 'float32'), 255), [-1, ...IMAGE_SHAPE[opts.model]]));
 }
 
 /** Draws 28x28 digits side by side, two pixels per character cell row to keep them square-ish. */
@@ -58,8 +58,8 @@ async function run(opts: CliOptions): Promise<void> {
   let t = performance.now();
   const [[xTrainAll, yTrainAll], [xTestRaw, yTest]] = await mnist.loadData();
   const n = opts.samples ?? xTrainAll.shape[0];
-  const xTrain = prepareImages(xTrainAll.slice(0, n), opts);
-  const yTrain = yTrainAll.slice(0, n);
+  const xTrain = prepareImages(tf.slice(xTrainAll, 0, n), opts);
+  const yTrain = tf.slice(yTrainAll, 0, n);
   const xTest = prepareImages(xTestRaw, opts);
   tf.dispose([xTrainAll, yTrainAll, xTestRaw]);
   console.log(
@@ -91,12 +91,12 @@ async function run(opts: CliOptions): Promise<void> {
 
   const k = Math.min(opts.predict, yTest.shape[0]);
   const [sample, predicted, predictedBefore, truth]: tf.Tensor[] = tf.tidy(() => {
-    const x = xTest.slice(0, k);
+    const x = tf.slice(xTest, 0, k);
     return [
       x,
       tf.argMax(reloaded.predict(x) as tf.Tensor, -1),
       tf.argMax(model.predict(x) as tf.Tensor, -1),
-      yTest.slice(0, k),
+      tf.slice(yTest, 0, k),
     ];
   });
   const [pixels, p, q, y] = await Promise.all([

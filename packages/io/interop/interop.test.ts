@@ -8,8 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { Model, Sequential, input } from '@strata/core';
-import { BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten, MaxPooling2D } from '@strata/layers';
+import { input, Model, Sequential } from '@strata/core';
+import {
+  BatchNormalization,
+  Concatenate,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  MaxPooling2D,
+} from '@strata/layers';
 import '@strata/losses-metrics';
 import '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,7 +32,10 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 function pythonHasKeras(): boolean {
   if (process.env.STRATA_INTEROP !== '1' || !existsSync(PYTHON)) return false;
   try {
-    execFileSync(PYTHON, ['-c', 'import keras, h5py'], { stdio: 'ignore', env: { ...process.env, KERAS_BACKEND: 'jax' } });
+    execFileSync(PYTHON, ['-c', 'import keras, h5py'], {
+      stdio: 'ignore',
+      env: { ...process.env, KERAS_BACKEND: 'jax' },
+    });
     return true;
   } catch {
     return false;
@@ -40,7 +51,9 @@ interface Golden {
 }
 
 function predict(model: ModelLike, xs: tf.Tensor[]): Float32Array {
-  const y = (model as unknown as { predict(x: tf.Tensor | tf.Tensor[]): tf.Tensor }).predict(xs.length > 1 ? xs : xs[0]);
+  const y = (model as unknown as { predict(x: tf.Tensor | tf.Tensor[]): tf.Tensor }).predict(
+    xs.length > 1 ? xs : xs[0],
+  );
   const out = y.dataSync() as Float32Array;
   y.dispose();
   return out;
@@ -48,14 +61,18 @@ function predict(model: ModelLike, xs: tf.Tensor[]): Float32Array {
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
 }
 
 describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'strata-interop-'));
-    execFileSync(PYTHON, [join(here, 'make_golden.py'), join(dir, 'golden')], { stdio: 'inherit', env: { ...process.env, KERAS_BACKEND: 'jax' } });
+    execFileSync(PYTHON, [join(here, 'make_golden.py'), join(dir, 'golden')], {
+      stdio: 'inherit',
+      env: { ...process.env, KERAS_BACKEND: 'jax' },
+    });
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -83,7 +100,11 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
     const out = join(dir, 'strata');
     const models: Record<string, { model: Model; shapes: number[][] }> = {
       mlp: {
-        model: new Sequential([new Dense({ units: 8, activation: 'relu', inputShape: [6] }), new Dropout({ rate: 0.2 }), new Dense({ units: 3, activation: 'softmax' })]),
+        model: new Sequential([
+          new Dense({ units: 8, activation: 'relu', inputShape: [6] }),
+          new Dropout({ rate: 0.2 }),
+          new Dense({ units: 3, activation: 'softmax' }),
+        ]),
         shapes: [[4, 6]],
       },
       cnn: {
@@ -100,18 +121,35 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
     {
       const a = input({ shape: [5] });
       const b = input({ shape: [4] });
-      const h = new Dense({ units: 6, activation: 'relu' }).apply(new Dense({ units: 6, activation: 'tanh' }).apply(b));
-      models.two_input = { model: new Model({ inputs: [a, b], outputs: new Dense({ units: 1 }).apply(new Concatenate({}).apply([a, h])) }), shapes: [[3, 5], [3, 4]] };
-      const inner = new Sequential([new Dense({ units: 5, activation: 'relu', inputShape: [4] }), new Dense({ units: 3 })]);
+      const h = new Dense({ units: 6, activation: 'relu' }).apply(
+        new Dense({ units: 6, activation: 'tanh' }).apply(b),
+      );
+      models.two_input = {
+        model: new Model({
+          inputs: [a, b],
+          outputs: new Dense({ units: 1 }).apply(new Concatenate({}).apply([a, h])),
+        }),
+        shapes: [
+          [3, 5],
+          [3, 4],
+        ],
+      };
+      const inner = new Sequential([
+        new Dense({ units: 5, activation: 'relu', inputShape: [4] }),
+        new Dense({ units: 3 }),
+      ]);
       const x = input({ shape: [4] });
-      models.nested = { model: new Model({ inputs: x, outputs: new Dense({ units: 2 }).apply(inner.apply(x)) }), shapes: [[2, 4]] };
+      models.nested = {
+        model: new Model({ inputs: x, outputs: new Dense({ units: 2 }).apply(inner.apply(x)) }),
+        shapes: [[2, 4]],
+      };
     }
     const manifest: unknown[] = [];
     const expected: Record<string, Float32Array> = {};
     for (const [name, { model, shapes }] of Object.entries(models)) {
       const xs = shapes.map((s) => tf.randomNormal(s));
       model.compile({ optimizer: 'adam', loss: 'mse' });
-      const y0 = (model.predict(xs.length > 1 ? xs : xs[0]) as tf.Tensor);
+      const y0 = model.predict(xs.length > 1 ? xs : xs[0]) as tf.Tensor;
       await model.fit(xs.length > 1 ? xs : xs[0], tf.onesLike(y0), { epochs: 1, verbose: 0 });
       y0.dispose();
       expected[name] = predict(model, xs);
@@ -121,12 +159,31 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
       await saveWeights(model, join(out, `${name}.weights.h5`));
       manifest.push({ name: `${name}.keras`, file: `${name}.keras`, kind: 'keras', inputs });
       manifest.push({ name: `${name}.h5`, file: `${name}.h5`, kind: 'h5', inputs });
-      manifest.push({ name: `${name}.weights.h5`, file: `${name}.weights.h5`, kind: 'weights', config_from: `${name}.keras`, inputs });
+      manifest.push({
+        name: `${name}.weights.h5`,
+        file: `${name}.weights.h5`,
+        kind: 'weights',
+        config_from: `${name}.keras`,
+        inputs,
+      });
       tf.dispose(xs);
     }
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
-    execFileSync(PYTHON, [join(here, 'check_strata_files.py'), out], { stdio: 'inherit', env: { ...process.env, KERAS_BACKEND: 'jax' } });
-    const results = JSON.parse(readFileSync(join(out, 'keras_results.json'), 'utf8')) as Record<string, { error?: string; outputs?: { values: number[] }; listing?: Record<string, { shape?: number[] }>; members?: string[]; iterations?: number; config?: Record<string, unknown> }>;
+    execFileSync(PYTHON, [join(here, 'check_strata_files.py'), out], {
+      stdio: 'inherit',
+      env: { ...process.env, KERAS_BACKEND: 'jax' },
+    });
+    const results = JSON.parse(readFileSync(join(out, 'keras_results.json'), 'utf8')) as Record<
+      string,
+      {
+        error?: string;
+        outputs?: { values: number[] };
+        listing?: Record<string, { shape?: number[] }>;
+        members?: string[];
+        iterations?: number;
+        config?: Record<string, unknown>;
+      }
+    >;
     // The nested model last: its graph references need core to follow Keras 3's node numbering.
     for (const name of [...Object.keys(models).filter((n) => n !== 'nested'), 'nested']) {
       if (name === 'nested') {

@@ -9,7 +9,11 @@ interface Compilable {
  * As in Keras, a model whose compile settings cannot be rebuilt (say, its optimizer's package is not
  * imported) is still returned, uncompiled, with a warning that says why.
  */
-export function compileFromFile(model: ModelLike, config: unknown, warn: (message: string) => void = console.warn): boolean {
+export function compileFromFile(
+  model: ModelLike,
+  config: unknown,
+  warn: (message: string) => void = console.warn,
+): boolean {
   if (!config || typeof config !== 'object') return false;
   const m = model as unknown as Compilable;
   if (typeof m.compileFromConfig !== 'function') return false;
@@ -17,7 +21,9 @@ export function compileFromFile(model: ModelLike, config: unknown, warn: (messag
     m.compileFromConfig(config as Record<string, unknown>);
     return true;
   } catch (e) {
-    warn(`The model was loaded uncompiled: compile() from the file's compile_config failed: ${(e as Error).message}`);
+    warn(
+      `The model was loaded uncompiled: compile() from the file's compile_config failed: ${(e as Error).message}`,
+    );
     return false;
   }
 }

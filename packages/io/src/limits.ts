@@ -47,13 +47,21 @@ export function parseJsonBytes(bytes: Uint8Array, what: string, limits: ReadLimi
 
 export function parseJsonText(text: string, what: string, limits: ReadLimits): unknown {
   if (text.length > limits.maxJsonBytes) {
-    throw new ValueError(`${what} is ${text.length} characters, more than the limit of ${limits.maxJsonBytes}.`);
+    throw new ValueError(
+      `${what} is ${text.length} characters, more than the limit of ${limits.maxJsonBytes}.`,
+    );
   }
   try {
     // Python's json module writes NaN and Infinity as bare words; JSON.parse rejects them, so they are
     // quoted first (only outside strings) and turned back into numbers by the reviver.
     return JSON.parse(quoteNonFinite(text), (_k, v) =>
-      v === '__strata_NaN__' ? Number.NaN : v === '__strata_Inf__' ? Infinity : v === '__strata_-Inf__' ? -Infinity : v,
+      v === '__strata_NaN__'
+        ? Number.NaN
+        : v === '__strata_Inf__'
+          ? Infinity
+          : v === '__strata_-Inf__'
+            ? -Infinity
+            : v,
     );
   } catch (e) {
     throw new ValueError(`${what} is not valid JSON: ${(e as Error).message}`);

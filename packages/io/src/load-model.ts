@@ -1,11 +1,11 @@
-import { type Layer, ValueError } from '@strata/core';
+import { type Layer, type Model, ValueError } from '@strata/core';
 
 import { compileConfigFromTrainingConfig, compileFromFile } from './compile-from-file.js';
 import type { H5Group } from './hdf5/h5-tree.js';
 import { readHdf5 } from './hdf5/read-h5.js';
 import { readKerasArchive } from './keras-zip/keras-archive.js';
 import { isLegacyModelFile, planLegacyWeightsLoad, readLegacyH5 } from './legacy-h5/legacy-h5.js';
-import { type ReadLimits, parseJsonBytes, resolveLimits } from './limits.js';
+import { parseJsonBytes, type ReadLimits, resolveLimits } from './limits.js';
 import { modelFromJSON } from './model-config.js';
 import { describeMagic, sniffFormat } from './sniff.js';
 import { type ModelSource, type OpenedSource, openSource } from './sources.js';
@@ -40,7 +40,7 @@ function unknownFormat(bytes: Uint8Array, where: string): ValueError {
  * a TF.js Layers model.json with its shards. The format is told by the file's first bytes. Everything is
  * read and checked before a weight is assigned; no code from the file ever runs.
  */
-export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<ModelLike> {
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
   const limits = resolveLimits(options.limits);
   const src = await openSource(source, limits);
   const warn = options.warn ?? console.warn;
@@ -58,7 +58,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 }
 
 /** Builds a model from config and assigns its weights; a failure disposes the half-made model. */
-function withNewModel(config: unknown, plan: (model: ModelLike) => PendingLoad): ModelLike {
+function withNewModel(config: unknown, plan: (model: ModelLike) => PendingLoad): Model {
   const model = modelFromJSON(config);
   let pending: PendingLoad;
   try {
@@ -76,7 +76,12 @@ export function applyLoad(pending: PendingLoad): void {
   if (pending.learningRate) pending.learningRate.optimizer.learningRate = pending.learningRate.value;
 }
 
-async function loadKerasZip(bytes: Uint8Array, limits: ReadLimits, compile: boolean, warn: (m: string) => void): Promise<ModelLike> {
+async function loadKerasZip(
+  bytes: Uint8Array,
+  limits: ReadLimits,
+  compile: boolean,
+  warn: (m: string) => void,
+): Promise<Model> {
   const archive = readKerasArchive(bytes, limits);
   const tree = await readHdf5(archive.weights, limits, "the archive's model.weights.h5");
   const model = withNewModel(archive.config, (m) => planKerasWeightsLoad(m, tree));
@@ -112,17 +117,26 @@ function emptyShell(model: ModelLike): ModelLike {
   } as unknown as ModelLike;
 }
 
-async function loadLegacyH5(root: H5Group, limits: ReadLimits, compile: boolean, warn: (m: string) => void): Promise<ModelLike> {
+async function loadLegacyH5(
+  root: H5Group,
+  limits: ReadLimits,
+  compile: boolean,
+  warn: (m: string) => void,
+): Promise<Model> {
   const contents = readLegacyH5(root, limits);
-  const model = withNewModel(contents.modelConfig, (m) => ({ assignments: planLegacyWeightsLoad(m, contents.weights) }));
-  if (compile && contents.trainingConfig) compileFromFile(model, compileConfigFromTrainingConfig(contents.trainingConfig), warn);
+  const model = withNewModel(contents.modelConfig, (m) => ({
+    assignments: planLegacyWeightsLoad(m, contents.weights),
+  }));
+  if (compile && contents.trainingConfig)
+    compileFromFile(model, compileConfigFromTrainingConfig(contents.trainingConfig), warn);
   return model;
 }
 
-async function loadTfjs(src: OpenedSource, limits: ReadLimits): Promise<ModelLike> {
+async function loadTfjs(src: OpenedSource, limits: ReadLimits): Promise<Model> {
   const json = checkTfjsModelJSON(parseJsonBytes(src.primary, 'model.json', limits));
   const shards: Uint8Array[][] = [];
-  for (const group of json.weightsManifest) shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
+  for (const group of json.weightsManifest)
+    shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
   const weights = decodeTfjsWeights(json.weightsManifest, shards);
   return withNewModel(json.modelTopology, (m) => ({ assignments: planTfjsWeightsLoad(m, weights) }));
 }
@@ -132,7 +146,11 @@ async function loadTfjs(src: OpenedSource, limits: ReadLimits): Promise<ModelLik
  * layout, a legacy `.h5` (whole-model or weights-only), the weights inside a `.keras` archive, or a TF.js
  * model.json. All weights are read and checked first; on any error the model keeps its weights.
  */
-export async function loadWeights(model: ModelLike, source: ModelSource, options: LoadWeightsOptions = {}): Promise<void> {
+export async function loadWeights(
+  model: ModelLike,
+  source: ModelSource,
+  options: LoadWeightsOptions = {},
+): Promise<void> {
   const limits = resolveLimits(options.limits);
   const warn = options.warn ?? console.warn;
   const src = await openSource(source, limits);
@@ -140,7 +158,11 @@ export async function loadWeights(model: ModelLike, source: ModelSource, options
   let tree: H5Group;
   switch (sniffFormat(bytes)) {
     case 'zip':
-      tree = await readHdf5(readKerasArchive(bytes, limits).weights, limits, "the archive's model.weights.h5");
+      tree = await readHdf5(
+        readKerasArchive(bytes, limits).weights,
+        limits,
+        "the archive's model.weights.h5",
+      );
       break;
     case 'hdf5':
       tree = await readHdf5(bytes, limits, src.describe);
@@ -148,14 +170,19 @@ export async function loadWeights(model: ModelLike, source: ModelSource, options
     case 'json': {
       const json = checkTfjsModelJSON(parseJsonBytes(bytes, 'model.json', limits));
       const shards: Uint8Array[][] = [];
-      for (const group of json.weightsManifest) shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
+      for (const group of json.weightsManifest)
+        shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
       applyLoad({ assignments: planTfjsWeightsLoad(model, decodeTfjsWeights(json.weightsManifest, shards)) });
       return;
     }
     default:
       throw unknownFormat(bytes, src.describe);
   }
-  if (isLegacyModelFile(tree) || typeof tree.attrs.layer_names === 'string' || Array.isArray(tree.attrs.layer_names)) {
+  if (
+    isLegacyModelFile(tree) ||
+    typeof tree.attrs.layer_names === 'string' ||
+    Array.isArray(tree.attrs.layer_names)
+  ) {
     const group = isLegacyModelFile(tree) ? readLegacyH5(tree, limits).weights : tree;
     applyLoad({ assignments: planLegacyWeightsLoad(model, group) });
     return;

@@ -1,6 +1,12 @@
-import { type KerasObjectJSON, type Layer, RegistryError, ValueError, deserializeKerasObject, registry } from '@strata/core';
-
-import type { ModelLike } from './weights/model-shape.js';
+import {
+  deserializeKerasObject,
+  type KerasObjectJSON,
+  type Layer,
+  type Model,
+  RegistryError,
+  registry,
+  ValueError,
+} from '@strata/core';
 
 /** Classes whose configs carry Python code (bytecode or source). Strata never runs code from a file. */
 const CODE_CLASSES = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda', '__lambda__']);
@@ -18,16 +24,21 @@ export function checkModelConfig(json: unknown): void {
   const visitLayer = (node: unknown, depth: number): void => {
     if (depth > 64 || typeof node !== 'object' || node === null || Array.isArray(node)) return;
     const obj = node as Record<string, unknown>;
-    const config = (typeof obj.config === 'object' && obj.config !== null ? obj.config : {}) as Record<string, unknown>;
+    const config = (typeof obj.config === 'object' && obj.config !== null ? obj.config : {}) as Record<
+      string,
+      unknown
+    >;
     if (typeof obj.class_name === 'string') {
       const cls = obj.class_name;
-      const name = typeof obj.registered_name === 'string' ? obj.registered_name : (MODEL_ALIASES[cls] ?? cls);
+      const name =
+        typeof obj.registered_name === 'string' ? obj.registered_name : (MODEL_ALIASES[cls] ?? cls);
       if (!registry.has('layer', name) && !registry.has('layer', cls)) {
         unknown.set(name, typeof config.name === 'string' ? config.name : '?');
       }
     }
     if (Array.isArray(config.layers)) for (const l of config.layers) visitLayer(l, depth + 1);
-    for (const key of ['layer', 'forward_layer', 'backward_layer', 'cell']) visitLayer(config[key], depth + 1);
+    for (const key of ['layer', 'forward_layer', 'backward_layer', 'cell'])
+      visitLayer(config[key], depth + 1);
   };
   visitLayer(json, 0);
   if (unknown.size > 0) {
@@ -62,14 +73,16 @@ function rejectCode(node: unknown, depth: number): void {
  * (tf.keras 2, as in .h5 files and TF.js's modelTopology), or a TF.js model.json. The class comes from the
  * registry; nothing in the JSON is evaluated.
  */
-export function modelFromJSON(json: unknown): ModelLike {
+export function modelFromJSON(json: unknown): Model {
   if (typeof json === 'string') json = JSON.parse(json);
-  if (typeof json !== 'object' || json === null) throw new ValueError(`A model config should be a JSON object. Received: ${typeof json}`);
+  if (typeof json !== 'object' || json === null)
+    throw new ValueError(`A model config should be a JSON object. Received: ${typeof json}`);
   let obj = json as Record<string, unknown>;
   if ('modelTopology' in obj) obj = obj.modelTopology as Record<string, unknown>;
-  if (obj && 'model_config' in obj && !('class_name' in obj)) obj = obj.model_config as Record<string, unknown>;
+  if (obj && 'model_config' in obj && !('class_name' in obj))
+    obj = obj.model_config as Record<string, unknown>;
   if (!obj || typeof obj.class_name !== 'string' || typeof obj.config !== 'object') {
-    throw new ValueError('A model config needs `class_name` and `config` (Keras\'s config.json schema).');
+    throw new ValueError("A model config needs `class_name` and `config` (Keras's config.json schema).");
   }
   checkModelConfig(obj);
   const cls = MODEL_ALIASES[obj.class_name] ?? obj.class_name;
@@ -80,10 +93,13 @@ export function modelFromJSON(json: unknown): ModelLike {
     registered_name: (obj.registered_name as string | null) ?? null,
   };
   if (obj.build_config) keras.build_config = obj.build_config as Record<string, unknown>;
-  if (keras.registered_name && MODEL_ALIASES[keras.registered_name]) keras.registered_name = MODEL_ALIASES[keras.registered_name];
+  if (keras.registered_name && MODEL_ALIASES[keras.registered_name])
+    keras.registered_name = MODEL_ALIASES[keras.registered_name];
   const model = deserializeKerasObject<Layer>('layer', keras);
   if (!Array.isArray((model as { layers?: unknown }).layers)) {
-    throw new ValueError(`The config describes a ${cls}, not a model. Use deserializeKerasObject('layer', …) for single layers.`);
+    throw new ValueError(
+      `The config describes a ${cls}, not a model. Use deserializeKerasObject('layer', …) for single layers.`,
+    );
   }
-  return model as ModelLike;
+  return model as unknown as Model;
 }

@@ -1,11 +1,11 @@
-import { ValueError, serializeKerasObject } from '@strata/core';
+import { serializeKerasObject, ValueError } from '@strata/core';
 
 import { writeHdf5 } from './hdf5/write-h5.js';
-import { writeKerasArchive } from './keras-zip/keras-archive.js';
 import { KERAS_FORMAT_VERSION, kerasDateSaved } from './keras-version.js';
+import { writeKerasArchive } from './keras-zip/keras-archive.js';
 import { buildLegacyH5 } from './legacy-h5/legacy-h5.js';
 import { DownloadTarget, IndexedDBTarget } from './targets/browser-targets.js';
-import { type SaveTarget, type SavedFile, isSaveTarget } from './targets/target.js';
+import { isSaveTarget, type SavedFile, type SaveTarget } from './targets/target.js';
 import { buildTfjsFiles } from './tfjs/tfjs-format.js';
 import { buildKerasWeightsTree } from './weights/keras-weights.js';
 import type { ModelLike } from './weights/model-shape.js';
@@ -25,7 +25,9 @@ export interface SaveModelOptions {
 function formatOfPath(path: string): SaveFormat {
   const p = path.toLowerCase();
   if (p.endsWith('.weights.h5')) {
-    throw new ValueError(`A path ending in .weights.h5 is for weights only: use model.saveWeights('${path}'). Received: filepath=${path}`);
+    throw new ValueError(
+      `A path ending in .weights.h5 is for weights only: use model.saveWeights('${path}'). Received: filepath=${path}`,
+    );
   }
   if (p.endsWith('.keras')) return 'keras';
   if (p.endsWith('.h5') || p.endsWith('.hdf5')) return 'h5';
@@ -42,7 +44,12 @@ function baseName(path: string): string {
 }
 
 /** The bytes of a model in one format, built completely before anything is written. */
-export async function modelFiles(model: ModelLike, format: SaveFormat, name: string, includeOptimizer: boolean): Promise<SavedFile[]> {
+export async function modelFiles(
+  model: ModelLike,
+  format: SaveFormat,
+  name: string,
+  includeOptimizer: boolean,
+): Promise<SavedFile[]> {
   if (format === 'keras') {
     const config = serializeKerasObject('layer', model);
     const weights = await writeHdf5(buildKerasWeightsTree(model, { includeOptimizer }));
@@ -55,12 +62,22 @@ export async function modelFiles(model: ModelLike, format: SaveFormat, name: str
   return files;
 }
 
-async function writeToDestination(destination: string | SaveTarget, files: SavedFile[], overwrite: boolean): Promise<void> {
+async function writeToDestination(
+  destination: string | SaveTarget,
+  files: SavedFile[],
+  overwrite: boolean,
+): Promise<void> {
   if (isSaveTarget(destination)) return destination.write(files, { overwrite });
-  if (destination.startsWith('indexeddb://')) return new IndexedDBTarget(destination.slice(12)).write(files, { overwrite });
-  if (destination.startsWith('downloads://')) return new DownloadTarget(destination.slice(12) || files[0].name).write(files);
+  if (destination.startsWith('indexeddb://'))
+    return new IndexedDBTarget(destination.slice(12)).write(files, { overwrite });
+  if (destination.startsWith('downloads://'))
+    return new DownloadTarget(destination.slice(12) || files[0].name).write(files);
   const node = await import('./targets/node-file.js');
-  await node.writeFilesAtomic(destination.startsWith('file://') ? decodeURIComponent(new URL(destination).pathname) : destination, files, overwrite);
+  await node.writeFilesAtomic(
+    destination.startsWith('file://') ? decodeURIComponent(new URL(destination).pathname) : destination,
+    files,
+    overwrite,
+  );
 }
 
 function schemeName(destination: string): string | null {
@@ -73,7 +90,11 @@ function schemeName(destination: string): string | null {
  * writes for that extension) or `.json` (TF.js Layers). Targets: a file path (Node; written atomically),
  * `indexeddb://key`, `downloads://name`, or an object with `write(files)` such as MemoryTarget.
  */
-export async function saveModel(model: ModelLike, destination: string | SaveTarget, options: SaveModelOptions = {}): Promise<void> {
+export async function saveModel(
+  model: ModelLike,
+  destination: string | SaveTarget,
+  options: SaveModelOptions = {},
+): Promise<void> {
   let format: SaveFormat;
   let name: string;
   if (typeof destination === 'string') {
@@ -89,7 +110,9 @@ export async function saveModel(model: ModelLike, destination: string | SaveTarg
     format = options.format ?? 'keras';
     name = format === 'tfjs' ? 'model.json' : `model.${format}`;
   } else {
-    throw new ValueError(`Cannot save to ${String(destination)}: pass a path, 'indexeddb://key', 'downloads://name' or a target object.`);
+    throw new ValueError(
+      `Cannot save to ${String(destination)}: pass a path, 'indexeddb://key', 'downloads://name' or a target object.`,
+    );
   }
   const files = await modelFiles(model, format, name, options.includeOptimizer ?? true);
   await writeToDestination(destination, files, options.overwrite ?? true);
@@ -99,8 +122,16 @@ export async function saveModel(model: ModelLike, destination: string | SaveTarg
  * Saves the weights alone (Keras's `save_weights`) in Keras 3's layout, including the optimizer's state
  * when the model has an optimizer. File paths must end in `.weights.h5`, as Keras requires.
  */
-export async function saveWeights(model: ModelLike, destination: string | SaveTarget, options: { overwrite?: boolean } = {}): Promise<void> {
-  if (typeof destination === 'string' && schemeName(destination) === null && !destination.toLowerCase().endsWith('.weights.h5')) {
+export async function saveWeights(
+  model: ModelLike,
+  destination: string | SaveTarget,
+  options: { overwrite?: boolean } = {},
+): Promise<void> {
+  if (
+    typeof destination === 'string' &&
+    schemeName(destination) === null &&
+    !destination.toLowerCase().endsWith('.weights.h5')
+  ) {
     throw new ValueError(`The filename must end in \`.weights.h5\`. Received: filepath=${destination}`);
   }
   const tree = buildKerasWeightsTree(model, { includeOptimizer: model.optimizer != null });

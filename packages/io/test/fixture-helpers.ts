@@ -11,7 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const COMMITTED_FIXTURES = resolve(here, 'fixtures');
 /** The shared fixture folder: STRATA_SHARED_FIXTURES, else ../shared/fixtures/keras beside the repository. */
-export const SHARED_FIXTURES = process.env.STRATA_SHARED_FIXTURES ?? resolve(here, '../../../../shared/fixtures/keras');
+export const SHARED_FIXTURES =
+  process.env.STRATA_SHARED_FIXTURES ?? resolve(here, '../../../../shared/fixtures/keras');
 
 export function fixturePath(name: string): string | null {
   for (const dir of [COMMITTED_FIXTURES, SHARED_FIXTURES]) {
@@ -40,7 +41,10 @@ export function mnistAccuracy(model: ModelLike, sampleShape: number[]): number {
   for (let start = 0; start < set.count; start += batch) {
     const n = Math.min(batch, set.count - start);
     const labels = tf.tidy(() => {
-      const x = tf.div(tf.tensor(set.images.subarray(start * 784, (start + n) * 784), [n, ...sampleShape], 'float32'), 255);
+      const x = tf.div(
+        tf.tensor(set.images.subarray(start * 784, (start + n) * 784), [n, ...sampleShape], 'float32'),
+        255,
+      );
       return tf.argMax(predictor.predict(x, { batchSize: batch }), -1);
     });
     const predicted = labels.dataSync();

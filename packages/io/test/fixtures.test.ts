@@ -22,13 +22,15 @@ interface MnistCase {
 
 /** Every layer class a file's config uses (to tell "not supported yet" from a real failure). */
 function layerClasses(bytes: Uint8Array): string[] {
-  const text = bytes[0] === 0x50
-    ? new TextDecoder().decode(ZipArchive.open(bytes, DEFAULT_READ_LIMITS).read('config.json'))
-    : new TextDecoder('latin1').decode(bytes);
+  const text =
+    bytes[0] === 0x50
+      ? new TextDecoder().decode(ZipArchive.open(bytes, DEFAULT_READ_LIMITS).read('config.json'))
+      : new TextDecoder('latin1').decode(bytes);
   return [...new Set([...text.matchAll(/"class_name": ?"(\w+)"/g)].map((m) => m[1]))];
 }
 
-const LAYER_LIKE = /^(InputLayer|Dense|Conv\d?D|MaxPooling\dD|Flatten|Dropout|BatchNormalization|Normalization|UpSampling\dD|Concatenate|Embedding|LSTM|GRU)$/;
+const LAYER_LIKE =
+  /^(InputLayer|Dense|Conv\d?D|MaxPooling\dD|Flatten|Dropout|BatchNormalization|Normalization|UpSampling\dD|Concatenate|Embedding|LSTM|GRU)$/;
 
 function unsupported(bytes: Uint8Array): string[] {
   return layerClasses(bytes).filter((c) => LAYER_LIKE.test(c) && !registry.has('layer', c));
@@ -61,26 +63,34 @@ describe('real Keras files', () => {
 
   for (const c of MNIST) {
     const available = fixturePath(c.file) !== null;
-    it.skipIf(!available || !haveMnist)(`${c.file} loads and reaches its recorded MNIST accuracy`, async () => {
-      const bytes = fixtureBytes(c.file);
-      const missing = unsupported(bytes);
-      if (missing.length) {
-        // Not supported yet: loading must fail naming the class, never load something wrong.
-        await expect(loadModel(bytes, { warn: () => {} })).rejects.toThrow(new RegExp(missing[0]));
-        return;
-      }
-      const before = tf.memory().numTensors;
-      const model = await loadModel(bytes, { warn: () => {} });
-      const acc = mnistAccuracy(model, c.shape);
-      // Same predictions as Keras up to float rounding: at most 2 of 10,000 borderline digits may differ.
-      expect(Math.abs(acc - c.accuracy)).toBeLessThanOrEqual(0.0002);
-      model.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-    });
+    it.skipIf(!available || !haveMnist)(
+      `${c.file} loads and reaches its recorded MNIST accuracy`,
+      async () => {
+        const bytes = fixtureBytes(c.file);
+        const missing = unsupported(bytes);
+        if (missing.length) {
+          // Not supported yet: loading must fail naming the class, never load something wrong.
+          await expect(loadModel(bytes, { warn: () => {} })).rejects.toThrow(new RegExp(missing[0]));
+          return;
+        }
+        const before = tf.memory().numTensors;
+        const model = await loadModel(bytes, { warn: () => {} });
+        const acc = mnistAccuracy(model, c.shape);
+        // Same predictions as Keras up to float rounding: at most 2 of 10,000 borderline digits may differ.
+        expect(Math.abs(acc - c.accuracy)).toBeLessThanOrEqual(0.0002);
+        model.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      },
+    );
   }
 
   it('the committed fixtures are present', () => {
-    for (const f of ['mnist-mlp-seq.keras', 'mnist-cnn-seq.keras', 'mnist-cnn-seq-k3.1.keras', 'tabular-regression-mlp.keras']) {
+    for (const f of [
+      'mnist-mlp-seq.keras',
+      'mnist-cnn-seq.keras',
+      'mnist-cnn-seq-k3.1.keras',
+      'tabular-regression-mlp.keras',
+    ]) {
       expect(fixturePath(f)?.startsWith(COMMITTED_FIXTURES)).toBe(true);
     }
   });
@@ -95,7 +105,7 @@ describe('real Keras files', () => {
     const y = (model as unknown as { predict(x: tf.Tensor): tf.Tensor }).predict(x);
     const got = Array.from(y.dataSync());
     const expected = [0.9490582, 0.7871683, 0.668791];
-    got.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-5));
+    for (const [i, v] of got.entries()) expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-5);
     tf.dispose([x, y]);
     model.dispose();
   });
@@ -119,30 +129,35 @@ describe('real Keras files', () => {
       const deep = tf.tensor2d(rows.map((r) => r.slice(2, 8)));
       const y = (model as unknown as { predict(x: tf.Tensor[]): tf.Tensor }).predict([wide, deep]);
       const expected = [0.36719245, 1.3876952, 3.5953512];
-      Array.from(y.dataSync()).forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected[i]))));
+      for (const [i, v] of Array.from(y.dataSync()).entries()) {
+        expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected[i])));
+      }
       tf.dispose([wide, deep, y]);
       model.dispose();
     },
   );
 
-  it.skipIf(fixturePath('embedding-lstm-seq.keras') === null)('embedding-lstm-seq.keras loads or names what it lacks', async () => {
-    const bytes = fixtureBytes('embedding-lstm-seq.keras');
-    const missing = unsupported(bytes);
-    if (missing.length) {
-      await expect(loadModel(bytes, { warn: () => {} })).rejects.toThrow(new RegExp(missing[0]));
-      return;
-    }
-    const model = await loadModel(bytes, { warn: () => {} });
-    const zeros = tf.zeros([1, 4447], 'int32');
-    const ids = tf.tensor2d([[5, 17, 123, 999, 1, ...new Array(4442).fill(0)]], [1, 4447], 'int32');
-    const predict = (x: tf.Tensor) => (model as unknown as { predict(x: tf.Tensor): tf.Tensor }).predict(x);
-    const a = predict(zeros);
-    const b = predict(ids);
-    expect(Math.abs(a.dataSync()[0] - 0.0715252)).toBeLessThanOrEqual(1e-5);
-    expect(Math.abs(b.dataSync()[0] - 0.0508098)).toBeLessThanOrEqual(1e-5);
-    tf.dispose([zeros, ids, a, b]);
-    model.dispose();
-  });
+  it.skipIf(fixturePath('embedding-lstm-seq.keras') === null)(
+    'embedding-lstm-seq.keras loads or names what it lacks',
+    async () => {
+      const bytes = fixtureBytes('embedding-lstm-seq.keras');
+      const missing = unsupported(bytes);
+      if (missing.length) {
+        await expect(loadModel(bytes, { warn: () => {} })).rejects.toThrow(new RegExp(missing[0]));
+        return;
+      }
+      const model = await loadModel(bytes, { warn: () => {} });
+      const zeros = tf.zeros([1, 4447], 'int32');
+      const ids = tf.tensor2d([[5, 17, 123, 999, 1, ...new Array(4442).fill(0)]], [1, 4447], 'int32');
+      const predict = (x: tf.Tensor) => (model as unknown as { predict(x: tf.Tensor): tf.Tensor }).predict(x);
+      const a = predict(zeros);
+      const b = predict(ids);
+      expect(Math.abs(a.dataSync()[0] - 0.0715252)).toBeLessThanOrEqual(1e-5);
+      expect(Math.abs(b.dataSync()[0] - 0.0508098)).toBeLessThanOrEqual(1e-5);
+      tf.dispose([zeros, ids, a, b]);
+      model.dispose();
+    },
+  );
 
   it.skipIf(fixturePath('mnist-conv-autoencoder-functional.keras') === null || !haveMnist)(
     'mnist-conv-autoencoder-functional.keras reconstructs clean test digits with the recorded MSE',
@@ -158,7 +173,9 @@ describe('real Keras files', () => {
       const model = await loadModel(bytes, { warn: () => {} });
       const mse = tf.tidy(() => {
         const x = tf.div(tf.tensor(set.images.subarray(0, 2000 * 784), [2000, 28, 28, 1], 'float32'), 255);
-        const y = (model as unknown as { predict(x: tf.Tensor, a: object): tf.Tensor }).predict(x, { batchSize: 500 });
+        const y = (model as unknown as { predict(x: tf.Tensor, a: object): tf.Tensor }).predict(x, {
+          batchSize: 500,
+        });
         return tf.mean(tf.square(tf.sub(y, x))).dataSync()[0];
       });
       // The manifest records 0.0054 (four decimals) on 2,000 test images.

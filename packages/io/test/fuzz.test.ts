@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { loadH5 } from '../src/hdf5/h5-module.js';
-import { MemoryTarget, ZipArchive, loadModel, writeZip } from '../src/index.js';
+import { loadModel, MemoryTarget, writeZip, ZipArchive } from '../src/index.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { seededRandom } from './seeded-random.js';
 import { TestDense, TestShift } from './test-layers.js';
@@ -17,7 +17,11 @@ type Outcome = 'loaded-same' | 'loaded-other-values' | 'error';
  */
 describe('fuzzing a .keras file', () => {
   it('1000+ corrupted variants each end in a clear error or an identical model', async () => {
-    const model = new Sequential([new TestDense({ units: 8, inputShape: [6] }), new TestShift({}), new TestDense({ units: 3 })]);
+    const model = new Sequential([
+      new TestDense({ units: 8, inputShape: [6] }),
+      new TestShift({}),
+      new TestDense({ units: 3 }),
+    ]);
     const mem = new MemoryTarget();
     await model.save(mem);
     const valid = mem.bytes;
@@ -46,11 +50,18 @@ describe('fuzzing a .keras file', () => {
       for (let k = 0, n = 1 + int(4); k < n; k++) h[Math.min(h.length - 1, where + int(16))] ^= 1 + int(255);
       variants.push([`h5-flipped-${i}`, rezip({ 'model.weights.h5': h })]);
     }
-    for (let i = 0; i < 60; i++) variants.push([`h5-truncated-${i}`, rezip({ 'model.weights.h5': weightsBytes.slice(0, int(weightsBytes.length)) })]);
+    for (let i = 0; i < 60; i++)
+      variants.push([
+        `h5-truncated-${i}`,
+        rezip({ 'model.weights.h5': weightsBytes.slice(0, int(weightsBytes.length)) }),
+      ]);
     for (const name of members.map(([n]) => n)) variants.push([`removed-${name}`, rezip({ [name]: null })]);
     for (let i = 0; i < 100; i++) {
       const cut = int(configText.length);
-      const broken = configText.slice(0, cut) + ['', '}', '"', ',', '{]', '\u0000'][i % 6] + configText.slice(cut + 1 + int(5));
+      const broken =
+        configText.slice(0, cut) +
+        ['', '}', '"', ',', '{]', '\u0000'][i % 6] +
+        configText.slice(cut + 1 + int(5));
       variants.push([`json-${i}`, rezip({ 'config.json': new TextEncoder().encode(broken) })]);
     }
     // Shapes lied about: the config asks for other sizes than the weights hold.
@@ -60,7 +71,8 @@ describe('fuzzing a .keras file', () => {
     }
     // Huge declared sizes in the zip directory (uncompressed and compressed sizes, offsets).
     const cdStart = (() => {
-      for (let i = valid.length - 22; i >= 0; i--) if (valid[i] === 0x50 && valid[i + 1] === 0x4b && valid[i + 2] === 5 && valid[i + 3] === 6) return i;
+      for (let i = valid.length - 22; i >= 0; i--)
+        if (valid[i] === 0x50 && valid[i + 1] === 0x4b && valid[i + 2] === 5 && valid[i + 3] === 6) return i;
       return -1;
     })();
     const view = new DataView(valid.buffer, valid.byteOffset, valid.byteLength);
@@ -102,7 +114,8 @@ describe('fuzzing a .keras file', () => {
         const values = out.dataSync();
         out.dispose();
         loaded.dispose();
-        if (values.length !== reference.length) failures.push(`${name}: loaded a model of another shape without an error`);
+        if (values.length !== reference.length)
+          failures.push(`${name}: loaded a model of another shape without an error`);
         else if (values.some((v, i) => !Object.is(v, reference[i]))) {
           // A byte flipped inside a weight's data and re-zipped with a fresh CRC is a valid file holding
           // other numbers; nothing can tell it from an honest one. Anywhere else, different values are a bug.

@@ -1,12 +1,28 @@
-import { Model, RegistryError, Sequential, ValueError, input, registry } from '@strata/core';
-import { BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten, MaxPooling2D } from '@strata/layers';
+import {
+  input,
+  Model,
+  RegistryError,
+  registry,
+  Sequential,
+  type SymbolicTensor,
+  ValueError,
+} from '@strata/core';
+import {
+  BatchNormalization,
+  Concatenate,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  MaxPooling2D,
+} from '@strata/layers';
 import '@strata/losses-metrics';
 import '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { loadH5, scratchPath } from '../src/hdf5/h5-module.js';
-import { MemoryTarget, loadModel, readKerasArchive, writeKerasArchive } from '../src/index.js';
+import { loadModel, MemoryTarget, readKerasArchive, writeKerasArchive } from '../src/index.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { sniffFormat } from '../src/sniff.js';
 
@@ -21,7 +37,9 @@ function expectKerasObject(o: Json, where: string): void {
 }
 
 /** Lists every group and dataset with h5wasm's own API (not Strata's reader). */
-async function nativeListing(bytes: Uint8Array): Promise<Map<string, { shape?: number[]; dtype?: unknown; attrs: string[] }>> {
+async function nativeListing(
+  bytes: Uint8Array,
+): Promise<Map<string, { shape?: number[]; dtype?: unknown; attrs: string[] }>> {
   const { h5, fs } = await loadH5();
   const p = scratchPath();
   fs.writeFile(p, bytes);
@@ -34,7 +52,8 @@ async function nativeListing(bytes: Uint8Array): Promise<Map<string, { shape?: n
       if (child instanceof h5.Group) {
         out.set(`${path}/`, { attrs: Object.keys(child.attrs) });
         walk(child, path);
-      } else if (child instanceof h5.Dataset) out.set(path, { shape: child.shape ?? [], dtype: child.dtype, attrs: [] });
+      } else if (child instanceof h5.Dataset)
+        out.set(path, { shape: child.shape ?? [], dtype: child.dtype, attrs: [] });
     }
   };
   walk(f, '');
@@ -78,7 +97,8 @@ describe("Keras 3's own layout", () => {
       'optimizer/vars/1': [],
     });
     // Weightless layers still get their (empty) vars groups; no InputLayer group in a Sequential.
-    for (const g of ['layers/max_pooling2d/vars/', 'layers/flatten/vars/', 'layers/dropout/vars/', 'vars/']) expect(listing.has(g), g).toBe(true);
+    for (const g of ['layers/max_pooling2d/vars/', 'layers/flatten/vars/', 'layers/dropout/vars/', 'vars/'])
+      expect(listing.has(g), g).toBe(true);
     expect([...listing.keys()].some((k) => k.startsWith('layers/input_layer'))).toBe(false);
     expect(listing.get('optimizer/vars/0')!.dtype).toBe('<q');
     expect(listing.get('layers/dense/vars/0')!.dtype).toBe('<f');
@@ -94,7 +114,7 @@ describe("Keras 3's own layout", () => {
     expectKerasObject(c.compile_config.optimizer, 'compile_config.optimizer');
     expect(c.config.layers[0].class_name).toBe('InputLayer');
     expect(c.config.layers[0].config.batch_shape).toEqual([null, 10, 10, 1]);
-    c.config.layers.forEach((l: Json, i: number) => expectKerasObject(l, `layers[${i}]`));
+    for (const [i, l] of (c.config.layers as Json[]).entries()) expectKerasObject(l, `layers[${i}]`);
     expect(c.config.layers[1].config).toMatchObject({ filters: 4, kernel_size: [3, 3], activation: 'relu' });
     expect(Object.keys(archive.metadata).sort()).toEqual(['date_saved', 'keras_version']);
     tf.dispose([x, y]);
@@ -104,19 +124,29 @@ describe("Keras 3's own layout", () => {
   it('a Functional model has input_layer groups and Keras 3 inbound_nodes', async () => {
     const a = input({ shape: [3] });
     const b = input({ shape: [2] });
-    const out = new Dense({ units: 1 }).apply(new Concatenate({}).apply([new Dense({ units: 4 }).apply(a), b]));
+    const out = new Dense({ units: 1 }).apply(
+      new Concatenate({}).apply([new Dense({ units: 4 }).apply(a), b]) as SymbolicTensor,
+    );
     const model = new Model({ inputs: [a, b], outputs: out });
     const mem = new MemoryTarget();
     await model.save(mem);
     const archive = readKerasArchive(mem.bytes, DEFAULT_READ_LIMITS);
     const listing = await nativeListing(archive.weights);
-    for (const g of ['layers/input_layer/vars/', 'layers/input_layer_1/vars/', 'layers/concatenate/vars/']) expect(listing.has(g), g).toBe(true);
+    for (const g of ['layers/input_layer/vars/', 'layers/input_layer_1/vars/', 'layers/concatenate/vars/'])
+      expect(listing.has(g), g).toBe(true);
     expect(listing.get('layers/dense_1/vars/0')!.shape).toEqual([6, 1]);
     const c = archive.config as Json;
-    expect(c).toMatchObject({ module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional' });
+    expect(c).toMatchObject({
+      module: 'keras.src.models.functional',
+      class_name: 'Functional',
+      registered_name: 'Functional',
+    });
     const concat = c.config.layers.find((l: Json) => l.class_name === 'Concatenate');
     expect(concat.inbound_nodes[0].args[0]).toHaveLength(2);
-    expect(concat.inbound_nodes[0].args[0][0]).toMatchObject({ class_name: '__keras_tensor__', config: { keras_history: [expect.any(String), 0, 0] } });
+    expect(concat.inbound_nodes[0].args[0][0]).toMatchObject({
+      class_name: '__keras_tensor__',
+      config: { keras_history: [expect.any(String), 0, 0] },
+    });
     expect(c.config.input_layers).toHaveLength(2);
     model.dispose();
   });
@@ -129,7 +159,12 @@ describe('safety', () => {
     await model.save(mem);
     const archive = readKerasArchive(mem.bytes, DEFAULT_READ_LIMITS);
     const config = structuredClone(archive.config) as Json;
-    config.config.layers.push({ module: 'keras.layers', class_name: 'Lambda', registered_name: null, config: { name: 'evil', function: { class_name: '__lambda__', config: { code: 'import os' } } } });
+    config.config.layers.push({
+      module: 'keras.layers',
+      class_name: 'Lambda',
+      registered_name: null,
+      config: { name: 'evil', function: { class_name: '__lambda__', config: { code: 'import os' } } },
+    });
     const bad = writeKerasArchive({ ...archive, config });
     await expect(loadModel(bad)).rejects.toThrow(/Lambda layer \("evil"\).*never runs code/);
     model.dispose();

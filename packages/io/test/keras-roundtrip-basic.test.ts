@@ -1,10 +1,18 @@
-import { Model, Sequential, input } from '@strata/core';
+import { input, Model, Sequential, type SymbolicTensor } from '@strata/core';
 import { expectNoLeakedTensors } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-
-import { MemoryTarget, getNode, loadModel, loadWeights, readHdf5, readKerasArchive, saveModel, saveWeights } from '../src/index.js';
 import type { H5Dataset } from '../src/index.js';
+import {
+  getNode,
+  loadModel,
+  loadWeights,
+  MemoryTarget,
+  readHdf5,
+  readKerasArchive,
+  saveModel,
+  saveWeights,
+} from '../src/index.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { TestConcat, TestDense, TestShift } from './test-layers.js';
 
@@ -16,7 +24,11 @@ function bitsEqual(a: tf.Tensor, b: tf.Tensor): void {
 }
 
 function seqModel(): Sequential {
-  return new Sequential([new TestDense({ units: 5, inputShape: [4] }), new TestShift({}), new TestDense({ units: 3 })]);
+  return new Sequential([
+    new TestDense({ units: 5, inputShape: [4] }),
+    new TestShift({}),
+    new TestDense({ units: 3 }),
+  ]);
 }
 
 describe('Keras 3 .keras round trip with test layers', () => {
@@ -55,7 +67,7 @@ describe('Keras 3 .keras round trip with test layers', () => {
     const b = input({ shape: [4] });
     const ha = inner.apply(a);
     const hb = new TestDense({ units: 2 }).apply(b);
-    const out = new TestDense({ units: 1 }).apply(new TestConcat({}).apply([ha, hb]));
+    const out = new TestDense({ units: 1 }).apply(new TestConcat({}).apply([ha, hb]) as SymbolicTensor);
     const model = new Model({ inputs: [a, b], outputs: out });
     const xa = tf.randomNormal([5, 3]);
     const xb = tf.randomNormal([5, 4]);
@@ -78,13 +90,17 @@ describe('Keras 3 .keras round trip with test layers', () => {
 
   it('a failed loadWeights leaves the weights untouched', async () => {
     const model = seqModel();
-    const other = new Sequential([new TestDense({ units: 5, inputShape: [4] }), new TestShift({}), new TestDense({ units: 4 })]);
+    const other = new Sequential([
+      new TestDense({ units: 5, inputShape: [4] }),
+      new TestShift({}),
+      new TestDense({ units: 4 }),
+    ]);
     const mem = new MemoryTarget();
     await saveWeights(other, mem);
     const before = model.getWeights();
     await expect(loadWeights(model, mem)).rejects.toThrow(/expects shape \(5, 3\)/);
     const after = model.getWeights();
-    before.forEach((t, i) => bitsEqual(after[i], t));
+    for (const [i, t] of before.entries()) bitsEqual(after[i], t);
     tf.dispose([...before, ...after]);
     model.dispose();
     other.dispose();
@@ -98,7 +114,7 @@ describe('Keras 3 .keras round trip with test layers', () => {
     await expectNoLeakedTensors(() => loadWeights(b, mem));
     const wa = a.getWeights();
     const wb = b.getWeights();
-    wa.forEach((t, i) => bitsEqual(wb[i], t));
+    for (const [i, t] of wa.entries()) bitsEqual(wb[i], t);
     tf.dispose([...wa, ...wb]);
     a.dispose();
     b.dispose();

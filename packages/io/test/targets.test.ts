@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,7 +22,11 @@ describe('file targets (Node)', () => {
     const m = model();
     const x = tf.randomNormal([2, 4]);
     const y = m.predict(x) as tf.Tensor;
-    for (const [file, format] of [['m.keras', 'zip'], ['m.h5', 'hdf5'], ['model.json', 'json']] as const) {
+    for (const [file, format] of [
+      ['m.keras', 'zip'],
+      ['m.h5', 'hdf5'],
+      ['model.json', 'json'],
+    ] as const) {
       const path = join(dir, file);
       await m.save(path);
       expect(sniffFormat(new Uint8Array(readFileSync(path)))).toBe(format);

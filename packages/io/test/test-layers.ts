@@ -2,7 +2,15 @@
  * Two small layers registered under a test package prefix, so the io pipeline can be tested on its own:
  * a dense layer (trainable kernel and bias) and a layer with non-trainable float and int32 state.
  */
-import { type CallKwargs, Layer, type LayerArgs, type Shape, type Variable, register, registry } from '@strata/core';
+import {
+  type CallKwargs,
+  Layer,
+  type LayerArgs,
+  register,
+  registry,
+  type Shape,
+  type Variable,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 export class TestDense extends Layer {
@@ -17,14 +25,22 @@ export class TestDense extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    this.kernel = this.addWeight('kernel', { shape: [inputShape[inputShape.length - 1] as number, this.units], initializer: { apply: (s) => tf.randomNormal(s), getConfig: () => ({}) } });
-    this.bias = this.addWeight('bias', { shape: [this.units], initializer: { apply: (s) => tf.randomNormal(s), getConfig: () => ({}) } });
+    this.kernel = this.addWeight('kernel', {
+      shape: [inputShape[inputShape.length - 1] as number, this.units],
+      initializer: { apply: (s) => tf.randomNormal(s), getConfig: () => ({}) },
+    });
+    this.bias = this.addWeight('bias', {
+      shape: [this.units],
+      initializer: { apply: (s) => tf.randomNormal(s), getConfig: () => ({}) },
+    });
     super.build(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return tf.tidy(() => tf.add(tf.matMul(x as tf.Tensor2D, this.kernel.value as tf.Tensor2D), this.bias.value));
+    return tf.tidy(() =>
+      tf.add(tf.matMul(x as tf.Tensor2D, this.kernel.value as tf.Tensor2D), this.bias.value),
+    );
   }
 
   override computeOutputShape(inputShape: Shape): Shape {
@@ -44,8 +60,17 @@ export class TestShift extends Layer {
 
   override build(inputShape: Shape): void {
     const n = inputShape[inputShape.length - 1] as number;
-    this.shift = this.addWeight('shift', { shape: [n], trainable: false, initializer: { apply: (s) => tf.randomUniform(s), getConfig: () => ({}) } });
-    this.count = this.addWeight('count', { shape: [], trainable: false, dtype: 'int32', initializer: { apply: (s) => tf.fill(s, 7, 'int32'), getConfig: () => ({}) } });
+    this.shift = this.addWeight('shift', {
+      shape: [n],
+      trainable: false,
+      initializer: { apply: (s) => tf.randomUniform(s), getConfig: () => ({}) },
+    });
+    this.count = this.addWeight('count', {
+      shape: [],
+      trainable: false,
+      dtype: 'int32',
+      initializer: { apply: (s) => tf.fill(s, 7, 'int32'), getConfig: () => ({}) },
+    });
     super.build(inputShape);
   }
 
@@ -74,5 +99,6 @@ export class TestConcat extends Layer {
 }
 
 for (const cls of [TestDense, TestShift, TestConcat]) {
-  if (!registry.has('layer', cls.className)) register('layer', cls.className, cls, { module: '@strata/io/test' });
+  if (!registry.has('layer', cls.className))
+    register('layer', cls.className, cls, { module: '@strata/io/test' });
 }

@@ -83,3 +83,6 @@ export {
 } from './reshaping/up-sampling2d.js';
 export { ZeroPadding1D, type ZeroPadding1DArgs } from './reshaping/zero-padding1d.js';
 export { ZeroPadding2D, type ZeroPadding2DArgs } from './reshaping/zero-padding2d.js';
+export * from './recurrent/index.js';
+export * from './attention/index.js';
+export * from './preprocessing/index.js';

@@ -15,7 +15,11 @@ let captured: string[] | null = null;
  * Runs `fn` while HDF5's diagnostic stack (which the library prints line by line to stderr when it meets a
  * damaged file) is collected instead of printed; the lines are returned so errors can quote them.
  */
-export function withCapturedDiagnostics<T>(fn: () => T): { result?: T; error?: unknown; diagnostics: string[] } {
+export function withCapturedDiagnostics<T>(fn: () => T): {
+  result?: T;
+  error?: unknown;
+  diagnostics: string[];
+} {
   const previous = captured;
   const lines: string[] = [];
   captured = lines;

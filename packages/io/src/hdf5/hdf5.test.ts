@@ -1,8 +1,7 @@
 import { ValueError } from '@strata/core';
 import { describe, expect, it } from 'vitest';
-
-import { type H5Dataset, type H5Group, ensureGroup, getNode, newDataset, newGroup } from './h5-tree.js';
 import { loadH5, scratchPath } from './h5-module.js';
+import { ensureGroup, getNode, type H5Dataset, type H5Group, newDataset, newGroup } from './h5-tree.js';
 import { readHdf5 } from './read-h5.js';
 import { writeHdf5 } from './write-h5.js';
 

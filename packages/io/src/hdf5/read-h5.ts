@@ -21,9 +21,15 @@ interface H5Meta {
  * size before its values are read (a dataset without compression cannot hold more bytes than the file),
  * and the walk is bounded in depth and object count, so a damaged or hostile file ends in a ValueError.
  */
-export async function readHdf5(bytes: Uint8Array, limits: ReadLimits = DEFAULT_READ_LIMITS, what = 'HDF5 file'): Promise<H5Group> {
+export async function readHdf5(
+  bytes: Uint8Array,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+  what = 'HDF5 file',
+): Promise<H5Group> {
   if (bytes.byteLength > limits.maxFileBytes) {
-    throw new ValueError(`${what} is ${bytes.byteLength} bytes, more than the limit of ${limits.maxFileBytes}.`);
+    throw new ValueError(
+      `${what} is ${bytes.byteLength} bytes, more than the limit of ${limits.maxFileBytes}.`,
+    );
   }
   const { h5, fs } = await loadH5();
   const path = scratchPath();
@@ -66,10 +72,16 @@ interface WalkState {
 }
 
 function readGroup(group: InstanceType<H5Api['Group']>, path: string, depth: number, s: WalkState): H5Group {
-  if (depth > s.limits.maxHdf5Depth) throw new ValueError(`${s.what}: groups nest deeper than ${s.limits.maxHdf5Depth} levels at '${path}'.`);
-  const out: H5Group = { kind: 'group', attrs: readAttrs(group as unknown as AttrHolder, path, s), children: new Map() };
+  if (depth > s.limits.maxHdf5Depth)
+    throw new ValueError(`${s.what}: groups nest deeper than ${s.limits.maxHdf5Depth} levels at '${path}'.`);
+  const out: H5Group = {
+    kind: 'group',
+    attrs: readAttrs(group as unknown as AttrHolder, path, s),
+    children: new Map(),
+  };
   for (const name of group.keys()) {
-    if (++s.objects > s.limits.maxHdf5Objects) throw new ValueError(`${s.what} holds more than ${s.limits.maxHdf5Objects} objects.`);
+    if (++s.objects > s.limits.maxHdf5Objects)
+      throw new ValueError(`${s.what} holds more than ${s.limits.maxHdf5Objects} objects.`);
     const child: Entity = group.get(name);
     const childPath = path === '/' ? `/${name}` : `${path}/${name}`;
     if (child instanceof s.h5.Group) out.children.set(name, readGroup(child, childPath, depth + 1, s));
@@ -81,7 +93,8 @@ function readGroup(group: InstanceType<H5Api['Group']>, path: string, depth: num
 
 function dtypeOf(m: H5Meta): H5NumericDtype | 'string' | 'other' {
   if (m.type === 3) return 'string';
-  if (m.type === 1) return m.size === 2 ? 'float16' : m.size === 4 ? 'float32' : m.size === 8 ? 'float64' : 'other';
+  if (m.type === 1)
+    return m.size === 2 ? 'float16' : m.size === 4 ? 'float32' : m.size === 8 ? 'float64' : 'other';
   if (m.type === 0) {
     const bits = m.size * 8;
     if (![8, 16, 32, 64].includes(bits)) return 'other';
@@ -95,12 +108,18 @@ function checkDeclaredSize(m: H5Meta, path: string, s: WalkState, compressed: bo
   const shape = m.shape ?? [];
   let count = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new ValueError(`${s.what}: '${path}' declares an invalid shape [${shape.join(', ')}].`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new ValueError(`${s.what}: '${path}' declares an invalid shape [${shape.join(', ')}].`);
     count *= d;
   }
-  if (count !== m.total_size) throw new ValueError(`${s.what}: '${path}' declares shape [${shape.join(', ')}] but ${m.total_size} elements.`);
+  if (count !== m.total_size)
+    throw new ValueError(
+      `${s.what}: '${path}' declares shape [${shape.join(', ')}] but ${m.total_size} elements.`,
+    );
   const declared = count * m.size;
-  const bound = compressed ? Math.min(s.fileBytes * s.limits.maxCompressionRatio, s.limits.maxFileBytes) : s.fileBytes;
+  const bound = compressed
+    ? Math.min(s.fileBytes * s.limits.maxCompressionRatio, s.limits.maxFileBytes)
+    : s.fileBytes;
   if (declared > bound) {
     throw new ValueError(
       `${s.what}: '${path}' declares ${declared} bytes (shape [${shape.join(', ')}]), more than the ${s.fileBytes}-byte file can hold.`,
@@ -124,11 +143,18 @@ function readDataset(ds: InstanceType<H5Api['Dataset']>, path: string, s: WalkSt
   return { kind: 'dataset', dtype: dtype === 'float16' ? 'float32' : dtype, shape, data, attrs };
 }
 
-function toTypedArray(raw: unknown, dtype: H5NumericDtype, count: number, path: string, s: WalkState): H5Values {
+function toTypedArray(
+  raw: unknown,
+  dtype: H5NumericDtype,
+  count: number,
+  path: string,
+  s: WalkState,
+): H5Values {
   let out: H5Values;
   if (dtype === 'float16') {
     const bytes = raw instanceof Uint8Array ? raw : null;
-    if (!bytes || bytes.length !== count * 2) throw new ValueError(`${s.what}: could not read float16 data at '${path}'.`);
+    if (!bytes || bytes.length !== count * 2)
+      throw new ValueError(`${s.what}: could not read float16 data at '${path}'.`);
     out = float16ToFloat32(bytes);
   } else if (ArrayBuffer.isView(raw)) {
     out = raw as H5Values;
@@ -139,7 +165,8 @@ function toTypedArray(raw: unknown, dtype: H5NumericDtype, count: number, path: 
   } else {
     throw new ValueError(`${s.what}: could not read the values of '${path}'.`);
   }
-  if (out.length !== count) throw new ValueError(`${s.what}: '${path}' holds ${out.length} values, but declares ${count}.`);
+  if (out.length !== count)
+    throw new ValueError(`${s.what}: '${path}' holds ${out.length} values, but declares ${count}.`);
   return out;
 }
 
@@ -186,12 +213,15 @@ function readAttrs(holder: AttrHolder, path: string, s: WalkState): Record<strin
     const dtype = dtypeOf(m);
     if (dtype === 'other') continue;
     if (dtype !== 'string') checkDeclaredSize(m, `${path}@${name}`, s, false);
-    else if ((m.total_size ?? 0) > s.fileBytes) throw new ValueError(`${s.what}: attribute '${path}@${name}' declares ${m.total_size} strings.`);
+    else if ((m.total_size ?? 0) > s.fileBytes)
+      throw new ValueError(`${s.what}: attribute '${path}@${name}' declares ${m.total_size} strings.`);
     const v = attr.value;
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || v === null) out[name] = v;
     else if (typeof v === 'boolean') out[name] = Number(v);
-    else if (Array.isArray(v)) out[name] = v.map((x) => (typeof x === 'string' ? x : Number(x))) as string[] | number[];
-    else if (ArrayBuffer.isView(v)) out[name] = Array.from(v as unknown as ArrayLike<number | bigint>, Number);
+    else if (Array.isArray(v))
+      out[name] = v.map((x) => (typeof x === 'string' ? x : Number(x))) as string[] | number[];
+    else if (ArrayBuffer.isView(v))
+      out[name] = Array.from(v as unknown as ArrayLike<number | bigint>, Number);
   }
   return out;
 }

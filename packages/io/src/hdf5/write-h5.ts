@@ -1,4 +1,4 @@
-import { loadH5, scratchPath, type H5Api } from './h5-module.js';
+import { type H5Api, loadH5, scratchPath } from './h5-module.js';
 import type { H5AttrValue, H5Group, H5NumericDtype } from './h5-tree.js';
 
 const DTYPE_CODES: Record<H5NumericDtype, string> = {
@@ -48,7 +48,12 @@ function writeGroup(target: Group, group: H5Group): void {
       if (!child.data || child.dtype === 'string' || child.dtype === 'other') {
         throw new Error(`Cannot write the non-numeric dataset '${name}'.`);
       }
-      const ds = target.create_dataset({ name, data: child.data, shape: child.shape, dtype: DTYPE_CODES[child.dtype] });
+      const ds = target.create_dataset({
+        name,
+        data: child.data,
+        shape: child.shape,
+        dtype: DTYPE_CODES[child.dtype],
+      });
       writeAttrs(ds as unknown as Group, child.attrs);
     }
   }

@@ -1,6 +1,6 @@
 import { ValueError } from '@strata/core';
 
-import { type ReadLimits, parseJsonBytes, stringifyJson } from '../limits.js';
+import { parseJsonBytes, type ReadLimits, stringifyJson } from '../limits.js';
 import { ZipArchive } from './zip-reader.js';
 import { writeZip } from './zip-writer.js';
 
@@ -16,7 +16,9 @@ const REQUIRED = ['metadata.json', 'config.json', 'model.weights.h5'] as const;
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValueError(`${what} should hold a JSON object. Received: ${Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new ValueError(
+      `${what} should hold a JSON object. Received: ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -26,7 +28,10 @@ export function readKerasArchive(bytes: Uint8Array, limits: ReadLimits): KerasAr
   const zip = ZipArchive.open(bytes, limits);
   for (const name of REQUIRED) {
     if (!zip.has(name)) {
-      const hint = name === 'model.weights.h5' && zip.has('model.weights.npz') ? ' (weights saved as .npz are not supported)' : '';
+      const hint =
+        name === 'model.weights.h5' && zip.has('model.weights.npz')
+          ? ' (weights saved as .npz are not supported)'
+          : '';
       throw new ValueError(
         `The .keras archive has no '${name}'${hint}. A Keras 3 archive holds metadata.json, config.json and model.weights.h5; ` +
           `this one holds: ${zip.names().join(', ') || 'nothing'}.`,

@@ -40,10 +40,15 @@ export class ZipArchive {
   /** Extracts a member; its size and CRC-32 must match what the archive declares. */
   read(name: string): Uint8Array {
     const e = this.entries.get(name);
-    if (!e) throw new ValueError(`The zip archive has no member '${name}'. Members: ${this.names().join(', ') || '(none)'}.`);
+    if (!e)
+      throw new ValueError(
+        `The zip archive has no member '${name}'. Members: ${this.names().join(', ') || '(none)'}.`,
+      );
     const { bytes, limits } = this;
     if (e.size > limits.maxFileBytes) {
-      throw new ValueError(`Zip member '${name}' declares ${e.size} bytes, more than the limit of ${limits.maxFileBytes}.`);
+      throw new ValueError(
+        `Zip member '${name}' declares ${e.size} bytes, more than the limit of ${limits.maxFileBytes}.`,
+      );
     }
     const raw = bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
     let out: Uint8Array;
@@ -62,9 +67,12 @@ export class ZipArchive {
       }
       out = inflateBounded(raw, e.size, name);
     } else {
-      throw new ValueError(`Zip member '${name}' uses compression method ${e.method}; only stored (0) and deflate (8) are supported.`);
+      throw new ValueError(
+        `Zip member '${name}' uses compression method ${e.method}; only stored (0) and deflate (8) are supported.`,
+      );
     }
-    if (crc32(out) !== e.crc) throw new ValueError(`Zip member '${name}' is corrupt: its CRC-32 does not match.`);
+    if (crc32(out) !== e.crc)
+      throw new ValueError(`Zip member '${name}' is corrupt: its CRC-32 does not match.`);
     return out;
   }
 }
@@ -84,13 +92,15 @@ function inflateBounded(raw: Uint8Array, size: number, name: string): Uint8Array
   });
   const step = 1 << 16;
   try {
-    for (let i = 0; i < raw.length && !failure; i += step) inflater.push(raw.subarray(i, i + step), i + step >= raw.length);
+    for (let i = 0; i < raw.length && !failure; i += step)
+      inflater.push(raw.subarray(i, i + step), i + step >= raw.length);
     if (raw.length === 0) inflater.push(raw, true);
   } catch (e) {
     throw new ValueError(`Zip member '${name}' is corrupt: ${(e as Error).message}`);
   }
   if (failure) throw new ValueError(failure);
-  if (written !== size) throw new ValueError(`Zip member '${name}' inflates to ${written} bytes, but declares ${size}.`);
+  if (written !== size)
+    throw new ValueError(`Zip member '${name}' inflates to ${written} bytes, but declares ${size}.`);
   return out;
 }
 
@@ -123,12 +133,16 @@ function readCentralDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
     const loc = eocd - 20;
     if (loc < 0 || view.getUint32(loc, true) !== ZIP64_LOCATOR_SIG) fail('the zip64 locator is missing.');
     const z = safeNumber(view.getBigUint64(loc + 8, true));
-    if (z + 56 > n || view.getUint32(z, true) !== ZIP64_EOCD_SIG) fail('the zip64 end-of-central-directory record is missing.');
+    if (z + 56 > n || view.getUint32(z, true) !== ZIP64_EOCD_SIG)
+      fail('the zip64 end-of-central-directory record is missing.');
     count = safeNumber(view.getBigUint64(z + 32, true));
     cdSize = safeNumber(view.getBigUint64(z + 40, true));
     cdOffset = safeNumber(view.getBigUint64(z + 48, true));
   }
-  if (cdOffset + cdSize > n) fail(`the central directory (offset ${cdOffset}, ${cdSize} bytes) lies beyond the end of the ${n}-byte file.`);
+  if (cdOffset + cdSize > n)
+    fail(
+      `the central directory (offset ${cdOffset}, ${cdSize} bytes) lies beyond the end of the ${n}-byte file.`,
+    );
   if (count * 46 > cdSize) fail(`the central directory declares ${count} entries in only ${cdSize} bytes.`);
   const entries = new Map<string, ZipEntry>();
   let p = cdOffset;
@@ -145,7 +159,8 @@ function readCentralDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen + commentLen > end) fail(`central directory entry ${k} runs past the directory.`);
+    if (p + 46 + nameLen + extraLen + commentLen > end)
+      fail(`central directory entry ${k} runs past the directory.`);
     const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
     // Zip64 sizes live in extra field 0x0001, in the order size, compressed size, offset (each only if needed).
     let q = p + 46 + nameLen;
@@ -170,10 +185,14 @@ function readCentralDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
     p += 46 + nameLen + extraLen + commentLen;
     if (flags & 1) fail(`member '${name}' is encrypted.`);
     if (entries.has(name)) fail(`member '${name}' appears twice.`);
-    if (localOffset + 30 > n || view.getUint32(localOffset, true) !== LFH_SIG) fail(`the local header of '${name}' is missing or damaged.`);
-    const dataOffset = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
+    if (localOffset + 30 > n || view.getUint32(localOffset, true) !== LFH_SIG)
+      fail(`the local header of '${name}' is missing or damaged.`);
+    const dataOffset =
+      localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
     if (dataOffset + compressedSize > n) {
-      fail(`member '${name}' declares ${compressedSize} bytes at offset ${dataOffset}, past the end of the ${n}-byte file.`);
+      fail(
+        `member '${name}' declares ${compressedSize} bytes at offset ${dataOffset}, past the end of the ${n}-byte file.`,
+      );
     }
     entries.set(name, { name, method, compressedSize, size, crc, dataOffset });
   }

@@ -1,10 +1,10 @@
-import { type Layer, ValueError, type Variable, serializeKerasObject } from '@strata/core';
+import { type Layer, serializeKerasObject, ValueError, type Variable } from '@strata/core';
 
-import { type H5Dataset, type H5Group, getNode, newGroup } from '../hdf5/h5-tree.js';
+import { getNode, type H5Dataset, type H5Group, newGroup } from '../hdf5/h5-tree.js';
 import { KERAS_FORMAT_VERSION } from '../keras-version.js';
-import { type ReadLimits, parseJsonText, stringifyJson } from '../limits.js';
+import { parseJsonText, type ReadLimits, stringifyJson } from '../limits.js';
 import type { ModelLike } from '../weights/model-shape.js';
-import { type PendingAssignment, checkedValues, variableDataset } from '../weights/tensor-values.js';
+import { checkedValues, type PendingAssignment, variableDataset } from '../weights/tensor-values.js';
 
 /**
  * The legacy tf.keras whole-model HDF5 layout, which Keras 3 still writes for `.h5` paths: root attributes
@@ -38,12 +38,21 @@ export function readLegacyH5(root: H5Group, limits: ReadLimits): LegacyH5Content
     );
   }
   const modelConfig = parseJsonText(configText, "the HDF5 'model_config' attribute", limits);
-  if (typeof modelConfig !== 'object' || modelConfig === null) throw new ValueError("The HDF5 'model_config' attribute is not a JSON object.");
+  if (typeof modelConfig !== 'object' || modelConfig === null)
+    throw new ValueError("The HDF5 'model_config' attribute is not a JSON object.");
   const trainingText = attrString(root, 'training_config');
-  const trainingConfig = trainingText ? (parseJsonText(trainingText, "the HDF5 'training_config' attribute", limits) as Record<string, unknown>) : null;
+  const trainingConfig = trainingText
+    ? (parseJsonText(trainingText, "the HDF5 'training_config' attribute", limits) as Record<string, unknown>)
+    : null;
   const weights = getNode(root, 'model_weights');
-  if (weights?.kind !== 'group') throw new ValueError("The legacy HDF5 model file has no 'model_weights' group.");
-  return { modelConfig: modelConfig as Record<string, unknown>, trainingConfig, kerasVersion: attrString(root, 'keras_version'), weights };
+  if (weights?.kind !== 'group')
+    throw new ValueError("The legacy HDF5 model file has no 'model_weights' group.");
+  return {
+    modelConfig: modelConfig as Record<string, unknown>,
+    trainingConfig,
+    kerasVersion: attrString(root, 'keras_version'),
+    weights,
+  };
 }
 
 function stringList(v: unknown): string[] {
@@ -60,7 +69,8 @@ export function planLegacyWeightsLoad(model: ModelLike, weightsGroup: H5Group): 
   const fileLayers = stringList(weightsGroup.attrs.layer_names)
     .map((name) => {
       const g = weightsGroup.children.get(name);
-      if (g?.kind !== 'group') throw new ValueError(`The HDF5 file lists layer '${name}' in @layer_names but has no group for it.`);
+      if (g?.kind !== 'group')
+        throw new ValueError(`The HDF5 file lists layer '${name}' in @layer_names but has no group for it.`);
       return { name, group: g, weightNames: stringList(g.attrs.weight_names) };
     })
     .filter((l) => l.weightNames.length > 0);
@@ -83,7 +93,8 @@ export function planLegacyWeightsLoad(model: ModelLike, weightsGroup: H5Group): 
     }
     entry.weightNames.forEach((wn, i) => {
       const ds = getNode(entry.group, wn);
-      if (ds?.kind !== 'dataset') throw new ValueError(`The HDF5 file lists weight '${entry.name}/${wn}' but has no dataset there.`);
+      if (ds?.kind !== 'dataset')
+        throw new ValueError(`The HDF5 file lists weight '${entry.name}/${wn}' but has no dataset there.`);
       out.push(checkedValues(ds as H5Dataset, vars[i], `'model_weights/${entry.name}/${wn}'`, owner));
     });
   });
@@ -105,7 +116,9 @@ export function buildLegacyWeightsGroup(model: ModelLike, group: H5Group = newGr
     const vars = legacyWeights(layer);
     const names = vars.map((v) => `${v.path}:0`);
     g.attrs.weight_names = names;
-    vars.forEach((v, i) => setPath(g, names[i], variableDataset(v)));
+    vars.forEach((v, i) => {
+      setPath(g, names[i], variableDataset(v));
+    });
     group.children.set(layer.name, g);
   }
   const top = newGroup({ weight_names: [] });

@@ -1,13 +1,14 @@
 import { ValueError } from '@strata/core';
 
-import type { LoadSource, SaveTarget, SavedFile } from './target.js';
+import type { LoadSource, SavedFile, SaveTarget } from './target.js';
 
 const DB_NAME = 'strata-models';
 const STORE = 'models';
 
 function idb(): IDBFactory {
   const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!factory) throw new ValueError("IndexedDB is not available here: 'indexeddb://' paths work in browsers only.");
+  if (!factory)
+    throw new ValueError("IndexedDB is not available here: 'indexeddb://' paths work in browsers only.");
   return factory;
 }
 
@@ -36,9 +37,17 @@ export class IndexedDBTarget implements SaveTarget, LoadSource {
             if (probe.result !== undefined) {
               tx.abort();
               reject(new ValueError(`indexeddb://${this.key} already exists and overwrite is false.`));
-            } else store.put(files.map((f) => ({ name: f.name, data: f.data })), this.key);
+            } else
+              store.put(
+                files.map((f) => ({ name: f.name, data: f.data })),
+                this.key,
+              );
           };
-        } else store.put(files.map((f) => ({ name: f.name, data: f.data })), this.key);
+        } else
+          store.put(
+            files.map((f) => ({ name: f.name, data: f.data })),
+            this.key,
+          );
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error);
       });
@@ -72,7 +81,9 @@ export class DownloadTarget implements SaveTarget {
   async write(files: SavedFile[]): Promise<void> {
     const doc = (globalThis as { document?: Document }).document;
     if (!doc || typeof URL.createObjectURL !== 'function') {
-      throw new ValueError("Browser downloads are not available here: 'downloads://' paths work in browsers only.");
+      throw new ValueError(
+        "Browser downloads are not available here: 'downloads://' paths work in browsers only.",
+      );
     }
     files.forEach((f, i) => {
       const url = URL.createObjectURL(new Blob([f.data as BlobPart], { type: 'application/octet-stream' }));

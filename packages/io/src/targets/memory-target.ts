@@ -1,6 +1,6 @@
 import { ValueError } from '@strata/core';
 
-import type { LoadSource, SaveTarget, SavedFile } from './target.js';
+import type { LoadSource, SavedFile, SaveTarget } from './target.js';
 
 /** Keeps a saved model in memory: `await model.save(mem)`, then `mem.bytes` or `loadModel(mem)`. */
 export class MemoryTarget implements SaveTarget, LoadSource {
@@ -14,7 +14,8 @@ export class MemoryTarget implements SaveTarget, LoadSource {
   }
 
   async write(files: SavedFile[], options: { overwrite: boolean }): Promise<void> {
-    if (!options.overwrite && this.primary !== null) throw new ValueError('The MemoryTarget already holds a model and overwrite is false.');
+    if (!options.overwrite && this.primary !== null)
+      throw new ValueError('The MemoryTarget already holds a model and overwrite is false.');
     this.files.clear();
     for (const f of files) this.files.set(f.name, f.data.slice());
     this.primary = files[0]?.name ?? null;
@@ -23,7 +24,10 @@ export class MemoryTarget implements SaveTarget, LoadSource {
   async read(name?: string): Promise<Uint8Array> {
     if (name === undefined) return this.bytes;
     const f = this.files.get(name);
-    if (!f) throw new ValueError(`The MemoryTarget has no file '${name}'. It holds: ${[...this.files.keys()].join(', ')}.`);
+    if (!f)
+      throw new ValueError(
+        `The MemoryTarget has no file '${name}'. It holds: ${[...this.files.keys()].join(', ')}.`,
+      );
     return f;
   }
 }

@@ -16,7 +16,11 @@ import type { SavedFile } from './target.js';
  * is flushed, then renamed over its destination. If any write fails, the temporaries are removed and the
  * existing files stay as they were.
  */
-export async function writeFilesAtomic(primaryPath: string, files: SavedFile[], overwrite: boolean): Promise<void> {
+export async function writeFilesAtomic(
+  primaryPath: string,
+  files: SavedFile[],
+  overwrite: boolean,
+): Promise<void> {
   const dir = dirname(primaryPath);
   await mkdir(dir, { recursive: true });
   const destinations = files.map((f, i) => (i === 0 ? primaryPath : join(dir, f.name)));
@@ -66,14 +70,17 @@ export async function readFileBounded(path: string, maxBytes: number): Promise<U
     if (e instanceof ValueError) throw e;
     throw new ValueError(`Cannot read ${path}: ${(e as Error).message}`);
   }
-  if (size > maxBytes) throw new ValueError(`${path} is ${size} bytes, more than the limit of ${maxBytes} bytes.`);
+  if (size > maxBytes)
+    throw new ValueError(`${path} is ${size} bytes, more than the limit of ${maxBytes} bytes.`);
   const buf = await readFile(path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 export function siblingPath(primaryPath: string, name: string): string {
   if (name.includes('/') || name.includes('\\') || name === '..' || name === '.') {
-    throw new ValueError(`Refusing to read '${name}': file names in a model must not contain path separators.`);
+    throw new ValueError(
+      `Refusing to read '${name}': file names in a model must not contain path separators.`,
+    );
   }
   return join(dirname(primaryPath), name);
 }

@@ -1,4 +1,4 @@
-import { type Layer, ValueError, type Variable, formatShape, serializeKerasObject } from '@strata/core';
+import { formatShape, type Layer, serializeKerasObject, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { stringifyJson } from '../limits.js';
@@ -11,7 +11,12 @@ export interface TfjsWeightSpec {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32' | 'bool' | string;
-  quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number; original_dtype?: string };
+  quantization?: {
+    dtype: 'uint8' | 'uint16' | 'float16';
+    scale?: number;
+    min?: number;
+    original_dtype?: string;
+  };
 }
 
 export interface TfjsWeightGroup {
@@ -34,7 +39,9 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1,
 export function checkTfjsModelJSON(json: unknown): TfjsModelJSON {
   const j = json as Partial<TfjsModelJSON> | null;
   if (!j || typeof j !== 'object' || typeof j.modelTopology !== 'object' || j.modelTopology === null) {
-    throw new ValueError('A TF.js model.json needs a `modelTopology` object (a graph model from the TF.js converter is not a Layers model).');
+    throw new ValueError(
+      'A TF.js model.json needs a `modelTopology` object (a graph model from the TF.js converter is not a Layers model).',
+    );
   }
   const manifest = j.weightsManifest ?? [];
   if (!Array.isArray(manifest)) throw new ValueError('model.json: `weightsManifest` should be a list.');
@@ -43,14 +50,21 @@ export function checkTfjsModelJSON(json: unknown): TfjsModelJSON {
       throw new ValueError('model.json: each weightsManifest entry needs `paths` and `weights` lists.');
     }
     for (const p of group.paths) {
-      if (typeof p !== 'string' || /[\\/]/.test(p) || p === '..' || p === '.') throw new ValueError(`model.json: invalid shard path '${String(p)}'.`);
+      if (typeof p !== 'string' || /[\\/]/.test(p) || p === '..' || p === '.')
+        throw new ValueError(`model.json: invalid shard path '${String(p)}'.`);
     }
     for (const w of group.weights) {
-      if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      if (
+        !w ||
+        typeof w.name !== 'string' ||
+        !Array.isArray(w.shape) ||
+        !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+      ) {
         throw new ValueError(`model.json: invalid weight entry ${JSON.stringify(w)?.slice(0, 200)}.`);
       }
       const stored = w.quantization?.dtype ?? w.dtype;
-      if (!(stored in BYTES)) throw new ValueError(`model.json: weight '${w.name}' has unsupported dtype '${stored}'.`);
+      if (!(stored in BYTES))
+        throw new ValueError(`model.json: weight '${w.name}' has unsupported dtype '${stored}'.`);
     }
   }
   return { ...(j as TfjsModelJSON), weightsManifest: manifest };
@@ -60,14 +74,22 @@ export function checkTfjsModelJSON(json: unknown): TfjsModelJSON {
  * Decodes the weights of a manifest from its shard bytes. Each group's declared sizes must add up to the
  * bytes of its shards exactly, so a lying manifest fails before anything is allocated for it.
  */
-export function decodeTfjsWeights(manifest: TfjsWeightGroup[], shards: Uint8Array[][]): Map<string, { spec: TfjsWeightSpec; values: Float32Array | Int32Array }> {
+export function decodeTfjsWeights(
+  manifest: TfjsWeightGroup[],
+  shards: Uint8Array[][],
+): Map<string, { spec: TfjsWeightSpec; values: Float32Array | Int32Array }> {
   const out = new Map<string, { spec: TfjsWeightSpec; values: Float32Array | Int32Array }>();
   manifest.forEach((group, gi) => {
     const parts = shards[gi];
     const total = parts.reduce((n, p) => n + p.length, 0);
-    const declared = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * BYTES[w.quantization?.dtype ?? w.dtype], 0);
+    const declared = group.weights.reduce(
+      (n, w) => n + w.shape.reduce((a, b) => a * b, 1) * BYTES[w.quantization?.dtype ?? w.dtype],
+      0,
+    );
     if (declared !== total) {
-      throw new ValueError(`model.json: weight group ${gi + 1} declares ${declared} bytes, but its shards (${group.paths.join(', ')}) hold ${total}.`);
+      throw new ValueError(
+        `model.json: weight group ${gi + 1} declares ${declared} bytes, but its shards (${group.paths.join(', ')}) hold ${total}.`,
+      );
     }
     const buffer = new Uint8Array(total);
     let o = 0;
@@ -147,7 +169,9 @@ export function planTfjsWeightsLoad(
       const exact = `${layer.name}/${v.name}`;
       const name = weights.has(exact) ? exact : prefixed[i];
       if (!name) {
-        throw new ValueError(`model.json has no weight for '${exact}' (layer "${layer.name}", ${layer.getClassName()}).`);
+        throw new ValueError(
+          `model.json has no weight for '${exact}' (layer "${layer.name}", ${layer.getClassName()}).`,
+        );
       }
       const w = weights.get(name)!;
       if (!tf.util.arraysEqual(w.spec.shape, v.shape)) {
@@ -156,12 +180,20 @@ export function planTfjsWeightsLoad(
         );
       }
       used.add(name);
-      const values = v.dtype === 'int32' ? Int32Array.from(w.values) : w.values instanceof Float32Array ? w.values : Float32Array.from(w.values);
+      const values =
+        v.dtype === 'int32'
+          ? Int32Array.from(w.values)
+          : w.values instanceof Float32Array
+            ? w.values
+            : Float32Array.from(w.values);
       out.push({ variable: v, values });
     });
   }
   const left = [...weights.keys()].filter((n) => !used.has(n));
-  if (left.length) throw new ValueError(`model.json has weights the model does not use: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', …' : ''}.`);
+  if (left.length)
+    throw new ValueError(
+      `model.json has weights the model does not use: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', …' : ''}.`,
+    );
   return out;
 }
 
@@ -178,7 +210,14 @@ export function toKeras2Config(json: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (k === 'module' || k === 'registered_name' || k === 'build_config' || k === 'compile_config' || k === 'shared_object_id') continue;
+    if (
+      k === 'module' ||
+      k === 'registered_name' ||
+      k === 'build_config' ||
+      k === 'compile_config' ||
+      k === 'shared_object_id'
+    )
+      continue;
     if (k === 'batch_shape') out.batch_input_shape = v;
     else if (k === 'inbound_nodes' && Array.isArray(v)) out.inbound_nodes = v.map(nodeToKeras2);
     else out[k] = toKeras2Config(v);
@@ -203,7 +242,10 @@ function nodeToKeras2(node: unknown): unknown {
 }
 
 /** Splits bytes into TF.js shards of at most `shardBytes` (TF.js's default is 4 MB). */
-export function buildTfjsFiles(model: ModelLike, options: { shardBytes?: number; weightsPrefix?: string } = {}): SavedFile[] {
+export function buildTfjsFiles(
+  model: ModelLike,
+  options: { shardBytes?: number; weightsPrefix?: string } = {},
+): SavedFile[] {
   const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
   const prefix = options.weightsPrefix ?? 'group1';
   const specs: TfjsWeightSpec[] = [];
@@ -227,7 +269,10 @@ export function buildTfjsFiles(model: ModelLike, options: { shardBytes?: number;
   const count = Math.max(1, Math.ceil(total / shardBytes));
   const shards: SavedFile[] = [];
   for (let i = 0; i < count; i++) {
-    shards.push({ name: `${prefix}-shard${i + 1}of${count}.bin`, data: all.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)) });
+    shards.push({
+      name: `${prefix}-shard${i + 1}of${count}.bin`,
+      data: all.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)),
+    });
   }
   const json = serializeKerasObject('layer', model);
   const modelJson: TfjsModelJSON = {

@@ -1,8 +1,8 @@
-import { type Layer, type Optimizer, ValueError, type Variable, toSnakeCase } from '@strata/core';
+import { type Layer, type Optimizer, toSnakeCase, ValueError, type Variable } from '@strata/core';
 
 import { type H5Dataset, type H5Group, newGroup } from '../hdf5/h5-tree.js';
 import { type ModelLike, savedNode } from './model-shape.js';
-import { type PendingAssignment, checkedValues, valuesDataset, variableDataset } from './tensor-values.js';
+import { checkedValues, type PendingAssignment, valuesDataset, variableDataset } from './tensor-values.js';
 
 /**
  * Keras 3's weights layout (`model.weights.h5` inside a .keras file, and `.weights.h5` files):
@@ -10,7 +10,10 @@ import { type PendingAssignment, checkedValues, valuesDataset, variableDataset }
  * the layer's class in snake_case made unique in `model.layers` order (`dense`, `dense_1`, …), not the
  * layer's configured name. The optimizer's state sits under `optimizer/vars`.
  */
-export function buildKerasWeightsTree(model: ModelLike, options: { includeOptimizer?: boolean } = {}): H5Group {
+export function buildKerasWeightsTree(
+  model: ModelLike,
+  options: { includeOptimizer?: boolean } = {},
+): H5Group {
   const root = newGroup();
   writeObject(model, root);
   if (options.includeOptimizer && model.optimizer) {
@@ -23,7 +26,9 @@ export function buildKerasWeightsTree(model: ModelLike, options: { includeOptimi
 
 function varsGroup(name: string, variables: Variable[]): H5Group {
   const g = newGroup({ name });
-  variables.forEach((v, i) => g.children.set(String(i), variableDataset(v)));
+  variables.forEach((v, i) => {
+    g.children.set(String(i), variableDataset(v));
+  });
   return g;
 }
 
@@ -75,7 +80,8 @@ function optimizerVarsGroup(opt: Optimizer): H5Group {
   let i = 0;
   variables.forEach((v, k) => {
     g.children.set(String(i++), variableDataset(v));
-    if (k === 0 && syntheticLearningRate) g.children.set(String(i++), valuesDataset([opt.learningRate], [], 'float32'));
+    if (k === 0 && syntheticLearningRate)
+      g.children.set(String(i++), valuesDataset([opt.learningRate], [], 'float32'));
   });
   return g;
 }
@@ -90,7 +96,11 @@ export interface PendingLoad {
  * Reads and checks every weight of `model` from a Keras 3 weights tree without assigning anything. A
  * missing group, a wrong count or a wrong shape fails naming the layer and the path in the file.
  */
-export function planKerasWeightsLoad(model: ModelLike, root: H5Group, options: { optimizer?: boolean } = {}): PendingLoad {
+export function planKerasWeightsLoad(
+  model: ModelLike,
+  root: H5Group,
+  options: { optimizer?: boolean } = {},
+): PendingLoad {
   const assignments: PendingAssignment[] = [];
   readObject(model, root, '', assignments, true);
   const out: PendingLoad = { assignments };
@@ -108,11 +118,15 @@ function datasetsOf(group: H5Group | undefined, path: string, owner: string): H5
   for (let i = 0; ; i++) {
     const d = group.children.get(String(i));
     if (!d) break;
-    if (d.kind !== 'dataset') throw new ValueError(`${owner}: '${path}/${i}' in the weights file is a group, not a weight.`);
+    if (d.kind !== 'dataset')
+      throw new ValueError(`${owner}: '${path}/${i}' in the weights file is a group, not a weight.`);
     out.push(d);
   }
   const extra = [...group.children.keys()].filter((k) => !/^\d+$/.test(k) || Number(k) >= out.length);
-  if (extra.length) throw new ValueError(`${owner}: '${path}' in the weights file has unexpected entries: ${extra.join(', ')}.`);
+  if (extra.length)
+    throw new ValueError(
+      `${owner}: '${path}' in the weights file has unexpected entries: ${extra.join(', ')}.`,
+    );
   return out;
 }
 
@@ -121,7 +135,13 @@ function childGroup(group: H5Group, name: string): H5Group | undefined {
   return c?.kind === 'group' ? c : undefined;
 }
 
-function readVars(variables: Variable[], group: H5Group | undefined, path: string, owner: string, out: PendingAssignment[]): void {
+function readVars(
+  variables: Variable[],
+  group: H5Group | undefined,
+  path: string,
+  owner: string,
+  out: PendingAssignment[],
+): void {
   const ds = datasetsOf(group, path, owner);
   if (ds.length !== variables.length) {
     throw new ValueError(
@@ -129,10 +149,18 @@ function readVars(variables: Variable[], group: H5Group | undefined, path: strin
         `but the file has ${ds.length} at '${path}'.`,
     );
   }
-  variables.forEach((v, i) => out.push(checkedValues(ds[i], v, `'${path}/${i}'`, owner)));
+  variables.forEach((v, i) => {
+    out.push(checkedValues(ds[i], v, `'${path}/${i}'`, owner));
+  });
 }
 
-function readObject(layer: Layer, group: H5Group, path: string, out: PendingAssignment[], isRoot = false): void {
+function readObject(
+  layer: Layer,
+  group: H5Group,
+  path: string,
+  out: PendingAssignment[],
+  isRoot = false,
+): void {
   const owner = isRoot ? `Model "${layer.name}"` : `Layer "${layer.name}" (${layer.getClassName()})`;
   const node = savedNode(layer);
   const at = (p: string) => (path ? `${path}/${p}` : p);
@@ -140,7 +168,8 @@ function readObject(layer: Layer, group: H5Group, path: string, out: PendingAssi
     const cell = childGroup(group, 'cell');
     // Keras nests recurrent weights under `cell`; older files may keep them on the layer itself.
     const cellVars = cell ? childGroup(cell, 'vars') : undefined;
-    if (cellVars && cellVars.children.size > 0) readVars(node.variables, cellVars, at('cell/vars'), owner, out);
+    if (cellVars && cellVars.children.size > 0)
+      readVars(node.variables, cellVars, at('cell/vars'), owner, out);
     else readVars(node.variables, childGroup(group, 'vars'), at('vars'), owner, out);
     return;
   }
@@ -161,7 +190,10 @@ function readObject(layer: Layer, group: H5Group, path: string, out: PendingAssi
         readObject(member, mg, at(`${attr}/${name}`), out);
       }
     } else {
-      if (!g) throw new ValueError(`The weights file has no entry '${at(attr)}' for "${child.name}" (${child.getClassName()}).`);
+      if (!g)
+        throw new ValueError(
+          `The weights file has no entry '${at(attr)}' for "${child.name}" (${child.getClassName()}).`,
+        );
       readObject(child, g, at(attr), out);
     }
   }
@@ -188,7 +220,8 @@ function planOptimizerLoad(
     i++;
     if (k === 0 && syntheticLearningRate) {
       const d = ds[i++];
-      if (!d.data || d.shape.length !== 0) throw new ValueError("'optimizer/vars/1' should be the scalar learning rate.");
+      if (!d.data || d.shape.length !== 0)
+        throw new ValueError("'optimizer/vars/1' should be the scalar learning rate.");
       lr = Number(d.data[0]);
     }
   });

@@ -47,6 +47,7 @@ export function savedNode(layer: Layer): SavedNode {
   }
   // Keras walks attributes in sorted order; paths do not depend on it, but the written file then matches.
   children.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const onCell = children.length === 0 && CELL_LAYERS.has(layer.getClassName()) && layer.ownVariables.length > 0;
+  const onCell =
+    children.length === 0 && CELL_LAYERS.has(layer.getClassName()) && layer.ownVariables.length > 0;
   return { variables: layer.ownVariables, children, onCell };
 }

@@ -1,4 +1,4 @@
-import { ValueError, type Variable, formatShape } from '@strata/core';
+import { formatShape, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { H5Dataset, H5NumericDtype, H5Values } from '../hdf5/h5-tree.js';
@@ -11,7 +11,12 @@ export interface PendingAssignment {
 }
 
 /** Checks a dataset against a variable (shape, numeric type, value range) and converts its values. */
-export function checkedValues(ds: H5Dataset, variable: Variable, where: string, owner: string): PendingAssignment {
+export function checkedValues(
+  ds: H5Dataset,
+  variable: Variable,
+  where: string,
+  owner: string,
+): PendingAssignment {
   if (!ds.data) throw new ValueError(`${owner}: ${where} is not numeric data (dtype ${ds.dtype}).`);
   if (!tf.util.arraysEqual(ds.shape, variable.shape)) {
     throw new ValueError(
@@ -28,7 +33,9 @@ function convert(data: H5Values, dtype: tf.DataType, where: string): Float32Arra
     for (let i = 0; i < data.length; i++) {
       const v = Number(data[i]);
       if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) {
-        throw new ValueError(`${where}: value ${String(data[i])} does not fit the int32 variable it is loaded into.`);
+        throw new ValueError(
+          `${where}: value ${String(data[i])} does not fit the int32 variable it is loaded into.`,
+        );
       }
       out[i] = v;
     }
@@ -42,7 +49,9 @@ function convert(data: H5Values, dtype: tf.DataType, where: string): Float32Arra
 /** Assigns checked values; called only once every value of a load has been read and checked. */
 export function assignAll(pending: PendingAssignment[]): void {
   for (const { variable, values } of pending) {
-    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, variable.dtype === 'int32' ? 'int32' : 'float32')));
+    tf.tidy(() =>
+      variable.assign(tf.tensor(values, variable.shape, variable.dtype === 'int32' ? 'int32' : 'float32')),
+    );
   }
 }
 
