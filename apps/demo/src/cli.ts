@@ -58,7 +58,7 @@ async function run(opts: CliOptions): Promise<void> {
   let t = performance.now();
   const [[xTrainAll, yTrainAll], [xTestRaw, yTest]] = await mnist.loadData();
   const n = opts.samples ?? xTrainAll.shape[0];
-  const xTrain = prepareImages(tf.slice(xTrainAll, 0, n), opts);
+  const xTrain = tf.tidy(() => prepareImages(tf.slice(xTrainAll, 0, n), opts));
   const yTrain = tf.slice(yTrainAll, 0, n);
   const xTest = prepareImages(xTestRaw, opts);
   tf.dispose([xTrainAll, yTrainAll, xTestRaw]);

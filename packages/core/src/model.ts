@@ -1067,7 +1067,8 @@ export class Model extends Layer {
     const reindex = new Map<string, number>();
     const keyOf = (layer: Layer, i: number) => `${layer.name}#${i}`;
     for (const layer of graph.layers) {
-      let kept = layer instanceof Model ? 1 : 0;
+      // Keras 3 numbers a nested model's calls from 0 (Keras 2 counted the model's own first node).
+      let kept = 0;
       layer.inboundNodes.forEach((node, i) => {
         if (graph.nodeSet.has(node)) reindex.set(keyOf(layer, i), kept++);
       });
@@ -1183,11 +1184,13 @@ export function functionalFromConfig(config: Record<string, any>): Model {
     order.push(layer);
     pending.set(layer, [...(layerData.inbound_nodes ?? [])]);
   }
-  const nodeOf = (layerName: string, nodeIndex: number): Layer['inboundNodes'][number] => {
+  // Keras 2 configs count a nested model's own first node; Keras 3 configs do not.
+  const nodeOf = (layerName: string, nodeIndex: number, legacy = false): Layer['inboundNodes'][number] => {
     const layer = created.get(layerName);
     if (!layer) throw new ValueError(`Unknown layer in model config: '${layerName}'.`);
-    const idx = layer instanceof Model ? nodeIndex - 1 : nodeIndex;
-    const node = layer instanceof InputLayer ? layer.inboundNodes[0] : layer.inboundNodes[idx];
+    if (layer instanceof InputLayer) return layer.inboundNodes[0];
+    const idx = legacy && layer instanceof Model ? nodeIndex - 1 : nodeIndex;
+    const node = layer.inboundNodes[idx];
     if (!node) throw new RangeError('node not created yet');
     return node;
   };
@@ -1204,7 +1207,7 @@ export function functionalFromConfig(config: Record<string, any>): Model {
     if (Array.isArray(nodeData)) {
       // Keras 2: [[layer, node, tensor, kwargs], ...]
       const tensors = (nodeData as [string, number, number, Record<string, unknown>?][]).map(
-        ([ln, ni, ti]) => nodeOf(ln, ni).outputTensors[ti],
+        ([ln, ni, ti]) => nodeOf(ln, ni, true).outputTensors[ti],
       );
       const kwargs = (nodeData[0] as unknown[])?.[3] ?? {};
       layer.apply(tensors.length === 1 ? tensors[0] : tensors, kwargs as CallKwargs);
@@ -1243,7 +1246,13 @@ export function functionalFromConfig(config: Record<string, any>): Model {
       `Cannot rebuild the model graph: layers [${[...pending.keys()].map((l) => l.name).join(', ')}] have inputs that never appear.`,
     );
   const mapRefs = (refs: unknown): SymbolicStructure => {
-    const leaf = (r: unknown[]) => nodeOf(r[0] as string, r[1] as number).outputTensors[r[2] as number];
+    const leaf = (r: unknown[]) => {
+      const layer = created.get(r[0] as string);
+      // Keras writes a nested model's output reference with or without the model's own node.
+      const n = r[1] as number;
+      const idx = layer instanceof Model && !layer.inboundNodes[n] && n > 0 ? n - 1 : n;
+      return nodeOf(r[0] as string, idx).outputTensors[r[2] as number];
+    };
     if (Array.isArray(refs) && typeof refs[0] === 'string') return leaf(refs);
     if (Array.isArray(refs)) {
       const list = refs.map((r) => leaf(r as unknown[]));

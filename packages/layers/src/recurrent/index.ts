@@ -1,1 +1,11 @@
-export {};
+export { BaseRNNCell, type BaseRNNCellArgs, type CellStep, type SequenceCell } from './base-rnn-cell.js';
+export { Bidirectional, type BidirectionalArgs, type BidirectionalMergeMode } from './bidirectional.js';
+export { GRU, type GRUArgs } from './gru.js';
+export { GRUCell, type GRUCellArgs } from './gru-cell.js';
+export { LSTM, type LSTMArgs } from './lstm.js';
+export { LSTMCell, type LSTMCellArgs } from './lstm-cell.js';
+export { type BaseRNNArgs, RNN, type RNNArgs, type RNNCallKwargs } from './rnn.js';
+export { SimpleRNN, type SimpleRNNArgs } from './simple-rnn.js';
+export { SimpleRNNCell, type SimpleRNNCellArgs } from './simple-rnn-cell.js';
+export { StackedRNNCells, type StackedRNNCellsArgs } from './stacked-rnn-cells.js';
+export { TimeDistributed, type TimeDistributedArgs } from './time-distributed.js';

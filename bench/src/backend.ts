@@ -1,0 +1,29 @@
+/**
+ * Backend setup per library. Strata goes through @strata/backends (its kernel fixes included);
+ * tfjs-layers gets the stock tfjs backend packages, as its users would.
+ */
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+
+export type BackendKind = 'cpu' | 'wasm';
+export type Lib = 'strata' | 'tfjs-layers';
+
+export async function useBackend(lib: Lib, backend: BackendKind): Promise<void> {
+  if (lib === 'strata') {
+    const { setBackend } = await import('@strata/backends');
+    if (backend === 'wasm') await import('@strata/backends/wasm');
+    else await import('@strata/backends/cpu');
+    await setBackend(backend);
+  } else if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(`${dirname(main)}/`);
+    await tf.setBackend('wasm');
+  } else {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+  }
+  await tf.ready();
+  if (tf.getBackend() !== backend) throw new Error(`wanted backend ${backend}, got ${tf.getBackend()}`);
+}

@@ -1,0 +1,35 @@
+import { register } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { BaseRNNCell, type BaseRNNCellArgs, type CellStep } from './base-rnn-cell.js';
+
+export type SimpleRNNCellArgs = BaseRNNCellArgs;
+
+/**
+ * Cell of the fully-connected RNN: `h_t = activation(x_t·kernel + bias + h_{t-1}·recurrent_kernel)`.
+ *
+ * Weights: `kernel [inputDim, units]`, `recurrent_kernel [units, units]`, `bias [units]`. Call it as
+ * `cell.apply([x, h])` for one step (`x` is `[batch, inputDim]`), or wrap it in `RNN` for sequences.
+ */
+export class SimpleRNNCell extends BaseRNNCell {
+  static override className = 'SimpleRNNCell';
+  protected readonly gates = 1;
+  readonly stateSize: number[];
+
+  constructor(args: SimpleRNNCellArgs) {
+    super(args);
+    this.stateSize = [this.units];
+  }
+
+  step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep {
+    const z = tf.fused.matMul({
+      a: this.recurrentInput(states[0]),
+      b: this.recurrentKernel!.value as tf.Tensor2D,
+      bias: projected,
+    });
+    const h = this.activation(z);
+    return { output: h, states: [h] };
+  }
+}
+
+register('layer', 'SimpleRNNCell', SimpleRNNCell);

@@ -1,0 +1,95 @@
+import {
+  type CallKwargs,
+  deserializeKerasObject,
+  isKerasObjectJSON,
+  type KerasObjectJSON,
+  Layer,
+  type LayerArgs,
+  register,
+  serializeKerasObject,
+  type Shape,
+  ValueError,
+} from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface TimeDistributedArgs extends LayerArgs {
+  /** The layer to apply to every timestep. */
+  layer: Layer | KerasObjectJSON;
+}
+
+/**
+ * Applies a layer to every temporal slice of an input `[batch, time, ...]`: the batch and time axes are
+ * merged, the layer runs once on `[batch*time, ...]`, and the result is split back, so the weights are
+ * shared across timesteps.
+ *
+ * ```ts
+ * const td = new TimeDistributed({ layer: new Dense({ units: 8 }) });
+ * td.apply(tf.ones([32, 10, 16])); // shape [32, 10, 8]
+ * ```
+ */
+export class TimeDistributed extends Layer {
+  static override className = 'TimeDistributed';
+  readonly layer: Layer;
+
+  constructor(args: TimeDistributedArgs) {
+    const layer = isKerasObjectJSON(args?.layer) ? deserializeKerasObject<Layer>('layer', args.layer) : args?.layer;
+    if (!(layer instanceof Layer)) {
+      throw new ValueError(
+        `Please initialize \`TimeDistributed\` layer with a \`keras.layers.Layer\` instance. Received: ${String(args?.layer)}`,
+      );
+    }
+    super(args);
+    this.layer = layer;
+    this.supportsMasking = true;
+    this.inputSpec = { minNdim: 3 };
+  }
+
+  override get subLayers(): Layer[] {
+    return [this.layer];
+  }
+
+  kerasSaveChildren(): Record<string, Layer> {
+    return { layer: this.layer };
+  }
+
+  private innerShape(shape: Shape): Shape {
+    if (shape.length < 3) {
+      throw new ValueError(
+        `\`TimeDistributed\` Layer should be passed an \`input_shape\` with at least 3 dimensions. Received: ${JSON.stringify(shape)}`,
+      );
+    }
+    return [shape[0], ...shape.slice(2)];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    this.layer.maybeBuild(this.innerShape(inputShape as Shape));
+    super.build(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const [batch, time, ...rest] = x.shape;
+    return tf.tidy(() => {
+      const merged = tf.reshape(x, [batch * time, ...rest]);
+      const y = this.layer.call(merged, { training: kwargs.training }) as tf.Tensor;
+      return tf.reshape(y, [batch, time, ...y.shape.slice(1)]);
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = inputShape as Shape;
+    const inner = this.layer.computeOutputShape(this.innerShape(shape)) as Shape;
+    return [inner[0], shape[1], ...inner.slice(1)];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), layer: serializeKerasObject('layer', this.layer) };
+  }
+
+  override dispose(): void {
+    this.layer.dispose();
+    super.dispose();
+  }
+}
+
+register('layer', 'TimeDistributed', TimeDistributed);

@@ -1,0 +1,21 @@
+/**
+ * strata: every Strata package behind one import, as @tensorflow/tfjs is for TensorFlow.js. Importing it
+ * registers all layers, activations, initializers, optimizers, schedules, losses, metrics, callbacks, the
+ * save/load functions and tfjs's CPU backend; core's API is at the top level and each package's API under
+ * a namespace named after it (`layers.Dense`, `optimizers.Adam`, `losses.MeanSquaredError`, ...).
+ *
+ * For a smaller bundle, import the packages you use instead (see the README's "Bundle size").
+ */
+
+// Registers tfjs's CPU backend so the umbrella trains out of the box in Node and in browsers;
+// `backends.setBackend('webgl' | 'wasm')` loads the others on demand when their tfjs package is installed.
+import '@strata/backends/cpu';
+
+export * from '@strata/core';
+export * as backends from '@strata/backends';
+export * as callbacks from '@strata/callbacks';
+export * as datasets from '@strata/datasets';
+export * as io from '@strata/io';
+export * as layers from '@strata/layers';
+export { losses, metrics } from '@strata/losses-metrics';
+export * as optimizers from '@strata/optimizers';
