@@ -24,6 +24,26 @@ export default defineConfig({
           setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
         },
       })),
+      {
+        extends: true as const,
+        test: {
+          name: 'plugin-acme',
+          root: 'examples/plugin-acme',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
+        },
+      },
+      {
+        extends: true as const,
+        test: {
+          // Builds, packs and installs the packages outside the workspace: see test/packaging/.
+          name: 'packaging',
+          root: 'test/packaging',
+          include: ['**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

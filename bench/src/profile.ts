@@ -10,14 +10,14 @@ import { loadDigits, type ModelKind, sampleShape } from './data.js';
 const [lib, kind, backend] = process.argv.slice(2) as [Lib, ModelKind, BackendKind];
 await useBackend(lib, backend);
 const models = await import('./models.js');
-const steps = 8;
+const steps = Number(process.env.STEPS ?? 8);
 const d = loadDigits('train', 128 * steps);
 const x = tf.tensor(d.images, [d.n, ...sampleShape(kind)]);
 const y = lib === 'strata' ? tf.tensor1d(d.labels, 'int32') : tf.tensor2d(Float32Array.from(d.labels), [d.n, 1]);
 const tfl = lib === 'tfjs-layers' ? await import('@tensorflow/tfjs-layers') : null;
 // biome-ignore lint/suspicious/noExplicitAny: either library's model
 const model: any = tfl ? models.buildTfl(tfl, kind) : models.buildStrata(kind);
-const fit = () => model.fit(x, y, { batchSize: 128, epochs: 1, verbose: 0, shuffle: false });
+const fit = () => model.fit(x, y, { batchSize: 128, epochs: 1, verbose: 0, shuffle: process.env.SHUFFLE === "1" });
 await fit();
 await fit();
 let t0 = performance.now();

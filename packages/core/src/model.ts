@@ -786,46 +786,45 @@ export class Model extends Layer {
     steps: number,
     fn: (step: number, batch: BatchData) => Promise<void>,
   ): Promise<void> {
-    // Shuffle once per epoch with one gather per input; batches are slices of that.
-    let epochData = data;
-    let shuffled: tf.Tensor[] = [];
-    if (shuffle && data.size > 1) {
-      const idx = tf.tensor1d(Int32Array.from(tf.util.createShuffledIndices(data.size)), 'int32');
-      const g = (t: tf.Tensor | null) => (t ? tf.gather(t, idx) : null);
-      epochData = {
-        xs: data.xs.map((t) => g(t)!),
-        ys: data.ys.map((t) => g(t)!),
-        sws: data.sws.map(g),
-        size: data.size,
-      };
-      idx.dispose();
-      shuffled = [...epochData.xs, ...epochData.ys, ...(epochData.sws.filter((s) => s) as tf.Tensor[])];
-      // Several outputs may share one sample-weight tensor: gather it once.
-      const uniq = new Map<tf.Tensor, tf.Tensor>();
-      data.sws.forEach((s, i) => {
-        if (!s) return;
-        if (uniq.has(s)) {
-          epochData.sws[i]!.dispose();
-          epochData.sws[i] = uniq.get(s)!;
-        } else uniq.set(s, epochData.sws[i]!);
-      });
-      shuffled = [...epochData.xs, ...epochData.ys, ...uniq.values()];
-    }
-    try {
-      for (let step = 0; step < steps; step++) {
-        const start = step * batchSize;
-        if (start >= epochData.size) break;
-        const size = Math.min(batchSize, epochData.size - start);
-        const batch = this.sliceBatch(epochData, start, size);
-        try {
-          await fn(step, batch);
-        } finally {
-          tf.dispose([...batch.xs, ...batch.ys, ...(batch.sws.filter((s) => s) as tf.Tensor[])]);
-        }
-        if (this.stopTraining) break;
+    // Shuffle once per epoch: one permutation of the sample indices, after which each batch gathers its
+    // rows straight from the data (one gather per input and batch). Slicing batches out of a shuffled
+    // copy instead costs a copy of the whole epoch per batch on tfjs's wasm backend, whose Slice kernel
+    // reads its entire input to the host first; a gather touches only the batch's rows on every backend.
+    const order = shuffle && data.size > 1 ? Int32Array.from(tf.util.createShuffledIndices(data.size)) : null;
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize;
+      if (start >= data.size) break;
+      const size = Math.min(batchSize, data.size - start);
+      const batch = order
+        ? this.gatherBatch(data, order.subarray(start, start + size))
+        : this.sliceBatch(data, start, size);
+      try {
+        await fn(step, batch);
+      } finally {
+        // Several outputs may share one sample-weight tensor: dispose each batch tensor once.
+        tf.dispose([...new Set([...batch.xs, ...batch.ys, ...(batch.sws.filter((s) => s) as tf.Tensor[])])]);
       }
+      if (this.stopTraining) break;
+    }
+  }
+
+  /** The rows `indices` of every tensor in `data` (a tensor shared by several slots is gathered once). */
+  private gatherBatch(data: BatchData, indices: Int32Array): BatchData {
+    const idx = tf.tensor1d(indices, 'int32');
+    try {
+      const cache = new Map<tf.Tensor, tf.Tensor>();
+      const pick = (t: tf.Tensor) => {
+        if (!cache.has(t)) cache.set(t, tf.gather(t, idx));
+        return cache.get(t)!;
+      };
+      return {
+        xs: data.xs.map(pick),
+        ys: data.ys.map(pick),
+        sws: data.sws.map((s) => (s ? pick(s) : null)),
+        size: indices.length,
+      };
     } finally {
-      tf.dispose(shuffled);
+      idx.dispose();
     }
   }
 

@@ -426,15 +426,21 @@ export class MultiHeadAttention extends Layer {
     const q = this.queryDense!.call(query, kwargs) as tf.Tensor;
     const k = this.keyDense!.call(key, kwargs) as tf.Tensor;
     const v = this.valueDense!.call(value, kwargs) as tf.Tensor;
-    const [mixed, scores] = tf.tidy(() => {
-      const raw = einsum(eq.dotProduct, k, tf.mul(q, 1 / Math.sqrt(this.keyDim)));
-      const mask = this.attentionMask(query, value, kwargs, raw.shape);
-      const probs = this.maskedSoftmax(raw, mask);
-      const dropped = training && this.dropout > 0 ? tf.dropout(probs, this.dropout, undefined, seed) : probs;
-      return [einsum(eq.combine, dropped, v), probs];
-    });
+    let mixed: tf.Tensor;
+    let scores: tf.Tensor;
+    try {
+      [mixed, scores] = tf.tidy(() => {
+        const raw = einsum(eq.dotProduct, k, tf.mul(q, 1 / Math.sqrt(this.keyDim)));
+        const mask = this.attentionMask(query, value, kwargs, raw.shape);
+        const probs = this.maskedSoftmax(raw, mask);
+        const dropped = training && this.dropout > 0 ? tf.dropout(probs, this.dropout, undefined, seed) : probs;
+        return [einsum(eq.combine, dropped, v), probs];
+      });
+    } finally {
+      tf.dispose([q, k, v]);
+    }
     const output = this.outputDense!.call(mixed, kwargs) as tf.Tensor;
-    tf.dispose([q, k, v, mixed]);
+    mixed.dispose();
     if (returnScores) return [output, scores];
     scores.dispose();
     return output;

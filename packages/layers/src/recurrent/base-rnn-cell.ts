@@ -232,7 +232,7 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
       a: dropped as tf.Tensor2D,
       b: this.kernel!.value as tf.Tensor2D,
       bias: this.inputBias(),
-    });
+    }) as tf.Tensor2D;
   }
 
   projectSequence(x: tf.Tensor3D): tf.Tensor3D {

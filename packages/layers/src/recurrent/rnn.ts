@@ -240,7 +240,8 @@ export class RNN extends Layer {
       this.addLoss(loss);
     }
     if (this.returnState) return [output, ...states];
-    tf.dispose(states);
+    // The last output is often the same tensor as the first state.
+    tf.dispose(states.filter((s) => s !== output));
     return output;
   }
 

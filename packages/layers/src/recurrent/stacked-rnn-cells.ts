@@ -115,7 +115,7 @@ export class StackedRNNCells extends Layer implements SequenceCell {
       offset += n;
       // Later cells read the previous cell's output at this same timestep, so only the first projects ahead.
       const input =
-        i === 0 ? projected : cell.projectSequence(tf.expandDims(output!, 0) as tf.Tensor3D).squeeze([0]);
+        i === 0 ? projected : tf.squeeze(cell.projectSequence(tf.expandDims(output!, 0) as tf.Tensor3D), [0]);
       const out = cell.step(input as tf.Tensor2D, own);
       output = out.output;
       newStates.push(...out.states);

@@ -17,7 +17,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   conv2dBackpropFilterFix,
   depthwiseConv2dNativeBackpropFilterFix,
   depthwiseConv2dNativeBackpropInputFix,
-
+  maxPoolGradFix,
   unsortedSegmentSumFix,
 ];
 

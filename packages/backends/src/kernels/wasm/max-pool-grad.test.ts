@@ -54,7 +54,7 @@ const cases: Array<{ x: number[]; size: number; stride: number; pad: Pad }> = [
   { x: [1, 7, 7, 3], size: 2, stride: 3, pad: 'valid' },
 ];
 
-describe('wasm MaxPoolGrad (replaces tfjs-backend-wasm 4.22 kernel, which routes gradients wrongly)', () => {
+describe('wasm MaxPoolGrad (replaces the tfjs-backend-wasm 4.22 kernel, wrong for negative inputs)', () => {
   it('is installed over the tfjs kernel', () => {
     expect(installedKernelFixes('wasm')).toContain('MaxPoolGrad');
   });

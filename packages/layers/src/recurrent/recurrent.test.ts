@@ -1,0 +1,418 @@
+import '../../test/register-gradients.js';
+
+import {
+  input,
+  Loss,
+  Model,
+  Optimizer,
+  Sequential,
+  serializeKerasObject,
+  deserializeKerasObject,
+  type Variable,
+} from '@strata/core';
+import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+
+import { Dense } from '../core/dense.js';
+import { Embedding } from '../core/embedding.js';
+import { Masking } from '../core/masking.js';
+import {
+  Bidirectional,
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  RNN,
+  SimpleRNN,
+  SimpleRNNCell,
+  StackedRNNCells,
+  TimeDistributed,
+} from './index.js';
+
+describe('runLayerTest', () => {
+  for (const [Cls, name, nStates] of [
+    [LSTM, 'LSTM', 2],
+    [GRU, 'GRU', 1],
+    [SimpleRNN, 'SimpleRNN', 1],
+  ] as const) {
+    it(`${name}: last output, sequences, states, backwards`, async () => {
+      await runLayerTest(Cls, {
+        initArgs: { units: 3 },
+        inputShape: [2, 4, 5],
+        expectedOutputShape: [2, 3],
+        expectedNumTrainableWeights: 3,
+        expectedNumNonTrainableWeights: 0,
+      });
+      await runLayerTest(Cls, {
+        initArgs: { units: 3, returnSequences: true, goBackwards: true },
+        inputShape: [2, 4, 5],
+        expectedOutputShape: [2, 4, 3],
+      });
+      await runLayerTest(Cls, {
+        initArgs: { units: 3, returnSequences: true, returnState: true },
+        inputShape: [2, 4, 5],
+        expectedOutputShape: [[2, 4, 3], ...Array.from({ length: nStates }, () => [2, 3])],
+      });
+      await runLayerTest(Cls, {
+        initArgs: { units: 2, dropout: 0.3, recurrentDropout: 0.3, seed: 1, useBias: false },
+        inputShape: [2, 4, 5],
+        expectedOutputShape: [2, 2],
+        expectedNumTrainableWeights: 2,
+      });
+    });
+  }
+
+  it('the cells, one step at a time', async () => {
+    await runLayerTest(LSTMCell, {
+      initArgs: { units: 3 },
+      inputShape: [[2, 5], [2, 3], [2, 3]],
+      expectedOutputShape: [[2, 3], [2, 3], [2, 3]],
+    });
+    await runLayerTest(GRUCell, {
+      initArgs: { units: 3, resetAfter: false },
+      inputShape: [[2, 5], [2, 3]],
+      expectedOutputShape: [[2, 3], [2, 3]],
+    });
+    await runLayerTest(SimpleRNNCell, {
+      initArgs: { units: 3 },
+      inputShape: [[2, 5], [2, 3]],
+      expectedOutputShape: [[2, 3], [2, 3]],
+    });
+  });
+
+  it('RNN(cell), StackedRNNCells, Bidirectional, TimeDistributed', async () => {
+    await runLayerTest(RNN, {
+      initArgs: { cell: new LSTMCell({ units: 3 }), returnSequences: true },
+      inputShape: [2, 4, 5],
+      expectedOutputShape: [2, 4, 3],
+      expectedNumTrainableWeights: 3,
+    });
+    await runLayerTest(RNN, {
+      initArgs: { cell: [new SimpleRNNCell({ units: 4 }), new GRUCell({ units: 2 })], returnState: true },
+      inputShape: [2, 4, 5],
+      expectedOutputShape: [[2, 2], [2, 4], [2, 2]],
+      expectedNumTrainableWeights: 6,
+    });
+    for (const [mergeMode, shape] of [
+      ['concat', [2, 4, 6]],
+      ['sum', [2, 4, 3]],
+      ['mul', [2, 4, 3]],
+      ['ave', [2, 4, 3]],
+    ] as const) {
+      await runLayerTest(Bidirectional, {
+        initArgs: { layer: new LSTM({ units: 3, returnSequences: true }), mergeMode },
+        inputShape: [2, 4, 5],
+        expectedOutputShape: shape as unknown as number[],
+        expectedNumTrainableWeights: 6,
+      });
+    }
+    await runLayerTest(Bidirectional, {
+      initArgs: { layer: new GRU({ units: 3 }), mergeMode: null },
+      inputShape: [2, 4, 5],
+      expectedOutputShape: [[2, 3], [2, 3]],
+    });
+    await runLayerTest(Bidirectional, {
+      initArgs: { layer: new LSTM({ units: 3, returnState: true }) },
+      inputShape: [2, 4, 5],
+      expectedOutputShape: [[2, 6], [2, 3], [2, 3], [2, 3], [2, 3]],
+    });
+    await runLayerTest(TimeDistributed, {
+      initArgs: { layer: new Dense({ units: 3 }) },
+      inputShape: [2, 4, 5],
+      expectedOutputShape: [2, 4, 3],
+      expectedNumTrainableWeights: 2,
+    });
+  });
+});
+
+describe('weights and config in Keras 3 layout', () => {
+  it('LSTM keeps kernel, recurrent_kernel and bias on its cell, gates packed i, f, c, o', () => {
+    const lstm = new LSTM({ units: 4 });
+    tf.dispose(lstm.apply(tf.zeros([1, 2, 3])));
+    expect(lstm.ownVariables).toHaveLength(0);
+    expect(lstm.subLayers).toEqual([lstm.cell]);
+    expect(lstm.cell.name).toBe('lstm_cell');
+    expect(lstm.cell.ownVariables.map((v) => [v.name, v.shape])).toEqual([
+      ['kernel', [3, 16]],
+      ['recurrent_kernel', [4, 16]],
+      ['bias', [16]],
+    ]);
+    // unitForgetBias: the forget block (second quarter) starts at one, the rest at zero.
+    const bias = lstm.cell.bias!.value.arraySync() as number[];
+    expect(bias).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    lstm.dispose();
+  });
+
+  it('GRU bias is [2, 3*units] with resetAfter (the default) and [3*units] without', () => {
+    const a = new GRU({ units: 2 });
+    const b = new GRU({ units: 2, resetAfter: false });
+    tf.dispose([a.apply(tf.zeros([1, 2, 3])), b.apply(tf.zeros([1, 2, 3]))]);
+    expect(a.weights.map((w) => w.shape)).toEqual([[3, 6], [2, 6], [2, 6]]);
+    expect(b.weights.map((w) => w.shape)).toEqual([[3, 6], [2, 6], [6]]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('LSTM config has Keras 3 keys and defaults and no cell entry', () => {
+    const json = serializeKerasObject('layer', new LSTM({ units: 5, returnSequences: true }));
+    const c = json.config;
+    expect(json.class_name).toBe('LSTM');
+    expect(c.cell).toBeUndefined();
+    expect(c).toMatchObject({
+      units: 5,
+      activation: 'tanh',
+      recurrent_activation: 'sigmoid',
+      use_bias: true,
+      unit_forget_bias: true,
+      return_sequences: true,
+      return_state: false,
+      go_backwards: false,
+      stateful: false,
+      unroll: false,
+      zero_output_for_mask: false,
+      dropout: 0,
+      recurrent_dropout: 0,
+      seed: null,
+    });
+    expect((c.recurrent_initializer as { class_name: string }).class_name).toMatch(/Orthogonal/);
+    const again = deserializeKerasObject<LSTM>('layer', json);
+    expect(again).toBeInstanceOf(LSTM);
+    expect(again.units).toBe(5);
+    expect(again.returnSequences).toBe(true);
+    const gru = serializeKerasObject('layer', new GRU({ units: 2 })).config;
+    expect(gru.reset_after).toBe(true);
+    expect(gru.recurrent_activation).toBe('sigmoid');
+  });
+
+  it('Bidirectional names its copies forward_/backward_ and saves them as forward_layer/backward_layer', () => {
+    const bi = new Bidirectional({ layer: new LSTM({ units: 2, name: 'enc' }) });
+    expect(bi.forwardLayer.name).toBe('forward_enc');
+    expect(bi.backwardLayer.name).toBe('backward_enc');
+    expect(bi.backwardLayer.goBackwards).toBe(true);
+    expect(Object.keys(bi.kerasSaveChildren())).toEqual(['forward_layer', 'backward_layer']);
+    const config = serializeKerasObject('layer', bi).config;
+    expect(config.merge_mode).toBe('concat');
+    expect((config.layer as { class_name: string }).class_name).toBe('LSTM');
+    const again = deserializeKerasObject<Bidirectional>('layer', JSON.parse(JSON.stringify(serializeKerasObject('layer', bi))));
+    expect(again.backwardLayer.goBackwards).toBe(true);
+    expect(() => new Bidirectional({ layer: new LSTM({ units: 2 }), mergeMode: 'max' as 'sum' })).toThrow(
+      /Invalid merge mode. Received: max/,
+    );
+  });
+});
+
+describe('computation', () => {
+  it('SimpleRNN follows h_t = tanh(x_t·W + h_{t-1}·U + b), checked by hand', () => {
+    // One unit, one feature: W = 0.5, U = -1, b = 0.1.
+    const rnn = new SimpleRNN({ units: 1, returnSequences: true, biasInitializer: 'zeros' });
+    tf.dispose(rnn.apply(tf.zeros([1, 3, 1])));
+    rnn.setWeights([tf.tensor2d([[0.5]]), tf.tensor2d([[-1]]), tf.tensor1d([0.1])]);
+    const x = [1, -2, 3];
+    const expected: number[] = [];
+    let h = 0;
+    for (const v of x) {
+      h = Math.tanh(0.5 * v - h + 0.1);
+      expected.push(h);
+    }
+    const y = rnn.apply(tf.tensor3d([x.map((v) => [v])]));
+    expectTensorsClose(y, [expected.map((v) => [v])], { atol: 1e-6 });
+    y.dispose();
+    rnn.dispose();
+  });
+
+  it('masked timesteps keep the state (Keras semantics), and zeroOutputForMask zeros their outputs', () => {
+    const make = (zeroOutputForMask: boolean) => {
+      const l = new SimpleRNN({ units: 2, returnSequences: true, zeroOutputForMask, biasInitializer: 'ones' });
+      return l;
+    };
+    const x = tf.randomUniform([1, 4, 3]);
+    const mask = tf.tensor2d([[1, 0, 1, 0]], undefined, 'bool');
+    const a = make(false);
+    const full = a.apply(x) as tf.Tensor;
+    const masked = a.apply(x, { mask }) as tf.Tensor;
+    const seq = masked.arraySync() as number[][][];
+    // Step 1 repeats step 0; step 2 equals a run on [x0, x2] alone.
+    expect(seq[0][1]).toEqual(seq[0][0]);
+    const compact = a.apply(tf.gather(x, [0, 2], 1)) as tf.Tensor;
+    expectTensorsClose(tf.slice(masked, [0, 2, 0], [1, 1, 2]), tf.slice(compact, [0, 1, 0], [1, 1, 2]), { atol: 1e-6 });
+    const b = make(true);
+    b.build([1, 4, 3]);
+    b.setWeights(a.getWeights());
+    const zeroed = (b.apply(x, { mask }) as tf.Tensor).arraySync() as number[][][];
+    expect(zeroed[0][1]).toEqual([0, 0]);
+    expect(zeroed[0][3]).toEqual([0, 0]);
+    tf.dispose([x, mask, full, masked, compact]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('masks flow from Embedding(maskZero) and Masking through a functional model', () => {
+    const tokens = input({ shape: [5], dtype: 'int32' });
+    const emb = new Embedding({ inputDim: 10, outputDim: 3, maskZero: true });
+    const lstm = new LSTM({ units: 2 });
+    const model = new Model({ inputs: tokens, outputs: lstm.apply(emb.apply(tokens)) });
+    const padded = tf.tensor2d([[4, 5, 6, 0, 0]], undefined, 'int32');
+    const short = tf.tensor2d([[4, 5, 6]], undefined, 'int32');
+    const a = model.predict(padded) as tf.Tensor;
+    const b = lstm.apply(emb.apply(short)) as tf.Tensor;
+    expectTensorsClose(a, b, { atol: 1e-6 });
+
+    const masking = new Masking({ maskValue: 0 });
+    const gru = new GRU({ units: 2 });
+    const seq = tf.tensor3d([[[1, 2], [3, 4], [0, 0]]]);
+    const viaMasking = gru.apply(masking.apply(seq), { mask: masking.computeMask(seq) }) as tf.Tensor;
+    const trimmed = gru.apply(tf.slice(seq, [0, 0, 0], [1, 2, 2])) as tf.Tensor;
+    expectTensorsClose(viaMasking, trimmed, { atol: 1e-6 });
+    tf.dispose([padded, short, a, b, seq, viaMasking, trimmed]);
+  });
+
+  it('returnState gives the final h (= last output) and c; initialState is used', () => {
+    const lstm = new LSTM({ units: 2, returnState: true });
+    const x = tf.randomUniform([2, 3, 4]);
+    const [out, h, c] = lstm.apply(x) as tf.Tensor[];
+    expectTensorsClose(out, h);
+    const h0 = tf.ones([2, 2]);
+    const c0 = tf.ones([2, 2]);
+    const [out2] = lstm.apply(x, { initialState: [h0, c0] }) as tf.Tensor[];
+    expect(Math.abs(tf.sub(out2, out).abs().max().dataSync()[0])).toBeGreaterThan(1e-4);
+    expect(() => lstm.apply(x, { initialState: [h0] })).toThrow(/expects 2 initial state\(s\), but received 1/);
+    tf.dispose([x, out, h, c, h0, c0, out2]);
+    lstm.dispose();
+  });
+
+  it('stateful carries the states across calls until resetStates', () => {
+    const x = tf.randomUniform([2, 3, 4]);
+    const stateful = new GRU({ units: 2, stateful: true });
+    const plain = new GRU({ units: 2, returnState: true });
+    tf.dispose(stateful.apply(x));
+    plain.build([2, 3, 4]);
+    plain.setWeights(stateful.getWeights());
+    const [first, state] = plain.apply(x) as tf.Tensor[];
+    const second = plain.apply(x, { initialState: [state] }) as tf.Tensor[];
+    const statefulSecond = stateful.apply(x);
+    expectTensorsClose(statefulSecond, second[0], { atol: 1e-6 });
+    stateful.resetStates();
+    const afterReset = stateful.apply(x);
+    expectTensorsClose(afterReset, first, { atol: 1e-6 });
+    expect(() => stateful.apply(tf.zeros([3, 3, 4]))).toThrow(/batch size 2, but received a batch of 3/);
+    tf.dispose([x, first, state, ...second, statefulSecond, afterReset]);
+    stateful.dispose();
+    plain.dispose();
+  });
+
+  it('Bidirectional: concat of forward and time-flipped backward outputs', () => {
+    const bi = new Bidirectional({ layer: new SimpleRNN({ units: 2, returnSequences: true }) });
+    const x = tf.randomUniform([1, 3, 2]);
+    const y = bi.apply(x) as tf.Tensor;
+    const f = bi.forwardLayer.apply(x) as tf.Tensor;
+    const b = tf.reverse(bi.backwardLayer.apply(x) as tf.Tensor, 1);
+    expectTensorsClose(y, tf.concat([f, b], -1));
+    // The backward direction is the forward layer run on the reversed sequence.
+    const again = bi.backwardLayer.apply(x) as tf.Tensor;
+    tf.dispose([x, y, f, b, again]);
+    bi.dispose();
+  });
+
+  it('StackedRNNCells equals two chained RNN layers with the same weights', () => {
+    const stacked = new RNN({ cell: [new LSTMCell({ units: 3 }), new LSTMCell({ units: 2 })] });
+    const first = new LSTM({ units: 3, returnSequences: true });
+    const second = new LSTM({ units: 2 });
+    const x = tf.randomUniform([2, 4, 5]);
+    tf.dispose([stacked.apply(x), second.apply(first.apply(x) as tf.Tensor)]);
+    const w = stacked.getWeights();
+    first.setWeights(w.slice(0, 3));
+    second.setWeights(w.slice(3));
+    const a = stacked.apply(x) as tf.Tensor;
+    const mid = first.apply(x) as tf.Tensor;
+    const b = second.apply(mid) as tf.Tensor;
+    expectTensorsClose(a, b, { atol: 1e-6 });
+    tf.dispose([x, a, mid, b, ...w]);
+  });
+});
+
+describe('errors', () => {
+  it('a 2-D input to LSTM names the layer, the expected rank and the shape received', () => {
+    const lstm = new LSTM({ units: 2, name: 'my_lstm' });
+    const x = tf.zeros([4, 8]);
+    expect(() => lstm.apply(x)).toThrow(
+      'Input 0 of layer "my_lstm" is incompatible with the layer: expected ndim=3, found ndim=2. Full shape received: (4, 8)',
+    );
+    expect(() => lstm.apply(input({ shape: [8] }))).toThrow(/layer "my_lstm".*expected ndim=3, found ndim=2/);
+    x.dispose();
+  });
+
+  it('bad arguments fail with Keras-style messages', () => {
+    expect(() => new LSTM({ units: 0 })).toThrow(/expected a positive integer. Received: units=0/);
+    expect(() => new RNN({} as never)).toThrow(/`cell` is required/);
+    const lstm = new LSTM({ units: 2 });
+    tf.dispose(lstm.apply(tf.zeros([1, 2, 3])));
+    const wrong = tf.zeros([1, 2, 4]);
+    expect(() => lstm.apply(wrong)).toThrow(/expected axis -1 of input shape to have value 3/);
+    wrong.dispose();
+    lstm.dispose();
+  });
+});
+
+/** Binary cross-entropy on probabilities, for the training test (the real loss lives in losses-metrics). */
+class TestBCE extends Loss {
+  static override className = 'TestBCE';
+  override call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    const p = tf.clipByValue(yPred, 1e-7, 1 - 1e-7);
+    return tf.neg(tf.mean(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))), -1));
+  }
+}
+
+/** Adam-free momentum SGD, enough to train a small model (the real optimizers live in @strata/optimizers). */
+class TestMomentum extends Optimizer {
+  static override className = 'TestMomentum';
+  private readonly velocity = new Map<Variable, tf.Variable>();
+  override updateStep(gradient: tf.Tensor, variable: Variable, lr: number): void {
+    let v = this.velocity.get(variable);
+    if (!v) {
+      v = tf.variable(tf.zerosLike(variable.value), false);
+      this.velocity.set(variable, v);
+    }
+    v.assign(tf.add(tf.mul(v, 0.9), gradient));
+    variable.value.assign(tf.sub(variable.value, tf.mul(v, lr)));
+  }
+}
+
+describe('training', () => {
+  it('Embedding(maskZero) → Bidirectional(LSTM) → Dense(sigmoid) learns a padded-sequence task, without leaks', async () => {
+    // Label 1 when token 1 occurs in the sequence; sequences are right-padded with 0 to length 8.
+    const n = 64;
+    const rows: number[][] = [];
+    const labels: number[] = [];
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < n; i++) {
+      const len = 3 + Math.floor(rand() * 6);
+      const row = Array.from({ length: 8 }, (_, t) => (t < len ? 2 + Math.floor(rand() * 8) : 0));
+      const positive = i % 2 === 0;
+      if (positive) row[Math.floor(rand() * len)] = 1;
+      rows.push(row);
+      labels.push(positive ? 1 : 0);
+    }
+    const x = tf.tensor2d(rows, undefined, 'int32');
+    const y = tf.tensor2d(labels, [n, 1]);
+    const model = new Sequential([
+      new Embedding({ inputDim: 10, outputDim: 8, maskZero: true, inputShape: [8] }),
+      new Bidirectional({ layer: new LSTM({ units: 8 }) }),
+      new Dense({ units: 1, activation: 'sigmoid' }),
+    ]);
+    model.compile({ optimizer: new TestMomentum({ learningRate: 0.1 }), loss: new TestBCE() });
+    // Warm-up epoch builds the optimizer state, which is allowed to persist.
+    await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    const history = await expectNoLeakedTensors(() =>
+      model.fit(x, y, { epochs: 15, batchSize: 16, verbose: 0, shuffle: false }),
+    );
+    const losses = history.history.loss as number[];
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.5);
+    await expectNoLeakedTensors(() => tf.dispose(model.predict(x)));
+    tf.dispose([x, y]);
+  }, 60_000);
+});
