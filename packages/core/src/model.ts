@@ -32,6 +32,7 @@ import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import type { Loss } from './loss.js';
 import type { Metric } from './metric.js';
 import type { Optimizer } from './optimizer.js';
+import { camelToSnake, snakeToCamel } from './naming.js';
 import { type OptimizerIds, register, registry } from './registry.js';
 import {
   type KerasObjectJSON,
@@ -1088,7 +1089,7 @@ export class Model extends Layer {
         .filter((n) => graph.nodeSet.has(n) && n.inputTensors.length > 0)
         .map((node) => ({
           args: [node.inputsWereList ? node.inputTensors.map(tensorJSON) : tensorJSON(node.inputTensors[0])],
-          kwargs: { ...node.kwargs },
+          kwargs: Object.fromEntries(Object.entries(node.kwargs).map(([k, v]) => [camelToSnake(k), v])),
         }));
       return { ...serializeKerasObject('layer', layer), name: layer.name, inbound_nodes: inbound };
     });
@@ -1214,12 +1215,13 @@ export function functionalFromConfig(config: Record<string, any>): Model {
     }
     const data = nodeData as { args: unknown[]; kwargs?: Record<string, unknown> };
     const args = data.args.map(tensorOf);
-    const kwargs = Object.fromEntries(Object.entries(data.kwargs ?? {}).map(([k, v]) => [k, tensorOf(v)]));
-    if (args.length !== 1)
-      throw new ValueError(
-        `Layer "${layer.name}" node has ${args.length} positional arguments; only one (a tensor or a list) is supported.`,
-      );
-    layer.apply(args[0] as SymbolicTensor, kwargs as CallKwargs);
+    const kwargs = Object.fromEntries(Object.entries(data.kwargs ?? {}).map(([k, v]) => [snakeToCamel(k), tensorOf(v)]));
+    // Keras passes several tensors (MultiHeadAttention's query, value) as separate arguments; our layers take a list.
+    const isTensor = (a: unknown) => a instanceof SymbolicTensor;
+    if (args.length > 1 && !args.every(isTensor)) {
+      throw new ValueError(`Layer "${layer.name}": only tensor positional arguments are supported in a model config.`);
+    }
+    layer.apply((args.length > 1 ? args : args[0]) as SymbolicTensor, kwargs as CallKwargs);
   };
   let progress = true;
   while (pending.size > 0 && progress) {

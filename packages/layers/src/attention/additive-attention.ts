@@ -1,6 +1,8 @@
 import { register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { getInitializer } from '../initializers/index.js';
+
 import { Attention, type AttentionArgs } from './attention.js';
 
 export interface AdditiveAttentionArgs extends Omit<AttentionArgs, 'scoreMode' | 'useScale'> {
@@ -19,7 +21,9 @@ export class AdditiveAttention extends Attention {
   constructor(args: AdditiveAttentionArgs = {}) {
     const { scoreMode } = args as { scoreMode?: unknown };
     if (scoreMode != null && scoreMode !== 'dot') {
-      throw new ValueError(`AdditiveAttention does not take \`score_mode\`. Received: score_mode=${scoreMode}`);
+      throw new ValueError(
+        `AdditiveAttention does not take \`score_mode\`. Received: score_mode=${scoreMode}`,
+      );
     }
     super(args);
   }
@@ -39,7 +43,7 @@ export class AdditiveAttention extends Attention {
       }
       // Attention's own build would add a scalar scale; the additive form learns one per feature.
       this.checkInputs(shapes, shapes);
-      this.scale = this.addWeight('scale', { shape: [dim], initializer: 'glorot_uniform' });
+      this.scale = this.addWeight('scale', { shape: [dim], initializer: getInitializer('glorot_uniform') });
       this.buildInputShape = inputShape;
       this.built = true;
       return;

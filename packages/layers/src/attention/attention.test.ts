@@ -71,7 +71,9 @@ describe('EinsumDense', () => {
         [-1, 0, 2],
       ],
     ];
-    const expected = x.map((r) => r.map((xt) => b.map((bd, d) => xt.reduce((a, xc, c) => a + xc * w[c][d], bd))));
+    const expected = x.map((r) =>
+      r.map((xt) => b.map((bd, d) => xt.reduce((a, xc, c) => a + xc * w[c][d], bd))),
+    );
     const xt = tf.tensor3d(x);
     expectTensorsClose(layer.apply(xt) as tf.Tensor, expected);
     xt.dispose();

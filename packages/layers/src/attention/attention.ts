@@ -11,6 +11,8 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { getInitializer } from '../initializers/index.js';
+
 import { SeedGenerator, validateRate } from '../random/seed-generator.js';
 
 export interface AttentionArgs extends LayerArgs {
@@ -98,9 +100,13 @@ export class Attention extends Layer {
   override build(inputShape: Shape | Shape[]): void {
     if (!isShapeList(inputShape)) this.checkInputs(inputShape, [inputShape as Shape]);
     else this.checkInputs(inputShape, inputShape);
-    if (this.useScale) this.scale = this.addWeight('scale', { shape: [], initializer: 'ones' });
+    if (this.useScale)
+      this.scale = this.addWeight('scale', { shape: [], initializer: getInitializer('ones') });
     if (this.scoreMode === 'concat') {
-      this.concatScoreWeight = this.addWeight('concat_score_weight', { shape: [], initializer: 'ones' });
+      this.concatScoreWeight = this.addWeight('concat_score_weight', {
+        shape: [],
+        initializer: getInitializer('ones'),
+      });
     }
     super.build(inputShape);
   }
@@ -116,7 +122,6 @@ export class Attention extends Layer {
     return tf.mul(this.concatScoreWeight!.value, tf.sum(tf.tanh(sum), -1));
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: matches the base class's overloads
   override apply(inputs: any, kwargs: CallKwargs = {}): any {
     this.pendingKwargs = kwargs;
     try {
@@ -154,7 +159,8 @@ export class Attention extends Layer {
         scores = tf.sub(scores, tf.mul(1e9, tf.cast(tf.logicalNot(scoresMask), 'float32')));
       }
       const distribution = tf.softmax(scores, -1);
-      const used = training && this.dropout > 0 ? tf.dropout(distribution, this.dropout, undefined, seed) : distribution;
+      const used =
+        training && this.dropout > 0 ? tf.dropout(distribution, this.dropout, undefined, seed) : distribution;
       let result = tf.matMul(used, value);
       if (queryMask) result = tf.mul(result, tf.expandDims(tf.cast(queryMask, 'float32'), -1));
       return [result, distribution];
@@ -184,7 +190,12 @@ export class Attention extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), useScale: this.useScale, scoreMode: this.scoreMode, dropout: this.dropout };
+    return {
+      ...super.getConfig(),
+      useScale: this.useScale,
+      scoreMode: this.scoreMode,
+      dropout: this.dropout,
+    };
   }
 }
 

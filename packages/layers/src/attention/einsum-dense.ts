@@ -96,8 +96,7 @@ function analyzeEinsum(
   } else if (elided > 0) {
     for (let i = inputShape.length - elided; i < inputShape.length; i++) full.push(inputShape[i]);
   }
-  const inputIndex = (c: string) =>
-    leftElided ? inputSpec.indexOf(c) + elided : inputSpec.indexOf(c);
+  const inputIndex = (c: string) => (leftElided ? inputSpec.indexOf(c) + elided : inputSpec.indexOf(c));
   const outputIndex = (c: string) => (leftElided ? outputSpec.indexOf(c) + elided : outputSpec.indexOf(c));
   for (const c of inputSpec) {
     if (outputSpec.includes(c)) {
@@ -149,7 +148,9 @@ function analyzeEinsum(
       }
     }
     const first = Math.min(...[...biasAxes].map((c) => outputSpec.indexOf(c)));
-    biasShape = [...outputSpec.slice(first)].map((c) => (biasAxes.includes(c) ? (full[outputIndex(c)] as number) : 1));
+    biasShape = [...outputSpec.slice(first)].map((c) =>
+      biasAxes.includes(c) ? (full[outputIndex(c)] as number) : 1,
+    );
     if (!leftElided) for (let i = 0; i < elided; i++) biasShape.push(1);
   }
   return { kernelShape, biasShape, fullOutputShape: full };
@@ -195,7 +196,9 @@ export class EinsumDense extends Layer {
 
   constructor(args: EinsumDenseArgs) {
     if (typeof args?.equation !== 'string') {
-      throw new ValueError(`EinsumDense needs an einsum \`equation\` string. Received: equation=${args?.equation}`);
+      throw new ValueError(
+        `EinsumDense needs an einsum \`equation\` string. Received: equation=${args?.equation}`,
+      );
     }
     const outputShape = args.outputShape;
     const partial = typeof outputShape === 'number' ? [outputShape] : outputShape;

@@ -22,7 +22,9 @@ function parseEquation(equation: string): ParsedEquation {
     [out, 'output'],
   ] as const) {
     if (new Set(spec).size !== spec.length) {
-      throw new ValueError(`The ${what} of an einsum may not repeat an axis letter. Received: equation=${equation}`);
+      throw new ValueError(
+        `The ${what} of an einsum may not repeat an axis letter. Received: equation=${equation}`,
+      );
     }
   }
   for (const c of out) {
@@ -75,8 +77,14 @@ export function einsum(equation: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor 
     const yFree = [...ys].filter((c) => !xs.includes(c));
     const prod = (t: tf.Tensor, spec: string, letters: string[]) =>
       letters.reduce((n, c) => n * size(t, spec, c), 1);
-    const xT = tf.transpose(x, [...batch, ...xFree, ...contracted].map((c) => xs.indexOf(c)));
-    const yT = tf.transpose(y, [...batch, ...contracted, ...yFree].map((c) => ys.indexOf(c)));
+    const xT = tf.transpose(
+      x,
+      [...batch, ...xFree, ...contracted].map((c) => xs.indexOf(c)),
+    );
+    const yT = tf.transpose(
+      y,
+      [...batch, ...contracted, ...yFree].map((c) => ys.indexOf(c)),
+    );
     const nBatch = prod(x, xs, batch);
     const m = prod(x, xs, xFree);
     const k = prod(x, xs, contracted);

@@ -1,16 +1,16 @@
 import {
   type CallKwargs,
+  type ConstraintIdentifier,
   formatShape,
   type InitializerIdentifier,
+  isShapeList,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
-  type ConstraintIdentifier,
   register,
   type Shape,
-  isShapeList,
-  ValueError,
   type SymbolicTensor,
+  ValueError,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -328,7 +328,6 @@ export class MultiHeadAttention extends Layer {
   }
 
   /** Records the keyword arguments of a symbolic call so `computeOutputShape` sees `returnAttentionScores`. */
-  // biome-ignore lint/suspicious/noExplicitAny: matches the base class's overloads
   override apply(inputs: any, kwargs: CallKwargs = {}): any {
     this.pendingKwargs = kwargs;
     try {
@@ -433,7 +432,8 @@ export class MultiHeadAttention extends Layer {
         const raw = einsum(eq.dotProduct, k, tf.mul(q, 1 / Math.sqrt(this.keyDim)));
         const mask = this.attentionMask(query, value, kwargs, raw.shape);
         const probs = this.maskedSoftmax(raw, mask);
-        const dropped = training && this.dropout > 0 ? tf.dropout(probs, this.dropout, undefined, seed) : probs;
+        const dropped =
+          training && this.dropout > 0 ? tf.dropout(probs, this.dropout, undefined, seed) : probs;
         return [einsum(eq.combine, dropped, v), probs];
       });
     } finally {

@@ -36,7 +36,11 @@ export class CenterCrop extends Layer {
       const dh = h - this.height;
       const dw = w - this.width;
       if (dh >= 0 && dw >= 0) {
-        return tf.slice(images, [0, Math.trunc(dh / 2), Math.trunc(dw / 2), 0], [-1, this.height, this.width, -1]);
+        return tf.slice(
+          images,
+          [0, Math.trunc(dh / 2), Math.trunc(dw / 2), 0],
+          [-1, this.height, this.width, -1],
+        );
       }
       return smartResize(images, this.height, this.width, 'bilinear');
     });

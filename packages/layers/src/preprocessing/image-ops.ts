@@ -43,7 +43,11 @@ export function positiveDim(value: unknown, name: string): number {
 }
 
 /** Runs `fn` on a batch: a single `[H, W, C]` image is given a batch axis and has it removed after. */
-export function onBatch(x: tf.Tensor, layerName: string, fn: (images: tf.Tensor4D) => tf.Tensor4D): tf.Tensor {
+export function onBatch(
+  x: tf.Tensor,
+  layerName: string,
+  fn: (images: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor {
   if (x.rank !== 3 && x.rank !== 4) {
     throw new ValueError(
       `Layer "${layerName}" expects images of rank 3 (H, W, C) or 4 (B, H, W, C). Received: inputs.shape=[${x.shape.join(', ')}]`,
@@ -75,7 +79,12 @@ export function cropToAspect(images: tf.Tensor4D, height: number, width: number)
 }
 
 /** Keras's `smart_resize`: crop to the target aspect ratio, then resize. */
-export function smartResize(images: tf.Tensor4D, height: number, width: number, interpolation: Interpolation) {
+export function smartResize(
+  images: tf.Tensor4D,
+  height: number,
+  width: number,
+  interpolation: Interpolation,
+) {
   return resize(cropToAspect(images, height, width), height, width, interpolation);
 }
 

@@ -10,6 +10,8 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { getInitializer } from '../initializers/index.js';
+
 type NestedNumbers = number | NestedNumbers[];
 
 export interface NormalizationArgs extends LayerArgs {
@@ -57,7 +59,9 @@ export class Normalization extends Layer {
     const axis = args.axis === undefined ? -1 : args.axis;
     this.axis = axis == null ? [] : typeof axis === 'number' ? [axis] : axis.slice();
     if (this.axis.some((a) => !Number.isInteger(a))) {
-      throw new ValueError(`\`axis\` must be an integer, a list of integers or null. Received: axis=${JSON.stringify(axis)}`);
+      throw new ValueError(
+        `\`axis\` must be an integer, a list of integers or null. Received: axis=${JSON.stringify(axis)}`,
+      );
     }
     this.inputMean = args.mean ?? null;
     this.inputVariance = args.variance ?? null;
@@ -102,9 +106,22 @@ export class Normalization extends Layer {
     this.broadcastShape = inputShape.map((d, i) => (this.keepAxes.includes(i) ? (d as number) : 1));
     const statShape = this.keepAxes.map((d) => inputShape[d] as number);
     if (this.inputMean == null) {
-      this.adaptMean = this.addWeight('mean', { shape: statShape, initializer: 'zeros', trainable: false });
-      this.adaptVariance = this.addWeight('variance', { shape: statShape, initializer: 'ones', trainable: false });
-      this.count = this.addWeight('count', { shape: [], initializer: 'zeros', trainable: false, dtype: 'int32' });
+      this.adaptMean = this.addWeight('mean', {
+        shape: statShape,
+        initializer: getInitializer('zeros'),
+        trainable: false,
+      });
+      this.adaptVariance = this.addWeight('variance', {
+        shape: statShape,
+        initializer: getInitializer('ones'),
+        trainable: false,
+      });
+      this.count = this.addWeight('count', {
+        shape: [],
+        initializer: getInitializer('zeros'),
+        trainable: false,
+        dtype: 'int32',
+      });
     }
     super.build(inputShape);
   }
@@ -112,7 +129,10 @@ export class Normalization extends Layer {
   /** The mean and variance shaped to broadcast against the input. */
   private statistics(): [tf.Tensor, tf.Tensor] {
     if (this.adaptMean && this.adaptVariance) {
-      return [tf.reshape(this.adaptMean.value, this.broadcastShape), tf.reshape(this.adaptVariance.value, this.broadcastShape)];
+      return [
+        tf.reshape(this.adaptMean.value, this.broadcastShape),
+        tf.reshape(this.adaptVariance.value, this.broadcastShape),
+      ];
     }
     const place = (v: NestedNumbers) => {
       const t = tf.tensor(v as number[]);
@@ -150,7 +170,9 @@ export class Normalization extends Layer {
         }
       }
       if (!this.adaptMean) {
-        throw new ValueError(`Layer "${this.name}" was given \`mean\` and \`variance\`; it cannot be adapted.`);
+        throw new ValueError(
+          `Layer "${this.name}" was given \`mean\` and \`variance\`; it cannot be adapted.`,
+        );
       }
       tf.tidy(() => {
         const all = batches.length === 1 ? batches[0] : tf.concat(batches, 0);

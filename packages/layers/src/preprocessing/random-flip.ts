@@ -47,7 +47,10 @@ export class RandomFlip extends Layer {
     return onBatch(x, this.name, (images) => {
       const batch = images.shape[0];
       const maybeFlip = (img: tf.Tensor4D, axis: number) => {
-        const draw = tf.less(tf.randomUniform([batch, 1, 1, 1], 0, 1, 'float32', this.seedGenerator.next()), 0.5);
+        const draw = tf.less(
+          tf.randomUniform([batch, 1, 1, 1], 0, 1, 'float32', this.seedGenerator.next()),
+          0.5,
+        );
         return tf.where(tf.broadcastTo(draw, img.shape), tf.reverse(img, axis), img) as tf.Tensor4D;
       };
       let out = images;

@@ -66,14 +66,23 @@ export class RandomRotation extends Layer {
       const angles =
         lo === hi
           ? tf.fill([batch], lo * 2 * Math.PI)
-          : tf.randomUniform([batch], lo * 2 * Math.PI, hi * 2 * Math.PI, 'float32', this.seedGenerator.next());
+          : tf.randomUniform(
+              [batch],
+              lo * 2 * Math.PI,
+              hi * 2 * Math.PI,
+              'float32',
+              this.seedGenerator.next(),
+            );
       const cos = tf.cos(angles);
       const sin = tf.sin(angles);
       // Keras's rotation about the image centre, as a projective transform from output to input points.
       const xOffset = tf.div(tf.sub(w - 1, tf.sub(tf.mul(cos, w - 1), tf.mul(sin, h - 1))), 2);
       const yOffset = tf.div(tf.sub(h - 1, tf.add(tf.mul(sin, w - 1), tf.mul(cos, h - 1))), 2);
       const zeros = tf.zeros([batch]);
-      const transforms = tf.stack([cos, tf.neg(sin), xOffset, sin, cos, yOffset, zeros, zeros], 1) as tf.Tensor2D;
+      const transforms = tf.stack(
+        [cos, tf.neg(sin), xOffset, sin, cos, yOffset, zeros, zeros],
+        1,
+      ) as tf.Tensor2D;
       return tf.image.transform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
     });
   }

@@ -71,7 +71,10 @@ export class RandomZoom extends Layer {
       const xOffset = tf.mul((w - 1) / 2, tf.sub(1, wZoom));
       const yOffset = tf.mul((h - 1) / 2, tf.sub(1, hZoom));
       const zeros = tf.zeros([batch]);
-      const transforms = tf.stack([wZoom, zeros, xOffset, zeros, hZoom, yOffset, zeros, zeros], 1) as tf.Tensor2D;
+      const transforms = tf.stack(
+        [wZoom, zeros, xOffset, zeros, hZoom, yOffset, zeros, zeros],
+        1,
+      ) as tf.Tensor2D;
       return tf.image.transform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
     });
   }

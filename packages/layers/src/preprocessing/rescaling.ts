@@ -21,10 +21,14 @@ export class Rescaling extends Layer {
     const ok = (v: unknown) =>
       typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
     if (!ok(args?.scale)) {
-      throw new ValueError(`\`scale\` must be a number or a list of numbers. Received: scale=${JSON.stringify(args?.scale)}`);
+      throw new ValueError(
+        `\`scale\` must be a number or a list of numbers. Received: scale=${JSON.stringify(args?.scale)}`,
+      );
     }
     if (args.offset != null && !ok(args.offset)) {
-      throw new ValueError(`\`offset\` must be a number or a list of numbers. Received: offset=${JSON.stringify(args.offset)}`);
+      throw new ValueError(
+        `\`offset\` must be a number or a list of numbers. Received: offset=${JSON.stringify(args.offset)}`,
+      );
     }
     super(args);
     this.scale = args.scale;

@@ -1,4 +1,11 @@
-import { type CallKwargs, Layer, type LayerArgs, NotImplementedError, register, type Shape } from '@strata/core';
+import {
+  type CallKwargs,
+  Layer,
+  type LayerArgs,
+  NotImplementedError,
+  register,
+  type Shape,
+} from '@strata/core';
 import type * as tf from '@tensorflow/tfjs-core';
 
 import {
