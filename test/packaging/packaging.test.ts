@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { build } from 'esbuild';
 import { publint } from 'publint';
@@ -229,8 +230,11 @@ describe('installed from tarballs with npm, outside the workspace', () => {
     const ours = Object.entries(strataBytes)
       .filter(([f]) => f.includes('node_modules/@strata/'))
       .reduce((s, [, v]) => s + v.bytesInOutput, 0);
+    const gzipped = gzipSync(result.outputFiles[0].contents).byteLength;
     // Printed for the README's "Bundle size" section.
-    console.log(`[bundle] total ${(outBytes / 1024).toFixed(1)} KiB minified, of which @strata/* ${(ours / 1024).toFixed(1)} KiB`);
+    console.log(
+      `[bundle] ${(outBytes / 1024).toFixed(1)} KiB minified (${(gzipped / 1024).toFixed(1)} KiB gzip), of which @strata/* ${(ours / 1024).toFixed(1)} KiB`,
+    );
     expect(inputs.some((f) => f.includes('@strata/layers/dist/core/dense.js'))).toBe(true);
     expect(inputs.some((f) => f.includes('@strata/optimizers/dist/adam.js'))).toBe(true);
     expect(inputs.filter((f) => /@strata\/layers\/dist\/(convolutional|recurrent)\/|@strata\/io\//.test(f))).toEqual([]);
