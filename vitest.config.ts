@@ -1,10 +1,17 @@
+import fs from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-import fs from 'node:fs';
-
-const pkgs = ['core', 'layers', 'optimizers', 'losses-metrics', 'callbacks', 'backends', 'io', 'datasets', 'strata'].filter((p) =>
-  fs.existsSync(`packages/${p}/package.json`),
-);
+const pkgs = [
+  'core',
+  'layers',
+  'optimizers',
+  'losses-metrics',
+  'callbacks',
+  'backends',
+  'io',
+  'datasets',
+  'strata',
+].filter((p) => fs.existsSync(`packages/${p}/package.json`));
 const conditions = ['strata-source', 'node', 'import', 'module', 'default'];
 
 export default defineConfig({
@@ -20,7 +27,11 @@ export default defineConfig({
         test: {
           name,
           root: `packages/${name}`,
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts', ...(process.env.STRATA_INTEROP === '1' ? ['interop/**/*.test.ts'] : [])],
+          include: [
+            'src/**/*.test.ts',
+            'test/**/*.test.ts',
+            ...(process.env.STRATA_INTEROP === '1' ? ['interop/**/*.test.ts'] : []),
+          ],
           setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
         },
       })),

@@ -62,8 +62,13 @@ let skipped = 0;
 if (fs.existsSync(out)) {
   const report = JSON.parse(fs.readFileSync(out, 'utf8'));
   passed = report.numPassedTests ?? 0;
-  failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  failed = report.numFailedTests ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  // A file that fails to load has no failed test of its own: count it once.
+  for (const file of report.testResults ?? []) {
+    const anyFailed = (file.assertionResults ?? []).some((t) => t.status === 'failed');
+    if (file.status === 'failed' && !anyFailed) failed += 1;
+  }
 } else {
   failed = 1;
 }

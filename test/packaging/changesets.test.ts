@@ -58,7 +58,9 @@ async function versionWith(changeset: string, edit?: (dir: string, folders: Map<
   const { dir, folders } = copyWorkspace();
   edit?.(dir, folders);
   fs.writeFileSync(path.join(dir, '.changeset', 'sample-core-minor.md'), changeset);
-  await runOk(process.execPath, [path.join(root, 'node_modules/@changesets/cli/bin.js'), 'version'], { cwd: dir });
+  await runOk(process.execPath, [path.join(root, 'node_modules/@changesets/cli/bin.js'), 'version'], {
+    cwd: dir,
+  });
   const versions = new Map<string, string>();
   for (const [name, rel] of folders) versions.set(name, manifest(dir, rel).version);
   return { dir, folders, versions };
@@ -87,7 +89,9 @@ describe('changesets', () => {
     expect(versions.get('strata')).toBe(`${uMajor}.${uMinor}.${uPatch + 1}`);
     // Ignored and private packages stay put.
     expect(versions.get('@acme/strata-plugin')).toBe(before.get('@acme/strata-plugin'));
-    expect(fs.readFileSync(path.join(dir, 'packages/core/CHANGELOG.md'), 'utf8')).toContain('A new core feature.');
+    expect(fs.readFileSync(path.join(dir, 'packages/core/CHANGELOG.md'), 'utf8')).toContain(
+      'A new core feature.',
+    );
   });
 
   test('with a caret peer range instead, the same changeset would force a major on that plug-in', async () => {

@@ -27,9 +27,17 @@ export interface RunResult {
 }
 
 /** Runs a command without a shell; resolves with its output whatever the exit code. */
-export function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+) {
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -48,10 +56,16 @@ export function run(cmd: string, args: string[], options: { cwd: string; env?: N
 }
 
 /** Like `run`, but fails with the command's output when it exits non-zero. */
-export async function runOk(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
+export async function runOk(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+) {
   const r = await run(cmd, args, options);
   if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} (in ${options.cwd}) exited with ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} (in ${options.cwd}) exited with ${r.code}:\n${r.stdout}\n${r.stderr}`,
+    );
   }
   return r;
 }
@@ -122,7 +136,8 @@ export function importedPackages(source: string): Set<string> {
   for (const re of IMPORT_PATTERNS) {
     for (const m of code.matchAll(re)) {
       const spec = m[1];
-      if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || spec.includes('${')) continue;
+      if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || spec.includes('${'))
+        continue;
       const parts = spec.split('/');
       names.add(spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]);
     }
@@ -131,7 +146,10 @@ export function importedPackages(source: string): Set<string> {
 }
 
 /** Every string target in an exports map, with the condition path that leads to it. */
-export function exportTargets(exportsField: unknown, at: string[] = []): { path: string[]; target: string }[] {
+export function exportTargets(
+  exportsField: unknown,
+  at: string[] = [],
+): { path: string[]; target: string }[] {
   if (typeof exportsField === 'string') return [{ path: at, target: exportsField }];
   if (exportsField && typeof exportsField === 'object') {
     return Object.entries(exportsField).flatMap(([k, v]) => exportTargets(v, [...at, k]));

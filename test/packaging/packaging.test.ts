@@ -18,9 +18,9 @@ import {
   listFiles,
   makeProject,
   npmInstall,
-  packAll,
   type Packed,
   PUBLISHED,
+  packAll,
   root,
   run,
   runOk,
@@ -35,10 +35,18 @@ beforeAll(async () => {
   // STRATA_PACKAGING_NO_BUILD=1 packs the dist/ folders as they are (when iterating on this suite).
   if (process.env.STRATA_PACKAGING_NO_BUILD !== '1')
     await runOk(
-    'pnpm',
-    ['exec', 'turbo', 'run', 'build', '--filter=./packages/*', '--filter=@acme/strata-plugin', '--output-logs=errors-only'],
-    { cwd: root, timeoutMs: 400_000 },
-  );
+      'pnpm',
+      [
+        'exec',
+        'turbo',
+        'run',
+        'build',
+        '--filter=./packages/*',
+        '--filter=@acme/strata-plugin',
+        '--output-logs=errors-only',
+      ],
+      { cwd: root, timeoutMs: 400_000 },
+    );
   packed = await packAll(path.join(work, 'tarballs'));
 });
 
@@ -76,12 +84,16 @@ describe('packed manifests', () => {
     for (const { path: at, target } of exportTargets(p.manifest.exports)) {
       const rel = target.replace(/^\.\//, '');
       const ok = rel.includes('*')
-        ? files.some((f) => f.startsWith(rel.slice(0, rel.indexOf('*'))) && f.endsWith(rel.slice(rel.indexOf('*') + 1)))
+        ? files.some(
+            (f) =>
+              f.startsWith(rel.slice(0, rel.indexOf('*'))) && f.endsWith(rel.slice(rel.indexOf('*') + 1)),
+          )
         : files.includes(rel);
       if (!ok) missing.push(`${at.join(' > ')}: ${target}`);
     }
     for (const field of ['main', 'types']) {
-      if (p.manifest[field] && !files.includes(p.manifest[field].replace(/^\.\//, ''))) missing.push(`${field}: ${p.manifest[field]}`);
+      if (p.manifest[field] && !files.includes(p.manifest[field].replace(/^\.\//, '')))
+        missing.push(`${field}: ${p.manifest[field]}`);
     }
     expect(missing).toEqual([]);
     // sideEffects: the registering files of dist/ are listed, so bundlers keep them.
@@ -97,7 +109,10 @@ describe('packed manifests', () => {
             .replace(/\*\*\//g, '(?:.*/)?')
             .replace(/\*/g, '[^/]*')}$`,
         );
-        expect(files.some((f) => re.test(f)), `${pattern} matches no published file`).toBe(true);
+        expect(
+          files.some((f) => re.test(f)),
+          `${pattern} matches no published file`,
+        ).toBe(true);
       }
     } else {
       expect(sideEffects).toBe(false);
@@ -143,7 +158,8 @@ describe('installed from tarballs with npm, outside the workspace', () => {
       '@tensorflow/tfjs-core': '4.22.0',
       '@tensorflow/tfjs-backend-cpu': '4.22.0',
     });
-    if (!(await npmInstall(dir))) return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
+    if (!(await npmInstall(dir)))
+      return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
     fs.copyFileSync(path.join(fixtures, 'train-core.mjs'), path.join(dir, 'train.mjs'));
     const r = await runOk(process.execPath, ['train.mjs'], { cwd: dir });
     const out = lastJson<{ backend: string; loss: number[]; tfjsPackages: string[] }>(r.stdout);
@@ -161,11 +177,28 @@ describe('installed from tarballs with npm, outside the workspace', () => {
       if (name.startsWith('@strata/')) deps[name] = tarball(name);
     }
     makeProject(dir, deps);
-    if (!(await npmInstall(dir))) return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
+    if (!(await npmInstall(dir)))
+      return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
     fs.copyFileSync(path.join(fixtures, 'umbrella.mjs'), path.join(dir, 'umbrella.mjs'));
     const r = await runOk(process.execPath, ['umbrella.mjs'], { cwd: dir });
-    const out = lastJson<{ backend: string; namespaces: string[]; topLevel: string[]; loss: number[]; savedBytes: number; maxDiff: number }>(r.stdout);
-    expect(out.namespaces).toEqual(['layers', 'optimizers', 'losses', 'metrics', 'callbacks', 'io', 'backends', 'datasets']);
+    const out = lastJson<{
+      backend: string;
+      namespaces: string[];
+      topLevel: string[];
+      loss: number[];
+      savedBytes: number;
+      maxDiff: number;
+    }>(r.stdout);
+    expect(out.namespaces).toEqual([
+      'layers',
+      'optimizers',
+      'losses',
+      'metrics',
+      'callbacks',
+      'io',
+      'backends',
+      'datasets',
+    ]);
     expect(out.topLevel).toEqual(['Sequential', 'Model', 'input', 'register', 'registry']);
     expect(out.backend).toBe('cpu');
     expect(out.loss[9]).toBeLessThan(out.loss[0]);
@@ -185,10 +218,14 @@ describe('installed from tarballs with npm, outside the workspace', () => {
       '@tensorflow/tfjs-core': '4.22.0',
       '@tensorflow/tfjs-backend-cpu': '4.22.0',
     });
-    if (!(await npmInstall(dir))) return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
-    for (const f of ['acme-train.mjs', 'acme-load.mjs']) fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
+    if (!(await npmInstall(dir)))
+      return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
+    for (const f of ['acme-train.mjs', 'acme-load.mjs'])
+      fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
     // One copy of core: the plug-in's peer dependency resolves to the application's.
-    expect(fs.existsSync(path.join(dir, 'node_modules/@acme/strata-plugin/node_modules/@strata/core'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'node_modules/@acme/strata-plugin/node_modules/@strata/core'))).toBe(
+      false,
+    );
     const file = path.join(dir, 'acme.keras');
     const trained = lastJson<{ loss: number[]; keys: string[]; prediction: number[][] }>(
       (await runOk(process.execPath, ['acme-train.mjs', file], { cwd: dir })).stdout,
@@ -211,7 +248,8 @@ describe('installed from tarballs with npm, outside the workspace', () => {
 
   test('bundle size: Sequential, Dense, Adam and categorical_crossentropy leave convolution, recurrent and io code out', async (ctx) => {
     const dir = path.join(work, 'project-core');
-    if (!fs.existsSync(path.join(dir, 'node_modules', '@strata', 'core'))) return ctx.skip('project-core was not installed');
+    if (!fs.existsSync(path.join(dir, 'node_modules', '@strata', 'core')))
+      return ctx.skip('project-core was not installed');
     fs.copyFileSync(path.join(fixtures, 'bundle-entry.js'), path.join(dir, 'bundle-entry.js'));
     const result = await build({
       entryPoints: [path.join(dir, 'bundle-entry.js')],
@@ -237,7 +275,9 @@ describe('installed from tarballs with npm, outside the workspace', () => {
     );
     expect(inputs.some((f) => f.includes('@strata/layers/dist/core/dense.js'))).toBe(true);
     expect(inputs.some((f) => f.includes('@strata/optimizers/dist/adam.js'))).toBe(true);
-    expect(inputs.filter((f) => /@strata\/layers\/dist\/(convolutional|recurrent)\/|@strata\/io\//.test(f))).toEqual([]);
+    expect(
+      inputs.filter((f) => /@strata\/layers\/dist\/(convolutional|recurrent)\/|@strata\/io\//.test(f)),
+    ).toEqual([]);
     // The check can fail: the package's main entry registers everything, convolutions included.
     const full = await build({
       stdin: { contents: "import '@strata/layers';", resolveDir: dir },
@@ -248,8 +288,16 @@ describe('installed from tarballs with npm, outside the workspace', () => {
       write: false,
       logLevel: 'silent',
     });
-    expect(Object.keys(full.metafile.inputs).some((f) => f.includes('@strata/layers/dist/convolutional/'))).toBe(true);
+    expect(
+      Object.keys(full.metafile.inputs).some((f) => f.includes('@strata/layers/dist/convolutional/')),
+    ).toBe(true);
     // Other layers, optimizers and losses are left out too.
-    expect(inputs.filter((f) => /@strata\/(layers\/dist\/(pooling|attention)|optimizers\/dist\/(sgd|rmsprop)|losses-metrics\/dist\/metrics)/.test(f))).toEqual([]);
+    expect(
+      inputs.filter((f) =>
+        /@strata\/(layers\/dist\/(pooling|attention)|optimizers\/dist\/(sgd|rmsprop)|losses-metrics\/dist\/metrics)/.test(
+          f,
+        ),
+      ),
+    ).toEqual([]);
   });
 });

@@ -40,7 +40,9 @@ export class Lion2 extends Optimizer {
       throw new ValueError(`Argument \`beta_2\` must be in the [0, 1] range. Received: beta_2=${beta2}`);
     }
     if (!(sharpness > 0 && Number.isFinite(sharpness))) {
-      throw new ValueError(`Argument \`sharpness\` must be a positive number. Received: sharpness=${sharpness}`);
+      throw new ValueError(
+        `Argument \`sharpness\` must be a positive number. Received: sharpness=${sharpness}`,
+      );
     }
     super({ ...args, learningRate: args.learningRate ?? 0.001, name: args.name ?? 'lion2' });
     this.beta1 = beta1;
@@ -56,7 +58,10 @@ export class Lion2 extends Optimizer {
 
   override updateStep(gradient: tf.Tensor, variable: Variable, learningRate: number): void {
     const m = this.momentums[this.variableIndex(variable)];
-    const u = tf.add(tf.mul(m.value, this.constant(this.beta1)), tf.mul(gradient, this.constant(1 - this.beta1)));
+    const u = tf.add(
+      tf.mul(m.value, this.constant(this.beta1)),
+      tf.mul(gradient, this.constant(1 - this.beta1)),
+    );
     const direction = tf.tanh(tf.mul(u, this.constant(this.sharpness)));
     variable.value.assign(tf.sub(variable.value, tf.mul(direction, this.constant(learningRate))));
     m.value.assign(

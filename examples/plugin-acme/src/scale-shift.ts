@@ -1,4 +1,12 @@
-import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError, type Variable } from '@strata/core';
+import {
+  type CallKwargs,
+  Layer,
+  type LayerArgs,
+  register,
+  type Shape,
+  ValueError,
+  type Variable,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface ScaleShiftArgs extends LayerArgs {
@@ -41,7 +49,8 @@ export class ScaleShift extends Layer {
     }
     // Plain initializer instances, not names: the plug-in then needs no initializer registry entries.
     this.gamma = this.addWeight('gamma', { shape: [features], initializer: new OnesOrZeros(1) });
-    if (this.center) this.beta = this.addWeight('beta', { shape: [features], initializer: new OnesOrZeros(0) });
+    if (this.center)
+      this.beta = this.addWeight('beta', { shape: [features], initializer: new OnesOrZeros(0) });
     super.build(inputShape);
   }
 

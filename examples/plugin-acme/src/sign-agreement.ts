@@ -29,7 +29,10 @@ export class SignAgreement extends Metric {
       const agree = tf.cast(tf.equal(tf.sign(yTrue), tf.sign(yPred)), 'float32');
       let weights: tf.Tensor = tf.onesLike(agree);
       if (sampleWeight) {
-        const perSample = tf.reshape(tf.cast(sampleWeight, 'float32'), [agree.shape[0], ...agree.shape.slice(1).map(() => 1)]);
+        const perSample = tf.reshape(tf.cast(sampleWeight, 'float32'), [
+          agree.shape[0],
+          ...agree.shape.slice(1).map(() => 1),
+        ]);
         weights = tf.mul(weights, perSample);
       }
       this.total.value.assign(tf.add(this.total.value, tf.sum(tf.mul(agree, weights))));

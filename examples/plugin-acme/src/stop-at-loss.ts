@@ -22,7 +22,9 @@ export class StopAtLoss extends Callback {
   constructor(args: StopAtLossArgs) {
     super();
     if (typeof args?.threshold !== 'number' || Number.isNaN(args.threshold)) {
-      throw new ValueError(`StopAtLoss needs a numeric \`threshold\`. Received: threshold=${String(args?.threshold)}`);
+      throw new ValueError(
+        `StopAtLoss needs a numeric \`threshold\`. Received: threshold=${String(args?.threshold)}`,
+      );
     }
     this.monitor = args.monitor ?? 'loss';
     this.threshold = args.threshold;

@@ -9,11 +9,11 @@ import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata
 import { Dense } from '@strata/layers';
 import '@strata/losses-metrics';
 import '@strata/io';
-import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, test } from 'vitest';
 
 // The plug-in is imported by its package name, as an application would, not by a relative path.
 import { Lion2, ScaleShift, SignAgreement, StopAtLoss } from '@acme/strata-plugin';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, test } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -104,9 +104,13 @@ describe('Lion2', () => {
       const before = v.value.arraySync() as number[];
       opt.apply([g2], [v]);
       const u = [0.9 * 0.005 + 0, 0.9 * -0.001 + 0.1];
-      expectTensorsClose(v.value, [before[0] - 0.1 * Math.tanh(10 * u[0]), before[1] - 0.1 * Math.tanh(10 * u[1])], {
-        atol: 1e-6,
-      });
+      expectTensorsClose(
+        v.value,
+        [before[0] - 0.1 * Math.tanh(10 * u[0]), before[1] - 0.1 * Math.tanh(10 * u[1])],
+        {
+          atol: 1e-6,
+        },
+      );
       tf.dispose([w0, g, g2]);
       v.dispose();
       opt.dispose();
@@ -215,19 +219,30 @@ describe('training with the plug-in', () => {
     const { x, y } = data();
     const model = acmeModel();
     await expect(
-      model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new StopAtLoss({ monitor: 'val_loss', threshold: 0 })] }),
+      model.fit(x, y, {
+        epochs: 1,
+        verbose: 0,
+        callbacks: [new StopAtLoss({ monitor: 'val_loss', threshold: 0 })],
+      }),
     ).rejects.toThrow(/monitors 'val_loss'.*Available: loss/);
     tf.dispose([x, y]);
   });
 });
 
-function runChild(file: string, withPlugin: boolean): { status: number | null; stdout: string; stderr: string } {
+function runChild(
+  file: string,
+  withPlugin: boolean,
+): { status: number | null; stdout: string; stderr: string } {
   const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const child = path.join(here, 'fixtures', 'load-child.ts');
-  const r = spawnSync(process.execPath, [tsx, '--conditions=strata-source', child, file, withPlugin ? 'with' : 'without'], {
-    cwd: path.resolve(here, '..'),
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [tsx, '--conditions=strata-source', child, file, withPlugin ? 'with' : 'without'],
+    {
+      cwd: path.resolve(here, '..'),
+      encoding: 'utf8',
+    },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

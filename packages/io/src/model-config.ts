@@ -21,6 +21,7 @@ const MODEL_ALIASES: Record<string, string> = { Model: 'Functional' };
 export function checkModelConfig(json: unknown): void {
   rejectCode(json, 0);
   const unknown = new Map<string, string>();
+  const modules = new Map<string, string>();
   const visitLayer = (node: unknown, depth: number): void => {
     if (depth > 64 || typeof node !== 'object' || node === null || Array.isArray(node)) return;
     const obj = node as Record<string, unknown>;
@@ -34,6 +35,8 @@ export function checkModelConfig(json: unknown): void {
         typeof obj.registered_name === 'string' ? obj.registered_name : (MODEL_ALIASES[cls] ?? cls);
       if (!registry.has('layer', name) && !registry.has('layer', cls)) {
         unknown.set(name, typeof config.name === 'string' ? config.name : '?');
+        // A third-party class names the npm package that registers it in `module`.
+        if (name.includes('>') && typeof obj.module === 'string') modules.set(name, obj.module);
       }
     }
     if (Array.isArray(config.layers)) for (const l of config.layers) visitLayer(l, depth + 1);
@@ -43,9 +46,10 @@ export function checkModelConfig(json: unknown): void {
   visitLayer(json, 0);
   if (unknown.size > 0) {
     const list = [...unknown].map(([cls, name]) => `${cls} (layer "${name}")`).join(', ');
+    const imports = [...modules].map(([cls, mod]) => ` '${cls}' is registered by '${mod}': import '${mod}' first.`).join('');
     throw new RegistryError(
       `The model uses layer classes that are not registered: ${list}. Built-in layers are registered by importing ` +
-        "'@strata/layers'; a third-party layer by importing the package that registers it. Nothing was loaded.",
+        `'@strata/layers'; a third-party layer by importing the package that registers it.${imports} Nothing was loaded.`,
     );
   }
 }

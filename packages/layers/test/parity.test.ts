@@ -102,18 +102,8 @@ describe('parity with @tensorflow/tfjs-layers', () => {
   });
 
   it('BatchNormalization, inference and training', async () => {
-    // Outputs only, at inference only, for a non-last axis: tfjs-layers' gradient fails there (its batchNorm
-    // gets keep-dims statistics) and its training output is off (ours matches the formula computed by hand
-    // in normalization.test.ts).
-    await expectParity(
-      new BatchNormalization({ axis: 1, movingVarianceInitializer: 'random_uniform' }),
-      tfl.layers.batchNormalization({ axis: 1 }),
-      [2, 3, 4],
-      {
-        inputGradients: false,
-        weightGradients: false,
-      },
-    );
+    // Last axis only: for other axes tfjs-layers broadcasts its statistics incorrectly (its outputs differ
+    // from the formula), so that case is checked against hand-computed values in normalization.test.ts.
     for (const training of [false, true]) {
       await expectParity(
         new BatchNormalization({

@@ -11,9 +11,9 @@
 // `backends.setBackend('webgl' | 'wasm')` loads the others on demand when their tfjs package is installed.
 import '@strata/backends/cpu';
 
-export * from '@strata/core';
 export * as backends from '@strata/backends';
 export * as callbacks from '@strata/callbacks';
+export * from '@strata/core';
 export * as datasets from '@strata/datasets';
 export * as io from '@strata/io';
 export * as layers from '@strata/layers';

@@ -59,6 +59,10 @@ export interface CellStep {
 /**
  * The protocol the RNN layer drives: project the inputs of every timestep at once (one big matmul),
  * then run only the recurrent part per step. StackedRNNCells and the built-in cells implement it.
+ *
+ * Tensors here are feature-major (transposed: `[features, batch]`). Packed gates then sit in contiguous
+ * row blocks, so splitting them is a cheap copy rather than the strided gather that slicing the last
+ * axis costs on tfjs's CPU and WASM backends (there it cost more than the matmul itself).
  */
 export interface SequenceCell extends Layer {
   readonly stateSize: number[];
@@ -67,9 +71,11 @@ export interface SequenceCell extends Layer {
   beginSequence(batch: number, inputDim: number, training: boolean): void;
   /** Forgets the masks of the sequence. */
   endSequence(): void;
-  /** Input projections for all timesteps: `[time, batch, inputDim]` -> `[time, batch, width]`. */
+  /** Input projections for all timesteps: `[time, inputDim, batch]` -> `[time, width, batch]`. */
   projectSequence(x: tf.Tensor3D): tf.Tensor3D;
-  /** One timestep from its projected input. */
+  /** The input projection of one timestep: `[inputDim, batch]` -> `[width, batch]`. */
+  projectStep(x: tf.Tensor2D): tf.Tensor2D;
+  /** One timestep from its projected input; states and output are `[size, batch]`. */
   step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep;
 }
 
@@ -124,10 +130,13 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
   recurrentKernel: Variable | null = null;
   bias: Variable | null = null;
 
-  /** Mask on the input features `[batch, inputDim]`, during a training sequence with dropout. */
+  /** Mask on the input features `[inputDim, batch]`, during a training sequence with dropout. */
   protected inputDropoutMask: tf.Tensor | null = null;
-  /** Mask on the previous output `[batch, units]`, during a training sequence with recurrent dropout. */
+  /** Mask on the previous output `[units, batch]`, during a training sequence with recurrent dropout. */
   protected recurrentDropoutMask: tf.Tensor | null = null;
+  /** The kernels transposed, `[width, inputDim]` and `[width, units]`, once per sequence. */
+  protected kernelT: tf.Tensor2D | null = null;
+  protected recurrentKernelT: tf.Tensor2D | null = null;
   private readonly seedGenerator: SeedGenerator;
   /** True between beginSequence and endSequence, while an RNN layer drives this cell. */
   protected inSequence = false;
@@ -202,15 +211,19 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
   beginSequence(batch: number, inputDim: number, training: boolean): void {
     this.endSequence();
     this.inSequence = true;
+    this.kernelT = tf.transpose(this.kernel!.value) as tf.Tensor2D;
+    this.recurrentKernelT = tf.transpose(this.recurrentKernel!.value) as tf.Tensor2D;
     if (!training) return;
-    if (this.dropout > 0) this.inputDropoutMask = this.dropoutMask([batch, inputDim], this.dropout);
+    if (this.dropout > 0) this.inputDropoutMask = this.dropoutMask([inputDim, batch], this.dropout);
     if (this.recurrentDropout > 0) {
-      this.recurrentDropoutMask = this.dropoutMask([batch, this.units], this.recurrentDropout);
+      this.recurrentDropoutMask = this.dropoutMask([this.units, batch], this.recurrentDropout);
     }
   }
 
   endSequence(): void {
     this.inSequence = false;
+    this.kernelT = null;
+    this.recurrentKernelT = null;
     this.inputDropoutMask = null;
     this.recurrentDropoutMask = null;
   }
@@ -225,26 +238,30 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
     return this.bias?.value;
   }
 
-  /** x·kernel + bias for `[rows, inputDim]` inputs, as one fused kernel. */
-  projectInputs(x: tf.Tensor2D): tf.Tensor2D {
+  /** The input bias as a column, to broadcast over the batch in feature-major layout. */
+  private inputBiasColumn(): tf.Tensor | undefined {
+    const bias = this.inputBias();
+    return bias ? tf.reshape(bias, [-1, 1]) : undefined;
+  }
+
+  projectStep(x: tf.Tensor2D): tf.Tensor2D {
     const dropped = this.inputDropoutMask ? tf.mul(x, this.inputDropoutMask) : x;
     return tf.fused.matMul({
-      a: dropped as tf.Tensor2D,
-      b: this.kernel!.value as tf.Tensor2D,
-      bias: this.inputBias(),
+      a: this.kernelT!,
+      b: dropped as tf.Tensor2D,
+      bias: this.inputBiasColumn(),
     }) as tf.Tensor2D;
   }
 
   projectSequence(x: tf.Tensor3D): tf.Tensor3D {
-    const [time, batch, inputDim] = x.shape;
     const dropped = this.inputDropoutMask ? tf.mul(x, this.inputDropoutMask) : x;
-    const flat = tf.reshape(dropped, [time * batch, inputDim]) as tf.Tensor2D;
-    const projected = tf.fused.matMul({
-      a: flat,
-      b: this.kernel!.value as tf.Tensor2D,
-      bias: this.inputBias(),
-    });
-    return tf.reshape(projected, [time, batch, -1]) as tf.Tensor3D;
+    // One batched matmul over time: [time, width, inputDim] x [time, inputDim, batch]. The kernel is tiled
+    // rather than broadcast because tfjs's matmul gradients do not reduce broadcast batch axes.
+    return tf.fused.matMul({
+      a: tf.tile(tf.expandDims(this.kernelT!, 0), [x.shape[0], 1, 1]) as tf.Tensor3D,
+      b: dropped as tf.Tensor3D,
+      bias: this.inputBiasColumn(),
+    }) as tf.Tensor3D;
   }
 
   /** The previous output as the recurrent matmul sees it (after recurrent dropout). */
@@ -272,8 +289,9 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
       const owned = !this.inSequence;
       if (owned) this.beginSequence(x2.shape[0], x2.shape[1], kwargs.training ?? false);
       try {
-        const out = this.step(this.projectInputs(x2), states as tf.Tensor2D[]);
-        return [out.output, ...out.states];
+        const statesT = states.map((s) => tf.transpose(s) as tf.Tensor2D);
+        const out = this.step(this.projectStep(tf.transpose(x2) as tf.Tensor2D), statesT);
+        return [out.output, ...out.states].map((t) => tf.transpose(t));
       } finally {
         if (owned) this.endSequence();
       }

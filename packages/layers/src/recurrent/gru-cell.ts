@@ -56,11 +56,10 @@ export class GRUCell extends BaseRNNCell {
 
   override beginSequence(batch: number, inputDim: number, training: boolean): void {
     super.beginSequence(batch, inputDim, training);
-    const kernel = this.recurrentKernel!.value;
     if (this.resetAfter) {
-      this.recurrentBias = this.bias ? tf.squeeze(tf.slice(this.bias.value, [1, 0], [1, -1]), [0]) : null;
+      this.recurrentBias = this.bias ? tf.reshape(tf.slice(this.bias.value, [1, 0], [1, -1]), [-1, 1]) : null;
     } else {
-      this.recurrentKernelParts = tf.split(kernel, [2 * this.units, this.units], 1) as [
+      this.recurrentKernelParts = tf.split(this.recurrentKernelT!, [2 * this.units, this.units], 0) as [
         tf.Tensor2D,
         tf.Tensor2D,
       ];
@@ -76,23 +75,19 @@ export class GRUCell extends BaseRNNCell {
   step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep {
     const u = this.units;
     const hPrev = this.recurrentInput(states[0]);
-    const [xzr, xh] = tf.split(projected, [2 * u, u], 1);
+    const [xzr, xh] = tf.split(projected, [2 * u, u], 0);
     let z: tf.Tensor;
     let r: tf.Tensor;
     let candidateInput: tf.Tensor;
     if (this.resetAfter) {
-      const inner = tf.fused.matMul({
-        a: hPrev,
-        b: this.recurrentKernel!.value as tf.Tensor2D,
-        bias: this.recurrentBias ?? undefined,
-      });
-      const [izr, ih] = tf.split(inner, [2 * u, u], 1);
-      [z, r] = tf.split(this.recurrentActivation(tf.add(xzr, izr)), 2, 1);
+      const inner = tf.fused.matMul({ a: this.recurrentKernelT!, b: hPrev, bias: this.recurrentBias ?? undefined });
+      const [izr, ih] = tf.split(inner, [2 * u, u], 0);
+      [z, r] = tf.split(this.recurrentActivation(tf.add(xzr, izr)), 2, 0);
       candidateInput = tf.add(xh, tf.mul(r, ih));
     } else {
       const [kzr, kh] = this.recurrentKernelParts!;
-      [z, r] = tf.split(this.recurrentActivation(tf.fused.matMul({ a: hPrev, b: kzr, bias: xzr })), 2, 1);
-      candidateInput = tf.fused.matMul({ a: tf.mul(r, hPrev) as tf.Tensor2D, b: kh, bias: xh });
+      [z, r] = tf.split(this.recurrentActivation(tf.fused.matMul({ a: kzr, b: hPrev, bias: xzr })), 2, 0);
+      candidateInput = tf.fused.matMul({ a: kh, b: tf.mul(r, hPrev) as tf.Tensor2D, bias: xh });
     }
     const hh = this.activation(candidateInput);
     // z*h + (1-z)*hh, written with one product fewer.

@@ -270,11 +270,11 @@ describe('computation', () => {
   it('returnState gives the final h (= last output) and c; initialState is used', () => {
     const lstm = new LSTM({ units: 2, returnState: true });
     const x = tf.randomUniform([2, 3, 4]);
-    const [out, h, c] = lstm.apply(x) as tf.Tensor[];
+    const [out, h, c] = lstm.apply(x) as unknown as tf.Tensor[];
     expectTensorsClose(out, h);
     const h0 = tf.ones([2, 2]);
     const c0 = tf.ones([2, 2]);
-    const [out2] = lstm.apply(x, { initialState: [h0, c0] }) as tf.Tensor[];
+    const [out2] = lstm.apply(x, { initialState: [h0, c0] }) as unknown as tf.Tensor[];
     expect(Math.abs(tf.sub(out2, out).abs().max().dataSync()[0])).toBeGreaterThan(1e-4);
     expect(() => lstm.apply(x, { initialState: [h0] })).toThrow(/expects 2 initial state\(s\), but received 1/);
     tf.dispose([x, out, h, c, h0, c0, out2]);
@@ -288,8 +288,8 @@ describe('computation', () => {
     tf.dispose(stateful.apply(x));
     plain.build([2, 3, 4]);
     plain.setWeights(stateful.getWeights());
-    const [first, state] = plain.apply(x) as tf.Tensor[];
-    const second = plain.apply(x, { initialState: [state] }) as tf.Tensor[];
+    const [first, state] = plain.apply(x) as unknown as tf.Tensor[];
+    const second = plain.apply(x, { initialState: [state] }) as unknown as tf.Tensor[];
     const statefulSecond = stateful.apply(x);
     expectTensorsClose(statefulSecond, second[0], { atol: 1e-6 });
     stateful.resetStates();

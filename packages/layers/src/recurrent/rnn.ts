@@ -248,25 +248,27 @@ export class RNN extends Layer {
   /** The time loop; returns `[output, ...finalStates]`. Runs inside the caller's tidy. */
   private runLoop(x: tf.Tensor, mask: tf.Tensor | null, initial: tf.Tensor[], training: boolean): tf.Tensor[] {
     const [batch, time, inputDim] = x.shape;
-    // Time-major, so each timestep is a contiguous block.
-    let sequence = tf.transpose(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), [1, 0, 2]) as tf.Tensor3D;
+    const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    const batched = isSequenceCell(this.cell) && (!(this.cell instanceof StackedRNNCells) || this.cell.batched);
+    // Built-in cells run feature-major ([features, batch], see SequenceCell); other cells get Keras's
+    // [batch, features]. Either way time leads, so each timestep is one contiguous block.
+    let sequence = tf.transpose(xf, batched ? [1, 2, 0] : [1, 0, 2]) as tf.Tensor3D;
     if (this.goBackwards) sequence = tf.reverse(sequence, 0);
     let stepMasks: tf.Tensor[] | null = null;
     if (mask != null) {
-      let m = tf.expandDims(tf.transpose(tf.cast(mask, 'bool')), -1);
+      let m = tf.expandDims(tf.transpose(tf.cast(mask, 'bool')), batched ? 1 : -1);
       if (this.goBackwards) m = tf.reverse(m, 0);
       stepMasks = tf.unstack(m);
     }
     const outputSize = outputSizeOf(this.cell);
-    const zeros = mask != null ? tf.zeros([batch, outputSize]) : null;
-    const batched = isSequenceCell(this.cell) && (!(this.cell instanceof StackedRNNCells) || this.cell.batched);
+    const zeros = mask != null ? tf.zeros(batched ? [outputSize, batch] : [batch, outputSize]) : null;
     const cell = this.cell as SequenceCell;
-    let states = initial;
+    let states = batched ? initial.map((s) => tf.transpose(s)) : initial;
     let previous = zeros;
     const outputs: tf.Tensor[] = [];
     if (batched) cell.beginSequence(batch, inputDim, training);
     try {
-      const steps = batched ? tf.unstack(cell.projectSequence(sequence)) : tf.unstack(sequence);
+      const steps = tf.unstack(batched ? cell.projectSequence(sequence) : sequence);
       for (let t = 0; t < time; t++) {
         const stepOut = tf.tidy(() => {
           let output: tf.Tensor;
@@ -293,8 +295,14 @@ export class RNN extends Layer {
     } finally {
       if (batched) cell.endSequence();
     }
-    const output = this.returnSequences ? tf.stack(outputs, 1) : outputs[outputs.length - 1];
-    return [output, ...states];
+    if (!batched) {
+      const output = this.returnSequences ? tf.stack(outputs, 1) : outputs[outputs.length - 1];
+      return [output, ...states];
+    }
+    const output = this.returnSequences
+      ? tf.transpose(tf.stack(outputs), [2, 0, 1])
+      : tf.transpose(outputs[outputs.length - 1]);
+    return [output, ...states.map((s) => tf.transpose(s))];
   }
 
   override computeMask(

@@ -22,11 +22,7 @@ export class SimpleRNNCell extends BaseRNNCell {
   }
 
   step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep {
-    const z = tf.fused.matMul({
-      a: this.recurrentInput(states[0]),
-      b: this.recurrentKernel!.value as tf.Tensor2D,
-      bias: projected,
-    });
+    const z = tf.fused.matMul({ a: this.recurrentKernelT!, b: this.recurrentInput(states[0]), bias: projected });
     const h = this.activation(z);
     return { output: h, states: [h] };
   }

@@ -104,6 +104,10 @@ export class StackedRNNCells extends Layer implements SequenceCell {
     return (this.cells[0] as SequenceCell).projectSequence(x);
   }
 
+  projectStep(x: tf.Tensor2D): tf.Tensor2D {
+    return (this.cells[0] as SequenceCell).projectStep(x);
+  }
+
   step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep {
     const cells = this.cells as SequenceCell[];
     const newStates: tf.Tensor[] = [];
@@ -114,9 +118,8 @@ export class StackedRNNCells extends Layer implements SequenceCell {
       const own = states.slice(offset, offset + n);
       offset += n;
       // Later cells read the previous cell's output at this same timestep, so only the first projects ahead.
-      const input =
-        i === 0 ? projected : tf.squeeze(cell.projectSequence(tf.expandDims(output!, 0) as tf.Tensor3D), [0]);
-      const out = cell.step(input as tf.Tensor2D, own);
+      const input = i === 0 ? projected : cell.projectStep(output as unknown as tf.Tensor2D);
+      const out = cell.step(input, own);
       output = out.output;
       newStates.push(...out.states);
     });

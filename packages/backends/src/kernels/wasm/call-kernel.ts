@@ -53,12 +53,17 @@ export function matMul(backend: Backend, a: TensorInfo, b: TensorInfo): TensorIn
  * Pads (positive amounts) or crops (negative amounts) each axis by `[before, after]`. Composite gradients
  * need both: the padding a forward pass used may be larger than the region a gradient reaches.
  */
-export function padOrCrop(backend: Backend, x: TensorInfo, amounts: Array<[number, number]>): TensorInfo {
+export function padOrCrop(
+  backend: Backend,
+  x: TensorInfo,
+  amounts: Array<[number, number]>,
+  constantValue = 0,
+): TensorInfo {
   let current = x;
   let owned = false;
   const padding = amounts.map(([b, a]) => [Math.max(b, 0), Math.max(a, 0)]);
   if (padding.some(([b, a]) => b > 0 || a > 0)) {
-    current = callKernel(backend, 'PadV2', { x: current }, { paddings: padding, constantValue: 0 });
+    current = callKernel(backend, 'PadV2', { x: current }, { paddings: padding, constantValue });
     owned = true;
   }
   if (amounts.some(([b, a]) => b < 0 || a < 0)) {
@@ -82,4 +87,19 @@ export function assertFloat32(kernelName: string, ...infos: TensorInfo[]): void 
       );
     }
   }
+}
+
+/** A float32 constant made on the backend (the caller releases it). */
+export function constant(backend: Backend, values: number[] | Float32Array, shape: number[]): TensorInfo {
+  return { dataId: backend.write(Float32Array.from(values), shape, 'float32'), shape, dtype: 'float32' };
+}
+
+/** Elementwise `a op b` with broadcasting, on the backend's binary kernels. */
+export function binary(
+  backend: Backend,
+  kernelName: 'Add' | 'Sub' | 'Multiply' | 'Maximum',
+  a: TensorInfo,
+  b: TensorInfo,
+): TensorInfo {
+  return callKernel(backend, kernelName, { a, b });
 }

@@ -6,7 +6,8 @@ import {
 } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { assertFloat32, type Backend, callKernel, padOrCrop, release, reshape } from './call-kernel.js';
+import { assertFloat32, type Backend, callKernel, release, reshape } from './call-kernel.js';
+import { spreadAndPad } from './spread.js';
 
 /**
  * The input gradient of DepthwiseConv2D, missing from tfjs-backend-wasm 4.22: a transposed depthwise
@@ -30,43 +31,12 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
     dimRoundingMode,
     true,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const { dilationHeight, dilationWidth, filterHeight, filterWidth, padInfo } = info;
+  const { batchSize, inHeight, inWidth, inChannels, dilationHeight, dilationWidth } = info;
+  const { filterHeight, filterWidth } = info;
   const multiplier = filter.shape[3];
   const channels = inChannels * multiplier;
 
-  // Spread dy by the stride: [b, oh, 1, ow, 1, c] padded to [b, oh, sh, ow, sw, c] leaves each value
-  // followed by stride-1 zeros.
-  let spread: TensorInfo;
-  if (strideHeight > 1 || strideWidth > 1) {
-    const dy6d = reshape(b, dy, [batchSize, outHeight, 1, outWidth, 1, channels]);
-    const gapped = padOrCrop(b, dy6d, [
-      [0, 0],
-      [0, 0],
-      [0, strideHeight - 1],
-      [0, 0],
-      [0, strideWidth - 1],
-      [0, 0],
-    ]);
-    spread = reshape(b, gapped, [batchSize, outHeight * strideHeight, outWidth * strideWidth, channels]);
-    release(b, dy6d, gapped);
-  } else {
-    spread = reshape(b, dy, dy.shape);
-  }
-  // Input row h receives tap i from output row (h + top - i*dilation) / stride; after flipping the filter
-  // that is a valid convolution over the spread dy padded by (effective filter size - 1 - top) above.
-  const effectiveHeight = (filterHeight - 1) * dilationHeight + 1;
-  const effectiveWidth = (filterWidth - 1) * dilationWidth + 1;
-  const top = effectiveHeight - 1 - padInfo.top;
-  const left = effectiveWidth - 1 - padInfo.left;
-  const bottom = inHeight + effectiveHeight - 1 - top - spread.shape[1];
-  const right = inWidth + effectiveWidth - 1 - left - spread.shape[2];
-  const padded = padOrCrop(b, spread, [
-    [0, 0],
-    [top, bottom],
-    [left, right],
-    [0, 0],
-  ]);
+  const padded = spreadAndPad(b, dy, info);
   const flipped = callKernel(b, 'Reverse', { x: filter }, { dims: [0, 1] });
   const perChannel = reshape(b, flipped, [filterHeight, filterWidth, channels, 1]);
   const conv = callKernel(
@@ -75,7 +45,7 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
     { x: padded, filter: perChannel },
     { strides: [1, 1], pad: 'valid', dilations: [dilationHeight, dilationWidth], dataFormat: 'NHWC' },
   );
-  release(b, spread, padded, flipped, perChannel);
+  release(b, padded, flipped, perChannel);
   if (multiplier === 1) return conv;
   const split = reshape(b, conv, [batchSize, inHeight, inWidth, inChannels, multiplier]);
   const out = callKernel(b, 'Sum', { x: split }, { axis: [4], keepDims: false });

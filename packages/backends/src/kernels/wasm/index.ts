@@ -1,6 +1,7 @@
 import type { KernelFix } from '../../kernel-fixes.js';
 import { batchMatMulFix } from './batch-mat-mul.js';
 import { conv2dBackpropFilterFix } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputFix } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-native-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native-backprop-input.js';
 import { fusedMatMulFix } from './fused-mat-mul.js';
@@ -15,6 +16,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
   fusedMatMulFix,
   conv2dBackpropFilterFix,
+  conv2dBackpropInputFix,
   depthwiseConv2dNativeBackpropFilterFix,
   depthwiseConv2dNativeBackpropInputFix,
   maxPoolGradFix,
@@ -23,6 +25,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
 
 export { withoutTransposes } from './batch-mat-mul.js';
 export { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+export { conv2dBackpropInput } from './conv2d-backprop-input.js';
 export { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-native-backprop-filter.js';
 export { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-native-backprop-input.js';
 export { maxPoolGrad } from './max-pool-grad.js';

@@ -52,6 +52,12 @@ const cases: Array<{ x: number[]; size: number; stride: number; pad: Pad }> = [
   { x: [2, 5, 5, 1], size: 2, stride: 1, pad: 'same' },
   { x: [1, 9, 6, 4], size: 3, stride: 1, pad: 'valid' },
   { x: [1, 7, 7, 3], size: 2, stride: 3, pad: 'valid' },
+  // Non-overlapping windows (stride = pool size) take the fast path: a cropped frame (the MNIST
+  // convnet's second pool, 11 -> 5), -Infinity padding below/right, and padding on all four sides.
+  { x: [2, 11, 11, 4], size: 2, stride: 2, pad: 'valid' },
+  { x: [1, 7, 7, 3], size: 2, stride: 2, pad: 'same' },
+  { x: [2, 4, 4, 2], size: 3, stride: 3, pad: 'same' },
+  { x: [1, 9, 9, 2], size: 3, stride: 3, pad: 'valid' },
 ];
 
 describe('wasm MaxPoolGrad (replaces the tfjs-backend-wasm 4.22 kernel, wrong for negative inputs)', () => {
@@ -80,5 +86,18 @@ describe('wasm MaxPoolGrad (replaces the tfjs-backend-wasm 4.22 kernel, wrong fo
     const output = await runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
     expect(output.values.some((v) => v === 0)).toBe(true);
     await expectWasmMatchesCpu('MaxPoolGrad', { dy: randomInput(output.shape, 6), input, output }, attrs);
+  });
+
+  it('breaks ties the way cpu does with larger windows (3x3, several equal maxima, negative values)', async () => {
+    const input = randomInput([2, 6, 6, 3], 7);
+    // Values on a coarse grid, so most windows hold their maximum more than once.
+    for (let i = 0; i < input.values.length; i++) input.values[i] = Math.round(input.values[i] * 2) / 2;
+    const attrs = { filterSize: 3, strides: 3, pad: 'valid' };
+    const output = await runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+    const dy = randomInput(output.shape, 8);
+    const wasm = await runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+    const hand = handMaxPoolGrad(input, dy, 3, 3, 'valid');
+    expect(hand.reduce((m, v, i) => Math.max(m, Math.abs(v - wasm.values[i])), 0)).toBeLessThanOrEqual(1e-6);
+    await expectWasmMatchesCpu('MaxPoolGrad', { dy, input, output }, attrs);
   });
 });
