@@ -47,6 +47,15 @@ export default defineConfig({
       {
         extends: true as const,
         test: {
+          // The web demo in headless Chromium: see apps/demo/test/web-demo.test.ts.
+          name: 'demo',
+          root: 'apps/demo',
+          include: ['test/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true as const,
+        test: {
           // Builds, packs and installs the packages outside the workspace: see test/packaging/.
           name: 'packaging',
           root: 'test/packaging',

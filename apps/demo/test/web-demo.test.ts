@@ -72,9 +72,12 @@ async function readPrediction(page: Page): Promise<{ digit: string; probs: numbe
   await page.waitForFunction(() => (document.getElementById('prediction')?.dataset.probs ?? '') !== '', undefined, {
     timeout: 30_000,
   });
-  // One more frame, so the prediction reflects the whole stroke.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100))));
-  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  // Let the last stroke's frame fire, then wait for every queued prediction to finish.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await page.waitForFunction(() => document.getElementById('prediction')?.dataset.pending === '0', undefined, {
+    timeout: 30_000,
+  });
+  expect(await page.getAttribute('body', 'data-state')).toBe('idle');
   return page.evaluate(() => {
     const el = document.getElementById('prediction')!;
     return { digit: el.textContent ?? '', probs: JSON.parse(el.dataset.probs ?? '[]') as number[] };

@@ -293,10 +293,13 @@ async function evaluate(): Promise<string> {
 // ---- drawing and prediction ----------------------------------------------------------------------
 
 let predicting: Promise<void> = Promise.resolve();
+let pendingPredictions = 0;
 
 /** Predicts the drawn digit; calls are chained so that a slow prediction never overtakes a newer one. */
 function predictDrawing(pixels: Float32Array | null = lastPixels): Promise<void> {
   lastPixels = pixels;
+  // How many predictions are queued, for the browser test to wait on.
+  ui.prediction.dataset.pending = String(++pendingPredictions);
   predicting = predicting.then(async () => {
     if (!model || !lastPixels || training) {
       if (!lastPixels) {
@@ -318,6 +321,11 @@ function predictDrawing(pixels: Float32Array | null = lastPixels): Promise<void>
     ui.prediction.dataset.probs = JSON.stringify(probs);
     ui.confidence.textContent = `(${(probs[best] * 100).toFixed(1)}%)`;
   });
+  predicting = predicting
+    .catch((e) => setStatus('error', `Prediction failed: ${(e as Error).message}`))
+    .finally(() => {
+      ui.prediction.dataset.pending = String(--pendingPredictions);
+    });
   return predicting;
 }
 
