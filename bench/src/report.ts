@@ -29,7 +29,8 @@ export function renderReport(readme: string, r: Json): string {
   L.push(
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, ` +
       `load average ${r.machine.loadAverageAtStart.toFixed(1)} at the start. ${fmt(r.setup.samples)} MNIST training digits per epoch, batch ${r.setup.batchSize}, ` +
-      `same initial weights in both libraries. Medians over the timed epochs.`,
+      `same initial weights in both libraries. Medians over the timed epochs.` +
+      (r.setup.cnnSamples !== r.setup.samples ? ` **CNN cases used ${fmt(r.setup.cnnSamples)} digits per epoch** (BENCH_CNN_SAMPLES), to fit the time available.` : ''),
     '',
     '### Training throughput (samples/s)',
     '',

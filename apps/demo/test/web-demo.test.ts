@@ -69,9 +69,14 @@ async function drawSeven(page: Page): Promise<void> {
 }
 
 async function readPrediction(page: Page): Promise<{ digit: string; probs: number[] }> {
-  await page.waitForFunction(() => (document.getElementById('prediction')?.dataset.probs ?? '') !== '', undefined, {
-    timeout: 30_000,
-  });
+  await page.waitForFunction(
+    () => document.getElementById('prediction')?.dataset.probs || document.body.dataset.state === 'error',
+    undefined,
+    { timeout: 30_000 },
+  );
+  expect(await page.getAttribute('body', 'data-state'), `page status: ${await page.textContent('#status')}`).toBe(
+    'idle',
+  );
   // Let the last stroke's frame fire, then wait for every queued prediction to finish.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
   await page.waitForFunction(() => document.getElementById('prediction')?.dataset.pending === '0', undefined, {

@@ -13,7 +13,7 @@ import '@strata/io';
 // The plug-in is imported by its package name, as an application would, not by a relative path.
 import { Lion2, ScaleShift, SignAgreement, StopAtLoss } from '@acme/strata-plugin';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -252,6 +252,7 @@ describe('serialization', () => {
     const model = acmeModel();
     await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'acme.keras');
     await model.save(file);
     const probe = tf.tensor2d([
@@ -274,6 +275,5 @@ describe('serialization', () => {
     expect(missing.stderr).toMatch(/import '@acme\/strata-plugin'/);
 
     tf.dispose([x, y, probe, expected]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

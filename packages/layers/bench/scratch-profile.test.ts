@@ -1,31 +1,28 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '../test/register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { it } from 'vitest';
+import { LSTM } from '../src/index.js';
 it('profile', async () => {
   await tf.setBackend('cpu');
-  const h = tf.randomUniform([64, 128]);
-  const U = tf.randomUniform([128, 512]);
-  const hT = tf.randomUniform([128, 64]);
-  const UT = tf.randomUniform([512, 128]);
-  const bT = tf.randomUniform([512, 64]);
-  const b = tf.randomUniform([64, 512]);
-  const W = tf.randomUniform([32, 512]);
-  const WT = tf.randomUniform([512, 32]);
-  const xT = tf.randomUniform([100, 32, 64]);
-  const xf = tf.randomUniform([6400, 32]);
-  const bias = tf.randomUniform([512, 1]);
-  const t = (name: string, fn: () => void, n = 10) => {
-    fn();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) tf.tidy(fn);
-    console.log(name, ((performance.now() - t0) / n).toFixed(2), 'ms');
-  };
-  for (let rep = 0; rep < 2; rep++) {
-  t('fused rowmajor', () => { tf.fused.matMul({ a: h as tf.Tensor2D, b: U as tf.Tensor2D, bias: b }).dataSync(); });
-  t('fused T', () => { tf.fused.matMul({ a: UT as tf.Tensor2D, b: hT as tf.Tensor2D, bias: bT }).dataSync(); });
-  t('proj 2d', () => { tf.matMul(xf, W).dataSync(); }, 3);
-  t('proj batched WT', () => { tf.matMul(tf.expandDims(WT, 0) as tf.Tensor3D, xT as tf.Tensor3D).dataSync(); }, 3);
-  t('proj batched tiled', () => { tf.matMul(tf.tile(tf.expandDims(WT, 0), [100, 1, 1]) as tf.Tensor3D, xT as tf.Tensor3D).dataSync(); }, 3);
+  const x = tf.randomUniform([64, 20, 32]);
+  const ours = new LSTM({ units: 128 });
+  const theirs = tfl.layers.lstm({ units: 128, recurrentActivation: 'sigmoid' });
+  tf.dispose(ours.apply(x)); tf.dispose(theirs.apply(x) as tf.Tensor);
+  for (const [name, layer, vars] of [['ours', ours, ours.trainableWeights.map((v) => v.value)], ['theirs', theirs, theirs.trainableWeights.map((v) => v.read())]] as const) {
+    const info = await tf.profile(() => tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.sum((layer as any).apply(x)) as tf.Scalar, vars as tf.Variable[]);
+      grads[vars[0].name].dataSync();
+    }));
+    const agg = new Map<string, [number, number]>();
+    let total = 0;
+    for (const k of info.kernels) {
+      const ms = (await k.kernelTimeMs) as number;
+      total += ms;
+      const e = agg.get(k.name) ?? [0, 0];
+      agg.set(k.name, [e[0] + ms, e[1] + 1]);
+    }
+    console.log(name, 'total kernel ms', total.toFixed(0), [...agg].sort((a, b) => b[1][0] - a[1][0]).slice(0, 12).map(([n, [ms, c]]) => `${n}:${ms.toFixed(0)}ms/${c}`).join(' '));
   }
 });

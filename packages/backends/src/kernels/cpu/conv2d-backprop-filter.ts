@@ -1,5 +1,5 @@
 import type { KernelFix } from '../../kernel-fixes.js';
-import { conv2dBackpropFilter } from '../wasm/conv2d-backprop-filter.js';
+import { conv2dBackpropFilterIm2col } from '../wasm/conv2d-backprop-filter.js';
 
 /**
  * tfjs-backend-cpu 4.22's Conv2DBackpropFilter walks the tensors element by element through
@@ -13,6 +13,6 @@ export const cpuConv2dBackpropFilterFix: KernelFix = {
   create: () => ({
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'cpu',
-    kernelFunc: conv2dBackpropFilter,
+    kernelFunc: conv2dBackpropFilterIm2col,
   }),
 };

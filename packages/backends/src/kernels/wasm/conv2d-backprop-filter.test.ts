@@ -30,6 +30,21 @@ const cases: Array<{ x: number[]; filter: number[]; strides: number | [number, n
   { x: [2, 10, 10, 8], filter: [3, 3, 8, 2], strides: 1, pad: 'same' },
   // 28x28x1 -> 32 filters: the first layer of the MNIST convnet.
   { x: [4, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' },
+  // More than 64 taps (kh * kw * in) take the batch-convolution path, where strides become dilations.
+  { x: [2, 13, 13, 32], filter: [3, 3, 32, 64], strides: 1, pad: 'valid' },
+  { x: [1, 9, 8, 12], filter: [3, 2, 12, 5], strides: [2, 3], pad: 'same' },
+  { x: [3, 8, 8, 17], filter: [2, 2, 17, 2], strides: 2, pad: 'valid' },
+  {
+    x: [1, 6, 5, 9],
+    filter: [3, 3, 9, 2],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 function outputShape(x: number[], filter: number[], strides: number | [number, number], pad: Pad): number[] {
@@ -64,6 +79,14 @@ describe('wasm Conv2DBackpropFilter', () => {
       'Conv2DBackpropFilter',
       { x: randomInput([2, 3, 7, 6], 1), dy: randomInput([2, 4, 4, 3], 2) },
       { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] },
+    );
+  });
+
+  it('matches cpu with dimRoundingMode on a fractional output size, more than 64 taps', async () => {
+    await expectWasmMatchesCpu(
+      'Conv2DBackpropFilter',
+      { x: randomInput([1, 8, 8, 9], 5), dy: randomInput([1, 5, 5, 3], 6) },
+      { strides: 2, pad: 1, dataFormat: 'NHWC', dimRoundingMode: 'ceil', filterShape: [3, 3, 9, 3] },
     );
   });
 

@@ -41,7 +41,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     b,
     'Conv2D',
     { x: padded, filter: swapped },
-    { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: undefined },
+    { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' },
   );
   release(b, dyNhwc, padded, flipped, swapped);
   if (!channelsFirst) return dx;

@@ -6,11 +6,13 @@ import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-nativ
 import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native-backprop-input.js';
 import { fusedMatMulFix } from './fused-mat-mul.js';
 import { maxPoolGradFix } from './max-pool-grad.js';
+import { sumFix } from './sum.js';
 import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
 
 /**
  * Everything Strata adds to tfjs-backend-wasm: faster matMul gradients, the missing depthwise/conv filter
- * gradients, UnsortedSegmentSum (Gather's gradient) and a correct MaxPoolGrad.
+ * gradients, UnsortedSegmentSum (Gather's gradient), a correct and fast MaxPoolGrad, and faster
+ * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients).
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -21,6 +23,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   depthwiseConv2dNativeBackpropInputFix,
   maxPoolGradFix,
   unsortedSegmentSumFix,
+  sumFix,
 ];
 
 export { withoutTransposes } from './batch-mat-mul.js';
@@ -29,4 +32,5 @@ export { conv2dBackpropInput } from './conv2d-backprop-input.js';
 export { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-native-backprop-filter.js';
 export { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-native-backprop-input.js';
 export { maxPoolGrad } from './max-pool-grad.js';
+export { leadingAxesSum } from './sum.js';
 export { unsortedSegmentSum } from './unsorted-segment-sum.js';

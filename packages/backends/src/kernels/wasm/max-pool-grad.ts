@@ -186,7 +186,6 @@ function nonOverlappingMaxPoolGrad(
         filterSize: [filterHeight, filterWidth],
         strides: [filterHeight, filterWidth],
         pad: 'valid',
-        dimRoundingMode: undefined,
       },
     );
   const windows = [batchSize, outHeight, filterHeight, outWidth, filterWidth, inChannels];
