@@ -3,7 +3,7 @@ import { useBackend } from '../src/backend.js';
 await useBackend('strata', 'wasm');
 const a = tf.randomNormal([128, 784]); const b = tf.randomNormal([784, 512]);
 const R = 40;
-for (const fresh of [false, true, false, true]) {
+for (const fresh of [false, true, false, true, false, true]) {
   let total = 0;
   for (let i = 0; i < R + 3; i++) {
     const bb = fresh ? tf.add(b, 0) : b;

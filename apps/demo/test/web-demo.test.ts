@@ -59,6 +59,7 @@ async function settled(page: Page, timeout: number): Promise<void> {
 
 /** Draws a "7" on the pad with the mouse: a top bar, then a diagonal down to the left. */
 async function drawSeven(page: Page): Promise<void> {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = (await page.locator('#pad').boundingBox())!;
   const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
   await page.mouse.move(...at(0.25, 0.2));

@@ -127,7 +127,10 @@ const byName = new Map();
 for (const r of rows) byName.set(r.kernel, (byName.get(r.kernel) ?? 0) + r.ms);
 console.log('\nby kernel, ms per step:');
 for (const [k, ms] of [...byName].sort((a, b) => b[1] - a[1])) {
-  if (ms >= 0.05) console.log(`  ${k.padEnd(28)} ${ms.toFixed(2).padStart(8)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
+  if (ms >= 0.05)
+    console.log(
+      `  ${k.padEnd(28)} ${ms.toFixed(2).padStart(8)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%`,
+    );
 }
 const stepMedian = median(stepMs);
 console.log(`\nsum of kernel medians: ${total.toFixed(1)} ms`);

@@ -21,6 +21,7 @@ import { type Constraint, getConstraint, serializeConstraint } from '../constrai
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
 import { SeedGenerator } from '../random/seed-generator.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import { recurrentMatMul } from './recurrent-matmul.js';
 
 /** The arguments every built-in cell (SimpleRNNCell, LSTMCell, GRUCell) shares, with Keras 3's names. */
 export interface BaseRNNCellArgs extends LayerArgs {
@@ -262,6 +263,11 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
       b: dropped as tf.Tensor3D,
       bias: this.inputBiasColumn(),
     }) as tf.Tensor3D;
+  }
+
+  /** `recurrent_kernelᵀ · h + bias` for one step, feature-major (see recurrentMatMul). */
+  protected recurrentProduct(h: tf.Tensor2D, bias?: tf.Tensor): tf.Tensor2D {
+    return recurrentMatMul(this.recurrentKernelT!, this.recurrentKernel!.value as tf.Tensor2D, h, bias);
   }
 
   /** The previous output as the recurrent matmul sees it (after recurrent dropout). */

@@ -9,6 +9,7 @@ import {
 } from '../activations/index.js';
 import type { Initializer } from '../initializers/index.js';
 import { BaseRNNCell, type BaseRNNCellArgs, type CellStep } from './base-rnn-cell.js';
+import { recurrentMatMul } from './recurrent-matmul.js';
 
 export interface GRUCellArgs extends BaseRNNCellArgs {
   /** Activation of the update and reset gates. Default 'sigmoid'. */
@@ -33,7 +34,8 @@ export class GRUCell extends BaseRNNCell {
   readonly resetAfter: boolean;
   /** Per-sequence slices of the weights, so that each step does no slicing. */
   private recurrentBias: tf.Tensor | null = null;
-  private recurrentKernelParts: [tf.Tensor2D, tf.Tensor2D] | null = null;
+  /** Without resetAfter: the recurrent kernel's z-r and h blocks, transposed and not. */
+  private recurrentKernelParts: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] | null = null;
 
   constructor(args: GRUCellArgs) {
     super(args);
@@ -59,10 +61,9 @@ export class GRUCell extends BaseRNNCell {
     if (this.resetAfter) {
       this.recurrentBias = this.bias ? tf.reshape(tf.slice(this.bias.value, [1, 0], [1, -1]), [-1, 1]) : null;
     } else {
-      this.recurrentKernelParts = tf.split(this.recurrentKernelT!, [2 * this.units, this.units], 0) as [
-        tf.Tensor2D,
-        tf.Tensor2D,
-      ];
+      const [zrT, hT] = tf.split(this.recurrentKernelT!, [2 * this.units, this.units], 0) as tf.Tensor2D[];
+      const [zr, h] = tf.split(this.recurrentKernel!.value, [2 * this.units, this.units], 1) as tf.Tensor2D[];
+      this.recurrentKernelParts = [zrT, zr, hT, h];
     }
   }
 
@@ -80,14 +81,14 @@ export class GRUCell extends BaseRNNCell {
     let r: tf.Tensor;
     let candidateInput: tf.Tensor;
     if (this.resetAfter) {
-      const inner = tf.fused.matMul({ a: this.recurrentKernelT!, b: hPrev, bias: this.recurrentBias ?? undefined });
+      const inner = this.recurrentProduct(hPrev, this.recurrentBias ?? undefined);
       const [izr, ih] = tf.split(inner, [2 * u, u], 0);
       [z, r] = tf.split(this.recurrentActivation(tf.add(xzr, izr)), 2, 0);
       candidateInput = tf.add(xh, tf.mul(r, ih));
     } else {
-      const [kzr, kh] = this.recurrentKernelParts!;
-      [z, r] = tf.split(this.recurrentActivation(tf.fused.matMul({ a: kzr, b: hPrev, bias: xzr })), 2, 0);
-      candidateInput = tf.fused.matMul({ a: kh, b: tf.mul(r, hPrev) as tf.Tensor2D, bias: xh });
+      const [zrT, zr, hT, h] = this.recurrentKernelParts!;
+      [z, r] = tf.split(this.recurrentActivation(recurrentMatMul(zrT, zr, hPrev, xzr)), 2, 0);
+      candidateInput = recurrentMatMul(hT, h, tf.mul(r, hPrev) as tf.Tensor2D, xh);
     }
     const hh = this.activation(candidateInput);
     // z*h + (1-z)*hh, written with one product fewer.

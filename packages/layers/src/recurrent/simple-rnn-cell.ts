@@ -22,7 +22,7 @@ export class SimpleRNNCell extends BaseRNNCell {
   }
 
   step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep {
-    const z = tf.fused.matMul({ a: this.recurrentKernelT!, b: this.recurrentInput(states[0]), bias: projected });
+    const z = this.recurrentProduct(this.recurrentInput(states[0]), projected);
     const h = this.activation(z);
     return { output: h, states: [h] };
   }

@@ -1,4 +1,10 @@
-import { type KernelConfig, type KernelFunc, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import {
+  type KernelConfig,
+  type KernelFunc,
+  type SumAttrs,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
 import { type Backend, callKernel, constant, release, reshape } from './call-kernel.js';
@@ -33,9 +39,7 @@ export function leadingAxesSum(original: KernelFunc): KernelFunc {
     );
     const count = constant(b, [outer], []);
     const summed = callKernel(b, 'Multiply', { a: mean, b: count });
-    const shape = keepDims
-      ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
-      : x.shape.slice(axes.length);
+    const shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
     const out = reshape(b, summed, shape);
     release(b, x4d, mean, count, summed);
     return out;

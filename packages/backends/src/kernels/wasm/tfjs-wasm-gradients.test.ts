@@ -3,7 +3,6 @@
  * gradient): checked against cpu like the ones we add. (Its MaxPoolGrad failed this check and
  * max-pool-grad.ts replaces it; conv2d-backprop-input.ts replaces its slow Conv2DBackpropInput.)
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, it } from 'vitest';
 
 import { expectWasmMatchesCpu, randomInput, runKernelOn } from './test-parity.js';
