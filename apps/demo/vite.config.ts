@@ -44,7 +44,15 @@ function mnistSubset(): Uint8Array {
     const script = join(here, 'web', 'scripts', 'pack-mnist.ts');
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', '--conditions=strata-source', script, file, `${MNIST_TRAIN_COUNT}`, `${MNIST_TEST_COUNT}`],
+      [
+        '--import',
+        'tsx',
+        '--conditions=strata-source',
+        script,
+        file,
+        `${MNIST_TRAIN_COUNT}`,
+        `${MNIST_TEST_COUNT}`,
+      ],
       { cwd: here, stdio: 'inherit' },
     );
   }
@@ -69,7 +77,10 @@ function demoAssets(): Plugin {
         const path = (req.url ?? '').split('?')[0].replace(/^\//, '');
         const bytes = (await pending).get(path);
         if (!bytes) return next();
-        res.setHeader('Content-Type', path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream');
+        res.setHeader(
+          'Content-Type',
+          path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream',
+        );
         res.end(bytes);
       });
     },

@@ -11,5 +11,6 @@ const n = 50;
 const x = tf.tidy(() => tf.tile(tf.range(0, n).reshape([n, 1]), [1, 3]));
 const y = tf.tidy(() => tf.tile(tf.range(0, n).reshape([n, 1]).mul(3), [1, 2]));
 const before = tf.memory().numTensors;
-const h = await m.fit(x, y, { batchSize: 7, epochs: 3, shuffle: true, verbose: 0 });
+const h = await m.fit(x, y, { batchSize: 7, epochs: 3, shuffle: process.argv[3] !== 'noshuffle', verbose: 0 });
+console.log('evaluate', await m.evaluate(x, y, { batchSize: 9, verbose: 0 }));
 console.log(process.argv[2], 'loss (0 when rows stay aligned):', h.history.loss, 'tensor growth', tf.memory().numTensors - before);

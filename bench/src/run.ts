@@ -50,6 +50,7 @@ function runCase(spec: Omit<CaseSpec, 'out' | 'weights'>, label: string): Json {
   }
   process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(0)} s${result.error ? ' FAILED' : ''}\n`);
   if (result.error) console.error(result.error);
+  result.measuredAt = new Date().toISOString();
   return result;
 }
 
@@ -100,6 +101,19 @@ for (const model of models) {
   }
 }
 const peers = pythonPeers();
+// A partial run (BENCH_ONLY, BENCH_BACKENDS) updates its own rows and keeps the others.
+const resultsPath = join(benchDir, 'results.json');
+if (existsSync(resultsPath) && (process.env.BENCH_ONLY || process.env.BENCH_BACKENDS || process.env.BENCH_NO_PYTHON)) {
+  const old = JSON.parse(readFileSync(resultsPath, 'utf8'));
+  const key = (c: Json) => `${c.lib ?? 'kernels'}/${c.model}/${c.backend ?? ''}`;
+  const merge = (fresh: Json[], prior: Json[] = []) => {
+    const seen = new Set(fresh.map(key));
+    return [...prior.filter((c) => !seen.has(key(c))), ...fresh];
+  };
+  train.splice(0, train.length, ...merge(train, old.train));
+  kernels.splice(0, kernels.length, ...merge(kernels.map((k) => ({ lib: 'kernels', ...k })), old.kernels));
+  peers.splice(0, peers.length, ...merge(peers, old.peers));
+}
 const results = {
   date: started,
   machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtStart: load, node: process.version },
@@ -108,7 +122,7 @@ const results = {
   kernels,
   peers,
 };
-writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
 const readmePath = join(benchDir, 'README.md');
 const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
 writeFileSync(readmePath, renderReport(readme, results));

@@ -1,9 +1,18 @@
 /**
  * The web demo end to end, in headless Chromium: build the page with Vite, serve it, train on WebGL
  * (SwiftShader, a software GPU, so the run is small), predict a drawn digit, save to IndexedDB, reload
- * the page, load the model back and get the same prediction. Leaves a screenshot for the README.
+ * the page, load the model back and get the same prediction; the same again through a downloaded and
+ * re-uploaded .keras file. Leaves a screenshot for the README.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,14 +84,19 @@ async function readPrediction(page: Page): Promise<{ digit: string; probs: numbe
     undefined,
     { timeout: 30_000 },
   );
-  expect(await page.getAttribute('body', 'data-state'), `page status: ${await page.textContent('#status')}`).toBe(
-    'idle',
-  );
+  expect(
+    await page.getAttribute('body', 'data-state'),
+    `page status: ${await page.textContent('#status')}`,
+  ).toBe('idle');
   // Let the last stroke's frame fire, then wait for every queued prediction to finish.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
-  await page.waitForFunction(() => document.getElementById('prediction')?.dataset.pending === '0', undefined, {
-    timeout: 30_000,
-  });
+  await page.waitForFunction(
+    () => document.getElementById('prediction')?.dataset.pending === '0',
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
   expect(await page.getAttribute('body', 'data-state')).toBe('idle');
   return page.evaluate(() => {
     const el = document.getElementById('prediction')!;
@@ -91,7 +105,8 @@ async function readPrediction(page: Page): Promise<{ digit: string; probs: numbe
 }
 
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Skipping the web demo test: ${CHROMIUM} is not installed (apt-get install chromium).`);
+if (!haveChromium)
+  console.warn(`Skipping the web demo test: ${CHROMIUM} is not installed (apt-get install chromium).`);
 
 describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftShader)', () => {
   let server: Server;
@@ -150,13 +165,14 @@ describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftSha
     expect(await page.textContent('#summary')).toContain('Total params: 669,706');
 
     // One epoch of the MLP on 4,000 digits (3,600 to learn from, 400 to validate), in batches of 32.
-    await page.selectOption('#model-select', 'mlp');
-    await settled(page, 30_000);
+    expect(await page.inputValue('#model-select')).toBe('mlp');
     await page.fill('#train-samples', '4000');
     await page.fill('#epochs', '1');
     await page.fill('#batch-size', '32');
     await page.click('#train');
-    await page.waitForFunction(() => document.body.dataset.state === 'training', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.body.dataset.state === 'training', undefined, {
+      timeout: 10_000,
+    });
     await settled(page, 150_000);
     const valAccuracy = Number(await page.textContent('#val-accuracy'));
     expect(valAccuracy).toBeGreaterThanOrEqual(0.85);
@@ -188,6 +204,20 @@ describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftSha
     const after = await readPrediction(page);
     expect(after.digit).toBe(before.digit);
     for (let i = 0; i < 10; i++) expect(after.probs[i]).toBeCloseTo(before.probs[i], 4);
+
+    // Download the .keras file and upload it again: the same digit, the same probabilities.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('mnist.keras');
+    const kerasFile = join(outputDir, 'mnist.keras');
+    await download.saveAs(kerasFile);
+    await settled(page, 30_000);
+    expect(readFileSync(kerasFile).subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
+    await page.setInputFiles('#upload', kerasFile);
+    await settled(page, 30_000);
+    expect(await page.textContent('#status')).toContain('Loaded mnist_mlp from mnist.keras');
+    const uploaded = await readPrediction(page);
+    expect(uploaded.digit).toBe(before.digit);
+    for (let i = 0; i < 10; i++) expect(uploaded.probs[i]).toBeCloseTo(before.probs[i], 4);
 
     expect(pageErrors).toEqual([]);
   }, 300_000);

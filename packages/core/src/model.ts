@@ -790,14 +790,16 @@ export class Model extends Layer {
     steps: number,
     fn: (step: number, batch: BatchData) => Promise<void>,
   ): Promise<void> {
-    // Shuffle once per epoch: one permutation of the sample indices, after which each batch gathers its
-    // rows straight from the data (one gather per input and batch). Slicing batches out of a shuffled
-    // copy instead costs a copy of the whole epoch per batch on tfjs's wasm backend, whose Slice kernel
-    // reads its entire input to the host first; a gather touches only the batch's rows on every backend.
-    const order = shuffle && data.size > 1 ? Int32Array.from(tf.util.createShuffledIndices(data.size)) : null;
+    // Shuffle once per epoch: one permutation of the sample indices, after which each batch takes its
+    // rows straight from the data (no shuffled copy of the epoch). Slicing batches out of a shuffled
+    // copy would cost a copy of the whole epoch per batch on tfjs's wasm backend, whose Slice kernel
+    // reads its entire input to the host first.
+    let order = shuffle && data.size > 1 ? Int32Array.from(tf.util.createShuffledIndices(data.size)) : null;
     // Where tensors live in host memory (cpu, wasm), copying the rows on the host beats both backends'
-    // Gather kernels (element-wise loops) several times over; the values are read once per epoch.
-    const host = order && HOST_MEMORY_BACKENDS.has(tf.getBackend()) ? new Map<tf.Tensor, tf.TypedArray>() : null;
+    // Gather kernels (element-wise loops) several times over, and wasm's Slice (a full copy of its
+    // input per call) by far; the values are read once per epoch, never per batch.
+    const host = HOST_MEMORY_BACKENDS.has(tf.getBackend()) ? new Map<tf.Tensor, tf.TypedArray>() : null;
+    if (host && !order) order = Int32Array.from({ length: data.size }, (_, i) => i);
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       if (start >= data.size) break;
@@ -821,11 +823,15 @@ export class Model extends Layer {
     indices: Int32Array,
     host: Map<tf.Tensor, tf.TypedArray> | null,
   ): BatchData {
-    const idx = tf.tensor1d(indices, 'int32');
+    let idxTensor: tf.Tensor1D | null = null;
+    const idx = () => {
+      idxTensor ??= tf.tensor1d(indices, 'int32');
+      return idxTensor;
+    };
     try {
       const cache = new Map<tf.Tensor, tf.Tensor>();
       const take = (t: tf.Tensor): tf.Tensor => {
-        if (!host || t.dtype === 'string' || t.rank === 0) return tf.gather(t, idx);
+        if (!host || t.dtype === 'string' || t.rank === 0) return tf.gather(t, idx());
         let values = host.get(t);
         if (!values) {
           values = t.dataSync() as tf.TypedArray;
@@ -850,7 +856,7 @@ export class Model extends Layer {
         size: indices.length,
       };
     } finally {
-      idx.dispose();
+      (idxTensor as tf.Tensor1D | null)?.dispose();
     }
   }
 

@@ -1,7 +1,7 @@
+import type { Layer } from '@strata/core';
+import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
-import type { Layer } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 
 import { GRU, LSTM, SimpleRNN } from '../src/index.js';
@@ -40,7 +40,8 @@ async function expectMaskedParity(ours: Layer, theirs: TflLayer, atol = 1e-5): P
       const b = theirs.apply(x, { mask }) as tf.Tensor;
       expectTensorsClose(a, b, { atol });
       const r = tf.randomUniform(a.shape, 0.5, 1.5);
-      const ourLoss = (input: tf.Tensor) => tf.sum(tf.mul(ours.apply(input, { mask }) as tf.Tensor, r)) as tf.Scalar;
+      const ourLoss = (input: tf.Tensor) =>
+        tf.sum(tf.mul(ours.apply(input, { mask }) as tf.Tensor, r)) as tf.Scalar;
       const theirLoss = (input: tf.Tensor) =>
         tf.sum(tf.mul(theirs.apply(input, { mask }) as tf.Tensor, r)) as tf.Scalar;
       expectTensorsClose(tf.grad(ourLoss)(x), tf.grad(theirLoss)(x), { atol });
@@ -100,7 +101,10 @@ describe('recurrent layers match @tensorflow/tfjs-layers', () => {
         tfl.layers.simpleRNN({ units: 3, ...v }),
         [3, 5, 4],
       );
-      await expectMaskedParity(new SimpleRNN({ units: 3, ...v, ...BIAS }), tfl.layers.simpleRNN({ units: 3, ...v }));
+      await expectMaskedParity(
+        new SimpleRNN({ units: 3, ...v, ...BIAS }),
+        tfl.layers.simpleRNN({ units: 3, ...v }),
+      );
     });
   }
 
@@ -111,7 +115,13 @@ describe('recurrent layers match @tensorflow/tfjs-layers', () => {
       [2, 6, 3],
     );
     await expectParity(
-      new GRU({ units: 4, activation: 'elu', recurrentActivation: 'sigmoid', useBias: false, resetAfter: false }),
+      new GRU({
+        units: 4,
+        activation: 'elu',
+        recurrentActivation: 'sigmoid',
+        useBias: false,
+        resetAfter: false,
+      }),
       tfl.layers.gru({ units: 4, activation: 'elu', recurrentActivation: 'sigmoid', useBias: false }),
       [2, 6, 3],
     );
@@ -147,7 +157,9 @@ function referenceGRU(
     const gate = (k: number) => tf.add(tf.add(tf.matMul(xt, W[k]), bi[k]), tf.add(tf.matMul(h, U[k]), br[k]));
     const z = tf.sigmoid(gate(0));
     const r = tf.sigmoid(gate(1));
-    const hh = tf.tanh(tf.add(tf.add(tf.matMul(xt, W[2]), bi[2]), tf.mul(r, tf.add(tf.matMul(h, U[2]), br[2]))));
+    const hh = tf.tanh(
+      tf.add(tf.add(tf.matMul(xt, W[2]), bi[2]), tf.mul(r, tf.add(tf.matMul(h, U[2]), br[2]))),
+    );
     let next = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
     if (mask) {
       const m = tf.cast(tf.slice(mask, [0, t], [-1, 1]), 'float32');
@@ -184,14 +196,31 @@ describe('GRU with resetAfter=true matches the formula', () => {
             const b0 = bias.read();
             expectTensorsClose(
               ours(x, k0, rk0, b0),
-              referenceGRU(x, k0 as tf.Tensor2D, rk0 as tf.Tensor2D, b0 as tf.Tensor2D, 3, mask, returnSequences),
+              referenceGRU(
+                x,
+                k0 as tf.Tensor2D,
+                rk0 as tf.Tensor2D,
+                b0 as tf.Tensor2D,
+                3,
+                mask,
+                returnSequences,
+              ),
               { atol: 1e-5 },
             );
-            const ourLoss = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input, { mask }) as tf.Tensor, r)) as tf.Scalar;
+            const ourLoss = (input: tf.Tensor) =>
+              tf.sum(tf.mul(layer.apply(input, { mask }) as tf.Tensor, r)) as tf.Scalar;
             const refLoss = (input: tf.Tensor, k: tf.Tensor, rk: tf.Tensor, b: tf.Tensor) =>
               tf.sum(
                 tf.mul(
-                  referenceGRU(input as tf.Tensor3D, k as tf.Tensor2D, rk as tf.Tensor2D, b as tf.Tensor2D, 3, mask, returnSequences),
+                  referenceGRU(
+                    input as tf.Tensor3D,
+                    k as tf.Tensor2D,
+                    rk as tf.Tensor2D,
+                    b as tf.Tensor2D,
+                    3,
+                    mask,
+                    returnSequences,
+                  ),
                   r,
                 ),
               ) as tf.Scalar;

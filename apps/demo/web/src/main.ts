@@ -106,7 +106,8 @@ async function task(message: string, fn: () => Promise<string>): Promise<void> {
   }
 }
 
-const fmt = (v: number | undefined, digits = 4) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 4) =>
+  v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
 
 // ---- backends ------------------------------------------------------------------------------------
 
@@ -129,7 +130,8 @@ const backendEntries: Record<string, () => Promise<unknown>> = {
 
 async function useBackend(name: string): Promise<string> {
   const entry = backendEntries[name];
-  if (!entry) throw new Error(`Unknown backend '${name}'. Expected one of: ${Object.keys(backendEntries).join(', ')}.`);
+  if (!entry)
+    throw new Error(`Unknown backend '${name}'. Expected one of: ${Object.keys(backendEntries).join(', ')}.`);
   await entry();
   const active = await setBackend(name as BackendName);
   ui.activeBackend.textContent = getBackend();
@@ -155,7 +157,14 @@ function resetTrainingView(): void {
   lossChart.clear();
   accuracyChart.clear();
   ui.log.textContent = '';
-  for (const el of [ui.epochProgress, ui.trainLoss, ui.trainAccuracy, ui.valLoss, ui.valAccuracy, ui.evalResult]) {
+  for (const el of [
+    ui.epochProgress,
+    ui.trainLoss,
+    ui.trainAccuracy,
+    ui.valLoss,
+    ui.valAccuracy,
+    ui.evalResult,
+  ]) {
     el.textContent = '–';
   }
 }
@@ -232,7 +241,10 @@ async function train(): Promise<void> {
   }
   training = true;
   lastProgress = null;
-  setStatus('training', `Training on ${count} digits (${Math.round(count * 0.9)} to learn from, the rest to validate)…`);
+  setStatus(
+    'training',
+    `Training on ${count} digits (${Math.round(count * 0.9)} to learn from, the rest to validate)…`,
+  );
   const x = prepareImages(data.xTrain, count, imageShape(m));
   const y = tf.slice(data.yTrain, 0, count);
   const started = performance.now();
@@ -256,9 +268,12 @@ async function train(): Promise<void> {
     epochsDone += ran;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const valAcc = history.history.val_accuracy?.at(-1);
+    const what = m.stopTraining
+      ? `Stopped during epoch ${epochsDone}`
+      : `Trained ${ran} epoch${ran === 1 ? '' : 's'}`;
     setStatus(
       'idle',
-      `${m.stopTraining || ran < epochs ? 'Stopped after' : 'Trained'} ${ran} epoch${ran === 1 ? '' : 's'} in ${seconds} s on ${getBackend()}` +
+      `${what} in ${seconds} s on ${getBackend()}` +
         (valAcc === undefined ? '.' : `; validation accuracy ${(valAcc * 100).toFixed(1)}%.`),
     );
   } catch (e) {
@@ -282,7 +297,10 @@ async function evaluate(): Promise<string> {
   if (!data || !model) throw new Error('Nothing to evaluate: build or load a model first.');
   const x = prepareImages(data.xTest, data.xTest.shape[0], imageShape(model));
   try {
-    const [loss, accuracy] = (await model.evaluate(x, data.yTest, { batchSize: 256, verbose: 0 })) as number[];
+    const [loss, accuracy] = (await model.evaluate(x, data.yTest, {
+      batchSize: 256,
+      verbose: 0,
+    })) as number[];
     ui.evalResult.textContent = `accuracy ${fmt(accuracy)}, loss ${fmt(loss)}`;
     return `Evaluated on ${data.xTest.shape[0]} test digits: accuracy ${(accuracy * 100).toFixed(2)}%, loss ${loss.toFixed(4)}.`;
   } finally {
@@ -381,11 +399,13 @@ ui.evaluate.addEventListener('click', () => void task('Evaluating on the test di
 ui.clear.addEventListener('click', () => pad.clear());
 ui.saveIdb.addEventListener('click', () => void task('Saving…', saveToBrowser));
 ui.loadIdb.addEventListener('click', () => void task('Loading…', loadFromBrowser));
-ui.download.addEventListener('click', () =>
-  void task('Preparing the download…', async () => {
-    await model!.save('downloads://mnist.keras');
-    return 'Downloaded mnist.keras (Keras 3 format: keras.saving.load_model reads it too).';
-  }),
+ui.download.addEventListener(
+  'click',
+  () =>
+    void task('Preparing the download…', async () => {
+      await model!.save('downloads://mnist.keras');
+      return 'Downloaded mnist.keras (Keras 3 format: keras.saving.load_model reads it too).';
+    }),
 );
 ui.upload.addEventListener('change', () => {
   const file = ui.upload.files?.[0];
@@ -409,7 +429,9 @@ async function start(): Promise<void> {
     await useBackend('wasm');
   }
   setStatus('loading', 'Loading the MNIST subset…');
-  const [[xTrain, yTrain], [xTest, yTest]] = await mnist.loadData({ url: new URL(MNIST_ASSET, document.baseURI).href });
+  const [[xTrain, yTrain], [xTest, yTest]] = await mnist.loadData({
+    url: new URL(MNIST_ASSET, document.baseURI).href,
+  });
   data = { xTrain, yTrain, xTest, yTest };
   newModel();
   setStatus(

@@ -247,22 +247,20 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
 
   projectStep(x: tf.Tensor2D): tf.Tensor2D {
     const dropped = this.inputDropoutMask ? tf.mul(x, this.inputDropoutMask) : x;
-    return tf.fused.matMul({
-      a: this.kernelT!,
-      b: dropped as tf.Tensor2D,
-      bias: this.inputBiasColumn(),
-    }) as tf.Tensor2D;
+    const product = tf.matMul(this.kernelT!, dropped as tf.Tensor2D);
+    const bias = this.inputBiasColumn();
+    return (bias ? tf.add(product, bias) : product) as tf.Tensor2D;
   }
 
   projectSequence(x: tf.Tensor3D): tf.Tensor3D {
     const dropped = this.inputDropoutMask ? tf.mul(x, this.inputDropoutMask) : x;
     // One batched matmul over time: [time, width, inputDim] x [time, inputDim, batch]. The kernel is tiled
     // rather than broadcast because tfjs's matmul gradients do not reduce broadcast batch axes.
-    return tf.fused.matMul({
-      a: tf.tile(tf.expandDims(this.kernelT!, 0), [x.shape[0], 1, 1]) as tf.Tensor3D,
-      b: dropped as tf.Tensor3D,
-      bias: this.inputBiasColumn(),
-    }) as tf.Tensor3D;
+    const kernel = tf.tile(tf.expandDims(this.kernelT!, 0), [x.shape[0], 1, 1]) as tf.Tensor3D;
+    const product = tf.matMul(kernel, dropped as tf.Tensor3D);
+    const bias = this.inputBiasColumn();
+    // A plain add: tfjs's fused matmul takes only a rank-1 bias on WASM.
+    return (bias ? tf.add(product, bias) : product) as tf.Tensor3D;
   }
 
   /** `recurrent_kernelᵀ · h + bias` for one step, feature-major (see recurrentMatMul). */

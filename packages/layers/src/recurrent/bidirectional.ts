@@ -6,8 +6,8 @@ import {
   Layer,
   type LayerArgs,
   register,
-  serializeKerasObject,
   type Shape,
+  serializeKerasObject,
   ValueError,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -38,7 +38,11 @@ function stripPrefix(name: string, prefix: string): string {
 /** A fresh layer of the same class from a config (Keras rebuilds the wrapped layer so no state carries over). */
 function recreate(layer: RNN, overrides: Record<string, unknown>): RNN {
   const json = serializeKerasObject('layer', layer);
-  const rebuilt = deserializeKerasObject<RNN>('layer', { ...json, build_config: undefined, config: { ...json.config, ...overrides } });
+  const rebuilt = deserializeKerasObject<RNN>('layer', {
+    ...json,
+    build_config: undefined,
+    config: { ...json.config, ...overrides },
+  });
   return rebuilt;
 }
 
@@ -139,7 +143,8 @@ export class Bidirectional extends Layer {
     const x = list[0];
     let forwardState: tf.Tensor[] | undefined;
     let backwardState: tf.Tensor[] | undefined;
-    const initial = (kwargs.initialState as tf.Tensor[] | undefined) ?? (list.length > 1 ? list.slice(1) : undefined);
+    const initial =
+      (kwargs.initialState as tf.Tensor[] | undefined) ?? (list.length > 1 ? list.slice(1) : undefined);
     if (initial) {
       const half = Math.floor(initial.length / 2);
       forwardState = initial.slice(0, half);

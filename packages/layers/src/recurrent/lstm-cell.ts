@@ -68,7 +68,7 @@ export class LSTMCell extends BaseRNNCell {
 
   step(projected: tf.Tensor2D, states: tf.Tensor2D[]): CellStep {
     const [hPrev, cPrev] = states;
-    // One fused matmul for all four gates; the input projection rides in as the bias term.
+    // One matmul for all four gates, plus the input projection computed before the loop.
     const z = this.recurrentProduct(this.recurrentInput(hPrev), projected);
     const [zi, zf, zc, zo] = tf.split(z, 4, 0);
     const i = this.recurrentActivation(zi);

@@ -1,13 +1,13 @@
 import '../../test/register-gradients.js';
 
 import {
+  deserializeKerasObject,
   input,
   Loss,
   Model,
   Optimizer,
   Sequential,
   serializeKerasObject,
-  deserializeKerasObject,
   type Variable,
 } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
@@ -66,18 +66,54 @@ describe('runLayerTest', () => {
   it('the cells, one step at a time', async () => {
     await runLayerTest(LSTMCell, {
       initArgs: { units: 3 },
-      inputShape: [[2, 5], [2, 3], [2, 3]],
-      expectedOutputShape: [[2, 3], [2, 3], [2, 3]],
+      inputShape: [
+        [2, 5],
+        [2, 3],
+        [2, 3],
+      ],
+      expectedOutputShape: [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
     });
     await runLayerTest(GRUCell, {
       initArgs: { units: 3, resetAfter: false },
-      inputShape: [[2, 5], [2, 3]],
-      expectedOutputShape: [[2, 3], [2, 3]],
+      inputShape: [
+        [2, 5],
+        [2, 3],
+      ],
+      expectedOutputShape: [
+        [2, 3],
+        [2, 3],
+      ],
     });
     await runLayerTest(SimpleRNNCell, {
       initArgs: { units: 3 },
-      inputShape: [[2, 5], [2, 3]],
-      expectedOutputShape: [[2, 3], [2, 3]],
+      inputShape: [
+        [2, 5],
+        [2, 3],
+      ],
+      expectedOutputShape: [
+        [2, 3],
+        [2, 3],
+      ],
+    });
+    await runLayerTest(StackedRNNCells, {
+      initArgs: { cells: [new SimpleRNNCell({ units: 4 }), new LSTMCell({ units: 2 })] },
+      inputShape: [
+        [2, 5],
+        [2, 4],
+        [2, 2],
+        [2, 2],
+      ],
+      expectedOutputShape: [
+        [2, 2],
+        [2, 4],
+        [2, 2],
+        [2, 2],
+      ],
+      expectedNumTrainableWeights: 6,
     });
   });
 
@@ -91,7 +127,11 @@ describe('runLayerTest', () => {
     await runLayerTest(RNN, {
       initArgs: { cell: [new SimpleRNNCell({ units: 4 }), new GRUCell({ units: 2 })], returnState: true },
       inputShape: [2, 4, 5],
-      expectedOutputShape: [[2, 2], [2, 4], [2, 2]],
+      expectedOutputShape: [
+        [2, 2],
+        [2, 4],
+        [2, 2],
+      ],
       expectedNumTrainableWeights: 6,
     });
     for (const [mergeMode, shape] of [
@@ -110,12 +150,21 @@ describe('runLayerTest', () => {
     await runLayerTest(Bidirectional, {
       initArgs: { layer: new GRU({ units: 3 }), mergeMode: null },
       inputShape: [2, 4, 5],
-      expectedOutputShape: [[2, 3], [2, 3]],
+      expectedOutputShape: [
+        [2, 3],
+        [2, 3],
+      ],
     });
     await runLayerTest(Bidirectional, {
       initArgs: { layer: new LSTM({ units: 3, returnState: true }) },
       inputShape: [2, 4, 5],
-      expectedOutputShape: [[2, 6], [2, 3], [2, 3], [2, 3], [2, 3]],
+      expectedOutputShape: [
+        [2, 6],
+        [2, 3],
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
     });
     await runLayerTest(TimeDistributed, {
       initArgs: { layer: new Dense({ units: 3 }) },
@@ -148,7 +197,11 @@ describe('weights and config in Keras 3 layout', () => {
     const a = new GRU({ units: 2 });
     const b = new GRU({ units: 2, resetAfter: false });
     tf.dispose([a.apply(tf.zeros([1, 2, 3])), b.apply(tf.zeros([1, 2, 3]))]);
-    expect(a.weights.map((w) => w.shape)).toEqual([[3, 6], [2, 6], [2, 6]]);
+    expect(a.weights.map((w) => w.shape)).toEqual([
+      [3, 6],
+      [2, 6],
+      [2, 6],
+    ]);
     expect(b.weights.map((w) => w.shape)).toEqual([[3, 6], [2, 6], [6]]);
     a.dispose();
     b.dispose();
@@ -194,7 +247,10 @@ describe('weights and config in Keras 3 layout', () => {
     const config = serializeKerasObject('layer', bi).config;
     expect(config.merge_mode).toBe('concat');
     expect((config.layer as { class_name: string }).class_name).toBe('LSTM');
-    const again = deserializeKerasObject<Bidirectional>('layer', JSON.parse(JSON.stringify(serializeKerasObject('layer', bi))));
+    const again = deserializeKerasObject<Bidirectional>(
+      'layer',
+      JSON.parse(JSON.stringify(serializeKerasObject('layer', bi))),
+    );
     expect(again.backwardLayer.goBackwards).toBe(true);
     expect(() => new Bidirectional({ layer: new LSTM({ units: 2 }), mergeMode: 'max' as 'sum' })).toThrow(
       /Invalid merge mode. Received: max/,
@@ -223,7 +279,12 @@ describe('computation', () => {
 
   it('masked timesteps keep the state (Keras semantics), and zeroOutputForMask zeros their outputs', () => {
     const make = (zeroOutputForMask: boolean) => {
-      const l = new SimpleRNN({ units: 2, returnSequences: true, zeroOutputForMask, biasInitializer: 'ones' });
+      const l = new SimpleRNN({
+        units: 2,
+        returnSequences: true,
+        zeroOutputForMask,
+        biasInitializer: 'ones',
+      });
       return l;
     };
     const x = tf.randomUniform([1, 4, 3]);
@@ -235,7 +296,9 @@ describe('computation', () => {
     // Step 1 repeats step 0; step 2 equals a run on [x0, x2] alone.
     expect(seq[0][1]).toEqual(seq[0][0]);
     const compact = a.apply(tf.gather(x, [0, 2], 1)) as tf.Tensor;
-    expectTensorsClose(tf.slice(masked, [0, 2, 0], [1, 1, 2]), tf.slice(compact, [0, 1, 0], [1, 1, 2]), { atol: 1e-6 });
+    expectTensorsClose(tf.slice(masked, [0, 2, 0], [1, 1, 2]), tf.slice(compact, [0, 1, 0], [1, 1, 2]), {
+      atol: 1e-6,
+    });
     const b = make(true);
     b.build([1, 4, 3]);
     b.setWeights(a.getWeights());
@@ -260,7 +323,13 @@ describe('computation', () => {
 
     const masking = new Masking({ maskValue: 0 });
     const gru = new GRU({ units: 2 });
-    const seq = tf.tensor3d([[[1, 2], [3, 4], [0, 0]]]);
+    const seq = tf.tensor3d([
+      [
+        [1, 2],
+        [3, 4],
+        [0, 0],
+      ],
+    ]);
     const viaMasking = gru.apply(masking.apply(seq), { mask: masking.computeMask(seq) }) as tf.Tensor;
     const trimmed = gru.apply(tf.slice(seq, [0, 0, 0], [1, 2, 2])) as tf.Tensor;
     expectTensorsClose(viaMasking, trimmed, { atol: 1e-6 });
@@ -276,7 +345,9 @@ describe('computation', () => {
     const c0 = tf.ones([2, 2]);
     const [out2] = lstm.apply(x, { initialState: [h0, c0] }) as unknown as tf.Tensor[];
     expect(Math.abs(tf.sub(out2, out).abs().max().dataSync()[0])).toBeGreaterThan(1e-4);
-    expect(() => lstm.apply(x, { initialState: [h0] })).toThrow(/expects 2 initial state\(s\), but received 1/);
+    expect(() => lstm.apply(x, { initialState: [h0] })).toThrow(
+      /expects 2 initial state\(s\), but received 1/,
+    );
     tf.dispose([x, out, h, c, h0, c0, out2]);
     lstm.dispose();
   });
@@ -359,7 +430,9 @@ class TestBCE extends Loss {
   static override className = 'TestBCE';
   override call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
     const p = tf.clipByValue(yPred, 1e-7, 1 - 1e-7);
-    return tf.neg(tf.mean(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))), -1));
+    return tf.neg(
+      tf.mean(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))), -1),
+    );
   }
 }
 

@@ -1,16 +1,16 @@
 import {
   type CallKwargs,
   deserializeKerasObject,
+  formatShape,
   isKerasObjectJSON,
   type KerasObjectJSON,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
   register,
-  serializeKerasObject,
   type Shape,
+  serializeKerasObject,
   ValueError,
-  formatShape,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -55,7 +55,15 @@ const BASE_RNN_KEYS = [
   'zeroOutputForMask',
   'activityRegularizer',
 ] as const;
-const LAYER_KEYS = ['name', 'trainable', 'dtype', 'inputShape', 'batchSize', 'batchInputShape', 'batchShape'] as const;
+const LAYER_KEYS = [
+  'name',
+  'trainable',
+  'dtype',
+  'inputShape',
+  'batchSize',
+  'batchInputShape',
+  'batchShape',
+] as const;
 
 /**
  * Splits the flat arguments of LSTM, GRU and SimpleRNN into the layer's and the cell's (Keras builds the
@@ -67,7 +75,11 @@ export function splitRNNArgs<A extends BaseRNNArgs>(
   const layerArgs: Record<string, unknown> = {};
   const cellArgs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args ?? {})) {
-    if ((BASE_RNN_KEYS as readonly string[]).includes(k) || (LAYER_KEYS as readonly string[]).includes(k) || k === 'inputDim') {
+    if (
+      (BASE_RNN_KEYS as readonly string[]).includes(k) ||
+      (LAYER_KEYS as readonly string[]).includes(k) ||
+      k === 'inputDim'
+    ) {
       layerArgs[k] = v;
     } else if (k !== 'useCudnn' && k !== 'implementation') {
       cellArgs[k] = v;
@@ -164,7 +176,8 @@ export class RNN extends Layer {
 
   /** Zeroes the carried states of a stateful layer (Keras's `reset_state`). */
   resetStates(): void {
-    if (!this.stateful) throw new ValueError(`Layer "${this.name}" is not stateful; it has no states to reset.`);
+    if (!this.stateful)
+      throw new ValueError(`Layer "${this.name}" is not stateful; it has no states to reset.`);
     for (const v of this.carriedStates ?? []) v.assign(tf.zerosLike(v));
   }
 
@@ -233,7 +246,11 @@ export class RNN extends Layer {
       return this.runLoop(x, rawMask ?? null, initial, training);
     });
     const [output, ...states] = result;
-    if (this.stateful) this.carriedStates!.forEach((v, i) => v.assign(states[i]));
+    if (this.stateful) {
+      this.carriedStates!.forEach((v, i) => {
+        v.assign(states[i]);
+      });
+    }
     if (this.activityRegularizer && training) {
       const loss = this.activityRegularizer.apply(output);
       this.activityLosses.push(loss);
@@ -246,10 +263,16 @@ export class RNN extends Layer {
   }
 
   /** The time loop; returns `[output, ...finalStates]`. Runs inside the caller's tidy. */
-  private runLoop(x: tf.Tensor, mask: tf.Tensor | null, initial: tf.Tensor[], training: boolean): tf.Tensor[] {
+  private runLoop(
+    x: tf.Tensor,
+    mask: tf.Tensor | null,
+    initial: tf.Tensor[],
+    training: boolean,
+  ): tf.Tensor[] {
     const [batch, time, inputDim] = x.shape;
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
-    const batched = isSequenceCell(this.cell) && (!(this.cell instanceof StackedRNNCells) || this.cell.batched);
+    const batched =
+      isSequenceCell(this.cell) && (!(this.cell instanceof StackedRNNCells) || this.cell.batched);
     // Built-in cells run feature-major ([features, batch], see SequenceCell); other cells get Keras's
     // [batch, features]. Either way time leads, so each timestep is one contiguous block.
     let sequence = tf.transpose(xf, batched ? [1, 2, 0] : [1, 0, 2]) as tf.Tensor3D;

@@ -1,5 +1,5 @@
 import { register } from '@strata/core';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 import { BaseRNNCell, type BaseRNNCellArgs, type CellStep } from './base-rnn-cell.js';
 

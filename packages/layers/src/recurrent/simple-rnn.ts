@@ -1,7 +1,6 @@
 import { type Layer, register } from '@strata/core';
-
-import { SimpleRNNCell, type SimpleRNNCellArgs } from './simple-rnn-cell.js';
 import { type BaseRNNArgs, RNN, splitRNNArgs } from './rnn.js';
+import { SimpleRNNCell, type SimpleRNNCellArgs } from './simple-rnn-cell.js';
 
 export interface SimpleRNNArgs extends SimpleRNNCellArgs, BaseRNNArgs {
   /** Accepted for Keras compatibility (there is no cuDNN here). */
@@ -25,7 +24,10 @@ export class SimpleRNN extends RNN {
 
   constructor(args: SimpleRNNArgs) {
     const { layerArgs, cellArgs } = splitRNNArgs(args);
-    super({ ...layerArgs, cell: new SimpleRNNCell({ ...(cellArgs as SimpleRNNCellArgs), name: 'simple_rnn_cell' }) });
+    super({
+      ...layerArgs,
+      cell: new SimpleRNNCell({ ...(cellArgs as SimpleRNNCellArgs), name: 'simple_rnn_cell' }),
+    });
   }
 
   get units(): number {

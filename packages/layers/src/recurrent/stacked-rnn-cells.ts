@@ -6,8 +6,8 @@ import {
   Layer,
   type LayerArgs,
   register,
-  serializeKerasObject,
   type Shape,
+  serializeKerasObject,
   ValueError,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';

@@ -6,8 +6,8 @@ import {
   Layer,
   type LayerArgs,
   register,
-  serializeKerasObject,
   type Shape,
+  serializeKerasObject,
   ValueError,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,7 +32,9 @@ export class TimeDistributed extends Layer {
   readonly layer: Layer;
 
   constructor(args: TimeDistributedArgs) {
-    const layer = isKerasObjectJSON(args?.layer) ? deserializeKerasObject<Layer>('layer', args.layer) : args?.layer;
+    const layer = isKerasObjectJSON(args?.layer)
+      ? deserializeKerasObject<Layer>('layer', args.layer)
+      : args?.layer;
     if (!(layer instanceof Layer)) {
       throw new ValueError(
         `Please initialize \`TimeDistributed\` layer with a \`keras.layers.Layer\` instance. Received: ${String(args?.layer)}`,
