@@ -72,7 +72,7 @@ export interface SequenceCell extends Layer {
   beginSequence(batch: number, inputDim: number, training: boolean): void;
   /** Forgets the masks of the sequence. */
   endSequence(): void;
-  /** Input projections for all timesteps: `[time, inputDim, batch]` -> `[time, width, batch]`. */
+  /** Input projections for all timesteps: `[time, batch, inputDim]` -> `[time, width, batch]`. */
   projectSequence(x: tf.Tensor3D): tf.Tensor3D;
   /** The input projection of one timestep: `[inputDim, batch]` -> `[width, batch]`. */
   projectStep(x: tf.Tensor2D): tf.Tensor2D;
@@ -253,14 +253,27 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
   }
 
   projectSequence(x: tf.Tensor3D): tf.Tensor3D {
-    const dropped = this.inputDropoutMask ? tf.mul(x, this.inputDropoutMask) : x;
-    // One batched matmul over time: [time, width, inputDim] x [time, inputDim, batch]. The kernel is tiled
-    // rather than broadcast because tfjs's matmul gradients do not reduce broadcast batch axes.
-    const kernel = tf.tile(tf.expandDims(this.kernelT!, 0), [x.shape[0], 1, 1]) as tf.Tensor3D;
-    const product = tf.matMul(kernel, dropped as tf.Tensor3D);
-    const bias = this.inputBiasColumn();
-    // A plain add: tfjs's fused matmul takes only a rank-1 bias on WASM.
-    return (bias ? tf.add(product, bias) : product) as tf.Tensor3D;
+    const [time, batch, inputDim] = x.shape;
+    if (tf.getBackend() === 'cpu') {
+      // On CPU: one batched matmul over time, [time, width, inputDim] x [time, inputDim, batch], which lands
+      // in feature-major layout directly. The kernel is tiled rather than broadcast because tfjs's matmul
+      // gradients do not reduce broadcast batch axes.
+      let xT = tf.transpose(x, [0, 2, 1]);
+      if (this.inputDropoutMask) xT = tf.mul(xT, this.inputDropoutMask);
+      const kernel = tf.tile(tf.expandDims(this.kernelT!, 0), [time, 1, 1]) as tf.Tensor3D;
+      const product = tf.matMul(kernel, xT as tf.Tensor3D);
+      const bias = this.inputBiasColumn();
+      return (bias ? tf.add(product, bias) : product) as tf.Tensor3D;
+    }
+    // Elsewhere tiling and batched matmuls are slow and transposes cheap: one 2-D fused matmul, then one
+    // transpose into feature-major layout.
+    const dropped = this.inputDropoutMask ? tf.mul(x, tf.transpose(this.inputDropoutMask)) : x;
+    const product = tf.fused.matMul({
+      a: tf.reshape(dropped, [time * batch, inputDim]) as tf.Tensor2D,
+      b: this.kernel!.value as tf.Tensor2D,
+      bias: this.inputBias(),
+    });
+    return tf.transpose(tf.reshape(product, [time, batch, -1]), [0, 2, 1]) as tf.Tensor3D;
   }
 
   /** `recurrent_kernelᵀ · h + bias` for one step, feature-major (see recurrentMatMul). */
