@@ -5,7 +5,7 @@
  *
  *   STRATA_BENCH_BACKENDS=cpu,wasm npx vitest run --config packages/layers/bench/vitest.bench.config.mjs
  *
- * It prints a table and asserts only that both produce the same output.
+ * It prints a table and asserts only that both produce the same outputs and weight gradients.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '../test/register-gradients.js';
@@ -75,6 +75,19 @@ describe('LSTM benchmark', () => {
       theirs.setWeights(w);
       tf.dispose(w);
       tf.tidy(() => expectTensorsClose(ours.apply(x), theirs.apply(x) as tf.Tensor, { atol: 1e-4 }));
+
+      const ourVarsCheck = ours.trainableWeights.map((v) => v.value);
+      const theirVarsCheck = theirs.trainableWeights.map((v) => v.read() as tf.Variable);
+      tf.tidy(() => {
+        const a = tf.variableGrads(() => tf.sum(ours.apply(x)) as tf.Scalar, ourVarsCheck).grads;
+        const b = tf.variableGrads(
+          () => tf.sum(theirs.apply(x) as tf.Tensor) as tf.Scalar,
+          theirVarsCheck,
+        ).grads;
+        ourVarsCheck.forEach((v, i) => {
+          expectTensorsClose(a[v.name], b[theirVarsCheck[i].name], { atol: 1e-3 });
+        });
+      });
 
       const forward = (layer: { apply: (x: tf.Tensor) => unknown }) => () =>
         tf.tidy(() => {

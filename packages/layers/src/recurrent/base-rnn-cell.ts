@@ -247,9 +247,12 @@ export abstract class BaseRNNCell extends Layer implements SequenceCell {
 
   projectStep(x: tf.Tensor2D): tf.Tensor2D {
     const dropped = this.inputDropoutMask ? tf.mul(x, this.inputDropoutMask) : x;
-    const product = tf.matMul(this.kernelT!, dropped as tf.Tensor2D);
-    const bias = this.inputBiasColumn();
-    return (bias ? tf.add(product, bias) : product) as tf.Tensor2D;
+    return recurrentMatMul(
+      this.kernelT!,
+      this.kernel!.value as tf.Tensor2D,
+      dropped as tf.Tensor2D,
+      this.inputBiasColumn(),
+    );
   }
 
   projectSequence(x: tf.Tensor3D): tf.Tensor3D {

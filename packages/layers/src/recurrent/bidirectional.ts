@@ -93,6 +93,8 @@ export class Bidirectional extends Layer {
         go_backwards: !layer.goBackwards,
       });
     }
+    // A template rebuilt here from JSON is only copied from: free its weights (a user's own layer stays theirs).
+    if (isKerasObjectJSON(args.layer)) layer.dispose();
     this.verifyLayers();
     // Keras outputs zeros at masked steps of both directions when returning sequences.
     this.forwardLayer.zeroOutputForMask = this.forwardLayer.returnSequences;

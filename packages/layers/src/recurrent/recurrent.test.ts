@@ -3,6 +3,7 @@ import '../../test/register-gradients.js';
 import {
   deserializeKerasObject,
   input,
+  Layer,
   Loss,
   Model,
   Optimizer,
@@ -399,6 +400,49 @@ describe('computation', () => {
     const b = second.apply(mid) as tf.Tensor;
     expectTensorsClose(a, b, { atol: 1e-6 });
     tf.dispose([x, a, mid, b, ...w]);
+  });
+});
+
+/** A user-written cell in Keras's protocol (no batched projection): h_t = h_{t-1} + x_t. */
+class RunningSumCell extends Layer {
+  static override className = 'RunningSumCell';
+  readonly stateSize = 2;
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    const [x, h] = inputs as tf.Tensor[];
+    const next = tf.add(h, x);
+    return [next, next];
+  }
+}
+
+describe('a custom cell', () => {
+  it('runs through RNN one step at a time, with masking and goBackwards', () => {
+    const x = tf.tensor3d([
+      [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ],
+    ]);
+    const mask = tf.tensor2d([[1, 0, 1]], undefined, 'bool');
+    const forward = new RNN({ cell: new RunningSumCell(), returnSequences: true });
+    const y = forward.apply(x, { mask }) as tf.Tensor;
+    expectTensorsClose(y, [
+      [
+        [1, 10],
+        [1, 10],
+        [4, 40],
+      ],
+    ]);
+    const backward = new RNN({ cell: new RunningSumCell(), returnSequences: true, goBackwards: true });
+    const yb = backward.apply(x) as tf.Tensor;
+    expectTensorsClose(yb, [
+      [
+        [3, 30],
+        [5, 50],
+        [6, 60],
+      ],
+    ]);
+    tf.dispose([x, mask, y, yb]);
   });
 });
 
