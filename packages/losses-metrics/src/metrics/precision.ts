@@ -1,19 +1,8 @@
-import { Metric, type MetricArgs, register, ValueError, type Variable } from '@strata/core';
-import * as tf from '@tensorflow/tfjs-core';
+import { register } from '@strata/core';
 
-import { NEG_INF, parseInitThresholds, updateConfusionMatrixVariables } from './confusion-matrix.js';
+import { BasePrecisionRecall, type PrecisionRecallArgs } from './base-precision-recall.js';
 
-export interface PrecisionArgs extends MetricArgs {
-  /**
-   * A threshold in [0, 1] or a list of them (one result per threshold); predictions above it count as
-   * positive. Default 0.5, or no threshold at all when `topK` is set.
-   */
-  thresholds?: number | number[] | null;
-  /** Only the `topK` highest predictions of each sample count as positive. */
-  topK?: number | null;
-  /** Only this class (index on the last axis) is measured. */
-  classId?: number | null;
-}
+export type PrecisionArgs = PrecisionRecallArgs;
 
 /**
  * Computes how many predicted positives are actual positives, `TP / (TP + FP)`, from counts accumulated over every batch seen, so the result over several
@@ -25,52 +14,16 @@ export interface PrecisionArgs extends MetricArgs {
  * model.compile({ loss: 'binary_crossentropy', optimizer: 'adam', metrics: [new Precision()] });
  * ```
  */
-export class Precision extends Metric {
+export class Precision extends BasePrecisionRecall {
   static override className = 'Precision';
 
-  readonly thresholds: number[];
-  readonly initThresholds: number | number[] | null;
-  readonly topK: number | null;
-  readonly classId: number | null;
-  private readonly truePositives: Variable;
-  private readonly falsePositives: Variable;
-
   constructor(args: PrecisionArgs = {}) {
-    const { thresholds = null, topK = null, classId = null, ...base } = args;
-    super({ ...base, name: base.name ?? 'precision' });
-    if (topK != null && !(Number.isInteger(topK) && topK >= 1)) {
-      throw new ValueError(`Argument \`topK\` of Precision must be an integer >= 1. Received: topK=${topK}`);
-    }
-    this.initThresholds = thresholds;
-    this.topK = topK;
-    this.classId = classId;
-    this.thresholds = parseInitThresholds(thresholds, topK == null ? 0.5 : NEG_INF);
-    this.truePositives = this.addVariable('true_positives', [this.thresholds.length]);
-    this.falsePositives = this.addVariable('false_positives', [this.thresholds.length]);
-  }
-
-  updateState(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor | null): void {
-    tf.tidy(() =>
-      updateConfusionMatrixVariables(
-        { truePositives: this.truePositives, falsePositives: this.falsePositives },
-        yTrue,
-        yPred,
-        this.thresholds,
-        { topK: this.topK, classId: this.classId, sampleWeight },
-      ),
-    );
-  }
-
-  result(): tf.Tensor {
-    return tf.tidy(() => {
-      const tp = this.truePositives.value;
-      const value = tf.divNoNan(tp, tf.add(tp, this.falsePositives.value));
-      return this.thresholds.length === 1 ? tf.reshape(value, []) : value;
+    super(args, {
+      owner: 'Precision',
+      defaultName: 'precision',
+      errorCondition: 'falsePositives',
+      errorVariableName: 'false_positives',
     });
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), thresholds: this.initThresholds, topK: this.topK, classId: this.classId };
   }
 }
 
