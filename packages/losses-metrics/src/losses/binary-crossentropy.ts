@@ -1,6 +1,7 @@
 import { type LossArgs, register } from '@strata/core';
 
 import { binaryCrossentropy } from './crossentropy-math.js';
+import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from './crossentropy-args.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
 export interface BinaryCrossentropyArgs extends LossArgs {
@@ -27,28 +28,21 @@ export interface BinaryCrossentropyArgs extends LossArgs {
 export class BinaryCrossentropy extends LossFunctionWrapper {
   static override className = 'BinaryCrossentropy';
 
-  readonly fromLogits: boolean;
-  readonly labelSmoothing: number;
-  readonly axis: number;
+  declare readonly fromLogits: boolean;
+  declare readonly labelSmoothing: number;
+  declare readonly axis: number;
 
   constructor(args: BinaryCrossentropyArgs = {}) {
-    const { fromLogits = false, labelSmoothing = 0, axis = -1, ...base } = args;
-    super((t, p) => binaryCrossentropy(t, p, { fromLogits, labelSmoothing, axis }), {
+    const [options, base] = splitCrossentropyArgs(args);
+    super((t, p) => binaryCrossentropy(t, p, options), {
       ...base,
       name: base.name ?? 'binary_crossentropy',
     });
-    this.fromLogits = fromLogits;
-    this.labelSmoothing = labelSmoothing;
-    this.axis = axis;
+    Object.assign(this, options);
   }
 
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(),
-      fromLogits: this.fromLogits,
-      labelSmoothing: this.labelSmoothing,
-      axis: this.axis,
-    };
+    return { ...super.getConfig(), ...crossentropyConfig(this) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { type MetricArgs, register } from '@strata/core';
 
 import { categoricalCrossentropy } from '../losses/crossentropy-math.js';
+import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from '../losses/crossentropy-args.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
 export interface CategoricalCrossentropyArgs extends MetricArgs {
@@ -18,28 +19,21 @@ export interface CategoricalCrossentropyArgs extends MetricArgs {
 export class CategoricalCrossentropy extends MeanMetricWrapper {
   static override className = 'CategoricalCrossentropy';
 
-  readonly fromLogits: boolean;
-  readonly labelSmoothing: number;
-  readonly axis: number;
+  declare readonly fromLogits: boolean;
+  declare readonly labelSmoothing: number;
+  declare readonly axis: number;
 
   constructor(args: CategoricalCrossentropyArgs = {}) {
-    const { fromLogits = false, labelSmoothing = 0, axis = -1, ...base } = args;
-    super((t, p) => categoricalCrossentropy(t, p, { fromLogits, labelSmoothing, axis }), {
+    const [options, base] = splitCrossentropyArgs(args);
+    super((t, p) => categoricalCrossentropy(t, p, options), {
       ...base,
       name: base.name ?? 'categorical_crossentropy',
     });
-    this.fromLogits = fromLogits;
-    this.labelSmoothing = labelSmoothing;
-    this.axis = axis;
+    Object.assign(this, options);
   }
 
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(),
-      fromLogits: this.fromLogits,
-      labelSmoothing: this.labelSmoothing,
-      axis: this.axis,
-    };
+    return { ...super.getConfig(), ...crossentropyConfig(this) };
   }
 }
 
