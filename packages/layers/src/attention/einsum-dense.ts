@@ -19,9 +19,11 @@ import {
   getActivation,
   serializeActivation,
 } from '../activations/index.js';
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import type { Constraint } from '../constraints/index.js';
+import { ActivityPenalty } from '../core/activity-penalty.js';
+import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
+import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
 import { einsum } from './einsum.js';
 
 export interface EinsumDenseArgs extends LayerArgs {
@@ -183,16 +185,16 @@ export class EinsumDense extends Layer {
   readonly partialOutputShape: (number | null)[];
   readonly activation: ActivationFn;
   readonly biasAxes: string | null;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  declare readonly kernelInitializer: Initializer;
+  declare readonly biasInitializer: Initializer;
+  declare readonly kernelRegularizer: Regularizer | null;
+  declare readonly biasRegularizer: Regularizer | null;
+  declare readonly activityRegularizer: Regularizer | null;
+  declare readonly kernelConstraint: Constraint | null;
+  declare readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
-  private activityLosses: tf.Scalar[] = [];
+  private readonly activityPenalty: ActivityPenalty;
 
   constructor(args: EinsumDenseArgs) {
     if (typeof args?.equation !== 'string') {
@@ -212,13 +214,8 @@ export class EinsumDense extends Layer {
     this.partialOutputShape = partial.map((d) => d ?? null);
     this.activation = getActivation(args.activation);
     this.biasAxes = args.biasAxes ?? null;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
-    this.kernelConstraint = getConstraint(args.kernelConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
+    Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
+    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     // A malformed equation fails now rather than at the first call.
     matchEquation(this.equation);
   }
@@ -232,16 +229,12 @@ export class EinsumDense extends Layer {
     );
     this.kernel = this.addWeight('kernel', {
       shape: kernelShape,
-      initializer: this.kernelInitializer,
-      regularizer: this.kernelRegularizer,
-      constraint: this.kernelConstraint,
+      ...weightSettings(this, 'kernel'),
     });
     if (biasShape) {
       this.bias = this.addWeight('bias', {
         shape: biasShape,
-        initializer: this.biasInitializer,
-        regularizer: this.biasRegularizer,
-        constraint: this.biasConstraint,
+        ...weightSettings(this, 'bias'),
       });
     }
     super.build(inputShape);
@@ -255,17 +248,12 @@ export class EinsumDense extends Layer {
       if (this.bias) y = tf.add(y, this.bias.value);
       return this.activation(y);
     });
-    if (this.activityRegularizer && kwargs.training) {
-      const loss = this.activityRegularizer.apply(output);
-      this.activityLosses.push(loss);
-      this.addLoss(loss);
-    }
+    this.activityPenalty.record(this, output, kwargs.training);
     return output;
   }
 
   override clearCallLosses(): void {
-    tf.dispose(this.activityLosses);
-    this.activityLosses = [];
+    this.activityPenalty.clear();
     super.clearCallLosses();
   }
 
@@ -280,13 +268,7 @@ export class EinsumDense extends Layer {
       equation: this.equation,
       activation: serializeActivation(this.activation),
       biasAxes: this.biasAxes,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      activityRegularizer: serializeRegularizer(this.activityRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...serializeWeightArgs(this, ['kernel', 'bias']),
     };
     return config;
   }

@@ -2,11 +2,11 @@ import { type CallKwargs, formatShape, Layer, type Shape, ValueError, type Varia
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ActivationFn, getActivation, serializeActivation } from '../activations/index.js';
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
-
-import { ActivityPenalty } from './activity-penalty.js';
+import type { Constraint } from '../constraints/index.js';
+import { ActivityPenalty } from '../core/activity-penalty.js';
+import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
+import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
 import {
   assertPositiveInteger,
   assertStridesOrDilation,
@@ -45,13 +45,13 @@ export abstract class BaseConvTranspose extends Layer {
   readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  declare readonly kernelInitializer: Initializer;
+  declare readonly biasInitializer: Initializer;
+  declare readonly kernelRegularizer: Regularizer | null;
+  declare readonly biasRegularizer: Regularizer | null;
+  declare readonly activityRegularizer: Regularizer | null;
+  declare readonly kernelConstraint: Constraint | null;
+  declare readonly biasConstraint: Constraint | null;
 
   kernel: Variable | null = null;
   bias: Variable | null = null;
@@ -78,14 +78,8 @@ export abstract class BaseConvTranspose extends Layer {
     assertStridesOrDilation(this.strides, this.dilationRate);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
     this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
-    this.kernelConstraint = getConstraint(args.kernelConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -103,16 +97,12 @@ export abstract class BaseConvTranspose extends Layer {
     };
     this.kernel = this.addWeight('kernel', {
       shape: [...this.kernelSize, this.filters, channels],
-      initializer: this.kernelInitializer,
-      regularizer: this.kernelRegularizer,
-      constraint: this.kernelConstraint,
+      ...weightSettings(this, 'kernel'),
     });
     if (this.useBias) {
       this.bias = this.addWeight('bias', {
         shape: [this.filters],
-        initializer: this.biasInitializer,
-        regularizer: this.biasRegularizer,
-        constraint: this.biasConstraint,
+        ...weightSettings(this, 'bias'),
       });
     }
     super.build(inputShape);
@@ -184,13 +174,7 @@ export abstract class BaseConvTranspose extends Layer {
       dilationRate: this.dilationRate.slice(),
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      activityRegularizer: serializeRegularizer(this.activityRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...serializeWeightArgs(this, ['kernel', 'bias']),
     };
   }
 }

@@ -18,11 +18,11 @@ import {
   getActivation,
   serializeActivation,
 } from '../activations/index.js';
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
-
-import { ActivityPenalty } from './activity-penalty.js';
+import type { Constraint } from '../constraints/index.js';
+import { ActivityPenalty } from '../core/activity-penalty.js';
+import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
+import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
 import {
   assertPositiveInteger,
   assertStridesOrDilation,
@@ -73,13 +73,13 @@ export abstract class BaseDepthwiseConv extends Layer {
   readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly depthwiseInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly depthwiseRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
-  readonly depthwiseConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  declare readonly depthwiseInitializer: Initializer;
+  declare readonly biasInitializer: Initializer;
+  declare readonly depthwiseRegularizer: Regularizer | null;
+  declare readonly biasRegularizer: Regularizer | null;
+  declare readonly activityRegularizer: Regularizer | null;
+  declare readonly depthwiseConstraint: Constraint | null;
+  declare readonly biasConstraint: Constraint | null;
 
   kernel: Variable | null = null;
   bias: Variable | null = null;
@@ -98,14 +98,8 @@ export abstract class BaseDepthwiseConv extends Layer {
     assertStridesOrDilation(this.strides, this.dilationRate);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
-    this.depthwiseInitializer = getInitializer(args.depthwiseInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
-    this.depthwiseRegularizer = getRegularizer(args.depthwiseRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    Object.assign(this, resolveWeightArgs(args, { depthwise: 'glorot_uniform', bias: 'zeros' }));
     this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
-    this.depthwiseConstraint = getConstraint(args.depthwiseConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -124,16 +118,12 @@ export abstract class BaseDepthwiseConv extends Layer {
     this.computeOutputShape(inputShape);
     this.kernel = this.addWeight('kernel', {
       shape: [...this.kernelSize, channels, this.depthMultiplier],
-      initializer: this.depthwiseInitializer,
-      regularizer: this.depthwiseRegularizer,
-      constraint: this.depthwiseConstraint,
+      ...weightSettings(this, 'depthwise'),
     });
     if (this.useBias) {
       this.bias = this.addWeight('bias', {
         shape: [channels * this.depthMultiplier],
-        initializer: this.biasInitializer,
-        regularizer: this.biasRegularizer,
-        constraint: this.biasConstraint,
+        ...weightSettings(this, 'bias'),
       });
     }
     super.build(inputShape);
@@ -196,13 +186,7 @@ export abstract class BaseDepthwiseConv extends Layer {
       dilationRate: this.dilationRate.slice(),
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      depthwiseRegularizer: serializeRegularizer(this.depthwiseRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      activityRegularizer: serializeRegularizer(this.activityRegularizer),
-      depthwiseConstraint: serializeConstraint(this.depthwiseConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...serializeWeightArgs(this, ['depthwise', 'bias']),
     };
   }
 }

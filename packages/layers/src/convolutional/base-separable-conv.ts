@@ -18,11 +18,11 @@ import {
   getActivation,
   serializeActivation,
 } from '../activations/index.js';
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
-
-import { ActivityPenalty } from './activity-penalty.js';
+import type { Constraint } from '../constraints/index.js';
+import { ActivityPenalty } from '../core/activity-penalty.js';
+import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
+import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
 import {
   assertPositiveInteger,
   assertStridesOrDilation,
@@ -78,16 +78,16 @@ export abstract class BaseSeparableConv extends Layer {
   readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly depthwiseInitializer: Initializer;
-  readonly pointwiseInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly depthwiseRegularizer: Regularizer | null;
-  readonly pointwiseRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
-  readonly depthwiseConstraint: Constraint | null;
-  readonly pointwiseConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  declare readonly depthwiseInitializer: Initializer;
+  declare readonly pointwiseInitializer: Initializer;
+  declare readonly biasInitializer: Initializer;
+  declare readonly depthwiseRegularizer: Regularizer | null;
+  declare readonly pointwiseRegularizer: Regularizer | null;
+  declare readonly biasRegularizer: Regularizer | null;
+  declare readonly activityRegularizer: Regularizer | null;
+  declare readonly depthwiseConstraint: Constraint | null;
+  declare readonly pointwiseConstraint: Constraint | null;
+  declare readonly biasConstraint: Constraint | null;
 
   depthwiseKernel: Variable | null = null;
   pointwiseKernel: Variable | null = null;
@@ -108,17 +108,11 @@ export abstract class BaseSeparableConv extends Layer {
     assertStridesOrDilation(this.strides, this.dilationRate);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
-    this.depthwiseInitializer = getInitializer(args.depthwiseInitializer ?? 'glorot_uniform');
-    this.pointwiseInitializer = getInitializer(args.pointwiseInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
-    this.depthwiseRegularizer = getRegularizer(args.depthwiseRegularizer);
-    this.pointwiseRegularizer = getRegularizer(args.pointwiseRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    Object.assign(
+      this,
+      resolveWeightArgs(args, { depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }),
+    );
     this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
-    this.depthwiseConstraint = getConstraint(args.depthwiseConstraint);
-    this.pointwiseConstraint = getConstraint(args.pointwiseConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -137,22 +131,16 @@ export abstract class BaseSeparableConv extends Layer {
     this.computeOutputShape(inputShape);
     this.depthwiseKernel = this.addWeight('depthwise_kernel', {
       shape: [...this.kernelSize, channels, this.depthMultiplier],
-      initializer: this.depthwiseInitializer,
-      regularizer: this.depthwiseRegularizer,
-      constraint: this.depthwiseConstraint,
+      ...weightSettings(this, 'depthwise'),
     });
     this.pointwiseKernel = this.addWeight('pointwise_kernel', {
       shape: [...new Array<number>(this.rank).fill(1), channels * this.depthMultiplier, this.filters],
-      initializer: this.pointwiseInitializer,
-      regularizer: this.pointwiseRegularizer,
-      constraint: this.pointwiseConstraint,
+      ...weightSettings(this, 'pointwise'),
     });
     if (this.useBias) {
       this.bias = this.addWeight('bias', {
         shape: [this.filters],
-        initializer: this.biasInitializer,
-        regularizer: this.biasRegularizer,
-        constraint: this.biasConstraint,
+        ...weightSettings(this, 'bias'),
       });
     }
     super.build(inputShape);
@@ -222,16 +210,7 @@ export abstract class BaseSeparableConv extends Layer {
       dilationRate: this.dilationRate.slice(),
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer),
-      pointwiseInitializer: serializeInitializer(this.pointwiseInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      depthwiseRegularizer: serializeRegularizer(this.depthwiseRegularizer),
-      pointwiseRegularizer: serializeRegularizer(this.pointwiseRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      activityRegularizer: serializeRegularizer(this.activityRegularizer),
-      depthwiseConstraint: serializeConstraint(this.depthwiseConstraint),
-      pointwiseConstraint: serializeConstraint(this.pointwiseConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...serializeWeightArgs(this, ['depthwise', 'pointwise', 'bias']),
     };
   }
 }

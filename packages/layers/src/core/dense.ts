@@ -19,9 +19,11 @@ import {
   getActivation,
   serializeActivation,
 } from '../activations/index.js';
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import type { Constraint } from '../constraints/index.js';
+import type { Initializer } from '../initializers/index.js';
+import { type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import { ActivityPenalty } from './activity-penalty.js';
+import { resolveWeightArgs, serializeWeightArgs, weightSettings } from './weight-args.js';
 
 export interface DenseArgs extends LayerArgs {
   /** Positive integer: the size of the last output axis. */
@@ -77,18 +79,18 @@ export class Dense extends Layer {
   readonly units: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  declare readonly kernelInitializer: Initializer;
+  declare readonly biasInitializer: Initializer;
+  declare readonly kernelRegularizer: Regularizer | null;
+  declare readonly biasRegularizer: Regularizer | null;
+  declare readonly activityRegularizer: Regularizer | null;
+  declare readonly kernelConstraint: Constraint | null;
+  declare readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
   private readonly fusedActivation: FusedActivation | null;
-  private activityLosses: tf.Scalar[] = [];
+  private readonly activityPenalty: ActivityPenalty;
 
   constructor(args: DenseArgs) {
     const units = args?.units;
@@ -101,13 +103,8 @@ export class Dense extends Layer {
     this.units = units;
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
-    this.kernelConstraint = getConstraint(args.kernelConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
+    Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
+    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     this.fusedActivation = fusedActivationOf(this.activation);
     this.inputSpec = { minNdim: 2 };
     this.supportsMasking = true;
@@ -122,16 +119,12 @@ export class Dense extends Layer {
     }
     this.kernel = this.addWeight('kernel', {
       shape: [inputDim, this.units],
-      initializer: this.kernelInitializer,
-      regularizer: this.kernelRegularizer,
-      constraint: this.kernelConstraint,
+      ...weightSettings(this, 'kernel'),
     });
     if (this.useBias) {
       this.bias = this.addWeight('bias', {
         shape: [this.units],
-        initializer: this.biasInitializer,
-        regularizer: this.biasRegularizer,
-        constraint: this.biasConstraint,
+        ...weightSettings(this, 'bias'),
       });
     }
     this.inputSpec = { minNdim: 2, axes: { [-1]: inputDim } };
@@ -159,18 +152,13 @@ export class Dense extends Layer {
       }
       return x2.rank === 2 ? y : tf.reshape(y, [...x2.shape.slice(0, -1), this.units]);
     });
-    if (this.activityRegularizer && kwargs.training) {
-      const loss = this.activityRegularizer.apply(output);
-      this.activityLosses.push(loss);
-      this.addLoss(loss);
-    }
+    this.activityPenalty.record(this, output, kwargs.training);
     return output;
   }
 
   /** Also frees the activity penalties of earlier calls (made outside a tidy they would otherwise leak). */
   override clearCallLosses(): void {
-    tf.dispose(this.activityLosses);
-    this.activityLosses = [];
+    this.activityPenalty.clear();
     super.clearCallLosses();
   }
 
@@ -184,12 +172,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...serializeWeightArgs(this, ['kernel', 'bias'], false),
     };
     if (this.activityRegularizer) config.activityRegularizer = serializeRegularizer(this.activityRegularizer);
     return config;

@@ -1,7 +1,6 @@
 import { type LossArgs, register } from '@strata/core';
-
+import { crossentropyConfig, splitCrossentropyArgs } from './crossentropy-args.js';
 import { binaryCrossentropy } from './crossentropy-math.js';
-import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from './crossentropy-args.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
 export interface BinaryCrossentropyArgs extends LossArgs {

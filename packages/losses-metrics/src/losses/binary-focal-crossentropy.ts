@@ -1,18 +1,16 @@
 import { type LossArgs, register } from '@strata/core';
 
+import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from './crossentropy-args.js';
 import { binaryFocalCrossentropy } from './crossentropy-math.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
-export interface BinaryFocalCrossentropyArgs extends LossArgs {
+export interface BinaryFocalCrossentropyArgs extends LossArgs, CrossentropyArgs {
   /** Whether to weight class 1 by `alpha` and class 0 by `1 - alpha`. Default false. */
   applyClassBalancing?: boolean;
   /** Default 0.25. */
   alpha?: number;
   /** The focusing parameter: 0 gives plain binary crossentropy. Default 2. */
   gamma?: number;
-  fromLogits?: boolean;
-  labelSmoothing?: number;
-  axis?: number;
 }
 
 /**
@@ -29,21 +27,14 @@ export class BinaryFocalCrossentropy extends LossFunctionWrapper {
   readonly applyClassBalancing: boolean;
   readonly alpha: number;
   readonly gamma: number;
-  readonly fromLogits: boolean;
-  readonly labelSmoothing: number;
-  readonly axis: number;
+  declare readonly fromLogits: boolean;
+  declare readonly labelSmoothing: number;
+  declare readonly axis: number;
 
   constructor(args: BinaryFocalCrossentropyArgs = {}) {
-    const {
-      applyClassBalancing = false,
-      alpha = 0.25,
-      gamma = 2,
-      fromLogits = false,
-      labelSmoothing = 0,
-      axis = -1,
-      ...base
-    } = args;
-    const options = { applyClassBalancing, alpha, gamma, fromLogits, labelSmoothing, axis };
+    const [crossentropyOptions, { applyClassBalancing = false, alpha = 0.25, gamma = 2, ...base }] =
+      splitCrossentropyArgs(args);
+    const options = { applyClassBalancing, alpha, gamma, ...crossentropyOptions };
     super((t, p) => binaryFocalCrossentropy(t, p, options), {
       ...base,
       name: base.name ?? 'binary_focal_crossentropy',
@@ -51,17 +42,13 @@ export class BinaryFocalCrossentropy extends LossFunctionWrapper {
     this.applyClassBalancing = applyClassBalancing;
     this.alpha = alpha;
     this.gamma = gamma;
-    this.fromLogits = fromLogits;
-    this.labelSmoothing = labelSmoothing;
-    this.axis = axis;
+    Object.assign(this, crossentropyOptions);
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
-      fromLogits: this.fromLogits,
-      labelSmoothing: this.labelSmoothing,
-      axis: this.axis,
+      ...crossentropyConfig(this),
       applyClassBalancing: this.applyClassBalancing,
       alpha: this.alpha,
       gamma: this.gamma,

@@ -1,16 +1,14 @@
 import { type LossArgs, register } from '@strata/core';
 
+import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from './crossentropy-args.js';
 import { categoricalFocalCrossentropy } from './crossentropy-math.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
-export interface CategoricalFocalCrossentropyArgs extends LossArgs {
+export interface CategoricalFocalCrossentropyArgs extends LossArgs, CrossentropyArgs {
   /** One weight for every class, or one per class. Default 0.25. */
   alpha?: number | number[];
   /** The focusing parameter: 0 gives `alpha` times plain crossentropy. Default 2. */
   gamma?: number;
-  fromLogits?: boolean;
-  labelSmoothing?: number;
-  axis?: number;
 }
 
 /**
@@ -25,30 +23,26 @@ export class CategoricalFocalCrossentropy extends LossFunctionWrapper {
 
   readonly alpha: number | number[];
   readonly gamma: number;
-  readonly fromLogits: boolean;
-  readonly labelSmoothing: number;
-  readonly axis: number;
+  declare readonly fromLogits: boolean;
+  declare readonly labelSmoothing: number;
+  declare readonly axis: number;
 
   constructor(args: CategoricalFocalCrossentropyArgs = {}) {
-    const { alpha = 0.25, gamma = 2, fromLogits = false, labelSmoothing = 0, axis = -1, ...base } = args;
-    const options = { alpha, gamma, fromLogits, labelSmoothing, axis };
+    const [crossentropyOptions, { alpha = 0.25, gamma = 2, ...base }] = splitCrossentropyArgs(args);
+    const options = { alpha, gamma, ...crossentropyOptions };
     super((t, p) => categoricalFocalCrossentropy(t, p, options), {
       ...base,
       name: base.name ?? 'categorical_focal_crossentropy',
     });
     this.alpha = alpha;
     this.gamma = gamma;
-    this.fromLogits = fromLogits;
-    this.labelSmoothing = labelSmoothing;
-    this.axis = axis;
+    Object.assign(this, crossentropyOptions);
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
-      fromLogits: this.fromLogits,
-      labelSmoothing: this.labelSmoothing,
-      axis: this.axis,
+      ...crossentropyConfig(this),
       alpha: this.alpha,
       gamma: this.gamma,
     };

@@ -1,14 +1,13 @@
 import { type MetricArgs, register } from '@strata/core';
-
+import {
+  type CrossentropyArgs,
+  crossentropyConfig,
+  splitCrossentropyArgs,
+} from '../losses/crossentropy-args.js';
 import { categoricalCrossentropy } from '../losses/crossentropy-math.js';
-import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from '../losses/crossentropy-args.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
-export interface CategoricalCrossentropyArgs extends MetricArgs {
-  fromLogits?: boolean;
-  labelSmoothing?: number;
-  axis?: number;
-}
+export interface CategoricalCrossentropyArgs extends MetricArgs, CrossentropyArgs {}
 
 /**
  * Computes the mean categorical crossentropy between one-hot targets and predictions over every sample seen.
