@@ -6,6 +6,7 @@ export {
   getActivation,
   serializeActivation,
 } from './activations/index.js';
+export * from './attention/index.js';
 export * as constraints from './constraints/index.js';
 export {
   Constraint,
@@ -54,6 +55,8 @@ export { Subtract } from './merging/subtract.js';
 export { BatchNormalization, type BatchNormalizationArgs } from './normalization/batch-normalization.js';
 export { LayerNormalization, type LayerNormalizationArgs } from './normalization/layer-normalization.js';
 export * from './pooling/index.js';
+export * from './preprocessing/index.js';
+export * from './recurrent/index.js';
 export {
   ActivityRegularization,
   type ActivityRegularizationArgs,
@@ -83,6 +86,3 @@ export {
 } from './reshaping/up-sampling2d.js';
 export { ZeroPadding1D, type ZeroPadding1DArgs } from './reshaping/zero-padding1d.js';
 export { ZeroPadding2D, type ZeroPadding2DArgs } from './reshaping/zero-padding2d.js';
-export * from './recurrent/index.js';
-export * from './attention/index.js';
-export * from './preprocessing/index.js';
