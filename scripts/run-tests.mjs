@@ -24,7 +24,7 @@ function pipIndexArgs() {
 
 function prepareInterop() {
   if (process.env.STRATA_INTEROP === '0') return false;
-  const hasKeras = () => fs.existsSync(venvPython) && sh(venvPython, ['-c', 'import keras, h5py, numpy']).status === 0;
+  const hasKeras = () => fs.existsSync(venvPython) && sh(venvPython, ['-c', 'import keras, h5py, numpy'], { env: { ...process.env, KERAS_BACKEND: 'jax' } }).status === 0;
   if (hasKeras()) return true;
   if (sh('python3', ['--version']).status !== 0) return false;
   const index = pipIndexArgs();

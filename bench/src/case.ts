@@ -133,7 +133,12 @@ async function runTrain(): Promise<unknown> {
   const x = images(train, spec.model);
   const y = (await makeNet(spec.lib, spec.model)).labels(train.labels);
   const xTest = images(test, spec.model);
-  const result: Record<string, unknown> = { lib: spec.lib, model: spec.model, backend: spec.backend };
+  const result: Record<string, unknown> = {
+    lib: spec.lib,
+    model: spec.model,
+    backend: spec.backend,
+    samples: spec.samples,
+  };
 
   // Warm-up on a throw-away model: compiles wasm, fills kernel caches and the JIT.
   {

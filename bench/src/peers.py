@@ -38,7 +38,7 @@ if lib == "keras":
     m = build()
     m.fit(x[: B * 3], y[: B * 3], batch_size=B, epochs=1, verbose=0)  # warm-up: jit compile
     times, losses = [], []
-    for _ in range(2):
+    for _ in range(3):
         t0 = time.perf_counter()
         h = m.fit(x, y, batch_size=B, epochs=1, verbose=0)
         times.append(time.perf_counter() - t0)
@@ -74,7 +74,7 @@ else:
     net.train()
     epoch(B * 3)
     times, losses = [], []
-    for _ in range(2):
+    for _ in range(3):
         t0 = time.perf_counter()
         losses.append(epoch(N))
         times.append(time.perf_counter() - t0)

@@ -30,7 +30,10 @@ export function renderReport(readme: string, r: Json): string {
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, ` +
       `load average ${r.machine.loadAverageAtStart.toFixed(1)} at the start. ${fmt(r.setup.samples)} MNIST training digits per epoch, batch ${r.setup.batchSize}, ` +
       `same initial weights in both libraries. Medians over the timed epochs.` +
-      (r.setup.cnnSamples !== r.setup.samples ? ` **CNN cases used ${fmt(r.setup.cnnSamples)} digits per epoch** (BENCH_CNN_SAMPLES), to fit the time available.` : ''),
+      r.train
+        .filter((c: Json) => (c.samples ?? r.setup.cnnSamples) !== r.setup.samples && c.model === 'cnn')
+        .map((c: Json) => ` **${c.lib} CNN ${c.backend} used ${fmt(c.samples ?? r.setup.cnnSamples)} digits** (BENCH_CNN_SAMPLES, to fit the time available).`)
+        .join(''),
     '',
     '### Training throughput (samples/s)',
     '',
@@ -42,7 +45,7 @@ export function renderReport(readme: string, r: Json): string {
     const t = find('tfjs-layers', m, b);
     const k = kern(m, b);
     const p = parity(s, t);
-    const tCell = t?.trainError ? `cannot train (${t.trainError.slice(0, 60)})` : fmt(t?.samplesPerSec);
+    const tCell = t?.trainError ? `did not train: ${t.trainError.slice(0, 110)}` : fmt(t?.samplesPerSec);
     const check =
       s?.check && t?.check
         ? `${p!.ok ? '✅' : '❌'} loss ${s.check.trainLoss.toFixed(4)} vs ${t.check.trainLoss.toFixed(4)} (${(p!.lossDiff * 100).toFixed(2)}%), acc. ${(s.check.testAccuracy * 100).toFixed(2)}% vs ${(t.check.testAccuracy * 100).toFixed(2)}%`

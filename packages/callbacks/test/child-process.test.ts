@@ -142,7 +142,8 @@ describe('in a child process', () => {
     const text = out.replace(/\r\n/g, '\n');
     // Redrawn in place (carriage returns between updates), colored as Keras colors it.
     expect(text).toContain('\r\u001b[1m16/16\u001b[0m \u001b[32m━━━━━━━━━━━━━━━━━━━━\u001b[0m');
-    expect(text.split('\r').length).toBeGreaterThan(6);
+    // At least one in-place redraw per epoch; more appear when an epoch outlasts the 100 ms throttle.
+    expect(text.split('\r').length).toBeGreaterThanOrEqual(3);
     const screen = renderTerminal(text).filter(
       (l) => !l.includes('TensorFlow.js') && !/^=+$/.test(l) && l !== '',
     );

@@ -525,7 +525,7 @@ describe('training', () => {
     // Warm-up epoch builds the optimizer state, which is allowed to persist.
     await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
     const history = await expectNoLeakedTensors(() =>
-      model.fit(x, y, { epochs: 15, batchSize: 16, verbose: 0, shuffle: false }),
+      model.fit(x, y, { epochs: 30, batchSize: 16, verbose: 0, shuffle: false }),
     );
     const losses = history.history.loss as number[];
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.5);
