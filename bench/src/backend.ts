@@ -2,8 +2,9 @@
  * Backend setup per library. Strata goes through @strata/backends (its kernel fixes included);
  * tfjs-layers gets the stock tfjs backend packages, as its users would.
  */
-import { dirname } from 'node:path';
+
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 export type BackendKind = 'cpu' | 'wasm';

@@ -244,7 +244,12 @@ function kernelOps(kind: ModelKind, b: number): { ops: Op[]; keep: tf.Tensor[] }
   const mm = (name: string, m: number, k: number, n: number): Op => {
     const a = r([m, k]);
     const c = r([k, n]);
-    return { name: `${name} [${m}x${k}]·[${k}x${n}]`, flops: 2 * m * k * n, inputs: [a, c], run: ([p, q]) => tf.matMul(p, q) };
+    return {
+      name: `${name} [${m}x${k}]·[${k}x${n}]`,
+      flops: 2 * m * k * n,
+      inputs: [a, c],
+      run: ([p, q]) => tf.matMul(p, q),
+    };
   };
   const conv = (name: string, x: number[], f: number[]): Op[] => {
     const [n, h, w, ci] = x;
@@ -268,7 +273,10 @@ function kernelOps(kind: ModelKind, b: number): { ops: Op[]; keep: tf.Tensor[] }
         flops,
         inputs: [xt, dy],
         run: ([p, q]) =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x: p, dy: q }, { ...attrs, filterShape: f } as never) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: p, dy: q }, {
+            ...attrs,
+            filterShape: f,
+          } as never) as tf.Tensor,
       },
     ];
     if (ci > 1) {
@@ -277,7 +285,10 @@ function kernelOps(kind: ModelKind, b: number): { ops: Op[]; keep: tf.Tensor[] }
         flops,
         inputs: [dy, ft],
         run: ([p, q]) =>
-          tf.engine().runKernel('Conv2DBackpropInput', { dy: p, filter: q }, { ...attrs, inputShape: x } as never) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: p, filter: q }, {
+            ...attrs,
+            inputShape: x,
+          } as never) as tf.Tensor,
       });
     }
     return ops;
@@ -323,7 +334,13 @@ async function runKernels(): Promise<unknown> {
   });
   tf.dispose(keep);
   const stepMs = rows.reduce((a, r) => a + r.ms, 0);
-  return { model: spec.model, backend: spec.backend, ops: rows, stepMs, ceilingSamplesPerSec: (spec.batchSize / stepMs) * 1000 };
+  return {
+    model: spec.model,
+    backend: spec.backend,
+    ops: rows,
+    stepMs,
+    ceilingSamplesPerSec: (spec.batchSize / stepMs) * 1000,
+  };
 }
 
 const run = spec.kind === 'init' ? runInit : spec.kind === 'train' ? runTrain : runKernels;

@@ -1,13 +1,14 @@
 /** Renders results.json as the results section of bench/README.md (between the two markers). */
 
-// biome-ignore lint/suspicious/noExplicitAny: plain JSON
 type Json = any;
 
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 
 const fmt = (v: number | undefined, digits = 0) =>
-  v == null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  v == null || !Number.isFinite(v)
+    ? '–'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (v: number | undefined) => (v == null || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(0)}%`);
 
 /** The one-epoch parity check: training loss within 1% (relative), test accuracy within 1 point. */
@@ -24,15 +25,19 @@ export function renderReport(readme: string, r: Json): string {
   const kern = (model: string, backend: string) =>
     r.kernels.find((c: Json) => c.model === model && c.backend === backend);
   const cases: [string, string][] = [];
-  for (const m of ['mlp', 'cnn']) for (const b of ['cpu', 'wasm']) if (find('strata', m, b)) cases.push([m, b]);
+  for (const m of ['mlp', 'cnn'])
+    for (const b of ['cpu', 'wasm']) if (find('strata', m, b)) cases.push([m, b]);
   const L: string[] = [START, ''];
   L.push(
-    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, ` +
-      `load average ${r.machine.loadAverageAtStart.toFixed(1)} at the start. ${fmt(r.setup.samples)} MNIST training digits per epoch, batch ${r.setup.batchSize}, ` +
+    `Last run ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, ` +
+      `load average ${r.machine.loadAverageAtStart.toFixed(1)} at its start (partial runs update their own rows: each row's time is measuredAt in results.json; the machine is shared and was loaded up to 18 during some rows, CNN cpu among them). ${fmt(r.setup.samples)} MNIST training digits per epoch, batch ${r.setup.batchSize}, ` +
       `same initial weights in both libraries. Medians over the timed epochs.` +
       r.train
         .filter((c: Json) => (c.samples ?? r.setup.cnnSamples) !== r.setup.samples && c.model === 'cnn')
-        .map((c: Json) => ` **${c.lib} CNN ${c.backend} used ${fmt(c.samples ?? r.setup.cnnSamples)} digits** (BENCH_CNN_SAMPLES, to fit the time available).`)
+        .map(
+          (c: Json) =>
+            ` **${c.lib} CNN ${c.backend} used ${fmt(c.samples ?? r.setup.cnnSamples)} digits** per epoch (to fit the time available; BENCH_CNN_CPU_SAMPLES / BENCH_CNN_SAMPLES).`,
+        )
         .join(''),
     '',
     '### Training throughput (samples/s)',
@@ -58,7 +63,7 @@ export function renderReport(readme: string, r: Json): string {
   }
   L.push(
     '',
-    'The kernel ceiling is the throughput if a step cost only its matrix products and convolutions (forward and backward, measured alone on the same backend with Strata\'s kernels; see `kernels` in results.json).',
+    "The kernel ceiling is the throughput if a step cost only its matrix products and convolutions (forward and backward, measured alone on the same backend with Strata's kernels; see `kernels` in results.json).",
     '',
     '```mermaid',
     'xychart-beta',
@@ -92,19 +97,37 @@ export function renderReport(readme: string, r: Json): string {
   for (const [m, b] of cases) {
     const s = find('strata', m, b);
     const t = find('tfjs-layers', m, b);
-    const flat = (xs?: number[]) => (xs?.length ? `${xs.join(', ')}${new Set(xs).size === 1 ? ' (flat)' : ' (GROWS)'}` : '–');
-    L.push(`| ${m.toUpperCase()} | ${b} | ${fmt(s?.peakRssMB)} | ${fmt(t?.peakRssMB)} | ${flat(s?.tensorsAfterEpoch)} | ${flat(t?.tensorsAfterEpoch)} |`);
+    const flat = (xs?: number[]) =>
+      xs?.length ? `${xs.join(', ')}${new Set(xs).size === 1 ? ' (flat)' : ' (GROWS)'}` : '–';
+    L.push(
+      `| ${m.toUpperCase()} | ${b} | ${fmt(s?.peakRssMB)} | ${fmt(t?.peakRssMB)} | ${flat(s?.tensorsAfterEpoch)} | ${flat(t?.tensorsAfterEpoch)} |`,
+    );
   }
   const bars = r.train.filter((c: Json) => c.progbar);
   if (bars.length) {
-    L.push('', '### Progress bar cost (Strata, `verbose: 1` vs `verbose: 0`)', '', '| model | backend | overhead |', '|---|---|---:|');
-    for (const c of bars) L.push(`| ${c.model.toUpperCase()} | ${c.backend} | ${(c.progbar.overhead * 100).toFixed(1)}% |`);
+    L.push(
+      '',
+      '### Progress bar cost (Strata, `verbose: 1` vs `verbose: 0`)',
+      '',
+      '| model | backend | overhead |',
+      '|---|---|---:|',
+    );
+    for (const c of bars)
+      L.push(`| ${c.model.toUpperCase()} | ${c.backend} | ${(c.progbar.overhead * 100).toFixed(1)}% |`);
   }
   if (r.peers?.length) {
-    L.push('', '### Python peers (same models, 12,000 digits, batch 128, one epoch, CPU)', '', '| library | model | samples/s | train loss |', '|---|---|---:|---:|');
+    L.push(
+      '',
+      '### Python peers (same models, 12,000 digits, batch 128, one epoch, CPU)',
+      '',
+      '| library | model | samples/s | train loss |',
+      '|---|---|---:|---:|',
+    );
     for (const p of r.peers) {
       const name = p.lib === 'keras' ? `Keras ${p.version ?? ''} (JAX)` : `PyTorch ${p.version ?? ''}`;
-      L.push(`| ${name} | ${p.model.toUpperCase()} | ${p.error ? `not run: ${p.error}` : fmt(p.samplesPerSec)} | ${p.loss ? p.loss[0].toFixed(4) : '–'} |`);
+      L.push(
+        `| ${name} | ${p.model.toUpperCase()} | ${p.error ? `not run: ${p.error}` : fmt(p.samplesPerSec)} | ${p.loss ? p.loss[0].toFixed(4) : '–'} |`,
+      );
     }
   }
   L.push('', ...targets(r, find, kern), '', END);
@@ -114,10 +137,16 @@ export function renderReport(readme: string, r: Json): string {
   return `${readme.trimEnd()}\n\n## Results\n\n${block}\n`;
 }
 
-function targets(r: Json, find: (l: string, m: string, b: string) => Json, kern: (m: string, b: string) => Json): string[] {
+function targets(
+  r: Json,
+  find: (l: string, m: string, b: string) => Json,
+  kern: (m: string, b: string) => Json,
+): string[] {
   const rows: string[] = ['### Targets (issue #11)', '', '| target | measured | met |', '|---|---|---|'];
   const add = (name: string, value: number | undefined, ok: boolean | undefined, show: string) =>
-    rows.push(`| ${name} | ${value == null || !Number.isFinite(value) ? '–' : show} | ${ok == null ? '–' : ok ? '✅' : '❌'} |`);
+    rows.push(
+      `| ${name} | ${value == null || !Number.isFinite(value) ? '–' : show} | ${ok == null ? '–' : ok ? '✅' : '❌'} |`,
+    );
   const s = (m: string, b: string) => find('strata', m, b);
   const t = (m: string, b: string) => find('tfjs-layers', m, b);
   const ratio = (m: string, b: string) => s(m, b)?.samplesPerSec / t(m, b)?.samplesPerSec;
@@ -133,9 +162,19 @@ function targets(r: Json, find: (l: string, m: string, b: string) => Json, kern:
   for (const m of ['mlp', 'cnn'])
     for (const b of ['cpu', 'wasm']) {
       v = s(m, b)?.predict?.batch1Ms / t(m, b)?.predict?.batch1Ms;
-      add(`${m.toUpperCase()} ${b} predict batch 1 ≤ ½ tfjs-layers latency`, v, Number.isFinite(v) ? v <= 0.5 : undefined, `${v?.toFixed(2)}× tfjs-layers`);
+      add(
+        `${m.toUpperCase()} ${b} predict batch 1 ≤ ½ tfjs-layers latency`,
+        v,
+        Number.isFinite(v) ? v <= 0.5 : undefined,
+        `${v?.toFixed(2)}× tfjs-layers`,
+      );
     }
   for (const c of r.train.filter((x: Json) => x.progbar))
-    add(`progress bar ≤ 5% (MLP ${c.backend})`, c.progbar.overhead, c.progbar.overhead <= 0.05, `${(c.progbar.overhead * 100).toFixed(1)}%`);
+    add(
+      `progress bar ≤ 5% (MLP ${c.backend})`,
+      c.progbar.overhead,
+      c.progbar.overhead <= 0.05,
+      `${(c.progbar.overhead * 100).toFixed(1)}%`,
+    );
   return rows;
 }
