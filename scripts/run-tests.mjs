@@ -24,7 +24,10 @@ function pipIndexArgs() {
 
 function prepareInterop() {
   if (process.env.STRATA_INTEROP === '0') return false;
-  const hasKeras = () => fs.existsSync(venvPython) && sh(venvPython, ['-c', 'import keras, h5py, numpy'], { env: { ...process.env, KERAS_BACKEND: 'jax' } }).status === 0;
+  const hasKeras = () =>
+    fs.existsSync(venvPython) &&
+    sh(venvPython, ['-c', 'import keras, h5py, numpy'], { env: { ...process.env, KERAS_BACKEND: 'jax' } })
+      .status === 0;
   if (hasKeras()) return true;
   if (sh('python3', ['--version']).status !== 0) return false;
   const index = pipIndexArgs();
@@ -33,8 +36,16 @@ function prepareInterop() {
     return false;
   }
   console.log('[tests] setting up .venv with keras, jax, h5py and numpy for the interop suite…');
-  if (!fs.existsSync(venvPython) && sh('python3', ['-m', 'venv', path.join(root, '.venv')], { stdio: 'inherit' }).status !== 0) return false;
-  const pip = sh(venvPython, ['-m', 'pip', 'install', '-q', ...index, 'keras', 'jax', 'jaxlib', 'h5py', 'numpy'], { stdio: 'inherit', timeout: 900_000 });
+  if (
+    !fs.existsSync(venvPython) &&
+    sh('python3', ['-m', 'venv', path.join(root, '.venv')], { stdio: 'inherit' }).status !== 0
+  )
+    return false;
+  const pip = sh(
+    venvPython,
+    ['-m', 'pip', 'install', '-q', ...index, 'keras', 'jax', 'jaxlib', 'h5py', 'numpy'],
+    { stdio: 'inherit', timeout: 900_000 },
+  );
   if (pip.status !== 0 || !hasKeras()) {
     console.log('[tests] could not install Keras 3: the interop suite is skipped.');
     return false;
@@ -51,10 +62,14 @@ const out = path.join(root, 'test-results', 'vitest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.rmSync(out, { force: true });
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const run = sh(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env,
-});
+const run = sh(
+  process.execPath,
+  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 
 let passed = 0;
 let failed = 0;

@@ -1,15 +1,16 @@
 // The README's quick start: build, train, evaluate, save and reload a small classifier.
-import * as tf from '@tensorflow/tfjs-core';
+
 import { Sequential } from '@strata/core';
 import { Dense, Dropout } from '@strata/layers';
 import { Adam } from '@strata/optimizers';
+import * as tf from '@tensorflow/tfjs-core';
 import '@strata/losses-metrics';
-import { EarlyStopping } from '@strata/callbacks';
-import { setBackend, getBackend } from '@strata/backends';
-import { loadModel } from '@strata/io';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { getBackend, setBackend } from '@strata/backends';
+import { EarlyStopping } from '@strata/callbacks';
+import { loadModel } from '@strata/io';
 
 await setBackend('auto');
 console.log(`backend: ${getBackend()}`);
@@ -26,7 +27,11 @@ const model = new Sequential([
   new Dropout({ rate: 0.5 }),
   new Dense({ units: 10, activation: 'softmax' }),
 ]);
-model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+model.compile({
+  optimizer: new Adam({ learningRate: 1e-3 }),
+  loss: 'categorical_crossentropy',
+  metrics: ['accuracy'],
+});
 model.summary();
 const history = await model.fit(x, y, {
   epochs: 10,
@@ -43,4 +48,6 @@ await model.save(file);
 const again = await loadModel(file);
 const a = model.predict(x.slice(0, 5)) as tf.Tensor;
 const b = again.predict(x.slice(0, 5)) as tf.Tensor;
-console.log(`saved ${file} (${fs.statSync(file).size} bytes); reloaded predictions equal: ${tf.util.arraysEqual(a.dataSync(), b.dataSync())}`);
+console.log(
+  `saved ${file} (${fs.statSync(file).size} bytes); reloaded predictions equal: ${tf.util.arraysEqual(a.dataSync(), b.dataSync())}`,
+);

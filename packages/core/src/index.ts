@@ -1,48 +1,28 @@
-export { ValueError, RegistryError, RuntimeError, NotImplementedError, formatShape } from './errors.js';
-export { toSnakeCase, camelToSnake, snakeToCamel, uniqueName, resetUniqueNames } from './naming.js';
+export { Callback, type CallbackParams, History, type Logs } from './callback.js';
+export { type LossIdentifier, MeanTracker, type MetricIdentifier } from './engine/compile.js';
 export {
-  Registry,
-  registry,
-  register,
-  type RegistryKind,
-  type RegisterOptions,
-  type RegistryEntry,
-  type OptimizerIds,
-  type LossIds,
-  type MetricIds,
-  type ActivationIds,
-  type InitializerIds,
-  type RegularizerIds,
-  type ConstraintIds,
-  type ScheduleIds,
-  type BackendIds,
-} from './registry.js';
+  type Batch,
+  type Dataset,
+  type ModelData,
+  type TensorLike,
+  yieldToEventLoop,
+} from './engine/data-adapter.js';
+export { type GraphMap, mapGraph } from './engine/graph.js';
+export { assertInputCompatibility, type InputSpec } from './engine/input-spec.js';
+export { isSymbolic, Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
+export { formatShape, NotImplementedError, RegistryError, RuntimeError, ValueError } from './errors.js';
+export { type InputArgs, InputLayer, type InputLayerArgs, input } from './input-layer.js';
 export {
-  type KerasObjectJSON,
-  type Serializable,
-  type SerializableClass,
-  serializeKerasObject,
-  deserializeKerasObject,
-  isKerasObjectJSON,
-  configToKeras,
-  configFromKeras,
-} from './serialization.js';
-export { resolveIdentifier, registeredNameOf } from './resolve.js';
-export { Variable, type Constraint, type Regularizer, type Initializer } from './variable.js';
-export { type InputSpec, assertInputCompatibility } from './engine/input-spec.js';
-export { SymbolicTensor, Node, isSymbolic, type Shape } from './engine/symbolic-tensor.js';
-export {
-  Layer,
-  type LayerArgs,
-  type CallKwargs,
   type AddWeightOptions,
-  type InitializerIdentifier,
-  type RegularizerIdentifier,
+  type CallKwargs,
   type ConstraintIdentifier,
   dtypePolicyJSON,
+  type InitializerIdentifier,
   isShapeList,
+  Layer,
+  type LayerArgs,
+  type RegularizerIdentifier,
 } from './layer.js';
-export { InputLayer, input, type InputLayerArgs, type InputArgs } from './input-layer.js';
 export {
   Loss,
   type LossArgs,
@@ -53,32 +33,52 @@ export {
   squeezeOrExpandToSameRank,
 } from './loss.js';
 export {
+  isMetricResolver,
   Metric,
   type MetricArgs,
   type MetricResolveContext,
   type MetricResolver,
-  isMetricResolver,
 } from './metric.js';
-export { Optimizer, type OptimizerArgs, LearningRateSchedule, type LearningRate } from './optimizer.js';
-export { Callback, History, type Logs, type CallbackParams } from './callback.js';
 export {
-  Model,
-  functionalFromConfig,
-  type ModelArgs,
   type CompileArgs,
-  type FitArgs,
   type EvaluateArgs,
-  type PredictArgs,
+  type FitArgs,
+  functionalFromConfig,
+  Model,
+  type ModelArgs,
   type OptimizerIdentifier,
+  type PredictArgs,
 } from './model.js';
-export { Sequential, type SequentialArgs } from './sequential.js';
-export { printSummary, readableMemorySize, type SummaryOptions } from './summary.js';
-export { mapGraph, type GraphMap } from './engine/graph.js';
-export { type LossIdentifier, type MetricIdentifier, MeanTracker } from './engine/compile.js';
+export { camelToSnake, resetUniqueNames, snakeToCamel, toSnakeCase, uniqueName } from './naming.js';
+export { type LearningRate, LearningRateSchedule, Optimizer, type OptimizerArgs } from './optimizer.js';
 export {
-  type ModelData,
-  type Dataset,
-  type Batch,
-  type TensorLike,
-  yieldToEventLoop,
-} from './engine/data-adapter.js';
+  type ActivationIds,
+  type BackendIds,
+  type ConstraintIds,
+  type InitializerIds,
+  type LossIds,
+  type MetricIds,
+  type OptimizerIds,
+  type RegisterOptions,
+  Registry,
+  type RegistryEntry,
+  type RegistryKind,
+  type RegularizerIds,
+  register,
+  registry,
+  type ScheduleIds,
+} from './registry.js';
+export { registeredNameOf, resolveIdentifier } from './resolve.js';
+export { Sequential, type SequentialArgs } from './sequential.js';
+export {
+  configFromKeras,
+  configToKeras,
+  deserializeKerasObject,
+  isKerasObjectJSON,
+  type KerasObjectJSON,
+  type Serializable,
+  type SerializableClass,
+  serializeKerasObject,
+} from './serialization.js';
+export { printSummary, readableMemorySize, type SummaryOptions } from './summary.js';
+export { type Constraint, type Initializer, type Regularizer, Variable } from './variable.js';

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import type { Shape } from './engine/symbolic-tensor.js';
 import { Node, SymbolicTensor } from './engine/symbolic-tensor.js';
-import { ValueError, formatShape } from './errors.js';
+import { formatShape, ValueError } from './errors.js';
 import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import { uniqueName } from './naming.js';
 import { register } from './registry.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type InputSpec, assertInputCompatibility } from './engine/input-spec.js';
-import { Node, type Shape, SymbolicTensor, isSymbolic } from './engine/symbolic-tensor.js';
-import { ValueError, formatShape } from './errors.js';
+import { assertInputCompatibility, type InputSpec } from './engine/input-spec.js';
+import { isSymbolic, Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
+import { formatShape, ValueError } from './errors.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { resolveIdentifier } from './resolve.js';
 import type { KerasObjectJSON } from './serialization.js';
@@ -215,7 +215,9 @@ export abstract class Layer {
         );
       }
     });
-    ws.forEach((w, i) => w.assign(values[i]));
+    ws.forEach((w, i) => {
+      w.assign(values[i]);
+    });
   }
 
   countParams(): number {

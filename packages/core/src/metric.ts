@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-import { toSnakeCase } from './naming.js';
 import type { Shape } from './engine/symbolic-tensor.js';
+import { toSnakeCase } from './naming.js';
 import { Variable } from './variable.js';
 
 export interface MetricArgs {
@@ -53,7 +52,9 @@ export abstract class Metric {
 
   resetState(): void {
     tf.tidy(() => {
-      this._variables.forEach((v, i) => v.value.assign(tf.fill(v.shape, this._initialValues[i], v.dtype)));
+      this._variables.forEach((v, i) => {
+        v.value.assign(tf.fill(v.shape, this._initialValues[i], v.dtype));
+      });
     });
   }
 

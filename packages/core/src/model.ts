@@ -1,7 +1,7 @@
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { Callback, History, type Logs } from './callback.js';
+import { Callback, type History, type Logs } from './callback.js';
 import { CallbackList } from './engine/callback-list.js';
 import {
   type LossIdentifier,
@@ -14,11 +14,11 @@ import {
 } from './engine/compile.js';
 import {
   type Batch,
-  type Dataset,
-  type ModelData,
   checkCardinality,
   classWeightToSampleWeight,
+  type Dataset,
   isDataset,
+  type ModelData,
   sliceRows,
   standardizeData,
   validateBatchSize,
@@ -26,18 +26,18 @@ import {
 } from './engine/data-adapter.js';
 import { type GraphMap, mapGraph } from './engine/graph.js';
 import { type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
-import { RuntimeError, ValueError, formatShape } from './errors.js';
+import { formatShape, RuntimeError, ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import type { Loss } from './loss.js';
 import type { Metric } from './metric.js';
-import type { Optimizer } from './optimizer.js';
 import { camelToSnake, snakeToCamel } from './naming.js';
+import type { Optimizer } from './optimizer.js';
 import { type OptimizerIds, register, registry } from './registry.js';
 import {
-  type KerasObjectJSON,
   deserializeKerasObject,
   isKerasObjectJSON,
+  type KerasObjectJSON,
   serializeKerasObject,
 } from './serialization.js';
 import { printSummary } from './summary.js';
@@ -180,7 +180,6 @@ export class Model extends Layer {
   private metricsBuilt = false;
   private lossTracker: MeanTracker | null = null;
   private outputLossTrackers: (MeanTracker | null)[] = [];
-  private trainStepCount = 0;
 
   constructor(args?: ModelArgs | LayerArgs) {
     super(args ?? {});
@@ -577,7 +576,6 @@ export class Model extends Layer {
       this.updateTrackers(value, perOutput, batch, batch.ys, preds);
       tf.dispose([...preds, ...perOutput.filter((t) => t)]);
     });
-    this.trainStepCount++;
   }
 
   private testStep(batch: BatchData): void {
@@ -993,7 +991,12 @@ export class Model extends Layer {
       const verbose = args.verbose === undefined || args.verbose === 'auto' ? 0 : args.verbose;
       const callbacks =
         (args.callbacks?.length ?? 0) > 0 || verbose !== 0
-          ? new CallbackList(args.callbacks ?? [], { model: this, addHistory: false, addProgbar: verbose !== 0, params: { verbose, steps } })
+          ? new CallbackList(args.callbacks ?? [], {
+              model: this,
+              addHistory: false,
+              addProgbar: verbose !== 0,
+              params: { verbose, steps },
+            })
           : null;
       const fire = (p: void | Promise<void>) => {
         if (p instanceof Promise) p.catch((e) => console.error(e));
@@ -1004,8 +1007,12 @@ export class Model extends Layer {
         if (callbacks) fire(callbacks.onPredictBatchBegin(step));
         const start = step * batchSize;
         const n = Math.min(batchSize, size - start);
-        const outs = tf.tidy(() => this.runGraph(steps === 1 && n === size ? xs : sliceRows(xs, start, n), false));
-        outs.forEach((o, i) => perOutput[i].push(o));
+        const outs = tf.tidy(() =>
+          this.runGraph(steps === 1 && n === size ? xs : sliceRows(xs, start, n), false),
+        );
+        outs.forEach((o, i) => {
+          perOutput[i].push(o);
+        });
         if (callbacks) fire(callbacks.onPredictBatchEnd(step, () => ({})));
       }
       const outs = perOutput.map((parts) => {
@@ -1246,11 +1253,15 @@ export function functionalFromConfig(config: Record<string, any>): Model {
     }
     const data = nodeData as { args: unknown[]; kwargs?: Record<string, unknown> };
     const args = data.args.map(tensorOf);
-    const kwargs = Object.fromEntries(Object.entries(data.kwargs ?? {}).map(([k, v]) => [snakeToCamel(k), tensorOf(v)]));
+    const kwargs = Object.fromEntries(
+      Object.entries(data.kwargs ?? {}).map(([k, v]) => [snakeToCamel(k), tensorOf(v)]),
+    );
     // Keras passes several tensors (MultiHeadAttention's query, value) as separate arguments; our layers take a list.
     const isTensor = (a: unknown) => a instanceof SymbolicTensor;
     if (args.length > 1 && !args.every(isTensor)) {
-      throw new ValueError(`Layer "${layer.name}": only tensor positional arguments are supported in a model config.`);
+      throw new ValueError(
+        `Layer "${layer.name}": only tensor positional arguments are supported in a model config.`,
+      );
     }
     layer.apply((args.length > 1 ? args : args[0]) as SymbolicTensor, kwargs as CallKwargs);
   };

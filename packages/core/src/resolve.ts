@@ -1,5 +1,5 @@
 import { type RegistryKind, registry } from './registry.js';
-import { type KerasObjectJSON, deserializeKerasObject, isKerasObjectJSON } from './serialization.js';
+import { deserializeKerasObject, isKerasObjectJSON, type KerasObjectJSON } from './serialization.js';
 
 function isRegisteredClass(value: unknown): value is { new (args?: unknown): unknown; fromConfig: unknown } {
   return typeof value === 'function' && 'fromConfig' in value;

@@ -4,10 +4,10 @@ import type { ModelData } from './engine/data-adapter.js';
 import type { Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
 import { ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
-import { Layer, type LayerArgs, dtypePolicyJSON } from './layer.js';
+import { dtypePolicyJSON, Layer, type LayerArgs } from './layer.js';
 import { Model } from './model.js';
 import { register } from './registry.js';
-import { type KerasObjectJSON, deserializeKerasObject, serializeKerasObject } from './serialization.js';
+import { deserializeKerasObject, type KerasObjectJSON, serializeKerasObject } from './serialization.js';
 
 function nestedShape(a: unknown): number[] {
   return Array.isArray(a) ? [a.length, ...nestedShape(a[0])] : [];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { ValueError, formatShape } from './errors.js';
+import { formatShape, ValueError } from './errors.js';
 
 /** A weight's constraint, applied after each optimizer update (Keras's `Constraint`). */
 export interface Constraint {

@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { Model, Registry, RegistryError, Sequential, input, register, registry } from '../src/index.js';
-import { TestDense, TestMSE, TestSGD, registerTestClasses } from './fixtures.js';
+import { input, Model, Registry, RegistryError, register, registry, Sequential } from '../src/index.js';
+import { registerTestClasses, TestDense, TestMSE, TestSGD } from './fixtures.js';
 
 beforeAll(() => registerTestClasses());
 
 function compiled(): Sequential {
-  const m = new Sequential([new TestDense({ units: 4, inputShape: [3], seed: 2 }), new TestDense({ units: 1, seed: 4 })]);
+  const m = new Sequential([
+    new TestDense({ units: 4, inputShape: [3], seed: 2 }),
+    new TestDense({ units: 1, seed: 4 }),
+  ]);
   m.compile({ optimizer: new TestSGD(), loss: new TestMSE() });
   return m;
 }
@@ -17,7 +20,9 @@ async function expectFailsUnchanged(model: Model, fn: () => unknown, pattern: Re
   const before = model.getWeights();
   await expect(Promise.resolve().then(fn)).rejects.toThrow(pattern);
   const after = model.getWeights();
-  before.forEach((w, i) => expect(Array.from(after[i].dataSync())).toEqual(Array.from(w.dataSync())));
+  before.forEach((w, i) => {
+    expect(Array.from(after[i].dataSync())).toEqual(Array.from(w.dataSync()));
+  });
   tf.dispose([...before, ...after]);
 }
 
@@ -26,7 +31,11 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
     const m = compiled();
     const x = tf.zeros([8, 5]);
     const y = tf.zeros([8, 1]);
-    await expectFailsUnchanged(m, () => m.fit(x, y, { verbose: 0 }), /Input 0 of layer "sequential(_\d+)?" is incompatible with the layer: expected shape=\(None, 3\), found shape=\(8, 5\)/);
+    await expectFailsUnchanged(
+      m,
+      () => m.fit(x, y, { verbose: 0 }),
+      /Input 0 of layer "sequential(_\d+)?" is incompatible with the layer: expected shape=\(None, 3\), found shape=\(8, 5\)/,
+    );
     await expectFailsUnchanged(m, () => m.predict(x), /expected shape=\(None, 3\), found shape=\(8, 5\)/);
     tf.dispose([x, y]);
   });
@@ -44,11 +53,18 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
     const a = input({ shape: [2] });
     const b = input({ shape: [2] });
     const { TestConcat } = await import('./fixtures.js');
-    const m = new Model({ inputs: [a, b], outputs: new TestDense({ units: 1 }).apply(new TestConcat().apply([a, b]) as never) });
+    const m = new Model({
+      inputs: [a, b],
+      outputs: new TestDense({ units: 1 }).apply(new TestConcat().apply([a, b]) as never),
+    });
     m.compile({ optimizer: new TestSGD(), loss: new TestMSE() });
     const x = tf.zeros([4, 2]);
     const y = tf.zeros([4, 1]);
-    await expectFailsUnchanged(m, () => m.fit(x, y, { verbose: 0 }), /expects 2 input\(s\), but it received 1 input tensors/);
+    await expectFailsUnchanged(
+      m,
+      () => m.fit(x, y, { verbose: 0 }),
+      /expects 2 input\(s\), but it received 1 input tensors/,
+    );
     expect(() => m.predict([x, x, x])).toThrow(/expects 2 input\(s\), but it received 3/);
     tf.dispose([x, y]);
   });
@@ -56,7 +72,11 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
   test('fit before compile', async () => {
     const m = new Sequential([new TestDense({ units: 1, inputShape: [3] })]);
     const x = tf.zeros([4, 3]);
-    await expectFailsUnchanged(m, () => m.fit(x, tf.zeros([4, 1]), { verbose: 0 }), /You must call `compile\(\)` before using the model/);
+    await expectFailsUnchanged(
+      m,
+      () => m.fit(x, tf.zeros([4, 1]), { verbose: 0 }),
+      /You must call `compile\(\)` before using the model/,
+    );
     x.dispose();
   });
 
@@ -64,7 +84,11 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
     const m = compiled();
     const x = tf.zeros([4, 3]);
     const y = tf.zeros([4, 1]);
-    await expectFailsUnchanged(m, () => m.fit(x, y, { batchSize: 0, verbose: 0 }), /Expected `batch_size` to be a positive integer. Received: batch_size=0/);
+    await expectFailsUnchanged(
+      m,
+      () => m.fit(x, y, { batchSize: 0, verbose: 0 }),
+      /Expected `batch_size` to be a positive integer. Received: batch_size=0/,
+    );
     tf.dispose([x, y]);
   });
 
@@ -72,7 +96,11 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
     const m = compiled();
     const x = tf.zeros([10, 3]);
     const y = tf.zeros([9, 1]);
-    await expectFailsUnchanged(m, () => m.fit(x, y, { verbose: 0 }), /Data cardinality is ambiguous.*'x' sizes: 10.*'y' sizes: 9/);
+    await expectFailsUnchanged(
+      m,
+      () => m.fit(x, y, { verbose: 0 }),
+      /Data cardinality is ambiguous.*'x' sizes: 10.*'y' sizes: 9/,
+    );
     tf.dispose([x, y]);
   });
 
@@ -81,7 +109,9 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
     expect(() => m.compile({ optimizer: 'adamx' as never, loss: new TestMSE() })).toThrow(
       /Unknown optimizer: 'adamx'. Built-in optimizers are registered by importing '@strata\/optimizers'. Registered optimizers: .*TestSGD/,
     );
-    expect(() => m.compile({ optimizer: new TestSGD(), loss: 'acme>Focal' as never })).toThrow(/Unknown loss: 'acme>Focal'.*third-party plug-in 'acme'/);
+    expect(() => m.compile({ optimizer: new TestSGD(), loss: 'acme>Focal' as never })).toThrow(
+      /Unknown loss: 'acme>Focal'.*third-party plug-in 'acme'/,
+    );
   });
 
   test('duplicate registration is loud', () => {
@@ -94,7 +124,9 @@ describe('bad input gives clear errors and leaves weights unchanged', () => {
 
   test('bad compile arguments', () => {
     const m = compiled();
-    expect(() => m.compile({ optimizer: new TestSGD(), loss: [new TestMSE(), new TestMSE()] })).toThrow(/one entry per model output/);
+    expect(() => m.compile({ optimizer: new TestSGD(), loss: [new TestMSE(), new TestMSE()] })).toThrow(
+      /one entry per model output/,
+    );
     expect(() => m.compile({} as never)).toThrow(/needs an optimizer/);
   });
 });
@@ -113,7 +145,9 @@ describe('registry', () => {
     const e = r.register('layer', 'Lion2', Foo, { package: 'acme', module: '@acme/strata-plugin' });
     expect(e.key).toBe('acme>Lion2');
     expect(r.get('layer', 'acme>Lion2')).toBe(Foo);
-    expect(() => r.get('layer', 'acme>Nope', { module: '@acme/strata-plugin' })).toThrow(/import '@acme\/strata-plugin'/);
+    expect(() => r.get('layer', 'acme>Nope', { module: '@acme/strata-plugin' })).toThrow(
+      /import '@acme\/strata-plugin'/,
+    );
     expect(r.list('loss')).toEqual(['CategoricalCrossentropy']);
   });
 });

@@ -10,10 +10,10 @@ import {
   Metric,
   Optimizer,
   type OptimizerArgs,
-  type Shape,
-  type Variable,
   register,
   registry,
+  type Shape,
+  type Variable,
 } from '../src/index.js';
 
 /** Deterministic uniform initializer so tests are repeatable. */

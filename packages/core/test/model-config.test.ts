@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { Model, Sequential, deserializeKerasObject, input, serializeKerasObject } from '../src/index.js';
+import { deserializeKerasObject, input, Model, Sequential, serializeKerasObject } from '../src/index.js';
 import { runLayerTest } from '../src/testing/index.js';
-import { TestConcat, TestDense, registerTestClasses } from './fixtures.js';
+import { registerTestClasses, TestConcat, TestDense } from './fixtures.js';
 
 beforeAll(() => registerTestClasses());
 
 describe('Keras 3 config schema', () => {
   test('Sequential writes an InputLayer with batch_shape and rebuilds to the same predictions', () => {
-    const m = new Sequential([new TestDense({ units: 4, inputShape: [3], seed: 5 }), new TestDense({ units: 2, seed: 6 })]);
+    const m = new Sequential([
+      new TestDense({ units: 4, inputShape: [3], seed: 5 }),
+      new TestDense({ units: 2, seed: 6 }),
+    ]);
     const json = JSON.parse(JSON.stringify(serializeKerasObject('layer', m)));
     expect(json.module).toBe('keras');
     expect(json.class_name).toBe('Sequential');
@@ -39,15 +42,26 @@ describe('Keras 3 config schema', () => {
     expect(json.class_name).toBe('Functional');
     expect(json.registered_name).toBe('Functional');
     const cfg = json.config;
-    expect(cfg.input_layers).toEqual([['in_a', 0, 0], ['in_b', 0, 0]]);
+    expect(cfg.input_layers).toEqual([
+      ['in_a', 0, 0],
+      ['in_b', 0, 0],
+    ]);
     expect(cfg.output_layers).toEqual([['head', 0, 0]]);
     const cat = cfg.layers.find((l: { name: string }) => l.name === 'cat');
     expect(cat.inbound_nodes).toEqual([
       {
-        args: [[
-          { class_name: '__keras_tensor__', config: { shape: [null, 3], dtype: 'float32', keras_history: ['in_a', 0, 0] } },
-          { class_name: '__keras_tensor__', config: { shape: [null, 2], dtype: 'float32', keras_history: ['in_b', 0, 0] } },
-        ]],
+        args: [
+          [
+            {
+              class_name: '__keras_tensor__',
+              config: { shape: [null, 3], dtype: 'float32', keras_history: ['in_a', 0, 0] },
+            },
+            {
+              class_name: '__keras_tensor__',
+              config: { shape: [null, 2], dtype: 'float32', keras_history: ['in_b', 0, 0] },
+            },
+          ],
+        ],
         kwargs: {},
       },
     ]);
@@ -72,8 +86,18 @@ describe('Keras 3 config schema', () => {
       config: {
         name: 'model',
         layers: [
-          { class_name: 'InputLayer', config: { batch_input_shape: [null, 3], dtype: 'float32', name: 'input_2' }, name: 'input_2', inbound_nodes: [] },
-          { class_name: 'TestDense', config: { units: 2, name: 'd', activation: 'linear', seed: 1 }, name: 'd', inbound_nodes: [[['input_2', 0, 0, {}]]] },
+          {
+            class_name: 'InputLayer',
+            config: { batch_input_shape: [null, 3], dtype: 'float32', name: 'input_2' },
+            name: 'input_2',
+            inbound_nodes: [],
+          },
+          {
+            class_name: 'TestDense',
+            config: { units: 2, name: 'd', activation: 'linear', seed: 1 },
+            name: 'd',
+            inbound_nodes: [[['input_2', 0, 0, {}]]],
+          },
         ],
         input_layers: [['input_2', 0, 0]],
         output_layers: [['d', 0, 0]],
@@ -105,7 +129,13 @@ describe('Sequential', () => {
 
 describe('summary', () => {
   test('prints Keras 3 layout with parameter counts', () => {
-    const m = new Sequential({ name: 'sequential_demo', layers: [new TestDense({ units: 64, inputShape: [100], name: 'dense' }), new TestDense({ units: 10, name: 'dense_1' })] });
+    const m = new Sequential({
+      name: 'sequential_demo',
+      layers: [
+        new TestDense({ units: 64, inputShape: [100], name: 'dense' }),
+        new TestDense({ units: 10, name: 'dense_1' }),
+      ],
+    });
     const lines: string[] = [];
     m.summary(undefined, undefined, (l) => lines.push(l));
     expect(lines).toEqual([
@@ -131,7 +161,14 @@ describe('summary', () => {
 
 describe('testing helpers', () => {
   test('runLayerTest passes on a correct layer and fails on a wrong expected shape', async () => {
-    await runLayerTest(TestDense, { initArgs: { units: 3 }, inputShape: [2, 4], expectedOutputShape: [2, 3], expectedNumTrainableWeights: 2 });
-    await expect(runLayerTest(TestDense, { initArgs: { units: 3 }, inputShape: [2, 4], expectedOutputShape: [2, 4] })).rejects.toThrow(/expected/);
+    await runLayerTest(TestDense, {
+      initArgs: { units: 3 },
+      inputShape: [2, 4],
+      expectedOutputShape: [2, 3],
+      expectedNumTrainableWeights: 2,
+    });
+    await expect(
+      runLayerTest(TestDense, { initArgs: { units: 3 }, inputShape: [2, 4], expectedOutputShape: [2, 4] }),
+    ).rejects.toThrow(/expected/);
   });
 });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { Callback, type Logs, Model, Sequential, input } from '../src/index.js';
-import { TestConcat, TestDense, TestMSE, TestSGD, registerTestClasses, xorData } from './fixtures.js';
+import { Callback, input, type Logs, Model, Sequential } from '../src/index.js';
+import { registerTestClasses, TestConcat, TestDense, TestMSE, TestSGD, xorData } from './fixtures.js';
 
 beforeAll(() => registerTestClasses());
 

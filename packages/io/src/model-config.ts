@@ -46,7 +46,9 @@ export function checkModelConfig(json: unknown): void {
   visitLayer(json, 0);
   if (unknown.size > 0) {
     const list = [...unknown].map(([cls, name]) => `${cls} (layer "${name}")`).join(', ');
-    const imports = [...modules].map(([cls, mod]) => ` '${cls}' is registered by '${mod}': import '${mod}' first.`).join('');
+    const imports = [...modules]
+      .map(([cls, mod]) => ` '${cls}' is registered by '${mod}': import '${mod}' first.`)
+      .join('');
     throw new RegistryError(
       `The model uses layer classes that are not registered: ${list}. Built-in layers are registered by importing ` +
         `'@strata/layers'; a third-party layer by importing the package that registers it.${imports} Nothing was loaded.`,

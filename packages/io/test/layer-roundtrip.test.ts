@@ -80,13 +80,32 @@ const CASES: Record<string, Case> = {
   SimpleRNN: { args: { units: 3 }, inputs: [SEQ] },
   LSTM: { args: { units: 3, returnSequences: true }, inputs: [SEQ] },
   GRU: { args: { units: 3 }, inputs: [SEQ] },
-  RNN: { args: { cell: { class_name: 'LSTMCell', config: { units: 3 }, module: 'keras.layers', registered_name: null } }, inputs: [SEQ] },
+  RNN: {
+    args: {
+      cell: { class_name: 'LSTMCell', config: { units: 3 }, module: 'keras.layers', registered_name: null },
+    },
+    inputs: [SEQ],
+  },
   Bidirectional: {
-    args: { layer: { class_name: 'GRU', config: { units: 2, name: 'inner_gru' }, module: 'keras.layers', registered_name: null } },
+    args: {
+      layer: {
+        class_name: 'GRU',
+        config: { units: 2, name: 'inner_gru' },
+        module: 'keras.layers',
+        registered_name: null,
+      },
+    },
     inputs: [SEQ],
   },
   TimeDistributed: {
-    args: { layer: { class_name: 'Dense', config: { units: 2, name: 'inner_dense' }, module: 'keras.layers', registered_name: null } },
+    args: {
+      layer: {
+        class_name: 'Dense',
+        config: { units: 2, name: 'inner_dense' },
+        module: 'keras.layers',
+        registered_name: null,
+      },
+    },
     inputs: [SEQ],
   },
 };

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { ValueError } from '../errors.js';
 import { Loss, type LossFunction } from '../loss.js';
-import { Metric, type MetricResolveContext, isMetricResolver } from '../metric.js';
+import { isMetricResolver, Metric, type MetricResolveContext } from '../metric.js';
 import { type LossIds, type MetricIds, registry } from '../registry.js';
 import { registeredNameOf } from '../resolve.js';
 import {
-  type KerasObjectJSON,
   deserializeKerasObject,
   isKerasObjectJSON,
+  type KerasObjectJSON,
   serializeKerasObject,
 } from '../serialization.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { ValueError, formatShape } from '../errors.js';
+import { formatShape, ValueError } from '../errors.js';
 
 /** Arrays of numbers are accepted wherever a tensor is, as Keras accepts NumPy arrays. */
 export type TensorLike =

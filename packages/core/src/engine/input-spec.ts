@@ -1,4 +1,4 @@
-import { ValueError, formatShape } from '../errors.js';
+import { formatShape, ValueError } from '../errors.js';
 import type { Shape } from './symbolic-tensor.js';
 
 /** What a layer accepts (Keras's `InputSpec`): rank bounds and fixed axis sizes. */
