@@ -6,13 +6,15 @@ import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-nativ
 import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native-backprop-input.js';
 import { fusedMatMulFix } from './fused-mat-mul.js';
 import { maxPoolGradFix } from './max-pool-grad.js';
+import { sliceFix } from './slice.js';
 import { sumFix } from './sum.js';
 import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
 
 /**
  * Everything Strata adds to tfjs-backend-wasm: faster matMul gradients, the missing depthwise/conv filter
  * gradients, UnsortedSegmentSum (Gather's gradient), a correct and fast MaxPoolGrad, and faster
- * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients).
+ * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients), and a Slice that
+ * copies only the slice (batches taken from a large tensor).
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -24,6 +26,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   maxPoolGradFix,
   unsortedSegmentSumFix,
   sumFix,
+  sliceFix,
 ];
 
 export { withoutTransposes } from './batch-mat-mul.js';
@@ -32,5 +35,6 @@ export { conv2dBackpropInput } from './conv2d-backprop-input.js';
 export { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-native-backprop-filter.js';
 export { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-native-backprop-input.js';
 export { maxPoolGrad } from './max-pool-grad.js';
+export { heapSlice } from './slice.js';
 export { leadingAxesSum } from './sum.js';
 export { unsortedSegmentSum } from './unsorted-segment-sum.js';
