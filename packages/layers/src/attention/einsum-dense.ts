@@ -20,7 +20,7 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { ActivityPenalty } from '../core/activity-penalty.js';
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -194,7 +194,6 @@ export class EinsumDense extends Layer {
   declare readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
-  private readonly activityPenalty: ActivityPenalty;
 
   constructor(args: EinsumDenseArgs) {
     if (typeof args?.equation !== 'string') {
@@ -215,7 +214,6 @@ export class EinsumDense extends Layer {
     this.activation = getActivation(args.activation);
     this.biasAxes = args.biasAxes ?? null;
     Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
-    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     // A malformed equation fails now rather than at the first call.
     matchEquation(this.equation);
   }
@@ -248,13 +246,8 @@ export class EinsumDense extends Layer {
       if (this.bias) y = tf.add(y, this.bias.value);
       return this.activation(y);
     });
-    this.activityPenalty.record(this, output, kwargs.training);
+    addActivityPenalty(this, this.activityRegularizer, output, kwargs.training);
     return output;
-  }
-
-  override clearCallLosses(): void {
-    this.activityPenalty.clear();
-    super.clearCallLosses();
   }
 
   override computeOutputShape(inputShape: Shape): Shape {

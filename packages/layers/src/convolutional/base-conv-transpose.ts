@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { type ActivationFn, getActivation, serializeActivation } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { ActivityPenalty } from '../core/activity-penalty.js';
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -56,8 +56,6 @@ export abstract class BaseConvTranspose extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
-  private readonly activityPenalty: ActivityPenalty;
-
   constructor(rank: number, args: BaseConvTransposeArgs) {
     super(args);
     this.rank = rank;
@@ -79,7 +77,6 @@ export abstract class BaseConvTranspose extends Layer {
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
-    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -134,14 +131,8 @@ export abstract class BaseConvTranspose extends Layer {
       if (this.rank === 1) y = tf.squeeze(y, [1]);
       return this.activation(fromChannelsLast(y, this.dataFormat));
     });
-    this.activityPenalty.record(this, outputs, kwargs.training);
+    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
-  }
-
-  /** Also frees the activity penalties of earlier calls. */
-  override clearCallLosses(): void {
-    this.activityPenalty.clear();
-    super.clearCallLosses();
   }
 
   private channelsLastShape(shape: number[]): number[] {

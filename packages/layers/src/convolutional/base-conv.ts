@@ -19,7 +19,7 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { ActivityPenalty } from '../core/activity-penalty.js';
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -95,8 +95,6 @@ export abstract class BaseConv extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
-  private readonly activityPenalty: ActivityPenalty;
-
   constructor(rank: number, args: BaseConvArgs) {
     super(args);
     this.rank = rank;
@@ -122,7 +120,6 @@ export abstract class BaseConv extends Layer {
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
-    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -194,14 +191,8 @@ export abstract class BaseConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    this.activityPenalty.record(this, outputs, kwargs.training);
+    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
-  }
-
-  /** Also frees the activity penalties of earlier calls. */
-  override clearCallLosses(): void {
-    this.activityPenalty.clear();
-    super.clearCallLosses();
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -19,7 +19,7 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { ActivityPenalty } from '../core/activity-penalty.js';
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -84,8 +84,6 @@ export abstract class BaseDepthwiseConv extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
-  private readonly activityPenalty: ActivityPenalty;
-
   constructor(rank: number, args: BaseDepthwiseConvArgs) {
     super(args);
     this.rank = rank;
@@ -99,7 +97,6 @@ export abstract class BaseDepthwiseConv extends Layer {
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { depthwise: 'glorot_uniform', bias: 'zeros' }));
-    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -151,14 +148,8 @@ export abstract class BaseDepthwiseConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    this.activityPenalty.record(this, outputs, kwargs.training);
+    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
-  }
-
-  /** Also frees the activity penalties of earlier calls. */
-  override clearCallLosses(): void {
-    this.activityPenalty.clear();
-    super.clearCallLosses();
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -19,7 +19,7 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { ActivityPenalty } from '../core/activity-penalty.js';
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -93,8 +93,6 @@ export abstract class BaseSeparableConv extends Layer {
   pointwiseKernel: Variable | null = null;
   bias: Variable | null = null;
 
-  private readonly activityPenalty: ActivityPenalty;
-
   constructor(rank: number, args: BaseSeparableConvArgs) {
     super(args);
     this.rank = rank;
@@ -112,7 +110,6 @@ export abstract class BaseSeparableConv extends Layer {
       this,
       resolveWeightArgs(args, { depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }),
     );
-    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     this.inputSpec = { ndim: rank + 2 };
   }
 
@@ -176,14 +173,8 @@ export abstract class BaseSeparableConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    this.activityPenalty.record(this, outputs, kwargs.training);
+    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
-  }
-
-  /** Also frees the activity penalties of earlier calls. */
-  override clearCallLosses(): void {
-    this.activityPenalty.clear();
-    super.clearCallLosses();
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

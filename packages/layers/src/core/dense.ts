@@ -22,7 +22,7 @@ import {
 import type { Constraint } from '../constraints/index.js';
 import type { Initializer } from '../initializers/index.js';
 import { type Regularizer, serializeRegularizer } from '../regularizers/index.js';
-import { ActivityPenalty } from './activity-penalty.js';
+import { addActivityPenalty } from './activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from './weight-args.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -90,7 +90,6 @@ export class Dense extends Layer {
   bias: Variable | null = null;
 
   private readonly fusedActivation: FusedActivation | null;
-  private readonly activityPenalty: ActivityPenalty;
 
   constructor(args: DenseArgs) {
     const units = args?.units;
@@ -104,7 +103,6 @@ export class Dense extends Layer {
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
-    this.activityPenalty = new ActivityPenalty(this.activityRegularizer);
     this.fusedActivation = fusedActivationOf(this.activation);
     this.inputSpec = { minNdim: 2 };
     this.supportsMasking = true;
@@ -152,14 +150,8 @@ export class Dense extends Layer {
       }
       return x2.rank === 2 ? y : tf.reshape(y, [...x2.shape.slice(0, -1), this.units]);
     });
-    this.activityPenalty.record(this, output, kwargs.training);
+    addActivityPenalty(this, this.activityRegularizer, output, kwargs.training);
     return output;
-  }
-
-  /** Also frees the activity penalties of earlier calls (made outside a tidy they would otherwise leak). */
-  override clearCallLosses(): void {
-    this.activityPenalty.clear();
-    super.clearCallLosses();
   }
 
   override computeOutputShape(inputShape: Shape): Shape {

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import { addActivityPenalty } from './activity-penalty.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   /** Vocabulary size: the largest index plus one. */
@@ -55,7 +56,6 @@ export class Embedding extends Layer {
   readonly activityRegularizer: Regularizer | null;
   readonly maskZero: boolean;
   embeddings: Variable | null = null;
-  private activityLosses: tf.Scalar[] = [];
 
   constructor(args: EmbeddingArgs) {
     const inputDim = positiveInteger(args?.inputDim, 'input_dim');
@@ -89,18 +89,8 @@ export class Embedding extends Layer {
       const rows = tf.gather(this.embeddings!.value, flat);
       return tf.reshape(rows, [...x.shape, this.outputDim]);
     });
-    if (this.activityRegularizer && kwargs.training) {
-      const loss = this.activityRegularizer.apply(output);
-      this.activityLosses.push(loss);
-      this.addLoss(loss);
-    }
+    addActivityPenalty(this, this.activityRegularizer, output, kwargs.training);
     return output;
-  }
-
-  override clearCallLosses(): void {
-    tf.dispose(this.activityLosses);
-    this.activityLosses = [];
-    super.clearCallLosses();
   }
 
   override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {

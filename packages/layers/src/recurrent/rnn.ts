@@ -13,7 +13,7 @@ import {
   ValueError,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 import { isSequenceCell, type SequenceCell } from './base-rnn-cell.js';
 import { outputSizeOf, StackedRNNCells, stateSizeOf } from './stacked-rnn-cells.js';
@@ -127,7 +127,6 @@ export class RNN extends Layer {
   readonly activityRegularizer: Regularizer | null;
   /** The carried states of a stateful layer (not weights: Keras does not save them either). */
   private carriedStates: tf.Variable[] | null = null;
-  private activityLosses: tf.Scalar[] = [];
 
   constructor(args: RNNArgs) {
     if (args == null || args.cell == null) {
@@ -251,11 +250,7 @@ export class RNN extends Layer {
         v.assign(states[i]);
       });
     }
-    if (this.activityRegularizer && training) {
-      const loss = this.activityRegularizer.apply(output);
-      this.activityLosses.push(loss);
-      this.addLoss(loss);
-    }
+    addActivityPenalty(this, this.activityRegularizer, output, training);
     if (this.returnState) return [output, ...states];
     // The last output is often the same tensor as the first state.
     tf.dispose(states.filter((s) => s !== output));
@@ -361,13 +356,6 @@ export class RNN extends Layer {
     const output: Shape = this.returnSequences ? [shape[0], shape[1], units] : [shape[0], units];
     if (!this.returnState) return output;
     return [output, ...this.stateSize.map((s) => [shape[0], s])];
-  }
-
-  /** Also frees the activity penalties of earlier calls. */
-  override clearCallLosses(): void {
-    tf.dispose(this.activityLosses);
-    this.activityLosses = [];
-    super.clearCallLosses();
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { addActivityPenalty } from '../core/activity-penalty.js';
 import { L1L2 } from '../regularizers/index.js';
 
 export interface ActivityRegularizationArgs extends LayerArgs {
@@ -19,7 +19,6 @@ export class ActivityRegularization extends Layer {
   readonly l1: number;
   readonly l2: number;
   readonly activityRegularizer: L1L2;
-  private activityLosses: tf.Scalar[] = [];
 
   constructor(args: ActivityRegularizationArgs = {}) {
     super(args);
@@ -31,19 +30,8 @@ export class ActivityRegularization extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (kwargs.training) {
-      const loss = this.activityRegularizer.apply(x);
-      this.activityLosses.push(loss);
-      this.addLoss(loss);
-    }
+    addActivityPenalty(this, this.activityRegularizer, x, kwargs.training);
     return tf.clone(x);
-  }
-
-  /** Also frees the penalties of earlier calls (made outside a tidy they would otherwise leak). */
-  override clearCallLosses(): void {
-    tf.dispose(this.activityLosses);
-    this.activityLosses = [];
-    super.clearCallLosses();
   }
 
   override computeOutputShape(inputShape: Shape): Shape {
