@@ -184,69 +184,58 @@ export class VarianceScaling extends RandomInitializer {
   }
 }
 
+/** A VarianceScaling with fixed settings (Glorot, He, LeCun): as in Keras, only the seed is configurable. */
+abstract class FixedVarianceScaling extends VarianceScaling {
+  override getConfig(): Record<string, unknown> {
+    return { seed: this.initSeed };
+  }
+}
+
 /** Glorot (Xavier) uniform: `limit = sqrt(6 / (fanIn + fanOut))`. The default kernel initializer. */
-export class GlorotUniform extends VarianceScaling {
+export class GlorotUniform extends FixedVarianceScaling {
   static override className = 'GlorotUniform';
   constructor(args: SeedArgs = {}) {
     super({ scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: args.seed });
   }
-  override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
-  }
 }
 
 /** Glorot (Xavier) normal: truncated normal with `stddev = sqrt(2 / (fanIn + fanOut))`. */
-export class GlorotNormal extends VarianceScaling {
+export class GlorotNormal extends FixedVarianceScaling {
   static override className = 'GlorotNormal';
   constructor(args: SeedArgs = {}) {
     super({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed: args.seed });
   }
-  override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
-  }
 }
 
 /** He uniform: `limit = sqrt(6 / fanIn)`. */
-export class HeUniform extends VarianceScaling {
+export class HeUniform extends FixedVarianceScaling {
   static override className = 'HeUniform';
   constructor(args: SeedArgs = {}) {
     super({ scale: 2, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
   }
-  override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
-  }
 }
 
 /** He normal: truncated normal with `stddev = sqrt(2 / fanIn)`. */
-export class HeNormal extends VarianceScaling {
+export class HeNormal extends FixedVarianceScaling {
   static override className = 'HeNormal';
   constructor(args: SeedArgs = {}) {
     super({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
   }
-  override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
-  }
 }
 
 /** LeCun uniform: `limit = sqrt(3 / fanIn)`. */
-export class LecunUniform extends VarianceScaling {
+export class LecunUniform extends FixedVarianceScaling {
   static override className = 'LecunUniform';
   constructor(args: SeedArgs = {}) {
     super({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
   }
-  override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
-  }
 }
 
 /** LeCun normal: truncated normal with `stddev = sqrt(1 / fanIn)`. */
-export class LecunNormal extends VarianceScaling {
+export class LecunNormal extends FixedVarianceScaling {
   static override className = 'LecunNormal';
   constructor(args: SeedArgs = {}) {
     super({ scale: 1, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
-  }
-  override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
   }
 }
 
