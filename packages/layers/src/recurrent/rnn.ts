@@ -286,15 +286,11 @@ export class RNN extends Layer {
     const outputs: tf.Tensor[] = [];
     if (batched) cell.beginSequence(batch, inputDim, training);
     try {
-      // WASM reads a whole tensor to slice it, so cutting the big projection into timesteps costs
-      // time x its size; there the (small) input is cut instead and each step projects its slice.
-      const stepwise = batched && tf.getBackend() === 'wasm';
       let steps: tf.Tensor[];
-      if (stepwise) {
-        const inputsT = tf.reshape(tf.transpose(sequence, [0, 2, 1]), [time, -1]);
-        steps = tf.split(inputsT, time, 0).map((s) => tf.reshape(s, [inputDim, batch]));
-      } else if (batched) {
+      if (batched) {
         // Rows of a rank-2 view: contiguous copies (unstacking rank 3 is far slower on some backends).
+        // On WASM this needs @strata/backends' SplitV, which copies each piece alone (tfjs's reads the
+        // whole tensor per piece).
         const projected = cell.projectSequence(sequence);
         const [, width] = projected.shape;
         steps = tf
@@ -308,8 +304,7 @@ export class RNN extends Layer {
           let output: tf.Tensor;
           let next: tf.Tensor[];
           if (batched) {
-            const projected = stepwise ? cell.projectStep(steps[t] as tf.Tensor2D) : steps[t];
-            const out = cell.step(projected as tf.Tensor2D, states as tf.Tensor2D[]);
+            const out = cell.step(steps[t] as tf.Tensor2D, states as tf.Tensor2D[]);
             output = out.output;
             next = out.states;
           } else {

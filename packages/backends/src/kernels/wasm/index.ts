@@ -7,14 +7,15 @@ import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native
 import { fusedMatMulFix } from './fused-mat-mul.js';
 import { maxPoolGradFix } from './max-pool-grad.js';
 import { sliceFix } from './slice.js';
+import { splitVFix } from './split-v.js';
 import { sumFix } from './sum.js';
 import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
 
 /**
  * Everything Strata adds to tfjs-backend-wasm: faster matMul gradients, the missing depthwise/conv filter
  * gradients, UnsortedSegmentSum (Gather's gradient), a correct and fast MaxPoolGrad, and faster
- * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients), and a Slice that
- * copies only the slice (batches taken from a large tensor).
+ * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients), and a Slice and SplitV
+ * that copy only the slice (batches taken from a large tensor, an RNN's timesteps and gates).
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -27,6 +28,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   unsortedSegmentSumFix,
   sumFix,
   sliceFix,
+  splitVFix,
 ];
 
 export { withoutTransposes } from './batch-mat-mul.js';
