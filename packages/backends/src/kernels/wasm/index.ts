@@ -9,13 +9,15 @@ import { maxPoolGradFix } from './max-pool-grad.js';
 import { sliceFix } from './slice.js';
 import { splitVFix } from './split-v.js';
 import { sumFix } from './sum.js';
+import { tanhFix } from './tanh.js';
 import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
 
 /**
  * Everything Strata adds to tfjs-backend-wasm: faster matMul gradients, the missing depthwise/conv filter
  * gradients, UnsortedSegmentSum (Gather's gradient), a correct and fast MaxPoolGrad, and faster
  * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients), and a Slice and SplitV
- * that copy only the slice (batches taken from a large tensor, an RNN's timesteps and gates).
+ * that copy only the slice (batches taken from a large tensor, an RNN's timesteps and gates), and a Tanh
+ * built on the vectorised Sigmoid.
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -29,6 +31,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   sumFix,
   sliceFix,
   splitVFix,
+  tanhFix,
 ];
 
 export { withoutTransposes } from './batch-mat-mul.js';
