@@ -533,3 +533,40 @@ describe('training', () => {
     tf.dispose([x, y]);
   }, 60_000);
 });
+
+describe('TimeDistributed with a mask', () => {
+  it("passes each timestep's mask to the layer (masked GlobalAveragePooling1D per timestep)", async () => {
+    const { GlobalAveragePooling1D } = await import('../pooling/global-average-pooling1d.js');
+    const td = new TimeDistributed({ layer: new GlobalAveragePooling1D() });
+    // x[b, t, :, 0] = 1..12 in order; the mask keeps steps per (b, t) as below.
+    const x = tf.tensor4d(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+      [2, 2, 3, 1],
+    );
+    const keep = [
+      [1, 1, 0],
+      [1, 0, 0],
+      [0, 1, 1],
+      [1, 1, 1],
+    ];
+    const mask = tf.tensor3d(keep.flat(), [2, 2, 3], 'bool');
+    const y = td.apply(x, { mask }) as tf.Tensor;
+    // Means of the kept values: (1+2)/2, 4, (8+9)/2, (10+11+12)/3.
+    expectTensorsClose(y, tf.tensor3d([1.5, 4, 8.5, 11], [2, 2, 1]));
+    const unmasked = td.apply(x) as tf.Tensor;
+    expectTensorsClose(unmasked, tf.tensor3d([2, 5, 8, 11], [2, 2, 1]));
+    expect(td.computeMask(x, mask)).toBe(mask);
+    await expectNoLeakedTensors(() => tf.dispose(td.apply(x, { mask })));
+    tf.dispose([x, mask, y, unmasked]);
+  });
+
+  it('names the expected and received shapes when the mask does not match [batch, time]', () => {
+    const td = new TimeDistributed({ layer: new Dense({ units: 2 }) });
+    const x = tf.ones([2, 3, 4]);
+    const mask = tf.ones([3, 2], 'bool');
+    expect(() => td.apply(x, { mask })).toThrow(
+      /should be passed a `mask` of shape \(2, 3, \.\.\.\), received: mask\.shape=\(3, 2\)/,
+    );
+    tf.dispose([x, mask]);
+  });
+});

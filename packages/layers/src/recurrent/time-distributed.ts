@@ -20,7 +20,8 @@ export interface TimeDistributedArgs extends LayerArgs {
 /**
  * Applies a layer to every temporal slice of an input `[batch, time, ...]`: the batch and time axes are
  * merged, the layer runs once on `[batch*time, ...]`, and the result is split back, so the weights are
- * shared across timesteps.
+ * shared across timesteps. An input mask `[batch, time, ...]` reaches the layer merged the same way
+ * (each timestep's mask, as Keras passes it), and is the output's mask.
  *
  * ```ts
  * const td = new TimeDistributed({ layer: new Dense({ units: 8 }) });
@@ -71,9 +72,18 @@ export class TimeDistributed extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const [batch, time, ...rest] = x.shape;
+    const mask = (Array.isArray(kwargs.mask) ? kwargs.mask[0] : kwargs.mask) ?? null;
+    if (mask != null && (mask.shape[0] !== batch || mask.shape[1] !== time)) {
+      throw new ValueError(
+        `\`TimeDistributed\` Layer should be passed a \`mask\` of shape (${batch}, ${time}, ...), received: mask.shape=(${mask.shape.join(', ')})`,
+      );
+    }
     return tf.tidy(() => {
       const merged = tf.reshape(x, [batch * time, ...rest]);
-      const y = this.layer.call(merged, { training: kwargs.training }) as tf.Tensor;
+      // As Keras does per timestep, the layer gets the mask of its slice: merged like the input.
+      const innerKwargs: CallKwargs = { training: kwargs.training };
+      if (mask != null) innerKwargs.mask = tf.reshape(mask, [batch * time, ...mask.shape.slice(2)]);
+      const y = this.layer.call(merged, innerKwargs) as tf.Tensor;
       return tf.reshape(y, [batch, time, ...y.shape.slice(1)]);
     });
   }
