@@ -1,6 +1,7 @@
 /** `import '@strata/backends/webgl'` registers tfjs's WebGL backend with Strata (browsers with WebGL2). */
 import '@tensorflow/tfjs-backend-webgl';
 
+import { webglKernelFixes } from './kernels/webgl/index.js';
 import { hasWebGL2 } from './set-backend.js';
 import { registerBackend } from './strata-backend.js';
 
@@ -10,6 +11,7 @@ export const webglBackend = registerBackend(
     priority: 3,
     tfjsPackage: '@tensorflow/tfjs-backend-webgl',
     isSupported: hasWebGL2,
+    kernelFixes: webglKernelFixes,
     async init() {
       // tfjs would only log a warning and stay on the old backend; say plainly why it cannot work.
       if (!hasWebGL2()) {

@@ -130,6 +130,15 @@ describe.skipIf(!hasChromium)('WebGL2 in headless Chromium', () => {
     }
   });
 
+  it("Strata's webgl Conv2DBackpropFilter matches tfjs-backend-webgl's own (strides, padding, NCHW, ceil rounding) and frees what it makes", () => {
+    expect(results.filterGradient.length).toBe(7);
+    for (const c of results.filterGradient) {
+      expect(c.shapes[0], c.name).toEqual(c.shapes[1]);
+      expect(c.worst, c.name).toBeLessThan(1e-4);
+      expect(c.leakedData, c.name).toBe(0);
+    }
+  });
+
   it('the networks train on webgl: loss falls, and matches cpu after each of 3 steps to 1e-4', () => {
     expect(results.float32).toBe(true);
     expect(results.training.map((t) => t.name)).toEqual([

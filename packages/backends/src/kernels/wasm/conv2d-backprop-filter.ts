@@ -20,7 +20,7 @@ import {
 import { im2col } from './im2col.js';
 
 /** NHWC views of `x` and `dy` and the convolution's geometry, shared by both composites. */
-function prepare(
+export function prepareFilterGradient(
   b: Backend,
   inputs: NamedTensorInfoMap,
   attrs: Conv2DBackpropFilterAttrs,
@@ -57,7 +57,7 @@ function prepare(
  */
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as Backend;
-  const { x, dy, info } = prepare(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
+  const { x, dy, info } = prepareFilterGradient(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
   const { filterHeight, filterWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { inHeight, inWidth, padInfo } = info;
   // The part of the padded input the windows read: exactly what a valid convolution needs.
@@ -112,7 +112,7 @@ function oneHotPatchesGradient(
   return out;
 }
 
-function batchConvolutionGradient(
+export function batchConvolutionGradient(
   b: Backend,
   frame: TensorInfo,
   dy: TensorInfo,
@@ -142,7 +142,7 @@ function batchConvolutionGradient(
  */
 export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as Backend;
-  const { x, dy, info } = prepare(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
+  const { x, dy, info } = prepareFilterGradient(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
   const filterGrad = filterGradient(b, x, dy, info);
   release(b, x, dy);
   return filterGrad;
