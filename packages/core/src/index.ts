@@ -14,6 +14,7 @@ export { formatShape, NotImplementedError, RegistryError, RuntimeError, ValueErr
 export { type InputArgs, InputLayer, type InputLayerArgs, input } from './input-layer.js';
 export {
   type AddWeightOptions,
+  type ApplyKwargs,
   type CallKwargs,
   type ConstraintIdentifier,
   dtypePolicyJSON,

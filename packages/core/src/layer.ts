@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { assertInputCompatibility, type InputSpec } from './engine/input-spec.js';
-import { isSymbolic, Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
+import {
+  holdsSymbolic,
+  isSymbolic,
+  mapSymbolic,
+  Node,
+  type Shape,
+  SymbolicTensor,
+} from './engine/symbolic-tensor.js';
 import { formatShape, ValueError } from './errors.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { resolveIdentifier } from './resolve.js';
@@ -27,6 +34,19 @@ export interface LayerArgs {
 export interface CallKwargs {
   training?: boolean;
   mask?: tf.Tensor | null | (tf.Tensor | null)[];
+  [key: string]: unknown;
+}
+
+type MaskValue = tf.Tensor | SymbolicTensor | null;
+
+/**
+ * Keyword arguments of `apply`: those of `call`, except that on symbolic inputs any of them may hold
+ * symbolic tensors (an explicit `mask`, an attention mask, an RNN's initial states). Those become inputs of
+ * the recorded call, fed with their values when the model runs.
+ */
+export interface ApplyKwargs {
+  training?: boolean;
+  mask?: MaskValue | MaskValue[];
   [key: string]: unknown;
 }
 
@@ -261,15 +281,39 @@ export abstract class Layer {
   abstract call(inputs: TensorOrList, kwargs: CallKwargs): TensorOrList;
 
   /**
+   * Whether Keras's `call` takes this layer's input tensors as separate positional arguments
+   * (MultiHeadAttention's `query, value, key`) rather than one argument that may be a list. Strata passes
+   * them as one list either way; this decides how a model config writes the call, and that each input's
+   * mask still reaches the call when other keyword arguments hold tensors.
+   */
+  get separatePositionalInputs(): boolean {
+    return false;
+  }
+
+  /**
    * The output shape for an input shape. The default traces `call` on a small concrete input, which is
    * correct for most layers; layers whose output shape depends on unknown dimensions override it.
    */
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return this.traceOutputShape(inputShape, {});
+  }
+
+  /**
+   * Runs `call` on zeros of the input shapes (unknown dimensions as 1) to read the output shape. Symbolic
+   * tensors in `kwargs` are given zeros of their shapes in the same way.
+   */
+  protected traceOutputShape(inputShape: Shape | Shape[], kwargs: CallKwargs): Shape | Shape[] {
     const shapes = (isShapeList(inputShape) ? inputShape : [inputShape]) as Shape[];
+    const zerosOf = (shape: Shape, dtype: tf.DataType = 'float32') =>
+      tf.zeros(
+        shape.map((d) => (d == null ? 1 : d)),
+        dtype,
+      );
     let result: Shape | Shape[] = [];
     tf.tidy(() => {
-      const inputs = shapes.map((s) => tf.zeros(s.map((d) => (d == null ? 1 : d))));
-      const out = this.call(isShapeList(inputShape) ? inputs : inputs[0], { training: false });
+      const inputs = shapes.map((s) => zerosOf(s));
+      const traced = mapSymbolic(kwargs, (t) => zerosOf(t.shape, t.dtype)) as CallKwargs;
+      const out = this.call(isShapeList(inputShape) ? inputs : inputs[0], { ...traced, training: false });
       const replaceBatch = (t: tf.Tensor): Shape => {
         const s: Shape = t.shape.slice();
         if (shapes[0][0] == null && s.length > 0) s[0] = null;
@@ -303,12 +347,12 @@ export abstract class Layer {
    * Calls the layer. On symbolic tensors it records a node in the functional graph and returns symbolic
    * outputs; on concrete tensors it computes.
    */
-  apply(inputs: SymbolicTensor, kwargs?: CallKwargs): SymbolicTensor;
-  apply(inputs: SymbolicTensor[], kwargs?: CallKwargs): SymbolicOrList;
+  apply(inputs: SymbolicTensor, kwargs?: ApplyKwargs): SymbolicTensor;
+  apply(inputs: SymbolicTensor[], kwargs?: ApplyKwargs): SymbolicOrList;
   apply(inputs: tf.Tensor, kwargs?: CallKwargs): tf.Tensor;
   apply(inputs: tf.Tensor[], kwargs?: CallKwargs): TensorOrList;
-  apply(inputs: SymbolicOrList | TensorOrList, kwargs?: CallKwargs): SymbolicOrList | TensorOrList;
-  apply(inputs: SymbolicOrList | TensorOrList, kwargs: CallKwargs = {}): SymbolicOrList | TensorOrList {
+  apply(inputs: SymbolicOrList | TensorOrList, kwargs?: ApplyKwargs): SymbolicOrList | TensorOrList;
+  apply(inputs: SymbolicOrList | TensorOrList, kwargs: ApplyKwargs = {}): SymbolicOrList | TensorOrList {
     const list = toList(inputs as SymbolicTensor | tf.Tensor);
     if (list.length === 0) throw new ValueError(`Layer "${this.name}" was called with no inputs.`);
     const symbolic = list.map(isSymbolic);
@@ -318,6 +362,13 @@ export abstract class Layer {
       );
     }
     if (symbolic[0]) return this.applySymbolic(inputs as SymbolicOrList, kwargs);
+    const strayKey = Object.keys(kwargs).find((k) => holdsSymbolic(kwargs[k]));
+    if (strayKey !== undefined) {
+      throw new ValueError(
+        `Layer "${this.name}" was called on concrete tensors, but its keyword argument '${strayKey}' holds a ` +
+          'symbolic tensor. Pass symbolic inputs to build a functional model, or concrete tensors to compute.',
+      );
+    }
     for (const t of list) {
       if (!(t instanceof tf.Tensor)) {
         throw new ValueError(
@@ -325,7 +376,7 @@ export abstract class Layer {
         );
       }
     }
-    return this.applyConcrete(inputs as TensorOrList, kwargs);
+    return this.applyConcrete(inputs as TensorOrList, kwargs as CallKwargs);
   }
 
   private shapesOf(inputs: SymbolicOrList | TensorOrList): Shape | Shape[] {
@@ -340,16 +391,31 @@ export abstract class Layer {
     return this.call(inputs, kwargs);
   }
 
-  private applySymbolic(inputs: SymbolicOrList, kwargs: CallKwargs): SymbolicOrList {
+  /**
+   * Checks the keyword arguments of a call on symbolic inputs (the shapes of symbolic tensors in them)
+   * before the call joins the graph, so a mistake fails where it is made rather than when the model runs.
+   */
+  protected checkSymbolicCall(_inputs: SymbolicTensor[], _kwargs: ApplyKwargs): void {}
+
+  private applySymbolic(inputs: SymbolicOrList, kwargs: ApplyKwargs): SymbolicOrList {
     const shape = this.shapesOf(inputs);
-    this.maybeBuild(shape);
     const inList = toList(inputs);
+    this.checkSymbolicCall(inList, kwargs);
+    this.maybeBuild(shape);
     assertInputCompatibility(
       this.inputSpec,
       inList.map((t) => t.shape),
       this.name,
     );
-    const outShape = this.computeOutputShape(shape);
+    // The node keeps the keyword arguments but `training` (the model decides it when it runs) and a `mask`
+    // without symbolic tensors (the model passes its inputs' masks along itself).
+    const nodeKwargs = Object.fromEntries(
+      Object.entries(kwargs).filter(([k, v]) => k !== 'training' && (k !== 'mask' || holdsSymbolic(v))),
+    );
+    const outShape =
+      this.computeOutputShape === Layer.prototype.computeOutputShape
+        ? this.traceOutputShape(shape, nodeKwargs)
+        : this.computeOutputShape(shape);
     const outShapes = (isShapeList(outShape) ? outShape : [outShape]) as Shape[];
     const outputs = outShapes.map((s, i) => {
       const t = new SymbolicTensor(s, this.outputDtype(inList), `${this.name}_output_${i}`);
@@ -358,8 +424,7 @@ export abstract class Layer {
       t.tensorIndex = i;
       return t;
     });
-    const { training: _t, mask: _m, ...rest } = kwargs;
-    this.inboundNodes.push(new Node(this, inList, outputs, Array.isArray(inputs), rest));
+    this.inboundNodes.push(new Node(this, inList, outputs, Array.isArray(inputs), nodeKwargs));
     return isShapeList(outShape) ? outputs : outputs[0];
   }
 

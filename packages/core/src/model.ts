@@ -25,7 +25,7 @@ import {
   yieldToEventLoop,
 } from './engine/data-adapter.js';
 import { type GraphMap, mapGraph } from './engine/graph.js';
-import { type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
+import { mapSymbolic, type Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
 import { formatShape, RuntimeError, ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
@@ -272,27 +272,44 @@ export class Model extends Layer {
     });
   }
 
-  /** Runs the graph on concrete tensors, in order, passing masks along. */
+  /**
+   * Runs the graph on concrete tensors, in order, passing masks along. Symbolic tensors in a node's keyword
+   * arguments are replaced by their values, so they are inputs of the call like the positional ones.
+   */
   runGraph(xs: tf.Tensor[], training: boolean): tf.Tensor[] {
     this.ensureGraph(xs);
     const graph = this.graph!;
     const values = new Map<SymbolicTensor, tf.Tensor>();
     const masks = new Map<SymbolicTensor, tf.Tensor | null>();
     this.inputs.forEach((t, i) => {
-      values.set(t, t.dtype === 'int32' && xs[i].dtype !== 'int32' ? xs[i] : xs[i]);
+      values.set(t, xs[i]);
     });
+    const valueFor = (t: SymbolicTensor) => values.get(t)!;
     for (const node of graph.nodes) {
-      const ins = node.inputTensors.map((t) => values.get(t)!);
+      const ins = node.inputTensors.map(valueFor);
       const inMasks = node.inputTensors.map((t) => masks.get(t) ?? null);
-      const kwargs: CallKwargs = { ...node.kwargs, training };
+      const kwargs: CallKwargs = { ...node.resolveKwargs(valueFor), training };
       const anyMask = inMasks.some((m) => m != null);
-      if (anyMask) kwargs.mask = node.inputsWereList ? inMasks : inMasks[0];
+      const inputMask = anyMask ? (node.inputsWereList ? inMasks : inMasks[0]) : null;
+      // A `mask` given in the call wins. Otherwise Keras fills it in from the inputs only when the call has a
+      // single tensor argument (or, for layers taking several positional tensors, one mask per input):
+      // an RNN given `initialState` tensors does not see its sequence's mask. The output mask still follows
+      // the inputs' masks either way.
+      const explicitMask = 'mask' in node.kwargs;
+      if (!explicitMask && anyMask && (!node.hasTensorKwargs || node.layer.separatePositionalInputs)) {
+        kwargs.mask = inputMask;
+      }
+      const previousMask = explicitMask ? (kwargs.mask ?? null) : inputMask;
       const arg = node.inputsWereList ? ins : ins[0];
       const out = node.layer.call(arg, kwargs);
       const outs = Array.isArray(out) ? out : [out];
       let outMask: tf.Tensor | null | (tf.Tensor | null)[] = null;
-      if (anyMask || node.layer.supportsMasking || node.layer.computeMask !== Layer.prototype.computeMask) {
-        outMask = node.layer.computeMask(arg, kwargs.mask ?? null);
+      if (
+        previousMask != null ||
+        node.layer.supportsMasking ||
+        node.layer.computeMask !== Layer.prototype.computeMask
+      ) {
+        outMask = node.layer.computeMask(arg, previousMask);
       }
       node.outputTensors.forEach((t, i) => {
         values.set(t, outs[i]);
@@ -1122,12 +1139,18 @@ export class Model extends Layer {
         },
       };
     };
+    const argsJSON = (node: Node) => {
+      if (node.layer.separatePositionalInputs) return node.inputTensors.map(tensorJSON);
+      return [node.inputsWereList ? node.inputTensors.map(tensorJSON) : tensorJSON(node.inputTensors[0])];
+    };
     const layers = graph.layers.map((layer) => {
       const inbound = layer.inboundNodes
-        .filter((n) => graph.nodeSet.has(n) && n.inputTensors.length > 0)
+        .filter((n) => graph.nodeSet.has(n) && !n.isInput)
         .map((node) => ({
-          args: [node.inputsWereList ? node.inputTensors.map(tensorJSON) : tensorJSON(node.inputTensors[0])],
-          kwargs: Object.fromEntries(Object.entries(node.kwargs).map(([k, v]) => [camelToSnake(k), v])),
+          args: argsJSON(node),
+          kwargs: Object.fromEntries(
+            Object.entries(node.kwargs).map(([k, v]) => [camelToSnake(k), mapSymbolic(v, tensorJSON)]),
+          ),
         }));
       return { ...serializeKerasObject('layer', layer), name: layer.name, inbound_nodes: inbound };
     });
@@ -1209,6 +1232,9 @@ export class Model extends Layer {
   }
 }
 
+/** Thrown while rebuilding a graph when a call needs a node that has not been recreated yet. */
+class NodeNotReady extends Error {}
+
 /** Rebuilds a functional model from Keras 3 (or Keras 2) config, as Keras's `functional_from_config`. */
 export function functionalFromConfig(config: Record<string, any>): Model {
   const created = new Map<string, Layer>();
@@ -1229,15 +1255,22 @@ export function functionalFromConfig(config: Record<string, any>): Model {
     if (layer instanceof InputLayer) return layer.inboundNodes[0];
     const idx = legacy && layer instanceof Model ? nodeIndex - 1 : nodeIndex;
     const node = layer.inboundNodes[idx];
-    if (!node) throw new RangeError('node not created yet');
+    if (!node) throw new NodeNotReady(`node ${idx} of layer '${layerName}' is not recreated yet`);
     return node;
   };
+  // Tensors may sit anywhere in a call's arguments: positional, or keyword ones such as an attention mask or
+  // an RNN's initial states. A call waits until every tensor it names exists.
   const tensorOf = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(tensorOf);
-    if (v && typeof v === 'object' && (v as KerasObjectJSON).class_name === '__keras_tensor__') {
-      const [ln, ni, ti] = (v as { config: { keras_history: [string, number, number] } }).config
-        .keras_history;
-      return nodeOf(ln, ni).outputTensors[ti];
+    if (v && typeof v === 'object') {
+      const obj = v as Record<string, unknown>;
+      if (obj.class_name === '__keras_tensor__') {
+        const [ln, ni, ti] = (v as { config: { keras_history: [string, number, number] } }).config
+          .keras_history;
+        return nodeOf(ln, ni).outputTensors[ti];
+      }
+      if (!('class_name' in obj))
+        return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, tensorOf(x)]));
     }
     return v;
   };
@@ -1275,7 +1308,7 @@ export function functionalFromConfig(config: Record<string, any>): Model {
         try {
           process(layer, nodes[0]);
         } catch (e) {
-          if (e instanceof RangeError) break;
+          if (e instanceof NodeNotReady) break;
           throw e;
         }
         nodes.shift();

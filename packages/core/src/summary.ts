@@ -75,10 +75,10 @@ function outputShapeOf(layer: Layer): string {
 
 function isSequentialLike(model: Model, layers: Layer[]): boolean {
   if (model.getClassName() === 'Sequential') return true;
-  const nodes = layers.flatMap((l) => l.inboundNodes.filter((n) => n.inputTensors.length > 0));
+  const nodes = layers.flatMap((l) => l.inboundNodes.filter((n) => !n.isInput));
   const seen = new Set<Layer>();
   for (const n of nodes) {
-    if (n.inputTensors.length > 1 || seen.has(n.layer)) return false;
+    if (n.inboundTensors.length > 1 || seen.has(n.layer)) return false;
     seen.add(n.layer);
   }
   return model.inputs.length === 1 && model.outputs.length === 1;
@@ -146,9 +146,12 @@ export function printSummary(model: Model, options: SummaryOptions = {}): void {
         : '0 (unbuilt)';
     const fields = [`${layer.name} (${layer.getClassName()})`, outputShapeOf(layer), params];
     if (!sequentialLike) {
+      // Keyword-argument tensors (an attention mask, initial states) are connections too, as Keras lists them.
       const connections = layer.inboundNodes
-        .filter((n) => n.inputTensors.length > 0)
-        .flatMap((n) => n.inputTensors.map((t) => `${t.sourceLayer.name}[${t.nodeIndex}][${t.tensorIndex}]`));
+        .filter((n) => !n.isInput)
+        .flatMap((n) =>
+          n.inboundTensors.map((t) => `${t.sourceLayer.name}[${t.nodeIndex}][${t.tensorIndex}]`),
+        );
       fields.push(connections.length ? connections.join(', ') : '-');
     }
     lines.push(...row(fields, '│'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { input, Model, Sequential } from '@strata/core';
+import { input, Model, Sequential, type SymbolicTensor } from '@strata/core';
 import {
   BatchNormalization,
   Concatenate,
@@ -16,7 +16,9 @@ import {
   Dense,
   Dropout,
   Flatten,
+  LSTM,
   MaxPooling2D,
+  MultiHeadAttention,
 } from '@strata/layers';
 import '@strata/losses-metrics';
 import '@strata/optimizers';
@@ -78,7 +80,14 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const name of ['sequential_mlp', 'sequential_cnn', 'functional_two_input', 'nested']) {
+  for (const name of [
+    'sequential_mlp',
+    'sequential_cnn',
+    'functional_two_input',
+    'nested',
+    'mha_attention_mask',
+    'seq2seq_lstm',
+  ]) {
     it(`Strata loads Keras's ${name} (.keras, legacy .h5, .weights.h5) with Keras's predictions`, async () => {
       const g = JSON.parse(readFileSync(join(dir, 'golden', `${name}.json`), 'utf8')) as Golden;
       const xs = g.inputs.map((i) => tf.tensor(i.values, i.shape));
@@ -98,7 +107,7 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
 
   it('Keras loads what Strata writes, with the same predictions and Keras 3 paths', async () => {
     const out = join(dir, 'strata');
-    const models: Record<string, { model: Model; shapes: number[][] }> = {
+    const models: Record<string, { model: Model; shapes: number[][]; inputs?: () => tf.Tensor[] }> = {
       mlp: {
         model: new Sequential([
           new Dense({ units: 8, activation: 'relu', inputShape: [6] }),
@@ -127,7 +136,7 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
       models.two_input = {
         model: new Model({
           inputs: [a, b],
-          outputs: new Dense({ units: 1 }).apply(new Concatenate({}).apply([a, h])),
+          outputs: new Dense({ units: 1 }).apply(new Concatenate({}).apply([a, h]) as SymbolicTensor),
         }),
         shapes: [
           [3, 5],
@@ -143,11 +152,51 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
         model: new Model({ inputs: x, outputs: new Dense({ units: 2 }).apply(inner.apply(x)) }),
         shapes: [[2, 4]],
       };
+
+      // Tensors in keyword arguments: an attention-mask input, and an encoder's states as the decoder's
+      // initial state.
+      const tokens = input({ shape: [6, 4], name: 'tokens' });
+      const mask = input({ shape: [6, 6], name: 'attention_mask' });
+      const attended = new MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([tokens, tokens], {
+        attentionMask: mask,
+      });
+      models.mha_mask = {
+        model: new Model({
+          inputs: [tokens, mask],
+          outputs: new Dense({ units: 2 }).apply(attended as SymbolicTensor),
+        }),
+        shapes: [],
+        inputs: () => {
+          const keys = [1, 4, 6].map((len) => Array.from({ length: 6 }, (_, s) => (s < len ? 1 : 0)));
+          return [
+            tf.randomNormal([3, 6, 4]),
+            tf.tensor3d(keys.map((row) => Array.from({ length: 6 }, () => row))),
+          ];
+        },
+      };
+      const enc = input({ shape: [5, 3], name: 'encoder_inputs' });
+      const dec = input({ shape: [4, 3], name: 'decoder_inputs' });
+      const [, stateH, stateC] = new LSTM({ units: 8, returnState: true }).apply(
+        enc,
+      ) as unknown as SymbolicTensor[];
+      const decoded = new LSTM({ units: 8, returnSequences: true }).apply(dec, {
+        initialState: [stateH, stateC],
+      });
+      models.seq2seq = {
+        model: new Model({
+          inputs: [enc, dec],
+          outputs: new Dense({ units: 1 }).apply(decoded as SymbolicTensor),
+        }),
+        shapes: [
+          [3, 5, 3],
+          [3, 4, 3],
+        ],
+      };
     }
     const manifest: unknown[] = [];
     const expected: Record<string, Float32Array> = {};
-    for (const [name, { model, shapes }] of Object.entries(models)) {
-      const xs = shapes.map((s) => tf.randomNormal(s));
+    for (const [name, { model, shapes, inputs: makeInputs }] of Object.entries(models)) {
+      const xs = makeInputs ? makeInputs() : shapes.map((s) => tf.randomNormal(s));
       model.compile({ optimizer: 'adam', loss: 'mse' });
       const y0 = model.predict(xs.length > 1 ? xs : xs[0]) as tf.Tensor;
       await model.fit(xs.length > 1 ? xs : xs[0], tf.onesLike(y0), { epochs: 1, verbose: 0 });

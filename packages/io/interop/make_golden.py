@@ -57,11 +57,43 @@ def nested():
     return keras.Model(x, y), [(2, 4)]
 
 
+def padding_mask(rng, batch, length):
+    """A [batch, length, length] attention mask that hides the keys past each sample's length."""
+    lengths = rng.integers(1, length + 1, size=batch)
+    keys = np.arange(length)[None, None, :] < lengths[:, None, None]
+    return np.broadcast_to(keys, (batch, length, length)).astype("float32")
+
+
+def mha_attention_mask():
+    # The mask is a model input passed as a keyword argument: a graph edge in the saved config.
+    tokens = keras.Input((6, 4), name="tokens")
+    mask = keras.Input((6, 6), name="attention_mask")
+    attended = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)(tokens, tokens, attention_mask=mask)
+    out = keras.layers.Dense(2)(attended)
+
+    def inputs(rng):
+        return [rng.normal(size=(3, 6, 4)).astype("float32"), padding_mask(rng, 3, 6)]
+
+    return keras.Model([tokens, mask], out), inputs
+
+
+def seq2seq_lstm():
+    # The decoder starts from the encoder's final states, passed as `initial_state`.
+    enc = keras.Input((5, 3), name="encoder_inputs")
+    dec = keras.Input((4, 3), name="decoder_inputs")
+    _, h, c = keras.layers.LSTM(8, return_state=True)(enc)
+    decoded = keras.layers.LSTM(8, return_sequences=True)(dec, initial_state=[h, c])
+    out = keras.layers.Dense(1)(decoded)
+    return keras.Model([enc, dec], out), [(3, 5, 3), (3, 4, 3)]
+
+
 MODELS = {
     "sequential_mlp": sequential_mlp,
     "sequential_cnn": sequential_cnn,
     "functional_two_input": functional_two_input,
     "nested": nested,
+    "mha_attention_mask": mha_attention_mask,
+    "seq2seq_lstm": seq2seq_lstm,
 }
 
 
@@ -71,7 +103,8 @@ def main(out_dir):
     for name, make in MODELS.items():
         model, shapes = make()
         rng = np.random.default_rng(11)
-        xs = [rng.normal(size=s).astype("float32") for s in shapes]
+        # A factory gives the input shapes, or a function that makes the inputs (when they are not noise).
+        xs = shapes(rng) if callable(shapes) else [rng.normal(size=s).astype("float32") for s in shapes]
         model.compile(optimizer="adam", loss="mse")
         # One training step so BatchNormalization statistics and Adam's state are not at their defaults.
         ys = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)

@@ -31,8 +31,8 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): G
     }
     if (!layerIndices.has(layer)) layerIndices.set(layer, layerIndices.size);
     inProgress.add(node);
-    if (node.inputTensors.length > 0 && !inputSet.has(tensor)) {
-      for (const t of node.inputTensors) visit(t);
+    if (!node.isInput && !inputSet.has(tensor)) {
+      for (const t of node.inboundTensors) visit(t);
     }
     finished.add(node);
     inProgress.delete(node);
@@ -47,8 +47,7 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): G
     const depth = Math.max(nodeDepths.get(node)!, layerDepths.get(node.layer) ?? 0);
     layerDepths.set(node.layer, depth);
     nodeDepths.set(node, depth);
-    for (const t of node.inputTensors) {
-      const parent = t.sourceLayer.inboundNodes[t.nodeIndex];
+    for (const parent of node.parentNodes) {
       nodeDepths.set(parent, Math.max(depth + 1, nodeDepths.get(parent) ?? 0));
     }
   }
@@ -77,13 +76,13 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): G
   const nodesByDepth = byDepth(nodeDepths);
   const nodes: Node[] = [];
   for (const d of [...nodesByDepth.keys()].sort((a, b) => b - a)) {
-    for (const n of nodesByDepth.get(d)!) if (n.inputTensors.length > 0) nodes.push(n);
+    for (const n of nodesByDepth.get(d)!) if (!n.isInput) nodes.push(n);
   }
 
-  // Every input the outputs need must be among the model inputs.
+  // Every input the outputs need must be among the model inputs, keyword-argument tensors included.
   const computable = new Set<SymbolicTensor>(inputs);
   for (const node of nodes) {
-    for (const t of node.inputTensors) {
+    for (const t of node.inboundTensors) {
       if (!computable.has(t)) {
         throw new ValueError(
           `Graph disconnected: cannot find the value of tensor ${t.name} at layer "${node.layer.name}". ` +

@@ -1,7 +1,8 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape } from '../errors.js';
 import type { Layer } from '../layer.js';
+import { camelToSnake } from '../naming.js';
 
 /** A shape whose batch (and sometimes other) dimensions may be unknown. */
 export type Shape = (number | null)[];
@@ -41,8 +42,68 @@ export function isSymbolic(x: unknown): x is SymbolicTensor {
   return x instanceof SymbolicTensor;
 }
 
-/** One call of a layer in a functional graph (Keras's `Node`). */
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Copies a call argument (arrays and plain objects, nested) with every symbolic tensor in it replaced by
+ * `fn(tensor)`; other values are kept as they are.
+ */
+export function mapSymbolic(value: unknown, fn: (t: SymbolicTensor) => unknown): unknown {
+  if (value instanceof SymbolicTensor) return fn(value);
+  if (Array.isArray(value)) return value.map((v) => mapSymbolic(v, fn));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSymbolic(v, fn)]));
+  }
+  return value;
+}
+
+/** Whether a call argument is, or holds, a symbolic tensor. */
+export function holdsSymbolic(value: unknown): boolean {
+  if (value instanceof SymbolicTensor) return true;
+  if (Array.isArray(value)) return value.some(holdsSymbolic);
+  if (isPlainObject(value)) return Object.values(value).some(holdsSymbolic);
+  return false;
+}
+
+/** Whether a call argument is, or holds, a tensor (symbolic or concrete). */
+function holdsTensor(value: unknown): boolean {
+  if (value instanceof SymbolicTensor || value instanceof tf.Tensor) return true;
+  if (Array.isArray(value)) return value.some(holdsTensor);
+  if (isPlainObject(value)) return Object.values(value).some(holdsTensor);
+  return false;
+}
+
+/**
+ * The symbolic tensors in a call's keyword arguments, in the order Keras flattens them: keys sorted by
+ * their Keras (snake_case) names, nested keys sorted too, arrays in order.
+ */
+export function symbolicTensorsIn(kwargs: Record<string, unknown>): SymbolicTensor[] {
+  const out: SymbolicTensor[] = [];
+  const visit = (v: unknown): void => {
+    if (v instanceof SymbolicTensor) out.push(v);
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (isPlainObject(v)) for (const k of Object.keys(v).sort()) visit(v[k]);
+  };
+  const keys = Object.keys(kwargs).map((k) => [camelToSnake(k), k] as const);
+  keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [, k] of keys) visit(kwargs[k]);
+  return out;
+}
+
+/**
+ * One call of a layer in a functional graph (Keras's `Node`). Symbolic tensors in the keyword arguments
+ * (an attention mask, an RNN's initial state) are edges of the graph as much as the positional inputs.
+ */
 export class Node {
+  /** The symbolic tensors inside `kwargs`, in Keras's order. */
+  readonly kwargsTensors: SymbolicTensor[];
+  /** Whether any keyword argument holds a tensor, symbolic or concrete (Keras then stops filling in `mask`). */
+  readonly hasTensorKwargs: boolean;
+
   constructor(
     readonly layer: Layer,
     readonly inputTensors: SymbolicTensor[],
@@ -50,10 +111,31 @@ export class Node {
     /** Whether the layer was called with a list (true) or a single tensor (false). */
     readonly inputsWereList: boolean,
     readonly kwargs: Record<string, unknown> = {},
-  ) {}
+  ) {
+    this.kwargsTensors = symbolicTensorsIn(kwargs);
+    this.hasTensorKwargs = Object.values(kwargs).some(holdsTensor);
+  }
 
-  /** Layers whose outputs feed this node, one entry per input tensor. */
+  /** A graph entry point: an InputLayer's node, which has no inputs. */
+  get isInput(): boolean {
+    return this.inputTensors.length === 0;
+  }
+
+  /** Every tensor the call depends on: the positional inputs, then the keyword arguments' (Keras's `input_tensors`). */
+  get inboundTensors(): SymbolicTensor[] {
+    return this.kwargsTensors.length === 0
+      ? this.inputTensors
+      : [...this.inputTensors, ...this.kwargsTensors];
+  }
+
+  /** The keyword arguments with each symbolic tensor replaced by its value. */
+  resolveKwargs(valueFor: (t: SymbolicTensor) => unknown): Record<string, unknown> {
+    if (this.kwargsTensors.length === 0) return { ...this.kwargs };
+    return mapSymbolic(this.kwargs, valueFor) as Record<string, unknown>;
+  }
+
+  /** The nodes whose outputs feed this node, one entry per inbound tensor. */
   get parentNodes(): Node[] {
-    return this.inputTensors.map((t) => t.sourceLayer.inboundNodes[t.nodeIndex]);
+    return this.inboundTensors.map((t) => t.sourceLayer.inboundNodes[t.nodeIndex]);
   }
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { stringifyJson } from '../limits.js';
 import type { SavedFile } from '../targets/target.js';
+import { inlineKerasAssets } from '../weights/keras-assets.js';
 import type { ModelLike } from '../weights/model-shape.js';
 import type { PendingAssignment } from '../weights/tensor-values.js';
 
@@ -219,26 +220,48 @@ export function toKeras2Config(json: unknown): unknown {
     )
       continue;
     if (k === 'batch_shape') out.batch_input_shape = v;
-    else if (k === 'inbound_nodes' && Array.isArray(v)) out.inbound_nodes = v.map(nodeToKeras2);
+    else if (k === 'inbound_nodes' && Array.isArray(v))
+      out.inbound_nodes = v.map((node) => nodeToKeras2(node, String(obj.name)));
     else out[k] = toKeras2Config(v);
   }
   if (out.class_name === 'Functional') out.class_name = 'Model';
   return out;
 }
 
-function nodeToKeras2(node: unknown): unknown {
+function nodeToKeras2(node: unknown, layerName: string): unknown {
   const n = node as { args?: unknown[]; kwargs?: Record<string, unknown> };
   if (!n || !Array.isArray(n.args)) return node;
   const refs: unknown[] = [];
   const collect = (x: unknown) => {
     if (Array.isArray(x)) x.forEach(collect);
-    else if (x && typeof x === 'object' && (x as { class_name?: string }).class_name === '__keras_tensor__') {
+    else if (isTensorRef(x)) {
       const h = (x as { config: { keras_history: [string, number, number] } }).config.keras_history;
       refs.push([h[0], h[1], h[2], {}]);
     }
   };
   collect(n.args);
+  // The Keras 2 node format has no place for a tensor in a keyword argument; dropping it would save a
+  // different model.
+  for (const [key, value] of Object.entries(n.kwargs ?? {})) {
+    if (holdsTensorRef(value)) {
+      throw new ValueError(
+        `Layer "${layerName}" takes a tensor in its keyword argument '${key}', which the TF.js Layers format ` +
+          'cannot express. Save the model as a .keras file instead.',
+      );
+    }
+  }
   return refs;
+}
+
+function isTensorRef(x: unknown): boolean {
+  return !!x && typeof x === 'object' && (x as { class_name?: string }).class_name === '__keras_tensor__';
+}
+
+function holdsTensorRef(x: unknown): boolean {
+  if (isTensorRef(x)) return true;
+  if (Array.isArray(x)) return x.some(holdsTensorRef);
+  if (x && typeof x === 'object') return Object.values(x).some(holdsTensorRef);
+  return false;
 }
 
 /** Splits bytes into TF.js shards of at most `shardBytes` (TF.js's default is 4 MB). */
@@ -275,6 +298,8 @@ export function buildTfjsFiles(
     });
   }
   const json = serializeKerasObject('layer', model);
+  // model.json has no assets: adapted vocabularies go into the config.
+  inlineKerasAssets(json, model);
   const modelJson: TfjsModelJSON = {
     format: 'layers-model',
     generatedBy: 'Strata (Keras 3 for TypeScript)',

@@ -1,3 +1,4 @@
+import { input, Model } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +135,86 @@ describe('Attention', () => {
 
   it('rejects an unknown score mode', () => {
     expect(() => new Attention({ scoreMode: 'cosine' as 'dot' })).toThrow('Received: score_mode=cosine');
+  });
+});
+
+describe('Attention masks as symbolic tensors (issue #10)', () => {
+  const qMask = [[1, 0]];
+  const vMask = [[1, 0, 1]];
+
+  it('feeds [queryMask, valueMask] inputs to the call: predict equals the eager call and the hand computation', async () => {
+    const layer = new Attention({ name: 'att' });
+    const query = input({ shape: [2, 2], name: 'q' });
+    const value = input({ shape: [3, 2], name: 'v' });
+    const qm = input({ shape: [2], name: 'qm' });
+    const vm = input({ shape: [3], name: 'vm' });
+    const model = new Model({
+      inputs: [query, value, qm, vm],
+      outputs: layer.apply([query, value], { mask: [qm, vm] }),
+    });
+    // Keras 3.15 writes `Attention()([q, v], mask=[qm, vm])` with the inputs as one list argument.
+    const node = JSON.parse(JSON.stringify(model.getKerasConfig())).layers[4].inbound_nodes[0];
+    expect(node.args).toHaveLength(1);
+    expect(
+      node.kwargs.mask.map((t: { config: { keras_history: unknown } }) => t.config.keras_history),
+    ).toEqual([
+      ['qm', 0, 0],
+      ['vm', 0, 0],
+    ]);
+
+    const xs = [tf.tensor3d(q), tf.tensor3d(v), tf.tensor2d(qMask), tf.tensor2d(vMask)];
+    const y = await expectNoLeakedTensors(() => model.predict(xs) as tf.Tensor);
+    const eager = layer.apply([xs[0], xs[1]], { mask: [xs[2], xs[3]] }) as tf.Tensor;
+    expectTensorsClose(y, eager, { atol: 1e-7 });
+    // By hand: value 1 is masked out of every softmax; query 1 is masked, so its output row is zero.
+    const probs = q[0].map((qr) =>
+      softmax(v[0].map((vr, s) => (vMask[0][s] ? qr[0] * vr[0] + qr[1] * vr[1] : -1e9))),
+    );
+    const expected = probs.map((p, t) => mix(p, v[0]).map((x) => x * qMask[0][t]));
+    expectTensorsClose(y, [expected], { atol: 1e-6 });
+    tf.dispose([...xs, y, eager]);
+  });
+
+  it('AdditiveAttention takes [null, valueMask] and round-trips through its config', () => {
+    const layer = new AdditiveAttention({ name: 'add_att' });
+    const query = input({ shape: [2, 2], name: 'q' });
+    const value = input({ shape: [3, 2], name: 'v' });
+    const vm = input({ shape: [3], name: 'vm' });
+    const model = new Model({
+      inputs: [query, value, vm],
+      outputs: layer.apply([query, value], { mask: [null, vm] }),
+    });
+    const config = JSON.parse(JSON.stringify(model.getKerasConfig()));
+    expect(config.layers[3].inbound_nodes[0].kwargs.mask[0]).toBeNull();
+    const again = Model.fromConfig(config);
+    again.setWeights(model.getWeights());
+    const xs = [tf.tensor3d(q), tf.tensor3d(v), tf.tensor2d(vMask)];
+    const a = model.predict(xs) as tf.Tensor;
+    const b = again.predict(xs) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const eager = layer.apply([xs[0], xs[1]], { mask: [null, xs[2]] }) as tf.Tensor;
+    expectTensorsClose(a, eager, { atol: 1e-7 });
+    tf.dispose([...xs, a, b, eager]);
+  });
+
+  it('rejects masks of the wrong shape, naming the layer and both shapes', () => {
+    const query = input({ shape: [2, 2] });
+    const value = input({ shape: [3, 2] });
+    const layer = new Attention({ name: 'att_shapes' });
+    expect(() => layer.apply([query, value], { mask: [null, input({ shape: [4] })] })).toThrow(
+      'Layer "att_shapes" (Attention): the value mask must have shape (None, 3) (the value\'s shape without its last axis). Received: value_mask.shape=(None, 4)',
+    );
+    expect(layer.inboundNodes).toHaveLength(0);
+    const qt = tf.tensor3d(q);
+    const vt = tf.tensor3d(v);
+    const bad = tf.ones([1, 3]);
+    expect(() => layer.apply([qt, vt], { mask: [bad, null] })).toThrow(
+      'Layer "att_shapes" (Attention): the query mask must have shape (1, 2) (the query\'s shape without its last axis). Received: query_mask.shape=(1, 3)',
+    );
+    expect(() => layer.apply([qt, vt], { mask: [bad] })).toThrow(
+      'Attention layer accepts mask list of length 2 or 3',
+    );
+    tf.dispose([qt, vt, bad]);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  type ApplyKwargs,
   type CallKwargs,
   formatShape,
   isShapeList,
@@ -6,6 +7,7 @@ import {
   type LayerArgs,
   register,
   type Shape,
+  type SymbolicTensor,
   ValueError,
   type Variable,
 } from '@strata/core';
@@ -28,7 +30,11 @@ export interface AttentionArgs extends LayerArgs {
 
 /** Keyword arguments of `call` (snake_case from files works too). */
 export interface AttentionCallKwargs extends CallKwargs {
-  /** `[queryMask, valueMask]`, each `[B, Tq]` / `[B, Tv]`; a graph passes its inputs' masks here. */
+  /**
+   * `[queryMask, valueMask]`, `[B, Tq]` and `[B, Tv]`, either may be null; 1 (or true) keeps a position.
+   * Without it a graph passes its inputs' masks here. Applied to symbolic inputs, the masks may be
+   * symbolic tensors (e.g. `input()`s), which then feed the call like its inputs.
+   */
   mask?: (tf.Tensor | null)[] | null;
   /** Return `[output, scores]`. Default false. */
   returnAttentionScores?: boolean;
@@ -36,7 +42,7 @@ export interface AttentionCallKwargs extends CallKwargs {
   useCausalMask?: boolean;
 }
 
-function kwarg<T>(kwargs: CallKwargs, camel: string, snake: string): T | undefined {
+function kwarg<T>(kwargs: Record<string, unknown>, camel: string, snake: string): T | undefined {
   return (kwargs[camel] ?? kwargs[snake]) as T | undefined;
 }
 
@@ -46,8 +52,12 @@ function kwarg<T>(kwargs: CallKwargs, camel: string, snake: string): T | undefin
  * value); the output is `[B, Tq, dim]`: softmax(scores(query, key)) applied to value. Weights: `scale`
  * (scalar, with `useScale`) and `concat_score_weight` (scalar, with `scoreMode: 'concat'`).
  *
+ * Masks: `mask: [queryMask, valueMask]` (`[B, Tq]`, `[B, Tv]`) keeps masked values out of the softmax
+ * and zeroes the outputs of masked queries; in a functional model they may be symbolic tensors.
+ *
  * ```ts
  * const out = new Attention().apply([query, value]); // [B, Tq, dim]
+ * const masked = new Attention().apply([query, value], { mask: [null, valueMask] });
  * ```
  */
 export class Attention extends Layer {
@@ -60,7 +70,7 @@ export class Attention extends Layer {
   scale: Variable | null = null;
   concatScoreWeight: Variable | null = null;
   protected readonly seedGenerator: SeedGenerator;
-  private pendingKwargs: CallKwargs | null = null;
+  private pendingKwargs: ApplyKwargs | null = null;
 
   constructor(args: AttentionArgs = {}) {
     super(args);
@@ -122,7 +132,45 @@ export class Attention extends Layer {
     return tf.mul(this.concatScoreWeight!.value, tf.sum(tf.tanh(sum), -1));
   }
 
-  override apply(inputs: any, kwargs: CallKwargs = {}): any {
+  /** Checks the mask list and each mask's shape against its input's (unknown dimensions fit anything). */
+  protected checkMasks(mask: unknown, query: Shape, value: Shape): (tf.Tensor | null)[] | null {
+    if (mask == null) return null;
+    const cls = this.getClassName();
+    if (!Array.isArray(mask)) {
+      const shape = (mask as { shape?: Shape }).shape;
+      throw new ValueError(
+        `${cls} layer mask must be a list, namely [query_mask, value_mask]. Received: mask=${shape ? `tensor of shape ${formatShape(shape)}` : String(mask)}.`,
+      );
+    }
+    if (mask.length < 2 || mask.length > 3) {
+      throw new ValueError(
+        `${cls} layer accepts mask list of length 2 or 3. Received: a mask list of length ${mask.length}.`,
+      );
+    }
+    const expect = (m: unknown, what: string, expected: Shape) => {
+      if (m == null) return;
+      const shape = (m as { shape?: Shape }).shape;
+      const fits =
+        shape != null &&
+        shape.length === expected.length &&
+        shape.every((d, i) => d == null || expected[i] == null || d === expected[i]);
+      if (!fits) {
+        throw new ValueError(
+          `Layer "${this.name}" (${cls}): the ${what} mask must have shape ${formatShape(expected)} (the ${what}'s ` +
+            `shape without its last axis). Received: ${what}_mask.shape=${shape ? formatShape(shape) : String(m)}`,
+        );
+      }
+    };
+    expect(mask[0], 'query', query.slice(0, -1));
+    expect(mask[1], 'value', value.slice(0, -1));
+    return mask as (tf.Tensor | null)[];
+  }
+
+  protected override checkSymbolicCall(inputs: SymbolicTensor[], kwargs: ApplyKwargs): void {
+    if (inputs.length >= 2) this.checkMasks(kwargs.mask, inputs[0].shape, inputs[1].shape);
+  }
+
+  override apply(inputs: any, kwargs: ApplyKwargs = {}): any {
     this.pendingKwargs = kwargs;
     try {
       return super.apply(inputs, kwargs);
@@ -134,12 +182,7 @@ export class Attention extends Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor | tf.Tensor[] {
     this.checkInputs(inputs, Array.isArray(inputs) ? null : [inputs.shape]);
     const [query, value, key = value] = inputs as tf.Tensor[];
-    const masks = Array.isArray(kwargs.mask) ? kwargs.mask : null;
-    if (kwargs.mask != null && !masks) {
-      throw new ValueError(
-        `${this.getClassName()} layer mask must be a list, namely [query_mask, value_mask]. Received: mask=tensor of shape ${formatShape((kwargs.mask as tf.Tensor).shape)}.`,
-      );
-    }
+    const masks = this.checkMasks(kwargs.mask, query.shape, value.shape);
     const [queryMask = null, valueMask = null] = masks ?? [];
     const training = kwargs.training ?? false;
     const seed = training && this.dropout > 0 ? this.seedGenerator.next() : undefined;

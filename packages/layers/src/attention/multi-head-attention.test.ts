@@ -1,4 +1,4 @@
-import { input, Loss, Model, Optimizer, type Variable } from '@strata/core';
+import { input, Loss, Model, Optimizer, type SymbolicTensor, type Variable } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -255,6 +255,154 @@ describe('MultiHeadAttention', () => {
     const again = MultiHeadAttention.fromConfig(layer.getConfig());
     expect(again.getConfig()).toEqual({ ...layer.getConfig(), name: again.name });
     layer.dispose();
+  });
+});
+
+describe('MultiHeadAttention with a symbolic attention mask (issue #10)', () => {
+  const given = [
+    [
+      [1, 1, 0, 1],
+      [1, 0, 1, 1],
+      [0, 1, 1, 1],
+      [1, 1, 1, 0],
+    ],
+    [
+      [1, 0, 0, 0],
+      [1, 1, 1, 1],
+      [0, 1, 0, 1],
+      [1, 0, 1, 1],
+    ],
+  ];
+
+  it('takes the mask as a model input: predict equals the eager call and the hand computation', async () => {
+    const { layer, q, v, w, qt, vt } = setup(2, 4, 4, 3, 2, 2);
+    const query = input({ shape: [4, 3], name: 'query' });
+    const value = input({ shape: [4, 3], name: 'value' });
+    const mask = input({ shape: [4, 4], name: 'mask' });
+    const [out, scores] = layer.apply([query, value], {
+      attentionMask: mask,
+      returnAttentionScores: true,
+    }) as SymbolicTensor[];
+    expect(scores.shape).toEqual([null, 2, 4, 4]);
+    const model = new Model({ inputs: [query, value, mask], outputs: [out, scores] });
+    expect(model.layers.map((l) => l.name)).toEqual(['query', 'value', 'mask', layer.name]);
+
+    const maskT = tf.tensor3d(given);
+    const [y, probs] = await expectNoLeakedTensors(() => model.predict([qt, vt, maskT]) as tf.Tensor[]);
+    const boolMask = tf.cast(maskT, 'bool');
+    const eager = layer.apply([qt, vt], { attentionMask: boolMask }) as tf.Tensor;
+    expectTensorsClose(y, eager, { atol: 1e-6 });
+    const ref = referenceAttention(q, v, w, 2, given);
+    expectTensorsClose(y, ref.out, { atol: 1e-5 });
+    expectTensorsClose(probs, ref.probs, { atol: 1e-5 });
+    // Masked positions get exactly zero attention, in every head; the rest sums to one.
+    const p = (await probs.array()) as N4;
+    for (let b = 0; b < 2; b++)
+      for (let n = 0; n < 2; n++)
+        for (let t = 0; t < 4; t++) {
+          given[b][t].forEach((g, s) => {
+            if (g === 0) expect(p[b][n][t][s]).toBe(0);
+          });
+          expect(p[b][n][t].reduce((a, x) => a + x, 0)).toBeCloseTo(1, 5);
+        }
+    tf.dispose([y, probs, eager, boolMask, maskT, qt, vt]);
+    layer.dispose();
+  });
+
+  it('writes the call as Keras 3.15 does and rebuilds from the config', () => {
+    const q = input({ shape: [8, 16], name: 'q' });
+    const m = input({ shape: [8, 8], name: 'm' });
+    const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 4, name: 'mha' });
+    const model = new Model({
+      inputs: [q, m],
+      outputs: mha.apply([q, q], { attentionMask: m }),
+      name: 'masked',
+    });
+    const config = JSON.parse(JSON.stringify(model.getKerasConfig()));
+    const tensor = (name: string, shape: (number | null)[]) => ({
+      class_name: '__keras_tensor__',
+      config: { shape, dtype: 'float32', keras_history: [name, 0, 0] },
+    });
+    // What Keras 3.15 writes for `mha(q, q, attention_mask=m)`: query and value as two arguments.
+    expect(config.layers[2].inbound_nodes).toEqual([
+      {
+        args: [tensor('q', [null, 8, 16]), tensor('q', [null, 8, 16])],
+        kwargs: { attention_mask: tensor('m', [null, 8, 8]) },
+      },
+    ]);
+    const lines: string[] = [];
+    model.summary(100, undefined, (l) => lines.push(l));
+    // Keras 3.15's `summary(line_length=100)` rows for the same model.
+    expect(lines.slice(8, 10)).toEqual([
+      '│ mha (MultiHeadAttention)    │ (None, 8, 16)           │            552 │ q[0][0], q[0][0],       │',
+      '│                             │                         │                │ m[0][0]                 │',
+    ]);
+
+    const again = Model.fromConfig(config);
+    again.setWeights(model.getWeights());
+    const x = tf.randomNormal([3, 8, 16], 0, 1, 'float32', 5);
+    const causal = tf.tidy(() =>
+      tf.tile(tf.expandDims(tf.linalg.bandPart(tf.ones([8, 8]), -1, 0), 0), [3, 1, 1]),
+    );
+    const a = model.predict([x, causal]) as tf.Tensor;
+    const b = again.predict([x, causal]) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    // A lower-triangular mask given as data is the causal mask.
+    const c = mha.apply([x, x], { useCausalMask: true }) as tf.Tensor;
+    expectTensorsClose(a, c, { atol: 1e-6 });
+    tf.dispose([x, causal, a, b, c]);
+    model.dispose();
+    again.dispose();
+  });
+
+  it('trains with the mask as an input, without leaking tensors', async () => {
+    const T = 5;
+    const D = 4;
+    const x = input({ shape: [T, D] });
+    const m = input({ shape: [T, T] });
+    const attended = new MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([x, x], { attentionMask: m });
+    const out = new Dense({ units: 1 }).apply(attended as SymbolicTensor);
+    const model = new Model({ inputs: [x, m], outputs: out as SymbolicTensor });
+    model.compile({ optimizer: new InlineSGD({ learningRate: 0.1 }), loss: new InlineMSE() });
+
+    // Each sample has a length; the target at every position is the mean of the first feature over the
+    // valid (unpadded) positions, which attention restricted by the padding mask can produce.
+    const n = 64;
+    const lengths = Array.from({ length: n }, (_, i) => 2 + (i % (T - 1)));
+    const xs = tf.randomUniform([n, T, D], -1, 1, 'float32', 11);
+    const maskData = lengths.map((len) =>
+      Array.from({ length: T }, () => Array.from({ length: T }, (_, s) => (s < len ? 1 : 0))),
+    );
+    const ms = tf.tensor3d(maskData);
+    const ys = tf.tidy(() => {
+      const valid = tf.slice(ms, [0, 0, 0], [n, 1, T]); // [n, 1, T]
+      const first = tf.transpose(tf.slice(xs, [0, 0, 0], [n, T, 1]), [0, 2, 1]); // [n, 1, T]
+      const mean = tf.div(tf.sum(tf.mul(first, valid), -1, true), tf.sum(valid, -1, true)); // [n, 1, 1]
+      return tf.tile(mean, [1, T, 1]);
+    });
+    await model.fit([xs, ms], ys, { epochs: 1, batchSize: 16, verbose: 0 });
+    const history = await expectNoLeakedTensors(() =>
+      model.fit([xs, ms], ys, { epochs: 30, batchSize: 16, verbose: 0, shuffle: false }),
+    );
+    const loss = history.history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(loss[0] * 0.6);
+    const evaluated = await expectNoLeakedTensors(() => model.evaluate([xs, ms], ys, { verbose: 0 }));
+    expect(evaluated as number).toBeLessThan(loss[0]);
+    tf.dispose([xs, ms, ys]);
+    model.dispose();
+  });
+
+  it('rejects a symbolic mask of the wrong shape where it is given, naming the layer and both shapes', () => {
+    const q = input({ shape: [8, 16] });
+    const v = input({ shape: [6, 16] });
+    const layer = new MultiHeadAttention({ numHeads: 2, keyDim: 4, name: 'picky' });
+    expect(() => layer.apply([q, v], { attentionMask: input({ shape: [8, 8] }) })).toThrow(
+      'Layer "picky": `attention_mask` must broadcast to shape (None, 8, 6) (batch, query positions, key positions). Received: attention_mask.shape=(None, 8, 8)',
+    );
+    expect(layer.inboundNodes).toHaveLength(0);
+    // Broadcastable masks are fine: one row for every query position.
+    const ok = layer.apply([q, v], { attentionMask: input({ shape: [1, 6] }) }) as SymbolicTensor;
+    expect(ok.shape).toEqual([null, 8, 16]);
   });
 });
 

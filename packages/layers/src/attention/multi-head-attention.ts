@@ -1,9 +1,11 @@
 import {
+  type ApplyKwargs,
   type CallKwargs,
   type ConstraintIdentifier,
   formatShape,
   type InitializerIdentifier,
   isShapeList,
+  isSymbolic,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
@@ -51,8 +53,11 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
 
 /** What `call` reads from its keyword arguments (Keras's call arguments; snake_case from files works too). */
 export interface MultiHeadAttentionCallKwargs extends CallKwargs {
-  /** Boolean or 0/1 tensor of shape `[B, T, S]` (batch and head axes broadcast); 1 lets a query attend. */
-  attentionMask?: tf.Tensor | null;
+  /**
+   * Boolean or 0/1 tensor of shape `[B, T, S]` (batch and head axes broadcast); 1 lets a query attend. In a
+   * functional model it may be a symbolic tensor, e.g. an `input()`, and is then an input of the call.
+   */
+  attentionMask?: tf.Tensor | SymbolicTensor | null;
   /** Lets position i attend only to positions j <= i (decoder self-attention). Default false. */
   useCausalMask?: boolean;
   /** Return `[output, scores]` instead of `output`. Default false. */
@@ -120,7 +125,7 @@ function attentionEquations(rank: number, attnAxes: number[]) {
   };
 }
 
-function kwarg<T>(kwargs: CallKwargs, camel: string, snake: string): T | undefined {
+function kwarg<T>(kwargs: Record<string, unknown>, camel: string, snake: string): T | undefined {
   return (kwargs[camel] ?? kwargs[snake]) as T | undefined;
 }
 
@@ -132,14 +137,18 @@ function kwarg<T>(kwargs: CallKwargs, camel: string, snake: string): T | undefin
  *
  * Calling: Strata passes a layer one positional input, so the inputs are a list, `[query, value]` or
  * `[query, value, key]` (key defaults to value), of shapes `[B, T, dim]`, `[B, S, dim]`, `[B, S, dim]`.
- * Keyword arguments: `attentionMask` (`[B, T, S]`, eager calls only), `useCausalMask`,
- * `returnAttentionScores` (then the result is `[output, scores]`, scores `[B, numHeads, T, S]`) and
- * `training`. Keras masks of the inputs (e.g. from `Embedding({ maskZero: true })`) are honoured, and the
- * output carries the query's mask.
+ * Keyword arguments: `attentionMask` (`[B, T, S]`; a concrete tensor, or in a functional model a
+ * symbolic one such as an `input()`), `useCausalMask`, `returnAttentionScores` (then the result is
+ * `[output, scores]`, scores `[B, numHeads, T, S]`) and `training`. Keras masks of the inputs (e.g. from
+ * `Embedding({ maskZero: true })`) are honoured, and the output carries the query's mask.
  *
  * ```ts
  * const x = input({ shape: [8, 16] });
  * const y = new MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([x, x], { useCausalMask: true });
+ * // A padding mask fed with the data: a second model input.
+ * const m = input({ shape: [8, 8] });
+ * const z = new MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([x, x], { attentionMask: m });
+ * const model = new Model({ inputs: [x, m], outputs: z });
  * ```
  */
 export class MultiHeadAttention extends Layer {
@@ -170,7 +179,7 @@ export class MultiHeadAttention extends Layer {
   private resolvedAxes: number[] = [];
   private equations: { dotProduct: string; combine: string; scoresRank: number } | null = null;
   /** Keyword arguments of the symbolic call in progress, so the output shape can include the scores. */
-  private pendingKwargs: CallKwargs | null = null;
+  private pendingKwargs: ApplyKwargs | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
     const numHeads = positiveInt(args?.numHeads, 'num_heads');
@@ -293,10 +302,7 @@ export class MultiHeadAttention extends Layer {
     this.valueDense.maybeBuild(value);
 
     const rank = query.length + 1;
-    this.resolvedAxes =
-      this.attentionAxes == null
-        ? [...Array(rank - 3).keys()].map((i) => i + 1)
-        : this.attentionAxes.map((a) => (a >= 0 ? a : rank - 1 + a));
+    this.resolvedAxes = this.axesFor(rank);
     this.equations = attentionEquations(rank, this.resolvedAxes);
 
     const outDims = this.partialOutputShape ?? [query[query.length - 1] as number];
@@ -327,8 +333,22 @@ export class MultiHeadAttention extends Layer {
     super.buildFromConfig(config);
   }
 
+  /** Keras's `call(query, value, key)` takes the inputs as separate arguments; model configs write them so. */
+  override get separatePositionalInputs(): boolean {
+    return true;
+  }
+
+  /** A symbolic attention mask must fit the scores, as a concrete one must when the model runs. */
+  protected override checkSymbolicCall(inputs: SymbolicTensor[], kwargs: ApplyKwargs): void {
+    const given = kwarg<unknown>(kwargs, 'attentionMask', 'attention_mask');
+    if (!isSymbolic(given) || inputs.length < 2) return;
+    const [query, value] = inputs;
+    const axes = this.axesFor(query.rank + 1);
+    this.checkMaskShape(given.shape, this.scoresShape(query.shape, value.shape, axes), axes.length);
+  }
+
   /** Records the keyword arguments of a symbolic call so `computeOutputShape` sees `returnAttentionScores`. */
-  override apply(inputs: any, kwargs: CallKwargs = {}): any {
+  override apply(inputs: any, kwargs: ApplyKwargs = {}): any {
     this.pendingKwargs = kwargs;
     try {
       return super.apply(inputs, kwargs);
@@ -366,22 +386,29 @@ export class MultiHeadAttention extends Layer {
     if (given != null) {
       if (!(given instanceof tf.Tensor)) {
         throw new ValueError(
-          `Layer "${this.name}": \`attention_mask\` must be a concrete tensor (pass it in eager calls; in a ` +
-            `functional model use input masks or \`useCausalMask\`). Received: ${Object.prototype.toString.call(given)}`,
+          `Layer "${this.name}": \`attention_mask\` must be a tensor of shape (batch, query positions, key ` +
+            `positions). Received: ${Object.prototype.toString.call(given)}`,
         );
       }
-      this.checkMaskShape(given.shape, scoresShape);
+      this.checkMaskShape(given.shape, scoresShape, this.resolvedAxes.length);
       mask = mask == null ? tf.cast(given, 'bool') : tf.logicalAnd(tf.cast(given, 'bool'), mask);
     }
     return mask;
   }
 
-  /** A mask must broadcast to the scores' shape without the heads axis, e.g. `[B, T, S]`. */
-  private checkMaskShape(maskShape: number[], scoresShape: number[]): void {
-    const headAxis = scoresShape.length - 2 * this.resolvedAxes.length - 1;
+  /**
+   * A mask must broadcast to the scores' shape without the heads axis, e.g. `[B, T, S]`. Unknown
+   * dimensions (of a symbolic mask or scores) are taken to fit.
+   */
+  private checkMaskShape(maskShape: Shape, scoresShape: Shape, numAxes: number): void {
+    const headAxis = scoresShape.length - 2 * numAxes - 1;
     const expected = scoresShape.filter((_, i) => i !== headAxis);
     const offset = expected.length - maskShape.length;
-    const ok = offset >= 0 && maskShape.every((d, i) => d === 1 || d === expected[i + offset]);
+    const ok =
+      offset >= 0 &&
+      maskShape.every(
+        (d, i) => d === 1 || d == null || expected[i + offset] == null || d === expected[i + offset],
+      );
     if (!ok) {
       throw new ValueError(
         `Layer "${this.name}": \`attention_mask\` must broadcast to shape ${formatShape(expected)} ` +
@@ -461,19 +488,25 @@ export class MultiHeadAttention extends Layer {
       : query.slice();
     const kwargs = this.pendingKwargs ?? {};
     if (!kwarg<boolean>(kwargs, 'returnAttentionScores', 'return_attention_scores')) return output;
-    const rank = query.length + 1;
-    const axes =
-      this.attentionAxes == null
-        ? [...Array(rank - 3).keys()].map((i) => i + 1)
-        : this.attentionAxes.map((a) => (a >= 0 ? a : rank - 1 + a));
-    const batchAxes = [...Array(rank - 2).keys()].filter((i) => !axes.includes(i));
-    const scores: Shape = [
+    return [output, this.scoresShape(query, value, this.axesFor(query.length + 1))];
+  }
+
+  /** The attention axes for projected tensors of `rank` (Keras's default: all but batch, heads and features). */
+  private axesFor(rank: number): number[] {
+    return this.attentionAxes == null
+      ? [...Array(rank - 3).keys()].map((i) => i + 1)
+      : this.attentionAxes.map((a) => (a >= 0 ? a : rank - 1 + a));
+  }
+
+  /** The scores' shape: batch axes, heads, the query's attention axes, then the value's. */
+  private scoresShape(query: Shape, value: Shape, axes: number[]): Shape {
+    const batchAxes = [...Array(query.length - 1).keys()].filter((i) => !axes.includes(i));
+    return [
       ...batchAxes.map((i) => query[i]),
       this.numHeads,
       ...axes.map((i) => query[i]),
       ...axes.map((i) => value[i]),
     ];
-    return [output, scores];
   }
 
   protected override outputDtype(_inputs: SymbolicTensor[]): tf.DataType {

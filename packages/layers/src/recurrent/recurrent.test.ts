@@ -8,6 +8,7 @@ import {
   Model,
   Optimizer,
   Sequential,
+  type SymbolicTensor,
   serializeKerasObject,
   type Variable,
 } from '@strata/core';
@@ -568,5 +569,164 @@ describe('TimeDistributed with a mask', () => {
       /should be passed a `mask` of shape \(2, 3, \.\.\.\), received: mask\.shape=\(3, 2\)/,
     );
     tf.dispose([x, mask]);
+  });
+});
+
+class TestMSE extends Loss {
+  static override className = 'TestMSE';
+  override call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    return tf.mean(tf.square(tf.sub(yPred, yTrue)), -1);
+  }
+}
+
+describe('initial states from other layers in a functional model (issue #10)', () => {
+  function encoderDecoder() {
+    const enc = input({ shape: [5, 3], name: 'enc' });
+    const dec = input({ shape: [4, 3], name: 'dec' });
+    const encoder = new LSTM({ units: 6, returnState: true, name: 'encoder' });
+    const decoder = new LSTM({ units: 6, returnSequences: true, name: 'decoder' });
+    const head = new Dense({ units: 1, name: 'head' });
+    const [, h, c] = encoder.apply(enc) as unknown as SymbolicTensor[];
+    const decoded = decoder.apply(dec, { initialState: [h, c] }) as SymbolicTensor;
+    const model = new Model({
+      inputs: [enc, dec],
+      outputs: head.apply(decoded) as SymbolicTensor,
+      name: 's2s',
+    });
+    return { model, encoder, decoder, head };
+  }
+
+  it('an encoder-decoder LSTM: predict equals the eager composition; summary and config as Keras 3.15', async () => {
+    const { model, encoder, decoder, head } = encoderDecoder();
+    expect(model.layers.map((l) => l.name)).toEqual(['enc', 'dec', 'encoder', 'decoder', 'head']);
+    const xe = tf.randomNormal([3, 5, 3], 0, 1, 'float32', 1);
+    const xd = tf.randomNormal([3, 4, 3], 0, 1, 'float32', 2);
+    const y = await expectNoLeakedTensors(() => model.predict([xe, xd]) as tf.Tensor);
+    const expected = tf.tidy(() => {
+      const [, h, c] = encoder.apply(xe) as unknown as tf.Tensor[];
+      return head.apply(decoder.apply(xd, { initialState: [h, c] }) as tf.Tensor) as tf.Tensor;
+    });
+    expectTensorsClose(y, expected, { atol: 1e-6 });
+    // The states matter: zero states give a different answer.
+    const fromZeros = tf.tidy(() => head.apply(decoder.apply(xd) as tf.Tensor) as tf.Tensor);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(fromZeros, y))).dataSync()[0])).toBeGreaterThan(1e-3);
+
+    // What Keras 3.15 writes for `decoder(dec, initial_state=[h, c])`.
+    const config = JSON.parse(JSON.stringify(model.getKerasConfig()));
+    const state = (i: number) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: [null, 6], dtype: 'float32', keras_history: ['encoder', 0, i] },
+    });
+    expect(config.layers[3].inbound_nodes[0].kwargs).toEqual({ initial_state: [state(1), state(2)] });
+    const lines: string[] = [];
+    model.summary(100, undefined, (l) => lines.push(l));
+    // Keras 3.15's `summary(line_length=100)` rows for the decoder.
+    expect(lines.slice(11, 14)).toEqual([
+      '│ decoder (LSTM)              │ (None, 4, 6)            │            240 │ dec[0][0],              │',
+      '│                             │                         │                │ encoder[0][1],          │',
+      '│                             │                         │                │ encoder[0][2]           │',
+    ]);
+    const again = Model.fromConfig(config);
+    again.setWeights(model.getWeights());
+    const y2 = again.predict([xe, xd]) as tf.Tensor;
+    expect(Array.from(y2.dataSync())).toEqual(Array.from(y.dataSync()));
+    tf.dispose([xe, xd, y, y2, expected, fromZeros]);
+    model.dispose();
+    again.dispose();
+  });
+
+  it('trains end to end: the gradient reaches the encoder through the initial states', async () => {
+    const { model, encoder } = encoderDecoder();
+    model.compile({ optimizer: new TestMomentum({ learningRate: 0.05 }), loss: new TestMSE() });
+    // The decoder sees noise; only the encoder's states tell it the mean of the encoded sequence.
+    const n = 64;
+    const xe = tf.randomUniform([n, 5, 3], -1, 1, 'float32', 3);
+    const xd = tf.randomUniform([n, 4, 3], -1, 1, 'float32', 4);
+    const ys = tf.tidy(() => tf.tile(tf.reshape(tf.mean(xe, [1, 2]), [n, 1, 1]), [1, 4, 1]));
+    const kernelBefore = encoder.cell.weights[0].read();
+    await model.fit([xe, xd], ys, { epochs: 1, batchSize: 16, verbose: 0 });
+    const history = await expectNoLeakedTensors(() =>
+      model.fit([xe, xd], ys, { epochs: 40, batchSize: 16, verbose: 0, shuffle: false }),
+    );
+    const losses = history.history.loss as number[];
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.5);
+    const moved = tf.tidy(
+      () => tf.max(tf.abs(tf.sub(encoder.cell.weights[0].value, kernelBefore))).dataSync()[0],
+    );
+    expect(moved).toBeGreaterThan(1e-3);
+    await expectNoLeakedTensors(() => tf.dispose(model.predict([xe, xd])));
+    tf.dispose([xe, xd, ys, kernelBefore]);
+    model.dispose();
+  }, 60_000);
+
+  it('one state as a single tensor (GRU fed by a Dense layer) round-trips as Keras writes it', () => {
+    const x = input({ shape: [4, 2], name: 'x' });
+    const ctx = input({ shape: [3], name: 'ctx' });
+    const init = new Dense({ units: 5, activation: 'tanh', name: 'init' });
+    const gru = new GRU({ units: 5, name: 'gru' });
+    const model = new Model({ inputs: [x, ctx], outputs: gru.apply(x, { initialState: init.apply(ctx) }) });
+    const config = JSON.parse(JSON.stringify(model.getKerasConfig()));
+    expect(config.layers.find((l: { name: string }) => l.name === 'gru').inbound_nodes[0].kwargs).toEqual({
+      initial_state: {
+        class_name: '__keras_tensor__',
+        config: { shape: [null, 5], dtype: 'float32', keras_history: ['init', 0, 0] },
+      },
+    });
+    const xs = [tf.randomNormal([2, 4, 2], 0, 1, 'float32', 5), tf.randomNormal([2, 3], 0, 1, 'float32', 6)];
+    const y = model.predict(xs) as tf.Tensor;
+    const expected = tf.tidy(
+      () => gru.apply(xs[0], { initialState: [init.apply(xs[1]) as tf.Tensor] }) as tf.Tensor,
+    );
+    expectTensorsClose(y, expected, { atol: 1e-6 });
+    const again = Model.fromConfig(config);
+    again.setWeights(model.getWeights());
+    const y2 = again.predict(xs) as tf.Tensor;
+    expect(Array.from(y2.dataSync())).toEqual(Array.from(y.dataSync()));
+    tf.dispose([...xs, y, y2, expected]);
+  });
+
+  it("as in Keras 3.15, a call with initial-state tensors does not receive its sequence's mask", () => {
+    // Keras fills in `mask` only for calls with a single tensor argument; checked with Keras 3.15 (JAX):
+    // Embedding(mask_zero=True) -> SimpleRNN(initial_state=s) predicts as the unmasked call.
+    const ids = input({ shape: [4], dtype: 'int32', name: 'ids' });
+    const st = input({ shape: [3], name: 'st' });
+    const emb = new Embedding({ inputDim: 10, outputDim: 2, maskZero: true });
+    const rnn = new SimpleRNN({ units: 3 });
+    const model = new Model({
+      inputs: [ids, st],
+      outputs: rnn.apply(emb.apply(ids) as SymbolicTensor, { initialState: st }),
+    });
+    const tokens = tf.tensor2d([[1, 2, 0, 0]], undefined, 'int32');
+    const s = tf.tensor2d([[0.5, -0.5, 1]]);
+    const y = model.predict([tokens, s]) as tf.Tensor;
+    const embedded = emb.apply(tokens) as tf.Tensor;
+    const unmasked = rnn.apply(embedded, { initialState: [s] }) as tf.Tensor;
+    const mask = tf.tensor2d([[1, 1, 0, 0]], undefined, 'bool');
+    const masked = rnn.apply(embedded, { initialState: [s], mask }) as tf.Tensor;
+    expectTensorsClose(y, unmasked, { atol: 1e-6 });
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(masked, unmasked))).dataSync()[0])).toBeGreaterThan(1e-4);
+    // A mask given explicitly, here as a model input, is passed to the call.
+    const m = input({ shape: [4], name: 'm' });
+    const withMask = new Model({
+      inputs: [ids, st, m],
+      outputs: rnn.apply(emb.apply(ids) as SymbolicTensor, { initialState: st, mask: m }),
+    });
+    const maskData = tf.cast(mask, 'float32');
+    const y2 = withMask.predict([tokens, s, maskData]) as tf.Tensor;
+    expectTensorsClose(y2, masked, { atol: 1e-6 });
+    tf.dispose([tokens, s, y, y2, embedded, unmasked, mask, maskData, masked]);
+  });
+
+  it('rejects initial states of the wrong number or shape where they are given', () => {
+    const x = input({ shape: [4, 2] });
+    const h = input({ shape: [6] });
+    const lstm = new LSTM({ units: 5, name: 'picky_lstm' });
+    expect(() => lstm.apply(x, { initialState: [h, h] })).toThrow(
+      'Layer "picky_lstm": initial state 0 should have shape (None, 5). Received: shape=(None, 6)',
+    );
+    expect(() => lstm.apply(x, { initialState: [input({ shape: [5] })] })).toThrow(
+      'Layer "picky_lstm" expects 2 initial state(s), but received 1.',
+    );
+    expect(lstm.inboundNodes).toHaveLength(0);
   });
 });

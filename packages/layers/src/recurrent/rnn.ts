@@ -1,4 +1,5 @@
 import {
+  type ApplyKwargs,
   type CallKwargs,
   deserializeKerasObject,
   formatShape,
@@ -9,6 +10,7 @@ import {
   type RegularizerIdentifier,
   register,
   type Shape,
+  type SymbolicTensor,
   serializeKerasObject,
   ValueError,
 } from '@strata/core';
@@ -42,8 +44,12 @@ export interface RNNArgs extends BaseRNNArgs {
 }
 
 export interface RNNCallKwargs extends CallKwargs {
-  /** Initial states (default zeros, or the carried states when stateful). */
-  initialState?: tf.Tensor[];
+  /**
+   * Initial states, one `[batch, stateSize]` tensor per state (a single tensor for a one-state cell);
+   * default zeros, or the carried states when stateful. Applied to symbolic inputs they may be symbolic
+   * tensors, e.g. an encoder's returned states, which then feed the call like its inputs.
+   */
+  initialState?: tf.Tensor | tf.Tensor[];
 }
 
 const BASE_RNN_KEYS = [
@@ -109,10 +115,16 @@ function resolveCell(cell: RNNArgs['cell']): Layer {
  *
  * Masking: with a `[batch, time]` mask (from `Embedding({maskZero: true})` or `Masking`), masked
  * timesteps keep the previous states and repeat the previous output (zeros with `zeroOutputForMask`).
+ * As in Keras, a functional model passes the sequence's mask to the call only when no other argument
+ * holds tensors: with `initialState` tensors the call does not see it (the output still carries it), unless
+ * a `mask` tensor, e.g. a model input, is given explicitly.
  *
  * ```ts
  * const layer = new RNN({ cell: new LSTMCell({ units: 8 }), returnSequences: true });
  * layer.apply(tf.ones([2, 5, 3])); // shape [2, 5, 8]
+ * // Encoder-decoder: the decoder starts from the encoder's final states.
+ * const [, h, c] = new LSTM({ units: 8, returnState: true }).apply(encoderInputs) as SymbolicTensor[];
+ * const decoded = new LSTM({ units: 8, returnSequences: true }).apply(decoderInputs, { initialState: [h, c] });
  * ```
  */
 export class RNN extends Layer {
@@ -189,22 +201,41 @@ export class RNN extends Layer {
     return this.carriedStates;
   }
 
+  /** Initial states must be one `[batch, size]` tensor per state; unknown dimensions fit anything. */
+  private checkInitialStates(batch: number | null, shapes: Shape[]): void {
+    const sizes = this.stateSize;
+    if (shapes.length !== sizes.length) {
+      throw new ValueError(
+        `Layer "${this.name}" expects ${sizes.length} initial state(s), but received ${shapes.length}.`,
+      );
+    }
+    shapes.forEach((s, i) => {
+      const fits = (d: number | null, want: number | null) => d == null || want == null || d === want;
+      if (s.length !== 2 || !fits(s[0], batch) || !fits(s[1], sizes[i])) {
+        throw new ValueError(
+          `Layer "${this.name}": initial state ${i} should have shape ${formatShape([batch, sizes[i]])}. ` +
+            `Received: shape=${formatShape(s)}`,
+        );
+      }
+    });
+  }
+
+  protected override checkSymbolicCall(inputs: SymbolicTensor[], kwargs: ApplyKwargs): void {
+    const given = kwargs.initialState as SymbolicTensor | SymbolicTensor[] | null | undefined;
+    if (given == null || inputs[0].rank !== 3) return;
+    this.checkInitialStates(
+      inputs[0].shape[0],
+      (Array.isArray(given) ? given : [given]).map((s) => s.shape),
+    );
+  }
+
   private initialStates(batch: number, given: tf.Tensor[] | undefined): tf.Tensor[] {
     const sizes = this.stateSize;
     if (given != null) {
-      if (given.length !== sizes.length) {
-        throw new ValueError(
-          `Layer "${this.name}" expects ${sizes.length} initial state(s), but received ${given.length}.`,
-        );
-      }
-      given.forEach((s, i) => {
-        if (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== sizes[i]) {
-          throw new ValueError(
-            `Layer "${this.name}": initial state ${i} should have shape ${formatShape([batch, sizes[i]])}. ` +
-              `Received: shape=${formatShape(s.shape)}`,
-          );
-        }
-      });
+      this.checkInitialStates(
+        batch,
+        given.map((s) => s.shape),
+      );
       return given;
     }
     if (this.stateful) {
@@ -238,7 +269,9 @@ export class RNN extends Layer {
           `Received: mask.shape=${formatShape(rawMask.shape)}`,
       );
     }
-    const given = kwargs.initialState ?? (list.length > 1 ? list.slice(1) : undefined);
+    const state = kwargs.initialState;
+    const given =
+      state == null ? (list.length > 1 ? list.slice(1) : undefined) : Array.isArray(state) ? state : [state];
     const training = kwargs.training ?? false;
     const result = tf.tidy(() => {
       const initial = this.initialStates(batch, given);
