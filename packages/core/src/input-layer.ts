@@ -23,7 +23,8 @@ export class InputLayer extends Layer {
   private readonly inputDtype: tf.DataType;
 
   constructor(args: InputLayerArgs = {}) {
-    super({ ...args, name: args.name ?? uniqueName('input_layer') });
+    // `dtype` is the input's dtype (string inputs included), not a compute dtype: Layer does not see it.
+    super({ ...args, dtype: undefined, name: args.name ?? uniqueName('input_layer') });
     const batchShape =
       args.batchShape ??
       args.batchInputShape ??

@@ -14,7 +14,8 @@ export function compileFromFile(
   config: unknown,
   warn: (message: string) => void = console.warn,
 ): boolean {
-  if (!config || typeof config !== 'object') return false;
+  // Keras writes `{}` for a model that was never compiled, and compiles only from a non-empty config.
+  if (!config || typeof config !== 'object' || Object.keys(config).length === 0) return false;
   const m = model as unknown as Compilable;
   if (typeof m.compileFromConfig !== 'function') return false;
   try {

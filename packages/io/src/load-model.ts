@@ -10,8 +10,9 @@ import { modelFromJSON } from './model-config.js';
 import { describeMagic, sniffFormat } from './sniff.js';
 import { type ModelSource, type OpenedSource, openSource } from './sources.js';
 import { checkTfjsModelJSON, decodeTfjsWeights, planTfjsWeightsLoad } from './tfjs/tfjs-format.js';
+import { loadKerasAssets } from './weights/keras-assets.js';
 import { type PendingLoad, planKerasWeightsLoad } from './weights/keras-weights.js';
-import type { ModelLike } from './weights/model-shape.js';
+import { type ModelLike, stateHooks } from './weights/model-shape.js';
 import { assignAll } from './weights/tensor-values.js';
 
 export interface LoadModelOptions {
@@ -73,6 +74,7 @@ function withNewModel(config: unknown, plan: (model: ModelLike) => PendingLoad):
 
 export function applyLoad(pending: PendingLoad): void {
   assignAll(pending.assignments);
+  for (const { layer, state } of pending.states ?? []) stateHooks(layer).kerasLoadState?.(state);
   if (pending.learningRate) pending.learningRate.optimizer.learningRate = pending.learningRate.value;
 }
 
@@ -85,6 +87,12 @@ async function loadKerasZip(
   const archive = readKerasArchive(bytes, limits);
   const tree = await readHdf5(archive.weights, limits, "the archive's model.weights.h5");
   const model = withNewModel(archive.config, (m) => planKerasWeightsLoad(m, tree));
+  try {
+    loadKerasAssets(model, archive.assets ?? new Map());
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   if (compile && archive.config.compile_config) {
     if (compileFromFile(model, archive.config.compile_config, warn)) restoreOptimizer(model, tree, warn);
   }

@@ -7,6 +7,7 @@ import { buildLegacyH5 } from './legacy-h5/legacy-h5.js';
 import { DownloadTarget, IndexedDBTarget } from './targets/browser-targets.js';
 import { isSaveTarget, type SavedFile, type SaveTarget } from './targets/target.js';
 import { buildTfjsFiles } from './tfjs/tfjs-format.js';
+import { collectKerasAssets } from './weights/keras-assets.js';
 import { buildKerasWeightsTree } from './weights/keras-weights.js';
 import type { ModelLike } from './weights/model-shape.js';
 
@@ -54,7 +55,8 @@ export async function modelFiles(
     const config = serializeKerasObject('layer', model);
     const weights = await writeHdf5(buildKerasWeightsTree(model, { includeOptimizer }));
     const metadata = { keras_version: KERAS_FORMAT_VERSION, date_saved: kerasDateSaved() };
-    return [{ name, data: writeKerasArchive({ metadata, config, weights }) }];
+    const assets = collectKerasAssets(model);
+    return [{ name, data: writeKerasArchive({ metadata, config, weights, assets }) }];
   }
   if (format === 'h5') return [{ name, data: await writeHdf5(buildLegacyH5(model, { includeOptimizer })) }];
   const files = buildTfjsFiles(model);

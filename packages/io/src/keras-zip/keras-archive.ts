@@ -10,9 +10,12 @@ export interface KerasArchive {
   config: Record<string, unknown>;
   /** The bytes of `model.weights.h5` (HDF5). */
   weights: Uint8Array;
+  /** Files under `assets/` (such as an adapted lookup layer's `layers/string_lookup/vocabulary.txt`), by path below it. */
+  assets?: Map<string, Uint8Array>;
 }
 
 const REQUIRED = ['metadata.json', 'config.json', 'model.weights.h5'] as const;
+const ASSETS = 'assets/';
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -38,19 +41,28 @@ export function readKerasArchive(bytes: Uint8Array, limits: ReadLimits): KerasAr
       );
     }
   }
+  const assets = new Map<string, Uint8Array>();
+  for (const name of zip.names()) {
+    if (name.startsWith(ASSETS) && !name.endsWith('/')) assets.set(name.slice(ASSETS.length), zip.read(name));
+  }
   return {
     metadata: asObject(parseJsonBytes(zip.read('metadata.json'), 'metadata.json', limits), 'metadata.json'),
     config: asObject(parseJsonBytes(zip.read('config.json'), 'config.json', limits), 'config.json'),
     weights: zip.read('model.weights.h5'),
+    assets,
   };
 }
 
-/** Writes a `.keras` zip with its members stored uncompressed in Keras's order. */
+/** Writes a `.keras` zip with its members stored uncompressed in Keras's order, assets last. */
 export function writeKerasArchive(archive: KerasArchive): Uint8Array {
   const enc = new TextEncoder();
+  const assets = [...(archive.assets ?? new Map<string, Uint8Array>())]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, data]): [string, Uint8Array] => [ASSETS + name, data]);
   return writeZip([
     ['metadata.json', enc.encode(stringifyJson(archive.metadata))],
     ['config.json', enc.encode(stringifyJson(archive.config))],
     ['model.weights.h5', archive.weights],
+    ...assets,
   ]);
 }

@@ -3,6 +3,7 @@ import { type Layer, serializeKerasObject, ValueError, type Variable } from '@st
 import { getNode, type H5Dataset, type H5Group, newGroup } from '../hdf5/h5-tree.js';
 import { KERAS_FORMAT_VERSION } from '../keras-version.js';
 import { parseJsonText, type ReadLimits, stringifyJson } from '../limits.js';
+import { inlineKerasAssets } from '../weights/keras-assets.js';
 import type { ModelLike } from '../weights/model-shape.js';
 import { checkedValues, type PendingAssignment, variableDataset } from '../weights/tensor-values.js';
 
@@ -145,6 +146,8 @@ function setPath(group: H5Group, path: string, ds: H5Dataset): void {
 export function buildLegacyH5(model: ModelLike, options: { includeOptimizer?: boolean } = {}): H5Group {
   const root = newGroup();
   const json = serializeKerasObject('layer', model);
+  // Legacy .h5 files have no assets: adapted vocabularies go into the config.
+  inlineKerasAssets(json, model);
   root.attrs.backend = 'tensorflow';
   root.attrs.keras_version = KERAS_FORMAT_VERSION;
   root.attrs.model_config = stringifyJson({ class_name: json.class_name, config: json.config });

@@ -1,8 +1,16 @@
-import { type Layer, type Optimizer, toSnakeCase, ValueError, type Variable } from '@strata/core';
+import { type Layer, type Optimizer, ValueError, type Variable } from '@strata/core';
 
 import { type H5Dataset, type H5Group, newGroup } from '../hdf5/h5-tree.js';
-import { type ModelLike, savedNode } from './model-shape.js';
+import {
+  containerNames,
+  type KerasStateArray,
+  type ModelLike,
+  savedNode,
+  stateHooks,
+} from './model-shape.js';
 import { checkedValues, type PendingAssignment, valuesDataset, variableDataset } from './tensor-values.js';
+
+export { containerNames };
 
 /**
  * Keras 3's weights layout (`model.weights.h5` inside a .keras file, and `.weights.h5` files):
@@ -41,7 +49,11 @@ function writeObject(layer: Layer, group: H5Group): void {
     group.children.set('cell', cell);
     return;
   }
-  group.children.set('vars', varsGroup(layer.name, node.variables));
+  const vars = varsGroup(layer.name, node.variables);
+  // Keras's save_own_variables: named arrays beside the numbered variables (a lookup layer's idf_weights).
+  for (const [key, arr] of Object.entries(stateHooks(layer).kerasSaveState?.() ?? {}))
+    vars.children.set(key, valuesDataset(arr.values, arr.shape, 'float32'));
+  group.children.set('vars', vars);
   for (const [attr, child] of node.children) {
     const g = newGroup();
     group.children.set(attr, g);
@@ -53,17 +65,6 @@ function writeObject(layer: Layer, group: H5Group): void {
       }
     } else writeObject(child, g);
   }
-}
-
-/** Keras's names for the members of a tracked list: class names in snake_case, numbered on repeats. */
-export function containerNames(layers: Layer[]): [string, Layer][] {
-  const used = new Map<string, number>();
-  return layers.map((layer) => {
-    const base = toSnakeCase(layer.getClassName());
-    const n = used.get(base);
-    used.set(base, n === undefined ? 0 : n + 1);
-    return [n === undefined ? base : `${base}_${n + 1}`, layer];
-  });
 }
 
 /** The optimizer's variables in Keras order: iteration, learning_rate (for a constant rate), then slots. */
@@ -90,6 +91,8 @@ function optimizerVarsGroup(opt: Optimizer): H5Group {
 export interface PendingLoad {
   assignments: PendingAssignment[];
   learningRate?: { optimizer: Optimizer; value: number };
+  /** Named state for layers that keep it outside their variables, applied after the assignments. */
+  states?: { layer: Layer; state: Record<string, KerasStateArray> }[];
 }
 
 /**
@@ -102,8 +105,9 @@ export function planKerasWeightsLoad(
   options: { optimizer?: boolean } = {},
 ): PendingLoad {
   const assignments: PendingAssignment[] = [];
-  readObject(model, root, '', assignments, true);
-  const out: PendingLoad = { assignments };
+  const states: NonNullable<PendingLoad['states']> = [];
+  readObject(model, root, '', { assignments, states }, true);
+  const out: PendingLoad = { assignments, states };
   if (options.optimizer && model.optimizer) {
     const g = root.children.get('optimizer');
     const vars = g?.kind === 'group' ? g.children.get('vars') : undefined;
@@ -112,7 +116,12 @@ export function planKerasWeightsLoad(
   return out;
 }
 
-function datasetsOf(group: H5Group | undefined, path: string, owner: string): H5Dataset[] {
+function datasetsOf(
+  group: H5Group | undefined,
+  path: string,
+  owner: string,
+  named?: Map<string, H5Dataset>,
+): H5Dataset[] {
   if (!group) return [];
   const out: H5Dataset[] = [];
   for (let i = 0; ; i++) {
@@ -122,7 +131,14 @@ function datasetsOf(group: H5Group | undefined, path: string, owner: string): H5
       throw new ValueError(`${owner}: '${path}/${i}' in the weights file is a group, not a weight.`);
     out.push(d);
   }
-  const extra = [...group.children.keys()].filter((k) => !/^\d+$/.test(k) || Number(k) >= out.length);
+  let extra = [...group.children.keys()].filter((k) => !/^\d+$/.test(k) || Number(k) >= out.length);
+  if (named) {
+    for (const k of extra) {
+      const d = group.children.get(k);
+      if (!/^\d+$/.test(k) && d?.kind === 'dataset') named.set(k, d);
+    }
+    extra = extra.filter((k) => !named.has(k));
+  }
   if (extra.length)
     throw new ValueError(
       `${owner}: '${path}' in the weights file has unexpected entries: ${extra.join(', ')}.`,
@@ -135,14 +151,22 @@ function childGroup(group: H5Group, name: string): H5Group | undefined {
   return c?.kind === 'group' ? c : undefined;
 }
 
+interface LoadTargets {
+  assignments: PendingAssignment[];
+  states: NonNullable<PendingLoad['states']>;
+}
+
 function readVars(
+  layer: Layer,
   variables: Variable[],
   group: H5Group | undefined,
   path: string,
   owner: string,
-  out: PendingAssignment[],
+  out: LoadTargets,
 ): void {
-  const ds = datasetsOf(group, path, owner);
+  const takesState = typeof stateHooks(layer).kerasLoadState === 'function';
+  const named = takesState ? new Map<string, H5Dataset>() : undefined;
+  const ds = datasetsOf(group, path, owner, named);
   if (ds.length !== variables.length) {
     throw new ValueError(
       `${owner} expects ${variables.length} weights (${variables.map((v) => v.name).join(', ') || 'none'}), ` +
@@ -150,17 +174,19 @@ function readVars(
     );
   }
   variables.forEach((v, i) => {
-    out.push(checkedValues(ds[i], v, `'${path}/${i}'`, owner));
+    out.assignments.push(checkedValues(ds[i], v, `'${path}/${i}'`, owner));
   });
+  if (named && named.size > 0) {
+    const state: Record<string, KerasStateArray> = {};
+    for (const [key, d] of named) {
+      if (!d.data) throw new ValueError(`${owner}: '${path}/${key}' is not numeric data (dtype ${d.dtype}).`);
+      state[key] = { values: Float32Array.from(d.data as ArrayLike<number>, Number), shape: d.shape.slice() };
+    }
+    out.states.push({ layer, state });
+  }
 }
 
-function readObject(
-  layer: Layer,
-  group: H5Group,
-  path: string,
-  out: PendingAssignment[],
-  isRoot = false,
-): void {
+function readObject(layer: Layer, group: H5Group, path: string, out: LoadTargets, isRoot = false): void {
   const owner = isRoot ? `Model "${layer.name}"` : `Layer "${layer.name}" (${layer.getClassName()})`;
   const node = savedNode(layer);
   const at = (p: string) => (path ? `${path}/${p}` : p);
@@ -169,18 +195,18 @@ function readObject(
     // Keras nests recurrent weights under `cell`; older files may keep them on the layer itself.
     const cellVars = cell ? childGroup(cell, 'vars') : undefined;
     if (cellVars && cellVars.children.size > 0)
-      readVars(node.variables, cellVars, at('cell/vars'), owner, out);
-    else readVars(node.variables, childGroup(group, 'vars'), at('vars'), owner, out);
+      readVars(layer, node.variables, cellVars, at('cell/vars'), owner, out);
+    else readVars(layer, node.variables, childGroup(group, 'vars'), at('vars'), owner, out);
     return;
   }
-  readVars(node.variables, childGroup(group, 'vars'), at('vars'), owner, out);
+  readVars(layer, node.variables, childGroup(group, 'vars'), at('vars'), owner, out);
   for (const [attr, child] of node.children) {
     const g = childGroup(group, attr);
     if (Array.isArray(child)) {
       for (const [name, member] of containerNames(child)) {
         const mg = g ? childGroup(g, name) : undefined;
         if (!mg) {
-          if (member.ownVariables.length === 0 && savedNode(member).children.length === 0) continue;
+          if (holdsNothing(member)) continue;
           const present = g ? [...g.children.keys()].join(', ') : '(none)';
           throw new ValueError(
             `The weights file has no entry '${at(`${attr}/${name}`)}' for layer "${member.name}" (${member.getClassName()}). ` +
@@ -190,6 +216,8 @@ function readObject(
         readObject(member, mg, at(`${attr}/${name}`), out);
       }
     } else {
+      // Files written before a stateless child was saved (a TextVectorization's `_lookup_layer`) lack it.
+      if (!g && holdsNothing(child)) continue;
       if (!g)
         throw new ValueError(
           `The weights file has no entry '${at(attr)}' for "${child.name}" (${child.getClassName()}).`,
@@ -197,6 +225,11 @@ function readObject(
       readObject(child, g, at(attr), out);
     }
   }
+}
+
+/** A layer with no variables and no saved children: a missing entry for it loses nothing. */
+function holdsNothing(layer: Layer): boolean {
+  return layer.ownVariables.length === 0 && savedNode(layer).children.length === 0;
 }
 
 function planOptimizerLoad(

@@ -1,4 +1,4 @@
-import { type Layer, NotImplementedError, type Optimizer, type Variable } from '@strata/core';
+import { type Layer, NotImplementedError, type Optimizer, toSnakeCase, type Variable } from '@strata/core';
 
 /**
  * The parts of core's Model that saving and loading use. Described structurally so that io works with
@@ -50,4 +50,57 @@ export function savedNode(layer: Layer): SavedNode {
   const onCell =
     children.length === 0 && CELL_LAYERS.has(layer.getClassName()) && layer.ownVariables.length > 0;
   return { variables: layer.ownVariables, children, onCell };
+}
+
+/** A float32 array that a layer keeps outside its variables, such as TF-IDF weights. */
+export interface KerasStateArray {
+  values: Float32Array;
+  shape: number[];
+}
+
+/**
+ * State that Keras saves outside a layer's variables, offered by layers through optional methods (found
+ * structurally, like `kerasSaveChildren`): named arrays in the layer's `vars` group next to the numbered
+ * variables (Keras's `save_own_variables`, e.g. `vars/idf_weights`), and files under `assets/<path>/` in
+ * a `.keras` archive (Keras's `save_assets`, e.g. a lookup layer's `vocabulary.txt`).
+ */
+export interface KerasStateHooks {
+  kerasSaveState?(): Record<string, KerasStateArray>;
+  kerasLoadState?(state: Record<string, KerasStateArray>): void;
+  kerasSaveAssets?(): Record<string, Uint8Array>;
+  /** `where` is the folder in the archive, for messages. */
+  kerasLoadAssets?(files: Record<string, Uint8Array>, where: string): void;
+  /** The assets as config entries (snake_case), for formats that have no assets (legacy .h5, TF.js). */
+  kerasInlineAssets?(): Record<string, unknown>;
+}
+
+export function stateHooks(layer: Layer): KerasStateHooks {
+  return layer as unknown as KerasStateHooks;
+}
+
+/**
+ * Visits an object and everything Keras saves under it, with its path in the weights file and in the
+ * archive's assets ('' for the model, then `layers/dense`, `layers/text_vectorization/_lookup_layer`, …).
+ */
+export function walkSaved(layer: Layer, path: string, visit: (layer: Layer, path: string) => void): void {
+  visit(layer, path);
+  const node = savedNode(layer);
+  if (node.onCell) return;
+  const at = (p: string) => (path ? `${path}/${p}` : p);
+  for (const [attr, child] of node.children) {
+    if (Array.isArray(child)) {
+      for (const [name, member] of containerNames(child)) walkSaved(member, at(`${attr}/${name}`), visit);
+    } else walkSaved(child, at(attr), visit);
+  }
+}
+
+/** Keras's names for the members of a tracked list: class names in snake_case, numbered on repeats. */
+export function containerNames(layers: Layer[]): [string, Layer][] {
+  const used = new Map<string, number>();
+  return layers.map((layer) => {
+    const base = toSnakeCase(layer.getClassName());
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return [n === undefined ? base : `${base}_${n + 1}`, layer];
+  });
 }

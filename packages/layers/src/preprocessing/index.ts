@@ -1,6 +1,11 @@
 export { CenterCrop, type CenterCropArgs } from './center-crop.js';
 export type { FillMode, Interpolation } from './image-ops.js';
-export { IndexLookup, type IndexLookupArgs } from './index-lookup.js';
+export {
+  IndexLookup,
+  type IndexLookupArgs,
+  type KerasStateArray,
+  type LookupOutputMode,
+} from './index-lookup.js';
 export { IntegerLookup, type IntegerLookupArgs } from './integer-lookup.js';
 export { Normalization, type NormalizationArgs } from './normalization.js';
 export { type FlipMode, RandomFlip, type RandomFlipArgs } from './random-flip.js';

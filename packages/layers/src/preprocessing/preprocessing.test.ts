@@ -224,13 +224,22 @@ describe('TextVectorization', () => {
     out.dispose();
   });
 
-  it('round-trips its config with the adapted vocabulary', () => {
+  it('keeps an adapted vocabulary out of its config, as Keras does, and saves it as an asset', () => {
     const layer = new TextVectorization({ outputSequenceLength: 3 });
     layer.adapt(corpus);
-    const again = TextVectorization.fromConfig(layer.getConfig());
+    const config = layer.getConfig();
+    expect(config.vocabulary).toBeNull();
+    expect(config.vocabularySize).toBe(7);
+    const again = TextVectorization.fromConfig(config);
+    expect(again.getVocabulary()).toEqual(['', '[UNK]']);
+    // Until its asset is loaded, the rebuilt layer has only '' and '[UNK]' (Keras reports the same).
+    expect(again.getConfig()).toEqual({ ...config, name: again.name, vocabularySize: 2 });
+    const files = layer.kerasSaveAssets();
+    expect(new TextDecoder().decode(files['vocabulary.txt'])).toBe('\n[UNK]\nthe\ncat\nsat\ndog\na');
+    again.kerasLoadAssets(files);
     expect(again.getVocabulary()).toEqual(layer.getVocabulary());
-    expect(again.getConfig()).toEqual({ ...layer.getConfig(), name: again.name });
-    expect(() => layer.apply([1, 2] as never)).toThrow();
+    expect(again.getConfig()).toEqual({ ...config, name: again.name });
+    expect(() => layer.apply([1, 2] as never)).toThrow('expects strings. Received: 1');
   });
 });
 
@@ -276,6 +285,9 @@ describe('StringLookup and IntegerLookup', () => {
     const layer = new IntegerLookup();
     layer.adapt([4, 9, 9, 4, 9, 1]);
     expect(layer.getVocabulary()).toEqual([-1, 9, 4, 1]);
-    expect(() => new IntegerLookup({ numOovIndices: 2 })).toThrow('Received: num_oov_indices=2');
+    expect(() => new IntegerLookup({ numOovIndices: 2, oovMethod: 'farmhash' })).toThrow(
+      'Received: num_oov_indices=2',
+    );
+    expect(() => new StringLookup({ numOovIndices: 2 })).toThrow('FarmHash');
   });
 });
