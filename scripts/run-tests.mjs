@@ -28,7 +28,10 @@ function prepareInterop() {
     fs.existsSync(venvPython) &&
     sh(venvPython, ['-c', 'import keras, h5py, numpy'], { env: { ...process.env, KERAS_BACKEND: 'jax' } })
       .status === 0;
-  if (hasKeras()) return true;
+  if (hasKeras()) {
+    ensureTensorFlow(pipIndexArgs());
+    return true;
+  }
   if (sh('python3', ['--version']).status !== 0) return false;
   const index = pipIndexArgs();
   if (!index) {
@@ -50,11 +53,31 @@ function prepareInterop() {
     console.log('[tests] could not install Keras 3: the interop suite is skipped.');
     return false;
   }
+  ensureTensorFlow(index);
   return true;
 }
 
+// Keras's lookup layers (TextVectorization, StringLookup, IntegerLookup) need TensorFlow even on the JAX
+// backend; the lookup interop cases run only when it is there. Its absence skips them, nothing else.
+function ensureTensorFlow(index) {
+  const hasTf = () =>
+    sh(venvPython, ['-c', 'import tensorflow'], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } })
+      .status === 0;
+  if (hasTf() || !index) return;
+  console.log('[tests] adding tensorflow-cpu to .venv for the lookup-layer interop cases…');
+  sh(venvPython, ['-m', 'pip', 'install', '-q', ...index, 'tensorflow-cpu'], {
+    stdio: 'inherit',
+    timeout: 900_000,
+  });
+  if (!hasTf())
+    console.log('[tests] could not install tensorflow-cpu: the lookup-layer interop cases are skipped.');
+}
+
 const env = { ...process.env };
-if (prepareInterop()) env.STRATA_INTEROP = '1';
+if (prepareInterop()) {
+  env.STRATA_INTEROP = '1';
+  env.STRATA_INTEROP_PYTHON ??= venvPython;
+}
 const sharedFixtures = path.resolve(root, '..', 'shared', 'fixtures', 'keras');
 if (!env.STRATA_SHARED_FIXTURES && fs.existsSync(sharedFixtures)) env.STRATA_SHARED_FIXTURES = sharedFixtures;
 

@@ -28,7 +28,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, loadWeights, saveModel, saveWeights } from '../src/index.js';
 import type { ModelLike } from '../src/weights/model-shape.js';
 
-const PYTHON = process.env.STRATA_INTEROP_PYTHON ?? '/work/main/.venv/bin/python';
+// The repository's own venv (made by scripts/run-tests.mjs), wherever the clone is.
+const PYTHON =
+  process.env.STRATA_INTEROP_PYTHON ?? fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 function pythonHasKeras(): boolean {

@@ -18,7 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadModel, saveModel } from '../src/index.js';
 
-const PYTHON = process.env.STRATA_INTEROP_PYTHON ?? '/work/main/.venv/bin/python';
+// The repository's own venv (made by scripts/run-tests.mjs), wherever the clone is.
+const PYTHON =
+  process.env.STRATA_INTEROP_PYTHON ?? fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
 const env = { ...process.env, KERAS_BACKEND: 'jax' };
 
