@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import '../src/cpu.js';
 import '../src/wasm.js';
 import { randomValues } from '../src/kernels/wasm/test-random.js';
+import { sequenceSpecs, trainSequenceSpec } from './sequence-specs.js';
 
 interface Spec {
   name: string;
@@ -117,6 +118,23 @@ describe('training Strata models on cpu and wasm', () => {
       for (const { losses } of [cpu, wasm]) {
         expect(losses.every(Number.isFinite)).toBe(true);
         expect(losses[3]).toBeLessThan(losses[0]);
+      }
+      for (let i = 0; i < 4; i++) expect(Math.abs(cpu.losses[i] - wasm.losses[i])).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('training Strata sequence models on cpu and wasm', () => {
+  for (const spec of sequenceSpecs) {
+    it(`${spec.name}: loss falls, cpu and wasm agree after each of 3 steps, no tensors left behind`, async () => {
+      await tf.setBackend('cpu');
+      const cpu = await trainSequenceSpec(spec, null);
+      await tf.setBackend('wasm');
+      const wasm = await trainSequenceSpec(spec, cpu.start);
+      for (const run of [cpu, wasm]) {
+        expect(run.losses.every(Number.isFinite)).toBe(true);
+        expect(run.losses[3]).toBeLessThan(run.losses[0]);
+        expect(run.tensorCounts[1]).toBe(run.tensorCounts[0]);
       }
       for (let i = 0; i < 4; i++) expect(Math.abs(cpu.losses[i] - wasm.losses[i])).toBeLessThan(1e-4);
     });

@@ -139,6 +139,21 @@ describe.skipIf(!hasChromium)('WebGL2 in headless Chromium', () => {
     }
   });
 
+  it("Strata's sequence models (Bidirectional LSTM + GRU with masking, SimpleRNN, causal MultiHeadAttention) train on webgl: loss falls, matches cpu after each of 3 steps, no tensors left behind", () => {
+    expect(results.sequence.map((r) => r.name)).toEqual([
+      'Embedding(maskZero) → Bidirectional(LSTM) → GRU → Dense',
+      'SimpleRNN (goBackwards) → Dense',
+      'transformer block: MultiHeadAttention (causal) + LayerNormalization + Dense',
+    ]);
+    for (const r of results.sequence) {
+      expect(r.webgl.every(Number.isFinite), r.name).toBe(true);
+      expect(r.webgl[3], r.name).toBeLessThan(r.webgl[0]);
+      expect(r.webglCounts[1], r.name).toBe(r.webglCounts[0]);
+      for (let i = 0; i < 4; i++)
+        expect(Math.abs(r.webgl[i] - r.cpu[i]), `${r.name} step ${i}`).toBeLessThan(1e-4);
+    }
+  });
+
   it('the networks train on webgl: loss falls, and matches cpu after each of 3 steps to 1e-4', () => {
     expect(results.float32).toBe(true);
     expect(results.training.map((t) => t.name)).toEqual([

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { webglKernelFixes } from '../../src/kernels/webgl/index.js';
 import { layerCases, recordKernels } from '../layer-cases.js';
+import { sequenceSpecs, trainSequenceSpec } from '../sequence-specs.js';
 import { networks, trainSteps } from '../tf-networks.js';
 
 export interface PageResults {
@@ -23,6 +24,8 @@ export interface PageResults {
   float32: boolean;
   layers: Array<{ name: string; kernels: string[]; missing: string[]; worstGradDiff: number }>;
   training: Array<{ name: string; webgl: number[]; cpu: number[]; leaked: number }>;
+  /** Strata's sequence models (recurrent, attention) trained on webgl and on cpu from the same weights. */
+  sequence: Array<{ name: string; webgl: number[]; cpu: number[]; webglCounts: number[] }>;
   /** Strata's webgl Conv2DBackpropFilter against tfjs-backend-webgl's own, case by case. */
   filterGradient: Array<{ name: string; shapes: [number[], number[]]; worst: number; leakedData: number }>;
 }
@@ -107,9 +110,17 @@ async function runChecks(): Promise<PageResults> {
     const cpu = trainSteps(net, 3);
     training.push({ name: net.name, webgl, cpu, leaked });
   }
+  const sequence: PageResults['sequence'] = [];
+  for (const spec of sequenceSpecs) {
+    await setBackend('cpu');
+    const cpu = await trainSequenceSpec(spec, null);
+    await setBackend('webgl');
+    const webgl = await trainSequenceSpec(spec, cpu.start);
+    sequence.push({ name: spec.name, webgl: webgl.losses, cpu: cpu.losses, webglCounts: webgl.tensorCounts });
+  }
   await setBackend('webgl');
   if (getBackend() !== 'webgl') throw new Error(`Expected to end on webgl, found ${getBackend()}`);
-  return { auto, backends: listBackends(), float32, layers, training, filterGradient };
+  return { auto, backends: listBackends(), float32, layers, training, filterGradient, sequence };
 }
 
 (globalThis as unknown as { runChecks: typeof runChecks }).runChecks = runChecks;

@@ -6,6 +6,7 @@ import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-nativ
 import { depthwiseConv2dNativeBackpropInputFix } from './depthwise-conv2d-native-backprop-input.js';
 import { fusedMatMulFix } from './fused-mat-mul.js';
 import { maxPoolGradFix } from './max-pool-grad.js';
+import { reverseFix } from './reverse.js';
 import { sliceFix } from './slice.js';
 import { splitVFix } from './split-v.js';
 import { sumFix } from './sum.js';
@@ -17,7 +18,8 @@ import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
  * gradients, UnsortedSegmentSum (Gather's gradient), a correct and fast MaxPoolGrad, and faster
  * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients), and a Slice and SplitV
  * that copy only the slice (batches taken from a large tensor, an RNN's timesteps and gates), and a Tanh
- * built on the vectorised Sigmoid.
+ * built on the vectorised Sigmoid, and a Reverse that handles bool tensors (an RNN's mask with goBackwards)
+without corrupting the heap; a fused matMul takes a rank-1 bias that is a view of a bigger weight.
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -32,6 +34,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   sliceFix,
   splitVFix,
   tanhFix,
+  reverseFix,
 ];
 
 export { withoutTransposes } from './batch-mat-mul.js';
