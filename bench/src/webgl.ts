@@ -1,0 +1,214 @@
+/**
+ * `pnpm --filter @strata/bench webgl` (issue #11's WebGL cases): the MLP and the CNN trained by Strata
+ * and by @tensorflow/tfjs-layers on WebGL2 in headless Chromium (/usr/bin/chromium, SwiftShader: a
+ * software GPU, so the figures compare the two libraries and say nothing about real GPUs). Same data,
+ * initial weights, batch size and check as the Node cases; each library in a fresh browser context.
+ * Writes bench/webgl-results.json. BENCH_WEBGL_MLP_SAMPLES / BENCH_WEBGL_CNN_SAMPLES set the digits per
+ * epoch (defaults 4,000 and 8,000: SwiftShader is slow; the whole run takes ~12 minutes here), BENCH_WEBGL_TEST_SAMPLES the test digits the check
+ * scores (default all 10,000); BENCH_ONLY=mlp|cnn limits the models.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as tf from '@tensorflow/tfjs-core';
+
+import { useBackend } from './backend.js';
+import { loadDigits, type ModelKind } from './data.js';
+import { buildStrata } from './models.js';
+import type { PageSpec } from './webgl-page.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const here = dirname(fileURLToPath(import.meta.url));
+const benchDir = join(here, '..');
+const BATCH = 128;
+const WEBGL_START = '<!-- webgl:start -->';
+const WEBGL_END = '<!-- webgl:end -->';
+const TEST_SAMPLES = Number(process.env.BENCH_WEBGL_TEST_SAMPLES ?? 10000);
+const SAMPLES: Record<ModelKind, number> = {
+  mlp: Number(process.env.BENCH_WEBGL_MLP_SAMPLES ?? 4000),
+  cnn: Number(process.env.BENCH_WEBGL_CNN_SAMPLES ?? 8000),
+};
+const models = (process.env.BENCH_ONLY ?? 'mlp,cnn').split(',') as ModelKind[];
+
+async function bundlePage(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [join(here, 'webgl-page.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['strata-source'],
+    logLevel: 'error',
+  });
+  return result.outputFiles[0].text;
+}
+
+async function initialWeights(kind: ModelKind): Promise<{ shapes: number[][]; bin: Buffer }> {
+  const ws = buildStrata(kind).getWeights();
+  const parts = ws.map((w) => w.dataSync() as Float32Array);
+  const total = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    total.set(p, at);
+    at += p.length;
+  }
+  const shapes = ws.map((w) => w.shape);
+  tf.dispose(ws);
+  return { shapes, bin: Buffer.from(total.buffer) };
+}
+
+function dataFile(samples: number): Buffer {
+  const train = loadDigits('train', samples);
+  const test = loadDigits('test', TEST_SAMPLES);
+  return Buffer.concat(
+    [train.images, train.labels, test.images, test.labels].map((a) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is absent: apt-get install -y chromium`);
+  await useBackend('strata', 'cpu');
+  const files = new Map<string, { type: string; body: Buffer | string }>();
+  files.set('/', {
+    type: 'text/html',
+    body: '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
+  });
+  files.set('/page.js', { type: 'text/javascript', body: await bundlePage() });
+  for (const kind of models) {
+    const w = await initialWeights(kind);
+    files.set(`/weights-${kind}.json`, {
+      type: 'application/json',
+      body: JSON.stringify({ shapes: w.shapes }),
+    });
+    files.set(`/weights-${kind}.bin`, { type: 'application/octet-stream', body: w.bin });
+  }
+  let currentData: Buffer = Buffer.alloc(0);
+  const server = createServer((req, res) => {
+    const f =
+      req.url === '/data.bin'
+        ? { type: 'application/octet-stream', body: currentData }
+        : files.get(req.url ?? '');
+    if (!f) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': f.type }).end(f.body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const model of models) {
+      currentData = dataFile(SAMPLES[model]);
+      const byLib: Record<string, Record<string, unknown>> = {};
+      for (const lib of ['strata', 'tfjs-layers'] as const) {
+        const spec: PageSpec = {
+          lib,
+          model,
+          samples: SAMPLES[model],
+          testSamples: TEST_SAMPLES,
+          batchSize: BATCH,
+          epochs: model === 'mlp' ? 2 : 0,
+        };
+        process.stdout.write(`  ${lib} ${model} webgl ... `);
+        const t0 = Date.now();
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        try {
+          await page.goto(url);
+          await page.waitForFunction(() => 'runCase' in globalThis, undefined, { timeout: 60_000 });
+          byLib[lib] = (await page.evaluate(
+            (s) => (globalThis as unknown as { runCase: (s: unknown) => Promise<unknown> }).runCase(s),
+            spec,
+          )) as Record<string, unknown>;
+        } catch (e) {
+          byLib[lib] = { ...spec, error: `${(e as Error).message.split('\n')[0]} ${errors.join('; ')}` };
+        } finally {
+          await context.close();
+        }
+        console.log(
+          `${((Date.now() - t0) / 1000).toFixed(0)} s${byLib[lib].error ? ` FAILED: ${byLib[lib].error}` : ''}`,
+        );
+      }
+      const s = byLib.strata as { samplesPerSec: number; check: { trainLoss: number; testAccuracy: number } };
+      const t = byLib['tfjs-layers'] as typeof s;
+      const lossDiff =
+        s.check && t.check ? Math.abs(s.check.trainLoss - t.check.trainLoss) / t.check.trainLoss : null;
+      const accDiff = s.check && t.check ? Math.abs(s.check.testAccuracy - t.check.testAccuracy) : null;
+      rows.push({
+        model,
+        strata: byLib.strata,
+        tfjsLayers: byLib['tfjs-layers'],
+        speedup: s.samplesPerSec && t.samplesPerSec ? s.samplesPerSec / t.samplesPerSec : null,
+        check: {
+          lossDiff,
+          accDiff,
+          ok: lossDiff != null && accDiff != null && lossDiff <= 0.01 + 1e-9 && accDiff <= 0.01 + 1e-9,
+        },
+      });
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  const fmt = (v: unknown, d = 0) =>
+    typeof v === 'number'
+      ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+      : '–';
+  const lines = [
+    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: WebGL2 on SwiftShader in headless Chromium, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}. Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median epoch.`,
+    '',
+    '| model | digits/epoch | Strata samples/s | tfjs-layers samples/s | speed-up | predict batch 1, ms (Strata / tfjs-layers) | predict batch 1024, samples/s (Strata / tfjs-layers) | tensors after each epoch (Strata / tfjs-layers) | one-epoch check |',
+    '|---|---:|---:|---:|---:|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const s = r.strata as Record<string, any>;
+    const t = r.tfjsLayers as Record<string, any>;
+    const c = r.check as { lossDiff: number | null; accDiff: number | null; ok: boolean };
+    const counts = (x: Record<string, any>) =>
+      (x.tensorsAfterEpoch as number[] | undefined)?.join(', ') ?? '–';
+    lines.push(
+      `| ${String(r.model).toUpperCase()} | ${s.samples} | ${s.error ? `error: ${s.error}` : fmt(s.samplesPerSec)} | ${t.error ? `error: ${t.error}` : fmt(t.samplesPerSec)} | ${fmt(r.speedup, 2)}× | ${fmt(s.predictBatch1Ms, 2)} / ${fmt(t.predictBatch1Ms, 2)} | ${fmt(s.predictBatch1024PerSec)} / ${fmt(t.predictBatch1024PerSec)} | ${counts(s)} / ${counts(t)} | ${c.ok ? '✅' : '❌'} loss ${fmt(s.check?.trainLoss, 4)} vs ${fmt(t.check?.trainLoss, 4)}, acc. ${fmt(s.check?.testAccuracy * 100, 2)}% vs ${fmt(t.check?.testAccuracy * 100, 2)}% |`,
+    );
+  }
+  console.log(`\n${lines.join('\n')}`);
+  const readme = join(benchDir, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const a = text.indexOf(WEBGL_START);
+  const b = text.indexOf(WEBGL_END);
+  if (a >= 0 && b > a) {
+    writeFileSync(
+      readme,
+      `${text.slice(0, a + WEBGL_START.length)}\n\n${lines.join('\n')}\n\n${text.slice(b)}`,
+    );
+  }
+  writeFileSync(
+    join(benchDir, 'webgl-results.json'),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], rows }, null, 2)}\n`,
+  );
+}
+
+await main();
