@@ -48,13 +48,14 @@ async function compare(
   const strata = makeStrata();
   const before = tf.memory().numTensors;
   const strataMs = timeSteps(() => strata.apply(grads, vars));
-  const strataProfile = await tf.profile(() => strata.apply(grads, vars));
+  // tf.profile hands back the engine's one profile object, which the next profile overwrites: count now.
+  const strataKernels = (await tf.profile(() => strata.apply(grads, vars))).kernels.length;
 
   const tfVars = SHAPES.map((s) => tf.variable(tf.randomNormal(s)));
   const tfOpt = makeTfjs();
   const named = () => Object.fromEntries(tfVars.map((v, i) => [v.name, grads[i]]));
   const tfjsMs = timeSteps(() => tfOpt.applyGradients(named()));
-  const tfjsProfile = await tf.profile(() => tfOpt.applyGradients(named()));
+  const tfjsKernels = (await tf.profile(() => tfOpt.applyGradients(named()))).kernels.length;
   const grown = tf.memory().numTensors - before;
   if (grown > 1000) throw new Error(`${name}: ${grown} tensors left behind`);
   tf.dispose([...grads, ...tfVars]);
@@ -63,8 +64,8 @@ async function compare(
     name,
     strataMs,
     tfjsMs,
-    strataKernels: strataProfile.kernels.length,
-    tfjsKernels: tfjsProfile.kernels.length,
+    strataKernels,
+    tfjsKernels,
   };
 }
 

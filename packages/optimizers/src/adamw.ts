@@ -4,7 +4,9 @@ import { Adam, type AdamArgs } from './adam.js';
 
 /**
  * Adam with decoupled weight decay (Keras's `AdamW`; Loshchilov and Hutter, 2019): before each update,
- * `w = w - w * weight_decay * learning_rate`, then Adam's rule.
+ * `w = w - w * weight_decay * learning_rate`, then Adam's rule. The decay runs first, in the base
+ * optimizer, on every backend; Adam's rule then takes the one-pass `StrataAdamUpdate` kernel where
+ * `@strata/backends` registers it, as Adam does.
  *
  * Arguments: those of `Adam`, with `weightDecay` defaulting to 0.004 (it may not be null) and `name`
  * to 'adamw'.

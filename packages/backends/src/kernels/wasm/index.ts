@@ -1,4 +1,5 @@
 import type { KernelFix } from '../../kernel-fixes.js';
+import { wasmAdamUpdateFix } from './adam-update.js';
 import { batchMatMulFix } from './batch-mat-mul.js';
 import { conv2dBackpropFilterFix } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputFix } from './conv2d-backprop-input.js';
@@ -19,7 +20,8 @@ import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
  * Conv2DBackpropInput and leading-axes Sum (a conv layer's input and bias gradients), and a Slice and SplitV
  * that copy only the slice (batches taken from a large tensor, an RNN's timesteps and gates), and a Tanh
  * built on the vectorised Sigmoid, and a Reverse that handles bool tensors (an RNN's mask with goBackwards)
-without corrupting the heap; a fused matMul takes a rank-1 bias that is a view of a bigger weight.
+ * without corrupting the heap; a fused matMul takes a rank-1 bias that is a view of a bigger weight; and
+ * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
@@ -35,6 +37,7 @@ export const wasmKernelFixes: readonly KernelFix[] = [
   splitVFix,
   tanhFix,
   reverseFix,
+  wasmAdamUpdateFix,
 ];
 
 export { withoutTransposes } from './batch-mat-mul.js';

@@ -1,0 +1,34 @@
+import { type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs-core';
+
+import type { KernelFix } from '../../kernel-fixes.js';
+import { ADAM_UPDATE_KERNEL, adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
+
+interface CpuData {
+  data: { get(dataId: object): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
+}
+
+/** Adam's update in one loop over tfjs-backend-cpu's value arrays; three new float32 outputs. */
+export const adamUpdateCpu: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { inputs: x, attrs: a } = checkAdamUpdateArgs(inputs as Record<string, TensorInfo>, attrs ?? {});
+  const b = backend as unknown as CpuData;
+  const values = (info: TensorInfo) => b.data.get(info.dataId).values as Float32Array;
+  const shape = x.variable.shape.slice();
+  const n = util.sizeFromShape(shape);
+  const outW = new Float32Array(n);
+  const outM = new Float32Array(n);
+  const outV = new Float32Array(n);
+  adamUpdate(values(x.variable), values(x.gradient), values(x.m), values(x.v), outW, outM, outV, a);
+  return [
+    b.makeTensorInfo(shape, 'float32', outW),
+    b.makeTensorInfo(shape, 'float32', outM),
+    b.makeTensorInfo(shape, 'float32', outV),
+  ];
+};
+
+export const cpuAdamUpdateFix: KernelFix = {
+  kernelName: ADAM_UPDATE_KERNEL,
+  backendName: 'cpu',
+  mode: 'fill',
+  create: () => ({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'cpu', kernelFunc: adamUpdateCpu }),
+};

@@ -1,0 +1,60 @@
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
+import type { KernelFix } from '../../kernel-fixes.js';
+import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
+import { adamSimdLoop } from './adam-update-simd.js';
+
+/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses (its class is not exported as a type). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  /** The Emscripten module: its instance's exports hold the memory. */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+}
+
+/**
+ * Adam's update in one pass over the wasm heap: the three outputs are allocated on the heap by the
+ * backend and written in place, so no tensor is copied off the heap (`readSync`). The bulk runs in the
+ * f32x4 loop of `adam-update-simd.ts`; the last few elements (or all, where that loop cannot run) in
+ * the shared JavaScript loop, which rounds the same way.
+ */
+export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { inputs: x, attrs: a } = checkAdamUpdateArgs(inputs as Record<string, TensorInfo>, attrs ?? {});
+  const b = backend as unknown as WasmHeapBackend;
+  const shape = x.variable.shape.slice();
+  const view = (info: TensorInfo) => b.typedArrayFromHeap(info);
+  // An input still on another backend is copied onto the heap when first viewed; do that, and allocate
+  // the outputs, before taking the views the loops use: a heap that grows detaches every earlier view.
+  for (const input of [x.variable, x.gradient, x.m, x.v]) view(input);
+  const outs = [
+    b.makeOutput(shape, 'float32'),
+    b.makeOutput(shape, 'float32'),
+    b.makeOutput(shape, 'float32'),
+  ];
+  const views = [x.variable, x.gradient, x.m, x.v, ...outs].map(view);
+  runUpdate(b.wasm.asm?.memory ?? b.wasm.wasmMemory, views, a);
+  return outs;
+};
+
+function runUpdate(memory: WebAssembly.Memory | undefined, views: Float32Array[], a: AdamUpdateAttrs): void {
+  const n = views[0].length;
+  const loop = adamSimdLoop(memory);
+  let done = 0;
+  if (loop !== null) {
+    const f = Math.fround;
+    const [w, g, m, v, outW, outM, outV] = views.map((t) => t.byteOffset);
+    loop(w, g, m, v, outW, outM, outV, n, f(1 - a.beta1), f(1 - a.beta2), f(a.alpha), f(a.epsilon));
+    done = n - (n % 4);
+  }
+  if (done < n) {
+    const [w, g, m, v, outW, outM, outV] = views.map((t) => t.subarray(done));
+    adamUpdate(w, g, m, v, outW, outM, outV, a);
+  }
+}
+
+export const wasmAdamUpdateFix: KernelFix = {
+  kernelName: ADAM_UPDATE_KERNEL,
+  backendName: 'wasm',
+  mode: 'fill',
+  create: () => ({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateWasm }),
+};
