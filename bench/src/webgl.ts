@@ -160,6 +160,8 @@ async function main(): Promise<void> {
       const accDiff = s.check && t.check ? Math.abs(s.check.testAccuracy - t.check.testAccuracy) : null;
       rows.push({
         model,
+        measuredAt: new Date().toISOString(),
+        loadAverage: loadavg()[0],
         strata: byLib.strata,
         tfjsLayers: byLib['tfjs-layers'],
         speedup: s.samplesPerSec && t.samplesPerSec ? s.samplesPerSec / t.samplesPerSec : null,
@@ -179,11 +181,20 @@ async function main(): Promise<void> {
       ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
       : '–';
   const lines = [
-    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: WebGL2 on SwiftShader in headless Chromium, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}. Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median epoch.`,
+    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: WebGL2 on SwiftShader in headless Chromium, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} (a partial run keeps the other rows; each row's time is measuredAt in webgl-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median epoch.`,
     '',
     '| model | digits/epoch | Strata samples/s | tfjs-layers samples/s | speed-up | predict batch 1, ms (Strata / tfjs-layers) | predict batch 1024, samples/s (Strata / tfjs-layers) | tensors after each epoch (Strata / tfjs-layers) | one-epoch check |',
     '|---|---:|---:|---:|---:|---|---|---|---|',
   ];
+  // A partial run (BENCH_ONLY) keeps the other models' rows from the last run, each with its own time.
+  const resultsFile = join(benchDir, 'webgl-results.json');
+  const earlier = existsSync(resultsFile)
+    ? ((JSON.parse(readFileSync(resultsFile, 'utf8')) as { rows?: Record<string, unknown>[] }).rows ?? [])
+    : [];
+  const merged = ['mlp', 'cnn']
+    .map((m) => rows.find((r) => r.model === m) ?? earlier.find((r) => r.model === m))
+    .filter((r): r is Record<string, unknown> => r != null);
+  rows.splice(0, rows.length, ...merged);
   for (const r of rows) {
     const s = r.strata as Record<string, any>;
     const t = r.tfjsLayers as Record<string, any>;

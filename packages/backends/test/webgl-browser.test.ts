@@ -139,6 +139,15 @@ describe.skipIf(!hasChromium)('WebGL2 in headless Chromium', () => {
     }
   });
 
+  it("Strata's webgl StrataAdamUpdate (Adam in three shader passes) follows Keras 3's formulas on every shape and frees what it makes", () => {
+    expect(results.adamUpdate.map((r) => r.shape)).toEqual([[784, 512], [7], [3, 5, 11], [], [13, 17]]);
+    for (const r of results.adamUpdate) {
+      expect(r.kernel).toBe(true);
+      expect(r.worst, JSON.stringify(r.shape)).toBeLessThan(1e-5);
+      expect(r.leakedData, JSON.stringify(r.shape)).toBe(0);
+    }
+  });
+
   it("Strata's sequence models (Bidirectional LSTM + GRU with masking, SimpleRNN, causal MultiHeadAttention) train on webgl: loss falls, matches cpu after each of 3 steps, no tensors left behind", () => {
     expect(results.sequence.map((r) => r.name)).toEqual([
       'Embedding(maskZero) → Bidirectional(LSTM) → GRU → Dense',
