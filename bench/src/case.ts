@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { type BackendKind, type Lib, useBackend } from './backend.js';
 import { loadDigits, type ModelKind, sampleShape } from './data.js';
+import { packWeights, score, unpackWeights } from './weights-and-score.js';
 
 export interface CaseSpec {
   kind: 'init' | 'train' | 'kernels';
@@ -85,43 +86,17 @@ function images(d: { images: Float32Array; n: number }, kind: ModelKind): tf.Ten
 function readWeights(): tf.Tensor[] {
   const meta = JSON.parse(readFileSync(`${spec.weights}.json`, 'utf8')) as { shapes: number[][] };
   const buf = readFileSync(`${spec.weights}.bin`);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-  let at = 0;
-  return meta.shapes.map((s) => {
-    const n = s.reduce((a, b) => a * b, 1);
-    const t = tf.tensor(all.subarray(at, at + n), s, 'float32');
-    at += n;
-    return t;
-  });
-}
-
-/** Mean crossentropy and accuracy of `probs` against `labels`, computed the same way for both libraries. */
-function score(probs: Float32Array, labels: Int32Array): { loss: number; accuracy: number } {
-  let loss = 0;
-  let hits = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const row = probs.subarray(i * 10, i * 10 + 10);
-    loss -= Math.log(Math.max(row[labels[i]], 1e-7));
-    let best = 0;
-    for (let k = 1; k < 10; k++) if (row[k] > row[best]) best = k;
-    if (best === labels[i]) hits++;
-  }
-  return { loss: loss / labels.length, accuracy: hits / labels.length };
+  return unpackWeights(
+    meta.shapes,
+    new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)),
+  );
 }
 
 async function runInit(): Promise<unknown> {
   await useBackend('strata', 'cpu');
   const net = await makeNet('strata', spec.model);
-  const ws = net.getWeights();
-  const shapes = ws.map((w) => w.shape);
-  const parts = ws.map((w) => w.dataSync() as Float32Array);
-  const total = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    total.set(p, at);
-    at += p.length;
-  }
-  writeFileSync(`${spec.weights}.bin`, Buffer.from(total.buffer));
+  const { shapes, values } = packWeights(net.getWeights());
+  writeFileSync(`${spec.weights}.bin`, Buffer.from(values.buffer));
   writeFileSync(`${spec.weights}.json`, JSON.stringify({ shapes }));
   return { shapes };
 }

@@ -45,24 +45,13 @@ if (lib === 'strata') {
         });
         return tf.softmax(tf.fused.matMul({ a: h, b: ws[2] as tf.Tensor2D, bias: ws[3] }));
       }
-      let h = tf.fused.conv2d({
-        x: x as tf.Tensor4D,
-        filter: ws[0] as tf.Tensor4D,
-        strides: 1,
-        pad: 'valid',
-        bias: ws[1],
-        activation: 'relu',
-      });
-      h = tf.maxPool(h, 2, 2, 'valid');
-      h = tf.fused.conv2d({
-        x: h,
-        filter: ws[2] as tf.Tensor4D,
-        strides: 1,
-        pad: 'valid',
-        bias: ws[3],
-        activation: 'relu',
-      });
-      h = tf.maxPool(h, 2, 2, 'valid');
+      // Conv2D(relu) then MaxPooling2D, twice: kernels and biases at 0, 1 and 2, 3.
+      let h = x as tf.Tensor4D;
+      for (const at of [0, 2]) {
+        const filter = ws[at] as tf.Tensor4D;
+        h = tf.fused.conv2d({ x: h, filter, strides: 1, pad: 'valid', bias: ws[at + 1], activation: 'relu' });
+        h = tf.maxPool(h, 2, 2, 'valid');
+      }
       return tf.softmax(
         tf.fused.matMul({ a: tf.reshape(h, [1, 1600]) as tf.Tensor2D, b: ws[4] as tf.Tensor2D, bias: ws[5] }),
       );

@@ -9,6 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import type { ModelKind } from './data.js';
 import { buildStrata, buildTfl } from './models.js';
+import { score, unpackWeights } from './weights-and-score.js';
 
 export interface PageSpec {
   lib: 'strata' | 'tfjs-layers';
@@ -99,13 +100,7 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
   }
 
   const net = makeNet(spec);
-  let at = 0;
-  const init = meta.shapes.map((s) => {
-    const n = s.reduce((a, b) => a * b, 1);
-    const t = tf.tensor(all.subarray(at, at + n), s);
-    at += n;
-    return t;
-  });
+  const init = unpackWeights(meta.shapes, all);
   net.setWeights(init);
   tf.dispose(init);
 
@@ -115,17 +110,10 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
   const trainLoss = await net.fit(x, y, false);
   epochMs.push(performance.now() - t0);
   tensorsAfterEpoch.push(tf.memory().numTensors);
-  const probs = (await net.predict(xTest, 256).data()) as Float32Array;
-  let loss = 0;
-  let hits = 0;
-  for (let i = 0; i < testLabels.length; i++) {
-    const row = probs.subarray(i * 10, i * 10 + 10);
-    loss -= Math.log(Math.max(row[testLabels[i]], 1e-7));
-    let best = 0;
-    for (let k = 1; k < 10; k++) if (row[k] > row[best]) best = k;
-    if (best === testLabels[i]) hits++;
-  }
-  result.check = { trainLoss, testLoss: loss / testLabels.length, testAccuracy: hits / testLabels.length };
+  const predicted = net.predict(xTest, 256);
+  const check = score((await predicted.data()) as Float32Array, testLabels);
+  predicted.dispose();
+  result.check = { trainLoss, testLoss: check.loss, testAccuracy: check.accuracy };
   for (let e = 0; e < spec.epochs; e++) {
     t0 = performance.now();
     await net.fit(x, y, true);
@@ -136,28 +124,23 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
   result.samplesPerSec = (spec.samples / median(epochMs)) * 1000;
   result.tensorsAfterEpoch = tensorsAfterEpoch;
 
-  const one = tf.slice(xTest, 0, 1);
-  const lat: number[] = [];
-  for (let i = 0; i < 60; i++) {
-    t0 = performance.now();
-    const p = net.predict(one, 1);
-    await p.data();
-    p.dispose();
-    if (i >= 10) lat.push(performance.now() - t0);
-  }
-  one.dispose();
-  result.predictBatch1Ms = median(lat);
-  const big = tf.slice(xTest, 0, Math.min(1024, spec.testSamples));
-  const bulk: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    t0 = performance.now();
-    const p = net.predict(big, 1024);
-    await p.data();
-    p.dispose();
-    if (i >= 1) bulk.push(performance.now() - t0);
-  }
-  result.predictBatch1024PerSec = (big.shape[0] / median(bulk)) * 1000;
-  big.dispose();
+  // Median time of `calls` predictions of `rows` test digits, read back to the host, after `warmUp`.
+  const timePredict = async (rows: number, calls: number, warmUp: number) => {
+    const x = tf.slice(xTest, 0, rows);
+    const times: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const start = performance.now();
+      const p = net.predict(x, rows);
+      await p.data();
+      p.dispose();
+      if (i >= warmUp) times.push(performance.now() - start);
+    }
+    x.dispose();
+    return median(times);
+  };
+  result.predictBatch1Ms = await timePredict(1, 60, 10);
+  const bulkRows = Math.min(1024, spec.testSamples);
+  result.predictBatch1024PerSec = (bulkRows / (await timePredict(bulkRows, 6, 1))) * 1000;
   tf.dispose([x, y, xTest]);
   return result;
 }

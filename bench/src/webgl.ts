@@ -19,6 +19,7 @@ import { useBackend } from './backend.js';
 import { loadDigits, type ModelKind } from './data.js';
 import { buildStrata } from './models.js';
 import type { PageSpec } from './webgl-page.js';
+import { packWeights } from './weights-and-score.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,16 +51,9 @@ async function bundlePage(): Promise<string> {
 
 async function initialWeights(kind: ModelKind): Promise<{ shapes: number[][]; bin: Buffer }> {
   const ws = buildStrata(kind).getWeights();
-  const parts = ws.map((w) => w.dataSync() as Float32Array);
-  const total = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    total.set(p, at);
-    at += p.length;
-  }
-  const shapes = ws.map((w) => w.shape);
+  const { shapes, values } = packWeights(ws);
   tf.dispose(ws);
-  return { shapes, bin: Buffer.from(total.buffer) };
+  return { shapes, bin: Buffer.from(values.buffer) };
 }
 
 function dataFile(samples: number): Buffer {

@@ -3,7 +3,7 @@
  * STRATA_INTEROP=1 and the venv's python can import keras (see vitest.config.ts in this folder).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,29 +24,13 @@ import '@strata/losses-metrics';
 import '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
 import { loadModel, loadWeights, saveModel, saveWeights } from '../src/index.js';
 import type { ModelLike } from '../src/weights/model-shape.js';
+import { PYTHON, pythonCanImport, pythonEnv } from './python.js';
 
-// The repository's own venv (made by scripts/run-tests.mjs), wherever the clone is.
-const PYTHON =
-  process.env.STRATA_INTEROP_PYTHON ?? fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-function pythonHasKeras(): boolean {
-  if (process.env.STRATA_INTEROP !== '1' || !existsSync(PYTHON)) return false;
-  try {
-    execFileSync(PYTHON, ['-c', 'import keras, h5py'], {
-      stdio: 'ignore',
-      env: { ...process.env, KERAS_BACKEND: 'jax' },
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const enabled = pythonHasKeras();
+const enabled = pythonCanImport(['keras', 'h5py']);
 
 interface Golden {
   inputs: { shape: number[]; values: number[] }[];
@@ -75,7 +59,7 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
     dir = mkdtempSync(join(tmpdir(), 'strata-interop-'));
     execFileSync(PYTHON, [join(here, 'make_golden.py'), join(dir, 'golden')], {
       stdio: 'inherit',
-      env: { ...process.env, KERAS_BACKEND: 'jax' },
+      env: pythonEnv,
     });
   });
   afterAll(() => {
@@ -222,7 +206,7 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
     execFileSync(PYTHON, [join(here, 'check_strata_files.py'), out], {
       stdio: 'inherit',
-      env: { ...process.env, KERAS_BACKEND: 'jax' },
+      env: pythonEnv,
     });
     const results = JSON.parse(readFileSync(join(out, 'keras_results.json'), 'utf8')) as Record<
       string,

@@ -5,7 +5,7 @@
  * backend). See lookup_layers.py for the Keras side.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,26 +15,12 @@ import { expectNoLeakedTensors } from '@strata/core/testing';
 import { Dense, Embedding, IntegerLookup, StringLookup, TextVectorization } from '@strata/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
 import { loadModel, saveModel } from '../src/index.js';
+import { PYTHON, pythonCanImport, pythonEnv } from './python.js';
 
-// The repository's own venv (made by scripts/run-tests.mjs), wherever the clone is.
-const PYTHON =
-  process.env.STRATA_INTEROP_PYTHON ?? fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
-const env = { ...process.env, KERAS_BACKEND: 'jax' };
 
-function pythonHasKerasLookups(): boolean {
-  if (process.env.STRATA_INTEROP !== '1' || !existsSync(PYTHON)) return false;
-  try {
-    execFileSync(PYTHON, ['-c', 'import keras, h5py, tensorflow'], { stdio: 'ignore', env });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const enabled = pythonHasKerasLookups();
+const enabled = pythonCanImport(['keras', 'h5py', 'tensorflow']);
 
 interface KerasReport {
   error?: string;
@@ -88,7 +74,7 @@ describe.skipIf(!enabled)('Keras 3 interop: adapted lookup layers (Python)', () 
     dir = mkdtempSync(join(tmpdir(), 'strata-lookup-interop-'));
     execFileSync(PYTHON, [join(here, 'lookup_layers.py'), 'write', join(dir, 'keras')], {
       stdio: 'inherit',
-      env,
+      env: pythonEnv,
     });
     corpus = JSON.parse(readFileSync(join(dir, 'keras', 'corpus.json'), 'utf8')) as Corpus;
   });
@@ -167,7 +153,10 @@ describe.skipIf(!enabled)('Keras 3 interop: adapted lookup layers (Python)', () 
       manifest.push({ name, file: `${name}.keras`, inputs, int: typeof inputs.values[0] === 'number' });
     }
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
-    execFileSync(PYTHON, [join(here, 'lookup_layers.py'), 'check', out], { stdio: 'inherit', env });
+    execFileSync(PYTHON, [join(here, 'lookup_layers.py'), 'check', out], {
+      stdio: 'inherit',
+      env: pythonEnv,
+    });
     const results = JSON.parse(readFileSync(join(out, 'keras_results.json'), 'utf8')) as Record<
       string,
       KerasReport

@@ -61,20 +61,22 @@ export function mapSymbolic(value: unknown, fn: (t: SymbolicTensor) => unknown):
   return value;
 }
 
+/** Whether a call argument (arrays and plain objects, nested) is, or holds, a value that passes `test`. */
+function holds(value: unknown, test: (x: unknown) => boolean): boolean {
+  if (test(value)) return true;
+  if (Array.isArray(value)) return value.some((v) => holds(v, test));
+  if (isPlainObject(value)) return Object.values(value).some((v) => holds(v, test));
+  return false;
+}
+
 /** Whether a call argument is, or holds, a symbolic tensor. */
 export function holdsSymbolic(value: unknown): boolean {
-  if (value instanceof SymbolicTensor) return true;
-  if (Array.isArray(value)) return value.some(holdsSymbolic);
-  if (isPlainObject(value)) return Object.values(value).some(holdsSymbolic);
-  return false;
+  return holds(value, (x) => x instanceof SymbolicTensor);
 }
 
 /** Whether a call argument is, or holds, a tensor (symbolic or concrete). */
 function holdsTensor(value: unknown): boolean {
-  if (value instanceof SymbolicTensor || value instanceof tf.Tensor) return true;
-  if (Array.isArray(value)) return value.some(holdsTensor);
-  if (isPlainObject(value)) return Object.values(value).some(holdsTensor);
-  return false;
+  return holds(value, (x) => x instanceof SymbolicTensor || x instanceof tf.Tensor);
 }
 
 /**

@@ -58,17 +58,8 @@ export function prepareFilterGradient(
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as Backend;
   const { x, dy, info } = prepareFilterGradient(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
-  const { filterHeight, filterWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const { inHeight, inWidth, padInfo } = info;
-  // The part of the padded input the windows read: exactly what a valid convolution needs.
-  const frameHeight = (outHeight - 1) * strideHeight + filterHeight;
-  const frameWidth = (outWidth - 1) * strideWidth + filterWidth;
-  const frame = padOrCrop(b, x, [
-    [0, 0],
-    [padInfo.top, frameHeight - inHeight - padInfo.top],
-    [padInfo.left, frameWidth - inWidth - padInfo.left],
-    [0, 0],
-  ]);
+  const { filterHeight, filterWidth, inChannels } = info;
+  const frame = readFrame(b, x, info);
   release(b, x);
   const grad =
     filterHeight * filterWidth * inChannels <= 64
@@ -110,6 +101,20 @@ function oneHotPatchesGradient(
   const out = reshape(b, grad, [filterHeight, filterWidth, inChannels, outChannels]);
   release(b, selector, patches, patches2d, patchesT, dy2d, grad);
   return out;
+}
+
+/** The part of the padded input the windows read: exactly what a valid convolution needs. */
+export function readFrame(b: Backend, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const { inHeight, inWidth, padInfo } = info;
+  const frameHeight = (outHeight - 1) * strideHeight + filterHeight;
+  const frameWidth = (outWidth - 1) * strideWidth + filterWidth;
+  return padOrCrop(b, x, [
+    [0, 0],
+    [padInfo.top, frameHeight - inHeight - padInfo.top],
+    [padInfo.left, frameWidth - inWidth - padInfo.left],
+    [0, 0],
+  ]);
 }
 
 export function batchConvolutionGradient(

@@ -1,7 +1,11 @@
 import type { Conv2DBackpropFilterAttrs, KernelFunc } from '@tensorflow/tfjs-core';
 import type { KernelFix } from '../../kernel-fixes.js';
-import { type Backend, padOrCrop, release } from '../wasm/call-kernel.js';
-import { batchConvolutionGradient, prepareFilterGradient } from '../wasm/conv2d-backprop-filter.js';
+import { type Backend, release } from '../wasm/call-kernel.js';
+import {
+  batchConvolutionGradient,
+  prepareFilterGradient,
+  readFrame,
+} from '../wasm/conv2d-backprop-filter.js';
 
 /**
  * tfjs-backend-webgl 4.22 computes each filter-gradient value in one fragment that loops over the whole
@@ -14,17 +18,7 @@ import { batchConvolutionGradient, prepareFilterGradient } from '../wasm/conv2d-
 export const webglConv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as Backend;
   const { x, dy, info } = prepareFilterGradient(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
-  const { outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const { inHeight, inWidth, padInfo } = info;
-  // The part of the padded input the windows read: exactly what a valid convolution needs.
-  const frameHeight = (outHeight - 1) * strideHeight + filterHeight;
-  const frameWidth = (outWidth - 1) * strideWidth + filterWidth;
-  const frame = padOrCrop(b, x, [
-    [0, 0],
-    [padInfo.top, frameHeight - inHeight - padInfo.top],
-    [padInfo.left, frameWidth - inWidth - padInfo.left],
-    [0, 0],
-  ]);
+  const frame = readFrame(b, x, info);
   const grad = batchConvolutionGradient(b, frame, dy, info);
   release(b, x, dy, frame);
   return grad;
