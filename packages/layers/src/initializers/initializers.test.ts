@@ -117,6 +117,63 @@ describe('initializers', () => {
     }
   });
 
+  it('orthogonal matches the sign-corrected QR of its normal sample (tf.linalg.qr as the reference)', () => {
+    for (const shape of [
+      [5, 3],
+      [3, 5],
+      [2, 3, 4],
+    ]) {
+      const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const cols = shape[shape.length - 1];
+      const got = new OrthogonalInitializer({ gain: 1.5, seed: 7 }).apply(shape);
+      const expected = tf.tidy(() => {
+        const a = tf.randomNormal([Math.max(rows, cols), Math.min(rows, cols)], 0, 1, 'float32', 7);
+        const [q, r] = tf.linalg.qr(a);
+        const n = Math.min(rows, cols);
+        const d = tf.sign(tf.sum(tf.mul(tf.slice(r, [0, 0], [n, n]), tf.eye(n)), 0));
+        const m = tf.mul(q, d);
+        return tf.mul(tf.reshape(rows < cols ? tf.transpose(m) : m, shape), 1.5);
+      });
+      expect(got.shape).toEqual(shape);
+      expectTensorsClose(got, expected, { atol: 1e-5 });
+      tf.dispose([got, expected]);
+    }
+  });
+
+  it('orthogonal is orthonormal at LSTM and MNIST sizes, with the moments of a uniform orthogonal matrix', () => {
+    for (const [shape, gain] of [
+      [[784, 128], 1],
+      [[128, 512], 2],
+    ] as [number[], number][]) {
+      const before = tf.memory().numTensors;
+      const w = new OrthogonalInitializer({ gain, seed: 3 }).apply(shape);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const [r, c] = shape;
+      const m = Math.max(r, c);
+      const n = Math.min(r, c);
+      const gram = tf.tidy(() => {
+        const g = r >= c ? tf.matMul(w, w, true, false) : tf.matMul(w, w, false, true);
+        return tf.div(g, gain * gain);
+      });
+      expectTensorsClose(gram, tf.eye(n), { atol: 2e-5 });
+      // Each of the n unit vectors of length m has entries of mean 0 and variance 1/m (times gain^2).
+      const s = stats(w);
+      const count = m * n;
+      expect(Math.abs(s.mean)).toBeLessThan((5 * gain) / Math.sqrt(m * count));
+      expect(s.std ** 2).toBeCloseTo((gain * gain) / m, 6);
+      tf.dispose([w, gram]);
+    }
+  });
+
+  it('orthogonal keeps the sign-corrected factor: a fixed seed gives the same matrix, another seed another', () => {
+    const a = new OrthogonalInitializer({ seed: 5 }).apply([6, 4]);
+    const b = new OrthogonalInitializer({ seed: 5 }).apply([6, 4]);
+    const c = new OrthogonalInitializer({ seed: 6 }).apply([6, 4]);
+    expectTensorsClose(a, b, { atol: 0 });
+    expect(tf.max(tf.abs(tf.sub(a, c))).dataSync()[0]).toBeGreaterThan(1e-3);
+    tf.dispose([a, b, c]);
+  });
+
   it('validates arguments in Keras words', () => {
     expect(() => new VarianceScaling({ scale: 0 })).toThrow('Received: scale=0');
     expect(() => new VarianceScaling({ mode: 'fan_x' as 'fan_in' })).toThrow('Received: mode=fan_x');

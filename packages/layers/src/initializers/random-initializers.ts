@@ -2,6 +2,7 @@ import { formatShape, register, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { computeFans } from './compute-fans.js';
+import { householderQR } from './householder-qr.js';
 import { Initializer } from './initializer.js';
 
 export interface SeedArgs {
@@ -265,16 +266,29 @@ export class OrthogonalInitializer extends RandomInitializer {
     }
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const cols = shape[shape.length - 1];
-    return tf.tidy(() => {
-      const a = tf.randomNormal([Math.max(rows, cols), Math.min(rows, cols)], 0, 1, 'float32', this.seed);
-      const [q, r] = tf.linalg.qr(a);
-      // Multiplying by the signs of R's diagonal makes the decomposition unique, hence the distribution uniform.
-      const n = Math.min(rows, cols);
-      const diag = tf.sum(tf.mul(tf.slice(r, [0, 0], [n, n]), tf.eye(n)), 0);
-      let m = tf.mul(q, tf.sign(diag));
-      if (rows < cols) m = tf.transpose(m);
-      return tf.cast(tf.mul(tf.reshape(m, shape), this.gain), dtype);
-    });
+    const m = Math.max(rows, cols);
+    const n = Math.min(rows, cols);
+    const sample = tf.randomNormal([m, n], 0, 1, 'float32', this.seed);
+    const a = sample.dataSync();
+    sample.dispose();
+    // A thin QR on the host (see householder-qr.ts for why not tf.linalg.qr). Multiplying each column of
+    // Q by the sign of R's diagonal entry makes the factorization unique, hence the distribution uniform.
+    const { q, rDiag } = householderQR(a, m, n);
+    const out = new Float32Array(rows * cols);
+    const sign = rDiag.map(Math.sign);
+    if (rows >= cols) {
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) out[i * cols + j] = this.gain * sign[j] * q[j * m + i];
+    } else {
+      // Q is [cols, rows]; its transpose in row-major order is Q's column-major data.
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) out[i * cols + j] = this.gain * sign[i] * q[i * m + j];
+    }
+    const w = tf.tensor(out, shape, 'float32');
+    if (dtype === 'float32') return w;
+    const cast = tf.cast(w, dtype);
+    w.dispose();
+    return cast;
   }
 
   override getConfig(): Record<string, unknown> {
