@@ -1,15 +1,34 @@
 /** `import '@strata/backends/cpu'` registers tfjs's plain-JavaScript backend with Strata: slow, but runs anywhere. */
 import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernelFixes } from './kernels/cpu/index.js';
 import { registerBackend } from './strata-backend.js';
+
+/**
+ * tfjs's CPU backend prints a banner telling Node users to install tfjs-node, on the first tensor it
+ * writes (guarded by a `firstUse` flag on the backend instance). Strata runs its own kernels and does not
+ * use tfjs-node, so that advice is wrong for a Strata user. Clearing the flag on the instance silences
+ * that one banner only: tfjs's `PROD`/`IS_TEST` flags would also hide every other tfjs warning, and
+ * patching `console.warn` would hide the user's own.
+ */
+export function silenceTfjsNodeBanner(): void {
+  // findBackend creates the instance if tfjs has not yet; the CPU backend initialises synchronously.
+  const instance = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (instance && 'firstUse' in instance) instance.firstUse = false;
+}
+
+silenceTfjsNodeBanner();
 
 export const cpuBackend = registerBackend(
   {
     name: 'cpu',
     priority: 1,
     tfjsPackage: '@tensorflow/tfjs-backend-cpu',
-    async init() {},
+    // Again here: tfjs makes a new instance after `tf.removeBackend('cpu')` and re-registration.
+    async init() {
+      silenceTfjsNodeBanner();
+    },
     kernelFixes: cpuKernelFixes,
   },
   { module: '@strata/backends/cpu', override: true },

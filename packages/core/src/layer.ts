@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { assertBackendRegistered } from './backend-check.js';
 import { assertInputCompatibility, type InputSpec } from './engine/input-spec.js';
 import {
   holdsSymbolic,
@@ -148,6 +149,7 @@ export abstract class Layer {
 
   /** Creates a weight. Initializer, regularizer and constraint may be names resolved through the registry. */
   addWeight(name: string, options: AddWeightOptions): Variable {
+    assertBackendRegistered(`Layer "${this.name}" creating its weight '${name}'`);
     const initializer = resolveIdentifier<Initializer>(
       'initializer',
       options.initializer ?? 'glorot_uniform',

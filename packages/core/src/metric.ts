@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertBackendRegistered } from './backend-check.js';
 import type { Shape } from './engine/symbolic-tensor.js';
 import { toSnakeCase } from './naming.js';
 import { Variable } from './variable.js';
@@ -32,6 +33,7 @@ export abstract class Metric {
 
   /** Adds a state variable filled with `initialValue`; `resetState` refills it. */
   addVariable(name: string, shape: number[], initialValue = 0, dtype: tf.DataType = 'float32'): Variable {
+    assertBackendRegistered(`Metric "${this.name}" creating its variable '${name}'`);
     const init = tf.fill(shape, initialValue, dtype);
     const v = new Variable({ initialValue: init, name, path: `${this.name}/${name}`, trainable: false });
     init.dispose();

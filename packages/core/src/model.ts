@@ -1,6 +1,7 @@
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { assertBackendRegistered } from './backend-check.js';
 import { Callback, type History, type Logs } from './callback.js';
 import { CallbackList } from './engine/callback-list.js';
 import {
@@ -444,6 +445,7 @@ export class Model extends Layer {
   }
 
   private assertCompiled(method: string): void {
+    assertBackendRegistered(method);
     if (!this.compiled)
       throw new RuntimeError(`You must call \`compile()\` before using the model (called ${method}).`);
   }
@@ -995,6 +997,7 @@ export class Model extends Layer {
 
   /** Computes outputs in batches (Keras's `predict`); returns one tensor per output. */
   predict(x: ModelData, args: PredictArgs = {}): tf.Tensor | tf.Tensor[] {
+    assertBackendRegistered('predict');
     const batchSize = validateBatchSize(args.batchSize);
     const owned: tf.Tensor[] = [];
     try {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { assertBackendRegistered } from './backend-check.js';
 import { formatShape, ValueError } from './errors.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import {
@@ -160,6 +161,7 @@ export abstract class Optimizer {
     this._learningRate = lr;
 
     // Variables last, so that a rejected argument leaves no tensor behind.
+    assertBackendRegistered(`Optimizer "${this.name}" creating its iteration counter`);
     const zero = tf.scalar(0, 'int32');
     this.iterations = new Variable({
       initialValue: zero,

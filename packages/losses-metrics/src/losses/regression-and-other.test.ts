@@ -101,6 +101,19 @@ describe('regression losses', () => {
     check((reduction) => new MeanSquaredLogarithmicError({ reduction }), yTrue, yPred, per);
   });
 
+  it('Huber has a gradient wrt yPred on both branches and at the |error| == delta tie', async () => {
+    const delta = 0.5;
+    const t = [0, 0, 0, 0, 0, 0];
+    const p = [-2, -0.5, -0.1, 0, 0.3, 0.5];
+    const loss = new Huber({ delta });
+    await expectNoLeakedTensors(() => {
+      const g = tf.tidy(() => tf.grad((yp: tf.Tensor) => loss.apply(tf.tensor2d([t]), yp))(tf.tensor2d([p])));
+      // d/dp of mean_j huber(p_j - t_j): clip(p_j - t_j, -delta, delta) / n; the tie takes the quadratic slope.
+      const expected = p.map((pj, j) => clip(pj - t[j], -delta, delta) / p.length);
+      near(valuesOf(g), expected);
+    });
+  });
+
   it('Huber with the default and a custom delta', () => {
     const hub = (d: number) => (t: number[], p: number[]) =>
       mean(

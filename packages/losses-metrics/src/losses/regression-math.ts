@@ -51,15 +51,22 @@ export function meanSquaredLogarithmicError(yTrue: tf.Tensor, yPred: tf.Tensor):
   });
 }
 
-/** Huber loss: quadratic for errors up to `delta`, linear beyond; averaged over the last axis. */
+/**
+ * Huber loss: quadratic for errors up to `delta`, linear beyond; averaged over the last axis.
+ *
+ * Written as `0.5 * q^2 + delta * (|x| - q)` with `q = min(|x|, delta)`, which equals Keras's
+ * `where(|x| <= delta, 0.5 * x^2, delta * |x| - 0.5 * delta^2)` on both branches. A `where` on
+ * `lessEqual(|x|, delta)` puts LessEqual on the gradient tape, and tfjs has no gradient for it, so a model
+ * compiled with `loss: 'huber'` could not train; Minimum and Abs have gradients (at `|x| == delta` Minimum
+ * passes the gradient to `|x|`, giving the quadratic branch's slope, as Keras's `<=` does).
+ */
 export function huber(yTrue: tf.Tensor, yPred: tf.Tensor, delta = 1): tf.Tensor {
   return tf.tidy(() => {
     const [yt, yp] = prepare('huber', yTrue, yPred);
-    const error = tf.sub(yp, yt);
-    const absError = tf.abs(error);
-    const quadratic = tf.mul(tf.square(error), 0.5);
-    const linear = tf.sub(tf.mul(absError, delta), 0.5 * delta * delta);
-    return tf.mean(tf.where(tf.lessEqual(absError, delta), quadratic, linear), -1);
+    const absError = tf.abs(tf.sub(yp, yt));
+    const quadraticPart = tf.minimum(absError, delta);
+    const linearPart = tf.sub(absError, quadraticPart);
+    return tf.mean(tf.add(tf.mul(tf.square(quadraticPart), 0.5), tf.mul(linearPart, delta)), -1);
   });
 }
 

@@ -11,22 +11,25 @@ function toFloat(x: tf.Tensor): tf.Tensor {
   return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
 }
 
-/** Exact equality of targets and predictions, averaged over the last axis. */
+/**
+ * Exact equality of targets and predictions, per element (as Keras 3: no mean over the last axis, so `Mean`
+ * counts every sample of rank-1 targets instead of one per batch).
+ */
 export function accuracy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [yt, yp] = squeezeOrExpandToSameRank(toFloat(yTrue), toFloat(yPred));
     assertSameShape('accuracy', yt, yp);
-    return tf.mean(tf.cast(tf.equal(yt, yp), 'float32'), -1);
+    return tf.cast(tf.equal(yt, yp), 'float32');
   });
 }
 
-/** How often `yPred > threshold` matches the 0/1 targets, averaged over the last axis. */
+/** Whether `yPred > threshold` matches the 0/1 targets, per element (Keras 3 takes no mean over the last axis). */
 export function binaryAccuracy(yTrue: tf.Tensor, yPred: tf.Tensor, threshold = 0.5): tf.Tensor {
   return tf.tidy(() => {
     const [yt, yp] = squeezeOrExpandToSameRank(toFloat(yTrue), toFloat(yPred));
     assertSameShape('binary_accuracy', yt, yp);
     const predicted = tf.cast(tf.greater(yp, threshold), 'float32');
-    return tf.mean(tf.cast(tf.equal(yt, predicted), 'float32'), -1);
+    return tf.cast(tf.equal(yt, predicted), 'float32');
   });
 }
 

@@ -33,6 +33,23 @@ describe('accuracy metrics', () => {
     near(scalarOf(t.result()), 7 / 10);
   });
 
+  it('BinaryAccuracy and Accuracy count each sample of rank-1 targets over uneven batches (Keras 3.15: 2 of 4)', () => {
+    const before = tf.memory().numTensors;
+    const m = new BinaryAccuracy();
+    update(m, [1, 0, 1], [0.9, 0.8, 0.7]); // hits: 0.9 and 0.7
+    update(m, [1], [0.1]); // miss
+    near(scalarOf(m.result()), 2 / 4);
+    const w = new BinaryAccuracy();
+    update(w, [1, 0, 1], [0.9, 0.8, 0.7], [1, 2, 3]);
+    update(w, [1], [0.1], [4]);
+    near(scalarOf(w.result()), (1 + 3) / (1 + 2 + 3 + 4));
+    const a = new Accuracy();
+    update(a, [1, 2, 3], [1, 0, 3]);
+    update(a, [4], [0]);
+    near(scalarOf(a.result()), 2 / 4);
+    expect(tf.memory().numTensors - before).toBe(3 * 2); // each metric's total and count only
+  });
+
   it('CategoricalAccuracy compares arg maxes, weighted', () => {
     const m = new CategoricalAccuracy();
     update(

@@ -1,0 +1,18 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { RuntimeError } from './errors.js';
+
+/**
+ * Fails with a Strata error when no tfjs backend is registered at all, before the first tensor is made.
+ * Without this the user meets tfjs's bare "No backend found in registry.", which names neither the
+ * package to import nor `setBackend`. Core cannot pick a default itself: it never imports a backend
+ * package (the `strata` umbrella does, registering the CPU backend).
+ */
+export function assertBackendRegistered(what: string): void {
+  if (Object.keys(tf.engine().registryFactory).length > 0) return;
+  throw new RuntimeError(
+    `No TensorFlow.js backend is registered, so ${what} cannot run. Import a backend before using Strata: ` +
+      `\`import '@strata/backends/cpu'\` (or '@strata/backends/wasm', '@strata/backends/webgl'), or call ` +
+      `\`await setBackend('auto')\` from '@strata/backends'; importing 'strata' registers the CPU backend for you.`,
+  );
+}
