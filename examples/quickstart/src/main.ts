@@ -46,7 +46,8 @@ console.log(`evaluate: loss ${loss.toFixed(4)}, accuracy ${acc.toFixed(4)}`);
 const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-')), 'model.keras');
 await model.save(file);
 const again = await loadModel(file);
-const a = model.predict(x.slice(0, 5)) as tf.Tensor;
+// A Sequential model's predict returns one tensor; a loaded model may have several outputs.
+const a = model.predict(x.slice(0, 5));
 const b = again.predict(x.slice(0, 5)) as tf.Tensor;
 console.log(
   `saved ${file} (${fs.statSync(file).size} bytes); reloaded predictions equal: ${tf.util.arraysEqual(a.dataSync(), b.dataSync())}`,

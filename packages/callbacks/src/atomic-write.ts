@@ -57,11 +57,12 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Creates `dir` if needed and proves a file can be created in it, so a bad checkpoint location fails
- * before training rather than after the first epoch's work. Throws the operating system's error.
+ * Creates `dir` if needed (unless `create` is false) and proves a file can be created in it, so a bad
+ * checkpoint location fails before training rather than after the first epoch's work. Throws the
+ * operating system's error (ENOENT for a missing folder that is not to be created).
  */
-export async function checkWritableDirectory(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+export async function checkWritableDirectory(dir: string, create = true): Promise<void> {
+  if (create) await mkdir(dir, { recursive: true });
   const probe = tempPathFor(join(dir, 'probe'));
   const handle = await open(probe, 'wx');
   await handle.close();

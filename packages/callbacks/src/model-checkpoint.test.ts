@@ -236,9 +236,35 @@ describe('ModelCheckpoint', () => {
         ],
       });
       await expect(run).rejects.toThrow(
-        `ModelCheckpoint cannot write checkpoints to the folder '${join(dir, 'file', 'sub')}'`,
+        `ModelCheckpoint cannot save into the folder '${join(dir, 'file', 'sub')}': it does not exist`,
       );
       expect(batches).toBe(0);
+      tf.dispose([x, y]);
+      model.dispose();
+    });
+
+    test('a folder that does not exist fails when training begins and is not created, as model.save', async () => {
+      const dir = tempDir();
+      const model = smallModel();
+      const { x, y } = regressionData(8);
+      let batches = 0;
+      const run = model.fit(x, y, {
+        epochs: 1,
+        verbose: 0,
+        callbacks: [
+          new ModelCheckpoint({ filepath: join(dir, 'missing', 'best.keras') }),
+          new LambdaCallback({ onTrainBatchBegin: () => void batches++ }),
+        ],
+      });
+      await expect(run).rejects.toThrow(
+        `ModelCheckpoint cannot save into the folder '${join(dir, 'missing')}': it does not exist. Create it first`,
+      );
+      expect(batches).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+      await expect(model.save(join(dir, 'missing', 'model.keras'))).rejects.toThrow(
+        `the folder '${join(dir, 'missing')}' does not exist`,
+      );
+      expect(readdirSync(dir)).toEqual([]);
       tf.dispose([x, y]);
       model.dispose();
     });

@@ -11,6 +11,9 @@ export interface ModelCheckpointArgs {
    * Where to save: a path ending in `.keras` (or legacy `.h5`), or in `.weights.h5` with
    * `saveWeightsOnly`. It may hold Python format fields filled from the 1-based `epoch`, the 1-based
    * `batch` (when saving every few batches) and the logs: `'ckpt/{epoch:02d}-{val_loss:.2f}.keras'`.
+   * The folder must exist: training fails at its start otherwise, as `model.save` fails, rather than
+   * creating folders from a mistyped path (Keras would create it). Only folders named by format fields
+   * are created.
    */
   filepath: string;
   /** The quantity to watch for `saveBestOnly`. Default 'val_loss'. */
@@ -130,8 +133,15 @@ export class ModelCheckpoint extends Callback {
       const st = await fs.stat(this.filepath).catch(() => null);
       if (st?.isDirectory()) throw directoryError(this.filepath);
     }
+    const folder = await fs.stat(dir).catch(() => null);
+    if (!folder?.isDirectory()) {
+      throw new ValueError(
+        `ModelCheckpoint cannot save into the folder '${dir}': it ${folder ? 'is not a folder' : 'does not exist'}. ` +
+          `Create it first; like model.save, ModelCheckpoint does not create folders. Received: filepath=${this.filepath}`,
+      );
+    }
     try {
-      await files.checkWritableDirectory(dir);
+      await files.checkWritableDirectory(dir, false);
     } catch (e) {
       throw new ValueError(
         `ModelCheckpoint cannot write checkpoints to the folder '${dir}' (${(e as Error).message}). ` +

@@ -47,8 +47,10 @@ export {
   functionalFromConfig,
   Model,
   type ModelArgs,
+  type ModelOutput,
   type OptimizerIdentifier,
   type PredictArgs,
+  type SymbolicStructure,
 } from './model.js';
 export { camelToSnake, resetUniqueNames, snakeToCamel, toSnakeCase, uniqueName } from './naming.js';
 export { type LearningRate, LearningRateSchedule, Optimizer, type OptimizerArgs } from './optimizer.js';

@@ -17,6 +17,8 @@ export interface InputLayerArgs extends LayerArgs {
 /** The entry point of a functional graph (Keras's `InputLayer`); `input()` creates one. */
 export class InputLayer extends Layer {
   static override className = 'InputLayer';
+  /** `shape` is written to the config as `batchShape`. */
+  static extraArguments = ['shape'];
 
   readonly batchShape: Shape;
   readonly output: SymbolicTensor;

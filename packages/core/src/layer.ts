@@ -11,6 +11,7 @@ import {
   SymbolicTensor,
 } from './engine/symbolic-tensor.js';
 import { formatShape, ValueError } from './errors.js';
+import { checkLayerArguments, withoutArgumentCheck } from './layer-arguments.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { resolveIdentifier } from './resolve.js';
 import type { KerasObjectJSON } from './serialization.js';
@@ -108,6 +109,7 @@ export abstract class Layer {
   private _callLosses: tf.Scalar[] = [];
 
   constructor(args: LayerArgs = {}) {
+    checkLayerArguments(new.target as never, args, Layer.prototype.getConfig);
     this.name = args.name ?? uniqueName(toSnakeCase(this.getClassName()));
     this._trainable = args.trainable ?? true;
     this.dtype = dtypeName(args.dtype);
@@ -242,7 +244,13 @@ export abstract class Layer {
     });
   }
 
+  /** The number of weight values; the layer must be built (Keras raises otherwise). */
   countParams(): number {
+    if (!this.built)
+      throw new ValueError(
+        `You tried to call \`countParams\` on layer '${this.name}', but the layer isn't built. ` +
+          'You can build it manually via: `layer.build(inputShape)`.',
+      );
     return this.weights.reduce((n, w) => n + w.size, 0);
   }
 
@@ -453,7 +461,8 @@ export abstract class Layer {
   }
 
   static fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
-    return new this(config);
+    // A file may carry config keys of a newer Keras that Strata does not take; loading tolerates them.
+    return withoutArgumentCheck(() => new this(config));
   }
 
   dispose(): void {

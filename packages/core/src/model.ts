@@ -1,8 +1,9 @@
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { checkArgumentNames } from './argument-names.js';
 import { assertBackendRegistered } from './backend-check.js';
 import { Callback, type History, type Logs } from './callback.js';
+import { discardAbandonedTape } from './engine/abandoned-tape.js';
 import { CallbackList } from './engine/callback-list.js';
 import {
   type LossIdentifier,
@@ -30,6 +31,7 @@ import { mapSymbolic, type Node, type Shape, SymbolicTensor } from './engine/sym
 import { formatShape, RuntimeError, ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
+import { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
 import type { Loss } from './loss.js';
 import type { Metric } from './metric.js';
 import { camelToSnake, snakeToCamel } from './naming.js';
@@ -44,11 +46,18 @@ import {
 import { printSummary } from './summary.js';
 import type { Variable } from './variable.js';
 
-type SymbolicStructure = SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
+export type SymbolicStructure = SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
 
-export interface ModelArgs extends LayerArgs {
+/**
+ * What `predict` returns for a model whose outputs were given as `Outputs`: one tensor for a single
+ * symbolic tensor, a list (in output order) for a list or a record of them.
+ */
+export type ModelOutput<Outputs extends SymbolicStructure = SymbolicStructure> =
+  Outputs extends SymbolicTensor ? tf.Tensor : tf.Tensor[];
+
+export interface ModelArgs<Outputs extends SymbolicStructure = SymbolicStructure> extends LayerArgs {
   inputs: SymbolicStructure;
-  outputs: SymbolicStructure;
+  outputs: Outputs;
 }
 
 export type OptimizerIdentifier = Optimizer | keyof OptimizerIds | KerasObjectJSON;
@@ -123,6 +132,95 @@ function flattenStructure(s: SymbolicStructure): {
   return { list: keys.map((k) => s[k]), kind: 'dict', keys };
 }
 
+const COMPILE_ARGS = ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights'];
+const FIT_ARGS = [
+  'batchSize',
+  'epochs',
+  'verbose',
+  'callbacks',
+  'validationSplit',
+  'validationData',
+  'shuffle',
+  'classWeight',
+  'sampleWeight',
+  'initialEpoch',
+  'stepsPerEpoch',
+  'validationSteps',
+  'validationBatchSize',
+  'validationFreq',
+];
+const EVALUATE_ARGS = ['batchSize', 'verbose', 'sampleWeight', 'steps', 'callbacks', 'returnDict'];
+const PREDICT_ARGS = ['batchSize', 'verbose', 'steps', 'callbacks'];
+
+/** A short description of a received value for error messages: `42 (of type number)`. */
+function describeArgument(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `${v} (of type string)`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${v} (of type ${typeof v})`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v instanceof tf.Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
+  const ctor = (v as object).constructor?.name;
+  return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : Object.prototype.toString.call(v);
+}
+
+function checkCallbacks(callbacks: unknown): void {
+  if (callbacks == null) return;
+  if (!Array.isArray(callbacks))
+    throw new ValueError(
+      `Expected \`callbacks\` to be a list of Callback instances. Received: callbacks=${describeArgument(callbacks)}`,
+    );
+  callbacks.forEach((cb, i) => {
+    if (!(cb instanceof Callback) && !(cb && typeof (cb as Callback).setModel === 'function')) {
+      throw new ValueError(
+        `Expected every entry of \`callbacks\` to be a Callback instance. Received: callbacks[${i}]=${describeArgument(cb)}`,
+      );
+    }
+  });
+}
+
+function checkValidationFreq(freq: unknown): void {
+  if (freq == null) return;
+  const ok = Array.isArray(freq)
+    ? freq.every((e) => Number.isInteger(e) && e >= 1)
+    : Number.isInteger(freq) && (freq as number) >= 1;
+  if (!ok) {
+    const shown = Array.isArray(freq) ? `[${freq.join(', ')}]` : describeArgument(freq);
+    throw new ValueError(
+      `\`validation_freq\` must be a positive integer or a list of positive epoch numbers. Received: validation_freq=${shown}`,
+    );
+  }
+}
+
+function checkSteps(steps: unknown, name: string): void {
+  if (steps != null && !(Number.isInteger(steps) && (steps as number) > 0))
+    throw new ValueError(`Expected \`${name}\` to be a positive integer. Received: ${name}=${String(steps)}`);
+}
+
+function checkNotEmpty(size: number, xs: tf.Tensor[]): void {
+  if (size === 0)
+    throw new ValueError(
+      `Expected at least one sample, but the data is empty. Received: x with shape ${formatShape(xs[0]?.shape ?? [0])}`,
+    );
+}
+
+/** Fails at compile time on a metric that cannot be resolved, as Keras does on the first batch. */
+function checkMetricIdentifier(spec: unknown): void {
+  if (typeof spec === 'string') {
+    // The registry's error names the kind, what is registered and which package to import.
+    registry.get('metric', spec);
+    return;
+  }
+  const usable =
+    typeof spec === 'function' ||
+    (typeof spec === 'object' &&
+      spec !== null &&
+      (isKerasObjectJSON(spec) || typeof (spec as Metric).updateState === 'function'));
+  if (!usable)
+    throw new ValueError(
+      `Could not interpret metric identifier. Expected a metric name, a Metric instance or a function. Received: ${describeArgument(spec)}`,
+    );
+}
+
 function verboseLevel(v: FitArgs['verbose']): number {
   return v === undefined || v === 'auto' ? 1 : v;
 }
@@ -151,8 +249,10 @@ function isMetricLeaf(v: unknown): boolean {
 /** Backends whose tensor values live in host memory (the JS heap or wasm's), read without a device copy. */
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
 
-export class Model extends Layer {
+export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extends Layer {
   static override className = 'Functional';
+  /** Models check their own constructor arguments; a subclassed model's are its author's. */
+  static checksArguments = false;
 
   inputs: SymbolicTensor[] = [];
   outputs: SymbolicTensor[] = [];
@@ -182,7 +282,9 @@ export class Model extends Layer {
   private lossTracker: MeanTracker | null = null;
   private outputLossTrackers: (MeanTracker | null)[] = [];
 
-  constructor(args?: ModelArgs | LayerArgs) {
+  constructor(args?: ModelArgs<Outputs> | LayerArgs) {
+    if (new.target === Model)
+      checkArgumentNames(args, [...BASE_LAYER_ARGUMENTS, 'inputs', 'outputs'], 'Functional');
     super(args ?? {});
     if (args && 'inputs' in args && args.inputs != null) this.initGraph(args.inputs, args.outputs);
   }
@@ -209,7 +311,16 @@ export class Model extends Layer {
     this.inputsKind = ins.kind;
     this.outputsKind = outs.kind;
     this.outputKeys = outs.keys;
-    this.graph = mapGraph(this.inputs, this.outputs);
+    const graph = mapGraph(this.inputs, this.outputs);
+    const seen = new Map<string, number>();
+    for (const layer of graph.layers) seen.set(layer.name, (seen.get(layer.name) ?? 0) + 1);
+    for (const [name, count] of seen) {
+      if (count > 1)
+        throw new ValueError(
+          `The name "${name}" is used ${count} times in the model. All layer names should be unique.`,
+        );
+    }
+    this.graph = graph;
     this.inputNames = ins.kind === 'dict' ? ins.keys : this.inputs.map((t) => t.sourceLayer.name);
     this.outputNames = outs.kind === 'dict' ? outs.keys : this.outputs.map((t) => t.sourceLayer.name);
     this.built = true;
@@ -343,17 +454,43 @@ export class Model extends Layer {
         'compile() needs an optimizer, e.g. compile({ optimizer: "adam", loss: "mse" }). Received: optimizer=undefined',
       );
     }
+    checkArgumentNames(args, COMPILE_ARGS, 'compile()');
     if (this.outputNames.length === 0) {
       throw new ValueError(`Model "${this.name}" has no outputs yet: add layers before compile().`);
     }
-    const optimizer = this.resolveOptimizer(args.optimizer);
-    const losses = perOutput(args.loss, this.outputNames, 'loss', isLossLeaf).map((l) =>
-      resolveLoss(l as LossIdentifier | null),
-    );
+    // Everything is checked and resolved before the optimizer is created, so a failed compile creates
+    // nothing and leaves an earlier compile in place.
+    const lossSpecs = perOutput(args.loss, this.outputNames, 'loss', isLossLeaf);
+    lossSpecs.forEach((l, i) => {
+      if (l != null && !isLossLeaf(l)) {
+        throw new ValueError(
+          `Could not interpret loss identifier for output "${this.outputNames[i]}". Expected a loss name, ` +
+            `a Loss instance or a function. Received: loss=${describeArgument(l)}`,
+        );
+      }
+    });
+    const losses = lossSpecs.map((l) => resolveLoss(l as LossIdentifier | null));
     const weightsSpec =
       args.lossWeights == null
         ? this.outputNames.map(() => 1)
         : perOutput(args.lossWeights, this.outputNames, 'loss_weights', (v) => typeof v === 'number');
+    weightsSpec.forEach((w, i) => {
+      if (w != null && !(typeof w === 'number' && Number.isFinite(w))) {
+        throw new ValueError(
+          `Expected \`loss_weights\` to hold finite numbers. Received: loss_weights[${i}]=${describeArgument(w)}`,
+        );
+      }
+    });
+    for (const [key, spec] of [
+      ['metrics', args.metrics],
+      ['weighted_metrics', args.weightedMetrics],
+    ] as const) {
+      if (spec != null && (typeof spec !== 'object' || isMetricLeaf(spec))) {
+        throw new ValueError(
+          `Expected \`${key}\` argument to be a list, tuple, or dict. Received instead: ${key}=${describeArgument(spec)}`,
+        );
+      }
+    }
     const slots: MetricSlot[] = [];
     const addMetrics = (spec: CompileArgs['metrics'], weighted: boolean) => {
       if (spec == null) return;
@@ -379,6 +516,8 @@ export class Model extends Layer {
     };
     addMetrics(args.metrics, false);
     addMetrics(args.weightedMetrics, true);
+    for (const slot of slots) checkMetricIdentifier(slot.spec);
+    const optimizer = this.resolveOptimizer(args.optimizer);
 
     this.optimizer = optimizer;
     this.losses_ = losses;
@@ -401,8 +540,8 @@ export class Model extends Layer {
       return new cls({});
     }
     if (isKerasObjectJSON(id)) return deserializeKerasObject<Optimizer>('optimizer', id);
-    if (typeof (id as Optimizer).apply !== 'function') {
-      throw new ValueError(`Could not interpret optimizer identifier: ${String(id)}`);
+    if (id == null || typeof (id as Optimizer).apply !== 'function') {
+      throw new ValueError(`Could not interpret optimizer identifier: ${describeArgument(id)}`);
     }
     return id as Optimizer;
   }
@@ -576,25 +715,35 @@ export class Model extends Layer {
   private trainStep(batch: BatchData): void {
     const vars = this.trainableWeights;
     const optimizer = this.optimizer!;
-    tf.tidy(() => {
-      let preds: tf.Tensor[] = [];
-      const perOutput: tf.Tensor[] = [];
-      const { value, grads } = tf.variableGrads(
-        () => {
-          this.clearCallLosses();
-          preds = this.runGraph(batch.xs, true);
-          const loss = this.computeLoss(batch.ys, preds, batch.sws, perOutput);
-          for (const t of [...preds, ...perOutput]) if (t) tf.keep(t);
-          return loss;
-        },
-        vars.map((v) => v.value),
-      );
+    let preds: tf.Tensor[] = [];
+    const perOutput: tf.Tensor[] = [];
+    try {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => {
+            this.clearCallLosses();
+            preds = this.runGraph(batch.xs, true);
+            const loss = this.computeLoss(batch.ys, preds, batch.sws, perOutput);
+            for (const t of [...preds, ...perOutput]) if (t) tf.keep(t);
+            return loss;
+          },
+          vars.map((v) => v.value),
+        );
+        this.clearCallLosses();
+        // Metrics resolve against the first batch's shapes; a metric that cannot must fail before any update.
+        this.buildMetrics(batch.ys, preds);
+        const gradList = vars.map((v) => grads[v.value.name] ?? null);
+        optimizer.apply(gradList as tf.Tensor[], vars);
+        this.updateTrackers(value, perOutput, batch, batch.ys, preds);
+      });
+    } catch (e) {
+      // A loss that throws (targets shaped unlike the outputs, say) must leave the engine as it was.
       this.clearCallLosses();
-      const gradList = vars.map((v) => grads[v.value.name] ?? null);
-      optimizer.apply(gradList as tf.Tensor[], vars);
-      this.updateTrackers(value, perOutput, batch, batch.ys, preds);
+      discardAbandonedTape();
+      throw e;
+    } finally {
       tf.dispose([...preds, ...perOutput.filter((t) => t)]);
-    });
+    }
   }
 
   private testStep(batch: BatchData): void {
@@ -640,6 +789,7 @@ export class Model extends Layer {
       { name: 'y', tensors: ys },
       { name: 'sample_weight', tensors: sws.filter((s): s is tf.Tensor => s != null) },
     ]);
+    checkNotEmpty(size, xs);
     this.checkInputs(xs);
     return { xs, ys, sws, size };
   }
@@ -663,7 +813,23 @@ export class Model extends Layer {
     const datasetMode = isDataset(x);
     const args: FitArgs = (datasetMode ? (yOrArgs as FitArgs) : maybeArgs) ?? {};
     const y = datasetMode ? undefined : (yOrArgs as ModelData);
+    checkArgumentNames(args, FIT_ARGS, 'fit()');
     const batchSize = validateBatchSize(args.batchSize);
+    checkCallbacks(args.callbacks);
+    checkValidationFreq(args.validationFreq);
+    checkSteps(args.validationSteps, 'validation_steps');
+    if (args.initialEpoch != null && !(Number.isInteger(args.initialEpoch) && args.initialEpoch >= 0))
+      throw new ValueError(
+        `Expected \`initial_epoch\` to be a non-negative integer. Received: initial_epoch=${args.initialEpoch}`,
+      );
+    if (args.validationData != null && !isDataset(args.validationData)) {
+      const vd = args.validationData as unknown[];
+      if (!Array.isArray(vd) || vd.length < 2 || vd.length > 3)
+        throw new ValueError(
+          'Expected `validation_data` to be a tuple `(x_val, y_val)` or `(x_val, y_val, val_sample_weights)`, ' +
+            `or a dataset. Received: validation_data=${describeArgument(args.validationData)}`,
+        );
+    }
     const epochs = args.epochs ?? 1;
     const initialEpoch = args.initialEpoch ?? 0;
     if (!Number.isInteger(epochs) || epochs < 0)
@@ -793,10 +959,6 @@ export class Model extends Layer {
 
   private shouldValidate(epoch: number, freq: number | number[]): boolean {
     if (Array.isArray(freq)) return freq.includes(epoch + 1);
-    if (!Number.isInteger(freq) || freq < 1)
-      throw new ValueError(
-        `\`validation_freq\` must be a positive integer or a list of epochs. Received: ${freq}`,
-      );
     return (epoch + 1) % freq === 0;
   }
 
@@ -930,7 +1092,15 @@ export class Model extends Layer {
   // ---- evaluate -----------------------------------------------------------------------------------
 
   /** Returns the loss and metrics on the data (Keras's `evaluate`). */
+  async evaluate(x: Dataset, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(x: Dataset, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
   async evaluate(x: Dataset, args?: EvaluateArgs): Promise<number | number[] | Logs>;
+  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(
+    x: ModelData,
+    y: ModelData,
+    args?: EvaluateArgs & { returnDict?: false },
+  ): Promise<number | number[]>;
   async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): Promise<number | number[] | Logs>;
   async evaluate(
     x: ModelData | Dataset,
@@ -940,7 +1110,12 @@ export class Model extends Layer {
     this.assertCompiled('evaluate');
     const datasetMode = isDataset(x);
     const args: EvaluateArgs = (datasetMode ? (yOrArgs as EvaluateArgs) : maybeArgs) ?? {};
+    checkArgumentNames(args, EVALUATE_ARGS, 'evaluate()');
     const batchSize = validateBatchSize(args.batchSize);
+    checkSteps(args.steps, 'steps');
+    checkCallbacks(args.callbacks);
+    if (!datasetMode && yOrArgs == null)
+      throw new ValueError('evaluate() needs targets `y` when `x` is not a dataset.');
     const owned: tf.Tensor[] = [];
     try {
       const data = datasetMode
@@ -996,14 +1171,18 @@ export class Model extends Layer {
   // ---- predict ------------------------------------------------------------------------------------
 
   /** Computes outputs in batches (Keras's `predict`); returns one tensor per output. */
-  predict(x: ModelData, args: PredictArgs = {}): tf.Tensor | tf.Tensor[] {
+  predict(x: ModelData, args: PredictArgs = {}): ModelOutput<Outputs> {
     assertBackendRegistered('predict');
+    checkArgumentNames(args, PREDICT_ARGS, 'predict()');
     const batchSize = validateBatchSize(args.batchSize);
+    checkSteps(args.steps, 'steps');
+    checkCallbacks(args.callbacks);
     const owned: tf.Tensor[] = [];
     try {
       this.maybeBuildFrom(x, owned);
       const xs = standardizeData(x, this.inputNames, 'input', this.name, owned);
       const size = checkCardinality([{ name: 'x', tensors: xs }]);
+      checkNotEmpty(size, xs);
       this.checkInputs(xs);
       const steps = Math.min(Math.ceil(size / batchSize), args.steps ?? Number.POSITIVE_INFINITY);
       // predict is synchronous (it returns tensors), so its hooks run without being awaited. The progress
@@ -1051,11 +1230,11 @@ export class Model extends Layer {
   /** Hook for Sequential's deferred build. */
   protected maybeBuildFrom(_x: ModelData, _owned: tf.Tensor[]): void {}
 
-  private structureOutputs(outs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    return outs.length === 1 && this.outputsKind === 'single' ? outs[0] : outs;
+  private structureOutputs(outs: tf.Tensor[]): ModelOutput<Outputs> {
+    return (outs.length === 1 && this.outputsKind === 'single' ? outs[0] : outs) as ModelOutput<Outputs>;
   }
 
-  predictOnBatch(x: ModelData): tf.Tensor | tf.Tensor[] {
+  predictOnBatch(x: ModelData): ModelOutput<Outputs> {
     return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER });
   }
 
@@ -1066,6 +1245,8 @@ export class Model extends Layer {
     args: { sampleWeight?: ModelData; classWeight?: Record<number, number>; returnDict?: boolean } = {},
   ): Promise<number | number[] | Logs> {
     this.assertCompiled('trainOnBatch');
+    checkArgumentNames(args, ['sampleWeight', 'classWeight', 'returnDict'], 'trainOnBatch()');
+    if (y == null) throw new ValueError('trainOnBatch() needs targets `y`.');
     const owned: tf.Tensor[] = [];
     try {
       const batch = this.prepareArrays(x, y, args.sampleWeight, owned, args.classWeight);
@@ -1082,6 +1263,8 @@ export class Model extends Layer {
     args: { sampleWeight?: ModelData; returnDict?: boolean } = {},
   ): Promise<number | number[] | Logs> {
     this.assertCompiled('testOnBatch');
+    checkArgumentNames(args, ['sampleWeight', 'returnDict'], 'testOnBatch()');
+    if (y == null) throw new ValueError('testOnBatch() needs targets `y`.');
     const owned: tf.Tensor[] = [];
     try {
       const batch = this.prepareArrays(x, y, args.sampleWeight, owned);
@@ -1203,7 +1386,10 @@ export class Model extends Layer {
     return registry.get<F>('io', name);
   }
 
-  /** Saves the whole model (`.keras`, legacy `.h5`, or another target @strata/io knows). */
+  /**
+   * Saves the whole model (`.keras`, legacy `.h5`, or another target @strata/io knows). A file path's
+   * folder must exist: as in Keras, saving fails rather than creating folders.
+   */
   async save(target: unknown, options: Record<string, unknown> = {}): Promise<void> {
     await this.ioFunction<(m: Model, t: unknown, o: Record<string, unknown>) => Promise<void>>('saveModel')(
       this,

@@ -51,3 +51,13 @@ export function uniqueName(prefix: string): string {
 export function resetUniqueNames(): void {
   uidState().clear();
 }
+
+/** Takes a copy of the auto-naming counters; calling the result puts them back as they were. */
+export function saveUniqueNames(): () => void {
+  const saved = new Map(uidState());
+  return () => {
+    const uids = uidState();
+    uids.clear();
+    for (const [k, v] of saved) uids.set(k, v);
+  };
+}

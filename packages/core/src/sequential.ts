@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-import type { ModelData } from './engine/data-adapter.js';
+import { checkArgumentNames } from './argument-names.js';
+import { type ModelData, nestedArrayShape } from './engine/data-adapter.js';
 import type { Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
 import { ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import { dtypePolicyJSON, Layer, type LayerArgs } from './layer.js';
+import { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
 import { Model } from './model.js';
 import { register } from './registry.js';
 import { deserializeKerasObject, type KerasObjectJSON, serializeKerasObject } from './serialization.js';
-
-function nestedShape(a: unknown): number[] {
-  return Array.isArray(a) ? [a.length, ...nestedShape(a[0])] : [];
-}
 
 export interface SequentialArgs extends LayerArgs {
   layers?: Layer[];
@@ -21,7 +18,7 @@ export interface SequentialArgs extends LayerArgs {
  * A linear stack of layers (Keras's `Sequential`). The input shape comes from an InputLayer, from the
  * first layer's `inputShape`, or from the first data the model sees.
  */
-export class Sequential extends Model {
+export class Sequential extends Model<SymbolicTensor> {
   static override className = 'Sequential';
 
   private stack: Layer[] = [];
@@ -31,6 +28,8 @@ export class Sequential extends Model {
     const args: SequentialArgs = Array.isArray(layersOrArgs)
       ? { layers: layersOrArgs }
       : (layersOrArgs ?? {});
+    if (new.target === Sequential)
+      checkArgumentNames(args, [...BASE_LAYER_ARGUMENTS, 'layers'], 'Sequential');
     const { layers, ...rest } = args;
     super(rest);
     this.built = false;
@@ -54,6 +53,11 @@ export class Sequential extends Model {
     }
     if (this.stack.includes(layer))
       throw new ValueError(`Layer "${layer.name}" is already in Sequential model "${this.name}".`);
+    if ([this.inputLayer, ...this.stack].some((l) => l?.name === layer.name))
+      throw new ValueError(
+        'All layers added to a Sequential model should have unique names. ' +
+          `Name '${layer.name}' is already the name of a layer in this model. Update the \`name\` argument to pass a unique name.`,
+      );
     if (!this.inputLayer && this.stack.length === 0 && layer.batchInputShape) {
       this.inputLayer = new InputLayer({ batchShape: layer.batchInputShape });
     }
@@ -128,7 +132,7 @@ export class Sequential extends Model {
     if (this.graph) return;
     const first = Array.isArray(x) && x[0] instanceof tf.Tensor ? x[0] : x;
     if (first instanceof tf.Tensor) this.build(first.shape);
-    else if (Array.isArray(first)) this.build(nestedShape(first));
+    else if (Array.isArray(first)) this.build(nestedArrayShape(first));
   }
 
   override runGraph(xs: tf.Tensor[], training: boolean): tf.Tensor[] {

@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,6 +72,12 @@ describe('file targets (Node)', () => {
     expect(readFileSync(path, 'utf8')).toBe('old');
     // A file whose data cannot be written (a directory stands where a shard should go).
     const target = join(dir, 'sub', 'model.json');
+    // Saving never creates folders (as in Keras): a missing one fails and stays missing.
+    await expect(
+      writeFilesAtomic(join(dir, 'sub', 'x.bin'), [{ name: 'x.bin', data: new Uint8Array([1]) }], true),
+    ).rejects.toThrow(`the folder '${join(dir, 'sub')}' does not exist. Create it first`);
+    expect(existsSync(join(dir, 'sub'))).toBe(false);
+    mkdirSync(join(dir, 'sub'));
     await writeFilesAtomic(join(dir, 'sub', 'x.bin'), [{ name: 'x.bin', data: new Uint8Array([1]) }], true);
     const blocked = join(dir, 'sub', 'group1-shard1of1.bin');
     rmSync(blocked, { force: true });

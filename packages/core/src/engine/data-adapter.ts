@@ -52,6 +52,7 @@ export function standardizeData(
   if (data == null) return [];
   const toTensor = (x: TensorLike): tf.Tensor => {
     if (x instanceof tf.Tensor) return x;
+    if (Array.isArray(x)) nestedArrayShape(x, what);
     const t = tf.tensor(x as number[]);
     owned.push(t);
     return t;
@@ -97,6 +98,34 @@ export function standardizeData(
     );
   }
   return list.map(toTensor);
+}
+
+/**
+ * The shape of a nested array of numbers, checking that it is rectangular: tfjs would zero-pad a ragged
+ * array silently, where Keras refuses it.
+ */
+export function nestedArrayShape(x: unknown, what = 'input'): number[] {
+  const shape: number[] = [];
+  for (let level: unknown = x; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const walk = (v: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number' && typeof v !== 'boolean')
+        throw new ValueError(
+          `Expected ${what} data of numbers. Received: ${typeof v === 'string' ? `'${v}'` : String(v)} at ${what}${path}`,
+        );
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth])
+      throw new ValueError(
+        `Expected ${what} data as a rectangular nested array of shape ${formatShape(shape)}, but it is ragged: ` +
+          `${what}${path} has ${Array.isArray(v) ? `${v.length} entries` : 'no entries (not an array)'} where ${shape[depth]} were expected.`,
+      );
+    v.forEach((e, i) => {
+      walk(e, depth + 1, `${path}[${i}]`);
+    });
+  };
+  walk(x, 0, '');
+  return shape;
 }
 
 /** Keras's "Data cardinality is ambiguous" check: every array must have the same number of samples. */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { ValueError } from '@strata/core';
@@ -22,7 +22,14 @@ export async function writeFilesAtomic(
   overwrite: boolean,
 ): Promise<void> {
   const dir = dirname(primaryPath);
-  await mkdir(dir, { recursive: true });
+  // As in Keras, saving never creates folders: a mistyped path fails here instead of leaving new folders.
+  const folder = await stat(dir).catch(() => null);
+  if (!folder?.isDirectory()) {
+    throw new ValueError(
+      `Cannot save to '${primaryPath}': the folder '${dir}' ${folder ? 'is not a folder' : 'does not exist'}. ` +
+        'Create it first; saving does not create folders.',
+    );
+  }
   const destinations = files.map((f, i) => (i === 0 ? primaryPath : join(dir, f.name)));
   if (!overwrite) {
     for (const d of destinations) {

@@ -1,4 +1,4 @@
-import { type Layer, register } from '@strata/core';
+import { Layer, register } from '@strata/core';
 
 import { GRUCell, type GRUCellArgs } from './gru-cell.js';
 import { type BaseRNNArgs, RNN, splitRNNArgs } from './rnn.js';
@@ -42,7 +42,7 @@ export class GRU extends RNN {
   }
 
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
-    return new this(config);
+    return Layer.fromConfig.call(this, config) as T;
   }
 }
 

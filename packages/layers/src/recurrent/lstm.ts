@@ -1,4 +1,4 @@
-import { type Layer, register } from '@strata/core';
+import { Layer, register } from '@strata/core';
 
 import { LSTMCell, type LSTMCellArgs } from './lstm-cell.js';
 import { type BaseRNNArgs, RNN, splitRNNArgs } from './rnn.js';
@@ -38,7 +38,7 @@ export class LSTM extends RNN {
   }
 
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
-    return new this(config);
+    return Layer.fromConfig.call(this, config) as T;
   }
 }
 

@@ -1,4 +1,4 @@
-import { type Layer, register } from '@strata/core';
+import { Layer, register } from '@strata/core';
 import { type BaseRNNArgs, RNN, splitRNNArgs } from './rnn.js';
 import { SimpleRNNCell, type SimpleRNNCellArgs } from './simple-rnn-cell.js';
 
@@ -39,7 +39,7 @@ export class SimpleRNN extends RNN {
   }
 
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
-    return new this(config);
+    return Layer.fromConfig.call(this, config) as T;
   }
 }
 
