@@ -20,6 +20,7 @@ export function silenceTfjsNodeBanner(): void {
 
 silenceTfjsNodeBanner();
 
+/** Strata's entry for tfjs's CPU backend, registered by importing `@strata/backends/cpu`. */
 export const cpuBackend = registerBackend(
   {
     name: 'cpu',

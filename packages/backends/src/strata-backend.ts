@@ -24,6 +24,7 @@ export interface StrataBackend {
   kernelFixes?: readonly KernelFix[];
 }
 
+/** Options of `registerBackend`: the module to name in messages, and whether to replace an existing entry. */
 export interface RegisterBackendOptions extends Pick<RegisterOptions, 'module' | 'override'> {}
 
 /**

@@ -24,6 +24,7 @@ function useInstalledWasmFiles(): void {
 
 useInstalledWasmFiles();
 
+/** Strata's entry for tfjs's WebAssembly backend, registered by importing `@strata/backends/wasm`. */
 export const wasmBackend = registerBackend(
   {
     name: 'wasm',

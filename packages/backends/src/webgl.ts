@@ -5,6 +5,7 @@ import { webglKernelFixes } from './kernels/webgl/index.js';
 import { hasWebGL2 } from './set-backend.js';
 import { registerBackend } from './strata-backend.js';
 
+/** Strata's entry for tfjs's WebGL backend, registered by importing `@strata/backends/webgl`. */
 export const webglBackend = registerBackend(
   {
     name: 'webgl',

@@ -4,6 +4,7 @@ import { type PyValue, pyStr } from './python-format.js';
 
 type FileHandle = import('node:fs/promises').FileHandle;
 
+/** Constructor arguments of `CSVLogger`: Keras's arguments of the same names, in camelCase. */
 export interface CSVLoggerArgs {
   /** The CSV file, e.g. 'run/log.csv'. */
   filename: string;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { checkMode, isImprovement, type MonitorMode, monitorOp, WarnOnce } from './monitor.js';
 
+/** Constructor arguments of `EarlyStopping`: Keras's arguments of the same names, in camelCase. */
 export interface EarlyStoppingArgs {
   /** The quantity to watch. Default 'val_loss'. */
   monitor?: string;

@@ -6,6 +6,7 @@ import { pyFloatRepr } from './python-format.js';
 /** Takes the 0-based epoch and the current learning rate; returns the rate for that epoch. */
 export type LearningRateScheduleFn = (epoch: number, learningRate: number) => number | Promise<number>;
 
+/** Constructor arguments of `LearningRateScheduler`: Keras's arguments of the same names, in camelCase. */
 export interface LearningRateSchedulerArgs {
   schedule: LearningRateScheduleFn;
   /** 1 prints the rate set at each epoch. Default 0. */

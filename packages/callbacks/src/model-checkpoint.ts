@@ -6,6 +6,7 @@ import { Callback, type Logs, register, ValueError } from '@strata/core';
 import { checkMode, isImprovement, type MonitorMode, monitorOp, WarnOnce } from './monitor.js';
 import { formatPython, formatValue, KeyError, type PyValue } from './python-format.js';
 
+/** Constructor arguments of `ModelCheckpoint`: Keras's arguments of the same names, in camelCase. */
 export interface ModelCheckpointArgs {
   /**
    * Where to save: a path ending in `.keras` (or legacy `.h5`), or in `.weights.h5` with

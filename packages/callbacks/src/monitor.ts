@@ -5,6 +5,10 @@
 import type { Model } from '@strata/core';
 import { ValueError } from '@strata/core';
 
+/**
+ * Whether the monitored quantity should fall (`'min'`), rise (`'max'`), or be inferred from its name
+ * (`'auto'`): Keras's `mode` argument.
+ */
 export type MonitorMode = 'auto' | 'min' | 'max';
 
 /**

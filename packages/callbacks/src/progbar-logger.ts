@@ -24,6 +24,7 @@ export interface ProgressUpdate {
   done: boolean;
 }
 
+/** Constructor arguments of `ProgbarLogger`: Keras's arguments of the same names, in camelCase. */
 export interface ProgbarLoggerArgs {
   /** Where the bar goes. Default `process.stdout` in Node; in a browser, lines go to `printFn`. */
   stream?: ProgressStream;

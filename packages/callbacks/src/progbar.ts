@@ -9,6 +9,10 @@
  */
 import { formatValue } from './python-format.js';
 
+/**
+ * Options of `Progbar`: target, width, verbosity, update interval, the stream it writes to and which metrics
+ * are stateful.
+ */
 export interface ProgbarOptions {
   /** Total steps, or null when unknown. */
   target: number | null;

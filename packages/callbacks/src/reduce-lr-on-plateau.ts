@@ -3,6 +3,7 @@ import { optimizerOf } from './learning-rate.js';
 import { type MonitorMode, WarnOnce } from './monitor.js';
 import { pyFloatRepr } from './python-format.js';
 
+/** Constructor arguments of `ReduceLROnPlateau`: Keras's arguments of the same names, in camelCase. */
 export interface ReduceLROnPlateauArgs {
   /** The quantity to watch. Default 'val_loss'. */
   monitor?: string;

@@ -2,6 +2,7 @@ import { Callback, type Logs, RuntimeError, register } from '@strata/core';
 
 import { pyFloatRepr } from './python-format.js';
 
+/** Constructor arguments of `TerminateOnNaN`: Keras's arguments of the same names, in camelCase. */
 export interface TerminateOnNaNArgs {
   /** Throw at once instead of stopping gracefully (other callbacks' `onTrainEnd` then never runs). Default false. */
   raiseError?: boolean;

@@ -3,6 +3,7 @@ import type { Model } from './model.js';
 /** Logs passed to callbacks: Keras's log keys (`loss`, `accuracy`, `val_loss`, ...) to numbers. */
 export type Logs = Record<string, number>;
 
+/** What `fit`, `evaluate` and `predict` tell callbacks about the run: Keras's `callback.params`. */
 export interface CallbackParams {
   epochs?: number;
   steps?: number | null;

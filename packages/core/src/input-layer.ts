@@ -7,6 +7,7 @@ import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import { uniqueName } from './naming.js';
 import { register } from './registry.js';
 
+/** Constructor arguments of `InputLayer`: Keras's `InputLayer` arguments, in camelCase. */
 export interface InputLayerArgs extends LayerArgs {
   shape?: Shape;
   sparse?: boolean;
@@ -86,6 +87,7 @@ export class InputLayer extends Layer {
   }
 }
 
+/** Arguments of `input`: Keras's `keras.Input` arguments, in camelCase. */
 export interface InputArgs {
   /** Shape of one sample, without the batch axis. */
   shape?: Shape;

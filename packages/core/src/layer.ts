@@ -19,6 +19,10 @@ import { type Constraint, type Initializer, type Regularizer, Variable } from '.
 
 export type { Shape };
 
+/**
+ * Arguments every layer accepts: Keras's base `Layer` keyword arguments (`name`, `trainable`, `dtype`, ...),
+ * in camelCase.
+ */
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
@@ -33,6 +37,7 @@ export interface LayerArgs {
   inputDim?: number;
 }
 
+/** Keyword arguments of a layer's `call`: `training`, `mask`, and any a layer defines. */
 export interface CallKwargs {
   training?: boolean;
   mask?: tf.Tensor | null | (tf.Tensor | null)[];
@@ -52,10 +57,16 @@ export interface ApplyKwargs {
   [key: string]: unknown;
 }
 
+/**
+ * An initializer as a layer argument: an Initializer, a name such as `'glorot_uniform'`, or a Keras config.
+ */
 export type InitializerIdentifier = Initializer | string | KerasObjectJSON;
+/** A regularizer as a layer argument: a Regularizer, a name such as `'l2'`, or a Keras config. */
 export type RegularizerIdentifier = Regularizer | string | KerasObjectJSON;
+/** A constraint as a layer argument: a Constraint, a name such as `'max_norm'`, or a Keras config. */
 export type ConstraintIdentifier = Constraint | string | KerasObjectJSON;
 
+/** Options of `Layer.addWeight`: shape, initializer, regularizer, constraint, dtype and trainability. */
 export interface AddWeightOptions {
   shape: number[];
   initializer?: InitializerIdentifier | null;

@@ -3,10 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from './errors.js';
 import { toSnakeCase } from './naming.js';
 
+/** How a loss reduces per-sample values to one number: Keras's `reduction` argument. */
 export type Reduction = 'sum_over_batch_size' | 'sum' | 'none' | 'mean' | 'mean_with_sample_weight';
 
 const REDUCTIONS: Reduction[] = ['sum_over_batch_size', 'sum', 'none', 'mean', 'mean_with_sample_weight'];
 
+/** Constructor arguments every Loss accepts: `name`, `reduction` and `dtype`, as in Keras. */
 export interface LossArgs {
   name?: string;
   reduction?: Reduction | null;

@@ -4,6 +4,7 @@ import type { Shape } from './engine/symbolic-tensor.js';
 import { toSnakeCase } from './naming.js';
 import { Variable } from './variable.js';
 
+/** Constructor arguments every Metric accepts: `name` and `dtype`, as in Keras. */
 export interface MetricArgs {
   name?: string;
   dtype?: string | null;
@@ -91,6 +92,9 @@ export interface MetricResolver {
   resolveMetric(context: MetricResolveContext): Metric;
 }
 
+/**
+ * Whether a value is a metric resolver: a name such as `'accuracy'` that picks its metric from the targets.
+ */
 export function isMetricResolver(value: unknown): value is MetricResolver {
   return (
     typeof value === 'object' &&

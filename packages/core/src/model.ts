@@ -46,6 +46,10 @@ import {
 import { printSummary } from './summary.js';
 import type { Variable } from './variable.js';
 
+/**
+ * The inputs or outputs of a functional model: one symbolic tensor, a list of them, or a record keyed by
+ * name.
+ */
 export type SymbolicStructure = SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
 
 /**
@@ -55,13 +59,18 @@ export type SymbolicStructure = SymbolicTensor | SymbolicTensor[] | Record<strin
 export type ModelOutput<Outputs extends SymbolicStructure = SymbolicStructure> =
   Outputs extends SymbolicTensor ? tf.Tensor : tf.Tensor[];
 
+/** Arguments of the functional `Model` constructor: its symbolic `inputs` and `outputs`, and a name. */
 export interface ModelArgs<Outputs extends SymbolicStructure = SymbolicStructure> extends LayerArgs {
   inputs: SymbolicStructure;
   outputs: Outputs;
 }
 
+/**
+ * What `compile`'s `optimizer` accepts: an Optimizer, a registered name such as `'adam'`, or a Keras config.
+ */
 export type OptimizerIdentifier = Optimizer | keyof OptimizerIds | KerasObjectJSON;
 
+/** Arguments of `Model.compile`: Keras's `compile` arguments, in camelCase. */
 export interface CompileArgs {
   optimizer: OptimizerIdentifier;
   loss?: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
@@ -73,6 +82,7 @@ export interface CompileArgs {
   lossWeights?: number[] | Record<string, number>;
 }
 
+/** Arguments of `Model.fit`: Keras's `fit` arguments, in camelCase. */
 export interface FitArgs {
   batchSize?: number;
   epochs?: number;
@@ -90,6 +100,7 @@ export interface FitArgs {
   validationFreq?: number | number[];
 }
 
+/** Arguments of `Model.evaluate`: Keras's `evaluate` arguments, in camelCase. */
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1 | 2 | 'auto';
@@ -99,6 +110,7 @@ export interface EvaluateArgs {
   returnDict?: boolean;
 }
 
+/** Arguments of `Model.predict`: Keras's `predict` arguments, in camelCase. */
 export interface PredictArgs {
   batchSize?: number;
   verbose?: 0 | 1 | 2 | 'auto';

@@ -36,6 +36,10 @@ export abstract class LearningRateSchedule {
 /** A number, a schedule, or a function of the iteration count. */
 export type LearningRate = number | LearningRateSchedule | ((iteration: number) => number);
 
+/**
+ * Arguments every optimizer accepts: Keras's base `Optimizer` arguments (learning rate, weight decay,
+ * clipping, EMA), in camelCase.
+ */
 export interface OptimizerArgs {
   /** A number, a `LearningRateSchedule`, a function of the iteration, or a serialized schedule. */
   learningRate?: LearningRate | KerasObjectJSON;

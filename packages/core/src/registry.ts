@@ -1,6 +1,10 @@
 import { RegistryError } from './errors.js';
 import { camelToSnake, snakeToCamel } from './naming.js';
 
+/**
+ * The kinds of things the registry holds (layers, activations, initializers, optimizers, losses, metrics,
+ * callbacks, backends, ...).
+ */
 export type RegistryKind =
   | 'layer'
   | 'activation'
@@ -31,6 +35,7 @@ const BUILTIN_PACKAGES: Record<RegistryKind, string> = {
   io: '@strata/io',
 };
 
+/** Options of `register`: a third-party package prefix, aliases, and the module to import for the entry. */
 export interface RegisterOptions {
   /** Third-party package prefix: the entry is stored as `package>name`, as Keras's `register_keras_serializable`. */
   package?: string;
@@ -42,6 +47,7 @@ export interface RegisterOptions {
   override?: boolean;
 }
 
+/** One entry of the registry: its kind, key, value, aliases and the module that registered it. */
 export interface RegistryEntry<T = unknown> {
   kind: RegistryKind;
   /** The canonical key: `Name` for built-ins, `package>Name` for third parties. */
@@ -187,21 +193,57 @@ export function register<T>(
  *
  * so that `compile({ optimizer: 'acme>Lion2' })` type-checks once it is imported.
  */
+/**
+ * The registered optimizer names, so string identifiers type-check: a package adds its names to this
+ * interface by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface OptimizerIds {}
+/**
+ * The registered loss names, so string identifiers type-check: a package adds its names to this interface by
+ * declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface LossIds {}
+/**
+ * The registered metric names, so string identifiers type-check: a package adds its names to this interface
+ * by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface MetricIds {}
+/**
+ * The registered activation names, so string identifiers type-check: a package adds its names to this
+ * interface by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface ActivationIds {}
+/**
+ * The registered initializer names, so string identifiers type-check: a package adds its names to this
+ * interface by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface InitializerIds {}
+/**
+ * The registered regularizer names, so string identifiers type-check: a package adds its names to this
+ * interface by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface RegularizerIds {}
+/**
+ * The registered constraint names, so string identifiers type-check: a package adds its names to this
+ * interface by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface ConstraintIds {}
+/**
+ * The registered learning-rate schedule names, so string identifiers type-check: a package adds its names to
+ * this interface by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface ScheduleIds {}
+/**
+ * The registered backend names, so string identifiers type-check: a package adds its names to this interface
+ * by declaration merging.
+ */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging
 export interface BackendIds {}

@@ -10,6 +10,7 @@ import { Model } from './model.js';
 import { register } from './registry.js';
 import { deserializeKerasObject, type KerasObjectJSON, serializeKerasObject } from './serialization.js';
 
+/** Constructor arguments of `Sequential`: its layers and a name. */
 export interface SequentialArgs extends LayerArgs {
   layers?: Layer[];
 }

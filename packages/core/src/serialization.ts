@@ -13,10 +13,12 @@ export interface KerasObjectJSON {
   [key: string]: unknown;
 }
 
+/** An object with a Keras config (`getConfig()`). */
 export interface Serializable {
   getConfig(): Record<string, unknown>;
 }
 
+/** A class that rebuilds an object from its config (`fromConfig`), as every registered class does. */
 export interface SerializableClass<T = unknown> {
   new (...args: any[]): T;
   fromConfig(config: Record<string, any>): T;
@@ -85,6 +87,7 @@ export interface SerializationHooks {
   getCompileConfig?(): Record<string, unknown> | null;
 }
 
+/** Whether a value is a Keras serialized object (`{ class_name, config, ... }`). */
 export function isKerasObjectJSON(value: unknown): value is KerasObjectJSON {
   return typeof value === 'object' && value !== null && 'class_name' in value;
 }

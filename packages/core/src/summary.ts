@@ -3,6 +3,7 @@ import { InputLayer } from './input-layer.js';
 import type { Layer } from './layer.js';
 import type { Model } from './model.js';
 
+/** Options of `printSummary` and `model.summary()`: line length, column positions and where the lines go. */
 export interface SummaryOptions {
   lineLength?: number;
   positions?: number[];

@@ -17,6 +17,7 @@ export interface ReadLimits {
   maxHdf5Depth: number;
 }
 
+/** The size bounds applied when reading model files, unless a load's `limits` option overrides them. */
 export const DEFAULT_READ_LIMITS: ReadLimits = {
   maxFileBytes: 2 ** 31 - 1,
   maxJsonBytes: 64 * 2 ** 20,

@@ -15,6 +15,7 @@ import { type PendingLoad, planKerasWeightsLoad } from './weights/keras-weights.
 import { type ModelLike, stateHooks } from './weights/model-shape.js';
 import { assignAll } from './weights/tensor-values.js';
 
+/** Options of `loadModel`: whether to compile, size limits for untrusted files, and where warnings go. */
 export interface LoadModelOptions {
   /** Compile the model from the file's compile_config (default true, as in Keras). */
   compile?: boolean;
@@ -24,6 +25,9 @@ export interface LoadModelOptions {
   warn?: (message: string) => void;
 }
 
+/**
+ * Options of `loadWeights` and `model.loadWeights`: size limits for untrusted files, and where warnings go.
+ */
 export interface LoadWeightsOptions {
   limits?: Partial<ReadLimits>;
   warn?: (message: string) => void;

@@ -11,8 +11,12 @@ import { collectKerasAssets } from './weights/keras-assets.js';
 import { buildKerasWeightsTree } from './weights/keras-weights.js';
 import type { ModelLike } from './weights/model-shape.js';
 
+/**
+ * A save format: Keras 3's `.keras` zip, the legacy `.h5` file, or TF.js's `model.json` with weight shards.
+ */
 export type SaveFormat = 'keras' | 'h5' | 'tfjs';
 
+/** Options of `saveModel` and `model.save`: format, overwriting, and whether to include the optimizer. */
 export interface SaveModelOptions {
   /** Save the optimizer's state too (default true, as in Keras). */
   includeOptimizer?: boolean;

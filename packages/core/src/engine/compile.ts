@@ -12,7 +12,15 @@ import {
   serializeKerasObject,
 } from '../serialization.js';
 
+/**
+ * What `compile`'s `loss` accepts: a Loss, a loss function, a registered name such as
+ * `'categorical_crossentropy'`, or a Keras config.
+ */
 export type LossIdentifier = Loss | LossFunction | keyof LossIds | KerasObjectJSON;
+/**
+ * What `compile`'s `metrics` accepts: a Metric, a function, a registered name such as `'accuracy'`, or a
+ * Keras config.
+ */
 export type MetricIdentifier = Metric | LossFunction | keyof MetricIds | KerasObjectJSON;
 
 /** A running weighted mean kept on the device (the `loss` and `<output>_loss` trackers). */

@@ -22,6 +22,10 @@ export type Batch =
   | [ModelData, ModelData]
   | [ModelData, ModelData, ModelData];
 
+/**
+ * An (async) iterable of `{ xs, ys }` batches, accepted by `fit`, `evaluate` and `predict` in place of
+ * tensors (Keras's generators and `tf.data` datasets).
+ */
 export type Dataset = Iterable<Batch> | AsyncIterable<Batch>;
 
 export function isDataset(x: unknown): x is Dataset {

@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { Layer } from '../layer.js';
 import type { Node, SymbolicTensor } from './symbolic-tensor.js';
 
+/** The layers and nodes of a functional graph in execution order, as `mapGraph` returns them. */
 export interface GraphMap {
   /** Layers in Keras's order: by decreasing depth (inputs first), ties broken by traversal order. */
   layers: Layer[];

@@ -38,6 +38,9 @@ export class SymbolicTensor {
   }
 }
 
+/**
+ * Whether a value is a SymbolicTensor (a placeholder of the functional API) rather than a concrete tensor.
+ */
 export function isSymbolic(x: unknown): x is SymbolicTensor {
   return x instanceof SymbolicTensor;
 }

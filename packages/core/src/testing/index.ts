@@ -77,6 +77,9 @@ function countTensors(x: unknown): number {
   return 0;
 }
 
+/**
+ * Options of `runLayerTest`: the layer class and its arguments, the input shape or data, and what to expect.
+ */
 export interface LayerTestOptions<A> {
   /** Constructor arguments. */
   initArgs: A;

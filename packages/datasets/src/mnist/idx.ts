@@ -20,6 +20,7 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
+/** Options of `parseIdx`: the magic number to expect and where the bytes came from (for messages). */
 export interface ParseIdxOptions {
   /** Names the file or asset in error messages. */
   source: string;

@@ -3,6 +3,7 @@ import { type FetchFn, fetchMnistPack } from './fetch-pack.js';
 import { type MnistData, type MnistDtype, mnistTensors } from './mnist-arrays.js';
 import { readMnistFiles } from './node-files.js';
 
+/** Options of `mnist.loadData`: where to read the digits from. */
 export interface MnistLoadOptions {
   /**
    * Node: a folder holding the four MNIST IDX files (train-images-idx3-ubyte, …). Default: the data

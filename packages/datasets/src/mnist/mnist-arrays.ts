@@ -25,6 +25,7 @@ export interface MnistSplit {
   labels: IdxArray;
 }
 
+/** The MNIST digits as typed arrays: images and labels of the training and test sets. */
 export interface MnistArrays {
   train: MnistSplit;
   test: MnistSplit;

@@ -9,6 +9,7 @@ import { ValueError } from '@strata/core';
 import { encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from './idx.js';
 import { checkMnistSplit, type MnistArrays, type MnistSplit } from './mnist-arrays.js';
 
+/** Options of `packMnist`, which packs the MNIST arrays into one compressed asset. */
 export interface PackMnistOptions {
   /** Keep only the first `trainCount` training digits (a smaller asset for a web page); default all. */
   trainCount?: number;

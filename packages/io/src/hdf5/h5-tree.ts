@@ -28,6 +28,7 @@ export type H5Values =
   | BigInt64Array
   | BigUint64Array;
 
+/** A dataset in an HDF5 tree: its dtype, shape, values and attributes. */
 export interface H5Dataset {
   kind: 'dataset';
   /** A numeric dtype, or 'string'/'other' for data Strata does not use as weights. */
@@ -38,12 +39,14 @@ export interface H5Dataset {
   attrs: Record<string, H5AttrValue>;
 }
 
+/** A group in an HDF5 tree: its children by name and its attributes. */
 export interface H5Group {
   kind: 'group';
   attrs: Record<string, H5AttrValue>;
   children: Map<string, H5Node>;
 }
 
+/** A node of an HDF5 tree: a group or a dataset. */
 export type H5Node = H5Group | H5Dataset;
 
 /** Attribute values: strings (variable or fixed length), lists of strings, numbers or numeric arrays. */
@@ -69,6 +72,7 @@ export function getNode(root: H5Group, path: string): H5Node | undefined {
   return node;
 }
 
+/** The group at a slash-separated path of an HDF5 tree, or undefined when there is none. */
 export function getGroup(root: H5Group, path: string): H5Group | undefined {
   const n = getNode(root, path);
   return n?.kind === 'group' ? n : undefined;

@@ -4,6 +4,7 @@ import { Inflate } from 'fflate';
 import type { ReadLimits } from '../limits.js';
 import { crc32 } from './crc32.js';
 
+/** One file in a zip archive: its name, sizes, compression method and where its data starts. */
 export interface ZipEntry {
   name: string;
   method: number;

@@ -51,6 +51,7 @@ export function hardSigmoid(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
 }
 
+/** Hyperbolic tangent, elementwise (Keras's `keras.activations.tanh`). */
 export function tanh(x: tf.Tensor): tf.Tensor {
   return tf.tanh(x);
 }
@@ -94,6 +95,7 @@ export function mish(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(x, tf.tanh(tf.softplus(x))));
 }
 
+/** `exp(x)`, elementwise (Keras's `keras.activations.exponential`). */
 export function exponential(x: tf.Tensor): tf.Tensor {
   return tf.exp(x);
 }

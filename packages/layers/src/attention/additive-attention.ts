@@ -5,6 +5,7 @@ import { getInitializer } from '../initializers/index.js';
 
 import { Attention, type AttentionArgs } from './attention.js';
 
+/** Constructor arguments of `AdditiveAttention`: Keras's arguments of the same names, in camelCase. */
 export interface AdditiveAttentionArgs extends Omit<AttentionArgs, 'scoreMode' | 'useScale'> {
   /** Learn a per-feature scale vector for the scores. Default true. */
   useScale?: boolean;

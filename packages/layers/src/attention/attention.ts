@@ -17,6 +17,7 @@ import { getInitializer } from '../initializers/index.js';
 
 import { SeedGenerator, validateRate } from '../random/seed-generator.js';
 
+/** Constructor arguments of `Attention`: Keras's arguments of the same names, in camelCase. */
 export interface AttentionArgs extends LayerArgs {
   /** Learn a scalar that scales the scores. Default false. */
   useScale?: boolean;

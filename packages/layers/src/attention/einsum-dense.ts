@@ -26,6 +26,7 @@ import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import { einsum } from './einsum.js';
 
+/** Constructor arguments of `EinsumDense`: Keras's arguments of the same names, in camelCase. */
 export interface EinsumDenseArgs extends LayerArgs {
   /** The einsum equation, e.g. `'ab,bc->ac'`, `'...b,bc->...c'` or `'abc,cde->abde'`. */
   equation: string;

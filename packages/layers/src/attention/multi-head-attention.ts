@@ -23,6 +23,7 @@ import { getRegularizer, type Regularizer, serializeRegularizer } from '../regul
 import { einsum } from './einsum.js';
 import { EinsumDense } from './einsum-dense.js';
 
+/** Constructor arguments of `MultiHeadAttention`: Keras's arguments of the same names, in camelCase. */
 export interface MultiHeadAttentionArgs extends LayerArgs {
   /** Number of attention heads. */
   numHeads: number;

@@ -28,6 +28,7 @@ function l2Norms(w: tf.Tensor, axis: Axis): tf.Tensor {
   return tf.sqrt(tf.sum(tf.square(w), axis, true));
 }
 
+/** Constructor arguments of `MaxNorm`: Keras's arguments of the same names, in camelCase. */
 export interface MaxNormArgs {
   /** The largest norm allowed. Default 2. */
   maxValue?: number;
@@ -60,6 +61,7 @@ export class MaxNorm extends Constraint {
   }
 }
 
+/** Constructor arguments of `MinMaxNorm`: Keras's arguments of the same names, in camelCase. */
 export interface MinMaxNormArgs {
   /** Default 0. */
   minValue?: number;
@@ -114,6 +116,7 @@ export class NonNeg extends Constraint {
   }
 }
 
+/** Constructor arguments of `UnitNorm`: Keras's arguments of the same names, in camelCase. */
 export interface UnitNormArgs {
   /** Default 0. */
   axis?: Axis;

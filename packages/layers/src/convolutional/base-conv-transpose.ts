@@ -19,6 +19,10 @@ import type { BaseConvArgs } from './base-conv.js';
 import { castToFloat, conv2dTranspose, fromChannelsLast, toChannelsLast } from './conv-ops.js';
 import { computeConvTransposeOutputShape, splitChannels } from './conv-output-shape.js';
 
+/**
+ * Constructor arguments shared by the classes built on `BaseConvTranspose`: Keras's arguments of the same
+ * names, in camelCase.
+ */
 export interface BaseConvTransposeArgs extends Omit<BaseConvArgs, 'groups'> {
   /**
    * Extra rows/columns added to one side of the output, each below its stride. Default none: the

@@ -36,6 +36,10 @@ import { castToFloat, fromChannelsLast, groupedConv2d, toChannelsLast } from './
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
 import { fusedActivationOf } from './fused-activation.js';
 
+/**
+ * Constructor arguments shared by the classes built on `BaseConv`: Keras's arguments of the same names, in
+ * camelCase.
+ */
 export interface BaseConvArgs extends LayerArgs {
   /** The number of output channels. */
   filters: number;

@@ -35,6 +35,10 @@ import { castToFloat, depthwiseConv2d, fromChannelsLast, toChannelsLast } from '
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
 import { fusedActivationOf } from './fused-activation.js';
 
+/**
+ * Constructor arguments shared by the classes built on `BaseDepthwiseConv`: Keras's arguments of the same
+ * names, in camelCase.
+ */
 export interface BaseDepthwiseConvArgs extends LayerArgs {
   /** Output channels per input channel. Default 1. */
   depthMultiplier?: number;

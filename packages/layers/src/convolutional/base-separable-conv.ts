@@ -35,6 +35,10 @@ import { castToFloat, conv2d, depthwiseConv2d, fromChannelsLast, toChannelsLast 
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
 import { fusedActivationOf } from './fused-activation.js';
 
+/**
+ * Constructor arguments shared by the classes built on `BaseSeparableConv`: Keras's arguments of the same
+ * names, in camelCase.
+ */
 export interface BaseSeparableConvArgs extends LayerArgs {
   /** Output channels per input channel of the depthwise step. Default 1. */
   depthMultiplier?: number;

@@ -2,6 +2,7 @@ import { register } from '@strata/core';
 
 import { BaseConvTranspose, type BaseConvTransposeArgs } from './base-conv-transpose.js';
 
+/** Constructor arguments of `Conv2DTranspose`: Keras's arguments of the same names, in camelCase. */
 export type Conv2DTransposeArgs = BaseConvTransposeArgs;
 
 /**

@@ -2,6 +2,7 @@ import { register } from '@strata/core';
 
 import { BaseConv, type BaseConvArgs } from './base-conv.js';
 
+/** Constructor arguments of `Conv2D`: Keras's arguments of the same names, in camelCase. */
 export type Conv2DArgs = BaseConvArgs;
 
 /**

@@ -2,6 +2,7 @@ import { register } from '@strata/core';
 
 import { BaseDepthwiseConv, type BaseDepthwiseConvArgs } from './base-depthwise-conv.js';
 
+/** Constructor arguments of `DepthwiseConv2D`: Keras's arguments of the same names, in camelCase. */
 export type DepthwiseConv2DArgs = BaseDepthwiseConvArgs;
 
 /**

@@ -2,6 +2,7 @@ import { register } from '@strata/core';
 
 import { BaseSeparableConv, type BaseSeparableConvArgs } from './base-separable-conv.js';
 
+/** Constructor arguments of `SeparableConv2D`: Keras's arguments of the same names, in camelCase. */
 export type SeparableConv2DArgs = BaseSeparableConvArgs;
 
 /**

@@ -8,6 +8,7 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 
+/** Constructor arguments of `Activation`: Keras's arguments of the same names, in camelCase. */
 export interface ActivationArgs extends LayerArgs {
   /** The activation: a registered name such as 'relu', or a function. */
   activation: ActivationIdentifier;

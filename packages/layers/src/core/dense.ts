@@ -25,6 +25,7 @@ import { type Regularizer, serializeRegularizer } from '../regularizers/index.js
 import { addActivityPenalty } from './activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from './weight-args.js';
 
+/** Constructor arguments of `Dense`: Keras's arguments of the same names, in camelCase. */
 export interface DenseArgs extends LayerArgs {
   /** Positive integer: the size of the last output axis. */
   units: number;

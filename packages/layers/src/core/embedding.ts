@@ -18,6 +18,7 @@ import { getInitializer, type Initializer, serializeInitializer } from '../initi
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 import { addActivityPenalty } from './activity-penalty.js';
 
+/** Constructor arguments of `Embedding`: Keras's arguments of the same names, in camelCase. */
 export interface EmbeddingArgs extends LayerArgs {
   /** Vocabulary size: the largest index plus one. */
   inputDim: number;

@@ -1,6 +1,7 @@
 import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Constructor arguments of `Masking`: Keras's arguments of the same names, in camelCase. */
 export interface MaskingArgs extends LayerArgs {
   /** Timesteps whose features all equal this value are masked. Default 0. */
   maskValue?: number;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { Initializer } from './initializer.js';
 
+/** Constructor arguments of `Constant`: Keras's arguments of the same names, in camelCase. */
 export interface ConstantArgs {
   /** The value every element gets. Default 0. */
   value?: number;
@@ -59,6 +60,7 @@ export class Ones extends Initializer {
   }
 }
 
+/** Constructor arguments of `Identity`: Keras's arguments of the same names, in camelCase. */
 export interface IdentityArgs {
   /** Multiplies the identity matrix. Default 1. */
   gain?: number;

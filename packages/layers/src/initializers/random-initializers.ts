@@ -5,6 +5,7 @@ import { computeFans } from './compute-fans.js';
 import { householderQR } from './householder-qr.js';
 import { Initializer } from './initializer.js';
 
+/** The `seed` argument of the random initializers. */
 export interface SeedArgs {
   /** An integer seed. Like Keras 3, a seeded or unseeded instance returns the same values on every call. */
   seed?: number | null;
@@ -33,6 +34,7 @@ export abstract class RandomInitializer extends Initializer {
   }
 }
 
+/** Constructor arguments of `RandomNormal`: Keras's arguments of the same names, in camelCase. */
 export interface RandomNormalArgs extends SeedArgs {
   /** Default 0. */
   mean?: number;
@@ -88,6 +90,7 @@ export class TruncatedNormal extends RandomInitializer {
   }
 }
 
+/** Constructor arguments of `RandomUniform`: Keras's arguments of the same names, in camelCase. */
 export interface RandomUniformArgs extends SeedArgs {
   /** Inclusive lower bound. Default -0.05. */
   minval?: number;
@@ -116,9 +119,12 @@ export class RandomUniform extends RandomInitializer {
   }
 }
 
+/** Which fan `VarianceScaling` scales by: Keras's `mode` argument. */
 export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+/** The distribution `VarianceScaling` draws from: Keras's `distribution` argument. */
 export type ScalingDistribution = 'truncated_normal' | 'untruncated_normal' | 'uniform';
 
+/** Constructor arguments of `VarianceScaling`: Keras's arguments of the same names, in camelCase. */
 export interface VarianceScalingArgs extends SeedArgs {
   /** Positive scaling factor. Default 1. */
   scale?: number;
@@ -240,6 +246,7 @@ export class LecunNormal extends FixedVarianceScaling {
   }
 }
 
+/** Constructor arguments of `OrthogonalInitializer`: Keras's `Orthogonal` arguments, in camelCase. */
 export interface OrthogonalArgs extends SeedArgs {
   /** Multiplies the orthogonal matrix. Default 1. */
   gain?: number;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { Merge } from './base-merge.js';
 
+/** Constructor arguments of `Concatenate`: Keras's arguments of the same names, in camelCase. */
 export interface ConcatenateArgs extends LayerArgs {
   /** The axis to join along. Default -1. */
   axis?: number;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { Merge } from './base-merge.js';
 
+/** Constructor arguments of `Dot`: Keras's arguments of the same names, in camelCase. */
 export interface DotArgs extends LayerArgs {
   /** The axis (same for both inputs) or the pair of axes to contract; the batch axis cannot be one. */
   axes: number | [number, number];

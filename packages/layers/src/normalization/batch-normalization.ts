@@ -17,6 +17,7 @@ import { type Constraint, getConstraint, serializeConstraint } from '../constrai
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
+/** Constructor arguments of `BatchNormalization`: Keras's arguments of the same names, in camelCase. */
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The features axis (normalized per entry of it). Default -1. */
   axis?: number;

@@ -17,6 +17,7 @@ import { type Constraint, getConstraint, serializeConstraint } from '../constrai
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
+/** Constructor arguments of `LayerNormalization`: Keras's arguments of the same names, in camelCase. */
 export interface LayerNormalizationArgs extends LayerArgs {
   /** The axis or axes normalized over, per sample. Default -1. */
   axis?: number | number[];

@@ -4,6 +4,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { joinChannels, splitChannels } from '../convolutional/conv-output-shape.js';
 
+/**
+ * Constructor arguments shared by the classes built on `BaseGlobalPooling`: Keras's arguments of the same
+ * names, in camelCase.
+ */
 export interface BaseGlobalPoolingArgs extends LayerArgs {
   /** `'channels_last'` (default) or `'channels_first'`. */
   dataFormat?: string | null;

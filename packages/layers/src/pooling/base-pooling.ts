@@ -10,6 +10,10 @@ import {
 import { castToFloat, fromChannelsLast, toChannelsLast } from '../convolutional/conv-ops.js';
 import { joinChannels, splitChannels } from '../convolutional/conv-output-shape.js';
 
+/**
+ * Constructor arguments shared by the classes built on `BasePooling`: Keras's arguments of the same names, in
+ * camelCase.
+ */
 export interface BasePoolingArgs extends LayerArgs {
   /** The window size: one integer for every spatial dimension, or one per dimension. */
   poolSize?: number | readonly number[];

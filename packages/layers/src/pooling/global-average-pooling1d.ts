@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { castToFloat } from '../convolutional/conv-ops.js';
 import { BaseGlobalPooling, type BaseGlobalPoolingArgs } from './base-global-pooling.js';
 
+/** Constructor arguments of `GlobalAveragePooling1D`: Keras's arguments of the same names, in camelCase. */
 export type GlobalAveragePooling1DArgs = BaseGlobalPoolingArgs;
 
 /**

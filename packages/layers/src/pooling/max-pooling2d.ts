@@ -2,6 +2,7 @@ import { register } from '@strata/core';
 
 import { BasePooling, type BasePoolingArgs } from './base-pooling.js';
 
+/** Constructor arguments of `MaxPooling2D`: Keras's arguments of the same names, in camelCase. */
 export type MaxPooling2DArgs = BasePoolingArgs;
 
 /**

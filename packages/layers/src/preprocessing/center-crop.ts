@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { checkDataFormat, onBatch, positiveDim, smartResize } from './image-ops.js';
 
+/** Constructor arguments of `CenterCrop`: Keras's arguments of the same names, in camelCase. */
 export interface CenterCropArgs extends LayerArgs {
   height: number;
   width: number;

@@ -1,7 +1,9 @@
 import { ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** How image layers resample: Keras's `interpolation` argument. */
 export type Interpolation = 'bilinear' | 'nearest';
+/** How image layers fill points outside the input: Keras's `fill_mode` argument. */
 export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
 
 const INTERPOLATIONS: Interpolation[] = ['bilinear', 'nearest'];

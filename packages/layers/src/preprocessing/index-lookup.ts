@@ -9,8 +9,10 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** How a lookup layer encodes its output: Keras's `output_mode` argument. */
 export type LookupOutputMode = 'int' | 'one_hot' | 'multi_hot' | 'count' | 'tf_idf';
 
+/** Constructor arguments of `IndexLookup`: Keras's arguments of the same names, in camelCase. */
 export interface IndexLookupArgs<T> extends LayerArgs {
   /** Largest vocabulary size, special tokens included; null for no limit. Default null. */
   maxTokens?: number | null;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { adaptDocumentsOf, flattenNested, IndexLookup, type IndexLookupArgs } from './index-lookup.js';
 
+/** Constructor arguments of `IntegerLookup`: Keras's arguments of the same names, in camelCase. */
 export interface IntegerLookupArgs extends IndexLookupArgs<number> {
   /** Keras's vocabulary dtype; tfjs holds int32. Default 'int64'. */
   vocabularyDtype?: 'int64' | 'int32';

@@ -14,6 +14,7 @@ import { getInitializer } from '../initializers/index.js';
 
 type NestedNumbers = number | NestedNumbers[];
 
+/** Constructor arguments of `Normalization`: Keras's arguments of the same names, in camelCase. */
 export interface NormalizationArgs extends LayerArgs {
   /** Axis or axes that keep their own mean and variance; null means one mean for everything. Default -1. */
   axis?: number | number[] | null;

@@ -4,8 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeedGenerator } from '../random/seed-generator.js';
 import { checkDataFormat, onBatch } from './image-ops.js';
 
+/** Which way `RandomFlip` flips: `'horizontal'`, `'vertical'` or `'horizontal_and_vertical'`. */
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
 
+/** Constructor arguments of `RandomFlip`: Keras's arguments of the same names, in camelCase. */
 export interface RandomFlipArgs extends LayerArgs {
   /** Which flips to draw. Default 'horizontal_and_vertical'. */
   mode?: FlipMode;

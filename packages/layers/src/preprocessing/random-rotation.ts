@@ -12,6 +12,7 @@ import {
   onBatch,
 } from './image-ops.js';
 
+/** Constructor arguments of `RandomRotation`: Keras's arguments of the same names, in camelCase. */
 export interface RandomRotationArgs extends LayerArgs {
   /** Fraction of a full turn: f means an angle in [-f·2π, f·2π]; [lo, hi] means [lo·2π, hi·2π]. */
   factor: number | [number, number];

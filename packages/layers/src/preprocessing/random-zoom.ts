@@ -12,6 +12,7 @@ import {
   onBatch,
 } from './image-ops.js';
 
+/** Constructor arguments of `RandomZoom`: Keras's arguments of the same names, in camelCase. */
 export interface RandomZoomArgs extends LayerArgs {
   /** Vertical zoom: f means [-f, f]; positive zooms out, negative zooms in (the scale is 1 + value). */
   heightFactor: number | [number, number];

@@ -1,6 +1,7 @@
 import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Constructor arguments of `Rescaling`: Keras's arguments of the same names, in camelCase. */
 export interface RescalingArgs extends LayerArgs {
   /** Multiplier (a number, or one per channel). */
   scale: number | number[];

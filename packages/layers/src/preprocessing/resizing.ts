@@ -18,6 +18,7 @@ import {
   resize,
 } from './image-ops.js';
 
+/** Constructor arguments of `Resizing`: Keras's arguments of the same names, in camelCase. */
 export interface ResizingArgs extends LayerArgs {
   /** Output height. */
   height: number;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { adaptDocumentsOf, flattenNested, IndexLookup, type IndexLookupArgs } from './index-lookup.js';
 
+/** Constructor arguments of `StringLookup`: Keras's arguments of the same names, in camelCase. */
 export interface StringLookupArgs extends IndexLookupArgs<string> {
   /** Text encoding Keras records; strings are JS strings here. Default 'utf-8'. */
   encoding?: string;

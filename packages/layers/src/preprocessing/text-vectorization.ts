@@ -18,14 +18,17 @@ import {
 } from './index-lookup.js';
 import { StringLookup } from './string-lookup.js';
 
+/** How `TextVectorization` standardizes text before splitting: Keras's `standardize` argument. */
 export type Standardize =
   | 'lower_and_strip_punctuation'
   | 'lower'
   | 'strip_punctuation'
   | null
   | ((text: string) => string);
+/** How `TextVectorization` splits strings into tokens: Keras's `split` argument. */
 export type Split = 'whitespace' | 'character' | null | ((text: string) => string[]);
 
+/** Constructor arguments of `TextVectorization`: Keras's arguments of the same names, in camelCase. */
 export interface TextVectorizationArgs extends LayerArgs {
   /** Largest vocabulary, special tokens included ('' and '[UNK]' in 'int' mode, '[UNK]' otherwise); null for no limit. */
   maxTokens?: number | null;

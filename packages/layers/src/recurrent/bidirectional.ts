@@ -14,8 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { RNN } from './rnn.js';
 
+/** How `Bidirectional` combines the forward and backward outputs: Keras's `merge_mode` argument. */
 export type BidirectionalMergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 
+/** Constructor arguments of `Bidirectional`: Keras's arguments of the same names, in camelCase. */
 export interface BidirectionalArgs extends LayerArgs {
   /** The recurrent layer to run forwards; a copy with `goBackwards` flipped runs backwards. */
   layer: RNN | KerasObjectJSON;

@@ -43,6 +43,7 @@ export interface RNNArgs extends BaseRNNArgs {
   cell: Layer | Layer[] | KerasObjectJSON | KerasObjectJSON[];
 }
 
+/** Keyword arguments of an RNN layer's call: `initialState`, `mask` and `training`. */
 export interface RNNCallKwargs extends CallKwargs {
   /**
    * Initial states, one `[batch, stateSize]` tensor per state (a single tensor for a one-state cell);

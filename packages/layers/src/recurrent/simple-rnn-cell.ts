@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { BaseRNNCell, type BaseRNNCellArgs, type CellStep } from './base-rnn-cell.js';
 
+/** Constructor arguments of `SimpleRNNCell`: Keras's arguments of the same names, in camelCase. */
 export type SimpleRNNCellArgs = BaseRNNCellArgs;
 
 /**

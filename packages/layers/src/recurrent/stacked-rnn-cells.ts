@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { type CellStep, isSequenceCell, type SequenceCell } from './base-rnn-cell.js';
 
+/** Constructor arguments of `StackedRNNCells`: Keras's arguments of the same names, in camelCase. */
 export interface StackedRNNCellsArgs extends LayerArgs {
   /** The cells, first to last; each feeds its output to the next at the same timestep. */
   cells: (Layer | KerasObjectJSON)[];

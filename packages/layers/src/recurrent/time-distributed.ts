@@ -12,6 +12,7 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Constructor arguments of `TimeDistributed`: Keras's arguments of the same names, in camelCase. */
 export interface TimeDistributedArgs extends LayerArgs {
   /** The layer to apply to every timestep. */
   layer: Layer | KerasObjectJSON;

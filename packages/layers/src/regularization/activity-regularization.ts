@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { addActivityPenalty } from '../core/activity-penalty.js';
 import { L1L2 } from '../regularizers/index.js';
 
+/** Constructor arguments of `ActivityRegularization`: Keras's arguments of the same names, in camelCase. */
 export interface ActivityRegularizationArgs extends LayerArgs {
   /** L1 factor. Default 0. */
   l1?: number;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { SeedGenerator, validateRate } from '../random/seed-generator.js';
 
+/** Constructor arguments of `Dropout`: Keras's arguments of the same names, in camelCase. */
 export interface DropoutArgs extends LayerArgs {
   /** Fraction of the inputs to drop, in [0, 1). */
   rate: number;

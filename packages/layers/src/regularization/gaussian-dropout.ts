@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { SeedGenerator, validateRate } from '../random/seed-generator.js';
 
+/** Constructor arguments of `GaussianDropout`: Keras's arguments of the same names, in camelCase. */
 export interface GaussianDropoutArgs extends LayerArgs {
   /** Drop probability, in [0, 1); the noise has stddev `sqrt(rate / (1 - rate))`. */
   rate: number;

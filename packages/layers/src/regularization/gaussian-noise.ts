@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { SeedGenerator } from '../random/seed-generator.js';
 
+/** Constructor arguments of `GaussianNoise`: Keras's arguments of the same names, in camelCase. */
 export interface GaussianNoiseArgs extends LayerArgs {
   /** Standard deviation of the additive noise, in [0, 1]. */
   stddev: number;

@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { Dropout } from './dropout.js';
 
+/** Constructor arguments of `SpatialDropout1D`: Keras's arguments of the same names, in camelCase. */
 export interface SpatialDropout1DArgs extends LayerArgs {
   /** Fraction of the feature maps to drop, in [0, 1). */
   rate: number;
@@ -33,6 +34,7 @@ export class SpatialDropout1D extends Dropout {
   }
 }
 
+/** Constructor arguments of `SpatialDropout2D`: Keras's arguments of the same names, in camelCase. */
 export interface SpatialDropout2DArgs extends SpatialDropout1DArgs {
   /** Default 'channels_last'. */
   dataFormat?: DataFormat | null;

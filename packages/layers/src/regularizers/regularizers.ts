@@ -29,6 +29,7 @@ export abstract class Regularizer implements RegularizerLike {
   }
 }
 
+/** Constructor arguments of `L1`: Keras's arguments of the same names, in camelCase. */
 export interface L1Args {
   /** Default 0.01. */
   l1?: number;
@@ -53,6 +54,7 @@ export class L1 extends Regularizer {
   }
 }
 
+/** Constructor arguments of `L2`: Keras's arguments of the same names, in camelCase. */
 export interface L2Args {
   /** Default 0.01. */
   l2?: number;
@@ -77,6 +79,7 @@ export class L2 extends Regularizer {
   }
 }
 
+/** Constructor arguments of `L1L2`: Keras's arguments of the same names, in camelCase. */
 export interface L1L2Args {
   /** Default 0. */
   l1?: number;

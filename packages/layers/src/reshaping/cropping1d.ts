@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { symmetricPair } from './pair-args.js';
 
+/** Constructor arguments of `Cropping1D`: Keras's arguments of the same names, in camelCase. */
 export interface Cropping1DArgs extends LayerArgs {
   /** Steps removed at the start and end: an integer or `[start, end]`. Default [1, 1]. */
   cropping?: number | [number, number];

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { pairs2D } from './pair-args.js';
 
+/** Constructor arguments of `Cropping2D`: Keras's arguments of the same names, in camelCase. */
 export interface Cropping2DArgs extends LayerArgs {
   /** An integer, `[h, w]`, or `[[top, bottom], [left, right]]`. Default no cropping. */
   cropping?: number | [number, number] | [[number, number], [number, number]];

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 
+/** Constructor arguments of `Flatten`: Keras's arguments of the same names, in camelCase. */
 export interface FlattenArgs extends LayerArgs {
   /** 'channels_last' (default) or 'channels_first'; with channels_first the channels axis is moved last first, so weights trained either way line up. */
   dataFormat?: DataFormat | null;

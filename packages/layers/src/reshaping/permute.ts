@@ -1,6 +1,7 @@
 import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Constructor arguments of `Permute`: Keras's arguments of the same names, in camelCase. */
 export interface PermuteArgs extends LayerArgs {
   /** A permutation of the sample axes, 1-based (the batch axis stays first): [2, 1] swaps axes 1 and 2. */
   dims: number[];

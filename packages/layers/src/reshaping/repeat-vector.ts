@@ -1,6 +1,7 @@
 import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Constructor arguments of `RepeatVector`: Keras's arguments of the same names, in camelCase. */
 export interface RepeatVectorArgs extends LayerArgs {
   /** How many times to repeat the input. */
   n: number;

@@ -9,6 +9,7 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Constructor arguments of `Reshape`: Keras's arguments of the same names, in camelCase. */
 export interface ReshapeArgs extends LayerArgs {
   /** The output shape without the batch axis; one entry may be -1 (inferred). */
   targetShape: number[];

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { positiveTuple } from './pair-args.js';
 
+/** Constructor arguments of `UpSampling1D`: Keras's arguments of the same names, in camelCase. */
 export interface UpSampling1DArgs extends LayerArgs {
   /** How many times each step is repeated. Default 2. */
   size?: number;

@@ -4,8 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { positiveTuple } from './pair-args.js';
 
+/** How `UpSampling2D` interpolates: `'nearest'` or `'bilinear'`. */
 export type UpSamplingInterpolation = 'nearest' | 'bilinear';
 
+/** Constructor arguments of `UpSampling2D`: Keras's arguments of the same names, in camelCase. */
 export interface UpSampling2DArgs extends LayerArgs {
   /** Row and column factors: an integer or `[rows, cols]`. Default [2, 2]. */
   size?: number | [number, number];

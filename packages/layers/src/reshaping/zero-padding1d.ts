@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { symmetricPair } from './pair-args.js';
 
+/** Constructor arguments of `ZeroPadding1D`: Keras's arguments of the same names, in camelCase. */
 export interface ZeroPadding1DArgs extends LayerArgs {
   /** Zeros added at the start and end of the steps axis: an integer or `[start, end]`. Default 1. */
   padding?: number | [number, number];

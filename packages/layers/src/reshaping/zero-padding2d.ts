@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
 import { pairs2D } from './pair-args.js';
 
+/** Constructor arguments of `ZeroPadding2D`: Keras's arguments of the same names, in camelCase. */
 export interface ZeroPadding2DArgs extends LayerArgs {
   /** An integer, `[h, w]`, or `[[top, bottom], [left, right]]`. Default 1 on every side. */
   padding?: number | [number, number] | [[number, number], [number, number]];

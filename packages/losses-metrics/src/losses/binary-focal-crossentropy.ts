@@ -4,6 +4,7 @@ import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from
 import { binaryFocalCrossentropy } from './crossentropy-math.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
+/** Constructor arguments of `BinaryFocalCrossentropy`: Keras's arguments of the same names, in camelCase. */
 export interface BinaryFocalCrossentropyArgs extends LossArgs, CrossentropyArgs {
   /** Whether to weight class 1 by `alpha` and class 0 by `1 - alpha`. Default false. */
   applyClassBalancing?: boolean;

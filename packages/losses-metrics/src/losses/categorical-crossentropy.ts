@@ -3,6 +3,7 @@ import { crossentropyConfig, splitCrossentropyArgs } from './crossentropy-args.j
 import { categoricalCrossentropy } from './crossentropy-math.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
+/** Constructor arguments of `CategoricalCrossentropy`: Keras's arguments of the same names, in camelCase. */
 export interface CategoricalCrossentropyArgs extends LossArgs {
   /** Whether `yPred` holds logits rather than probabilities. Default false. */
   fromLogits?: boolean;

@@ -4,6 +4,9 @@ import { type CrossentropyArgs, crossentropyConfig, splitCrossentropyArgs } from
 import { categoricalFocalCrossentropy } from './crossentropy-math.js';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 
+/**
+ * Constructor arguments of `CategoricalFocalCrossentropy`: Keras's arguments of the same names, in camelCase.
+ */
 export interface CategoricalFocalCrossentropyArgs extends LossArgs, CrossentropyArgs {
   /** One weight for every class, or one per class. Default 0.25. */
   alpha?: number | number[];

@@ -3,6 +3,7 @@ import { type LossArgs, register } from '@strata/core';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { cosineSimilarity } from './regression-math.js';
 
+/** Constructor arguments of `CosineSimilarity`: Keras's arguments of the same names, in camelCase. */
 export interface CosineSimilarityArgs extends LossArgs {
   /** The axis along which the similarity is computed. Default -1. */
   axis?: number;

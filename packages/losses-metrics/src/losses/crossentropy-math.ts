@@ -8,12 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { labelsAreCheapToRead, validateSparseLabels } from './sparse-labels.js';
 import { assertSameShape, assertSparseShapes, EPSILON, normalizeAxis } from './target-checks.js';
 
+/** Options of the crossentropy computation shared by the losses and metrics of that name. */
 export interface CrossentropyOptions {
   fromLogits?: boolean;
   labelSmoothing?: number;
   axis?: number;
 }
 
+/** Options of the binary focal crossentropy computation shared by the loss and its metric. */
 export interface BinaryFocalOptions extends CrossentropyOptions {
   applyClassBalancing?: boolean;
   /** The weight of class 1 when `applyClassBalancing` is set; class 0 gets `1 - alpha`. */
@@ -21,12 +23,14 @@ export interface BinaryFocalOptions extends CrossentropyOptions {
   gamma?: number;
 }
 
+/** Options of the categorical focal crossentropy computation shared by the loss and its metric. */
 export interface CategoricalFocalOptions extends CrossentropyOptions {
   /** One weight for all classes, or one per class. */
   alpha?: number | number[];
   gamma?: number;
 }
 
+/** Options of the sparse categorical crossentropy computation shared by the loss and its metric. */
 export interface SparseCrossentropyOptions {
   fromLogits?: boolean;
   ignoreClass?: number | null;

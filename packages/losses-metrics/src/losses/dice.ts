@@ -3,6 +3,7 @@ import { type LossArgs, register } from '@strata/core';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { dice } from './segmentation-math.js';
 
+/** Constructor arguments of `Dice`: Keras's arguments of the same names, in camelCase. */
 export interface DiceArgs extends LossArgs {
   /** The axes the overlap is measured over; null (the default) measures it over the whole batch. */
   axis?: number | number[] | null;

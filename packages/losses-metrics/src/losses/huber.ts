@@ -3,6 +3,7 @@ import { type LossArgs, register, ValueError } from '@strata/core';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { huber } from './regression-math.js';
 
+/** Constructor arguments of `Huber`: Keras's arguments of the same names, in camelCase. */
 export interface HuberArgs extends LossArgs {
   /** Where the loss turns from quadratic to linear. Default 1. */
   delta?: number;

@@ -5,6 +5,10 @@ import { sparseCategoricalCrossentropy, sparseCategoricalCrossentropyWithMask } 
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { applyMask } from './loss-mask.js';
 
+/**
+ * Constructor arguments of `SparseCategoricalCrossentropy`: Keras's arguments of the same names, in
+ * camelCase.
+ */
 export interface SparseCategoricalCrossentropyArgs extends LossArgs {
   /** Whether `yPred` holds logits rather than probabilities. Default false. */
   fromLogits?: boolean;

@@ -3,6 +3,7 @@ import { type LossArgs, register } from '@strata/core';
 import { LossFunctionWrapper } from './loss-function-wrapper.js';
 import { tversky } from './segmentation-math.js';
 
+/** Constructor arguments of `Tversky`: Keras's arguments of the same names, in camelCase. */
 export interface TverskyArgs extends LossArgs {
   /** The weight of false positives. Default 0.5. */
   alpha?: number;

@@ -4,9 +4,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EPSILON } from '../losses/target-checks.js';
 import { assertThresholdsRange, updateConfusionMatrixVariables } from './confusion-matrix.js';
 
+/** The curve `AUC` integrates: `'ROC'` or `'PR'`. */
 export type AUCCurve = 'ROC' | 'PR';
+/** How `AUC` approximates the area under the curve: Keras's `summation_method` argument. */
 export type AUCSummationMethod = 'interpolation' | 'minoring' | 'majoring';
 
+/** Constructor arguments of `AUC`: Keras's arguments of the same names, in camelCase. */
 export interface AUCArgs extends MetricArgs {
   /** How many evenly spaced thresholds discretize the curve (> 1). Default 200. */
   numThresholds?: number;

@@ -7,6 +7,10 @@ import {
   updateConfusionMatrixVariables,
 } from './confusion-matrix.js';
 
+/**
+ * Constructor arguments of the confusion-count metrics (`TruePositives`, `FalseNegatives`, ...): thresholds,
+ * name and dtype.
+ */
 export interface ConfusionCountArgs extends MetricArgs {
   /** A threshold in [0, 1] or a list of them; predictions above it count as positive. Default 0.5. */
   thresholds?: number | number[] | null;

@@ -3,6 +3,7 @@ import { type MetricArgs, register, ValueError } from '@strata/core';
 import { binaryAccuracy } from './accuracy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/** Constructor arguments of `BinaryAccuracy`: Keras's arguments of the same names, in camelCase. */
 export interface BinaryAccuracyArgs extends MetricArgs {
   /** Predictions above it count as 1. Default 0.5. */
   threshold?: number;

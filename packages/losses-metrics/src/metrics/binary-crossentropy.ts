@@ -3,6 +3,7 @@ import { type MetricArgs, register } from '@strata/core';
 import { binaryCrossentropy } from '../losses/crossentropy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/** Constructor arguments of `BinaryCrossentropy`: Keras's arguments of the same names, in camelCase. */
 export interface BinaryCrossentropyArgs extends MetricArgs {
   fromLogits?: boolean;
   labelSmoothing?: number;

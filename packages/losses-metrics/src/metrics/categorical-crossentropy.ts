@@ -7,6 +7,7 @@ import {
 import { categoricalCrossentropy } from '../losses/crossentropy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/** Constructor arguments of `CategoricalCrossentropy`: Keras's arguments of the same names, in camelCase. */
 export interface CategoricalCrossentropyArgs extends MetricArgs, CrossentropyArgs {}
 
 /**

@@ -3,6 +3,7 @@ import { type MetricArgs, register } from '@strata/core';
 import { cosineSimilarityValue } from '../losses/regression-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/** Constructor arguments of `CosineSimilarity`: Keras's arguments of the same names, in camelCase. */
 export interface CosineSimilarityArgs extends MetricArgs {
   /** The axis along which the similarity is computed. Default -1. */
   axis?: number;

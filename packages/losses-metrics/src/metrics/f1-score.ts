@@ -2,6 +2,7 @@ import { type MetricArgs, register } from '@strata/core';
 
 import { FBetaScore, type FScoreAverage } from './fbeta-score.js';
 
+/** Constructor arguments of `F1Score`: Keras's arguments of the same names, in camelCase. */
 export interface F1ScoreArgs extends MetricArgs {
   /** Default null: one score per class. */
   average?: FScoreAverage;

@@ -6,6 +6,7 @@ import { EPSILON } from '../losses/target-checks.js';
 /** How per-class scores are combined: null (or `'none'`) keeps one score per class. */
 export type FScoreAverage = 'micro' | 'macro' | 'weighted' | 'none' | null;
 
+/** Constructor arguments of `FBetaScore`: Keras's arguments of the same names, in camelCase. */
 export interface FBetaScoreArgs extends MetricArgs {
   /** Default null: one score per class. */
   average?: FScoreAverage;

@@ -18,6 +18,10 @@ import { CategoricalCrossentropy } from './categorical-crossentropy.js';
 import { SparseCategoricalAccuracy } from './sparse-categorical-accuracy.js';
 import { SparseCategoricalCrossentropy } from './sparse-categorical-crossentropy.js';
 
+/**
+ * The kind of targets (binary, categorical or sparse) that decides which metric a name such as `'accuracy'`
+ * resolves to.
+ */
 export type TargetKind = 'binary' | 'sparse_categorical' | 'categorical';
 
 /**

@@ -11,8 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { assertSameShape } from '../losses/target-checks.js';
 
+/** How `R2Score` combines the scores of several outputs: Keras's `class_aggregation` argument. */
 export type R2ClassAggregation = 'uniform_average' | 'variance_weighted_average' | null;
 
+/** Constructor arguments of `R2Score`: Keras's arguments of the same names, in camelCase. */
 export interface R2ScoreArgs extends MetricArgs {
   /** How the scores of the output columns are combined; null returns one score per column. */
   classAggregation?: R2ClassAggregation;

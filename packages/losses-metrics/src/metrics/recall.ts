@@ -2,6 +2,7 @@ import { register } from '@strata/core';
 
 import { BasePrecisionRecall, type PrecisionRecallArgs } from './base-precision-recall.js';
 
+/** Constructor arguments of `Recall`: Keras's arguments of the same names, in camelCase. */
 export type RecallArgs = PrecisionRecallArgs;
 
 /**

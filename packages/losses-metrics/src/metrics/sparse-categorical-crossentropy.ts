@@ -3,6 +3,10 @@ import { type MetricArgs, register } from '@strata/core';
 import { sparseCategoricalCrossentropy } from '../losses/crossentropy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/**
+ * Constructor arguments of `SparseCategoricalCrossentropy`: Keras's arguments of the same names, in
+ * camelCase.
+ */
 export interface SparseCategoricalCrossentropyArgs extends MetricArgs {
   fromLogits?: boolean;
   axis?: number;

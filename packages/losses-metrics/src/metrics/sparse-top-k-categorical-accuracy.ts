@@ -3,6 +3,10 @@ import { type MetricArgs, register } from '@strata/core';
 import { sparseTopKCategoricalAccuracy } from './accuracy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/**
+ * Constructor arguments of `SparseTopKCategoricalAccuracy`: Keras's arguments of the same names, in
+ * camelCase.
+ */
 export interface SparseTopKCategoricalAccuracyArgs extends MetricArgs {
   /** How many of the top predictions may hold the target. Default 5. */
   k?: number;

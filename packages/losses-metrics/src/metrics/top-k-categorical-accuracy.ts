@@ -3,6 +3,7 @@ import { type MetricArgs, register } from '@strata/core';
 import { topKCategoricalAccuracy } from './accuracy-math.js';
 import { MeanMetricWrapper } from './mean-metric-wrapper.js';
 
+/** Constructor arguments of `TopKCategoricalAccuracy`: Keras's arguments of the same names, in camelCase. */
 export interface TopKCategoricalAccuracyArgs extends MetricArgs {
   /** How many of the top predictions may hold the target. Default 5. */
   k?: number;

@@ -2,6 +2,7 @@ import { LearningRateSchedule, register } from '@strata/core';
 
 import { checkNonNegative, checkPositive } from '../check-args.js';
 
+/** Constructor arguments of `CosineDecayRestarts`: Keras's arguments of the same names, in camelCase. */
 export interface CosineDecayRestartsArgs {
   initialLearningRate: number;
   /** Steps in the first period; > 0. */

@@ -2,6 +2,7 @@ import { LearningRateSchedule, register } from '@strata/core';
 
 import { checkNonNegative, checkPositive } from '../check-args.js';
 
+/** Constructor arguments of `CosineDecay`: Keras's arguments of the same names, in camelCase. */
 export interface CosineDecayArgs {
   initialLearningRate: number;
   /** Steps to decay over; > 0. */

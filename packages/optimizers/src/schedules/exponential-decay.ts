@@ -2,6 +2,7 @@ import { LearningRateSchedule, register } from '@strata/core';
 
 import { checkNonNegative, checkPositive } from '../check-args.js';
 
+/** Constructor arguments of `ExponentialDecay`: Keras's arguments of the same names, in camelCase. */
 export interface ExponentialDecayArgs {
   /** The initial learning rate. */
   initialLearningRate: number;

@@ -2,6 +2,7 @@ import { LearningRateSchedule, register } from '@strata/core';
 
 import { checkNonNegative, checkPositive } from '../check-args.js';
 
+/** Constructor arguments of `InverseTimeDecay`: Keras's arguments of the same names, in camelCase. */
 export interface InverseTimeDecayArgs {
   initialLearningRate: number;
   /** How often to apply decay; > 0. */

@@ -1,5 +1,6 @@
 import { LearningRateSchedule, register, ValueError } from '@strata/core';
 
+/** Constructor arguments of `PiecewiseConstantDecay`: Keras's arguments of the same names, in camelCase. */
 export interface PiecewiseConstantDecayArgs {
   /** Strictly increasing step boundaries. */
   boundaries: number[];

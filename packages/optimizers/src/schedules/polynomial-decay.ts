@@ -2,6 +2,7 @@ import { LearningRateSchedule, register } from '@strata/core';
 
 import { checkNonNegative, checkPositive } from '../check-args.js';
 
+/** Constructor arguments of `PolynomialDecay`: Keras's arguments of the same names, in camelCase. */
 export interface PolynomialDecayArgs {
   initialLearningRate: number;
   /** Steps to reach `endLearningRate`; > 0. */
