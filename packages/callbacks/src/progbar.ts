@@ -46,6 +46,15 @@ const BOLD = '\x1b[1m';
 const GREEN = '\x1b[32m';
 const WHITE = '\x1b[37m';
 
+/**
+ * A text progress bar, as Keras's `keras.utils.Progbar`: the bar `ProgbarLogger` draws during `fit`.
+ *
+ * @example
+ * ```ts
+ * const bar = new Progbar({ target: 100, write: (text) => process.stdout.write(text) });
+ * for (let step = 1; step <= 100; step++) bar.update(step, [['loss', 1 / step]]);
+ * ```
+ */
 export class Progbar {
   target: number | null;
   readonly width: number;

@@ -1,4 +1,5 @@
 export { InputLayer, input } from '@strata/core';
+/** Keras's activation functions (`keras.activations`): `relu`, `sigmoid`, `softmax`, `gelu`, ..., by function or by name. */
 export * as activations from './activations/index.js';
 export {
   type ActivationFn,
@@ -7,6 +8,7 @@ export {
   serializeActivation,
 } from './activations/index.js';
 export * from './attention/index.js';
+/** Weight constraints (`keras.constraints`): `MaxNorm`, `MinMaxNorm`, `NonNeg`, `UnitNorm`. */
 export * as constraints from './constraints/index.js';
 export {
   Constraint,
@@ -23,6 +25,7 @@ export { Dense, type DenseArgs } from './core/dense.js';
 export { Embedding, type EmbeddingArgs } from './core/embedding.js';
 export { Identity } from './core/identity.js';
 export { Masking, type MaskingArgs } from './core/masking.js';
+/** Weight initializers (`keras.initializers`): `GlorotUniform`, `HeNormal`, `Orthogonal`, `Zeros`, ... */
 export * as initializers from './initializers/index.js';
 export {
   Constant,
@@ -70,6 +73,7 @@ export {
   SpatialDropout2D,
   type SpatialDropout2DArgs,
 } from './regularization/spatial-dropout.js';
+/** Weight regularizers (`keras.regularizers`): `L1`, `L2`, `L1L2`. */
 export * as regularizers from './regularizers/index.js';
 export { getRegularizer, L1, L1L2, L2, Regularizer, serializeRegularizer } from './regularizers/index.js';
 export { Cropping1D, type Cropping1DArgs } from './reshaping/cropping1d.js';

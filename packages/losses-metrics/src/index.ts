@@ -5,7 +5,11 @@
  * Losses and metrics share several Keras names (MeanSquaredError, BinaryCrossentropy, ...), so both are
  * exported as namespaces, `losses` and `metrics`, as in Keras; names that exist on one side only are also
  * exported at the top level.
+ *
+ * @packageDocumentation
  */
+
+/** Keras's losses (`keras.losses`): classes such as `CategoricalCrossentropy` and functions such as `meanSquaredError`. */
 export * as losses from './losses/index.js';
 // Losses without a metric of the same name.
 export {
@@ -17,6 +21,7 @@ export {
   LossFunctionWrapper,
   Tversky,
 } from './losses/index.js';
+/** Keras's stateful metrics (`keras.metrics`), including those that share a name with a loss. */
 export * as metrics from './metrics/index.js';
 
 // Metrics without a loss of the same name.
