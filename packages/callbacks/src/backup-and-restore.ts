@@ -31,8 +31,11 @@ interface TrainingMetadata {
  * weights it goes with and of the previous backup's weights, so a kill between the two writes still
  * resumes from a consistent pair. Node only.
  *
+ * Keras: `keras.callbacks.BackupAndRestore`
+ *
+ * @example
  * ```ts
- * await model.fit(x, y, { epochs: 10, callbacks: [new BackupAndRestore({ backupDir: '/tmp/backup' })] });
+ * await model.fit(x, y, { epochs: 10, verbose: 0, callbacks: [new BackupAndRestore({ backupDir: 'backup' })] });
  * ```
  */
 export class BackupAndRestore extends Callback {

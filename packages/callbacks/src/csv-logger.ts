@@ -20,6 +20,13 @@ export interface CSVLoggerArgs {
  * `val_` column is added for each key anyway and filled with `NA`. Rows are written as Python's `csv`
  * module writes them (Excel dialect: `\r\n` line ends, fields quoted only when needed, floats as
  * Python's `repr`). Node only.
+ *
+ * Keras: `keras.callbacks.CSVLogger`
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new CSVLogger({ filename: 'training.csv' })] });
+ * ```
  */
 export class CSVLogger extends Callback {
   static override className = 'CSVLogger';

@@ -31,8 +31,11 @@ export interface EarlyStoppingArgs {
  * epochs run. With `restoreBestWeights`, the best epoch's weights are put back when training ends,
  * whether or not it stopped early.
  *
+ * Keras: `keras.callbacks.EarlyStopping`
+ *
+ * @example
  * ```ts
- * await model.fit(x, y, { epochs: 100, callbacks: [new EarlyStopping({ monitor: 'loss', patience: 3 })] });
+ * await model.fit(x, y, { epochs: 100, verbose: 0, callbacks: [new EarlyStopping({ monitor: 'loss', patience: 3 })] });
  * ```
  */
 export class EarlyStopping extends Callback {

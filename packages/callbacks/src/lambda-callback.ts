@@ -44,6 +44,9 @@ const HOOKS = [
  * A callback made of plain functions (Keras's `LambdaCallback`). Batch hooks receive logs whose values
  * are read from the device only when the function reads them.
  *
+ * Keras: `keras.callbacks.LambdaCallback`
+ *
+ * @example
  * ```ts
  * const printer = new LambdaCallback({ onEpochEnd: (epoch, logs) => console.log(epoch, logs?.loss) });
  * ```

@@ -17,6 +17,9 @@ export interface LearningRateSchedulerArgs {
  * Sets the learning rate at the start of each epoch from `schedule(epoch, lr)` (Keras's
  * `LearningRateScheduler`), and adds `learning_rate` to each epoch's logs.
  *
+ * Keras: `keras.callbacks.LearningRateScheduler`
+ *
+ * @example
  * ```ts
  * const scheduler = new LearningRateScheduler({ schedule: (epoch, lr) => (epoch < 10 ? lr : lr * Math.exp(-0.1)) });
  * ```

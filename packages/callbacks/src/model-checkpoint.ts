@@ -55,6 +55,9 @@ function staticDirectory(filepath: string): string {
  * a kill in the middle of a save never leaves a truncated file where a good checkpoint was. The folder
  * is checked when training begins, so an unwritable location fails before any epoch runs.
  *
+ * Keras: `keras.callbacks.ModelCheckpoint`
+ *
+ * @example
  * ```ts
  * const checkpoint = new ModelCheckpoint({ filepath: 'ckpt/best.keras', monitor: 'val_accuracy', mode: 'max', saveBestOnly: true });
  * ```

@@ -48,6 +48,14 @@ const READ_INTERVAL_MS = 100;
  * It never slows training: batch logs are not touched (reading them would wait for the device);
  * instead, while a bar is on screen, the metrics are read asynchronously (`model.readLogs()`) at most
  * about 10 times a second.
+ *
+ * Keras: `keras.callbacks.ProgbarLogger`
+ *
+ * @example
+ * ```ts
+ * // fit adds one by itself when verbose is 1 or 'auto'.
+ * await model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new ProgbarLogger({ printFn: () => {} })] });
+ * ```
  */
 export class ProgbarLogger extends Callback {
   static override className = 'ProgbarLogger';

@@ -13,7 +13,20 @@ import { ValueError } from '@strata/core';
 /** A Python value: `number` is a float, `bigint` an int, `string` a str, `boolean` a bool. */
 export type PyValue = number | bigint | string | boolean;
 
-/** Python's `KeyError`: a template names a key that was not given. Its message is the quoted key. */
+/**
+ * Python's `KeyError`: a template names a key that was not given. Its message is the quoted key.
+ *
+ * Keras: Python's `KeyError`
+ *
+ * @example
+ * ```ts
+ * try {
+ *   formatPython('{val_loss:.2f}', {});
+ * } catch (e) {
+ *   if (e instanceof KeyError) console.log(e.message); // 'val_loss'
+ * }
+ * ```
+ */
 export class KeyError extends Error {
   constructor(readonly key: string) {
     super(`'${key}'`);
@@ -21,7 +34,20 @@ export class KeyError extends Error {
   }
 }
 
-/** Python's `IndexError`, for positional fields (`{}` or `{0}`), which a keyword-only call cannot fill. */
+/**
+ * Python's `IndexError`, for positional fields (`{}` or `{0}`), which a keyword-only call cannot fill.
+ *
+ * Keras: Python's `IndexError`
+ *
+ * @example
+ * ```ts
+ * try {
+ *   formatPython('{0} {1}', ['only one']);
+ * } catch (e) {
+ *   if (e instanceof IndexError) console.log(e.message);
+ * }
+ * ```
+ */
 export class IndexError extends Error {
   constructor(message: string) {
     super(message);

@@ -27,6 +27,9 @@ export interface ReduceLROnPlateauArgs {
  * Reduces the learning rate when a metric has stopped improving (Keras's `ReduceLROnPlateau`). Each
  * epoch's logs gain `learning_rate`, the rate the epoch ran with.
  *
+ * Keras: `keras.callbacks.ReduceLROnPlateau`
+ *
+ * @example
  * ```ts
  * const reduceLr = new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.2, patience: 5, minLr: 0.001 });
  * ```

@@ -11,6 +11,13 @@ export interface TerminateOnNaNArgs {
 /**
  * Stops training when a batch's loss is NaN or infinite (Keras's `TerminateOnNaN`). It reads the loss
  * after every batch, as Keras does, so it costs one device read per batch.
+ *
+ * Keras: `keras.callbacks.TerminateOnNaN`
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new TerminateOnNaN()] });
+ * ```
  */
 export class TerminateOnNaN extends Callback {
   static override className = 'TerminateOnNaN';

@@ -14,6 +14,18 @@ export interface CallbackParams {
 /**
  * The base class of callbacks (Keras's `Callback`). Every hook may be async; the loop awaits it.
  * Batch hooks receive logs whose values are read from the device only when a callback reads them.
+ *
+ * Keras: `keras.callbacks.Callback`
+ *
+ * @example
+ * ```ts
+ * class PrintLoss extends Callback {
+ *   override async onEpochEnd(epoch: number, logs?: Logs) {
+ *     console.log(`epoch ${epoch + 1}: loss ${logs?.loss}`);
+ *   }
+ * }
+ * await model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new PrintLoss()] });
+ * ```
  */
 export class Callback {
   static className = 'Callback';
@@ -45,7 +57,18 @@ export class Callback {
   onPredictBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
 }
 
-/** Records each epoch's logs (Keras's `History`); `fit` returns it. */
+/**
+ * Records each epoch's logs (Keras's `History`); `fit` returns it.
+ *
+ * Keras: `keras.callbacks.History`
+ *
+ * @example
+ * ```ts
+ * const history = await model.fit(x, y, { epochs: 3, validationSplit: 0.2, verbose: 0 });
+ * history.history.loss; // number[], one per epoch
+ * history.history.val_loss;
+ * ```
+ */
 export class History extends Callback {
   static override className = 'History';
 

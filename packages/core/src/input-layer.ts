@@ -15,7 +15,16 @@ export interface InputLayerArgs extends LayerArgs {
   optional?: boolean;
 }
 
-/** The entry point of a functional graph (Keras's `InputLayer`); `input()` creates one. */
+/**
+ * The entry point of a functional graph (Keras's `InputLayer`); `input()` creates one.
+ *
+ * Keras: `keras.layers.InputLayer`
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([new InputLayer({ shape: [784] }), new Dense({ units: 10 })]);
+ * ```
+ */
 export class InputLayer extends Layer {
   static override className = 'InputLayer';
   /** `shape` is written to the config as `batchShape`. */

@@ -97,6 +97,23 @@ function toList<T>(x: T | T[]): T[] {
 /**
  * The base class of every layer (Keras's `Layer`). A subclass validates its arguments in the
  * constructor, adds weights in `build`, computes in `call`, and describes itself in `getConfig`.
+ *
+ * Keras: `keras.layers.Layer`
+ *
+ * @example
+ * ```ts
+ * class Scale extends Layer {
+ *   private factor!: Variable;
+ *   override build(inputShape: Shape) {
+ *     this.factor = this.addWeight('factor', { shape: [inputShape.at(-1)!], initializer: 'ones' });
+ *     super.build(inputShape);
+ *   }
+ *   override call(x: tf.Tensor) {
+ *     return tf.mul(x, this.factor.value);
+ *   }
+ * }
+ * register('layer', 'Scale', Scale, { package: 'my_package' });
+ * ```
  */
 export abstract class Layer {
   /** The registered class name; set it on subclasses so that minified code still serializes. */

@@ -78,6 +78,18 @@ export function reduceWeightedValues(
 /**
  * The base class of losses (Keras's `Loss`). `call` returns per-sample values; `apply` weights and reduces
  * them. The default reduction is `sum_over_batch_size`.
+ *
+ * Keras: `keras.losses.Loss`
+ *
+ * @example
+ * ```ts
+ * class MeanCubedError extends Loss {
+ *   override call(yTrue: tf.Tensor, yPred: tf.Tensor) {
+ *     return tf.mean(tf.abs(tf.pow(tf.sub(yPred, yTrue), 3)), -1);
+ *   }
+ * }
+ * model.compile({ optimizer: 'adam', loss: new MeanCubedError() });
+ * ```
  */
 export abstract class Loss {
   static className = 'Loss';

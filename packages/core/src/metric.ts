@@ -13,6 +13,21 @@ export interface MetricArgs {
 /**
  * The base class of stateful metrics (Keras's `Metric`). State lives in variables on the device:
  * `updateState` never reads values back to the host, and `result` returns a tensor.
+ *
+ * Keras: `keras.metrics.Metric`
+ *
+ * @example
+ * ```ts
+ * class CountPositives extends Metric {
+ *   private readonly count = this.addVariable('count', []);
+ *   override updateState(yTrue: tf.Tensor, yPred: tf.Tensor) {
+ *     this.count.assign(tf.add(this.count.value, tf.sum(tf.greater(yPred, 0.5).toFloat())));
+ *   }
+ *   override result() {
+ *     return this.count.value.clone();
+ *   }
+ * }
+ * ```
  */
 export abstract class Metric {
   static className = 'Metric';

@@ -14,6 +14,21 @@ import { Variable } from './variable.js';
 /**
  * A learning-rate schedule: the learning rate as a function of the optimizer step (Keras's
  * `LearningRateSchedule`). `call` runs on the host, so an optimizer never reads the device to know it.
+ *
+ * Keras: `keras.optimizers.schedules.LearningRateSchedule`
+ *
+ * @example
+ * ```ts
+ * class HalveEvery100 extends LearningRateSchedule {
+ *   override call(step: number) {
+ *     return 0.1 * 0.5 ** Math.floor(step / 100);
+ *   }
+ *   override getConfig() {
+ *     return {};
+ *   }
+ * }
+ * const opt = new SGD({ learningRate: new HalveEvery100() });
+ * ```
  */
 export abstract class LearningRateSchedule {
   static className = 'LearningRateSchedule';
@@ -81,6 +96,15 @@ function checkLearningRateValue(lr: number): number {
  * Speed: the iteration count and a numeric learning rate are mirrored on the host, so no step reads the
  * device; per-step scalars are uploaded once per step (see `constant`), and each variable is updated in
  * its own `tf.tidy` with in-place `assign`.
+ *
+ * Keras: `keras.optimizers.Optimizer`
+ *
+ * @example
+ * ```ts
+ * // Concrete optimizers live in @strata/optimizers: Adam, SGD, RMSprop, ...
+ * const opt: Optimizer = new SGD({ learningRate: 0.01 });
+ * opt.learningRate; // 0.01
+ * ```
  */
 export abstract class Optimizer {
   static className = 'Optimizer';

@@ -62,6 +62,14 @@ export interface RegistryEntry<T = unknown> {
 /**
  * One registry for every kind of plug-in. It lives on `globalThis` under a `Symbol.for` key, so that
  * two copies of @strata/core in one process still share it.
+ *
+ * Keras: Keras's global registry of serializable objects (`keras.saving.get_custom_objects`)
+ *
+ * @example
+ * ```ts
+ * registry.has('layer', 'Dense'); // true once @strata/layers is imported
+ * registry.get('optimizer', 'adam'); // the Adam entry
+ * ```
  */
 export class Registry {
   private readonly entries = new Map<RegistryKind, Map<string, RegistryEntry>>();

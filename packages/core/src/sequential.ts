@@ -18,6 +18,18 @@ export interface SequentialArgs extends LayerArgs {
 /**
  * A linear stack of layers (Keras's `Sequential`). The input shape comes from an InputLayer, from the
  * first layer's `inputShape`, or from the first data the model sees.
+ *
+ * Keras: `keras.Sequential`
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Dense({ units: 64, activation: 'relu', inputShape: [100] }),
+ *   new Dense({ units: 10, activation: 'softmax' }),
+ * ]);
+ * model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+ * model.summary();
+ * ```
  */
 export class Sequential extends Model<SymbolicTensor> {
   static override className = 'Sequential';

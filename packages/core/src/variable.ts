@@ -25,6 +25,16 @@ let variableCounter = 0;
 /**
  * A Keras variable: a `tf.Variable` plus what Keras keeps beside it (name, path, trainable flag,
  * constraint, regularizer). `path` is `layer_name/weight_name`, as in Keras 3.
+ *
+ * Keras: `keras.Variable`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 2 });
+ * layer.apply(tf.ones([1, 3]));
+ * const kernel: Variable = layer.trainableWeights[0]!;
+ * kernel.shape; // [3, 2]
+ * ```
  */
 export class Variable {
   readonly name: string;

@@ -24,6 +24,9 @@ export interface AdadeltaArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001; use 1.0 for the paper's form), `rho` (0.95), `epsilon`
  * (1e-7), and the common optimizer arguments (`name` default 'adadelta').
  *
+ * Keras: `keras.optimizers.Adadelta`
+ *
+ * @example
  * ```ts
  * const opt = new Adadelta({ learningRate: 1.0 });
  * ```

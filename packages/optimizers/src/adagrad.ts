@@ -22,6 +22,9 @@ export interface AdagradArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001), `initialAccumulatorValue` (0.1), `epsilon` (1e-7), and the
  * common optimizer arguments (`name` default 'adagrad').
  *
+ * Keras: `keras.optimizers.Adagrad`
+ *
+ * @example
  * ```ts
  * const opt = new Adagrad({ learningRate: 0.01 });
  * ```

@@ -35,6 +35,9 @@ export interface AdamArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001), `beta1` (0.9), `beta2` (0.999), `epsilon` (1e-7),
  * `amsgrad` (false), and the common optimizer arguments (`name` default 'adam').
  *
+ * Keras: `keras.optimizers.Adam`
+ *
+ * @example
  * ```ts
  * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'mse' });
  * ```

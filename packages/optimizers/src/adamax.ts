@@ -24,6 +24,9 @@ export interface AdamaxArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001), `beta1` (0.9), `beta2` (0.999), `epsilon` (1e-7), and the
  * common optimizer arguments (`name` default 'adamax').
  *
+ * Keras: `keras.optimizers.Adamax`
+ *
+ * @example
  * ```ts
  * const opt = new Adamax({ learningRate: 0.002 });
  * ```

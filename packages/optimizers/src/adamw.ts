@@ -11,6 +11,9 @@ import { Adam, type AdamArgs } from './adam.js';
  * Arguments: those of `Adam`, with `weightDecay` defaulting to 0.004 (it may not be null) and `name`
  * to 'adamw'.
  *
+ * Keras: `keras.optimizers.AdamW`
+ *
+ * @example
  * ```ts
  * const opt = new AdamW({ learningRate: 1e-3, weightDecay: 0.01 });
  * opt.excludeFromWeightDecay({ varNames: ['bias'] });

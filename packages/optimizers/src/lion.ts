@@ -21,6 +21,9 @@ export interface LionArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001), `beta1` (0.9), `beta2` (0.99), and the common optimizer
  * arguments (`name` default 'lion').
  *
+ * Keras: `keras.optimizers.Lion`
+ *
+ * @example
  * ```ts
  * const opt = new Lion({ learningRate: 1e-4, weightDecay: 0.1 });
  * ```

@@ -25,6 +25,9 @@ export interface NadamArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001), `beta1` (0.9), `beta2` (0.999), `epsilon` (1e-7), and the
  * common optimizer arguments (`name` default 'nadam').
  *
+ * Keras: `keras.optimizers.Nadam`
+ *
+ * @example
  * ```ts
  * const opt = new Nadam({ learningRate: 0.002 });
  * ```

@@ -27,6 +27,9 @@ export interface RMSpropArgs extends OptimizerArgs {
  * Arguments: `learningRate` (default 0.001), `rho` (0.9), `momentum` (0), `epsilon` (1e-7),
  * `centered` (false), and the common optimizer arguments (`name` default 'rmsprop').
  *
+ * Keras: `keras.optimizers.RMSprop`
+ *
+ * @example
  * ```ts
  * const opt = new RMSprop({ learningRate: 0.01, centered: true });
  * ```

@@ -21,6 +21,9 @@ export interface SGDArgs extends OptimizerArgs {
  * arguments (`weightDecay`, `clipnorm`, `clipvalue`, `globalClipnorm`, `useEma`, `emaMomentum`,
  * `emaOverwriteFrequency`, `lossScaleFactor`, `gradientAccumulationSteps`, `name`, default 'SGD').
  *
+ * Keras: `keras.optimizers.SGD`
+ *
+ * @example
  * ```ts
  * const opt = new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true });
  * ```

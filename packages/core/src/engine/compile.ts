@@ -23,7 +23,18 @@ export type LossIdentifier = Loss | LossFunction | keyof LossIds | KerasObjectJS
  */
 export type MetricIdentifier = Metric | LossFunction | keyof MetricIds | KerasObjectJSON;
 
-/** A running weighted mean kept on the device (the `loss` and `<output>_loss` trackers). */
+/**
+ * A running weighted mean kept on the device (the `loss` and `<output>_loss` trackers).
+ *
+ * Keras: the loss trackers inside `keras.Model` (`keras.metrics.Mean`)
+ *
+ * @example
+ * ```ts
+ * const tracker = new MeanTracker({ name: 'loss' });
+ * tracker.updateState(tf.scalar(2), tf.scalar(4));
+ * tracker.result(); // a scalar tensor: 3
+ * ```
+ */
 export class MeanTracker extends Metric {
   static override className = 'Mean';
   private readonly total = this.addVariable('total', []);

@@ -12,6 +12,16 @@ let nextId = 0;
 /**
  * A placeholder for a tensor in a functional graph (Keras's `KerasTensor`): it has a shape and a dtype
  * but no values, and remembers which layer call produced it (`keras_history`).
+ *
+ * Keras: `keras.KerasTensor`
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [28, 28, 1] });
+ * x.shape; // [null, 28, 28, 1]
+ * const y = new Flatten().apply(x);
+ * y.shape; // [null, 784]
+ * ```
  */
 export class SymbolicTensor {
   readonly id = nextId++;
@@ -102,6 +112,15 @@ export function symbolicTensorsIn(kwargs: Record<string, unknown>): SymbolicTens
 /**
  * One call of a layer in a functional graph (Keras's `Node`). Symbolic tensors in the keyword arguments
  * (an attention mask, an RNN's initial state) are edges of the graph as much as the positional inputs.
+ *
+ * Keras: `keras.src.ops.node.Node` (internal)
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [3] });
+ * const y = new Dense({ units: 2 }).apply(x);
+ * y.node; // the Node that connects x to y through the Dense layer
+ * ```
  */
 export class Node {
   /** The symbolic tensors inside `kwargs`, in Keras's order. */

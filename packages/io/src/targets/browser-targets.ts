@@ -21,7 +21,18 @@ function openDb(): Promise<IDBDatabase> {
   });
 }
 
-/** Saves into the browser's IndexedDB under a key (`indexeddb://my-model`); one transaction, so all or nothing. */
+/**
+ * Saves into the browser's IndexedDB under a key (`indexeddb://my-model`); one transaction, so all or nothing.
+ *
+ * Keras: no counterpart; a Strata save/load target.
+ *
+ * @example
+ * ```ts
+ * // In a browser: the same as model.save('indexeddb://my-model').
+ * const target = new IndexedDBTarget('my-model');
+ * target.key; // 'my-model'
+ * ```
+ */
 export class IndexedDBTarget implements SaveTarget, LoadSource {
   constructor(readonly key: string) {}
 
@@ -74,7 +85,18 @@ export class IndexedDBTarget implements SaveTarget, LoadSource {
   }
 }
 
-/** Offers the saved files as browser downloads (`downloads://my-model.keras`). */
+/**
+ * Offers the saved files as browser downloads (`downloads://my-model.keras`).
+ *
+ * Keras: no counterpart; a Strata save/load target.
+ *
+ * @example
+ * ```ts
+ * // In a browser: the .keras file downloads as 'my-model.keras'.
+ * const target = new DownloadTarget('my-model.keras');
+ * target.fileName; // 'my-model.keras'
+ * ```
+ */
 export class DownloadTarget implements SaveTarget {
   constructor(readonly fileName: string) {}
 

@@ -2,7 +2,19 @@ import { ValueError } from '@strata/core';
 
 import type { LoadSource, SavedFile, SaveTarget } from './target.js';
 
-/** Keeps a saved model in memory: `await model.save(mem)`, then `mem.bytes` or `loadModel(mem)`. */
+/**
+ * Keeps a saved model in memory: `await model.save(mem)`, then `mem.bytes` or `loadModel(mem)`.
+ *
+ * Keras: no counterpart; a Strata save/load target.
+ *
+ * @example
+ * ```ts
+ * const target = new MemoryTarget();
+ * await model.save(target);
+ * const again = await loadModel(target);
+ * again.predict(x, { verbose: 0 }); // shape [16, 10]
+ * ```
+ */
 export class MemoryTarget implements SaveTarget, LoadSource {
   readonly files = new Map<string, Uint8Array>();
   private primary: string | null = null;

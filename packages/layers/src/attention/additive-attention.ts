@@ -15,6 +15,15 @@ export interface AdditiveAttentionArgs extends Omit<AttentionArgs, 'scoreMode' |
  * Additive (Bahdanau-style) attention, as Keras's AdditiveAttention: scores are
  * `sum(scale * tanh(query + key), -1)` over the feature axis; everything else is Attention's. Inputs
  * `[query, value]` or `[query, value, key]`; weight `scale` of shape `[dim]` (with `useScale`).
+ *
+ * Keras: `keras.layers.AdditiveAttention`
+ *
+ * @example
+ * ```ts
+ * const query = tf.ones([2, 3, 4]);
+ * const value = tf.ones([2, 5, 4]);
+ * new AdditiveAttention().apply([query, value]); // shape [2, 3, 4]
+ * ```
  */
 export class AdditiveAttention extends Attention {
   static override className = 'AdditiveAttention';

@@ -56,9 +56,15 @@ function kwarg<T>(kwargs: Record<string, unknown>, camel: string, snake: string)
  * Masks: `mask: [queryMask, valueMask]` (`[B, Tq]`, `[B, Tv]`) keeps masked values out of the softmax
  * and zeroes the outputs of masked queries; in a functional model they may be symbolic tensors.
  *
+ * Keras: `keras.layers.Attention`
+ *
+ * @example
  * ```ts
- * const out = new Attention().apply([query, value]); // [B, Tq, dim]
- * const masked = new Attention().apply([query, value], { mask: [null, valueMask] });
+ * const query = tf.ones([2, 3, 4]);
+ * const value = tf.ones([2, 5, 4]);
+ * const out = new Attention().apply([query, value]); // shape [2, 3, 4]
+ * const valueMask = tf.tensor2d([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], [2, 5], 'bool');
+ * const masked = new Attention().apply([query, value], { mask: [null, valueMask] }); // shape [2, 3, 4]
  * ```
  */
 export class Attention extends Layer {

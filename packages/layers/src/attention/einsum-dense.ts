@@ -174,6 +174,9 @@ function expandEllipsis(equation: string, rank: number): string {
  * `'abc,cde->abde'` it projects each position of a sequence onto `[heads, dim]` as MultiHeadAttention
  * does. Weights, in order: kernel, bias.
  *
+ * Keras: `keras.layers.EinsumDense`
+ *
+ * @example
  * ```ts
  * const layer = new EinsumDense({ equation: 'abc,cd->abd', outputShape: [null, 64], biasAxes: 'd' });
  * layer.apply(tf.ones([2, 32, 128])); // shape [2, 32, 64]

@@ -143,6 +143,9 @@ function kwarg<T>(kwargs: Record<string, unknown>, camel: string, snake: string)
  * `[output, scores]`, scores `[B, numHeads, T, S]`) and `training`. Keras masks of the inputs (e.g. from
  * `Embedding({ maskZero: true })`) are honoured, and the output carries the query's mask.
  *
+ * Keras: `keras.layers.MultiHeadAttention`
+ *
+ * @example
  * ```ts
  * const x = input({ shape: [8, 16] });
  * const y = new MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([x, x], { useCausalMask: true });

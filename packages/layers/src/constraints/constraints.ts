@@ -7,6 +7,18 @@ const EPSILON = 1e-7;
 /**
  * The base class of weight constraints (Keras's `keras.constraints.Constraint`): `apply(w)` returns the
  * projected weight, which the optimizer writes back after each update.
+ *
+ * Keras: `keras.constraints.Constraint`
+ *
+ * @example
+ * ```ts
+ * class NonNegativeBelowOne extends Constraint {
+ *   override apply(w: tf.Tensor) {
+ *     return tf.clipByValue(w, 0, 1);
+ *   }
+ * }
+ * const layer = new Dense({ units: 4, kernelConstraint: new NonNegativeBelowOne() });
+ * ```
  */
 export abstract class Constraint implements ConstraintLike {
   static className = 'Constraint';
@@ -36,7 +48,17 @@ export interface MaxNormArgs {
   axis?: Axis;
 }
 
-/** Rescales each slice along `axis` whose L2 norm exceeds `maxValue` down to `maxValue`. */
+/**
+ * Rescales each slice along `axis` whose L2 norm exceeds `maxValue` down to `maxValue`.
+ *
+ * Keras: `keras.constraints.MaxNorm`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelConstraint: new MaxNorm({ maxValue: 2 }) });
+ * new MaxNorm({ maxValue: 2 }).apply(tf.ones([3, 4])); // shape [3, 4]
+ * ```
+ */
 export class MaxNorm extends Constraint {
   static override className = 'MaxNorm';
   readonly maxValue: number;
@@ -73,7 +95,17 @@ export interface MinMaxNormArgs {
   axis?: Axis;
 }
 
-/** Keeps each slice's L2 norm within `[minValue, maxValue]`, moving toward it at `rate`. */
+/**
+ * Keeps each slice's L2 norm within `[minValue, maxValue]`, moving toward it at `rate`.
+ *
+ * Keras: `keras.constraints.MinMaxNorm`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelConstraint: new MinMaxNorm({ minValue: 0.5, maxValue: 1 }) });
+ * new MinMaxNorm({ minValue: 0.5, maxValue: 1 }).apply(tf.ones([3, 4])); // shape [3, 4]
+ * ```
+ */
 export class MinMaxNorm extends Constraint {
   static override className = 'MinMaxNorm';
   readonly minValue: number;
@@ -103,7 +135,17 @@ export class MinMaxNorm extends Constraint {
   }
 }
 
-/** Sets negative weights to zero. */
+/**
+ * Sets negative weights to zero.
+ *
+ * Keras: `keras.constraints.NonNeg`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelConstraint: new NonNeg() });
+ * new NonNeg().apply(tf.tensor2d([[-1, 2]])); // shape [1, 2]
+ * ```
+ */
 export class NonNeg extends Constraint {
   static override className = 'NonNeg';
 
@@ -122,7 +164,17 @@ export interface UnitNormArgs {
   axis?: Axis;
 }
 
-/** Divides each slice along `axis` by its L2 norm. */
+/**
+ * Divides each slice along `axis` by its L2 norm.
+ *
+ * Keras: `keras.constraints.UnitNorm`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelConstraint: new UnitNorm({ axis: 0 }) });
+ * new UnitNorm({ axis: 0 }).apply(tf.ones([3, 4])); // shape [3, 4]
+ * ```
+ */
 export class UnitNorm extends Constraint {
   static override className = 'UnitNorm';
   readonly axis: Axis;

@@ -35,6 +35,15 @@ export interface BaseConvTransposeArgs extends Omit<BaseConvArgs, 'groups'> {
  * The transposed convolution behind Conv2DTranspose (Keras's `BaseConvTranspose`): the gradient of a
  * convolution with respect to its input, used to upsample. The kernel has shape
  * `(*kernelSize, filters, inputChannels)`.
+ *
+ * Keras: `keras.src.layers.convolutional.base_conv_transpose.BaseConvTranspose`
+ *
+ * @example
+ * ```ts
+ * // The base of Conv2DTranspose.
+ * const conv: BaseConvTranspose = new Conv2DTranspose({ filters: 4, kernelSize: 3, strides: 2 });
+ * conv.apply(tf.ones([1, 5, 5, 2])); // shape [1, 11, 11, 4]
+ * ```
  */
 export abstract class BaseConvTranspose extends Layer {
   static override className = 'BaseConvTranspose';

@@ -74,6 +74,15 @@ export interface BaseConvArgs extends LayerArgs {
  * The N-D convolution behind Conv1D and Conv2D (Keras's `BaseConv`): cross-correlates a kernel
  * `(*kernelSize, inputChannels / groups, filters)` with the input, adds a bias and applies the activation.
  * Computation runs channels-last on tfjs's fused conv2d; 1-D inputs get a unit height.
+ *
+ * Keras: `keras.src.layers.convolutional.base_conv.BaseConv`
+ *
+ * @example
+ * ```ts
+ * // The base of Conv1D and Conv2D.
+ * const conv: BaseConv = new Conv1D({ filters: 4, kernelSize: 3 });
+ * conv.apply(tf.ones([1, 10, 2])); // shape [1, 8, 4]
+ * ```
  */
 export abstract class BaseConv extends Layer {
   static override className = 'BaseConv';

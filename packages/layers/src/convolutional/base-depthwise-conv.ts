@@ -64,6 +64,15 @@ export interface BaseDepthwiseConvArgs extends LayerArgs {
  * The depthwise convolution behind DepthwiseConv2D (Keras's `BaseDepthwiseConv`): every input channel is
  * convolved with its own `depthMultiplier` filters and nothing mixes channels. The kernel has shape
  * `(*kernelSize, inputChannels, depthMultiplier)` and, as in Keras 3, is named `kernel`.
+ *
+ * Keras: `keras.src.layers.convolutional.base_depthwise_conv.BaseDepthwiseConv`
+ *
+ * @example
+ * ```ts
+ * // The base of DepthwiseConv2D.
+ * const conv: BaseDepthwiseConv = new DepthwiseConv2D({ kernelSize: 3 });
+ * conv.apply(tf.ones([1, 8, 8, 3])); // shape [1, 6, 6, 3]
+ * ```
  */
 export abstract class BaseDepthwiseConv extends Layer {
   static override className = 'BaseDepthwiseConv';

@@ -68,6 +68,15 @@ export interface BaseSeparableConvArgs extends LayerArgs {
  * convolution per channel, then a 1x1 convolution mixing channels. Weights, in Keras's order:
  * `depthwise_kernel` `(*kernelSize, in, depthMultiplier)`, `pointwise_kernel`
  * `(1, ..., in * depthMultiplier, filters)`, `bias` `(filters)`.
+ *
+ * Keras: `keras.src.layers.convolutional.base_separable_conv.BaseSeparableConv`
+ *
+ * @example
+ * ```ts
+ * // The base of SeparableConv2D.
+ * const conv: BaseSeparableConv = new SeparableConv2D({ filters: 4, kernelSize: 3 });
+ * conv.apply(tf.ones([1, 8, 8, 3])); // shape [1, 6, 6, 4]
+ * ```
  */
 export abstract class BaseSeparableConv extends Layer {
   static override className = 'BaseSeparableConv';

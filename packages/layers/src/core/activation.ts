@@ -17,6 +17,9 @@ export interface ActivationArgs extends LayerArgs {
 /**
  * Applies an activation function to its input. Output shape = input shape.
  *
+ * Keras: `keras.layers.Activation`
+ *
+ * @example
  * ```ts
  * new Activation({ activation: 'relu' }).apply(tf.tensor([-1, 2])); // [0, 2]
  * ```

@@ -69,6 +69,9 @@ function fusedActivationOf(fn: ActivationFn): FusedActivation | null {
  * kernel applies along the last axis. The matmul, bias and (where tfjs has it fused) the activation run
  * as one fused kernel.
  *
+ * Keras: `keras.layers.Dense`
+ *
+ * @example
  * ```ts
  * const layer = new Dense({ units: 32, activation: 'relu' });
  * layer.apply(tf.ones([4, 16])); // shape [4, 32]

@@ -46,6 +46,14 @@ function positiveInteger(value: unknown, name: string): number {
 /**
  * Turns integer indices into dense vectors: input `[batch, ...]` of indices in `[0, inputDim)`, output
  * `[batch, ..., outputDim]`. The weight is named `embeddings`.
+ *
+ * Keras: `keras.layers.Embedding`
+ *
+ * @example
+ * ```ts
+ * const layer = new Embedding({ inputDim: 1000, outputDim: 8 });
+ * layer.apply(tf.tensor2d([[4, 20, 999]], [1, 3], 'int32')); // shape [1, 3, 8]
+ * ```
  */
 export class Embedding extends Layer {
   static override className = 'Embedding';

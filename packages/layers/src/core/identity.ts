@@ -1,7 +1,17 @@
 import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Returns its input unchanged; a placeholder, e.g. where an optional block is switched off. */
+/**
+ * Returns its input unchanged; a placeholder, e.g. where an optional block is switched off.
+ *
+ * Keras: `keras.layers.Identity`
+ *
+ * @example
+ * ```ts
+ * const layer = new Identity();
+ * layer.apply(tf.ones([2, 3])); // shape [2, 3]
+ * ```
+ */
 export class Identity extends Layer {
   static override className = 'Identity';
 

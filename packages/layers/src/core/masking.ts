@@ -10,6 +10,14 @@ export interface MaskingArgs extends LayerArgs {
 /**
  * Masks timesteps: where every feature of `inputs[b, t, :]` equals `maskValue`, the output is zero there
  * and the mask passed downstream is false.
+ *
+ * Keras: `keras.layers.Masking`
+ *
+ * @example
+ * ```ts
+ * const layer = new Masking({ maskValue: 0 });
+ * layer.apply(tf.ones([2, 5, 3])); // shape [2, 5, 3]
+ * ```
  */
 export class Masking extends Layer {
   static override className = 'Masking';

@@ -9,7 +9,17 @@ export interface ConstantArgs {
   value?: number;
 }
 
-/** Fills the tensor with one scalar value. */
+/**
+ * Fills the tensor with one scalar value.
+ *
+ * Keras: `keras.initializers.Constant`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, biasInitializer: new Constant({ value: 0.1 }) });
+ * new Constant({ value: 0.1 }).apply([2, 3]); // shape [2, 3]
+ * ```
+ */
 export class Constant extends Initializer {
   static override className = 'Constant';
   readonly value: number;
@@ -34,7 +44,17 @@ export class Constant extends Initializer {
   }
 }
 
-/** Fills the tensor with 0 (the default bias initializer). */
+/**
+ * Fills the tensor with 0 (the default bias initializer).
+ *
+ * Keras: `keras.initializers.Zeros`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, biasInitializer: new Zeros() });
+ * new Zeros().apply([2, 3]); // shape [2, 3]
+ * ```
+ */
 export class Zeros extends Initializer {
   static override className = 'Zeros';
 
@@ -47,7 +67,16 @@ export class Zeros extends Initializer {
   }
 }
 
-/** Fills the tensor with 1. */
+/**
+ * Fills the tensor with 1.
+ *
+ * Keras: `keras.initializers.Ones`
+ *
+ * @example
+ * ```ts
+ * new Ones().apply([2, 3]); // shape [2, 3]
+ * ```
+ */
 export class Ones extends Initializer {
   static override className = 'Ones';
 
@@ -66,7 +95,16 @@ export interface IdentityArgs {
   gain?: number;
 }
 
-/** The (possibly rectangular) identity matrix times `gain`; 2D shapes only. */
+/**
+ * The (possibly rectangular) identity matrix times `gain`; 2D shapes only.
+ *
+ * Keras: `keras.initializers.Identity`
+ *
+ * @example
+ * ```ts
+ * new initializers.Identity().apply([3, 3]); // shape [3, 3]
+ * ```
+ */
 export class Identity extends Initializer {
   static override className = 'Identity';
   readonly gain: number;

@@ -14,6 +14,15 @@ export interface SeedArgs {
 /**
  * The shared seed handling of random initializers. An unseeded initializer draws its seed once, at
  * construction, so that it repeats its values as Keras 3's do; the config still records `seed: null`.
+ *
+ * Keras: `keras.initializers.RandomInitializer`
+ *
+ * @example
+ * ```ts
+ * // The base of the seeded initializers: RandomNormal, GlorotUniform, HeNormal, ...
+ * const init: initializers.RandomInitializer = new RandomNormal({ seed: 42 });
+ * init.apply([2, 3]); // shape [2, 3]
+ * ```
  */
 export abstract class RandomInitializer extends Initializer {
   protected readonly initSeed: number | null;
@@ -42,7 +51,16 @@ export interface RandomNormalArgs extends SeedArgs {
   stddev?: number;
 }
 
-/** Samples from a normal distribution. */
+/**
+ * Samples from a normal distribution.
+ *
+ * Keras: `keras.initializers.RandomNormal`
+ *
+ * @example
+ * ```ts
+ * new RandomNormal({ mean: 0, stddev: 0.05, seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class RandomNormal extends RandomInitializer {
   static override className = 'RandomNormal';
   readonly mean: number;
@@ -63,7 +81,16 @@ export class RandomNormal extends RandomInitializer {
   }
 }
 
-/** Samples from a normal distribution, redrawing values more than two standard deviations from the mean. */
+/**
+ * Samples from a normal distribution, redrawing values more than two standard deviations from the mean.
+ *
+ * Keras: `keras.initializers.TruncatedNormal`
+ *
+ * @example
+ * ```ts
+ * new TruncatedNormal({ stddev: 0.05, seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class TruncatedNormal extends RandomInitializer {
   static override className = 'TruncatedNormal';
   readonly mean: number;
@@ -98,7 +125,16 @@ export interface RandomUniformArgs extends SeedArgs {
   maxval?: number;
 }
 
-/** Samples from a uniform distribution on `[minval, maxval)`. */
+/**
+ * Samples from a uniform distribution on `[minval, maxval)`.
+ *
+ * Keras: `keras.initializers.RandomUniform`
+ *
+ * @example
+ * ```ts
+ * new RandomUniform({ minval: -0.05, maxval: 0.05, seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class RandomUniform extends RandomInitializer {
   static override className = 'RandomUniform';
   readonly minval: number;
@@ -141,6 +177,14 @@ const TRUNCATED_STDDEV = 0.8796256610342398;
  * Scales the spread to the weight's fans: a normal with `stddev = sqrt(scale / n)` (corrected for
  * truncation), or a uniform on `[-limit, limit]` with `limit = sqrt(3 * scale / n)`, where `n` is the fan
  * chosen by `mode`.
+ *
+ * Keras: `keras.initializers.VarianceScaling`
+ *
+ * @example
+ * ```ts
+ * const init = new VarianceScaling({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: 42 });
+ * init.apply([3, 4]); // shape [3, 4]
+ * ```
  */
 export class VarianceScaling extends RandomInitializer {
   static override className = 'VarianceScaling';
@@ -198,7 +242,17 @@ abstract class FixedVarianceScaling extends VarianceScaling {
   }
 }
 
-/** Glorot (Xavier) uniform: `limit = sqrt(6 / (fanIn + fanOut))`. The default kernel initializer. */
+/**
+ * Glorot (Xavier) uniform: `limit = sqrt(6 / (fanIn + fanOut))`. The default kernel initializer.
+ *
+ * Keras: `keras.initializers.GlorotUniform`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelInitializer: new GlorotUniform({ seed: 42 }) });
+ * new GlorotUniform({ seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class GlorotUniform extends FixedVarianceScaling {
   static override className = 'GlorotUniform';
   constructor(args: SeedArgs = {}) {
@@ -206,7 +260,17 @@ export class GlorotUniform extends FixedVarianceScaling {
   }
 }
 
-/** Glorot (Xavier) normal: truncated normal with `stddev = sqrt(2 / (fanIn + fanOut))`. */
+/**
+ * Glorot (Xavier) normal: truncated normal with `stddev = sqrt(2 / (fanIn + fanOut))`.
+ *
+ * Keras: `keras.initializers.GlorotNormal`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelInitializer: new GlorotNormal({ seed: 42 }) });
+ * new GlorotNormal({ seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class GlorotNormal extends FixedVarianceScaling {
   static override className = 'GlorotNormal';
   constructor(args: SeedArgs = {}) {
@@ -214,7 +278,16 @@ export class GlorotNormal extends FixedVarianceScaling {
   }
 }
 
-/** He uniform: `limit = sqrt(6 / fanIn)`. */
+/**
+ * He uniform: `limit = sqrt(6 / fanIn)`.
+ *
+ * Keras: `keras.initializers.HeUniform`
+ *
+ * @example
+ * ```ts
+ * new HeUniform({ seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class HeUniform extends FixedVarianceScaling {
   static override className = 'HeUniform';
   constructor(args: SeedArgs = {}) {
@@ -222,7 +295,17 @@ export class HeUniform extends FixedVarianceScaling {
   }
 }
 
-/** He normal: truncated normal with `stddev = sqrt(2 / fanIn)`. */
+/**
+ * He normal: truncated normal with `stddev = sqrt(2 / fanIn)`.
+ *
+ * Keras: `keras.initializers.HeNormal`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, activation: 'relu', kernelInitializer: new HeNormal({ seed: 42 }) });
+ * new HeNormal({ seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class HeNormal extends FixedVarianceScaling {
   static override className = 'HeNormal';
   constructor(args: SeedArgs = {}) {
@@ -230,7 +313,16 @@ export class HeNormal extends FixedVarianceScaling {
   }
 }
 
-/** LeCun uniform: `limit = sqrt(3 / fanIn)`. */
+/**
+ * LeCun uniform: `limit = sqrt(3 / fanIn)`.
+ *
+ * Keras: `keras.initializers.LecunUniform`
+ *
+ * @example
+ * ```ts
+ * new LecunUniform({ seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class LecunUniform extends FixedVarianceScaling {
   static override className = 'LecunUniform';
   constructor(args: SeedArgs = {}) {
@@ -238,7 +330,16 @@ export class LecunUniform extends FixedVarianceScaling {
   }
 }
 
-/** LeCun normal: truncated normal with `stddev = sqrt(1 / fanIn)`. */
+/**
+ * LeCun normal: truncated normal with `stddev = sqrt(1 / fanIn)`.
+ *
+ * Keras: `keras.initializers.LecunNormal`
+ *
+ * @example
+ * ```ts
+ * new LecunNormal({ seed: 42 }).apply([3, 4]); // shape [3, 4]
+ * ```
+ */
 export class LecunNormal extends FixedVarianceScaling {
   static override className = 'LecunNormal';
   constructor(args: SeedArgs = {}) {
@@ -255,6 +356,14 @@ export interface OrthogonalArgs extends SeedArgs {
 /**
  * An orthogonal matrix (from the QR decomposition of a normal sample), reshaped to the weight's shape:
  * the weight is read as a `[prod(shape[:-1]), shape[-1]]` matrix.
+ *
+ * Keras: `keras.initializers.Orthogonal`
+ *
+ * @example
+ * ```ts
+ * const layer = new LSTM({ units: 4, recurrentInitializer: new OrthogonalInitializer({ seed: 42 }) });
+ * new OrthogonalInitializer({ seed: 42 }).apply([4, 4]); // shape [4, 4]
+ * ```
  */
 export class OrthogonalInitializer extends RandomInitializer {
   static override className = 'OrthogonalInitializer';

@@ -6,6 +6,9 @@ import { Merge } from './base-merge.js';
 /**
  * Adds the inputs elementwise. Inputs: a list of tensors whose shapes broadcast together; output: their broadcast shape.
  *
+ * Keras: `keras.layers.Add`
+ *
+ * @example
  * ```ts
  * new Add().apply([tf.ones([2, 3]), tf.ones([2, 3])]);
  * ```

@@ -12,6 +12,15 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * The shared part of the elementwise merge layers (Keras's `Merge`): a list of inputs whose shapes
  * broadcast together, combined pairwise by `mergeFunction`.
+ *
+ * Keras: `keras.src.layers.merging.base_merge.Merge`
+ *
+ * @example
+ * ```ts
+ * // The base of Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate and Dot.
+ * const merge: Merge = new Add();
+ * merge.apply([tf.ones([2, 3]), tf.ones([2, 3])]); // shape [2, 3]
+ * ```
  */
 export abstract class Merge extends Layer {
   constructor(args: LayerArgs = {}) {

@@ -9,7 +9,17 @@ export interface ConcatenateArgs extends LayerArgs {
   axis?: number;
 }
 
-/** Joins a list of inputs along `axis`; every other axis must match. */
+/**
+ * Joins a list of inputs along `axis`; every other axis must match.
+ *
+ * Keras: `keras.layers.Concatenate`
+ *
+ * @example
+ * ```ts
+ * const layer = new Concatenate({ axis: -1 });
+ * layer.apply([tf.ones([2, 3]), tf.ones([2, 4])]); // shape [2, 7]
+ * ```
+ */
 export class Concatenate extends Merge {
   static override className = 'Concatenate';
   readonly axis: number;

@@ -14,6 +14,14 @@ export interface DotArgs extends LayerArgs {
 /**
  * The dot product of two batched inputs along the given axes (Keras's `batch_dot`): for `[b, n]` and
  * `[b, n]` with axes 1 the output is `[b, 1]`.
+ *
+ * Keras: `keras.layers.Dot`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dot({ axes: 1 });
+ * layer.apply([tf.ones([2, 3]), tf.ones([2, 3])]); // shape [2, 1]
+ * ```
  */
 export class Dot extends Merge {
   static override className = 'Dot';

@@ -6,6 +6,9 @@ import { Merge } from './base-merge.js';
 /**
  * Takes the elementwise maximum of the inputs. Inputs: a list of tensors whose shapes broadcast together; output: their broadcast shape.
  *
+ * Keras: `keras.layers.Maximum`
+ *
+ * @example
  * ```ts
  * new Maximum().apply([tf.ones([2, 3]), tf.ones([2, 3])]);
  * ```

@@ -6,6 +6,9 @@ import { Merge } from './base-merge.js';
 /**
  * Takes the elementwise minimum of the inputs. Inputs: a list of tensors whose shapes broadcast together; output: their broadcast shape.
  *
+ * Keras: `keras.layers.Minimum`
+ *
+ * @example
  * ```ts
  * new Minimum().apply([tf.ones([2, 3]), tf.ones([2, 3])]);
  * ```

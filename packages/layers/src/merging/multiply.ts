@@ -6,6 +6,9 @@ import { Merge } from './base-merge.js';
 /**
  * Multiplies the inputs elementwise. Inputs: a list of tensors whose shapes broadcast together; output: their broadcast shape.
  *
+ * Keras: `keras.layers.Multiply`
+ *
+ * @example
  * ```ts
  * new Multiply().apply([tf.ones([2, 3]), tf.ones([2, 3])]);
  * ```

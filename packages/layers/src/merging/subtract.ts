@@ -3,7 +3,16 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { Merge } from './base-merge.js';
 
-/** Subtracts the second of exactly two inputs from the first, elementwise. */
+/**
+ * Subtracts the second of exactly two inputs from the first, elementwise.
+ *
+ * Keras: `keras.layers.Subtract`
+ *
+ * @example
+ * ```ts
+ * new Subtract().apply([tf.ones([2, 3]), tf.ones([2, 3])]); // shape [2, 3]
+ * ```
+ */
 export class Subtract extends Merge {
   static override className = 'Subtract';
 

@@ -48,6 +48,14 @@ export interface BatchNormalizationArgs extends LayerArgs {
  * moving mean and variance (`moving = moving * momentum + batch * (1 - momentum)`); otherwise it uses
  * the moving statistics. As in Keras 3, a layer with `trainable = false` always runs in inference mode.
  * Weights, in order: gamma, beta, moving_mean, moving_variance.
+ *
+ * Keras: `keras.layers.BatchNormalization`
+ *
+ * @example
+ * ```ts
+ * const layer = new BatchNormalization();
+ * layer.apply(tf.ones([2, 4])); // shape [2, 4]
+ * ```
  */
 export class BatchNormalization extends Layer {
   static override className = 'BatchNormalization';

@@ -40,6 +40,14 @@ export interface LayerNormalizationArgs extends LayerArgs {
 /**
  * Normalizes each sample over `axis` to mean 0 and variance 1 (independently of the batch), then scales by
  * `gamma` and shifts by `beta`. Weights, in order: gamma, beta.
+ *
+ * Keras: `keras.layers.LayerNormalization`
+ *
+ * @example
+ * ```ts
+ * const layer = new LayerNormalization();
+ * layer.apply(tf.ones([2, 4])); // shape [2, 4]
+ * ```
  */
 export class LayerNormalization extends Layer {
   static override className = 'LayerNormalization';

@@ -15,7 +15,18 @@ export interface BaseGlobalPoolingArgs extends LayerArgs {
   keepdims?: boolean;
 }
 
-/** Pooling over all spatial dimensions at once (Keras's `BaseGlobalPooling`). */
+/**
+ * Pooling over all spatial dimensions at once (Keras's `BaseGlobalPooling`).
+ *
+ * Keras: `keras.src.layers.pooling.base_global_pooling.BaseGlobalPooling`
+ *
+ * @example
+ * ```ts
+ * // The base of the GlobalAveragePooling and GlobalMaxPooling layers.
+ * const pool: BaseGlobalPooling = new GlobalAveragePooling1D();
+ * pool.apply(tf.ones([2, 5, 3])); // shape [2, 3]
+ * ```
+ */
 export abstract class BaseGlobalPooling extends Layer {
   static override className = 'BaseGlobalPooling';
 

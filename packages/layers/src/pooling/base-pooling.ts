@@ -29,6 +29,15 @@ export interface BasePoolingArgs extends LayerArgs {
  * Windowed max or average pooling over 1 or 2 spatial dimensions (Keras's `BasePooling`). Runs
  * channels-last on tfjs's maxPool/avgPool; 1-D inputs get a unit height. Like TensorFlow, average pooling
  * with `'same'` padding divides by the number of real (unpadded) values in each window.
+ *
+ * Keras: `keras.src.layers.pooling.base_pooling.BasePooling`
+ *
+ * @example
+ * ```ts
+ * // The base of the MaxPooling and AveragePooling layers.
+ * const pool: BasePooling = new MaxPooling2D({ poolSize: 2 });
+ * pool.apply(tf.ones([1, 4, 4, 1])); // shape [1, 2, 2, 1]
+ * ```
  */
 export abstract class BasePooling extends Layer {
   static override className = 'BasePooling';

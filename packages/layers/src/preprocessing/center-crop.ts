@@ -14,6 +14,14 @@ export interface CenterCropArgs extends LayerArgs {
 /**
  * Crops the central `[height, width]` window of each image. An image smaller than that along an axis is
  * instead cropped to the target aspect ratio and resized (Keras's `smart_resize`).
+ *
+ * Keras: `keras.layers.CenterCrop`
+ *
+ * @example
+ * ```ts
+ * const layer = new CenterCrop({ height: 2, width: 2 });
+ * layer.apply(tf.ones([1, 4, 4, 3])); // shape [1, 2, 2, 3]
+ * ```
  */
 export class CenterCrop extends Layer {
   static override className = 'CenterCrop';

@@ -107,6 +107,15 @@ function show(token: unknown): string {
  * In 'int' mode index 0 is the mask token when there is one, then come the OOV indices, then the
  * vocabulary; the other modes give the mask token no index. Lookups run on the host (tokens are JS
  * values); indices come back as an int32 tensor, encoded outputs as float32.
+ *
+ * Keras: `keras.src.layers.preprocessing.index_lookup.IndexLookup`
+ *
+ * @example
+ * ```ts
+ * // The base of StringLookup and IntegerLookup.
+ * const lookup: IndexLookup = new StringLookup({ vocabulary: ['a', 'b'] });
+ * lookup.apply(['a', 'c', 'b']); // shape [3]
+ * ```
  */
 export abstract class IndexLookup<T extends string | number> extends Layer {
   readonly maxTokens: number | null;

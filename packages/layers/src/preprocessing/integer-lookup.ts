@@ -32,6 +32,9 @@ function checkIntegerArgs(args: IntegerLookupArgs): IntegerLookupArgs {
  * indices of the input's shape in 'int' mode, float32 encodings for 'one_hot', 'multi_hot', 'count' and
  * 'tf_idf' (see StringLookup). Lookups read the input on the host.
  *
+ * Keras: `keras.layers.IntegerLookup`
+ *
+ * @example
  * ```ts
  * const lookup = new IntegerLookup({ vocabulary: [12, 7], outputMode: 'multi_hot' });
  * lookup.apply(tf.tensor2d([[12, 3], [7, 7]], undefined, 'int32')); // [[1, 1, 0], [0, 0, 1]]

@@ -38,6 +38,9 @@ function shapeOf(x: NestedNumbers): number[] {
  * `adapt(data)`; adapted statistics are the non-trainable weights `mean`, `variance` and `count`, as in
  * Keras 3 (count is kept for file compatibility and stays 0).
  *
+ * Keras: `keras.layers.Normalization`
+ *
+ * @example
  * ```ts
  * const norm = new Normalization();
  * norm.adapt(tf.tensor2d([[0, 7], [2, 9]]));  // mean [1, 8], variance [1, 1]

@@ -22,6 +22,14 @@ const MODES: FlipMode[] = ['horizontal', 'vertical', 'horizontal_and_vertical'];
 /**
  * Flips each image left-right and/or up-down with probability 1/2 per flip, during training only; at
  * inference it passes images through. Input `[B, H, W, C]` or `[H, W, C]`.
+ *
+ * Keras: `keras.layers.RandomFlip`
+ *
+ * @example
+ * ```ts
+ * const layer = new RandomFlip({ mode: 'horizontal', seed: 42 });
+ * layer.apply(tf.ones([1, 4, 4, 3]), { training: true }); // shape [1, 4, 4, 3]
+ * ```
  */
 export class RandomFlip extends Layer {
   static override className = 'RandomFlip';

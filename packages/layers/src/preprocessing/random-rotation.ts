@@ -31,6 +31,14 @@ export interface RandomRotationArgs extends LayerArgs {
 /**
  * Rotates each image by a random angle during training (positive: counter-clockwise); identity at
  * inference. Input `[B, H, W, C]` or `[H, W, C]`.
+ *
+ * Keras: `keras.layers.RandomRotation`
+ *
+ * @example
+ * ```ts
+ * const layer = new RandomRotation({ factor: 0.1, seed: 42 });
+ * layer.apply(tf.ones([1, 4, 4, 3]), { training: true }); // shape [1, 4, 4, 3]
+ * ```
  */
 export class RandomRotation extends Layer {
   static override className = 'RandomRotation';

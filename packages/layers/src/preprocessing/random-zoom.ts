@@ -27,7 +27,17 @@ export interface RandomZoomArgs extends LayerArgs {
   dataFormat?: 'channels_last' | null;
 }
 
-/** Zooms each image in or out by a random amount during training; identity at inference. */
+/**
+ * Zooms each image in or out by a random amount during training; identity at inference.
+ *
+ * Keras: `keras.layers.RandomZoom`
+ *
+ * @example
+ * ```ts
+ * const layer = new RandomZoom({ heightFactor: 0.2, seed: 42 });
+ * layer.apply(tf.ones([1, 4, 4, 3]), { training: true }); // shape [1, 4, 4, 3]
+ * ```
+ */
 export class RandomZoom extends Layer {
   static override className = 'RandomZoom';
   readonly heightFactor: number | [number, number];

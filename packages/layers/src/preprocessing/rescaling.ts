@@ -12,6 +12,14 @@ export interface RescalingArgs extends LayerArgs {
 /**
  * Rescales inputs: `output = inputs * scale + offset` (e.g. `scale: 1 / 255` maps pixels to [0, 1]).
  * Any input shape; the output has the same shape, float32.
+ *
+ * Keras: `keras.layers.Rescaling`
+ *
+ * @example
+ * ```ts
+ * const layer = new Rescaling({ scale: 1 / 255 });
+ * layer.apply(tf.ones([1, 2, 2, 1])); // shape [1, 2, 2, 1]
+ * ```
  */
 export class Rescaling extends Layer {
   static override className = 'Rescaling';

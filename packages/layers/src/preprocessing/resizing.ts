@@ -41,6 +41,14 @@ export interface ResizingArgs extends LayerArgs {
 /**
  * Resizes images to `[height, width]`. Input `[B, H, W, C]` (or one image `[H, W, C]`); output
  * `[B, height, width, C]`. Resizing uses half-pixel centres, as Keras (tf.image.resize) does.
+ *
+ * Keras: `keras.layers.Resizing`
+ *
+ * @example
+ * ```ts
+ * const layer = new Resizing({ height: 8, width: 8 });
+ * layer.apply(tf.ones([1, 4, 4, 3])); // shape [1, 8, 8, 3]
+ * ```
  */
 export class Resizing extends Layer {
   static override className = 'Resizing';

@@ -21,6 +21,9 @@ type StringInput = string[] | string[][] | tf.Tensor;
  * `padToMaxTokens`), where multi_hot/count/tf_idf read each row of a `[batch, n]` input as one sample.
  * tfjs has no string kernels, so the lookup runs on the host.
  *
+ * Keras: `keras.layers.StringLookup`
+ *
+ * @example
  * ```ts
  * const lookup = new StringLookup({ vocabulary: ['a', 'b'] });
  * lookup.apply(['a', 'c', 'b']); // int32 [1, 0, 2]

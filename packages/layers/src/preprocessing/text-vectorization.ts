@@ -77,6 +77,9 @@ const lowerAscii = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
  * tfjs has no string kernels on most backends, so this layer works on JS strings on the host. It can
  * start a functional model on a string input (`input({ shape: [1], dtype: 'string' })`), as in Keras.
  *
+ * Keras: `keras.layers.TextVectorization`
+ *
+ * @example
  * ```ts
  * const vectorize = new TextVectorization({ outputSequenceLength: 4 });
  * vectorize.adapt(['the cat sat', 'the dog']);

@@ -110,6 +110,15 @@ function clampRate(rate: number | undefined, name: string): number {
  * Shared logic of the built-in cells: argument handling, the kernel / recurrent_kernel / bias weights
  * (Keras 3's names and shapes, gates packed along the last axis), the batched input projection and the
  * per-sequence dropout masks. A subclass sets the gate count and writes `step`.
+ *
+ * Keras: `keras.src.layers.rnn` (the cell protocol of `keras.layers.RNN`)
+ *
+ * @example
+ * ```ts
+ * // The base of SimpleRNNCell, GRUCell and LSTMCell: one step of a recurrent layer.
+ * const cell: BaseRNNCell = new GRUCell({ units: 4 });
+ * new RNN({ cell }).apply(tf.ones([2, 5, 3])); // shape [2, 4]
+ * ```
  */
 export abstract class BaseRNNCell extends Layer implements SequenceCell {
   readonly units: number;

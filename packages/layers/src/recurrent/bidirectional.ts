@@ -53,6 +53,9 @@ function recreate(layer: RNN, overrides: Record<string, unknown>): RNN {
  * merges the two outputs (`forward_layer` and `backward_layer` hold the weights, as in Keras 3). With
  * `returnSequences` the backward output is flipped back into forward time order before merging.
  *
+ * Keras: `keras.layers.Bidirectional`
+ *
+ * @example
  * ```ts
  * const bi = new Bidirectional({ layer: new LSTM({ units: 8, returnSequences: true }) });
  * bi.apply(tf.ones([2, 5, 3])); // shape [2, 5, 16]

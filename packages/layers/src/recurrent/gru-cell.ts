@@ -25,6 +25,14 @@ export interface GRUCellArgs extends BaseRNNCellArgs {
  * Cell of the Gated Recurrent Unit layer (Cho et al. 2014), Keras 3's formulation. Gates are packed in
  * the order update (z), reset (r), candidate (h): `kernel [inputDim, 3*units]`,
  * `recurrent_kernel [units, 3*units]`, `bias [3*units]` or `[2, 3*units]` with `resetAfter`.
+ *
+ * Keras: `keras.layers.GRUCell`
+ *
+ * @example
+ * ```ts
+ * const layer = new RNN({ cell: new GRUCell({ units: 4 }) });
+ * layer.apply(tf.ones([2, 5, 3])); // shape [2, 4]
+ * ```
  */
 export class GRUCell extends BaseRNNCell {
   static override className = 'GRUCell';

@@ -15,6 +15,9 @@ export interface GRUArgs extends GRUCellArgs, BaseRNNArgs {
  * live on `cell`: `kernel [features, 3*units]`, `recurrent_kernel [units, 3*units]`, and `bias`
  * `[2, 3*units]` (`[3*units]` when `resetAfter` is false), gates z, r, h.
  *
+ * Keras: `keras.layers.GRU`
+ *
+ * @example
  * ```ts
  * const gru = new GRU({ units: 4 });
  * gru.apply(tf.randomNormal([32, 10, 8])); // shape [32, 4]

@@ -43,6 +43,14 @@ class UnitForgetBias implements Initializer {
  * Cell of the Long Short-Term Memory layer (Hochreiter 1997), Keras 3's formulation. Gates are packed
  * along the last axis in the order input, forget, cell, output: `kernel [inputDim, 4*units]`,
  * `recurrent_kernel [units, 4*units]`, `bias [4*units]`. States are `[h, c]`.
+ *
+ * Keras: `keras.layers.LSTMCell`
+ *
+ * @example
+ * ```ts
+ * const layer = new RNN({ cell: new LSTMCell({ units: 4 }) });
+ * layer.apply(tf.ones([2, 5, 3])); // shape [2, 4]
+ * ```
  */
 export class LSTMCell extends BaseRNNCell {
   static override className = 'LSTMCell';

@@ -15,6 +15,9 @@ export interface LSTMArgs extends LSTMCellArgs, BaseRNNArgs {
  * (`kernel [features, 4*units]`, `recurrent_kernel [units, 4*units]`, `bias [4*units]`, gates i, f, c, o),
  * where Keras 3 saves them.
  *
+ * Keras: `keras.layers.LSTM`
+ *
+ * @example
  * ```ts
  * const lstm = new LSTM({ units: 4, returnSequences: true });
  * lstm.apply(tf.randomNormal([32, 10, 8])); // shape [32, 10, 4]

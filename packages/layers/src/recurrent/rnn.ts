@@ -120,12 +120,17 @@ function resolveCell(cell: RNNArgs['cell']): Layer {
  * holds tensors: with `initialState` tensors the call does not see it (the output still carries it), unless
  * a `mask` tensor, e.g. a model input, is given explicitly.
  *
+ * Keras: `keras.layers.RNN`
+ *
+ * @example
  * ```ts
  * const layer = new RNN({ cell: new LSTMCell({ units: 8 }), returnSequences: true });
  * layer.apply(tf.ones([2, 5, 3])); // shape [2, 5, 8]
  * // Encoder-decoder: the decoder starts from the encoder's final states.
+ * const encoderInputs = input({ shape: [10, 3] });
+ * const decoderInputs = input({ shape: [7, 3] });
  * const [, h, c] = new LSTM({ units: 8, returnState: true }).apply(encoderInputs) as SymbolicTensor[];
- * const decoded = new LSTM({ units: 8, returnSequences: true }).apply(decoderInputs, { initialState: [h, c] });
+ * const decoded = new LSTM({ units: 8, returnSequences: true }).apply(decoderInputs, { initialState: [h!, c!] });
  * ```
  */
 export class RNN extends Layer {

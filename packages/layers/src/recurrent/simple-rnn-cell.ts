@@ -11,6 +11,14 @@ export type SimpleRNNCellArgs = BaseRNNCellArgs;
  *
  * Weights: `kernel [inputDim, units]`, `recurrent_kernel [units, units]`, `bias [units]`. Call it as
  * `cell.apply([x, h])` for one step (`x` is `[batch, inputDim]`), or wrap it in `RNN` for sequences.
+ *
+ * Keras: `keras.layers.SimpleRNNCell`
+ *
+ * @example
+ * ```ts
+ * const layer = new RNN({ cell: new SimpleRNNCell({ units: 4 }) });
+ * layer.apply(tf.ones([2, 5, 3])); // shape [2, 4]
+ * ```
  */
 export class SimpleRNNCell extends BaseRNNCell {
   static override className = 'SimpleRNNCell';

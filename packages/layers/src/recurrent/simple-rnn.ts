@@ -13,6 +13,9 @@ export interface SimpleRNNArgs extends SimpleRNNCellArgs, BaseRNNArgs {
  * `returnSequences`. The weights live on `cell`: `kernel [features, units]`,
  * `recurrent_kernel [units, units]`, `bias [units]`.
  *
+ * Keras: `keras.layers.SimpleRNN`
+ *
+ * @example
  * ```ts
  * const rnn = new SimpleRNN({ units: 4 });
  * rnn.apply(tf.randomNormal([32, 10, 8])); // shape [32, 4]

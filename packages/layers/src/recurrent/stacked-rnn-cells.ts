@@ -40,6 +40,14 @@ export function outputSizeOf(cell: Layer): number {
  * Wraps a list of cells so that they behave as one (Keras's `StackedRNNCells`): at each timestep the
  * first cell reads the input, each later cell reads the output of the one before, and the states are
  * the cells' states concatenated in order.
+ *
+ * Keras: `keras.layers.StackedRNNCells`
+ *
+ * @example
+ * ```ts
+ * const cells = new StackedRNNCells({ cells: [new LSTMCell({ units: 8 }), new LSTMCell({ units: 4 })] });
+ * new RNN({ cell: cells }).apply(tf.ones([2, 5, 3])); // shape [2, 4]
+ * ```
  */
 export class StackedRNNCells extends Layer implements SequenceCell {
   static override className = 'StackedRNNCells';

@@ -24,6 +24,9 @@ export interface TimeDistributedArgs extends LayerArgs {
  * shared across timesteps. An input mask `[batch, time, ...]` reaches the layer merged the same way
  * (each timestep's mask, as Keras passes it), and is the output's mask.
  *
+ * Keras: `keras.layers.TimeDistributed`
+ *
+ * @example
  * ```ts
  * const td = new TimeDistributed({ layer: new Dense({ units: 8 }) });
  * td.apply(tf.ones([32, 10, 16])); // shape [32, 10, 8]

@@ -14,6 +14,14 @@ export interface ActivityRegularizationArgs extends LayerArgs {
 /**
  * Passes its input through and, during training, adds `l1 * sum(|x|) + l2 * sum(x^2)` of it to the loss
  * (through `addLoss`, collected by the training step from `losses`).
+ *
+ * Keras: `keras.layers.ActivityRegularization`
+ *
+ * @example
+ * ```ts
+ * const layer = new ActivityRegularization({ l1: 0.01 });
+ * layer.apply(tf.ones([2, 4])); // shape [2, 4]
+ * ```
  */
 export class ActivityRegularization extends Layer {
   static override className = 'ActivityRegularization';

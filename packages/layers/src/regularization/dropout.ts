@@ -16,6 +16,14 @@ export interface DropoutArgs extends LayerArgs {
 /**
  * Randomly sets a fraction `rate` of the inputs to 0 during training and scales the rest by
  * `1 / (1 - rate)`, so the expected sum is unchanged; at inference it passes inputs through.
+ *
+ * Keras: `keras.layers.Dropout`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dropout({ rate: 0.5 });
+ * layer.apply(tf.ones([2, 4]), { training: true }); // shape [2, 4]
+ * ```
  */
 export class Dropout extends Layer {
   static override className = 'Dropout';

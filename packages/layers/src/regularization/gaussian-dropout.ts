@@ -10,7 +10,17 @@ export interface GaussianDropoutArgs extends LayerArgs {
   seed?: number | null;
 }
 
-/** Multiplies the inputs by 1-centred Gaussian noise during training; passes them through at inference. */
+/**
+ * Multiplies the inputs by 1-centred Gaussian noise during training; passes them through at inference.
+ *
+ * Keras: `keras.layers.GaussianDropout`
+ *
+ * @example
+ * ```ts
+ * const layer = new GaussianDropout({ rate: 0.1 });
+ * layer.apply(tf.ones([2, 4]), { training: true }); // shape [2, 4]
+ * ```
+ */
 export class GaussianDropout extends Layer {
   static override className = 'GaussianDropout';
   readonly rate: number;

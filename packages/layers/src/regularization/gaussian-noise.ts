@@ -10,7 +10,17 @@ export interface GaussianNoiseArgs extends LayerArgs {
   seed?: number | null;
 }
 
-/** Adds zero-centred Gaussian noise during training (a regularizer); passes inputs through at inference. */
+/**
+ * Adds zero-centred Gaussian noise during training (a regularizer); passes inputs through at inference.
+ *
+ * Keras: `keras.layers.GaussianNoise`
+ *
+ * @example
+ * ```ts
+ * const layer = new GaussianNoise({ stddev: 0.1 });
+ * layer.apply(tf.ones([2, 4]), { training: true }); // shape [2, 4]
+ * ```
+ */
 export class GaussianNoise extends Layer {
   static override className = 'GaussianNoise';
   readonly stddev: number;

@@ -14,6 +14,14 @@ export interface SpatialDropout1DArgs extends LayerArgs {
 /**
  * Drops whole 1D feature maps (channels) instead of single elements: input `[batch, steps, channels]`,
  * one mask value per (sample, channel). Helps where neighbouring steps are strongly correlated.
+ *
+ * Keras: `keras.layers.SpatialDropout1D`
+ *
+ * @example
+ * ```ts
+ * const layer = new SpatialDropout1D({ rate: 0.2 });
+ * layer.apply(tf.ones([2, 5, 3]), { training: true }); // shape [2, 5, 3]
+ * ```
  */
 export class SpatialDropout1D extends Dropout {
   static override className = 'SpatialDropout1D';
@@ -40,7 +48,17 @@ export interface SpatialDropout2DArgs extends SpatialDropout1DArgs {
   dataFormat?: DataFormat | null;
 }
 
-/** Drops whole 2D feature maps: one mask value per (sample, channel) of a 4D image batch. */
+/**
+ * Drops whole 2D feature maps: one mask value per (sample, channel) of a 4D image batch.
+ *
+ * Keras: `keras.layers.SpatialDropout2D`
+ *
+ * @example
+ * ```ts
+ * const layer = new SpatialDropout2D({ rate: 0.2 });
+ * layer.apply(tf.ones([1, 4, 4, 3]), { training: true }); // shape [1, 4, 4, 3]
+ * ```
+ */
 export class SpatialDropout2D extends Dropout {
   static override className = 'SpatialDropout2D';
   readonly dataFormat: DataFormat;

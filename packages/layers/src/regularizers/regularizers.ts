@@ -14,6 +14,18 @@ function nonNegativeFloat(value: unknown, name: string): number {
 /**
  * The base class of weight regularizers (Keras's `keras.regularizers.Regularizer`): `apply(w)` returns a
  * scalar penalty, which the training step adds to the loss through the layer's `losses`.
+ *
+ * Keras: `keras.regularizers.Regularizer`
+ *
+ * @example
+ * ```ts
+ * class SumOfSquares extends Regularizer {
+ *   override apply(w: tf.Tensor) {
+ *     return tf.mul(0.01, tf.sum(tf.square(w))) as tf.Scalar;
+ *   }
+ * }
+ * const layer = new Dense({ units: 4, kernelRegularizer: new SumOfSquares() });
+ * ```
  */
 export abstract class Regularizer implements RegularizerLike {
   static className = 'Regularizer';
@@ -35,7 +47,17 @@ export interface L1Args {
   l1?: number;
 }
 
-/** `l1 * sum(abs(w))`. */
+/**
+ * `l1 * sum(abs(w))`.
+ *
+ * Keras: `keras.regularizers.L1`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelRegularizer: new L1({ l1: 0.01 }) });
+ * new L1({ l1: 0.01 }).apply(tf.ones([3, 4])); // shape []
+ * ```
+ */
 export class L1 extends Regularizer {
   static override className = 'L1';
   readonly l1: number;
@@ -60,7 +82,17 @@ export interface L2Args {
   l2?: number;
 }
 
-/** `l2 * sum(square(w))`. */
+/**
+ * `l2 * sum(square(w))`.
+ *
+ * Keras: `keras.regularizers.L2`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelRegularizer: new L2({ l2: 0.01 }) });
+ * new L2({ l2: 0.01 }).apply(tf.ones([3, 4])); // shape []
+ * ```
+ */
 export class L2 extends Regularizer {
   static override className = 'L2';
   readonly l2: number;
@@ -87,7 +119,17 @@ export interface L1L2Args {
   l2?: number;
 }
 
-/** `l1 * sum(abs(w)) + l2 * sum(square(w))`; both factors default to 0, as in Keras 3. */
+/**
+ * `l1 * sum(abs(w)) + l2 * sum(square(w))`; both factors default to 0, as in Keras 3.
+ *
+ * Keras: `keras.regularizers.L1L2`
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ units: 4, kernelRegularizer: new L1L2({ l1: 0.01, l2: 0.01 }) });
+ * new L1L2({ l1: 0.01, l2: 0.01 }).apply(tf.ones([3, 4])); // shape []
+ * ```
+ */
 export class L1L2 extends Regularizer {
   static override className = 'L1L2';
   readonly l1: number;

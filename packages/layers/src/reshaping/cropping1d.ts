@@ -17,7 +17,17 @@ export interface Cropping1DArgs extends LayerArgs {
   cropping?: number | [number, number];
 }
 
-/** Crops the steps axis of a `[batch, steps, features]` input. */
+/**
+ * Crops the steps axis of a `[batch, steps, features]` input.
+ *
+ * Keras: `keras.layers.Cropping1D`
+ *
+ * @example
+ * ```ts
+ * const layer = new Cropping1D({ cropping: [1, 1] });
+ * layer.apply(tf.ones([1, 5, 2])); // shape [1, 3, 2]
+ * ```
+ */
 export class Cropping1D extends Layer {
   static override className = 'Cropping1D';
   readonly cropping: [number, number];

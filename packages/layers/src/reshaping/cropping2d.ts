@@ -20,7 +20,17 @@ export interface Cropping2DArgs extends LayerArgs {
   dataFormat?: DataFormat | null;
 }
 
-/** Crops rows and columns from the edges of an image. */
+/**
+ * Crops rows and columns from the edges of an image.
+ *
+ * Keras: `keras.layers.Cropping2D`
+ *
+ * @example
+ * ```ts
+ * const layer = new Cropping2D({ cropping: [[1, 1], [1, 1]] });
+ * layer.apply(tf.ones([1, 4, 4, 3])); // shape [1, 2, 2, 3]
+ * ```
+ */
 export class Cropping2D extends Layer {
   static override className = 'Cropping2D';
   readonly cropping: [[number, number], [number, number]];

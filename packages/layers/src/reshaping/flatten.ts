@@ -9,7 +9,17 @@ export interface FlattenArgs extends LayerArgs {
   dataFormat?: DataFormat | null;
 }
 
-/** Flattens every axis but the batch axis: `[batch, d1, d2, ...]` becomes `[batch, d1 * d2 * ...]`. */
+/**
+ * Flattens every axis but the batch axis: `[batch, d1, d2, ...]` becomes `[batch, d1 * d2 * ...]`.
+ *
+ * Keras: `keras.layers.Flatten`
+ *
+ * @example
+ * ```ts
+ * const layer = new Flatten();
+ * layer.apply(tf.ones([2, 3, 4])); // shape [2, 12]
+ * ```
+ */
 export class Flatten extends Layer {
   static override className = 'Flatten';
   readonly dataFormat: DataFormat;

@@ -7,7 +7,17 @@ export interface PermuteArgs extends LayerArgs {
   dims: number[];
 }
 
-/** Permutes the non-batch axes, e.g. `[batch, a, b]` with dims [2, 1] becomes `[batch, b, a]`. */
+/**
+ * Permutes the non-batch axes, e.g. `[batch, a, b]` with dims [2, 1] becomes `[batch, b, a]`.
+ *
+ * Keras: `keras.layers.Permute`
+ *
+ * @example
+ * ```ts
+ * const layer = new Permute({ dims: [2, 1] });
+ * layer.apply(tf.ones([2, 3, 4])); // shape [2, 4, 3]
+ * ```
+ */
 export class Permute extends Layer {
   static override className = 'Permute';
   readonly dims: number[];

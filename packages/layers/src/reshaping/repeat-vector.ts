@@ -7,7 +7,17 @@ export interface RepeatVectorArgs extends LayerArgs {
   n: number;
 }
 
-/** Repeats a `[batch, features]` input `n` times: output `[batch, n, features]`. */
+/**
+ * Repeats a `[batch, features]` input `n` times: output `[batch, n, features]`.
+ *
+ * Keras: `keras.layers.RepeatVector`
+ *
+ * @example
+ * ```ts
+ * const layer = new RepeatVector({ n: 3 });
+ * layer.apply(tf.ones([2, 4])); // shape [2, 3, 4]
+ * ```
+ */
 export class RepeatVector extends Layer {
   static override className = 'RepeatVector';
   readonly n: number;

@@ -15,7 +15,17 @@ export interface ReshapeArgs extends LayerArgs {
   targetShape: number[];
 }
 
-/** Reshapes each sample to `targetShape`, keeping the batch axis. */
+/**
+ * Reshapes each sample to `targetShape`, keeping the batch axis.
+ *
+ * Keras: `keras.layers.Reshape`
+ *
+ * @example
+ * ```ts
+ * const layer = new Reshape({ targetShape: [3, 2] });
+ * layer.apply(tf.ones([2, 6])); // shape [2, 3, 2]
+ * ```
+ */
 export class Reshape extends Layer {
   static override className = 'Reshape';
   readonly targetShape: number[];

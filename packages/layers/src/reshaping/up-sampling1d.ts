@@ -9,7 +9,17 @@ export interface UpSampling1DArgs extends LayerArgs {
   size?: number;
 }
 
-/** Repeats each step of a `[batch, steps, features]` input `size` times. */
+/**
+ * Repeats each step of a `[batch, steps, features]` input `size` times.
+ *
+ * Keras: `keras.layers.UpSampling1D`
+ *
+ * @example
+ * ```ts
+ * const layer = new UpSampling1D({ size: 2 });
+ * layer.apply(tf.ones([1, 3, 2])); // shape [1, 6, 2]
+ * ```
+ */
 export class UpSampling1D extends Layer {
   static override className = 'UpSampling1D';
   readonly size: number;

@@ -17,7 +17,17 @@ export interface UpSampling2DArgs extends LayerArgs {
   interpolation?: UpSamplingInterpolation;
 }
 
-/** Enlarges an image by repeating (or interpolating) rows and columns. */
+/**
+ * Enlarges an image by repeating (or interpolating) rows and columns.
+ *
+ * Keras: `keras.layers.UpSampling2D`
+ *
+ * @example
+ * ```ts
+ * const layer = new UpSampling2D({ size: [2, 2] });
+ * layer.apply(tf.ones([1, 2, 2, 1])); // shape [1, 4, 4, 1]
+ * ```
+ */
 export class UpSampling2D extends Layer {
   static override className = 'UpSampling2D';
   readonly size: [number, number];

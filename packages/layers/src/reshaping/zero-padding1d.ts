@@ -12,7 +12,17 @@ export interface ZeroPadding1DArgs extends LayerArgs {
   dataFormat?: DataFormat | null;
 }
 
-/** Pads the steps axis of a `[batch, steps, features]` input with zeros. */
+/**
+ * Pads the steps axis of a `[batch, steps, features]` input with zeros.
+ *
+ * Keras: `keras.layers.ZeroPadding1D`
+ *
+ * @example
+ * ```ts
+ * const layer = new ZeroPadding1D({ padding: 1 });
+ * layer.apply(tf.ones([1, 3, 2])); // shape [1, 5, 2]
+ * ```
+ */
 export class ZeroPadding1D extends Layer {
   static override className = 'ZeroPadding1D';
   readonly padding: [number, number];

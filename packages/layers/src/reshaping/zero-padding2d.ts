@@ -12,7 +12,17 @@ export interface ZeroPadding2DArgs extends LayerArgs {
   dataFormat?: DataFormat | null;
 }
 
-/** Adds rows and columns of zeros around an image. */
+/**
+ * Adds rows and columns of zeros around an image.
+ *
+ * Keras: `keras.layers.ZeroPadding2D`
+ *
+ * @example
+ * ```ts
+ * const layer = new ZeroPadding2D({ padding: 1 });
+ * layer.apply(tf.ones([1, 2, 2, 1])); // shape [1, 4, 4, 1]
+ * ```
+ */
 export class ZeroPadding2D extends Layer {
   static override className = 'ZeroPadding2D';
   readonly padding: [[number, number], [number, number]];

@@ -20,6 +20,9 @@ export interface BinaryCrossentropyArgs extends LossArgs {
  * (`'sum_over_batch_size'`), `name` (`'binary_crossentropy'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, d0, ..]` (`[batch]` against `[batch, 1]` is accepted).
  *
+ * Keras: `keras.losses.BinaryCrossentropy`
+ *
+ * @example
  * ```ts
  * model.compile({ loss: new BinaryCrossentropy({ fromLogits: true }), optimizer: 'adam' });
  * ```

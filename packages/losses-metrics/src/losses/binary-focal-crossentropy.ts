@@ -21,6 +21,14 @@ export interface BinaryFocalCrossentropyArgs extends LossArgs, CrossentropyArgs 
  * Arguments: `applyClassBalancing` (false), `alpha` (0.25), `gamma` (2), `fromLogits` (false),
  * `labelSmoothing` (0), `axis` (-1), `reduction` (`'sum_over_batch_size'`), `name`
  * (`'binary_focal_crossentropy'`).
+ *
+ * Keras: `keras.losses.BinaryFocalCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const loss = new BinaryFocalCrossentropy({ gamma: 2 });
+ * loss.apply(tf.tensor2d([[0, 1]]), tf.tensor2d([[0.4, 0.6]])); // shape []
+ * ```
  */
 export class BinaryFocalCrossentropy extends LossFunctionWrapper {
   static override className = 'BinaryFocalCrossentropy';

@@ -21,6 +21,15 @@ export interface CategoricalCrossentropyArgs extends LossArgs {
  * Arguments: `fromLogits` (false), `labelSmoothing` (0), `axis` (-1), `reduction`
  * (`'sum_over_batch_size'`), `name` (`'categorical_crossentropy'`).
  * Shapes: `yTrue` and `yPred` both `[batch, numClasses]` (or more axes); per-sample values `[batch]`.
+ *
+ * Keras: `keras.losses.CategoricalCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const loss = new losses.CategoricalCrossentropy({ labelSmoothing: 0.1 });
+ * loss.apply(yTrue, yPred); // shape []
+ * model.compile({ optimizer: 'adam', loss });
+ * ```
  */
 export class CategoricalCrossentropy extends LossFunctionWrapper {
   static override className = 'CategoricalCrossentropy';

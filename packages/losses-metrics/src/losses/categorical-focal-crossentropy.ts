@@ -20,6 +20,14 @@ export interface CategoricalFocalCrossentropyArgs extends LossArgs, Crossentropy
  *
  * Arguments: `alpha` (0.25), `gamma` (2), `fromLogits` (false), `labelSmoothing` (0), `axis` (-1),
  * `reduction` (`'sum_over_batch_size'`), `name` (`'categorical_focal_crossentropy'`).
+ *
+ * Keras: `keras.losses.CategoricalFocalCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const loss = new CategoricalFocalCrossentropy({ gamma: 2 });
+ * loss.apply(yTrue, yPred); // shape []
+ * ```
  */
 export class CategoricalFocalCrossentropy extends LossFunctionWrapper {
   static override className = 'CategoricalFocalCrossentropy';

@@ -9,6 +9,9 @@ import { LossFunctionWrapper } from './loss-function-wrapper.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'categorical_hinge'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.CategoricalHinge`
+ *
+ * @example
  * ```ts
  * const loss = new CategoricalHinge();
  * loss.apply(yTrue, yPred); // a scalar tensor

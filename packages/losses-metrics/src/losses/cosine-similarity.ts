@@ -16,6 +16,14 @@ export interface CosineSimilarityArgs extends LossArgs {
  *
  * Arguments: `axis` (default -1), `reduction` (default `'sum_over_batch_size'`), `name` (default
  * `'cosine_similarity'`).
+ *
+ * Keras: `keras.losses.CosineSimilarity`
+ *
+ * @example
+ * ```ts
+ * const loss = new losses.CosineSimilarity({ axis: -1 });
+ * loss.apply(yTrue, yPred); // shape []
+ * ```
  */
 export class CosineSimilarity extends LossFunctionWrapper {
   static override className = 'CosineSimilarity';

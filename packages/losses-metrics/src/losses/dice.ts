@@ -14,6 +14,14 @@ export interface DiceArgs extends LossArgs {
  *
  * Arguments: `axis` (null: one value for the batch; e.g. `[1, 2, 3]` gives one per image), `reduction`
  * (`'sum_over_batch_size'`), `name` (`'dice'`).
+ *
+ * Keras: `keras.losses.Dice`
+ *
+ * @example
+ * ```ts
+ * const loss = new Dice();
+ * loss.apply(yTrue, yPred); // shape []
+ * ```
  */
 export class Dice extends LossFunctionWrapper {
   static override className = 'Dice';

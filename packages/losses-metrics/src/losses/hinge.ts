@@ -9,6 +9,9 @@ import { LossFunctionWrapper } from './loss-function-wrapper.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'hinge'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.Hinge`
+ *
+ * @example
  * ```ts
  * const loss = new Hinge();
  * loss.apply(yTrue, yPred); // a scalar tensor

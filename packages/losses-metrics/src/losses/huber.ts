@@ -15,6 +15,9 @@ export interface HuberArgs extends LossArgs {
  *
  * Arguments: `delta` (default 1), `reduction` (default `'sum_over_batch_size'`), `name` (default `'huber_loss'`).
  *
+ * Keras: `keras.losses.Huber`
+ *
+ * @example
  * ```ts
  * new Huber({ delta: 0.5 }).apply(yTrue, yPred);
  * ```

@@ -9,6 +9,9 @@ import { klDivergence } from './probabilistic-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'kl_divergence'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.KLDivergence`
+ *
+ * @example
  * ```ts
  * const loss = new KLDivergence();
  * loss.apply(yTrue, yPred); // a scalar tensor

@@ -10,6 +10,9 @@ import { logCosh } from './regression-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'log_cosh'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.LogCosh`
+ *
+ * @example
  * ```ts
  * const loss = new LogCosh();
  * loss.apply(yTrue, yPred); // a scalar tensor

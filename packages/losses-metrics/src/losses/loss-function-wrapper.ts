@@ -8,6 +8,9 @@ export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
  * Wraps a loss function as a `Loss` (Keras's `LossFunctionWrapper`). Before calling it, a trailing axis of 1
  * on one side is reconciled with the other (`[batch]` targets against `[batch, 1]` predictions), as Keras does.
  *
+ * Keras: `keras.losses.LossFunctionWrapper`
+ *
+ * @example
  * ```ts
  * const loss = new LossFunctionWrapper((t, p) => tf.mean(tf.abs(tf.sub(t, p)), -1), { name: 'my_mae' });
  * ```

@@ -9,6 +9,9 @@ import { meanAbsoluteError } from './regression-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'mean_absolute_error'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.MeanAbsoluteError`
+ *
+ * @example
  * ```ts
  * const loss = new MeanAbsoluteError();
  * loss.apply(yTrue, yPred); // a scalar tensor

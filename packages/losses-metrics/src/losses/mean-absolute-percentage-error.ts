@@ -10,6 +10,9 @@ import { meanAbsolutePercentageError } from './regression-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'mean_absolute_percentage_error'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.MeanAbsolutePercentageError`
+ *
+ * @example
  * ```ts
  * const loss = new MeanAbsolutePercentageError();
  * loss.apply(yTrue, yPred); // a scalar tensor

@@ -9,6 +9,9 @@ import { meanSquaredError } from './regression-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'mean_squared_error'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.MeanSquaredError`
+ *
+ * @example
  * ```ts
  * const loss = new MeanSquaredError();
  * loss.apply(yTrue, yPred); // a scalar tensor

@@ -10,6 +10,9 @@ import { meanSquaredLogarithmicError } from './regression-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'mean_squared_logarithmic_error'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.MeanSquaredLogarithmicError`
+ *
+ * @example
  * ```ts
  * const loss = new MeanSquaredLogarithmicError();
  * loss.apply(yTrue, yPred); // a scalar tensor

@@ -9,6 +9,9 @@ import { poisson } from './probabilistic-math.js';
  * Arguments: `reduction` (default `'sum_over_batch_size'`), `name` (default `'poisson'`).
  * Shapes: `yTrue` and `yPred` of one shape `[batch, ...]`; per-sample values have the last axis reduced.
  *
+ * Keras: `keras.losses.Poisson`
+ *
+ * @example
  * ```ts
  * const loss = new Poisson();
  * loss.apply(yTrue, yPred); // a scalar tensor

@@ -28,6 +28,14 @@ export interface SparseCategoricalCrossentropyArgs extends LossArgs {
  * Arguments: `fromLogits` (false), `ignoreClass` (null), `reduction` (`'sum_over_batch_size'`), `name`
  * (`'sparse_categorical_crossentropy'`).
  * Shapes: `yTrue` `[batch, ...]` or `[batch, ..., 1]`, `yPred` `[batch, ..., numClasses]`.
+ *
+ * Keras: `keras.losses.SparseCategoricalCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const loss = new losses.SparseCategoricalCrossentropy({ fromLogits: true });
+ * loss.apply(tf.tensor1d([1, 2]), tf.tensor2d([[0.1, 2, 0.3], [1, 0, 3]])); // shape []
+ * ```
  */
 export class SparseCategoricalCrossentropy extends LossFunctionWrapper {
   static override className = 'SparseCategoricalCrossentropy';

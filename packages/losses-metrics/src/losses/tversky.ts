@@ -19,6 +19,14 @@ export interface TverskyArgs extends LossArgs {
  *
  * Arguments: `alpha` (0.5), `beta` (0.5), `axis` (null), `reduction` (`'sum_over_batch_size'`), `name`
  * (`'tversky'`).
+ *
+ * Keras: `keras.losses.Tversky`
+ *
+ * @example
+ * ```ts
+ * const loss = new Tversky({ alpha: 0.3, beta: 0.7 });
+ * loss.apply(yTrue, yPred); // shape []
+ * ```
  */
 export class Tversky extends LossFunctionWrapper {
   static override className = 'Tversky';

@@ -10,6 +10,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'accuracy'`), `dtype`.
  *
+ * Keras: `keras.metrics.Accuracy`
+ *
+ * @example
  * ```ts
  * const m = new Accuracy();
  * m.updateState(yTrue, yPred);

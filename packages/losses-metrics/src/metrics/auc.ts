@@ -38,6 +38,16 @@ export interface AUCArgs extends MetricArgs {
  * (null), `multiLabel` (false), `numLabels` (null), `labelWeights` (null), `fromLogits` (false), `name`
  * (`'auc'`), `dtype`.
  * Shapes: `yTrue` 0/1 and `yPred` in [0, 1] of one shape; `[batch, numLabels]` with `multiLabel`.
+ *
+ * Keras: `keras.metrics.AUC`
+ *
+ * @example
+ * ```ts
+ * const m = new AUC();
+ * m.updateState(tf.tensor1d([0, 0, 1, 1]), tf.tensor1d([0.1, 0.4, 0.35, 0.8]));
+ * m.result(); // shape []
+ * model.compile({ optimizer: 'adam', loss: 'binary_crossentropy', metrics: [new AUC({ curve: 'PR' })] });
+ * ```
  */
 export class AUC extends Metric {
   static override className = 'AUC';

@@ -19,6 +19,16 @@ export interface ConfusionCountArgs extends MetricArgs {
 /**
  * The shared body of TruePositives, FalsePositives, TrueNegatives and FalseNegatives (Keras's
  * `_ConfusionMatrixConditionCount`): one weighted count per threshold, a scalar when there is one threshold.
+ *
+ * Keras: `keras.src.metrics.confusion_metrics._ConfusionMatrixConditionCount`
+ *
+ * @example
+ * ```ts
+ * // The base of TruePositives, TrueNegatives, FalsePositives and FalseNegatives.
+ * const m: metrics.BaseConfusionCount = new TruePositives();
+ * m.updateState(tf.tensor1d([0, 1, 1]), tf.tensor1d([0.2, 0.9, 0.3]));
+ * m.result(); // shape []
+ * ```
  */
 export abstract class BaseConfusionCount extends Metric {
   readonly thresholds: number[];

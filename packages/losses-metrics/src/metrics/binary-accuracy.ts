@@ -14,6 +14,15 @@ export interface BinaryAccuracyArgs extends MetricArgs {
  *
  * Arguments: `threshold` (0.5), `name` (`'binary_accuracy'`), `dtype`.
  * Shapes: `yTrue` and `yPred` of one shape (`[batch]` against `[batch, 1]` is accepted).
+ *
+ * Keras: `keras.metrics.BinaryAccuracy`
+ *
+ * @example
+ * ```ts
+ * const m = new BinaryAccuracy({ threshold: 0.5 });
+ * m.updateState(tf.tensor2d([[1], [0]]), tf.tensor2d([[0.7], [0.6]]));
+ * m.result(); // shape []
+ * ```
  */
 export class BinaryAccuracy extends MeanMetricWrapper {
   static override className = 'BinaryAccuracy';

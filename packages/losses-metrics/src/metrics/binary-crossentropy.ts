@@ -13,6 +13,15 @@ export interface BinaryCrossentropyArgs extends MetricArgs {
  * Computes the mean binary crossentropy between 0/1 targets and predictions over every sample seen.
  *
  * Arguments: `fromLogits` (false), `labelSmoothing` (0), `name` (`'binary_crossentropy'`), `dtype`.
+ *
+ * Keras: `keras.metrics.BinaryCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const m = new metrics.BinaryCrossentropy();
+ * m.updateState(tf.tensor2d([[0, 1]]), tf.tensor2d([[0.4, 0.6]]));
+ * m.result(); // shape []
+ * ```
  */
 export class BinaryCrossentropy extends MeanMetricWrapper {
   static override className = 'BinaryCrossentropy';

@@ -10,6 +10,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'categorical_accuracy'`), `dtype`.
  *
+ * Keras: `keras.metrics.CategoricalAccuracy`
+ *
+ * @example
  * ```ts
  * const m = new CategoricalAccuracy();
  * m.updateState(yTrue, yPred);

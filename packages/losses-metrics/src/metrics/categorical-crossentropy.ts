@@ -15,6 +15,15 @@ export interface CategoricalCrossentropyArgs extends MetricArgs, CrossentropyArg
  *
  * Arguments: `fromLogits` (false), `labelSmoothing` (0), `axis` (-1), `name` (`'categorical_crossentropy'`),
  * `dtype`.
+ *
+ * Keras: `keras.metrics.CategoricalCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const m = new metrics.CategoricalCrossentropy();
+ * m.updateState(yTrue, yPred);
+ * m.result(); // shape []
+ * ```
  */
 export class CategoricalCrossentropy extends MeanMetricWrapper {
   static override className = 'CategoricalCrossentropy';

@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'categorical_hinge'`), `dtype`.
  *
+ * Keras: `keras.metrics.CategoricalHinge`
+ *
+ * @example
  * ```ts
  * const m = new CategoricalHinge();
  * m.updateState(yTrue, yPred);

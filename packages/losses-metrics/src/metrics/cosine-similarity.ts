@@ -14,6 +14,15 @@ export interface CosineSimilarityArgs extends MetricArgs {
  * -1: opposite). Unlike the loss of the same name it is not negated.
  *
  * Arguments: `axis` (-1), `name` (`'cosine_similarity'`), `dtype`.
+ *
+ * Keras: `keras.metrics.CosineSimilarity`
+ *
+ * @example
+ * ```ts
+ * const m = new metrics.CosineSimilarity({ axis: -1 });
+ * m.updateState(yTrue, yPred);
+ * m.result(); // shape []
+ * ```
  */
 export class CosineSimilarity extends MeanMetricWrapper {
   static override className = 'CosineSimilarity';

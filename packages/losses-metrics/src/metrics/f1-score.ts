@@ -16,6 +16,15 @@ export interface F1ScoreArgs extends MetricArgs {
  *
  * Arguments: `average` (null; `'micro'`, `'macro'`, `'weighted'`), `threshold` (null), `name`
  * (`'f1_score'`), `dtype`.
+ *
+ * Keras: `keras.metrics.F1Score`
+ *
+ * @example
+ * ```ts
+ * const m = new F1Score({ average: 'macro', threshold: 0.5 });
+ * m.updateState(yTrue, yPred);
+ * m.result(); // shape []
+ * ```
  */
 export class F1Score extends FBetaScore {
   static override className = 'F1Score';

@@ -7,6 +7,15 @@ import { BaseConfusionCount, type ConfusionCountArgs } from './base-confusion-co
  * threshold, a target when it is nonzero.
  *
  * Arguments: `thresholds` (0.5; a list gives one count per threshold), `name` (`'false_positives'`), `dtype`.
+ *
+ * Keras: `keras.metrics.FalsePositives`
+ *
+ * @example
+ * ```ts
+ * const m = new FalsePositives();
+ * m.updateState(tf.tensor1d([0, 1, 0]), tf.tensor1d([0.8, 0.9, 0.3]));
+ * m.result(); // shape []
+ * ```
  */
 export class FalsePositives extends BaseConfusionCount {
   static override className = 'FalsePositives';

@@ -29,6 +29,15 @@ const AVERAGES = [null, 'micro', 'macro', 'weighted'];
  * Arguments: `average` (null; `'micro'`, `'macro'`, `'weighted'`), `beta` (1), `threshold` (null), `name`
  * (`'fbeta_score'`), `dtype`.
  * Shapes: `yTrue` and `yPred` both `[batch, numClasses]` (one-hot or multi-label targets).
+ *
+ * Keras: `keras.metrics.FBetaScore`
+ *
+ * @example
+ * ```ts
+ * const m = new FBetaScore({ beta: 2, average: 'micro', threshold: 0.5 });
+ * m.updateState(yTrue, yPred);
+ * m.result(); // shape []
+ * ```
  */
 export class FBetaScore extends Metric {
   static override className = 'FBetaScore';

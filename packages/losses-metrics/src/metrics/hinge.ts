@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'hinge'`), `dtype`.
  *
+ * Keras: `keras.metrics.Hinge`
+ *
+ * @example
  * ```ts
  * const m = new Hinge();
  * m.updateState(yTrue, yPred);

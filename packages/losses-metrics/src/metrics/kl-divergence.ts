@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'kl_divergence'`), `dtype`.
  *
+ * Keras: `keras.metrics.KLDivergence`
+ *
+ * @example
  * ```ts
  * const m = new KLDivergence();
  * m.updateState(yTrue, yPred);

@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'logcosh'`), `dtype`.
  *
+ * Keras: `keras.metrics.LogCoshError`
+ *
+ * @example
  * ```ts
  * const m = new LogCoshError();
  * m.updateState(yTrue, yPred);

@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'mean_absolute_error'`), `dtype`.
  *
+ * Keras: `keras.metrics.MeanAbsoluteError`
+ *
+ * @example
  * ```ts
  * const m = new MeanAbsoluteError();
  * m.updateState(yTrue, yPred);

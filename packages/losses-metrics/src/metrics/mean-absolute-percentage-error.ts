@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'mean_absolute_percentage_error'`), `dtype`.
  *
+ * Keras: `keras.metrics.MeanAbsolutePercentageError`
+ *
+ * @example
  * ```ts
  * const m = new MeanAbsolutePercentageError();
  * m.updateState(yTrue, yPred);

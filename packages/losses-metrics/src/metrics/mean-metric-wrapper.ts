@@ -10,6 +10,9 @@ export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
  * Turns a function `fn(yTrue, yPred)` returning per-sample values into a stateful mean over every sample
  * seen (Keras's `MeanMetricWrapper`).
  *
+ * Keras: `keras.metrics.MeanMetricWrapper`
+ *
+ * @example
  * ```ts
  * const m = new MeanMetricWrapper((t, p) => tf.mean(tf.abs(tf.sub(t, p)), -1), { name: 'my_mae' });
  * ```

@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'mean_squared_error'`), `dtype`.
  *
+ * Keras: `keras.metrics.MeanSquaredError`
+ *
+ * @example
  * ```ts
  * const m = new MeanSquaredError();
  * m.updateState(yTrue, yPred);

@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'mean_squared_logarithmic_error'`), `dtype`.
  *
+ * Keras: `keras.metrics.MeanSquaredLogarithmicError`
+ *
+ * @example
  * ```ts
  * const m = new MeanSquaredLogarithmicError();
  * m.updateState(yTrue, yPred);

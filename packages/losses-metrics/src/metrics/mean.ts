@@ -7,6 +7,9 @@ import { reduceToSamplewiseValues } from './samplewise-reduction.js';
  * Computes the (weighted) mean of the values it is given: `total / count`, where `count` is the number of
  * samples or the sum of their weights. State stays on the device.
  *
+ * Keras: `keras.metrics.Mean`
+ *
+ * @example
  * ```ts
  * const m = new Mean();
  * m.updateState(tf.tensor1d([1, 3, 5, 7]));

@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'poisson'`), `dtype`.
  *
+ * Keras: `keras.metrics.Poisson`
+ *
+ * @example
  * ```ts
  * const m = new Poisson();
  * m.updateState(yTrue, yPred);

@@ -11,6 +11,9 @@ export type PrecisionArgs = PrecisionRecallArgs;
  *
  * Arguments: `thresholds` (0.5), `topK` (null), `classId` (null), `name` (`'precision'`), `dtype`.
  *
+ * Keras: `keras.metrics.Precision`
+ *
+ * @example
  * ```ts
  * model.compile({ loss: 'binary_crossentropy', optimizer: 'adam', metrics: [new Precision()] });
  * ```

@@ -31,6 +31,15 @@ const AGGREGATIONS: R2ClassAggregation[] = [null, 'uniform_average', 'variance_w
  *
  * Arguments: `classAggregation` (`'uniform_average'`), `numRegressors` (0), `name` (`'r2_score'`), `dtype`.
  * Shapes: `yTrue` and `yPred` both `[batch, outputDim]`.
+ *
+ * Keras: `keras.metrics.R2Score`
+ *
+ * @example
+ * ```ts
+ * const m = new R2Score();
+ * m.updateState(tf.tensor2d([[1], [2], [3]]), tf.tensor2d([[1.1], [1.9], [3.2]]));
+ * m.result(); // shape []
+ * ```
  */
 export class R2Score extends Metric {
   static override className = 'R2Score';

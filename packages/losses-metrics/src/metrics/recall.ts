@@ -11,6 +11,9 @@ export type RecallArgs = PrecisionRecallArgs;
  *
  * Arguments: `thresholds` (0.5), `topK` (null), `classId` (null), `name` (`'recall'`), `dtype`.
  *
+ * Keras: `keras.metrics.Recall`
+ *
+ * @example
  * ```ts
  * model.compile({ loss: 'binary_crossentropy', optimizer: 'adam', metrics: [new Recall()] });
  * ```

@@ -9,6 +9,15 @@ import { Mean } from './mean.js';
  * the mean is accumulated and the root taken only in `result`.
  *
  * Arguments: `name` (`'root_mean_squared_error'`), `dtype`.
+ *
+ * Keras: `keras.metrics.RootMeanSquaredError`
+ *
+ * @example
+ * ```ts
+ * const m = new RootMeanSquaredError();
+ * m.updateState(yTrue, yPred);
+ * m.result(); // shape []
+ * ```
  */
 export class RootMeanSquaredError extends Mean {
   static override className = 'RootMeanSquaredError';

@@ -10,6 +10,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'sparse_categorical_accuracy'`), `dtype`.
  *
+ * Keras: `keras.metrics.SparseCategoricalAccuracy`
+ *
+ * @example
  * ```ts
  * const m = new SparseCategoricalAccuracy();
  * m.updateState(yTrue, yPred);

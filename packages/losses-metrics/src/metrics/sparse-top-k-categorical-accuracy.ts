@@ -19,6 +19,15 @@ export interface SparseTopKCategoricalAccuracyArgs extends MetricArgs {
  * count as hits).
  *
  * Arguments: `k` (5), `fromSortedIds` (false), `name` (`'sparse_top_k_categorical_accuracy'`), `dtype`.
+ *
+ * Keras: `keras.metrics.SparseTopKCategoricalAccuracy`
+ *
+ * @example
+ * ```ts
+ * const m = new SparseTopKCategoricalAccuracy({ k: 2 });
+ * m.updateState(tf.tensor1d([1, 2]), tf.tensor2d([[0.1, 0.8, 0.1], [0.5, 0.3, 0.2]]));
+ * m.result(); // shape []
+ * ```
  */
 export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
   static override className = 'SparseTopKCategoricalAccuracy';

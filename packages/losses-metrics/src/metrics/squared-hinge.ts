@@ -8,6 +8,9 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  *
  * Arguments: `name` (default `'squared_hinge'`), `dtype`.
  *
+ * Keras: `keras.metrics.SquaredHinge`
+ *
+ * @example
  * ```ts
  * const m = new SquaredHinge();
  * m.updateState(yTrue, yPred);

@@ -6,6 +6,9 @@ import { reduceToSamplewiseValues } from './samplewise-reduction.js';
 /**
  * Computes the (weighted) sum of the values it is given. State stays on the device.
  *
+ * Keras: `keras.metrics.Sum`
+ *
+ * @example
  * ```ts
  * const m = new Sum();
  * m.updateState(tf.tensor1d([1, 3, 5, 7]), tf.tensor1d([1, 1, 0, 0]));

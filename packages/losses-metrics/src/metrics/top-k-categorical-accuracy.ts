@@ -14,6 +14,15 @@ export interface TopKCategoricalAccuracyArgs extends MetricArgs {
  * boundary count as hits).
  *
  * Arguments: `k` (5), `name` (`'top_k_categorical_accuracy'`), `dtype`.
+ *
+ * Keras: `keras.metrics.TopKCategoricalAccuracy`
+ *
+ * @example
+ * ```ts
+ * const m = new TopKCategoricalAccuracy({ k: 2 });
+ * m.updateState(yTrue, yPred);
+ * m.result(); // shape []
+ * ```
  */
 export class TopKCategoricalAccuracy extends MeanMetricWrapper {
   static override className = 'TopKCategoricalAccuracy';

@@ -7,6 +7,15 @@ import { BaseConfusionCount, type ConfusionCountArgs } from './base-confusion-co
  * threshold, a target when it is nonzero.
  *
  * Arguments: `thresholds` (0.5; a list gives one count per threshold), `name` (`'true_negatives'`), `dtype`.
+ *
+ * Keras: `keras.metrics.TrueNegatives`
+ *
+ * @example
+ * ```ts
+ * const m = new TrueNegatives();
+ * m.updateState(tf.tensor1d([0, 1, 0]), tf.tensor1d([0.2, 0.9, 0.3]));
+ * m.result(); // shape []
+ * ```
  */
 export class TrueNegatives extends BaseConfusionCount {
   static override className = 'TrueNegatives';

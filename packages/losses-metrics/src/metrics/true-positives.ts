@@ -7,6 +7,15 @@ import { BaseConfusionCount, type ConfusionCountArgs } from './base-confusion-co
  * threshold, a target when it is nonzero.
  *
  * Arguments: `thresholds` (0.5; a list gives one count per threshold), `name` (`'true_positives'`), `dtype`.
+ *
+ * Keras: `keras.metrics.TruePositives`
+ *
+ * @example
+ * ```ts
+ * const m = new TruePositives({ thresholds: 0.5 });
+ * m.updateState(tf.tensor1d([0, 1, 1]), tf.tensor1d([0.2, 0.9, 0.3]));
+ * m.result(); // shape []
+ * ```
  */
 export class TruePositives extends BaseConfusionCount {
   static override className = 'TruePositives';

@@ -21,6 +21,9 @@ export interface CosineDecayRestartsArgs {
  * the multiplier decays from 1 to `alpha` over `firstDecaySteps`, then restarts; period `i` lasts
  * `firstDecaySteps * tMul^i` steps and starts at `mMul^i`.
  *
+ * Keras: `keras.optimizers.schedules.CosineDecayRestarts`
+ *
+ * @example
  * ```ts
  * const lr = new CosineDecayRestarts({ initialLearningRate: 0.1, firstDecaySteps: 1000 });
  * ```

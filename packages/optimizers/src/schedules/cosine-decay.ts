@@ -23,6 +23,9 @@ export interface CosineDecayArgs {
  * With `warmupTarget`, the rate first rises linearly from `initialLearningRate` to `warmupTarget` over
  * `warmupSteps`, then decays from `warmupTarget` as above over the next `decaySteps`.
  *
+ * Keras: `keras.optimizers.schedules.CosineDecay`
+ *
+ * @example
  * ```ts
  * const lr = new CosineDecay({ initialLearningRate: 0, decaySteps: 1000, warmupTarget: 0.1, warmupSteps: 100 });
  * ```

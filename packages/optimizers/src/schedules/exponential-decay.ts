@@ -20,6 +20,9 @@ export interface ExponentialDecayArgs {
  * `initial_learning_rate * decay_rate ^ (step / decay_steps)`, with the exponent floored when
  * `staircase` is set.
  *
+ * Keras: `keras.optimizers.schedules.ExponentialDecay`
+ *
+ * @example
  * ```ts
  * const lr = new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.96, staircase: true });
  * const opt = new SGD({ learningRate: lr });

@@ -18,6 +18,9 @@ export interface InverseTimeDecayArgs {
  * `initial_learning_rate / (1 + decay_rate * step / decay_steps)`, with `step / decay_steps` floored
  * when `staircase` is set.
  *
+ * Keras: `keras.optimizers.schedules.InverseTimeDecay`
+ *
+ * @example
  * ```ts
  * const lr = new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 });
  * ```

@@ -14,6 +14,9 @@ export interface PiecewiseConstantDecayArgs {
  * `step <= boundaries[0]`, `values[i]` while `boundaries[i-1] < step <= boundaries[i]`, and the last
  * value after the last boundary.
  *
+ * Keras: `keras.optimizers.schedules.PiecewiseConstantDecay`
+ *
+ * @example
  * ```ts
  * const lr = new PiecewiseConstantDecay({ boundaries: [100000, 110000], values: [1.0, 0.5, 0.1] });
  * ```

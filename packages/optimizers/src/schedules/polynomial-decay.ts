@@ -22,6 +22,9 @@ export interface PolynomialDecayArgs {
  * `(initial - end) * (1 - min(step, decay_steps) / decay_steps) ^ power + end`. With `cycle`, the
  * period becomes `decay_steps * ceil(step / decay_steps)` (1 period at step 0).
  *
+ * Keras: `keras.optimizers.schedules.PolynomialDecay`
+ *
+ * @example
  * ```ts
  * const lr = new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: 10000, endLearningRate: 0.01, power: 0.5 });
  * ```
