@@ -47,11 +47,14 @@ const GREEN = '\x1b[32m';
 const WHITE = '\x1b[37m';
 
 /**
- * A text progress bar, as Keras's `keras.utils.Progbar`: the bar `ProgbarLogger` draws during `fit`.
+ * A text progress bar: the bar `ProgbarLogger` draws during `fit`.
+ *
+ * Keras: `keras.utils.Progbar`
  *
  * @example
  * ```ts
- * const bar = new Progbar({ target: 100, write: (text) => process.stdout.write(text) });
+ * const lines: string[] = [];
+ * const bar = new Progbar({ target: 100, write: (text) => lines.push(text) });
  * for (let step = 1; step <= 100; step++) bar.update(step, [['loss', 1 / step]]);
  * ```
  */

@@ -253,14 +253,26 @@ function isMetricLeaf(v: unknown): boolean {
   );
 }
 
+/** Backends whose tensor values live in host memory (the JS heap or wasm's), read without a device copy. */
+const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
+
 /**
  * A functional model (Keras's `Model`/`Functional`): a graph of layer calls from `inputs` to `outputs`,
  * with the training API (compile, fit, evaluate, predict). A Model is itself a Layer, so it can be
  * called inside another model.
+ *
+ * Keras: `keras.Model`
+ *
+ * @example
+ * ```ts
+ * const inputs = input({ shape: [784] });
+ * const hidden = new Dense({ units: 64, activation: 'relu' }).apply(inputs);
+ * const outputs = new Dense({ units: 10, activation: 'softmax' }).apply(hidden);
+ * const model = new Model({ inputs, outputs });
+ * model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+ * await model.fit(x, y, { epochs: 5, batchSize: 32, verbose: 0 });
+ * ```
  */
-/** Backends whose tensor values live in host memory (the JS heap or wasm's), read without a device copy. */
-const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
-
 export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extends Layer {
   static override className = 'Functional';
   /** Models check their own constructor arguments; a subclassed model's are its author's. */
