@@ -265,7 +265,7 @@ const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
  *
  * @example
  * ```ts
- * const inputs = input({ shape: [784] });
+ * const inputs = input({ shape: [100] });
  * const hidden = new Dense({ units: 64, activation: 'relu' }).apply(inputs);
  * const outputs = new Dense({ units: 10, activation: 'softmax' }).apply(hidden);
  * const model = new Model({ inputs, outputs });
