@@ -15,9 +15,13 @@ export type Conv1DArgs = BaseConvArgs;
  * Output shape: `(batch, newSteps, filters)` (or channels first). The kernel has shape
  * `(k, channels / groups, filters)`.
  *
+ * Keras: `keras.layers.Conv1D`
+ *
  * @example
+ * ```ts
  * const y = new Conv1D({ filters: 32, kernelSize: 3, activation: 'relu' }).apply(tf.zeros([4, 10, 128]));
  * // y.shape: [4, 8, 32]
+ * ```
  */
 export class Conv1D extends BaseConv {
   static override className = 'Conv1D';

@@ -16,9 +16,13 @@ export type Conv2DTransposeArgs = BaseConvTransposeArgs;
  * Input shape: `(batch, rows, cols, channels)`. Output shape: `(batch, newRows, newCols, filters)` where,
  * with `'same'` padding, `newRows = rows * strides[0]`. The kernel has shape `(kh, kw, filters, channels)`.
  *
+ * Keras: `keras.layers.Conv2DTranspose`
+ *
  * @example
+ * ```ts
  * const y = new Conv2DTranspose({ filters: 32, kernelSize: 2, strides: 2 }).apply(tf.zeros([4, 10, 8, 128]));
  * // y.shape: [4, 20, 16, 32]
+ * ```
  */
 export class Conv2DTranspose extends BaseConvTranspose {
   static override className = 'Conv2DTranspose';

@@ -16,9 +16,13 @@ export type Conv2DArgs = BaseConvArgs;
  * Output shape: `(batch, newRows, newCols, filters)` (or channels first). The kernel has shape
  * `(kh, kw, channels / groups, filters)`.
  *
+ * Keras: `keras.layers.Conv2D`
+ *
  * @example
+ * ```ts
  * const y = new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }).apply(tf.zeros([4, 28, 28, 1]));
  * // y.shape: [4, 26, 26, 32]
+ * ```
  */
 export class Conv2D extends BaseConv {
   static override className = 'Conv2D';

@@ -17,9 +17,13 @@ export type DepthwiseConv2DArgs = BaseDepthwiseConvArgs;
  * `(batch, newRows, newCols, channels * depthMultiplier)`. The kernel has shape
  * `(kh, kw, channels, depthMultiplier)`.
  *
+ * Keras: `keras.layers.DepthwiseConv2D`
+ *
  * @example
+ * ```ts
  * const y = new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2 }).apply(tf.zeros([4, 10, 10, 12]));
  * // y.shape: [4, 8, 8, 24]
+ * ```
  */
 export class DepthwiseConv2D extends BaseDepthwiseConv {
   static override className = 'DepthwiseConv2D';

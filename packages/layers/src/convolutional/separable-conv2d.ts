@@ -18,9 +18,13 @@ export type SeparableConv2DArgs = BaseSeparableConvArgs;
  * Weights: `depthwise_kernel` `(kh, kw, channels, depthMultiplier)`, `pointwise_kernel`
  * `(1, 1, channels * depthMultiplier, filters)`, `bias` `(filters)`.
  *
+ * Keras: `keras.layers.SeparableConv2D`
+ *
  * @example
+ * ```ts
  * const y = new SeparableConv2D({ filters: 4, kernelSize: 3 }).apply(tf.zeros([4, 10, 10, 12]));
  * // y.shape: [4, 8, 8, 4]
+ * ```
  */
 export class SeparableConv2D extends BaseSeparableConv {
   static override className = 'SeparableConv2D';

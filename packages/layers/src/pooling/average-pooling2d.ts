@@ -15,8 +15,12 @@ export type AveragePooling2DArgs = BasePoolingArgs;
  * Output shape: `(batch, pooledRows, pooledCols, channels)`, each size `floor((n - pool) / stride) + 1` with
  * `valid` padding and `floor((n - 1) / stride) + 1` with `same`.
  *
+ * Keras: `keras.layers.AveragePooling2D`
+ *
  * @example
+ * ```ts
  * new AveragePooling2D({ poolSize: 2 }).apply(tf.zeros([1, 28, 28, 8])); // shape [1, 14, 14, 8]
+ * ```
  */
 export class AveragePooling2D extends BasePooling {
   static override className = 'AveragePooling2D';

@@ -17,8 +17,12 @@ export type GlobalAveragePooling1DArgs = BaseGlobalPoolingArgs;
  * Output shape: `(batch, features)`, or with `keepdims` `(batch, 1, features)` (channels_first:
  * `(batch, features, 1)`).
  *
+ * Keras: `keras.layers.GlobalAveragePooling1D`
+ *
  * @example
+ * ```ts
  * new GlobalAveragePooling1D().apply(tf.zeros([2, 3, 4])); // shape [2, 4]
+ * ```
  */
 export class GlobalAveragePooling1D extends BaseGlobalPooling {
   static override className = 'GlobalAveragePooling1D';

@@ -16,8 +16,12 @@ export type GlobalAveragePooling2DArgs = BaseGlobalPoolingArgs;
  * Output shape: `(batch, channels)`, or with `keepdims` `(batch, 1, 1, channels)` (channels_first:
  * `(batch, channels, 1, 1)`).
  *
+ * Keras: `keras.layers.GlobalAveragePooling2D`
+ *
  * @example
+ * ```ts
  * new GlobalAveragePooling2D().apply(tf.zeros([2, 4, 5, 3])); // shape [2, 3]
+ * ```
  */
 export class GlobalAveragePooling2D extends BaseGlobalPooling {
   static override className = 'GlobalAveragePooling2D';

@@ -15,8 +15,12 @@ export type GlobalMaxPooling1DArgs = BaseGlobalPoolingArgs;
  * Input shape: `(batch, steps, features)` (or `(batch, features, steps)` for channels_first).
  * Output shape: `(batch, features)`, or with `keepdims` `(batch, 1, features)` (channels_first: `(batch, features, 1)`).
  *
+ * Keras: `keras.layers.GlobalMaxPooling1D`
+ *
  * @example
+ * ```ts
  * new GlobalMaxPooling1D().apply(tf.zeros([2, 3, 4])); // shape [2, 4]
+ * ```
  */
 export class GlobalMaxPooling1D extends BaseGlobalPooling {
   static override className = 'GlobalMaxPooling1D';

@@ -16,8 +16,12 @@ export type GlobalMaxPooling2DArgs = BaseGlobalPoolingArgs;
  * Output shape: `(batch, channels)`, or with `keepdims` `(batch, 1, 1, channels)` (channels_first:
  * `(batch, channels, 1, 1)`).
  *
+ * Keras: `keras.layers.GlobalMaxPooling2D`
+ *
  * @example
+ * ```ts
  * new GlobalMaxPooling2D().apply(tf.zeros([2, 4, 5, 3])); // shape [2, 3]
+ * ```
  */
 export class GlobalMaxPooling2D extends BaseGlobalPooling {
   static override className = 'GlobalMaxPooling2D';

@@ -15,8 +15,12 @@ export type MaxPooling1DArgs = BasePoolingArgs;
  * Output shape: `(batch, pooledSteps, features)`, where `pooledSteps = floor((steps - poolSize) / strides) + 1`
  * with `valid` padding and `floor((steps - 1) / strides) + 1` with `same`.
  *
+ * Keras: `keras.layers.MaxPooling1D`
+ *
  * @example
+ * ```ts
  * new MaxPooling1D({ poolSize: 2 }).apply(tf.zeros([1, 5, 3])); // shape [1, 2, 3]
+ * ```
  */
 export class MaxPooling1D extends BasePooling {
   static override className = 'MaxPooling1D';

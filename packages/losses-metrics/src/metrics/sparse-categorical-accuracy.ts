@@ -15,8 +15,8 @@ import { MeanMetricWrapper } from './mean-metric-wrapper.js';
  * @example
  * ```ts
  * const m = new SparseCategoricalAccuracy();
- * m.updateState(yTrue, yPred);
- * m.result(); // a scalar tensor
+ * m.updateState(tf.tensor1d([1, 2]), tf.tensor2d([[0.1, 0.8, 0.1], [0.5, 0.3, 0.2]]));
+ * m.result(); // a scalar tensor: 0.5
  * ```
  */
 export class SparseCategoricalAccuracy extends MeanMetricWrapper {
