@@ -140,6 +140,10 @@ function flattenStructure(s: SymbolicStructure): {
 } {
   if (s instanceof SymbolicTensor) return { list: [s], kind: 'single', keys: [] };
   if (Array.isArray(s)) return { list: s, kind: 'list', keys: [] };
+  if (!isPlainRecord(s))
+    throw new ValueError(
+      `Expected a symbolic tensor, a list or a record of them (from input() and layer calls). Received: ${describeArgument(s)}`,
+    );
   const keys = Object.keys(s);
   return { list: keys.map((k) => s[k]), kind: 'dict', keys };
 }
@@ -163,6 +167,10 @@ const FIT_ARGS = [
 ];
 const EVALUATE_ARGS = ['batchSize', 'verbose', 'sampleWeight', 'steps', 'callbacks', 'returnDict'];
 const PREDICT_ARGS = ['batchSize', 'verbose', 'steps', 'callbacks'];
+
+function isPlainRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
 
 /** A short description of a received value for error messages: `42 (of type number)`. */
 function describeArgument(v: unknown): string {
@@ -484,6 +492,17 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     }
     // Everything is checked and resolved before the optimizer is created, so a failed compile creates
     // nothing and leaves an earlier compile in place.
+    if (
+      args.loss != null &&
+      !isLossLeaf(args.loss) &&
+      !Array.isArray(args.loss) &&
+      !isPlainRecord(args.loss)
+    ) {
+      throw new ValueError(
+        'Could not interpret loss identifier. Expected a loss name, a Loss instance, a function, or a list or ' +
+          `record of them. Received: loss=${describeArgument(args.loss)}`,
+      );
+    }
     const lossSpecs = perOutput(args.loss, this.outputNames, 'loss', isLossLeaf);
     lossSpecs.forEach((l, i) => {
       if (l != null && !isLossLeaf(l)) {
@@ -1262,7 +1281,7 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER });
   }
 
-  /** One gradient step on one batch; returns the loss (and metrics) accumulated so far, as Keras 3 does. */
+  /** One gradient step on one batch; returns this batch's loss (and metrics): Keras 3 resets the metrics first. */
   async trainOnBatch(
     x: ModelData,
     y: ModelData,
@@ -1274,6 +1293,7 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     const owned: tf.Tensor[] = [];
     try {
       const batch = this.prepareArrays(x, y, args.sampleWeight, owned, args.classWeight);
+      this.resetMetrics();
       this.trainStep(batch);
       return this.flattenLogs(await this.readLogs(), args.returnDict);
     } finally {
