@@ -84,4 +84,13 @@ export {
   serializeKerasObject,
 } from './serialization.js';
 export { printSummary, readableMemorySize, type SummaryOptions } from './summary.js';
-export { type Constraint, type Initializer, type Regularizer, Variable } from './variable.js';
+export {
+  activeWeightsFromFile,
+  buildingFromFile,
+  type Constraint,
+  type Initializer,
+  type PlannedWeight,
+  type Regularizer,
+  Variable,
+  type WeightsFromFile,
+} from './variable.js';

@@ -15,7 +15,13 @@ import { checkLayerArguments, withoutArgumentCheck } from './layer-arguments.js'
 import { toSnakeCase, uniqueName } from './naming.js';
 import { resolveIdentifier } from './resolve.js';
 import type { KerasObjectJSON } from './serialization.js';
-import { type Constraint, type Initializer, type Regularizer, Variable } from './variable.js';
+import {
+  activeWeightsFromFile,
+  type Constraint,
+  type Initializer,
+  type Regularizer,
+  Variable,
+} from './variable.js';
 
 export type { Shape };
 
@@ -194,10 +200,18 @@ export abstract class Layer {
       }
     }
     const trainable = options.trainable ?? true;
-    const initialValue = tf.tidy(() => {
-      const v = initializer.apply(options.shape, options.dtype ?? 'float32');
-      return options.dtype && v.dtype !== options.dtype ? tf.cast(v, options.dtype) : v;
+    const fromFile = activeWeightsFromFile();
+    fromFile?.check({
+      path: `${this.name}/${name}`,
+      shape: options.shape,
+      dtype: options.dtype ?? 'float32',
     });
+    const initialValue = fromFile
+      ? tf.zeros(options.shape, options.dtype ?? 'float32')
+      : tf.tidy(() => {
+          const v = initializer.apply(options.shape, options.dtype ?? 'float32');
+          return options.dtype && v.dtype !== options.dtype ? tf.cast(v, options.dtype) : v;
+        });
     const variable = new Variable({
       initialValue,
       name,
@@ -207,6 +221,7 @@ export abstract class Layer {
       regularizer,
     });
     initialValue.dispose();
+    fromFile?.created(variable);
     (trainable ? this._trainableVariables : this._nonTrainableVariables).push(variable);
     return variable;
   }

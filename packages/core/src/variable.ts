@@ -22,6 +22,47 @@ export interface Initializer {
 
 let variableCounter = 0;
 
+/** A weight a layer is about to create, as `Layer.addWeight` describes it to a weights load in progress. */
+export interface PlannedWeight {
+  /** `layer_name/weight_name`. */
+  path: string;
+  shape: number[];
+  dtype: tf.DataType;
+}
+
+/**
+ * Set while a model is rebuilt from a file whose weights will replace every initial value: `addWeight`
+ * shows each weight to `check` before allocating it (so a config that declares more than the file can
+ * hold fails before any memory is taken) and fills it with zeros instead of running its initializer (an
+ * orthogonal or random draw for a value the file overwrites is wasted work).
+ */
+export interface WeightsFromFile {
+  check(weight: PlannedWeight): void;
+  /** Told of each variable made, so that a load that fails half-way can dispose what it built. */
+  created(variable: Variable): void;
+}
+
+let weightsFromFile: WeightsFromFile | null = null;
+
+/**
+ * Runs `build` (synchronous: it must not await) while weights are created for a load from a file; see
+ * WeightsFromFile. Nests, and restores the previous state even when `build` throws.
+ */
+export function buildingFromFile<T>(scope: WeightsFromFile, build: () => T): T {
+  const previous = weightsFromFile;
+  weightsFromFile = scope;
+  try {
+    return build();
+  } finally {
+    weightsFromFile = previous;
+  }
+}
+
+/** The load in progress, if `addWeight` runs inside `buildingFromFile`. */
+export function activeWeightsFromFile(): WeightsFromFile | null {
+  return weightsFromFile;
+}
+
 /**
  * A Keras variable: a `tf.Variable` plus what Keras keeps beside it (name, path, trainable flag,
  * constraint, regularizer). `path` is `layer_name/weight_name`, as in Keras 3.

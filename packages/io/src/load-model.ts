@@ -1,15 +1,29 @@
-import { type Layer, type Model, ValueError } from '@strata/core';
+import {
+  buildingFromFile,
+  type Layer,
+  type Model,
+  NotImplementedError,
+  RegistryError,
+  ValueError,
+} from '@strata/core';
 
 import { compileConfigFromTrainingConfig, compileFromFile } from './compile-from-file.js';
 import type { H5Group } from './hdf5/h5-tree.js';
 import { readHdf5 } from './hdf5/read-h5.js';
-import { readKerasArchive } from './keras-zip/keras-archive.js';
+import { openKerasArchive } from './keras-zip/keras-archive.js';
 import { isLegacyModelFile, planLegacyWeightsLoad, readLegacyH5 } from './legacy-h5/legacy-h5.js';
 import { parseJsonBytes, type ReadLimits, resolveLimits } from './limits.js';
 import { modelFromJSON } from './model-config.js';
 import { describeMagic, sniffFormat } from './sniff.js';
 import { type ModelSource, type OpenedSource, openSource } from './sources.js';
 import { checkTfjsModelJSON, decodeTfjsWeights, planTfjsWeightsLoad } from './tfjs/tfjs-format.js';
+import {
+  arraysCapacity,
+  type FileCapacity,
+  FileWeights,
+  h5Capacity,
+  kerasWeightsByteCap,
+} from './weights/file-capacity.js';
 import { loadKerasAssets } from './weights/keras-assets.js';
 import { type PendingLoad, planKerasWeightsLoad } from './weights/keras-weights.js';
 import { type ModelLike, stateHooks } from './weights/model-shape.js';
@@ -62,18 +76,62 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   }
 }
 
-/** Builds a model from config and assigns its weights; a failure disposes the half-made model. */
-function withNewModel(config: unknown, plan: (model: ModelLike) => PendingLoad): Model {
-  const model = modelFromJSON(config);
-  let pending: PendingLoad;
+/**
+ * Builds a model from config and assigns its weights; a failure disposes the half-made model. While it is
+ * built, weights are checked against what the file can hold before they are allocated, and are not
+ * initialized (the file's values replace them): see FileWeights.
+ */
+function withNewModel(
+  config: unknown,
+  capacity: FileCapacity,
+  what: string,
+  plan: (model: ModelLike) => PendingLoad,
+): Model {
+  const built = buildModel(config, capacity, what);
+  finishLoad(built, () => plan(built.model));
+  return built.model;
+}
+
+interface Built {
+  model: Model;
+  scope: FileWeights;
+}
+
+function buildModel(config: unknown, capacity: FileCapacity, what: string): Built {
+  const scope = new FileWeights(capacity, what);
   try {
-    pending = plan(model);
+    return { model: buildingFromFile(scope, () => modelFromJSON(config)), scope };
   } catch (e) {
-    model.dispose();
+    scope.disposeCreated();
+    throw asConfigError(e);
+  }
+}
+
+/**
+ * Strata's own errors pass through; anything else a constructor threw on a malformed config (a TypeError
+ * from a value of the wrong type, a RangeError from an absurd size) becomes a ValueError that says so.
+ */
+function asConfigError(e: unknown): unknown {
+  if (e instanceof ValueError || e instanceof RegistryError || e instanceof NotImplementedError) return e;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new ValueError(`The model config in the file is malformed: building it failed with ${what}`, {
+    cause: e,
+  });
+}
+
+/** Disposes what a load built when it fails after the build. */
+function discardBuilt({ model, scope }: Built): void {
+  model.dispose();
+  scope.disposeCreated();
+}
+
+function finishLoad(built: Built, plan: () => PendingLoad): void {
+  try {
+    applyLoad(plan());
+  } catch (e) {
+    discardBuilt(built);
     throw e;
   }
-  applyLoad(pending);
-  return model;
 }
 
 export function applyLoad(pending: PendingLoad): void {
@@ -88,13 +146,32 @@ async function loadKerasZip(
   compile: boolean,
   warn: (m: string) => void,
 ): Promise<Model> {
-  const archive = readKerasArchive(bytes, limits);
-  const tree = await readHdf5(archive.weights, limits, "the archive's model.weights.h5");
-  const model = withNewModel(archive.config, (m) => planKerasWeightsLoad(m, tree));
+  const archive = openKerasArchive(bytes, limits);
+  // The config is built first (an array of the weights file cannot hold more values than the member
+  // declares bytes), so that the weights member can be capped by what this model's weights can take
+  // before a byte of it is inflated.
+  const declared = archive.weightsDeclaredBytes;
+  const built = buildModel(
+    archive.config,
+    { largest: declared, total: declared },
+    "the archive's model.weights.h5",
+  );
+  const { model } = built;
+  let tree: H5Group;
+  try {
+    const assetBytes = [...(archive.assets ?? new Map()).values()].reduce((n, a) => n + a.length, 0);
+    const cap = kerasWeightsByteCap(model, assetBytes);
+    const weights = archive.readWeights(cap, `what the weights of the model in config.json can take`);
+    tree = await readHdf5(weights, limits, "the archive's model.weights.h5");
+  } catch (e) {
+    discardBuilt(built);
+    throw e;
+  }
+  finishLoad(built, () => planKerasWeightsLoad(model, tree));
   try {
     loadKerasAssets(model, archive.assets ?? new Map());
   } catch (e) {
-    model.dispose();
+    discardBuilt(built);
     throw e;
   }
   if (compile && archive.config.compile_config) {
@@ -136,7 +213,7 @@ async function loadLegacyH5(
   warn: (m: string) => void,
 ): Promise<Model> {
   const contents = readLegacyH5(root, limits);
-  const model = withNewModel(contents.modelConfig, (m) => ({
+  const model = withNewModel(contents.modelConfig, h5Capacity(contents.weights), 'the HDF5 file', (m) => ({
     assignments: planLegacyWeightsLoad(m, contents.weights),
   }));
   if (compile && contents.trainingConfig)
@@ -150,7 +227,10 @@ async function loadTfjs(src: OpenedSource, limits: ReadLimits): Promise<Model> {
   for (const group of json.weightsManifest)
     shards.push(await Promise.all(group.paths.map((p) => src.sibling(p))));
   const weights = decodeTfjsWeights(json.weightsManifest, shards);
-  return withNewModel(json.modelTopology, (m) => ({ assignments: planTfjsWeightsLoad(m, weights) }));
+  const capacity = arraysCapacity([...weights.values()].map((w) => w.values));
+  return withNewModel(json.modelTopology, capacity, "model.json's weights", (m) => ({
+    assignments: planTfjsWeightsLoad(m, weights),
+  }));
 }
 
 /**
@@ -169,13 +249,16 @@ export async function loadWeights(
   const bytes = src.primary;
   let tree: H5Group;
   switch (sniffFormat(bytes)) {
-    case 'zip':
-      tree = await readHdf5(
-        readKerasArchive(bytes, limits).weights,
-        limits,
-        "the archive's model.weights.h5",
+    case 'zip': {
+      const archive = openKerasArchive(bytes, limits);
+      const assetBytes = [...(archive.assets ?? new Map()).values()].reduce((n, a) => n + a.length, 0);
+      const weights = archive.readWeights(
+        kerasWeightsByteCap(model, assetBytes),
+        'what the weights of the model being loaded into can take',
       );
+      tree = await readHdf5(weights, limits, "the archive's model.weights.h5");
       break;
+    }
     case 'hdf5':
       tree = await readHdf5(bytes, limits, src.describe);
       break;

@@ -11,8 +11,12 @@ import {
 /** Classes whose configs carry Python code (bytecode or source). Strata never runs code from a file. */
 const CODE_CLASSES = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda', '__lambda__']);
 
-/** Class names older files use for the same model classes. */
-const MODEL_ALIASES: Record<string, string> = { Model: 'Functional' };
+/** Class names older files use for the same model classes (a Map: names from a file never reach built-ins). */
+const MODEL_ALIASES = new Map([['Model', 'Functional']]);
+
+function aliasOf(name: string): string {
+  return MODEL_ALIASES.get(name) ?? name;
+}
 
 /**
  * Rejects configs that would need code to run, and names every layer class that is not registered, before
@@ -31,8 +35,7 @@ export function checkModelConfig(json: unknown): void {
     >;
     if (typeof obj.class_name === 'string') {
       const cls = obj.class_name;
-      const name =
-        typeof obj.registered_name === 'string' ? obj.registered_name : (MODEL_ALIASES[cls] ?? cls);
+      const name = typeof obj.registered_name === 'string' ? obj.registered_name : aliasOf(cls);
       if (!registry.has('layer', name) && !registry.has('layer', cls)) {
         unknown.set(name, typeof config.name === 'string' ? config.name : '?');
         // A third-party class names the npm package that registers it in `module`.
@@ -53,6 +56,118 @@ export function checkModelConfig(json: unknown): void {
       `The model uses layer classes that are not registered: ${list}. Built-in layers are registered by importing ` +
         `'@strata/layers'; a third-party layer by importing the package that registers it.${imports} Nothing was loaded.`,
     );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+const SHAPE_KEYS = ['batch_shape', 'batch_input_shape', 'input_shape'];
+
+/** A shape: a list of null or non-negative integers; or (build_config) a list or record of shapes. */
+function checkShape(value: unknown, field: string, where: string, nested: boolean): void {
+  if (Array.isArray(value) && value.every((d) => d === null || typeof d === 'number')) {
+    for (const d of value) {
+      if (d !== null && !(Number.isSafeInteger(d) && d >= 0)) {
+        throw new ValueError(
+          `${where}: \`${field}\` should list dimensions that are null or non-negative integers. Received: ${field}=${JSON.stringify(value).slice(0, 200)}`,
+        );
+      }
+    }
+    return;
+  }
+  if (nested && Array.isArray(value)) {
+    for (const v of value) checkShape(v, field, where, false);
+    return;
+  }
+  if (nested && isPlainObject(value)) {
+    for (const v of Object.values(value)) checkShape(v, field, where, false);
+    return;
+  }
+  throw new ValueError(
+    `${where}: \`${field}\` should be a list of dimensions, such as [null, 28, 28]. Received: ${field}=${describe(value)}`,
+  );
+}
+
+/**
+ * Checks the parts of a model config that the builders index into: their types, non-empty outputs, and
+ * shapes; so a malformed file fails with a ValueError that names the field, never a TypeError from deep
+ * inside a constructor.
+ */
+function checkModelStructure(obj: Record<string, unknown>, where: string, depth: number): void {
+  if (depth > 64) throw new ValueError('The model config nests models more than 64 levels deep.');
+  const cls = String(obj.class_name);
+  if (!isPlainObject(obj.config))
+    throw new ValueError(
+      `${where}: \`config\` should be an object. Received: config=${describe(obj.config)}`,
+    );
+  const config = obj.config;
+  const name = typeof config.name === 'string' ? `${cls} "${config.name}"` : cls;
+  if (obj.build_config !== undefined && obj.build_config !== null) {
+    if (!isPlainObject(obj.build_config))
+      throw new ValueError(
+        `${name}: \`build_config\` should be an object. Received: ${describe(obj.build_config)}`,
+      );
+    if (obj.build_config.input_shape != null)
+      checkShape(obj.build_config.input_shape, 'build_config.input_shape', name, true);
+  }
+  for (const key of SHAPE_KEYS)
+    if (config[key] != null) checkShape(config[key], key, name, key === 'batch_input_shape');
+  if (!MODEL_CLASSES.has(cls)) {
+    for (const key of ['layer', 'forward_layer', 'backward_layer', 'cell']) {
+      const inner = config[key];
+      if (isPlainObject(inner) && typeof inner.class_name === 'string')
+        checkModelStructure(inner, `${name}'s \`${key}\``, depth + 1);
+    }
+    return;
+  }
+  if (!Array.isArray(config.layers))
+    throw new ValueError(
+      `${name}: \`layers\` should be a list of layer configs. Received: layers=${describe(config.layers)}`,
+    );
+  config.layers.forEach((layer, i) => {
+    if (!isPlainObject(layer) || typeof layer.class_name !== 'string') {
+      throw new ValueError(
+        `${name}: \`layers[${i}]\` should be a layer config {class_name, config}. Received: ${describe(layer)}`,
+      );
+    }
+    if (cls !== 'Sequential') {
+      const lc = layer.config as Record<string, unknown> | undefined;
+      if (!isPlainObject(lc) || typeof lc.name !== 'string')
+        throw new ValueError(
+          `${name}: \`layers[${i}].config.name\` should be a string (functional layers are found by name).`,
+        );
+      if (layer.inbound_nodes != null && !Array.isArray(layer.inbound_nodes))
+        throw new ValueError(
+          `${name}: \`layers[${i}].inbound_nodes\` should be a list. Received: ${describe(layer.inbound_nodes)}`,
+        );
+    }
+    checkModelStructure(layer, `${name}: \`layers[${i}]\``, depth + 1);
+  });
+  if (cls === 'Sequential') return;
+  for (const key of ['input_layers', 'output_layers']) {
+    const refs = config[key];
+    const empty = Array.isArray(refs)
+      ? refs.length === 0
+      : isPlainObject(refs) && Object.keys(refs).length === 0;
+    if (!Array.isArray(refs) && !isPlainObject(refs))
+      throw new ValueError(
+        `${name}: \`${key}\` should be a list of [layer_name, node_index, tensor_index]. Received: ${key}=${describe(refs)}`,
+      );
+    if (empty)
+      throw new ValueError(
+        `${name}: \`${key}\` is empty; a functional model needs at least one ${key === 'input_layers' ? 'input' : 'output'}. Received: ${key}=[]`,
+      );
   }
 }
 
@@ -91,7 +206,8 @@ export function modelFromJSON(json: unknown): Model {
     throw new ValueError("A model config needs `class_name` and `config` (Keras's config.json schema).");
   }
   checkModelConfig(obj);
-  const cls = MODEL_ALIASES[obj.class_name] ?? obj.class_name;
+  checkModelStructure(obj, 'the model config', 0);
+  const cls = aliasOf(obj.class_name);
   const keras: KerasObjectJSON = {
     module: (obj.module as string | null) ?? null,
     class_name: cls,
@@ -99,8 +215,7 @@ export function modelFromJSON(json: unknown): Model {
     registered_name: (obj.registered_name as string | null) ?? null,
   };
   if (obj.build_config) keras.build_config = obj.build_config as Record<string, unknown>;
-  if (keras.registered_name && MODEL_ALIASES[keras.registered_name])
-    keras.registered_name = MODEL_ALIASES[keras.registered_name];
+  if (keras.registered_name) keras.registered_name = aliasOf(keras.registered_name);
   const model = deserializeKerasObject<Layer>('layer', keras);
   if (!Array.isArray((model as { layers?: unknown }).layers)) {
     throw new ValueError(

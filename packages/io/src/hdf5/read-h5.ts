@@ -1,7 +1,14 @@
 import { ValueError } from '@strata/core';
 
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../limits.js';
-import { type H5Api, loadH5, scratchPath, withCapturedDiagnostics } from './h5-module.js';
+import {
+  discardH5,
+  type H5Api,
+  isTrap,
+  scratchPath,
+  startFromPristineHeap,
+  withCapturedDiagnostics,
+} from './h5-module.js';
 import type { H5AttrValue, H5Dataset, H5Group, H5NumericDtype, H5Values } from './h5-tree.js';
 
 type Entity = ReturnType<InstanceType<H5Api['Group']>['get']>;
@@ -31,9 +38,10 @@ export async function readHdf5(
       `${what} is ${bytes.byteLength} bytes, more than the limit of ${limits.maxFileBytes}.`,
     );
   }
-  const { h5, fs } = await loadH5();
+  const { h5, fs } = await startFromPristineHeap();
   const path = scratchPath();
   fs.writeFile(path, bytes);
+  let closeFailure: unknown;
   const run = withCapturedDiagnostics(() => {
     let file: InstanceType<H5Api['File']> | null = null;
     try {
@@ -42,17 +50,23 @@ export async function readHdf5(
     } finally {
       try {
         file?.close();
-      } catch {
+      } catch (e) {
         // A file the library could not parse may also fail to close; it is removed below either way.
+        closeFailure = e;
       }
     }
   });
   fs.unlink(path);
+  // After a trap the instance's memory and stack are half-updated: the next file gets a new instance.
+  if ((run.error !== undefined && isTrap(run.error)) || (closeFailure !== undefined && isTrap(closeFailure)))
+    discardH5();
   if (run.error === undefined) return run.result as H5Group;
   if (run.error instanceof ValueError) throw run.error;
-  const reason = hdf5Reason(run.diagnostics);
+  // The scratch name counts up from file to file; the message must not (same file, same error).
+  const plain = (text: string) => text.split(path).join('(the file)');
+  const reason = plain(hdf5Reason(run.diagnostics));
   throw new ValueError(
-    `${what} is damaged or not an HDF5 file: ${messageOf(run.error)}${reason ? ` (HDF5: ${reason})` : ''}`,
+    `${what} is damaged or not an HDF5 file: ${plain(messageOf(run.error))}${reason ? ` (HDF5: ${reason})` : ''}`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { type H5Api, loadH5, scratchPath } from './h5-module.js';
+import { discardH5, type H5Api, isTrap, scratchPath, startFromPristineHeap } from './h5-module.js';
 import type { H5AttrValue, H5Group, H5NumericDtype } from './h5-tree.js';
 
 const DTYPE_CODES: Record<H5NumericDtype, string> = {
@@ -23,14 +23,24 @@ type Group = InstanceType<H5Api['Group']>;
  * layout h5py writes by default, so Keras and h5py read it back.
  */
 export async function writeHdf5(root: H5Group): Promise<Uint8Array> {
-  const { h5, fs } = await loadH5();
+  const { h5, fs } = await startFromPristineHeap();
   const path = scratchPath();
-  const file = new h5.File(path, 'w');
+  let file: InstanceType<H5Api['File']> | null = null;
   try {
+    file = new h5.File(path, 'w');
     writeGroup(file, root);
   } catch (e) {
-    file.close();
-    fs.unlink(path);
+    if (isTrap(e)) discardH5();
+    try {
+      file?.close();
+    } catch {
+      // The failure above is the one to report.
+    }
+    try {
+      fs.unlink(path);
+    } catch {
+      // Never created.
+    }
     throw e;
   }
   file.close();

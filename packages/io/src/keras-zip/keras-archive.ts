@@ -26,8 +26,25 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** A `.keras` zip whose JSON members and assets are read, and whose weights are read on request. */
+export interface OpenedKerasArchive extends Omit<KerasArchive, 'weights'> {
+  /** The size `model.weights.h5` declares, before anything is inflated. */
+  weightsDeclaredBytes: number;
+  /**
+   * Extracts `model.weights.h5`, refusing it before inflating anything when it declares more than
+   * `maxBytes`, and stopping the inflation as soon as it produces more than it declared.
+   */
+  readWeights(maxBytes: number, why: string): Uint8Array;
+}
+
 /** Opens a `.keras` zip: all three members must be present; JSON members are parsed under size limits. */
 export function readKerasArchive(bytes: Uint8Array, limits: ReadLimits): KerasArchive {
+  const { readWeights, weightsDeclaredBytes: _, ...rest } = openKerasArchive(bytes, limits);
+  return { ...rest, weights: readWeights(limits.maxFileBytes, 'the limit on file sizes') };
+}
+
+/** Like readKerasArchive, but leaves the weights member compressed until the caller knows how big it may be. */
+export function openKerasArchive(bytes: Uint8Array, limits: ReadLimits): OpenedKerasArchive {
   const zip = ZipArchive.open(bytes, limits);
   for (const name of REQUIRED) {
     if (!zip.has(name)) {
@@ -41,15 +58,27 @@ export function readKerasArchive(bytes: Uint8Array, limits: ReadLimits): KerasAr
       );
     }
   }
+  const json = (name: string) =>
+    asObject(
+      parseJsonBytes(
+        zip.read(name, { maxBytes: limits.maxJsonBytes, why: 'the limit on JSON documents' }),
+        name,
+        limits,
+      ),
+      name,
+    );
+  const metadata = json('metadata.json');
+  const config = json('config.json');
   const assets = new Map<string, Uint8Array>();
   for (const name of zip.names()) {
     if (name.startsWith(ASSETS) && !name.endsWith('/')) assets.set(name.slice(ASSETS.length), zip.read(name));
   }
   return {
-    metadata: asObject(parseJsonBytes(zip.read('metadata.json'), 'metadata.json', limits), 'metadata.json'),
-    config: asObject(parseJsonBytes(zip.read('config.json'), 'config.json', limits), 'config.json'),
-    weights: zip.read('model.weights.h5'),
+    metadata,
+    config,
     assets,
+    weightsDeclaredBytes: zip.entries.get('model.weights.h5')!.size,
+    readWeights: (maxBytes, why) => zip.read('model.weights.h5', { maxBytes, why }),
   };
 }
 

@@ -48,8 +48,12 @@ export class ZipArchive {
     return this.entries.has(name);
   }
 
-  /** Extracts a member; its size and CRC-32 must match what the archive declares. */
-  read(name: string): Uint8Array {
+  /**
+   * Extracts a member; its size and CRC-32 must match what the archive declares. `cap` bounds what this
+   * member may hold (a JSON document's limit, what a model's weights can take), checked on the declared
+   * size before anything is inflated; inflation itself stops as soon as it passes the declared size.
+   */
+  read(name: string, cap?: { maxBytes: number; why: string }): Uint8Array {
     const e = this.entries.get(name);
     if (!e)
       throw new ValueError(
@@ -59,6 +63,11 @@ export class ZipArchive {
     if (e.size > limits.maxFileBytes) {
       throw new ValueError(
         `Zip member '${name}' declares ${e.size} bytes, more than the limit of ${limits.maxFileBytes}.`,
+      );
+    }
+    if (cap && e.size > cap.maxBytes) {
+      throw new ValueError(
+        `Zip member '${name}' declares ${e.size} bytes, more than the ${cap.maxBytes} bytes allowed by ${cap.why}. Nothing was extracted.`,
       );
     }
     const raw = bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
