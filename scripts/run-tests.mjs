@@ -2,7 +2,9 @@
 // Runs the whole test suite with vitest and ends with one line, `N passed, N failed`, with the real totals.
 // When Python with Keras 3 can be set up (a local pip mirror, as on our CI machines), the Keras interop
 // suite runs too; elsewhere it is skipped and the rest still runs. Set STRATA_INTEROP=0 to skip it.
-import { spawnSync } from 'node:child_process';
+// The log stays quiet so that a failure stands out: no colour codes when the output is not a terminal, no
+// TensorFlow or JAX start-up lines from the Python side, no pip notices about the mirror's layout.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,25 @@ const venvPython = path.join(root, '.venv', 'bin', 'python');
 
 function sh(cmd, args, opts = {}) {
   return spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
+}
+
+// pip's notices about the local mirror ("Location '…' is ignored: it is neither a file nor a directory",
+// for a package the second index lacks) and its PATH hints say nothing about the tests.
+const PIP_NOISE =
+  /Location '.*' is ignored|is neither a file nor a directory|which is not on PATH|--no-warn-script-location/;
+
+/** `python -m pip install -q …`, printing what pip says except its notices about the mirror. */
+function pipInstall(args) {
+  const r = sh(
+    venvPython,
+    ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-warn-script-location', ...args],
+    { timeout: 900_000 },
+  );
+  const said = `${r.stdout ?? ''}${r.stderr ?? ''}`
+    .split('\n')
+    .filter((line) => line.trim() && !PIP_NOISE.test(line));
+  if (said.length > 0) console.log(said.join('\n'));
+  return r;
 }
 
 function pipIndexArgs() {
@@ -44,11 +65,7 @@ function prepareInterop() {
     sh('python3', ['-m', 'venv', path.join(root, '.venv')], { stdio: 'inherit' }).status !== 0
   )
     return false;
-  const pip = sh(
-    venvPython,
-    ['-m', 'pip', 'install', '-q', ...index, 'keras', 'jax', 'jaxlib', 'h5py', 'numpy'],
-    { stdio: 'inherit', timeout: 900_000 },
-  );
+  const pip = pipInstall([...index, 'keras', 'jax', 'jaxlib', 'h5py', 'numpy']);
   if (pip.status !== 0 || !hasKeras()) {
     console.log('[tests] could not install Keras 3: the interop suite is skipped.');
     return false;
@@ -58,7 +75,8 @@ function prepareInterop() {
 }
 
 // Keras's lookup layers (TextVectorization, StringLookup, IntegerLookup) need TensorFlow even on the JAX
-// backend; the lookup interop cases run only when it is there. Its absence skips them, nothing else.
+// backend (Keras 3.15 raises "Layer StringLookup requires TensorFlow" without it); the lookup interop cases
+// run only when it is there, and it is installed for them alone. Its absence skips them, nothing else.
 function ensureTensorFlow(givenIndex) {
   // Finding the package is enough here (importing TensorFlow takes seconds); the suite imports it itself.
   const hasTf = () =>
@@ -70,15 +88,18 @@ function ensureTensorFlow(givenIndex) {
   const index = givenIndex ?? pipIndexArgs();
   if (!index) return;
   console.log('[tests] adding tensorflow-cpu to .venv for the lookup-layer interop cases…');
-  sh(venvPython, ['-m', 'pip', 'install', '-q', ...index, 'tensorflow-cpu'], {
-    stdio: 'inherit',
-    timeout: 900_000,
-  });
+  pipInstall([...index, 'tensorflow-cpu']);
   if (!hasTf())
     console.log('[tests] could not install tensorflow-cpu: the lookup-layer interop cases are skipped.');
 }
 
-const env = { ...process.env };
+const env = {
+  ...process.env,
+  // TensorFlow's and JAX's start-up lines (oneDNN notes, absl's "before InitializeLog" warning, "no GPU").
+  TF_CPP_MIN_LOG_LEVEL: '3',
+  TF_ENABLE_ONEDNN_OPTS: '0',
+  JAX_PLATFORMS: 'cpu',
+};
 if (prepareInterop()) {
   env.STRATA_INTEROP = '1';
   env.STRATA_INTEROP_PYTHON ??= venvPython;
@@ -90,14 +111,44 @@ const out = path.join(root, 'test-results', 'vitest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.rmSync(out, { force: true });
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const run = sh(
-  process.execPath,
-  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
+// Colour codes are dropped when the log goes to a file or a pipe (CI sets CI=true, which turns vitest's colours
+// on even there). Stripping them here, rather than setting NO_COLOR for every test process, leaves the tests
+// that check Strata's own coloured progress bar as they are.
+const plain = !process.stdout.isTTY && !('FORCE_COLOR' in process.env);
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+function relay(from, to) {
+  let pending = '';
+  from.setEncoding('utf8');
+  from.on('data', (chunk) => {
+    const text = pending + chunk;
+    const cut = text.lastIndexOf('\n') + 1;
+    pending = text.slice(cut);
+    if (cut > 0) to.write(text.slice(0, cut).replace(ANSI, ''));
+  });
+  from.on('end', () => {
+    if (pending) to.write(pending.replace(ANSI, ''));
+  });
+}
+const args = [
+  vitest,
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile=${out}`,
+  ...process.argv.slice(2),
+];
+const run = await new Promise((resolve) => {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
     env,
-  },
-);
+    stdio: plain ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+  });
+  if (plain) {
+    relay(child.stdout, process.stdout);
+    relay(child.stderr, process.stderr);
+  }
+  child.on('close', (code, signal) => resolve({ status: code ?? (signal ? 1 : 0) }));
+});
 
 let passed = 0;
 let failed = 0;

@@ -1,4 +1,6 @@
 /** Command-line flags of the terminal demo, parsed and checked before any tensor work starts. */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 
 export type ModelKind = 'cnn' | 'mlp';
 export type BackendChoice = 'auto' | 'wasm' | 'cpu';
@@ -11,7 +13,7 @@ export interface CliOptions {
   /** Training digits to use, from the start of the 60,000; undefined: all. */
   samples: number | undefined;
   batchSize: number;
-  /** Where the trained model is saved (and loaded back from). */
+  /** Where the trained model is saved (and loaded back from), as given: see `resolveSavePath`. */
   save: string;
   /** How many test digits to predict with the reloaded model. */
   predict: number;
@@ -32,7 +34,8 @@ Options:
   --backend NAME       auto (default: the fastest available), wasm or cpu
   --samples N          train on the first N of the 60000 training digits (for a quick run)
   --batch-size N       default 128
-  --save FILE          where to save the trained model (default mnist.keras)
+  --save FILE          where to save the trained model (default mnist.keras), relative to the folder
+                       you ran the command in; that folder must exist
   --predict N          test digits to predict with the reloaded model (default 10)
   --help               show this text`;
 
@@ -90,4 +93,35 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     predict: get('--predict') ? positiveInt('--predict', get('--predict')!, 10000) : 10,
     help,
   };
+}
+
+/**
+ * The absolute path `--save` names. A relative one is taken from the folder the user ran the command in:
+ * `pnpm demo` runs the script inside apps/demo, and pnpm passes the user's folder as INIT_CWD.
+ */
+export function resolveSavePath(
+  save: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): string {
+  return path.resolve(env.INIT_CWD || cwd, save);
+}
+
+/**
+ * Fails, before any training, when the folder to save into does not exist or is not a folder. Like
+ * `model.save` (and Keras), the demo never creates folders.
+ */
+export function checkSaveFolder(file: string, given: string): void {
+  const dir = path.dirname(file);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new CliError(
+      `--save must name a file in an existing folder; '${dir}' does not exist or is not a folder. Create it first. Received: --save=${given}`,
+    );
+  }
 }

@@ -16,7 +16,14 @@ import { EarlyStopping } from '@strata/callbacks';
 import { mnist } from '@strata/datasets';
 import { loadModel } from '@strata/io';
 
-import { CliError, type CliOptions, parseCliArgs, USAGE } from './cli-args.js';
+import {
+  CliError,
+  type CliOptions,
+  checkSaveFolder,
+  parseCliArgs,
+  resolveSavePath,
+  USAGE,
+} from './cli-args.js';
 import { buildModel, IMAGE_SHAPE } from './mnist-models.js';
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
@@ -52,6 +59,9 @@ function drawDigits(
 
 async function run(opts: CliOptions): Promise<void> {
   const started = performance.now();
+  // Checked before the minutes of training, not after.
+  const savePath = resolveSavePath(opts.save);
+  checkSaveFolder(savePath, opts.save);
   const backend = await setBackend(opts.backend);
   console.log(`Backend: ${backend}${opts.backend === 'auto' ? ' (auto)' : ''}`);
 
@@ -85,9 +95,9 @@ async function run(opts: CliOptions): Promise<void> {
   console.log(`Test loss: ${testLoss.toFixed(4)}`);
   console.log(`Test accuracy: ${testAccuracy.toFixed(4)}`);
 
-  await model.save(opts.save);
-  const reloaded = (await loadModel(opts.save)) as Model;
-  console.log(`\nSaved ${opts.save} (${statSync(opts.save).size} bytes) and loaded it back.`);
+  await model.save(savePath);
+  const reloaded = (await loadModel(savePath)) as Model;
+  console.log(`\nSaved ${savePath} (${statSync(savePath).size} bytes) and loaded it back.`);
 
   const k = Math.min(opts.predict, yTest.shape[0]);
   const [sample, predicted, predictedBefore, truth]: tf.Tensor[] = tf.tidy(() => {
