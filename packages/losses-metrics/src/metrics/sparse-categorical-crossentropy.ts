@@ -16,6 +16,15 @@ export interface SparseCategoricalCrossentropyArgs extends MetricArgs {
  * Computes the mean crossentropy between integer class ids and predictions over every sample seen.
  *
  * Arguments: `fromLogits` (false), `axis` (-1), `name` (`'sparse_categorical_crossentropy'`), `dtype`.
+ *
+ * Keras: `keras.metrics.SparseCategoricalCrossentropy`
+ *
+ * @example
+ * ```ts
+ * const m = new metrics.SparseCategoricalCrossentropy();
+ * m.updateState(tf.tensor1d([1, 2]), tf.tensor2d([[0.1, 0.8, 0.1], [0.2, 0.2, 0.6]]));
+ * m.result(); // shape []
+ * ```
  */
 export class SparseCategoricalCrossentropy extends MeanMetricWrapper {
   static override className = 'SparseCategoricalCrossentropy';
