@@ -1,4 +1,9 @@
-/** `import '@strata/backends/cpu'` registers tfjs's plain-JavaScript backend with Strata: slow, but runs anywhere. */
+/**
+ * `import '@strata/backends/cpu'` registers tfjs's plain-JavaScript backend with Strata: slow, but runs
+ * anywhere.
+ *
+ * @module @strata/backends/cpu
+ */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -1,6 +1,8 @@
 /**
  * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
  * `@strata/backends/cpu`, `/wasm` and `/webgl` each register one, and `setBackend` loads them on demand.
+ *
+ * @module @strata/backends
  */
 export {
   installedKernelFixes,

@@ -1,6 +1,8 @@
 /**
  * `import '@strata/backends/wasm'` registers tfjs's WebAssembly backend with Strata, with the kernel
  * fixes training needs there (transpose-free matMul gradients, the missing convolution gradients).
+ *
+ * @module @strata/backends/wasm
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 

@@ -1,4 +1,8 @@
-/** `import '@strata/backends/webgl'` registers tfjs's WebGL backend with Strata (browsers with WebGL2). */
+/**
+ * `import '@strata/backends/webgl'` registers tfjs's WebGL backend with Strata (browsers with WebGL2).
+ *
+ * @module @strata/backends/webgl
+ */
 import '@tensorflow/tfjs-backend-webgl';
 
 import { webglKernelFixes } from './kernels/webgl/index.js';

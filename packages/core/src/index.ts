@@ -1,3 +1,10 @@
+/**
+ * @strata/core: the registry; the base classes Layer, Model, Sequential, Optimizer, Loss, Metric and
+ * Callback; symbolic tensors and `input()`; compile, fit, evaluate and predict. Every other package plugs
+ * into it.
+ *
+ * @module @strata/core
+ */
 export { Callback, type CallbackParams, History, type Logs } from './callback.js';
 export { type LossIdentifier, MeanTracker, type MetricIdentifier } from './engine/compile.js';
 export {

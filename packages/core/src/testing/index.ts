@@ -1,6 +1,8 @@
 /**
  * Test helpers for Strata and for plug-in authors: `import { runLayerTest } from '@strata/core/testing'`.
  * They throw plain Errors, so they work under any test runner.
+ *
+ * @module @strata/core/testing
  */
 import * as tf from '@tensorflow/tfjs-core';
 
