@@ -9,20 +9,59 @@ export function relu(x: tf.Tensor): tf.Tensor {
   return tf.relu(x);
 }
 
-/** `min(max(x, 0), 6)`. */
+/** 1 where `lo < x < hi`, else 0, in `dtype`. */
+function strictlyBetween(x: tf.Tensor, lo: number, hi: number, dtype: tf.DataType): tf.Tensor {
+  return tf.cast(tf.logicalAnd(tf.greater(x, lo), tf.less(x, hi)), dtype);
+}
+
+/*
+ * Keras's gradients at the kinks, which tfjs's kernels place differently: relu6 passes no gradient at 0 or
+ * at 6 (tfjs's Relu6 passes it at 6), leaky_relu has slope 1 at 0 (tfjs's LeakyRelu has `negativeSlope`).
+ * tfjs has no gradient for comparison ops, so the masks are made inside a custom gradient.
+ */
+function withGradient(
+  x: tf.Tensor,
+  value: (t: tf.Tensor) => tf.Tensor,
+  grad: (dy: tf.Tensor, t: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const t = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([t]);
+    return { value: value(t), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => grad(dy, saved[0]) };
+  });
+  return f(x);
+}
+
+/** `min(max(x, 0), 6)`; its gradient is 0 at 0 and at 6, as Keras's. */
 export function relu6(x: tf.Tensor): tf.Tensor {
-  return tf.relu6(x);
+  return withGradient(
+    x,
+    (t) => tf.relu6(t),
+    (dy, t) => tf.mul(dy, strictlyBetween(t, 0, 6, dy.dtype)),
+  );
 }
 
 /** `x` for `x >= 0`, `negativeSlope * x` otherwise; Keras 3's default slope is 0.2. */
 export function leakyRelu(x: tf.Tensor, negativeSlope = 0.2): tf.Tensor {
-  return tf.leakyRelu(x, negativeSlope);
+  return withGradient(
+    x,
+    (t) => tf.leakyRelu(t, negativeSlope),
+    (dy, t) => tf.mul(dy, tf.where(tf.greaterEqual(t, 0), tf.onesLike(dy), tf.fill(dy.shape, negativeSlope))),
+  );
 }
 
-/** Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise. */
+/**
+ * Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise. For `alpha != 1` the
+ * gradient is written out (`1`, or `alpha * exp(x)` for `x <= 0`, as Keras's): a `where` on `x > 0` would
+ * put Greater, which has no tfjs gradient, on the tape.
+ */
 export function elu(x: tf.Tensor, alpha = 1): tf.Tensor {
   if (alpha === 1) return tf.elu(x);
-  return tf.tidy(() => tf.where(tf.greater(x, 0), x, tf.mul(alpha, tf.expm1(x))));
+  return withGradient(
+    x,
+    (t) => tf.tidy(() => tf.where(tf.greater(t, 0), t, tf.mul(alpha, tf.expm1(t)))),
+    (dy, t) => tf.mul(dy, tf.where(tf.greater(t, 0), tf.onesLike(dy), tf.mul(alpha, tf.exp(t)))),
+  );
 }
 
 /** Scaled ELU with the self-normalizing constants of Klambauer et al. (2017). */
@@ -48,7 +87,7 @@ export function sigmoid(x: tf.Tensor): tf.Tensor {
 
 /** Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6` (Keras 2 used `0.2 * x + 0.5`). */
 export function hardSigmoid(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6));
+  return tf.tidy(() => tf.div(relu6(tf.add(x, 3)), 6));
 }
 
 /** Hyperbolic tangent, elementwise (Keras's `keras.activations.tanh`). */
