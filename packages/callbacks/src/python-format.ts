@@ -20,11 +20,14 @@ export type PyValue = number | bigint | string | boolean;
  *
  * @example
  * ```ts
+ * let caught: unknown;
  * try {
- *   formatPython('{val_loss:.2f}', {});
+ *   formatPython('best-{val_loss:.2f}.keras', { loss: 0.5 });
  * } catch (e) {
- *   if (e instanceof KeyError) console.log(e.message); // 'val_loss'
+ *   caught = e;
  * }
+ * caught instanceof KeyError; // true
+ * (caught as KeyError).key; // 'val_loss'
  * ```
  */
 export class KeyError extends Error {
@@ -41,11 +44,13 @@ export class KeyError extends Error {
  *
  * @example
  * ```ts
+ * let caught: unknown;
  * try {
- *   formatPython('{0} {1}', ['only one']);
+ *   formatPython('epoch-{0}.keras', { epoch: 3 }); // positional fields have no values
  * } catch (e) {
- *   if (e instanceof IndexError) console.log(e.message);
+ *   caught = e;
  * }
+ * caught instanceof IndexError; // true
  * ```
  */
 export class IndexError extends Error {

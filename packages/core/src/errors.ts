@@ -5,11 +5,14 @@
  *
  * @example
  * ```ts
+ * let caught: unknown;
  * try {
  *   new Dense({ units: -1 });
  * } catch (e) {
- *   if (e instanceof ValueError) console.log(e.message); // '... Received: units=-1'
+ *   caught = e;
  * }
+ * caught instanceof ValueError; // true
+ * (caught as Error).message.endsWith('Received: units=-1'); // true
  * ```
  */
 export class ValueError extends Error {
@@ -23,11 +26,14 @@ export class ValueError extends Error {
  *
  * @example
  * ```ts
+ * let caught: unknown;
  * try {
- *   model.compile({ optimizer: 'adamm' as 'adam', loss: 'mse' });
+ *   model.compile({ optimizer: 'adamm' as 'adam', loss: 'mse' }); // a typo
  * } catch (e) {
- *   if (e instanceof RegistryError) console.log(e.message); // names what is registered
+ *   caught = e;
  * }
+ * caught instanceof RegistryError; // true
+ * (caught as Error).message; // names the optimizers that are registered
  * ```
  */
 export class RegistryError extends Error {
@@ -41,11 +47,14 @@ export class RegistryError extends Error {
  *
  * @example
  * ```ts
+ * const fresh = new Sequential([new Dense({ units: 10, inputShape: [100] })]);
+ * let caught: unknown;
  * try {
- *   await model.fit(x, y); // before compile()
+ *   await fresh.fit(x, y); // before compile()
  * } catch (e) {
- *   if (e instanceof RuntimeError) console.log(e.message);
+ *   caught = e;
  * }
+ * caught instanceof RuntimeError; // true
  * ```
  */
 export class RuntimeError extends Error {
@@ -59,11 +68,13 @@ export class RuntimeError extends Error {
  *
  * @example
  * ```ts
+ * let caught: unknown;
  * try {
- *   model.export('model.onnx');
+ *   new Resizing({ height: 8, width: 8, antialias: true });
  * } catch (e) {
- *   if (e instanceof NotImplementedError) console.log(e.message);
+ *   caught = e;
  * }
+ * caught instanceof NotImplementedError; // true
  * ```
  */
 export class NotImplementedError extends Error {
