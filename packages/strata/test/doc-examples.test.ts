@@ -19,7 +19,7 @@ import * as lossesMetrics from '@strata/losses-metrics';
 import * as optimizers from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const packagesDir = join(new URL('.', import.meta.url).pathname, '..', '..');
 
@@ -80,12 +80,15 @@ const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
 
 /**
  * A line that ends in `// shape [a, b]` is checked: `const y = f(); // shape [2, 3]` and
- * `f(); // shape [2, 3]` both assert the tensor's shape, as does a line `// y.shape: [2, 3]`.
+ * `f(); // shape [2, 3]` both assert the tensor's shape, as does a line `// y.shape: [2, 3]`; a line
+ * `expression; // true` asserts the expression.
  */
 function withShapeChecks(code: string): string {
   return code
     .split('\n')
     .map((line) => {
+      const truth = /^(\s*)(.*?);\s*\/\/ true$/.exec(line);
+      if (truth) return `${truth[1]}__expectTrue(${truth[2]}, ${JSON.stringify(truth[2])});`;
       const named = /^(\s*)\/\/ (\w+)\.shape: (\[[\d, ]*\])\s*$/.exec(line);
       if (named) return `${named[1]}__expectShape(${named[2]}, ${named[3]});`;
       const m = /^(\s*)(?:(const|let) (\w+) = )?(.*?);\s*\/\/ shape (\[[\d, ]*\])/.exec(line);
@@ -96,6 +99,10 @@ function withShapeChecks(code: string): string {
         : `${indent}__expectShape(${expr}, ${shape});`;
     })
     .join('\n');
+}
+
+function expectTrue(value: unknown, what: string): void {
+  expect(value, what).toBe(true);
 }
 
 function expectShape(t: unknown, shape: number[]): void {
@@ -138,7 +145,7 @@ describe('every @example in the API docs runs', () => {
   });
 
   it('checks the shapes an example states', async () => {
-    const quiet = { __expectShape: expectShape };
+    const quiet = { __expectShape: expectShape, __expectTrue: expectTrue };
     await runExample('x', 'const t = tf.zeros([2, 3]); // shape [2, 3]\n// t.shape: [2, 3]', quiet);
     await expect(runExample('x', 'tf.zeros([2, 3]); // shape [3, 2]', quiet)).rejects.toThrow(/shape/);
     await expect(runExample('x', 'const t = tf.zeros([2]);\n// t.shape: [3]', quiet)).rejects.toThrow(
@@ -178,11 +185,17 @@ describe('every @example in the API docs runs', () => {
         ]),
         console: { log() {}, warn() {}, info() {}, error() {} },
         __expectShape: expectShape,
+        __expectTrue: expectTrue,
       };
+      // Examples print (summary(), progress bars, warnings); keep the test log for failures.
+      const quiet = (['log', 'warn', 'info'] as const).map((m) =>
+        vi.spyOn(console, m).mockImplementation(() => {}),
+      );
       tf.engine().startScope();
       try {
         await runExample(example.where, example.code, fixtures);
       } finally {
+        for (const spy of quiet) spy.mockRestore();
         tf.engine().endScope();
         process.chdir(cwd);
         rmSync(dir, { recursive: true, force: true });
