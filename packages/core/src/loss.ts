@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { ValueError } from './errors.js';
+import { BASE_LOSS_ARGUMENTS, checkArgumentsAgainstConfig, withoutArgumentCheck } from './layer-arguments.js';
 import { toSnakeCase } from './naming.js';
 
 /** How a loss reduces per-sample values to one number: Keras's `reduction` argument. */
@@ -99,6 +100,7 @@ export abstract class Loss {
   dtype: string;
 
   constructor(args: LossArgs = {}) {
+    checkArgumentsAgainstConfig(new.target as never, args, BASE_LOSS_ARGUMENTS);
     // As in Keras, `null` means no reduction; leaving it out means the default.
     const reduction = args.reduction === undefined ? 'sum_over_batch_size' : (args.reduction ?? 'none');
     if (!REDUCTIONS.includes(reduction)) {
@@ -133,7 +135,7 @@ export abstract class Loss {
   }
 
   static fromConfig<T extends Loss>(this: new (args: any) => T, config: Record<string, any>): T {
-    return new this(config);
+    return withoutArgumentCheck(() => new this(config));
   }
 }
 

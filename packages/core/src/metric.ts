@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertBackendRegistered } from './backend-check.js';
 import type { Shape } from './engine/symbolic-tensor.js';
+import {
+  BASE_METRIC_ARGUMENTS,
+  checkArgumentsAgainstConfig,
+  withoutArgumentCheck,
+} from './layer-arguments.js';
 import { toSnakeCase } from './naming.js';
 import { Variable } from './variable.js';
 
@@ -38,6 +43,7 @@ export abstract class Metric {
   private readonly _initialValues: number[] = [];
 
   constructor(args: MetricArgs = {}) {
+    checkArgumentsAgainstConfig(new.target as never, args, BASE_METRIC_ARGUMENTS);
     this.name = args.name ?? toSnakeCase(this.getClassName());
     this.dtype = args.dtype ?? 'float32';
   }
@@ -81,7 +87,7 @@ export abstract class Metric {
   }
 
   static fromConfig<T extends Metric>(this: new (args: any) => T, config: Record<string, any>): T {
-    return new this(config);
+    return withoutArgumentCheck(() => new this(config));
   }
 
   dispose(): void {

@@ -487,6 +487,30 @@ add(
 );
 add('SGD', 'weightDecay as a string', 'weight_decay', () => new SGD({ weightDecay: 'x' as never }));
 add(
+  'RMSprop',
+  'a misspelt argument',
+  /'learnin_rate'.*Did you mean 'learningRate'\?/,
+  () => new RMSprop({ learnin_rate: 1 } as never),
+);
+add(
+  'Adam',
+  'a misspelt argument',
+  /'beta_1'.*Did you mean 'beta1'\?/,
+  () => new Adam({ beta_1: 0.8 } as never),
+);
+add(
+  'MeanSquaredError',
+  'a misspelt argument',
+  /'reducton'.*Did you mean 'reduction'\?/,
+  () => new losses.MeanSquaredError({ reducton: 'sum' } as never),
+);
+add(
+  'Precision',
+  'a misspelt argument',
+  /'threshold'.*Did you mean 'thresholds'\?/,
+  () => new Precision({ threshold: 0.3 } as never),
+);
+add(
   'Adam',
   'clipnorm and clipvalue together',
   /clipnorm|clipvalue/,
