@@ -10,6 +10,7 @@ import {
   type Logs,
   Model,
   Sequential,
+  type SymbolicTensor,
   serializeKerasObject,
   uniqueName,
 } from '../src/index.js';
@@ -164,16 +165,19 @@ describe('predict typing', () => {
     expectTypeOf(seq.predictOnBatch(x)).toEqualTypeOf<tf.Tensor>();
     expectTypeOf(single.predict(x)).toEqualTypeOf<tf.Tensor>();
     expectTypeOf(pair.predict(x)).toEqualTypeOf<tf.Tensor[]>();
+    expectTypeOf(seq.apply(x)).toEqualTypeOf<tf.Tensor>();
+    expectTypeOf(seq.apply(input({ shape: [3] }))).toEqualTypeOf<SymbolicTensor>();
     // A model whose outputs are not known statically (loaded, or subclassed) keeps the union.
     const loaded: Model = pair;
     expectTypeOf(loaded.predict(x)).toEqualTypeOf<tf.Tensor | tf.Tensor[]>();
     // The runtime values agree with the types.
-    const outs = [seq.predict(x), single.predict(x), ...pair.predict(x)];
+    const outs = [seq.predict(x), single.predict(x), ...pair.predict(x), seq.apply(x)];
     expect(outs.map((t) => t.shape)).toEqual([
       [4, 2],
       [4, 2],
       [4, 2],
       [4, 1],
+      [4, 2],
     ]);
     tf.dispose([x, ...outs]);
     for (const m of [seq, single, pair]) m.dispose();
