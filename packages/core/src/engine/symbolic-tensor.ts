@@ -119,7 +119,8 @@ export function symbolicTensorsIn(kwargs: Record<string, unknown>): SymbolicTens
  * ```ts
  * const x = input({ shape: [3] });
  * const y = new Dense({ units: 2 }).apply(x);
- * y.node; // the Node that connects x to y through the Dense layer
+ * const node: Node = y.sourceLayer.inboundNodes[y.nodeIndex]!; // the Dense call from x to y
+ * node.inputTensors[0] === x; // true
  * ```
  */
 export class Node {

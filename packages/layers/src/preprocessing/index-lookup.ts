@@ -113,7 +113,7 @@ function show(token: unknown): string {
  * @example
  * ```ts
  * // The base of StringLookup and IntegerLookup.
- * const lookup: IndexLookup = new StringLookup({ vocabulary: ['a', 'b'] });
+ * const lookup: IndexLookup<string> = new StringLookup({ vocabulary: ['a', 'b'] });
  * lookup.apply(['a', 'c', 'b']); // shape [3]
  * ```
  */

@@ -129,7 +129,8 @@ function resolveCell(cell: RNNArgs['cell']): Layer {
  * // Encoder-decoder: the decoder starts from the encoder's final states.
  * const encoderInputs = input({ shape: [10, 3] });
  * const decoderInputs = input({ shape: [7, 3] });
- * const [, h, c] = new LSTM({ units: 8, returnState: true }).apply(encoderInputs) as SymbolicTensor[];
+ * // With returnState, apply returns [output, ...states]; its type says one tensor, hence the cast.
+ * const [, h, c] = new LSTM({ units: 8, returnState: true }).apply(encoderInputs) as unknown as SymbolicTensor[];
  * const decoded = new LSTM({ units: 8, returnSequences: true }).apply(decoderInputs, { initialState: [h!, c!] });
  * ```
  */
