@@ -113,7 +113,8 @@ function show(token: unknown): string {
  * @example
  * ```ts
  * // The base of StringLookup and IntegerLookup.
- * const lookup: IndexLookup<string> = new StringLookup({ vocabulary: ['a', 'b'] });
+ * const lookup = new StringLookup({ vocabulary: ['a', 'b'] });
+ * lookup instanceof IndexLookup; // true
  * lookup.apply(['a', 'c', 'b']); // shape [3]
  * ```
  */
