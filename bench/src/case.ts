@@ -58,7 +58,7 @@ async function makeNet(lib: Lib, kind: ModelKind): Promise<Net> {
         const h = await m.fit(x, y, { batchSize, epochs: 1, verbose: o.verbose, shuffle: o.shuffle });
         return h.history.loss[0] as number;
       },
-      predict: (x, b) => m.predict(x, { batchSize: b }) as tf.Tensor,
+      predict: (x, b) => m.predict(x, { batchSize: b }),
       setWeights: (ws) => m.setWeights(ws),
       getWeights: () => m.getWeights(),
       labels: (y) => tf.tensor1d(y, 'int32'),

@@ -31,7 +31,7 @@ if (lib === 'strata') {
   const ws = m.getWeights();
   console.log(
     'strata predict µs',
-    (await time(() => m.predict(x, { batchSize: 1 }) as tf.Tensor)).toFixed(1),
+    (await time(() => m.predict(x, { batchSize: 1 }))).toFixed(1),
   );
   console.log('strata model.apply µs', (await time(() => tf.tidy(() => m.apply(x) as tf.Tensor))).toFixed(1));
   const raw = () =>
@@ -57,7 +57,7 @@ if (lib === 'strata') {
       );
     });
   console.log('raw ops µs', (await time(raw)).toFixed(1));
-  const prof = await tf.profile(() => m.predict(x, { batchSize: 1 }) as tf.Tensor);
+  const prof = await tf.profile(() => m.predict(x, { batchSize: 1 }));
   console.log(prof.kernels.map((k) => k.name).join(' '));
 } else {
   const tfl = await import('@tensorflow/tfjs-layers');

@@ -36,7 +36,7 @@ function makeNet(spec: PageSpec): Net {
     return {
       fit: async (x, y, shuffle) =>
         (await m.fit(x, y, { batchSize, epochs: 1, verbose: 0, shuffle })).history.loss[0] as number,
-      predict: (x, b) => m.predict(x, { batchSize: b }) as tf.Tensor,
+      predict: (x, b) => m.predict(x, { batchSize: b }),
       setWeights: (ws) => m.setWeights(ws),
       getWeights: () => m.getWeights(),
       labels: (y) => tf.tensor1d(y, 'int32'),
