@@ -184,7 +184,9 @@ export class BatchNormalization extends Layer {
       }
       const gamma = this.gamma ? shaped(this.gamma.value) : undefined;
       const beta = this.beta ? shaped(this.beta.value) : undefined;
-      if (lastAxis) return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
+      // tfjs's FusedBatchNorm records a missing offset or scale as an undefined tape input, and taking a
+      // gradient then fails inside tfjs; with `center` or `scale` off it is written out too.
+      if (lastAxis && gamma && beta) return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
       // tfjs's batchNorm gradient mis-shapes keep-dims statistics, so other axes are written out.
       let y = tf.mul(tf.sub(x, shaped(mean)), tf.rsqrt(tf.add(shaped(variance), this.epsilon)));
       if (gamma) y = tf.mul(y, gamma);
