@@ -47,6 +47,21 @@ export interface LoadWeightsOptions {
   warn?: (message: string) => void;
 }
 
+/**
+ * The HDF5 attributes loading uses: none in Keras 3's weights layout (it goes by structure), and the
+ * legacy layout's config and name lists. Others are never read (see ReadHdf5Options).
+ */
+const NO_ATTRIBUTES = { attributes: () => false };
+const LEGACY_NAMES = new Set([
+  'model_config',
+  'training_config',
+  'keras_version',
+  'backend',
+  'layer_names',
+  'weight_names',
+]);
+const LEGACY_ATTRIBUTES = { attributes: (name: string) => LEGACY_NAMES.has(name) };
+
 function unknownFormat(bytes: Uint8Array, where: string): ValueError {
   return new ValueError(
     `Cannot read ${where}: it is ${describeMagic(bytes)}, which is neither a .keras zip (PK\\x03\\x04), ` +
@@ -68,7 +83,12 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     case 'zip':
       return loadKerasZip(bytes, limits, options.compile ?? true, warn);
     case 'hdf5':
-      return loadLegacyH5(await readHdf5(bytes, limits, src.describe), limits, options.compile ?? true, warn);
+      return loadLegacyH5(
+        await readHdf5(bytes, limits, src.describe, LEGACY_ATTRIBUTES),
+        limits,
+        options.compile ?? true,
+        warn,
+      );
     case 'json':
       return loadTfjs(src, limits);
     default:
@@ -162,7 +182,7 @@ async function loadKerasZip(
     const assetBytes = [...(archive.assets ?? new Map()).values()].reduce((n, a) => n + a.length, 0);
     const cap = kerasWeightsByteCap(model, assetBytes);
     const weights = archive.readWeights(cap, `what the weights of the model in config.json can take`);
-    tree = await readHdf5(weights, limits, "the archive's model.weights.h5");
+    tree = await readHdf5(weights, limits, "the archive's model.weights.h5", NO_ATTRIBUTES);
   } catch (e) {
     discardBuilt(built);
     throw e;
@@ -256,11 +276,11 @@ export async function loadWeights(
         kerasWeightsByteCap(model, assetBytes),
         'what the weights of the model being loaded into can take',
       );
-      tree = await readHdf5(weights, limits, "the archive's model.weights.h5");
+      tree = await readHdf5(weights, limits, "the archive's model.weights.h5", NO_ATTRIBUTES);
       break;
     }
     case 'hdf5':
-      tree = await readHdf5(bytes, limits, src.describe);
+      tree = await readHdf5(bytes, limits, src.describe, LEGACY_ATTRIBUTES);
       break;
     case 'json': {
       const json = checkTfjsModelJSON(parseJsonBytes(bytes, 'model.json', limits));

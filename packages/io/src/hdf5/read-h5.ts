@@ -23,6 +23,15 @@ interface H5Meta {
   shape: number[] | null;
 }
 
+export interface ReadHdf5Options {
+  /**
+   * Which attributes to read, by name (default: all). The HDF5 library can spin for minutes on a damaged
+   * variable-length string attribute, and a read cannot be interrupted, so loaders read only the ones
+   * they use.
+   */
+  attributes?: (name: string) => boolean;
+}
+
 /**
  * Parses HDF5 bytes into plain data. Every dataset's declared size is checked against the file's real
  * size before its values are read (a dataset without compression cannot hold more bytes than the file),
@@ -32,6 +41,7 @@ export async function readHdf5(
   bytes: Uint8Array,
   limits: ReadLimits = DEFAULT_READ_LIMITS,
   what = 'HDF5 file',
+  options: ReadHdf5Options = {},
 ): Promise<H5Group> {
   if (bytes.byteLength > limits.maxFileBytes) {
     throw new ValueError(
@@ -46,7 +56,14 @@ export async function readHdf5(
     let file: InstanceType<H5Api['File']> | null = null;
     try {
       file = new h5.File(path, 'r');
-      return readGroup(file, '/', 0, { objects: 0, fileBytes: bytes.byteLength, limits, h5, what });
+      return readGroup(file, '/', 0, {
+        objects: 0,
+        fileBytes: bytes.byteLength,
+        limits,
+        h5,
+        what,
+        attributes: options.attributes ?? (() => true),
+      });
     } finally {
       try {
         file?.close();
@@ -78,6 +95,7 @@ function hdf5Reason(lines: string[]): string {
 }
 
 interface WalkState {
+  attributes: (name: string) => boolean;
   objects: number;
   fileBytes: number;
   limits: ReadLimits;
@@ -222,7 +240,10 @@ function float16ToFloat32(bytes: Uint8Array): Float32Array {
 
 function readAttrs(holder: AttrHolder, path: string, s: WalkState): Record<string, H5AttrValue> {
   const out: Record<string, H5AttrValue> = {};
-  for (const [name, attr] of Object.entries(holder.attrs)) {
+  const attrs = holder.attrs;
+  for (const name of Object.keys(attrs)) {
+    if (!s.attributes(name)) continue;
+    const attr = attrs[name];
     const m = attr.metadata;
     const dtype = dtypeOf(m);
     if (dtype === 'other') continue;
