@@ -175,11 +175,16 @@ export async function attwProblems(
   tarball: string,
   unpacked: string,
   manifest: Record<string, any>,
+  /** Only these subpaths ('.' is the root); by default every export, each `./*` match included. */
+  only?: string[],
 ): Promise<{ problems: string[]; entrypoints: string[] }> {
   const bin = path.join(repoRoot, 'node_modules', '.bin', 'attw');
-  const extra = wildcardEntrypoints(unpacked, manifest);
   const args = [tarball, '--format', 'json', '--ignore-rules', 'cjs-resolves-to-esm'];
-  if (extra.length > 0) args.push('--include-entrypoints', ...extra);
+  if (only) args.push('--entrypoints', ...only);
+  else {
+    const extra = wildcardEntrypoints(unpacked, manifest);
+    if (extra.length > 0) args.push('--include-entrypoints', ...extra);
+  }
   let stdout: string;
   try {
     ({ stdout } = await exec(bin, args, {

@@ -76,35 +76,40 @@ export function lastJson<T = Record<string, unknown>>(stdout: string): T {
   return JSON.parse(lines[lines.length - 1]) as T;
 }
 
-export interface Packed {
-  dir: string;
-  name: string;
-  tarball: string;
-  /** The tarball unpacked: its `package/` folder. */
-  unpacked: string;
-  manifest: Record<string, any>;
+/**
+ * Copies the working tree as a fresh clone would hold it into `dest`: every file git tracks or would track
+ * (uncommitted edits included), so no dist/, no node_modules and no build cache; then installs it from pnpm's
+ * store, offline. The demo's and the bench's sources and the docs are left out (nothing published needs them),
+ * their manifests kept (the lockfile lists those projects).
+ */
+export async function cleanCopy(dest: string): Promise<void> {
+  const { stdout } = await runOk('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+  });
+  for (const rel of stdout.split('\0')) {
+    if (!rel || rel.startsWith('docs/')) continue;
+    if (/^(apps|bench)\//.test(rel) && !/^(apps\/[^/]+|bench)\/package\.json$/.test(rel)) continue;
+    const from = path.join(root, rel);
+    // A file deleted but not yet committed is still listed.
+    if (!fs.existsSync(from) || !fs.statSync(from).isFile()) continue;
+    fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
+    fs.copyFileSync(from, path.join(dest, rel));
+  }
+  await runOk('pnpm', ['install', '--offline', '--frozen-lockfile', '--loglevel=error'], {
+    cwd: dest,
+    timeoutMs: 300_000,
+  });
 }
 
-/** Packs every published package with pnpm (which rewrites workspace: ranges and applies publishConfig). */
-export async function packAll(dest: string): Promise<Map<string, Packed>> {
-  fs.mkdirSync(dest, { recursive: true });
-  const packed = new Map<string, Packed>();
-  await Promise.all(
-    PUBLISHED.map(async (dir) => {
-      const abs = path.join(root, dir);
-      const source = JSON.parse(fs.readFileSync(path.join(abs, 'package.json'), 'utf8'));
-      await runOk('pnpm', ['pack', '--pack-destination', dest], { cwd: abs });
-      const base = `${source.name.replace(/^@/, '').replace('/', '-')}-${source.version}`;
-      const tarball = path.join(dest, `${base}.tgz`);
-      const out = path.join(dest, base);
-      fs.mkdirSync(out, { recursive: true });
-      await runOk('tar', ['-xzf', tarball, '-C', out], { cwd: dest });
-      const unpacked = path.join(out, 'package');
-      const manifest = JSON.parse(fs.readFileSync(path.join(unpacked, 'package.json'), 'utf8'));
-      packed.set(source.name, { dir, name: source.name, tarball, unpacked, manifest });
-    }),
-  );
-  return packed;
+/** The `npm install` line the root README gives for 'Node' or 'a browser app', as its list of package names. */
+export function readmeInstallLine(kind: 'Node' | 'a browser app'): string[] {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Install\n'));
+  const body = section.slice(0, section.indexOf('\n## ', 1) > 0 ? section.indexOf('\n## ', 1) : undefined);
+  const at = body.indexOf(`In ${kind}`);
+  const m = at < 0 ? null : /```sh\nnpm install ([^\n]+)\n```/.exec(body.slice(at));
+  if (!m) throw new Error(`README.md's Install section has no \`npm install\` line for ${kind}`);
+  return m[1].trim().split(/\s+/);
 }
 
 /** All files under a folder, relative to it, with forward slashes. */
@@ -166,7 +171,7 @@ export function makeProject(dir: string, dependencies: Record<string, string>): 
   );
 }
 
-const OFFLINE_ERROR = /ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|network/i;
+export const OFFLINE_ERROR = /ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|network/i;
 
 /** npm install, preferring the local cache. Returns null when npm could not get packages (no network, no cache). */
 export async function npmInstall(dir: string): Promise<RunResult | null> {

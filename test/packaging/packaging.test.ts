@@ -12,15 +12,24 @@ import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import {
+  attwProblems,
+  type PackedProject,
+  packPublished,
+  publishedProjects,
+  readmeProblems,
+  sourceMapProblems,
+} from './check-packages.js';
+import {
+  cleanCopy,
   exportTargets,
   importedPackages,
   lastJson,
   listFiles,
   makeProject,
   npmInstall,
-  type Packed,
+  OFFLINE_ERROR,
   PUBLISHED,
-  packAll,
+  readmeInstallLine,
   root,
   run,
   runOk,
@@ -28,26 +37,21 @@ import {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-packaging-'));
 const fixtures = path.join(root, 'test', 'packaging', 'fixtures');
-let packed: Map<string, Packed>;
+const tarballs = path.join(work, 'tarballs');
+let packed: Map<string, PackedProject>;
+let distBeforePack: string[];
 
 beforeAll(async () => {
-  // turbo builds in dependency order (`^build`) and reuses its cache when nothing changed.
-  // STRATA_PACKAGING_NO_BUILD=1 packs the dist/ folders as they are (when iterating on this suite).
-  if (process.env.STRATA_PACKAGING_NO_BUILD !== '1')
-    await runOk(
-      'pnpm',
-      [
-        'exec',
-        'turbo',
-        'run',
-        'build',
-        '--filter=./packages/*',
-        '--filter=@acme/strata-plugin',
-        '--output-logs=errors-only',
-      ],
-      { cwd: root, timeoutMs: 400_000 },
-    );
-  packed = await packAll(path.join(work, 'tarballs'));
+  // Packed as from a fresh clone: a copy of the working tree without dist/, where each package's `prepack`
+  // builds it. The copy shares turbo's cache with this checkout, so a rerun with unchanged sources restores
+  // dist/ instead of compiling again.
+  const clone = path.join(work, 'clone');
+  await cleanCopy(clone);
+  distBeforePack = PUBLISHED.filter((dir) => fs.existsSync(path.join(clone, dir, 'dist')));
+  const list = await packPublished(tarballs, clone, {
+    TURBO_CACHE_DIR: path.join(root, 'node_modules', '.cache', 'turbo-packaging'),
+  });
+  packed = new Map(list.map((p) => [p.name, p]));
 });
 
 afterAll(() => {
@@ -61,9 +65,54 @@ function tarball(name: string): string {
 }
 
 describe('packed manifests', () => {
-  test('every published package was packed', () => {
+  test('packed from a clean clone: no dist/ beforehand, every non-private package packed and built, no private one', () => {
+    expect(distBeforePack).toEqual([]);
+    expect(
+      publishedProjects()
+        .map((p) => p.dir)
+        .sort(),
+    ).toEqual([...PUBLISHED].sort());
     expect([...packed.values()].map((p) => p.dir).sort()).toEqual([...PUBLISHED].sort());
+    // Only the published tarballs: the demo, bench and quickstart example are private.
+    expect(fs.readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).length).toBe(PUBLISHED.length);
+    for (const p of packed.values()) {
+      const js = listFiles(p.unpacked).filter((f) => f.startsWith('dist/') && f.endsWith('.js'));
+      expect(js.length, `${p.name} ships no built JavaScript`).toBeGreaterThan(0);
+    }
   });
+
+  // `pnpm check:packages` runs arethetypeswrong on every export of every package (a few minutes); here, the
+  // subpaths that once failed under node10 and one per-file entry of each `./*` package, in parallel.
+  test('arethetypeswrong: subpath exports resolve under node10, node16 and bundler resolution', async () => {
+    const cases: [string, string[]][] = [
+      ['@strata/core', ['.', './testing']],
+      ['@strata/backends', ['.', './cpu', './wasm', './webgl']],
+      ['@strata/layers', ['.', './core/dense', './convolutional/conv2d']],
+      ['@strata/optimizers', ['.', './adam']],
+      ['@strata/losses-metrics', ['.', './losses/categorical-crossentropy']],
+    ];
+    const results = await Promise.all(
+      cases.map(async ([name, entries]) => {
+        const p = packed.get(name)!;
+        return { name, entries, ...(await attwProblems(p.tarball, p.unpacked, p.manifest, entries)) };
+      }),
+    );
+    for (const r of results) {
+      expect(r.problems, r.name).toEqual([]);
+      expect([...r.entrypoints].sort(), r.name).toEqual([...r.entries].sort());
+    }
+  });
+
+  test.each(PUBLISHED)(
+    '%s: source maps carry their sources; README names the package and shows an example',
+    (dir) => {
+      const p = [...packed.values()].find((x) => x.dir === dir)!;
+      const maps = sourceMapProblems(p.unpacked);
+      expect(maps.problems).toEqual([]);
+      expect(maps.maps).toBeGreaterThan(0);
+      expect(readmeProblems(p.unpacked, p.manifest)).toEqual([]);
+    },
+  );
 
   test.each(PUBLISHED)('%s: publint finds no errors or warnings', async (dir) => {
     const p = [...packed.values()].find((x) => x.dir === dir)!;
@@ -147,26 +196,65 @@ describe('packed manifests', () => {
 });
 
 describe('installed from tarballs with npm, outside the workspace', () => {
-  test('core, layers, optimizers, losses-metrics and backends train with only tfjs-backend-cpu', async (ctx) => {
-    const dir = path.join(work, 'project-core');
-    makeProject(dir, {
-      '@strata/core': tarball('@strata/core'),
-      '@strata/layers': tarball('@strata/layers'),
-      '@strata/optimizers': tarball('@strata/optimizers'),
-      '@strata/losses-metrics': tarball('@strata/losses-metrics'),
-      '@strata/backends': tarball('@strata/backends'),
-      '@tensorflow/tfjs-core': '4.22.0',
-      '@tensorflow/tfjs-backend-cpu': '4.22.0',
+  test("the README's Node `npm install` line, pointed at the tarballs, makes an empty npm project that trains, predicts and type-checks under NodeNext", async (ctx) => {
+    const dir = path.join(work, 'project-node');
+    fs.mkdirSync(dir, { recursive: true });
+    await runOk('npm', ['init', '-y', '--loglevel=error'], { cwd: dir });
+    // Exactly the README's names, each @strata package swapped for its tarball (they are not on a registry yet).
+    const names = readmeInstallLine('Node');
+    expect(names).toContain('@tensorflow/tfjs-core');
+    const args = names.map((name) => (packed.has(name) ? packed.get(name)!.tarball : name));
+    const install = await run(
+      'npm',
+      ['install', ...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: dir, timeoutMs: 240_000 },
+    );
+    if (install.code !== 0 && OFFLINE_ERROR.test(install.stderr))
+      return ctx.skip('npm could not install @tensorflow packages (no cache, no network)');
+    expect(install.code, install.stderr).toBe(0);
+    // Every @strata package came from a tarball, none from a registry.
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
+    const strata = Object.entries<{ resolved?: string }>(lock.packages).filter(([k]) =>
+      k.startsWith('node_modules/@strata/'),
+    );
+    expect(strata.length).toBeGreaterThanOrEqual(names.filter((n) => n.startsWith('@strata/')).length);
+    for (const [k, v] of strata) expect(v.resolved, k).toMatch(/^file:/);
+    expect(fs.readdirSync(path.join(dir, 'node_modules/@tensorflow')).sort()).toEqual([
+      'tfjs-backend-cpu',
+      'tfjs-core',
+    ]);
+
+    fs.copyFileSync(path.join(fixtures, 'readme-app.mts'), path.join(dir, 'app.mts'));
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          strict: true,
+          outDir: 'out',
+        },
+        files: ['app.mts'],
+      }),
+    );
+    const tsc = await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
+      cwd: dir,
     });
-    if (!(await npmInstall(dir)))
-      return ctx.skip('npm could not install @tensorflow packages offline (no cache, no network)');
-    fs.copyFileSync(path.join(fixtures, 'train-core.mjs'), path.join(dir, 'train.mjs'));
-    const r = await runOk(process.execPath, ['train.mjs'], { cwd: dir });
-    const out = lastJson<{ backend: string; loss: number[]; tfjsPackages: string[] }>(r.stdout);
-    expect(out.tfjsPackages).toEqual(['tfjs-backend-cpu', 'tfjs-core']);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
+
+    const r = await runOk(process.execPath, ['out/app.mjs'], { cwd: dir });
+    const out = lastJson<{ backend: string; loss: number[]; predicted: number[][]; reloaded: number[][] }>(
+      r.stdout,
+    );
     expect(out.backend).toBe('cpu');
-    expect(out.loss).toHaveLength(10);
-    expect(out.loss[9]).toBeLessThan(out.loss[0]);
+    expect(out.loss[out.loss.length - 1]).toBeLessThan(out.loss[0] / 100);
+    // y = 2a - 3b + 1 at (1, 1), (0, 0) and (0.5, -0.5).
+    const expected = [0, 1, 3.5];
+    for (const [i, [v]] of out.predicted.entries()) expect(v).toBeCloseTo(expected[i], 2);
+    expect(out.reloaded).toEqual(out.predicted);
   });
 
   test('the strata umbrella alone trains, saves a .keras file and loads it back', async (ctx) => {
@@ -247,9 +335,9 @@ describe('installed from tarballs with npm, outside the workspace', () => {
   });
 
   test('bundle size: Sequential, Dense, Adam and categorical_crossentropy leave convolution, recurrent and io code out', async (ctx) => {
-    const dir = path.join(work, 'project-core');
+    const dir = path.join(work, 'project-node');
     if (!fs.existsSync(path.join(dir, 'node_modules', '@strata', 'core')))
-      return ctx.skip('project-core was not installed');
+      return ctx.skip('project-node was not installed');
     fs.copyFileSync(path.join(fixtures, 'bundle-entry.js'), path.join(dir, 'bundle-entry.js'));
     const result = await build({
       entryPoints: [path.join(dir, 'bundle-entry.js')],
