@@ -72,8 +72,13 @@ export abstract class BasePooling extends Layer {
       let h = toChannelsLast(castToFloat(x), this.dataFormat);
       if (this.poolDimensions === 1) h = tf.expandDims(h, 1);
       const lift = (v: number[]): [number, number] => (this.poolDimensions === 1 ? [1, v[0]] : [v[0], v[1]]);
-      const pool = this.poolMode === 'max' ? tf.maxPool : tf.avgPool;
-      let y: tf.Tensor = pool(h as tf.Tensor4D, lift(this.poolSize), lift(this.strides), this.padding);
+      let y: tf.Tensor;
+      if (this.poolMode === 'average' && this.padding === 'same') {
+        y = averagePoolSame(h as tf.Tensor4D, lift(this.poolSize), lift(this.strides));
+      } else {
+        const pool = this.poolMode === 'max' ? tf.maxPool : tf.avgPool;
+        y = pool(h as tf.Tensor4D, lift(this.poolSize), lift(this.strides), this.padding);
+      }
       if (this.poolDimensions === 1) y = tf.squeeze(y, [1]);
       return fromChannelsLast(y, this.dataFormat);
     });
@@ -110,4 +115,24 @@ export abstract class BasePooling extends Layer {
       dataFormat: this.dataFormat,
     };
   }
+}
+
+/**
+ * Average pooling with 'same' padding, written as the sum over explicitly zero-padded windows divided by
+ * each window's count of real values. tfjs's AvgPool already divides by that count going forward, but its
+ * gradient divides by the full window, so the gradient wrt the input was wrong at the borders (Keras's
+ * divides by the count).
+ */
+function averagePoolSame(h: tf.Tensor4D, pool: [number, number], strides: [number, number]): tf.Tensor {
+  const pads = [0, 1].map((i) => {
+    const n = h.shape[i + 1];
+    const total = Math.max((Math.ceil(n / strides[i]) - 1) * strides[i] + pool[i] - n, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)] as [number, number];
+  });
+  const padding: [number, number][] = [[0, 0], pads[0], pads[1], [0, 0]];
+  const window = pool[0] * pool[1];
+  const sums = tf.mul(tf.avgPool(tf.pad(h, padding), pool, strides, 'valid'), window);
+  const ones = tf.ones([1, h.shape[1], h.shape[2], 1]) as tf.Tensor4D;
+  const counts = tf.mul(tf.avgPool(tf.pad(ones, padding), pool, strides, 'valid'), window);
+  return tf.div(sums, counts);
 }
