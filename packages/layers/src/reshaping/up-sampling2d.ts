@@ -52,13 +52,21 @@ export class UpSampling2D extends Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => {
       let y = (this.dataFormat === 'channels_first' ? tf.transpose(x, [0, 2, 3, 1]) : x) as tf.Tensor4D;
-      const [, h, w] = y.shape;
+      const [b, h, w, c] = y.shape;
       const [sh, sw] = this.size;
       if (this.interpolation === 'nearest') {
-        // With integer factors and no corner alignment, nearest-neighbour resizing repeats each pixel exactly.
-        y = tf.image.resizeNearestNeighbor(y, [h * sh, w * sw], false, false);
+        // Nearest-neighbour upsampling by integer factors repeats each pixel, written as a tile: its
+        // gradient sums each block exactly (tfjs's ResizeNearestNeighborGrad gave wrong sums on some rows).
+        // One axis at a time: tfjs differentiates tile up to rank 4 only.
+        const wide = tf.reshape(tf.tile(tf.reshape(y, [b * h, w, 1, c]), [1, 1, sw, 1]), [
+          b,
+          h,
+          1,
+          w * sw * c,
+        ]);
+        y = tf.reshape(tf.tile(wide, [1, 1, sh, 1]), [b, h * sh, w * sw, c]) as tf.Tensor4D;
       } else {
-        y = tf.image.resizeBilinear(y, [h * sh, w * sw], false, true);
+        y = upsampleLinear(upsampleLinear(y, 1, sh), 2, sw) as tf.Tensor4D;
       }
       return this.dataFormat === 'channels_first' ? tf.transpose(y, [0, 3, 1, 2]) : y;
     });
@@ -85,3 +93,27 @@ export class UpSampling2D extends Layer {
 }
 
 register('layer', 'UpSampling2D', UpSampling2D);
+
+/**
+ * Linear interpolation along `axis` by an integer factor with half-pixel centers, clamped at the edges
+ * (what tfjs's resizeBilinear computes with halfPixelCenters). Written with gathers because tfjs's
+ * ResizeBilinear gradient returns the wrong shape when height and width differ.
+ */
+function upsampleLinear(x: tf.Tensor, axis: number, factor: number): tf.Tensor {
+  const n = x.shape[axis];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const frac: number[] = [];
+  for (let i = 0; i < n * factor; i++) {
+    const src = Math.min(Math.max((i + 0.5) / factor - 0.5, 0), n - 1);
+    const i0 = Math.floor(src);
+    lower.push(i0);
+    upper.push(Math.min(i0 + 1, n - 1));
+    frac.push(src - i0);
+  }
+  const weightShape = x.shape.map((_, k) => (k === axis ? n * factor : 1));
+  const f = tf.reshape(tf.tensor1d(frac), weightShape);
+  const a = tf.gather(x, tf.tensor1d(lower, 'int32'), axis);
+  const b = tf.gather(x, tf.tensor1d(upper, 'int32'), axis);
+  return tf.add(a, tf.mul(tf.sub(b, a), f));
+}
