@@ -121,8 +121,7 @@ function checkModelStructure(obj: Record<string, unknown>, where: string, depth:
     if (obj.build_config.input_shape != null)
       checkShape(obj.build_config.input_shape, 'build_config.input_shape', name, true);
   }
-  for (const key of SHAPE_KEYS)
-    if (config[key] != null) checkShape(config[key], key, name, key === 'batch_input_shape');
+  for (const key of SHAPE_KEYS) if (config[key] != null) checkShape(config[key], key, name, false);
   if (!MODEL_CLASSES.has(cls)) {
     for (const key of ['layer', 'forward_layer', 'backward_layer', 'cell']) {
       const inner = config[key];
@@ -147,6 +146,8 @@ function checkModelStructure(obj: Record<string, unknown>, where: string, depth:
         throw new ValueError(
           `${name}: \`layers[${i}].config.name\` should be a string (functional layers are found by name).`,
         );
+      if (Array.isArray(layer.inbound_nodes))
+        checkInboundNodes(layer.inbound_nodes, name, `layers[${i}].inbound_nodes`);
       if (layer.inbound_nodes != null && !Array.isArray(layer.inbound_nodes))
         throw new ValueError(
           `${name}: \`layers[${i}].inbound_nodes\` should be a list. Received: ${describe(layer.inbound_nodes)}`,
@@ -164,11 +165,65 @@ function checkModelStructure(obj: Record<string, unknown>, where: string, depth:
       throw new ValueError(
         `${name}: \`${key}\` should be a list of [layer_name, node_index, tensor_index]. Received: ${key}=${describe(refs)}`,
       );
+    const leaves = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Object.values(refs);
+    for (const [k, ref] of leaves.entries()) checkTensorRef(ref, name, `${key}[${k}]`);
     if (empty)
       throw new ValueError(
         `${name}: \`${key}\` is empty; a functional model needs at least one ${key === 'input_layers' ? 'input' : 'output'}. Received: ${key}=[]`,
       );
   }
+}
+
+/** A reference to a layer's output: [layer_name, node_index, tensor_index]. */
+function checkTensorRef(ref: unknown, owner: string, field: string): void {
+  if (
+    !Array.isArray(ref) ||
+    ref.length < 3 ||
+    typeof ref[0] !== 'string' ||
+    !Number.isSafeInteger(ref[1]) ||
+    !Number.isSafeInteger(ref[2]) ||
+    ref[1] < 0 ||
+    ref[2] < 0
+  ) {
+    throw new ValueError(
+      `${owner}: \`${field}\` should be [layer_name, node_index, tensor_index]. Received: ${JSON.stringify(ref)?.slice(0, 200)}`,
+    );
+  }
+}
+
+/** Keras 3 nodes are {args, kwargs} with tensors as __keras_tensor__ objects; Keras 2 nodes are lists of refs. */
+function checkInboundNodes(nodes: unknown[], owner: string, where: string): void {
+  const visit = (value: unknown, at: string, depth: number): void => {
+    if (depth > 32 || typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) visit(v, `${at}[${i}]`, depth + 1);
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    if (obj.class_name === '__keras_tensor__') {
+      const history = isPlainObject(obj.config) ? obj.config.keras_history : undefined;
+      checkTensorRef(history, owner, `${at}.config.keras_history`);
+      return;
+    }
+    for (const [k, v] of Object.entries(obj)) visit(v, `${at}.${k}`, depth + 1);
+  };
+  nodes.forEach((node, n) => {
+    const at = `${where}[${n}]`;
+    if (Array.isArray(node)) {
+      for (const [k, ref] of node.entries()) checkTensorRef(ref, owner, `${at}[${k}]`);
+      return;
+    }
+    if (!isPlainObject(node) || !Array.isArray(node.args))
+      throw new ValueError(
+        `${owner}: \`${at}\` should be {args: [...], kwargs: {...}}. Received: ${describe(node)}`,
+      );
+    if (node.kwargs != null && !isPlainObject(node.kwargs))
+      throw new ValueError(
+        `${owner}: \`${at}.kwargs\` should be an object. Received: ${describe(node.kwargs)}`,
+      );
+    visit(node.args, `${at}.args`, 0);
+    visit(node.kwargs, `${at}.kwargs`, 0);
+  });
 }
 
 function rejectCode(node: unknown, depth: number): void {

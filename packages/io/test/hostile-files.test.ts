@@ -272,6 +272,25 @@ describe('hostile model files', () => {
       expect(e, field).toBeInstanceOf(ValueError);
       expect(e.message, field).toMatch(message);
     }
+    // A functional file (Keras 3.15): graph references of the wrong shape.
+    const functional = fixtureBytes('keras3.15-integer-lookup-mask.keras');
+    const graphCases: [(c: Json) => void, RegExp][] = [
+      [
+        (c) => (c.config.layers[1].inbound_nodes = [{ args: 'x' }]),
+        /`layers\[1\]\.inbound_nodes\[0\]` should be \{args/,
+      ],
+      [
+        (c) => delete c.config.layers[1].inbound_nodes[0].args[0].config.keras_history,
+        /`layers\[1\]\.inbound_nodes\[0\]\.args\[0\]\.config\.keras_history` should be \[layer_name, node_index, tensor_index\]/,
+      ],
+      [(c) => (c.config.output_layers = [[0, 0, 0]]), /`output_layers\[0\]` should be \[layer_name/],
+      [(c) => (c.config.layers[0].config.batch_shape = {}), /`batch_shape` should be a list of dimensions/],
+    ];
+    for (const [edit, message] of graphCases) {
+      const e = await failure(withConfig(functional, edit));
+      expect(e).toBeInstanceOf(ValueError);
+      expect(e.message).toMatch(message);
+    }
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -11,6 +11,7 @@ import '@strata/optimizers';
 import '@strata/losses-metrics';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { loadH5 } from '../../src/hdf5/h5-module.js';
 import { loadModel } from '../../src/index.js';
 import { loadBases, makeMutant } from './mutants.js';
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const bases = loadBases(fixturesDir, basesDir);
   const ids = list.split(',').map(Number);
+  // Start-up work (h5wasm's compilation) is not any mutant's time.
+  await loadH5();
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   for (const id of ids) {
     const mutant = makeMutant(id, bases);
