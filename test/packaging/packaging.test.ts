@@ -195,6 +195,26 @@ describe('packed manifests', () => {
   });
 });
 
+describe("the README's install lines", () => {
+  test('name packed packages and tfjs core plus a backend: the CPU one for Node, WebGL for a browser app', () => {
+    const node = readmeInstallLine('Node');
+    const browser = readmeInstallLine('a browser app');
+    const backends = ['cpu', 'wasm', 'webgl'].map((b) => `@tensorflow/tfjs-backend-${b}`);
+    for (const line of [node, browser]) {
+      for (const name of line.filter((n) => n.startsWith('@strata/') || n === 'strata'))
+        expect(packed.has(name), `${name} is not a packed package`).toBe(true);
+      expect(line).toContain('@tensorflow/tfjs-core');
+      expect(line.filter((n) => backends.includes(n)).length).toBeGreaterThan(0);
+      expect(new Set(line).size).toBe(line.length);
+    }
+    expect(node).toContain('@tensorflow/tfjs-backend-cpu');
+    expect(browser).toContain('@tensorflow/tfjs-backend-webgl');
+    // The same Strata packages either way; only the backend differs.
+    const strata = (line: string[]) => line.filter((n) => n.startsWith('@strata/')).sort();
+    expect(strata(browser)).toEqual(strata(node));
+  });
+});
+
 describe('installed from tarballs with npm, outside the workspace', () => {
   test("the README's Node `npm install` line, pointed at the tarballs, makes an empty npm project that trains, predicts and type-checks under NodeNext", async (ctx) => {
     const dir = path.join(work, 'project-node');
