@@ -27,7 +27,10 @@ export interface LayerNormalizationArgs extends LayerArgs {
   center?: boolean;
   /** Multiply by the learned scale `gamma`. Default true. */
   scale?: boolean;
-  /** Scale by the inverse root mean square only (RMSNorm): no centering, no beta. Default false. */
+  /**
+   * Keras's deprecated `rms_scaling`: no centering and no beta, the input divided by its standard deviation
+   * over `axis` (Keras 3.15 computes the variance here, not the mean square). Default false.
+   */
   rmsScaling?: boolean;
   betaInitializer?: InitializerIdentifier;
   gammaInitializer?: InitializerIdentifier;
@@ -136,8 +139,10 @@ export class LayerNormalization extends Layer {
       const gamma = param(this.gamma);
       const beta = param(this.beta);
       if (this.rmsScaling) {
-        const meanSquare = tf.mean(tf.square(x), axes, true);
-        const y = tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.epsilon)));
+        // Keras 3.15's (deprecated) rms_scaling divides the uncentered input by the standard deviation,
+        // not by the root mean square; Keras is the spec, so Strata does the same.
+        const { variance } = tf.moments(x, axes, true);
+        const y = tf.mul(x, tf.rsqrt(tf.add(variance, this.epsilon)));
         return gamma ? tf.mul(y, gamma) : y;
       }
       const { mean, variance } = tf.moments(x, axes, true);
