@@ -73,7 +73,13 @@ async function instantiate(): Promise<Loaded> {
  * its JavaScript side and its stack are consistent with that state.
  */
 export async function startFromPristineHeap(): Promise<H5Instance> {
-  const inst = await (loadH5() as Promise<Loaded>);
+  let pending = loadH5() as Promise<Loaded>;
+  let inst = await pending;
+  // Another load may have discarded this instance while this one waited for it.
+  while (loading !== pending) {
+    pending = loadH5() as Promise<Loaded>;
+    inst = await pending;
+  }
   const heap = inst.heap();
   heap.set(inst.pristine);
   heap.fill(0, inst.pristine.length);
