@@ -73,8 +73,9 @@ describe('fuzz: damaged and hostile model files, loaded in worker processes', ()
           `slowest load ${slowest?.ms} ms (${slowest?.name}); peak worker RSS ${peakRss} MiB`,
       );
       expect(problems.slice(0, 30)).toEqual([]);
-      // Most mutants must be refused; a few change bytes nothing reads, or weight values.
-      expect(outcomes.get("loaded") ?? 0).toBeLessThan(ids.length * 0.5);
+      // Most mutants must be refused; the rest change bytes nothing reads, or weight values (a flip
+      // inside a weight's data, or a harmless config edit such as a dropout rate).
+      expect(outcomes.get('loaded') ?? 0).toBeLessThan(ids.length * 0.5);
     },
     FULL ? 3_600_000 : 300_000,
   );
