@@ -754,6 +754,8 @@ def write_layers():
                 xs[0][0, 1, :] = config.get("mask_value", 0.0)
             if name == "Embedding":
                 xs[0][0, 2:] = 0
+            # Seeded so that stochastic layers' training statistics are the same on every run (--check).
+            keras.utils.set_random_seed(20000 + idx * 10 + ci)
             try:
                 layer = cls(**config)
                 arg = xs if multi else xs[0]
@@ -842,6 +844,9 @@ def write_all(out_dir, only=None):
     for name, writer in WRITERS.items():
         if only and name not in only:
             continue
+        # Keras numbers auto-generated names per session ('sgd_3'): a fresh session per file keeps the
+        # names, and so the JSON, the same whichever files one run writes.
+        keras.backend.clear_session()
         data = {"keras_version": keras.__version__, "backend": keras.backend.backend(), **writer()}
         with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
             json.dump(data, f, separators=(",", ":"), sort_keys=True)
