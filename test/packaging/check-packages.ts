@@ -43,9 +43,16 @@ export function exec(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve({ stdout, stderr });
-      else
-        reject(new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited with ${code}:\n${stdout}\n${stderr}`));
+      if (code === 0) {
+        resolve({ stdout, stderr });
+        return;
+      }
+      // The end of the output first (a compiler's errors, say), so the cause is what stands out.
+      const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-60).join('\n');
+      const error = new Error(
+        `${cmd} ${args.slice(0, 4).join(' ')} … exited with ${code} in ${cwd}:\n${tail}`,
+      );
+      reject(Object.assign(error, { stdout, stderr }));
     });
   });
 }
@@ -110,7 +117,8 @@ export async function packPublished(
   const filters = projects.flatMap((p) => ['--filter', p.name]);
   await exec(
     'pnpm',
-    ['-r', '--workspace-concurrency=1', ...filters, 'pack', '--pack-destination', dest, '--loglevel=error'],
+    // Not --loglevel=error: a failing prepack's compiler errors are then part of the error thrown.
+    ['-r', '--workspace-concurrency=1', ...filters, 'pack', '--pack-destination', dest],
     { cwd: root, env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...env } },
   );
   const out: PackedProject[] = [];
@@ -193,10 +201,9 @@ export async function attwProblems(
     }));
   } catch (e) {
     // attw exits 1 when it finds problems; its JSON is still on stdout.
-    const text = String((e as Error).message);
-    const start = text.indexOf('{');
-    if (start < 0) throw e;
-    stdout = text.slice(start, text.lastIndexOf('}') + 1);
+    const out = (e as { stdout?: string }).stdout ?? '';
+    if (!out.trim().startsWith('{')) throw e;
+    stdout = out;
   }
   const report = JSON.parse(stdout);
   const checked = Object.keys(report.analysis.entrypoints ?? {});

@@ -43,14 +43,12 @@ let distBeforePack: string[];
 
 beforeAll(async () => {
   // Packed as from a fresh clone: a copy of the working tree without dist/, where each package's `prepack`
-  // builds it. The copy shares turbo's cache with this checkout, so a rerun with unchanged sources restores
-  // dist/ instead of compiling again.
+  // builds it. The copy shares this checkout's turbo cache (.turbo/cache), so when `pnpm build` or
+  // `pnpm check:packages` built the same sources before, dist/ is restored instead of compiled again.
   const clone = path.join(work, 'clone');
   await cleanCopy(clone);
   distBeforePack = PUBLISHED.filter((dir) => fs.existsSync(path.join(clone, dir, 'dist')));
-  const list = await packPublished(tarballs, clone, {
-    TURBO_CACHE_DIR: path.join(root, 'node_modules', '.cache', 'turbo-packaging'),
-  });
+  const list = await packPublished(tarballs, clone, { TURBO_CACHE_DIR: path.join(root, '.turbo', 'cache') });
   packed = new Map(list.map((p) => [p.name, p]));
 });
 
