@@ -31,6 +31,7 @@ export const cpuBackend = registerBackend(
     name: 'cpu',
     priority: 1,
     tfjsPackage: '@tensorflow/tfjs-backend-cpu',
+    hostMemory: true,
     // Again here: tfjs makes a new instance after `tf.removeBackend('cpu')` and re-registration.
     async init() {
       silenceTfjsNodeBanner();

@@ -20,6 +20,12 @@ export interface StrataBackend {
    * context check). Throw with a clear message when it cannot work here.
    */
   init(): Promise<void>;
+  /**
+   * Whether the backend keeps tensor values in host memory (the JS heap or wasm's), so reading them costs no
+   * device copy. Training then copies each batch's rows on the host instead of running a gather kernel.
+   * Default false (values are on a device, as with WebGL).
+   */
+  hostMemory?: boolean;
   /** Kernels to add to (or put in place of) the tfjs backend's own; installed on registration. */
   kernelFixes?: readonly KernelFix[];
 }

@@ -32,6 +32,7 @@ export const wasmBackend = registerBackend(
     name: 'wasm',
     priority: 2,
     tfjsPackage: '@tensorflow/tfjs-backend-wasm',
+    hostMemory: true,
     isSupported: () => typeof WebAssembly === 'object',
     async init() {
       useInstalledWasmFiles();

@@ -1,4 +1,12 @@
-import type { Model } from './model.js';
+/**
+ * The model type callbacks see. The model module fills it in by declaration merging
+ * (`interface CallbackModelTypes { model: Model }`), so this module imports no model (no import cycle).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging from model.ts
+export interface CallbackModelTypes {}
+
+/** The model a callback is attached to (`Model` from @strata/core). */
+export type CallbackModel = CallbackModelTypes extends { model: infer M } ? M : never;
 
 /** Logs passed to callbacks: Keras's log keys (`loss`, `accuracy`, `val_loss`, ...) to numbers. */
 export type Logs = Record<string, number>;
@@ -30,10 +38,10 @@ export interface CallbackParams {
 export class Callback {
   static className = 'Callback';
 
-  model: Model | null = null;
+  model: CallbackModel | null = null;
   params: CallbackParams = {};
 
-  setModel(model: Model): void {
+  setModel(model: CallbackModel): void {
     this.model = model;
   }
 

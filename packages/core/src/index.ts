@@ -5,7 +5,14 @@
  *
  * @module @strata/core
  */
-export { Callback, type CallbackParams, History, type Logs } from './callback.js';
+export {
+  Callback,
+  type CallbackModel,
+  type CallbackModelTypes,
+  type CallbackParams,
+  History,
+  type Logs,
+} from './callback.js';
 export { type LossIdentifier, MeanTracker, type MetricIdentifier } from './engine/compile.js';
 export {
   type Batch,
@@ -57,6 +64,9 @@ export {
   type ModelOutput,
   type OptimizerIdentifier,
   type PredictArgs,
+  type StepData,
+  type StepInputs,
+  type StepLogs,
   type SymbolicStructure,
 } from './model.js';
 export { camelToSnake, resetUniqueNames, snakeToCamel, toSnakeCase, uniqueName } from './naming.js';
@@ -90,7 +100,7 @@ export {
   type SerializableClass,
   serializeKerasObject,
 } from './serialization.js';
-export { printSummary, readableMemorySize, type SummaryOptions } from './summary.js';
+export { printSummary, readableMemorySize, type SummaryModel, type SummaryOptions } from './summary.js';
 export {
   activeWeightsFromFile,
   buildingFromFile,

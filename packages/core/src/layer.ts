@@ -517,3 +517,11 @@ export abstract class Layer {
 export function isShapeList(shape: unknown): shape is Shape[] {
   return Array.isArray(shape) && shape.length > 0 && (Array.isArray(shape[0]) || shape[0] === undefined);
 }
+
+// Symbolic tensors and graph nodes refer to layers as this class; symbolic-tensor.ts names no layer module,
+// so there is no import cycle.
+declare module './engine/symbolic-tensor.js' {
+  interface GraphLayerTypes {
+    layer: Layer;
+  }
+}

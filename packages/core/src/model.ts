@@ -1,136 +1,34 @@
-import './register-gradients.js';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { checkArgumentNames } from './argument-names.js';
-import { assertBackendRegistered } from './backend-check.js';
-import { Callback, type History, type Logs } from './callback.js';
-import { discardAbandonedTape } from './engine/abandoned-tape.js';
-import { CallbackList } from './engine/callback-list.js';
-import {
-  type LossIdentifier,
-  MeanTracker,
-  type MetricIdentifier,
-  perOutput,
-  resolveLoss,
-  resolveMetric,
-  serializeCompileArg,
-} from './engine/compile.js';
-import {
-  type Batch,
-  checkCardinality,
-  classWeightToSampleWeight,
-  type Dataset,
-  isDataset,
-  type ModelData,
-  sliceRows,
-  standardizeData,
-  validateBatchSize,
-  yieldToEventLoop,
-} from './engine/data-adapter.js';
 import { type GraphMap, mapGraph } from './engine/graph.js';
 import { mapSymbolic, type Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
 import { formatShape, RuntimeError, ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
-import type { Loss } from './loss.js';
-import type { Metric } from './metric.js';
 import { camelToSnake, snakeToCamel } from './naming.js';
-import type { Optimizer } from './optimizer.js';
-import { type OptimizerIds, register, registry } from './registry.js';
-import {
-  deserializeKerasObject,
-  isKerasObjectJSON,
-  type KerasObjectJSON,
-  serializeKerasObject,
-} from './serialization.js';
+import { register, registry } from './registry.js';
+import { deserializeKerasObject, type KerasObjectJSON, serializeKerasObject } from './serialization.js';
 import { printSummary } from './summary.js';
-import type { Variable } from './variable.js';
+import { describeArgument, isPlainRecord, type SymbolicStructure, Trainer } from './trainers/trainer.js';
 
-/**
- * The inputs or outputs of a functional model: one symbolic tensor, a list of them, or a record keyed by
- * name.
- */
-export type SymbolicStructure = SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
-
-/**
- * What `predict` returns for a model whose outputs were given as `Outputs`: one tensor for a single
- * symbolic tensor, a list (in output order) for a list or a record of them.
- */
-export type ModelOutput<Outputs extends SymbolicStructure = SymbolicStructure> =
-  Outputs extends SymbolicTensor ? tf.Tensor : tf.Tensor[];
+export type {
+  CompileArgs,
+  EvaluateArgs,
+  FitArgs,
+  ModelOutput,
+  OptimizerIdentifier,
+  PredictArgs,
+  StepData,
+  StepInputs,
+  StepLogs,
+  SymbolicStructure,
+} from './trainers/trainer.js';
 
 /** Arguments of the functional `Model` constructor: its symbolic `inputs` and `outputs`, and a name. */
 export interface ModelArgs<Outputs extends SymbolicStructure = SymbolicStructure> extends LayerArgs {
   inputs: SymbolicStructure;
   outputs: Outputs;
-}
-
-/**
- * What `compile`'s `optimizer` accepts: an Optimizer, a registered name such as `'adam'`, or a Keras config.
- */
-export type OptimizerIdentifier = Optimizer | keyof OptimizerIds | KerasObjectJSON;
-
-/** Arguments of `Model.compile`: Keras's `compile` arguments, in camelCase. */
-export interface CompileArgs {
-  optimizer: OptimizerIdentifier;
-  loss?: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
-  metrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>;
-  weightedMetrics?:
-    | MetricIdentifier[]
-    | MetricIdentifier[][]
-    | Record<string, MetricIdentifier | MetricIdentifier[]>;
-  lossWeights?: number[] | Record<string, number>;
-}
-
-/** Arguments of `Model.fit`: Keras's `fit` arguments, in camelCase. */
-export interface FitArgs {
-  batchSize?: number;
-  epochs?: number;
-  verbose?: 0 | 1 | 2 | 'auto';
-  callbacks?: Callback[];
-  validationSplit?: number;
-  validationData?: [ModelData, ModelData] | [ModelData, ModelData, ModelData] | Dataset;
-  shuffle?: boolean;
-  classWeight?: Record<number, number>;
-  sampleWeight?: ModelData;
-  initialEpoch?: number;
-  stepsPerEpoch?: number;
-  validationSteps?: number;
-  validationBatchSize?: number;
-  validationFreq?: number | number[];
-}
-
-/** Arguments of `Model.evaluate`: Keras's `evaluate` arguments, in camelCase. */
-export interface EvaluateArgs {
-  batchSize?: number;
-  verbose?: 0 | 1 | 2 | 'auto';
-  sampleWeight?: ModelData;
-  steps?: number;
-  callbacks?: Callback[];
-  returnDict?: boolean;
-}
-
-/** Arguments of `Model.predict`: Keras's `predict` arguments, in camelCase. */
-export interface PredictArgs {
-  batchSize?: number;
-  verbose?: 0 | 1 | 2 | 'auto';
-  steps?: number;
-  callbacks?: Callback[];
-}
-
-interface MetricSlot {
-  spec: MetricIdentifier;
-  output: number;
-  weighted: boolean;
-  metric: Metric | null;
-  logName: string;
-}
-
-interface BatchData {
-  xs: tf.Tensor[];
-  ys: tf.Tensor[];
-  sws: (tf.Tensor | null)[];
-  size: number;
 }
 
 function flattenStructure(s: SymbolicStructure): {
@@ -148,121 +46,29 @@ function flattenStructure(s: SymbolicStructure): {
   return { list: keys.map((k) => s[k]), kind: 'dict', keys };
 }
 
-const COMPILE_ARGS = ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights'];
-const FIT_ARGS = [
-  'batchSize',
-  'epochs',
-  'verbose',
-  'callbacks',
-  'validationSplit',
-  'validationData',
-  'shuffle',
-  'classWeight',
-  'sampleWeight',
-  'initialEpoch',
-  'stepsPerEpoch',
-  'validationSteps',
-  'validationBatchSize',
-  'validationFreq',
-];
-const EVALUATE_ARGS = ['batchSize', 'verbose', 'sampleWeight', 'steps', 'callbacks', 'returnDict'];
-const PREDICT_ARGS = ['batchSize', 'verbose', 'steps', 'callbacks'];
-
-function isPlainRecord(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/** A short description of a received value for error messages: `42 (of type number)`. */
-function describeArgument(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'string') return `${v} (of type string)`;
-  if (typeof v === 'number' || typeof v === 'boolean') return `${v} (of type ${typeof v})`;
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (v instanceof tf.Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
-  const ctor = (v as object).constructor?.name;
-  return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : Object.prototype.toString.call(v);
-}
-
-function checkCallbacks(callbacks: unknown): void {
-  if (callbacks == null) return;
-  if (!Array.isArray(callbacks))
-    throw new ValueError(
-      `Expected \`callbacks\` to be a list of Callback instances. Received: callbacks=${describeArgument(callbacks)}`,
-    );
-  callbacks.forEach((cb, i) => {
-    if (!(cb instanceof Callback) && !(cb && typeof (cb as Callback).setModel === 'function')) {
-      throw new ValueError(
-        `Expected every entry of \`callbacks\` to be a Callback instance. Received: callbacks[${i}]=${describeArgument(cb)}`,
-      );
+/** The layers a subclassed model holds in its fields, arrays or records, in field order (each once). */
+function trackedLayers(owner: object): Layer[] {
+  const out: Layer[] = [];
+  const seen = new Set<Layer>([owner as Layer]);
+  const visit = (v: unknown, depth: number) => {
+    if (v instanceof Layer) {
+      if (!seen.has(v)) {
+        seen.add(v);
+        out.push(v);
+      }
+    } else if (depth < 4 && Array.isArray(v)) {
+      for (const e of v) visit(e, depth + 1);
+    } else if (depth < 4 && isPlainRecord(v)) {
+      for (const e of Object.values(v as object)) visit(e, depth + 1);
     }
-  });
-}
-
-function checkValidationFreq(freq: unknown): void {
-  if (freq == null) return;
-  const ok = Array.isArray(freq)
-    ? freq.every((e) => Number.isInteger(e) && e >= 1)
-    : Number.isInteger(freq) && (freq as number) >= 1;
-  if (!ok) {
-    const shown = Array.isArray(freq) ? `[${freq.join(', ')}]` : describeArgument(freq);
-    throw new ValueError(
-      `\`validation_freq\` must be a positive integer or a list of positive epoch numbers. Received: validation_freq=${shown}`,
-    );
+  };
+  for (const key of Object.keys(owner)) {
+    // Engine state (trainers' metrics, the optimizer, callbacks' history) is not a layer of the model.
+    if (key.startsWith('_')) continue;
+    visit((owner as Record<string, unknown>)[key], 0);
   }
+  return out;
 }
-
-function checkSteps(steps: unknown, name: string): void {
-  if (steps != null && !(Number.isInteger(steps) && (steps as number) > 0))
-    throw new ValueError(`Expected \`${name}\` to be a positive integer. Received: ${name}=${String(steps)}`);
-}
-
-function checkNotEmpty(size: number, xs: tf.Tensor[]): void {
-  if (size === 0)
-    throw new ValueError(
-      `Expected at least one sample, but the data is empty. Received: x with shape ${formatShape(xs[0]?.shape ?? [0])}`,
-    );
-}
-
-/** Fails at compile time on a metric that cannot be resolved, as Keras does on the first batch. */
-function checkMetricIdentifier(spec: unknown): void {
-  if (typeof spec === 'string') {
-    // The registry's error names the kind, what is registered and which package to import.
-    registry.get('metric', spec);
-    return;
-  }
-  const usable =
-    typeof spec === 'function' ||
-    (typeof spec === 'object' &&
-      spec !== null &&
-      (isKerasObjectJSON(spec) || typeof (spec as Metric).updateState === 'function'));
-  if (!usable)
-    throw new ValueError(
-      `Could not interpret metric identifier. Expected a metric name, a Metric instance or a function. Received: ${describeArgument(spec)}`,
-    );
-}
-
-function verboseLevel(v: FitArgs['verbose']): number {
-  return v === undefined || v === 'auto' ? 1 : v;
-}
-
-function isLossLeaf(v: unknown): boolean {
-  return (
-    typeof v === 'string' ||
-    typeof v === 'function' ||
-    (typeof v === 'object' && v !== null && !Array.isArray(v) && (isKerasObjectJSON(v) || 'apply' in v))
-  );
-}
-
-function isMetricLeaf(v: unknown): boolean {
-  return (
-    typeof v === 'string' ||
-    typeof v === 'function' ||
-    (typeof v === 'object' && v !== null && !Array.isArray(v) && (isKerasObjectJSON(v) || 'updateState' in v))
-  );
-}
-
-/** Backends whose tensor values live in host memory (the JS heap or wasm's), read without a device copy. */
-const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
 
 /**
  * A functional model (Keras's `Model`/`Functional`): a graph of layer calls from `inputs` to `outputs`,
@@ -281,38 +87,14 @@ const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
  * await model.fit(x, y, { epochs: 5, batchSize: 32, verbose: 0 });
  * ```
  */
-export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extends Layer {
+export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extends Trainer<Outputs> {
   static override className = 'Functional';
   /** Models check their own constructor arguments; a subclassed model's are its author's. */
   static checksArguments = false;
 
   inputs: SymbolicTensor[] = [];
   outputs: SymbolicTensor[] = [];
-  inputNames: string[] = [];
-  outputNames: string[] = [];
   protected graph: GraphMap | null = null;
-  protected inputsKind: 'single' | 'list' | 'dict' = 'single';
-  protected outputsKind: 'single' | 'list' | 'dict' = 'single';
-  protected outputKeys: string[] = [];
-
-  optimizer: Optimizer | null = null;
-  compiled = false;
-  /** Set by a callback to end `fit` after the current batch. */
-  stopTraining = false;
-  history: History | null = null;
-  /**
-   * Set by a callback during onTrainBegin (BackupAndRestore) to resume at a later epoch, as Keras 3's
-   * `model._initial_epoch`; fit reads it once and clears it.
-   */
-  _initialEpoch: number | null = null;
-
-  private compileArgs: CompileArgs | null = null;
-  private losses_: (Loss | null)[] = [];
-  private lossWeights: number[] = [];
-  private metricSlots: MetricSlot[] = [];
-  private metricsBuilt = false;
-  private lossTracker: MeanTracker | null = null;
-  private outputLossTrackers: (MeanTracker | null)[] = [];
 
   constructor(args?: ModelArgs<Outputs> | LayerArgs) {
     if (new.target === Model)
@@ -363,9 +145,21 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     return this.graph !== null;
   }
 
-  /** The model's layers in Keras order (input layers included for functional models). */
+  /**
+   * A subclassed model: no graph, and its own `call`. Its layers are the ones it holds in fields, arrays or
+   * records (found when they are first read, since class fields are set after this constructor runs).
+   */
+  protected override get isSubclassed(): boolean {
+    return this.graph === null && this.call !== Model.prototype.call;
+  }
+
+  /**
+   * The model's layers in Keras order (input layers included for functional models); for a subclassed model,
+   * the layers held in its fields, arrays and records.
+   */
   get layers(): Layer[] {
-    return this.graph ? this.graph.layers.slice() : [];
+    if (this.graph) return this.graph.layers.slice();
+    return this.isSubclassed ? trackedLayers(this) : [];
   }
 
   override get subLayers(): Layer[] {
@@ -392,13 +186,14 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
 
   // ---- the graph ----------------------------------------------------------------------------------
 
-  protected ensureGraph(_inputs?: tf.Tensor[]): void {
-    if (!this.graph)
+  protected override ensureGraph(_inputs?: tf.Tensor[]): void {
+    if (!this.graph && !this.isSubclassed)
       throw new RuntimeError(`Model "${this.name}" has no inputs yet: build it or call it on data first.`);
   }
 
   /** Checks concrete inputs against the model's input shapes, in Keras's words. */
-  protected checkInputs(xs: tf.Tensor[]): void {
+  protected override checkInputs(xs: tf.Tensor[]): void {
+    if (!this.graph) return;
     if (xs.length !== this.inputs.length) {
       throw new ValueError(
         `Layer "${this.name}" expects ${this.inputs.length} input(s), but it received ${xs.length} input tensors.`,
@@ -478,855 +273,6 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
   }
 
   // ---- compile ------------------------------------------------------------------------------------
-
-  /** Configures the model for training (Keras's `compile`). */
-  compile(args: CompileArgs): void {
-    if (args == null || args.optimizer == null) {
-      throw new ValueError(
-        'compile() needs an optimizer, e.g. compile({ optimizer: "adam", loss: "mse" }). Received: optimizer=undefined',
-      );
-    }
-    checkArgumentNames(args, COMPILE_ARGS, 'compile()');
-    if (this.outputNames.length === 0) {
-      throw new ValueError(`Model "${this.name}" has no outputs yet: add layers before compile().`);
-    }
-    // Everything is checked and resolved before the optimizer is created, so a failed compile creates
-    // nothing and leaves an earlier compile in place.
-    if (
-      args.loss != null &&
-      !isLossLeaf(args.loss) &&
-      !Array.isArray(args.loss) &&
-      !isPlainRecord(args.loss)
-    ) {
-      throw new ValueError(
-        'Could not interpret loss identifier. Expected a loss name, a Loss instance, a function, or a list or ' +
-          `record of them. Received: loss=${describeArgument(args.loss)}`,
-      );
-    }
-    const lossSpecs = perOutput(args.loss, this.outputNames, 'loss', isLossLeaf);
-    lossSpecs.forEach((l, i) => {
-      if (l != null && !isLossLeaf(l)) {
-        throw new ValueError(
-          `Could not interpret loss identifier for output "${this.outputNames[i]}". Expected a loss name, ` +
-            `a Loss instance or a function. Received: loss=${describeArgument(l)}`,
-        );
-      }
-    });
-    const losses = lossSpecs.map((l) => resolveLoss(l as LossIdentifier | null));
-    const weightsSpec =
-      args.lossWeights == null
-        ? this.outputNames.map(() => 1)
-        : perOutput(args.lossWeights, this.outputNames, 'loss_weights', (v) => typeof v === 'number');
-    weightsSpec.forEach((w, i) => {
-      if (w != null && !(typeof w === 'number' && Number.isFinite(w))) {
-        throw new ValueError(
-          `Expected \`loss_weights\` to hold finite numbers. Received: loss_weights[${i}]=${describeArgument(w)}`,
-        );
-      }
-    });
-    for (const [key, spec] of [
-      ['metrics', args.metrics],
-      ['weighted_metrics', args.weightedMetrics],
-    ] as const) {
-      if (spec != null && (typeof spec !== 'object' || isMetricLeaf(spec))) {
-        throw new ValueError(
-          `Expected \`${key}\` argument to be a list, tuple, or dict. Received instead: ${key}=${describeArgument(spec)}`,
-        );
-      }
-    }
-    const slots: MetricSlot[] = [];
-    const addMetrics = (spec: CompileArgs['metrics'], weighted: boolean) => {
-      if (spec == null) return;
-      const multi = this.outputNames.length > 1;
-      let perOut: (MetricIdentifier | MetricIdentifier[] | null)[];
-      if (Array.isArray(spec) && (!multi || !spec.some(Array.isArray))) {
-        // A flat list applies to every output, as in Keras.
-        perOut = this.outputNames.map(() => spec as MetricIdentifier[]);
-      } else {
-        perOut = perOutput(
-          spec as MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>,
-          this.outputNames,
-          'metrics',
-          isMetricLeaf,
-        ) as (MetricIdentifier | MetricIdentifier[] | null)[];
-      }
-      perOut.forEach((entry, output) => {
-        if (entry == null) return;
-        for (const m of Array.isArray(entry) ? entry : [entry]) {
-          slots.push({ spec: m, output, weighted, metric: null, logName: '' });
-        }
-      });
-    };
-    addMetrics(args.metrics, false);
-    addMetrics(args.weightedMetrics, true);
-    for (const slot of slots) checkMetricIdentifier(slot.spec);
-    const optimizer = this.resolveOptimizer(args.optimizer);
-
-    this.optimizer = optimizer;
-    this.losses_ = losses;
-    this.lossWeights = weightsSpec.map((w) => (w == null ? 1 : (w as number)));
-    this.disposeTrackers();
-    this.metricSlots = slots;
-    this.metricsBuilt = false;
-    this.lossTracker = new MeanTracker({ name: 'loss' });
-    const withLoss = losses.filter((l) => l != null).length;
-    this.outputLossTrackers = losses.map((l, i) =>
-      l != null && withLoss > 1 ? new MeanTracker({ name: `${this.outputNames[i]}_loss` }) : null,
-    );
-    this.compileArgs = args;
-    this.compiled = true;
-  }
-
-  private resolveOptimizer(id: OptimizerIdentifier): Optimizer {
-    if (typeof id === 'string') {
-      const cls = registry.get<new (a: object) => Optimizer>('optimizer', id);
-      return new cls({});
-    }
-    if (isKerasObjectJSON(id)) return deserializeKerasObject<Optimizer>('optimizer', id);
-    if (id == null || typeof (id as Optimizer).apply !== 'function') {
-      throw new ValueError(`Could not interpret optimizer identifier: ${describeArgument(id)}`);
-    }
-    return id as Optimizer;
-  }
-
-  private disposeTrackers(): void {
-    this.lossTracker?.dispose();
-    for (const t of this.outputLossTrackers) t?.dispose();
-    for (const s of this.metricSlots) if (s.metric && typeof s.spec !== 'object') s.metric.dispose();
-  }
-
-  /** Keras's compile_config, written into `.keras` files. */
-  getCompileConfig(): Record<string, unknown> | null {
-    if (!this.compiled || !this.compileArgs) return null;
-    const a = this.compileArgs;
-    return {
-      optimizer:
-        this.optimizer && registry.entryOf('optimizer', this.optimizer.constructor)
-          ? serializeKerasObject('optimizer', this.optimizer)
-          : serializeCompileArg('optimizer', a.optimizer),
-      loss: serializeCompileArg('loss', a.loss),
-      loss_weights: a.lossWeights ?? null,
-      metrics: serializeCompileArg('metric', a.metrics),
-      weighted_metrics: serializeCompileArg('metric', a.weightedMetrics),
-      run_eagerly: false,
-      steps_per_execution: 1,
-      jit_compile: false,
-    };
-  }
-
-  /** Compiles from a Keras compile_config (Keras's `compile_from_config`). */
-  compileFromConfig(config: Record<string, any>): void {
-    const optimizer = config.optimizer ?? 'rmsprop';
-    this.compile({
-      optimizer,
-      loss: config.loss ?? undefined,
-      metrics: config.metrics ?? undefined,
-      weightedMetrics: config.weighted_metrics ?? undefined,
-      lossWeights: config.loss_weights ?? undefined,
-    });
-  }
-
-  private assertCompiled(method: string): void {
-    assertBackendRegistered(method);
-    if (!this.compiled)
-      throw new RuntimeError(`You must call \`compile()\` before using the model (called ${method}).`);
-  }
-
-  // ---- metrics ------------------------------------------------------------------------------------
-
-  private buildMetrics(ys: tf.Tensor[], preds: tf.Tensor[]): void {
-    if (this.metricsBuilt) return;
-    const multi = this.outputNames.length > 1;
-    const used = new Set<string>();
-    for (const slot of this.metricSlots) {
-      const written = typeof slot.spec === 'string' ? slot.spec : undefined;
-      slot.metric = resolveMetric(slot.spec, {
-        name: written ?? '',
-        yTrueShape: ys[slot.output].shape,
-        yPredShape: preds[slot.output].shape,
-        loss: this.losses_[slot.output] ?? undefined,
-      });
-      let base = written ?? slot.metric.name;
-      if (slot.weighted && !written) base = `weighted_${base}`;
-      let name = multi ? `${this.outputNames[slot.output]}_${base}` : base;
-      while (used.has(name)) name = `${name}_1`;
-      used.add(name);
-      slot.logName = name;
-    }
-    this.metricsBuilt = true;
-  }
-
-  /** All stateful metrics (loss trackers first), as Keras's `model.metrics`. */
-  get metrics(): Metric[] {
-    const out: Metric[] = [];
-    if (this.lossTracker) out.push(this.lossTracker);
-    for (const s of this.metricSlots) if (s.metric) out.push(s.metric);
-    for (const t of this.outputLossTrackers) if (t) out.push(t);
-    return out;
-  }
-
-  /** The log keys in Keras order: loss, compiled metrics, per-output losses. */
-  get metricsNames(): string[] {
-    return this.metricEntries().map(([n]) => n);
-  }
-
-  private metricEntries(): [string, Metric][] {
-    const out: [string, Metric][] = [];
-    if (this.lossTracker) out.push(['loss', this.lossTracker]);
-    for (const s of this.metricSlots) if (s.metric) out.push([s.logName, s.metric]);
-    this.outputLossTrackers.forEach((t) => {
-      if (t) out.push([t.name, t]);
-    });
-    return out;
-  }
-
-  resetMetrics(): void {
-    for (const m of this.metrics) m.resetState();
-  }
-
-  /** Reads every metric's current value from the device (one async read per metric). */
-  async readLogs(): Promise<Logs> {
-    const entries = this.metricEntries();
-    const tensors = entries.map(([, m]) => m.result());
-    try {
-      const values = await Promise.all(tensors.map((t) => t.data()));
-      return Object.fromEntries(entries.map(([n], i) => [n, values[i][0]]));
-    } finally {
-      tf.dispose(tensors);
-    }
-  }
-
-  /** Logs whose values are read from the device only when a callback reads them. */
-  private lazyLogs(): Logs {
-    const logs: Logs = {};
-    for (const [name, metric] of this.metricEntries()) {
-      let cached: number | undefined;
-      Object.defineProperty(logs, name, {
-        enumerable: true,
-        configurable: true,
-        get: () => {
-          if (cached === undefined) {
-            const t = metric.result();
-            cached = t.dataSync()[0];
-            t.dispose();
-          }
-          return cached;
-        },
-      });
-    }
-    return logs;
-  }
-
-  // ---- steps --------------------------------------------------------------------------------------
-
-  private computeLoss(
-    ys: tf.Tensor[],
-    preds: tf.Tensor[],
-    sws: (tf.Tensor | null)[],
-    perOutput: tf.Tensor[],
-  ): tf.Scalar {
-    let total: tf.Tensor = tf.scalar(0);
-    this.losses_.forEach((loss, i) => {
-      if (!loss) return;
-      if (ys[i] == null)
-        throw new ValueError(`No target given for output "${this.outputNames[i]}", which has a loss.`);
-      const value = loss.apply(ys[i], preds[i], sws[i] ?? null);
-      perOutput[i] = value;
-      total = tf.add(total, this.lossWeights[i] === 1 ? value : tf.mul(value, this.lossWeights[i]));
-    });
-    for (const l of this.losses) total = tf.add(total, l);
-    return total as tf.Scalar;
-  }
-
-  private updateTrackers(
-    loss: tf.Tensor,
-    perOutput: tf.Tensor[],
-    batch: BatchData,
-    ys: tf.Tensor[],
-    preds: tf.Tensor[],
-  ): void {
-    this.lossTracker!.updateState(loss, undefined, batch.size);
-    this.outputLossTrackers.forEach((t, i) => {
-      if (t && perOutput[i]) t.updateState(perOutput[i], undefined, batch.size);
-    });
-    this.buildMetrics(ys, preds);
-    for (const s of this.metricSlots)
-      s.metric!.updateState(ys[s.output], preds[s.output], s.weighted ? (batch.sws[s.output] ?? null) : null);
-  }
-
-  /** One optimizer step; everything it creates is released before it returns. */
-  private trainStep(batch: BatchData): void {
-    const vars = this.trainableWeights;
-    const optimizer = this.optimizer!;
-    let preds: tf.Tensor[] = [];
-    const perOutput: tf.Tensor[] = [];
-    try {
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(
-          () => {
-            this.clearCallLosses();
-            preds = this.runGraph(batch.xs, true);
-            const loss = this.computeLoss(batch.ys, preds, batch.sws, perOutput);
-            for (const t of [...preds, ...perOutput]) if (t) tf.keep(t);
-            return loss;
-          },
-          vars.map((v) => v.value),
-        );
-        this.clearCallLosses();
-        // Metrics resolve against the first batch's shapes; a metric that cannot must fail before any update.
-        this.buildMetrics(batch.ys, preds);
-        const gradList = vars.map((v) => grads[v.value.name] ?? null);
-        optimizer.apply(gradList as tf.Tensor[], vars);
-        this.updateTrackers(value, perOutput, batch, batch.ys, preds);
-      });
-    } catch (e) {
-      // A loss that throws (targets shaped unlike the outputs, say) must leave the engine as it was.
-      this.clearCallLosses();
-      discardAbandonedTape();
-      throw e;
-    } finally {
-      tf.dispose([...preds, ...perOutput.filter((t) => t)]);
-    }
-  }
-
-  private testStep(batch: BatchData): void {
-    tf.tidy(() => {
-      this.clearCallLosses();
-      const preds = this.runGraph(batch.xs, false);
-      const perOutput: tf.Tensor[] = [];
-      const loss = this.computeLoss(batch.ys, preds, batch.sws, perOutput);
-      this.clearCallLosses();
-      this.updateTrackers(loss, perOutput, batch, batch.ys, preds);
-    });
-  }
-
-  // ---- data -------------------------------------------------------------------------------------
-
-  private prepareArrays(
-    x: ModelData,
-    y: ModelData | undefined,
-    sampleWeight: ModelData | undefined,
-    owned: tf.Tensor[],
-    classWeight?: Record<number, number>,
-  ): BatchData {
-    this.maybeBuildFrom(x, owned);
-    this.ensureGraph();
-    const xs = standardizeData(x, this.inputNames, 'input', this.name, owned);
-    const ys = y == null ? [] : standardizeData(y, this.outputNames, 'target', this.name, owned);
-    let sws: (tf.Tensor | null)[] = this.outputNames.map(() => null);
-    if (sampleWeight != null) {
-      const list = standardizeData(sampleWeight, this.outputNames, 'sample weight', this.name, owned);
-      sws = list.length === 1 ? this.outputNames.map(() => list[0]) : list;
-    }
-    if (classWeight) {
-      if (ys.length !== 1)
-        throw new ValueError('`class_weight` is only supported for models with a single output.');
-      if (sampleWeight != null)
-        throw new ValueError('You cannot pass both `class_weight` and `sample_weight`.');
-      const w = classWeightToSampleWeight(ys[0], classWeight);
-      owned.push(w);
-      sws = [w];
-    }
-    const size = checkCardinality([
-      { name: 'x', tensors: xs },
-      { name: 'y', tensors: ys },
-      { name: 'sample_weight', tensors: sws.filter((s): s is tf.Tensor => s != null) },
-    ]);
-    checkNotEmpty(size, xs);
-    this.checkInputs(xs);
-    return { xs, ys, sws, size };
-  }
-
-  private batchFromDataset(item: Batch, owned: tf.Tensor[]): BatchData {
-    let x: ModelData;
-    let y: ModelData | undefined;
-    let sw: ModelData | undefined;
-    if (Array.isArray(item)) [x, y, sw] = item as [ModelData, ModelData?, ModelData?];
-    else ({ xs: x, ys: y, sampleWeight: sw } = item);
-    return this.prepareArrays(x, y, sw, owned);
-  }
-
-  // ---- fit ----------------------------------------------------------------------------------------
-
-  /** Trains the model (Keras's `fit`). Accepts tensors, or an (async) iterable of `{xs, ys}` batches. */
-  async fit(x: Dataset, args?: FitArgs): Promise<History>;
-  async fit(x: ModelData, y: ModelData, args?: FitArgs): Promise<History>;
-  async fit(x: ModelData | Dataset, yOrArgs?: ModelData | FitArgs, maybeArgs?: FitArgs): Promise<History> {
-    this.assertCompiled('fit');
-    const datasetMode = isDataset(x);
-    const args: FitArgs = (datasetMode ? (yOrArgs as FitArgs) : maybeArgs) ?? {};
-    const y = datasetMode ? undefined : (yOrArgs as ModelData);
-    checkArgumentNames(args, FIT_ARGS, 'fit()');
-    const batchSize = validateBatchSize(args.batchSize);
-    checkCallbacks(args.callbacks);
-    checkValidationFreq(args.validationFreq);
-    checkSteps(args.validationSteps, 'validation_steps');
-    if (args.initialEpoch != null && !(Number.isInteger(args.initialEpoch) && args.initialEpoch >= 0))
-      throw new ValueError(
-        `Expected \`initial_epoch\` to be a non-negative integer. Received: initial_epoch=${args.initialEpoch}`,
-      );
-    if (args.validationData != null && !isDataset(args.validationData)) {
-      const vd = args.validationData as unknown[];
-      if (!Array.isArray(vd) || vd.length < 2 || vd.length > 3)
-        throw new ValueError(
-          'Expected `validation_data` to be a tuple `(x_val, y_val)` or `(x_val, y_val, val_sample_weights)`, ' +
-            `or a dataset. Received: validation_data=${describeArgument(args.validationData)}`,
-        );
-    }
-    const epochs = args.epochs ?? 1;
-    const initialEpoch = args.initialEpoch ?? 0;
-    if (!Number.isInteger(epochs) || epochs < 0)
-      throw new ValueError(
-        `Expected \`epochs\` to be a non-negative integer. Received: epochs=${args.epochs}`,
-      );
-    const split = args.validationSplit ?? 0;
-    if (!(split >= 0 && split < 1))
-      throw new ValueError(`\`validation_split\` must be in [0, 1). Received: validation_split=${split}`);
-    if (args.validationBatchSize != null)
-      validateBatchSize(args.validationBatchSize, 'validation_batch_size');
-    if (args.stepsPerEpoch != null && !(Number.isInteger(args.stepsPerEpoch) && args.stepsPerEpoch > 0)) {
-      throw new ValueError(
-        `Expected \`steps_per_epoch\` to be a positive integer. Received: steps_per_epoch=${args.stepsPerEpoch}`,
-      );
-    }
-    if (datasetMode && split > 0)
-      throw new ValueError(
-        '`validation_split` is only supported for tensors, not for datasets or iterables.',
-      );
-
-    const owned: tf.Tensor[] = [];
-    try {
-      let train: BatchData | null = null;
-      let val: BatchData | null = null;
-      let valDataset: Dataset | null = null;
-      if (!datasetMode) {
-        if (y == null) throw new ValueError('fit() needs targets `y` when `x` is not a dataset.');
-        train = this.prepareArrays(x as ModelData, y, args.sampleWeight, owned, args.classWeight);
-        if (split > 0) {
-          const at = Math.floor(train.size * (1 - split));
-          if (at === 0 || at === train.size) {
-            throw new ValueError(
-              `validation_split=${split} leaves no ${at === 0 ? 'training' : 'validation'} samples out of ${train.size}.`,
-            );
-          }
-          const cut = (ts: tf.Tensor[], from: number, size: number) => {
-            const out = sliceRows(ts, from, size);
-            owned.push(...out);
-            return out;
-          };
-          const swList = train.sws.map((s) => s);
-          const valSws = swList.map((s) => (s ? cut([s], at, train!.size - at)[0] : null));
-          const trSws = swList.map((s) => (s ? cut([s], 0, at)[0] : null));
-          val = {
-            xs: cut(train.xs, at, train.size - at),
-            ys: cut(train.ys, at, train.size - at),
-            sws: valSws,
-            size: train.size - at,
-          };
-          train = { xs: cut(train.xs, 0, at), ys: cut(train.ys, 0, at), sws: trSws, size: at };
-        }
-      }
-      if (args.validationData != null) {
-        if (isDataset(args.validationData)) valDataset = args.validationData;
-        else {
-          const [vx, vy, vsw] = args.validationData as [ModelData, ModelData, ModelData?];
-          val = this.prepareArrays(vx, vy, vsw, owned);
-        }
-      }
-      const stepsPerEpoch = train
-        ? Math.min(Math.ceil(train.size / batchSize), args.stepsPerEpoch ?? Number.POSITIVE_INFINITY)
-        : (args.stepsPerEpoch ?? null);
-      const verbose = verboseLevel(args.verbose);
-      const callbacks = new CallbackList(args.callbacks ?? [], {
-        model: this,
-        addHistory: true,
-        addProgbar: verbose !== 0,
-        params: { verbose, epochs, steps: stepsPerEpoch },
-      });
-      this.history = callbacks.history;
-      this.stopTraining = false;
-      const shuffle = args.shuffle ?? true;
-      const datasetIterator = datasetMode ? this.openIterator(x as Dataset) : null;
-
-      this._initialEpoch = null;
-      await callbacks.onTrainBegin();
-      const startEpoch = this._initialEpoch ?? initialEpoch;
-      this._initialEpoch = null;
-      let trainingLogs: Logs = {};
-      for (let epoch = startEpoch; epoch < epochs; epoch++) {
-        this.resetMetrics();
-        await callbacks.onEpochBegin(epoch);
-        let lastYield = Date.now();
-        const runBatch = async (step: number, batch: BatchData) => {
-          await callbacks.onTrainBatchBegin(step);
-          this.trainStep(batch);
-          await callbacks.onTrainBatchEnd(step, () => this.lazyLogs());
-          if (Date.now() - lastYield > 25) {
-            await yieldToEventLoop();
-            lastYield = Date.now();
-          }
-        };
-        if (train) {
-          await this.forEachArrayBatch(train, batchSize, shuffle, stepsPerEpoch!, runBatch);
-        } else {
-          await this.forEachDatasetBatch(
-            datasetIterator!,
-            x as Dataset,
-            args.stepsPerEpoch ?? null,
-            runBatch,
-          );
-        }
-        const epochLogs = await this.readLogs();
-        if ((val || valDataset) && this.shouldValidate(epoch, args.validationFreq ?? 1)) {
-          const valLogs = (await this.evaluateInternal(val, valDataset, {
-            batchSize: args.validationBatchSize ?? batchSize,
-            steps: args.validationSteps,
-            callbacks,
-          })) as Logs;
-          for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
-        }
-        await callbacks.onEpochEnd(epoch, epochLogs);
-        trainingLogs = epochLogs;
-        if (this.stopTraining) break;
-      }
-      if (epochs > startEpoch)
-        (this.optimizer as { finalizeVariableValues?: (v: Variable[]) => void }).finalizeVariableValues?.(
-          this.trainableWeights,
-        );
-      await callbacks.onTrainEnd(trainingLogs);
-      return this.history!;
-    } finally {
-      tf.dispose(owned);
-    }
-  }
-
-  private shouldValidate(epoch: number, freq: number | number[]): boolean {
-    if (Array.isArray(freq)) return freq.includes(epoch + 1);
-    return (epoch + 1) % freq === 0;
-  }
-
-  private async forEachArrayBatch(
-    data: BatchData,
-    batchSize: number,
-    shuffle: boolean,
-    steps: number,
-    fn: (step: number, batch: BatchData) => Promise<void>,
-  ): Promise<void> {
-    // Shuffle once per epoch: one permutation of the sample indices, after which each batch takes its
-    // rows straight from the data (no shuffled copy of the epoch). Slicing batches out of a shuffled
-    // copy would cost a copy of the whole epoch per batch on tfjs's wasm backend, whose Slice kernel
-    // reads its entire input to the host first.
-    let order = shuffle && data.size > 1 ? Int32Array.from(tf.util.createShuffledIndices(data.size)) : null;
-    // Where tensors live in host memory (cpu, wasm), copying the rows on the host beats both backends'
-    // Gather kernels (element-wise loops) several times over, and wasm's Slice (a full copy of its
-    // input per call) by far; the values are read once per epoch, never per batch.
-    const host = HOST_MEMORY_BACKENDS.has(tf.getBackend()) ? new Map<tf.Tensor, tf.TypedArray>() : null;
-    if (host && !order) order = Int32Array.from({ length: data.size }, (_, i) => i);
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize;
-      if (start >= data.size) break;
-      const size = Math.min(batchSize, data.size - start);
-      const batch = order
-        ? this.gatherBatch(data, order.subarray(start, start + size), host)
-        : this.sliceBatch(data, start, size);
-      try {
-        await fn(step, batch);
-      } finally {
-        // Several outputs may share one sample-weight tensor: dispose each batch tensor once.
-        tf.dispose([...new Set([...batch.xs, ...batch.ys, ...(batch.sws.filter((s) => s) as tf.Tensor[])])]);
-      }
-      if (this.stopTraining) break;
-    }
-  }
-
-  /** The rows `indices` of every tensor in `data` (a tensor shared by several slots is gathered once). */
-  private gatherBatch(
-    data: BatchData,
-    indices: Int32Array,
-    host: Map<tf.Tensor, tf.TypedArray> | null,
-  ): BatchData {
-    let idxTensor: tf.Tensor1D | null = null;
-    const idx = () => {
-      idxTensor ??= tf.tensor1d(indices, 'int32');
-      return idxTensor;
-    };
-    try {
-      const cache = new Map<tf.Tensor, tf.Tensor>();
-      const take = (t: tf.Tensor): tf.Tensor => {
-        if (!host || t.dtype === 'string' || t.rank === 0) return tf.gather(t, idx());
-        let values = host.get(t);
-        if (!values) {
-          values = t.dataSync() as tf.TypedArray;
-          host.set(t, values);
-        }
-        const row = t.shape[0] === 0 ? 0 : t.size / t.shape[0];
-        const out = new (values.constructor as new (n: number) => tf.TypedArray)(indices.length * row);
-        for (let i = 0; i < indices.length; i++) {
-          const from = indices[i] * row;
-          out.set(values.subarray(from, from + row), i * row);
-        }
-        return tf.tensor(out, [indices.length, ...t.shape.slice(1)], t.dtype);
-      };
-      const pick = (t: tf.Tensor) => {
-        if (!cache.has(t)) cache.set(t, take(t));
-        return cache.get(t)!;
-      };
-      return {
-        xs: data.xs.map(pick),
-        ys: data.ys.map(pick),
-        sws: data.sws.map((s) => (s ? pick(s) : null)),
-        size: indices.length,
-      };
-    } finally {
-      (idxTensor as tf.Tensor1D | null)?.dispose();
-    }
-  }
-
-  private sliceBatch(data: BatchData, start: number, size: number): BatchData {
-    const cache = new Map<tf.Tensor, tf.Tensor>();
-    const cut = (t: tf.Tensor) => {
-      if (!cache.has(t)) cache.set(t, tf.slice(t, start, size));
-      return cache.get(t)!;
-    };
-    return {
-      xs: data.xs.map(cut),
-      ys: data.ys.map(cut),
-      sws: data.sws.map((s) => (s ? cut(s) : null)),
-      size,
-    };
-  }
-
-  private openIterator(ds: Dataset): Iterator<Batch> | AsyncIterator<Batch> {
-    return Symbol.asyncIterator in ds
-      ? (ds as AsyncIterable<Batch>)[Symbol.asyncIterator]()
-      : (ds as Iterable<Batch>)[Symbol.iterator]();
-  }
-
-  private async forEachDatasetBatch(
-    iterator: Iterator<Batch> | AsyncIterator<Batch>,
-    ds: Dataset,
-    steps: number | null,
-    fn: (step: number, batch: BatchData) => Promise<void>,
-  ): Promise<void> {
-    // A re-iterable dataset starts over each epoch; a one-shot iterator continues where it stopped.
-    let it = iterator;
-    const reiterable = (it as unknown) !== (ds as unknown);
-    if (reiterable && steps == null) it = this.openIterator(ds);
-    for (let step = 0; steps == null || step < steps; step++) {
-      const next = await it.next();
-      if (next.done) {
-        if (steps != null && step === 0 && reiterable) {
-          it = this.openIterator(ds);
-          continue;
-        }
-        break;
-      }
-      const owned: tf.Tensor[] = [];
-      try {
-        const batch = this.batchFromDataset(next.value, owned);
-        await fn(step, batch);
-      } finally {
-        tf.dispose(owned);
-      }
-      if (this.stopTraining) break;
-    }
-  }
-
-  // ---- evaluate -----------------------------------------------------------------------------------
-
-  /** Returns the loss and metrics on the data (Keras's `evaluate`). */
-  async evaluate(x: Dataset, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
-  async evaluate(x: Dataset, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
-  async evaluate(x: Dataset, args?: EvaluateArgs): Promise<number | number[] | Logs>;
-  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
-  async evaluate(
-    x: ModelData,
-    y: ModelData,
-    args?: EvaluateArgs & { returnDict?: false },
-  ): Promise<number | number[]>;
-  async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): Promise<number | number[] | Logs>;
-  async evaluate(
-    x: ModelData | Dataset,
-    yOrArgs?: ModelData | EvaluateArgs,
-    maybeArgs?: EvaluateArgs,
-  ): Promise<number | number[] | Logs> {
-    this.assertCompiled('evaluate');
-    const datasetMode = isDataset(x);
-    const args: EvaluateArgs = (datasetMode ? (yOrArgs as EvaluateArgs) : maybeArgs) ?? {};
-    checkArgumentNames(args, EVALUATE_ARGS, 'evaluate()');
-    const batchSize = validateBatchSize(args.batchSize);
-    checkSteps(args.steps, 'steps');
-    checkCallbacks(args.callbacks);
-    if (!datasetMode && yOrArgs == null)
-      throw new ValueError('evaluate() needs targets `y` when `x` is not a dataset.');
-    const owned: tf.Tensor[] = [];
-    try {
-      const data = datasetMode
-        ? null
-        : this.prepareArrays(x as ModelData, yOrArgs as ModelData, args.sampleWeight, owned);
-      const verbose = verboseLevel(args.verbose);
-      const steps = data ? Math.ceil(data.size / batchSize) : (args.steps ?? null);
-      const callbacks = new CallbackList(args.callbacks ?? [], {
-        model: this,
-        addHistory: false,
-        addProgbar: verbose !== 0,
-        params: { verbose, steps },
-      });
-      const logs = await this.evaluateInternal(data, datasetMode ? (x as Dataset) : null, {
-        batchSize,
-        steps: args.steps,
-        callbacks,
-      });
-      if (args.returnDict) return logs;
-      const values = this.metricsNames.map((n) => logs[n]);
-      return values.length === 1 ? values[0] : values;
-    } finally {
-      tf.dispose(owned);
-    }
-  }
-
-  private async evaluateInternal(
-    data: BatchData | null,
-    ds: Dataset | null,
-    opts: { batchSize: number; steps?: number; callbacks: CallbackList },
-  ): Promise<Logs> {
-    this.resetMetrics();
-    await opts.callbacks.onTestBegin();
-    const runBatch = async (step: number, batch: BatchData) => {
-      await opts.callbacks.onTestBatchBegin(step);
-      this.testStep(batch);
-      await opts.callbacks.onTestBatchEnd(step, () => this.lazyLogs());
-    };
-    const stopFlag = this.stopTraining;
-    this.stopTraining = false;
-    if (data) {
-      const steps = Math.min(Math.ceil(data.size / opts.batchSize), opts.steps ?? Number.POSITIVE_INFINITY);
-      await this.forEachArrayBatch(data, opts.batchSize, false, steps, runBatch);
-    } else {
-      await this.forEachDatasetBatch(this.openIterator(ds!), ds!, opts.steps ?? null, runBatch);
-    }
-    this.stopTraining = stopFlag;
-    const logs = await this.readLogs();
-    await opts.callbacks.onTestEnd(logs);
-    return logs;
-  }
-
-  // ---- predict ------------------------------------------------------------------------------------
-
-  /** Computes outputs in batches (Keras's `predict`); returns one tensor per output. */
-  predict(x: ModelData, args: PredictArgs = {}): ModelOutput<Outputs> {
-    assertBackendRegistered('predict');
-    checkArgumentNames(args, PREDICT_ARGS, 'predict()');
-    const batchSize = validateBatchSize(args.batchSize);
-    checkSteps(args.steps, 'steps');
-    checkCallbacks(args.callbacks);
-    const owned: tf.Tensor[] = [];
-    try {
-      this.maybeBuildFrom(x, owned);
-      const xs = standardizeData(x, this.inputNames, 'input', this.name, owned);
-      const size = checkCardinality([{ name: 'x', tensors: xs }]);
-      checkNotEmpty(size, xs);
-      this.checkInputs(xs);
-      const steps = Math.min(Math.ceil(size / batchSize), args.steps ?? Number.POSITIVE_INFINITY);
-      // predict is synchronous (it returns tensors), so its hooks run without being awaited. The progress
-      // bar is shown only when verbose is given, to keep the common predict call quiet.
-      const verbose = args.verbose === undefined || args.verbose === 'auto' ? 0 : args.verbose;
-      const callbacks =
-        (args.callbacks?.length ?? 0) > 0 || verbose !== 0
-          ? new CallbackList(args.callbacks ?? [], {
-              model: this,
-              addHistory: false,
-              addProgbar: verbose !== 0,
-              params: { verbose, steps },
-            })
-          : null;
-      const fire = (p: void | Promise<void>) => {
-        if (p instanceof Promise) p.catch((e) => console.error(e));
-      };
-      if (callbacks) fire(callbacks.onPredictBegin());
-      const perOutput: tf.Tensor[][] = this.outputs.map(() => []);
-      for (let step = 0; step < steps; step++) {
-        if (callbacks) fire(callbacks.onPredictBatchBegin(step));
-        const start = step * batchSize;
-        const n = Math.min(batchSize, size - start);
-        const outs = tf.tidy(() =>
-          this.runGraph(steps === 1 && n === size ? xs : sliceRows(xs, start, n), false),
-        );
-        outs.forEach((o, i) => {
-          perOutput[i].push(o);
-        });
-        if (callbacks) fire(callbacks.onPredictBatchEnd(step, () => ({})));
-      }
-      const outs = perOutput.map((parts) => {
-        if (parts.length === 1) return parts[0];
-        const joined = tf.concat(parts, 0);
-        tf.dispose(parts);
-        return joined;
-      });
-      if (callbacks) fire(callbacks.onPredictEnd());
-      return this.structureOutputs(outs);
-    } finally {
-      tf.dispose(owned);
-    }
-  }
-
-  /** Hook for Sequential's deferred build. */
-  protected maybeBuildFrom(_x: ModelData, _owned: tf.Tensor[]): void {}
-
-  private structureOutputs(outs: tf.Tensor[]): ModelOutput<Outputs> {
-    return (outs.length === 1 && this.outputsKind === 'single' ? outs[0] : outs) as ModelOutput<Outputs>;
-  }
-
-  predictOnBatch(x: ModelData): ModelOutput<Outputs> {
-    return this.predict(x, { batchSize: Number.MAX_SAFE_INTEGER });
-  }
-
-  /** One gradient step on one batch; returns this batch's loss (and metrics): Keras 3 resets the metrics first. */
-  async trainOnBatch(
-    x: ModelData,
-    y: ModelData,
-    args: { sampleWeight?: ModelData; classWeight?: Record<number, number>; returnDict?: boolean } = {},
-  ): Promise<number | number[] | Logs> {
-    this.assertCompiled('trainOnBatch');
-    checkArgumentNames(args, ['sampleWeight', 'classWeight', 'returnDict'], 'trainOnBatch()');
-    if (y == null) throw new ValueError('trainOnBatch() needs targets `y`.');
-    const owned: tf.Tensor[] = [];
-    try {
-      const batch = this.prepareArrays(x, y, args.sampleWeight, owned, args.classWeight);
-      this.resetMetrics();
-      this.trainStep(batch);
-      return this.flattenLogs(await this.readLogs(), args.returnDict);
-    } finally {
-      tf.dispose(owned);
-    }
-  }
-
-  async testOnBatch(
-    x: ModelData,
-    y: ModelData,
-    args: { sampleWeight?: ModelData; returnDict?: boolean } = {},
-  ): Promise<number | number[] | Logs> {
-    this.assertCompiled('testOnBatch');
-    checkArgumentNames(args, ['sampleWeight', 'returnDict'], 'testOnBatch()');
-    if (y == null) throw new ValueError('testOnBatch() needs targets `y`.');
-    const owned: tf.Tensor[] = [];
-    try {
-      const batch = this.prepareArrays(x, y, args.sampleWeight, owned);
-      this.resetMetrics();
-      this.testStep(batch);
-      return this.flattenLogs(await this.readLogs(), args.returnDict);
-    } finally {
-      tf.dispose(owned);
-    }
-  }
-
-  private flattenLogs(logs: Logs, returnDict?: boolean): number | number[] | Logs {
-    if (returnDict) return logs;
-    const values = this.metricsNames.map((n) => logs[n]);
-    return values.length === 1 ? values[0] : values;
-  }
-
-  // ---- summary and serialization ------------------------------------------------------------------
 
   /** Prints the Keras 3 summary table to the console or through `printFn`. */
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
@@ -1457,12 +403,6 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
       options,
     );
   }
-
-  override dispose(): void {
-    for (const l of this.layers) l.dispose();
-    this.disposeTrackers();
-    this.optimizer?.dispose();
-  }
 }
 
 /** Thrown while rebuilding a graph when a call needs a node that has not been recreated yet. */
@@ -1581,4 +521,11 @@ export function functionalFromConfig(config: Record<string, any>): Model {
 
 register('layer', 'Functional', Model, { aliases: ['Model'], module: '@strata/core' });
 
-export { Callback };
+export { Callback } from './callback.js';
+
+// Callbacks see the model as this class; callback.ts names no model module, so there is no import cycle.
+declare module './callback.js' {
+  interface CallbackModelTypes {
+    model: Model;
+  }
+}

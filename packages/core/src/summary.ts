@@ -1,7 +1,21 @@
 import { formatShape } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import type { Layer } from './layer.js';
-import type { Model } from './model.js';
+
+/**
+ * What a summary reads from a model (`Model` and `Sequential` have all of it). Stated here rather than
+ * imported, so the model module can use this one without an import cycle.
+ */
+export interface SummaryModel {
+  readonly name: string;
+  readonly layers: Layer[];
+  readonly inputs: readonly unknown[];
+  readonly outputs: readonly unknown[];
+  readonly trainableWeights: readonly { size: number }[];
+  readonly nonTrainableWeights: readonly { size: number }[];
+  readonly optimizer: { readonly built: boolean; readonly variables: readonly { size: number }[] } | null;
+  getClassName(): string;
+}
 
 /** Options of `printSummary` and `model.summary()`: line length, column positions and where the lines go. */
 export interface SummaryOptions {
@@ -74,7 +88,7 @@ function outputShapeOf(layer: Layer): string {
     : `[${outs.map((t) => formatShape(t.shape)).join(', ')}]`;
 }
 
-function isSequentialLike(model: Model, layers: Layer[]): boolean {
+function isSequentialLike(model: SummaryModel, layers: Layer[]): boolean {
   if (model.getClassName() === 'Sequential') return true;
   const nodes = layers.flatMap((l) => l.inboundNodes.filter((n) => !n.isInput));
   const seen = new Set<Layer>();
@@ -86,7 +100,7 @@ function isSequentialLike(model: Model, layers: Layer[]): boolean {
 }
 
 /** Prints a model summary laid out as Keras 3 prints it (a rich table with heavy head). */
-export function printSummary(model: Model, options: SummaryOptions = {}): void {
+export function printSummary(model: SummaryModel, options: SummaryOptions = {}): void {
   const print = options.printFn ?? console.log;
   const allLayers = model.layers;
   const sequentialLike = isSequentialLike(model, allLayers);

@@ -1,5 +1,4 @@
-import { Callback, type CallbackParams, History, type Logs } from '../callback.js';
-import type { Model } from '../model.js';
+import { Callback, type CallbackModel, type CallbackParams, History, type Logs } from '../callback.js';
 import { registry } from '../registry.js';
 
 type LogsFactory = () => Logs;
@@ -33,7 +32,7 @@ export class CallbackList {
 
   constructor(
     callbacks: Callback[],
-    options: { model: Model; addHistory: boolean; addProgbar: boolean; params: CallbackParams },
+    options: { model: CallbackModel; addHistory: boolean; addProgbar: boolean; params: CallbackParams },
   ) {
     this.callbacks = callbacks.slice();
     let history = this.callbacks.find((c) => c instanceof History) as History | undefined;

@@ -1,5 +1,5 @@
 import { formatShape, ValueError } from '../errors.js';
-import type { Shape } from './symbolic-tensor.js';
+import type { Shape } from './shape.js';
 
 /** What a layer accepts (Keras's `InputSpec`): rank bounds and fixed axis sizes. */
 export interface InputSpec {

@@ -1,11 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape } from '../errors.js';
-import type { Layer } from '../layer.js';
 import { camelToSnake } from '../naming.js';
+import type { Shape } from './shape.js';
 
-/** A shape whose batch (and sometimes other) dimensions may be unknown. */
-export type Shape = (number | null)[];
+export type { Shape } from './shape.js';
+
+/**
+ * The layer type graph nodes refer to. layer.ts fills it in by declaration merging
+ * (`interface GraphLayerTypes { layer: Layer }`), so this module imports no layer (no import cycle).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging from layer.ts
+export interface GraphLayerTypes {}
+
+/** A layer as symbolic tensors and nodes see it (`Layer` from @strata/core). */
+type Layer = GraphLayerTypes extends { layer: infer L } ? L : never;
 
 let nextId = 0;
 
