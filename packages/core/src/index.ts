@@ -101,6 +101,7 @@ export {
   serializeKerasObject,
 } from './serialization.js';
 export { printSummary, readableMemorySize, type SummaryModel, type SummaryOptions } from './summary.js';
+export { valueAndGrads } from './trainers/gradients.js';
 export {
   activeWeightsFromFile,
   buildingFromFile,

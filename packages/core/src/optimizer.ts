@@ -394,6 +394,30 @@ export abstract class Optimizer {
   }
 
   /**
+   * Applies `[gradient, variable]` pairs (Keras's `apply_gradients`); the same as
+   * `apply(gradients, variables)`. Nothing is changed when an argument is wrong.
+   */
+  applyGradients(gradsAndVars: [tf.Tensor | null | undefined, Variable][]): void {
+    const isPair = (p: unknown) =>
+      Array.isArray(p) &&
+      p.length === 2 &&
+      (p[0] == null || p[0] instanceof tf.Tensor) &&
+      p[1] instanceof Variable;
+    if (!Array.isArray(gradsAndVars) || !gradsAndVars.every(isPair)) {
+      const bad = Array.isArray(gradsAndVars)
+        ? `grads_and_vars[${gradsAndVars.findIndex((p) => !isPair(p))}] is not a [gradient, variable] pair`
+        : String(gradsAndVars);
+      throw new ValueError(
+        `applyGradients expects a list of [gradient, variable] pairs (variables from model.trainableWeights). Received: ${bad}`,
+      );
+    }
+    this.apply(
+      gradsAndVars.map((p) => p[0]),
+      gradsAndVars.map((p) => p[1]),
+    );
+  }
+
+  /**
    * Applies gradients to variables (Keras's `apply`). On the first call the optimizer is built for
    * `variables`; later calls must pass the same variables (or omit them). A null gradient skips its
    * variable. Nothing is changed when an argument is wrong.
