@@ -5,6 +5,8 @@
  *
  * @module @strata/core
  */
+
+export { checkArgumentNames } from './argument-names.js';
 export {
   Callback,
   type CallbackModel,

@@ -337,14 +337,14 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
    */
   _initialEpoch: number | null = null;
 
-  private compileArgs: CompileArgs | null = null;
-  private losses_: (Loss | null)[] = [];
-  private lossWeights: number[] = [];
-  private metricSlots: MetricSlot[] = [];
-  private metricsBuilt = false;
-  private lossTracker: MeanTracker | null = null;
-  private outputLossTrackers: (MeanTracker | null)[] = [];
-  private stepLogsChecked = false;
+  private _compileArgs: CompileArgs | null = null;
+  private _compiledLosses: (Loss | null)[] = [];
+  private _lossWeights: number[] = [];
+  private _metricSlots: MetricSlot[] = [];
+  private _metricsBuilt = false;
+  private _lossTracker: MeanTracker | null = null;
+  private _outputLossTrackers: (MeanTracker | null)[] = [];
+  private _stepLogsChecked = false;
 
   // ---- hooks for the model --------------------------------------------------------------------------
 
@@ -522,17 +522,17 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
 
     this.optimizer = optimizer;
     this.outputNames = outputNames;
-    this.losses_ = losses;
-    this.lossWeights = weightsSpec.map((w) => (w == null ? 1 : (w as number)));
+    this._compiledLosses = losses;
+    this._lossWeights = weightsSpec.map((w) => (w == null ? 1 : (w as number)));
     this.disposeTrackers();
-    this.metricSlots = slots;
-    this.metricsBuilt = false;
-    this.lossTracker = new MeanTracker({ name: 'loss' });
+    this._metricSlots = slots;
+    this._metricsBuilt = false;
+    this._lossTracker = new MeanTracker({ name: 'loss' });
     const withLoss = losses.filter((l) => l != null).length;
-    this.outputLossTrackers = losses.map((l, i) =>
+    this._outputLossTrackers = losses.map((l, i) =>
       l != null && withLoss > 1 ? new MeanTracker({ name: `${outputNames[i]}_loss` }) : null,
     );
-    this.compileArgs = args;
+    this._compileArgs = args;
     this.compiled = true;
   }
 
@@ -549,15 +549,15 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
   }
 
   private disposeTrackers(): void {
-    this.lossTracker?.dispose();
-    for (const t of this.outputLossTrackers) t?.dispose();
-    for (const s of this.metricSlots) if (s.metric && typeof s.spec !== 'object') s.metric.dispose();
+    this._lossTracker?.dispose();
+    for (const t of this._outputLossTrackers) t?.dispose();
+    for (const s of this._metricSlots) if (s.metric && typeof s.spec !== 'object') s.metric.dispose();
   }
 
   /** Keras's compile_config, written into `.keras` files. */
   getCompileConfig(): Record<string, unknown> | null {
-    if (!this.compiled || !this.compileArgs) return null;
-    const a = this.compileArgs;
+    if (!this.compiled || !this._compileArgs) return null;
+    const a = this._compileArgs;
     return {
       optimizer:
         this.optimizer && registry.entryOf('optimizer', this.optimizer.constructor)
@@ -594,16 +594,16 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
   // ---- metrics ------------------------------------------------------------------------------------
 
   private buildMetrics(ys: tf.Tensor[], preds: tf.Tensor[]): void {
-    if (this.metricsBuilt) return;
+    if (this._metricsBuilt) return;
     const multi = this.outputNames.length > 1;
     const used = new Set<string>();
-    for (const slot of this.metricSlots) {
+    for (const slot of this._metricSlots) {
       const written = typeof slot.spec === 'string' ? slot.spec : undefined;
       slot.metric = resolveMetric(slot.spec, {
         name: written ?? '',
         yTrueShape: ys[slot.output].shape,
         yPredShape: preds[slot.output].shape,
-        loss: this.losses_[slot.output] ?? undefined,
+        loss: this._compiledLosses[slot.output] ?? undefined,
       });
       let base = written ?? slot.metric.name;
       if (slot.weighted && !written) base = `weighted_${base}`;
@@ -612,15 +612,15 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       used.add(name);
       slot.logName = name;
     }
-    this.metricsBuilt = true;
+    this._metricsBuilt = true;
   }
 
   /** All stateful metrics (loss trackers first), as Keras's `model.metrics`. */
   get metrics(): Metric[] {
     const out: Metric[] = [];
-    if (this.lossTracker) out.push(this.lossTracker);
-    for (const s of this.metricSlots) if (s.metric) out.push(s.metric);
-    for (const t of this.outputLossTrackers) if (t) out.push(t);
+    if (this._lossTracker) out.push(this._lossTracker);
+    for (const s of this._metricSlots) if (s.metric) out.push(s.metric);
+    for (const t of this._outputLossTrackers) if (t) out.push(t);
     return out;
   }
 
@@ -634,9 +634,9 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     if (metricsGetterOf(this) !== metricsGetterOf(Trainer.prototype))
       return this.metrics.map((m) => [m.name, m] as [string, Metric]);
     const out: [string, Metric][] = [];
-    if (this.lossTracker) out.push(['loss', this.lossTracker]);
-    for (const s of this.metricSlots) if (s.metric) out.push([s.logName, s.metric]);
-    this.outputLossTrackers.forEach((t) => {
+    if (this._lossTracker) out.push(['loss', this._lossTracker]);
+    for (const s of this._metricSlots) if (s.metric) out.push([s.logName, s.metric]);
+    this._outputLossTrackers.forEach((t) => {
       if (t) out.push([t.name, t]);
     });
     return out;
@@ -713,7 +713,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     perOutput: tf.Tensor[],
   ): tf.Scalar {
     let total: tf.Tensor = tf.scalar(0);
-    this.losses_.forEach((loss, i) => {
+    this._compiledLosses.forEach((loss, i) => {
       if (!loss) return;
       if (ys[i] == null)
         throw new ValueError(`No target given for output "${this.outputNames[i]}", which has a loss.`);
@@ -723,7 +723,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
         );
       const value = loss.apply(ys[i], preds[i], sws[i] ?? null);
       perOutput[i] = value;
-      total = tf.add(total, this.lossWeights[i] === 1 ? value : tf.mul(value, this.lossWeights[i]));
+      total = tf.add(total, this._lossWeights[i] === 1 ? value : tf.mul(value, this._lossWeights[i]));
     });
     for (const l of this.losses) total = tf.add(total, l);
     return total as tf.Scalar;
@@ -736,12 +736,12 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     ys: tf.Tensor[],
     preds: tf.Tensor[],
   ): void {
-    this.lossTracker!.updateState(loss, undefined, batch.size);
-    this.outputLossTrackers.forEach((t, i) => {
+    this._lossTracker!.updateState(loss, undefined, batch.size);
+    this._outputLossTrackers.forEach((t, i) => {
       if (t && perOutput[i]) t.updateState(perOutput[i], undefined, batch.size);
     });
     this.buildMetrics(ys, preds);
-    for (const s of this.metricSlots)
+    for (const s of this._metricSlots)
       s.metric!.updateState(ys[s.output], preds[s.output], s.weighted ? (batch.sws[s.output] ?? null) : null);
   }
 
@@ -864,19 +864,19 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     }
     const name = kind === 'train' ? 'trainStep' : 'testStep';
     // Compiled metrics resolve against the shapes of the first batch's targets and predictions.
-    if (!this.metricsBuilt && this.metricSlots.length > 0 && batch.ys.length > 0) {
+    if (!this._metricsBuilt && this._metricSlots.length > 0 && batch.ys.length > 0) {
       tf.tidy(() => this.buildMetrics(batch.ys, this.forward(batch.xs, false)));
     }
     // The first call's result is checked before its weight updates are kept: a step that returns something
     // other than a logs record leaves the weights as they were.
-    const backup = this.stepLogsChecked ? null : this.weights.map((v) => tf.clone(v.value));
+    const backup = this._stepLogsChecked ? null : this.weights.map((v) => tf.clone(v.value));
     try {
       const logs = tf.tidy(() => {
         const out = step.call(this, this.stepData(batch)) as unknown;
         checkStepLogs(out, name);
         return out as tf.TensorContainer;
       }) as StepLogs;
-      this.stepLogsChecked = true;
+      this._stepLogsChecked = true;
       return logs;
     } catch (e) {
       discardAbandonedTape();
