@@ -583,12 +583,16 @@ INITIALIZERS = [
     ("RandomNormal", [{}, {"mean": 1.0, "stddev": 0.5}]),
     ("RandomUniform", [{}, {"minval": -2.0, "maxval": 3.0}]),
     ("TruncatedNormal", [{}, {"mean": 0.5, "stddev": 2.0}]),
-    ("GlorotNormal", [{}]), ("GlorotUniform", [{}]), ("HeNormal", [{}]), ("HeUniform", [{}]),
+    # HeNormal with input_axes [-1]: fan_in 200 instead of the shape's 150 (std 0.1 vs 0.115).
+    ("GlorotNormal", [{}]), ("GlorotUniform", [{}]), ("HeNormal", [{}, {"input_axes": [-1], "output_axes": [0]}]),
+    ("HeUniform", [{}]),
     ("LecunNormal", [{}]), ("LecunUniform", [{}]),
     ("VarianceScaling", [{}, {"scale": 2.0, "mode": "fan_avg", "distribution": "uniform"},
-                         {"scale": 0.5, "mode": "fan_out", "distribution": "untruncated_normal"}]),
+                         {"scale": 0.5, "mode": "fan_out", "distribution": "untruncated_normal"},
+                         # Keras 3.15's input_axes/output_axes: fans from [150, 200]'s axes 0 and 1 (reversed).
+                         {"scale": 2.0, "mode": "fan_in", "distribution": "uniform", "input_axes": [1], "output_axes": [0]}]),
     ("Identity", [{}, {"gain": 2.0}]),
-    ("OrthogonalInitializer", [{}, {"gain": 0.5}]),
+    ("Orthogonal", [{}, {"gain": 0.5}]),
 ]
 
 
@@ -602,7 +606,7 @@ def write_initializers():
             init = cls(**config, **({"seed": 1} if seeded else {}))
             deterministic = name in ("Zeros", "Ones", "Constant", "Identity")
             shape = [150, 200] if not deterministic else [5, 7]
-            if name == "OrthogonalInitializer":
+            if name == "Orthogonal":
                 shape = [60, 40]
             v = np.asarray(init(shape, dtype="float32"), dtype=np.float64)
             # The constructor arguments too: Keras 3.15's Identity config omits `gain`.
@@ -610,7 +614,7 @@ def write_initializers():
                      "min": float(v.min()), "max": float(v.max()), "n": int(v.size)}
             if name in ("Zeros", "Ones", "Constant", "Identity"):
                 entry["values"] = enc(v)
-            if name == "OrthogonalInitializer":
+            if name == "Orthogonal":
                 entry["gram"] = enc(v.T @ v)
             entries.append(entry)
         cases[name] = entries

@@ -18,6 +18,7 @@ export {
 } from './constant-initializers.js';
 export { Initializer } from './initializer.js';
 export {
+  type FanAxesArgs,
   type FanMode,
   GlorotNormal,
   GlorotUniform,

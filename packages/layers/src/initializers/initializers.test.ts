@@ -194,7 +194,7 @@ describe('initializers', () => {
     expect(serializeInitializer(new GlorotUniform())).toEqual({
       module: 'keras.initializers',
       class_name: 'GlorotUniform',
-      config: { seed: null },
+      config: { seed: null, input_axes: null, output_axes: null },
       registered_name: null,
     });
     expect(serializeKerasObject('initializer', new VarianceScaling({ seed: 2 })).config).toEqual({
@@ -202,13 +202,26 @@ describe('initializers', () => {
       scale: 1,
       mode: 'fan_in',
       distribution: 'truncated_normal',
+      input_axes: null,
+      output_axes: null,
     });
     expect(serializeInitializer(new RandomUniform())?.config).toEqual({
       seed: null,
       minval: -0.05,
       maxval: 0.05,
     });
-    expect(serializeInitializer(new OrthogonalInitializer())?.class_name).toBe('OrthogonalInitializer');
+    // Keras 3 writes 'Orthogonal' and reads both names; files Strata wrote before say 'OrthogonalInitializer'.
+    expect(serializeInitializer(new OrthogonalInitializer())?.class_name).toBe('Orthogonal');
+    for (const className of ['Orthogonal', 'OrthogonalInitializer']) {
+      const o = getInitializer({
+        module: 'keras.initializers',
+        class_name: className,
+        config: { seed: 3, gain: 2 },
+        registered_name: null,
+      });
+      expect(o).toBeInstanceOf(OrthogonalInitializer);
+      expect(o.getConfig()).toEqual({ seed: 3, gain: 2 });
+    }
     const back = getInitializer({
       module: 'keras.initializers',
       class_name: 'RandomNormal',
@@ -216,5 +229,44 @@ describe('initializers', () => {
       registered_name: null,
     });
     expect(back.getConfig()).toEqual({ seed: 5, mean: 1, stddev: 2 });
+  });
+
+  it('computes the fans from inputAxes/outputAxes as Keras 3.15 does, and writes them', () => {
+    // Shape [3, 4, 50], inputAxes [0, 1], outputAxes [-1]: a uniform fan_out VarianceScaling has limit
+    // sqrt(3 / fanOut).
+    const byAxes = new VarianceScaling({
+      distribution: 'uniform',
+      mode: 'fan_out',
+      inputAxes: [0, 1],
+      outputAxes: [-1],
+      seed: 4,
+    });
+    const w = byAxes.apply([3, 4, 50]);
+    const v = w.dataSync();
+    w.dispose();
+    // fanOut = 50: limit sqrt(3 / 50) ≈ 0.245; from the shape (fanOut 50 * 3 = 150) it would be ≈ 0.141.
+    const limit = Math.sqrt(3 / 50);
+    expect(Math.max(...v.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(0.95 * limit);
+    expect(byAxes.getConfig()).toMatchObject({ input_axes: [0, 1], output_axes: [-1] });
+    // Only one of the two given: Keras ignores it and uses the shape's fans.
+    const one = new GlorotUniform({ inputAxes: [0], seed: 4 }).apply([3, 4, 50]);
+    const u = one.dataSync();
+    one.dispose();
+    // Glorot from the shape: fanIn 4 * 3 = 12, fanOut 50 * 3 = 150, limit sqrt(6 / 162) ≈ 0.192.
+    expect(Math.max(...u.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 162));
+    expect(Math.max(...u.map(Math.abs))).toBeGreaterThan(0.95 * Math.sqrt(6 / 162));
+    expect(new GlorotUniform({ inputAxes: [0], outputAxes: [1] }).getConfig()).toEqual({
+      seed: null,
+      input_axes: [0],
+      output_axes: [1],
+    });
+    const bad = new HeNormal({ inputAxes: [0], outputAxes: [3] });
+    const before = tf.memory().numTensors;
+    expect(() => bad.apply([2, 3])).toThrow('Received: outputAxes=[3]');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => new LecunNormal({ inputAxes: [0.5] as number[], outputAxes: [1] })).toThrow(
+      'Received: inputAxes=[0.5]',
+    );
   });
 });

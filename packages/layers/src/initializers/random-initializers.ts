@@ -168,6 +168,31 @@ export interface VarianceScalingArgs extends SeedArgs {
   mode?: FanMode;
   /** Default 'truncated_normal'; 'normal' is read as 'truncated_normal'. */
   distribution?: ScalingDistribution | 'normal';
+  /**
+   * The weight's axes whose sizes multiply into the fan-in (negative counts from the end). Used only when
+   * `outputAxes` is given too; default null (fans from the shape, as for a dense or convolution kernel).
+   */
+  inputAxes?: number[] | null;
+  /** The weight's axes whose sizes multiply into the fan-out; used only with `inputAxes`. Default null. */
+  outputAxes?: number[] | null;
+}
+
+/** The `inputAxes`/`outputAxes` arguments of Glorot, He and LeCun initializers. */
+export interface FanAxesArgs extends SeedArgs {
+  /** See `VarianceScalingArgs.inputAxes`. */
+  inputAxes?: number[] | null;
+  /** See `VarianceScalingArgs.outputAxes`. */
+  outputAxes?: number[] | null;
+}
+
+function checkAxes(name: string, axes: number[] | null | undefined): number[] | null {
+  if (axes === undefined || axes === null) return null;
+  if (!Array.isArray(axes) || !axes.every((a) => Number.isInteger(a))) {
+    throw new ValueError(
+      `\`${name}\` must be a list of integers or null. Received: ${name}=${JSON.stringify(axes)}`,
+    );
+  }
+  return [...axes];
 }
 
 // The standard deviation of a unit normal truncated to [-2, 2]; dividing by it restores the wanted variance.
@@ -191,6 +216,8 @@ export class VarianceScaling extends RandomInitializer {
   readonly scale: number;
   readonly mode: FanMode;
   readonly distribution: ScalingDistribution;
+  readonly inputAxes: number[] | null;
+  readonly outputAxes: number[] | null;
 
   constructor(args: VarianceScalingArgs = {}) {
     super(args);
@@ -213,10 +240,12 @@ export class VarianceScaling extends RandomInitializer {
     this.scale = scale;
     this.mode = mode;
     this.distribution = distribution as ScalingDistribution;
+    this.inputAxes = checkAxes('inputAxes', args.inputAxes);
+    this.outputAxes = checkAxes('outputAxes', args.outputAxes);
   }
 
   apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
-    const { fanIn, fanOut } = computeFans(shape);
+    const { fanIn, fanOut } = computeFans(shape, this.inputAxes, this.outputAxes);
     const n = this.mode === 'fan_in' ? fanIn : this.mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
     const scale = this.scale / Math.max(1, n);
     const floatDtype = dtype === 'int32' ? 'int32' : 'float32';
@@ -231,14 +260,21 @@ export class VarianceScaling extends RandomInitializer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), scale: this.scale, mode: this.mode, distribution: this.distribution };
+    return {
+      ...super.getConfig(),
+      scale: this.scale,
+      mode: this.mode,
+      distribution: this.distribution,
+      input_axes: this.inputAxes,
+      output_axes: this.outputAxes,
+    };
   }
 }
 
 /** A VarianceScaling with fixed settings (Glorot, He, LeCun): as in Keras, only the seed is configurable. */
 abstract class FixedVarianceScaling extends VarianceScaling {
   override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed };
+    return { seed: this.initSeed, input_axes: this.inputAxes, output_axes: this.outputAxes };
   }
 }
 
@@ -255,8 +291,15 @@ abstract class FixedVarianceScaling extends VarianceScaling {
  */
 export class GlorotUniform extends FixedVarianceScaling {
   static override className = 'GlorotUniform';
-  constructor(args: SeedArgs = {}) {
-    super({ scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: args.seed });
+  constructor(args: FanAxesArgs = {}) {
+    super({
+      scale: 1,
+      mode: 'fan_avg',
+      distribution: 'uniform',
+      seed: args.seed,
+      inputAxes: args.inputAxes,
+      outputAxes: args.outputAxes,
+    });
   }
 }
 
@@ -273,8 +316,15 @@ export class GlorotUniform extends FixedVarianceScaling {
  */
 export class GlorotNormal extends FixedVarianceScaling {
   static override className = 'GlorotNormal';
-  constructor(args: SeedArgs = {}) {
-    super({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed: args.seed });
+  constructor(args: FanAxesArgs = {}) {
+    super({
+      scale: 1,
+      mode: 'fan_avg',
+      distribution: 'truncated_normal',
+      seed: args.seed,
+      inputAxes: args.inputAxes,
+      outputAxes: args.outputAxes,
+    });
   }
 }
 
@@ -290,8 +340,15 @@ export class GlorotNormal extends FixedVarianceScaling {
  */
 export class HeUniform extends FixedVarianceScaling {
   static override className = 'HeUniform';
-  constructor(args: SeedArgs = {}) {
-    super({ scale: 2, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
+  constructor(args: FanAxesArgs = {}) {
+    super({
+      scale: 2,
+      mode: 'fan_in',
+      distribution: 'uniform',
+      seed: args.seed,
+      inputAxes: args.inputAxes,
+      outputAxes: args.outputAxes,
+    });
   }
 }
 
@@ -308,8 +365,15 @@ export class HeUniform extends FixedVarianceScaling {
  */
 export class HeNormal extends FixedVarianceScaling {
   static override className = 'HeNormal';
-  constructor(args: SeedArgs = {}) {
-    super({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
+  constructor(args: FanAxesArgs = {}) {
+    super({
+      scale: 2,
+      mode: 'fan_in',
+      distribution: 'truncated_normal',
+      seed: args.seed,
+      inputAxes: args.inputAxes,
+      outputAxes: args.outputAxes,
+    });
   }
 }
 
@@ -325,8 +389,15 @@ export class HeNormal extends FixedVarianceScaling {
  */
 export class LecunUniform extends FixedVarianceScaling {
   static override className = 'LecunUniform';
-  constructor(args: SeedArgs = {}) {
-    super({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
+  constructor(args: FanAxesArgs = {}) {
+    super({
+      scale: 1,
+      mode: 'fan_in',
+      distribution: 'uniform',
+      seed: args.seed,
+      inputAxes: args.inputAxes,
+      outputAxes: args.outputAxes,
+    });
   }
 }
 
@@ -342,8 +413,15 @@ export class LecunUniform extends FixedVarianceScaling {
  */
 export class LecunNormal extends FixedVarianceScaling {
   static override className = 'LecunNormal';
-  constructor(args: SeedArgs = {}) {
-    super({ scale: 1, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
+  constructor(args: FanAxesArgs = {}) {
+    super({
+      scale: 1,
+      mode: 'fan_in',
+      distribution: 'truncated_normal',
+      seed: args.seed,
+      inputAxes: args.inputAxes,
+      outputAxes: args.outputAxes,
+    });
   }
 }
 
@@ -366,7 +444,7 @@ export interface OrthogonalArgs extends SeedArgs {
  * ```
  */
 export class OrthogonalInitializer extends RandomInitializer {
-  static override className = 'OrthogonalInitializer';
+  static override className = 'Orthogonal';
   readonly gain: number;
 
   constructor(args: OrthogonalArgs = {}) {
@@ -424,6 +502,7 @@ register('initializer', 'HeUniform', HeUniform, { aliases: ['he_uniform'] });
 register('initializer', 'HeNormal', HeNormal, { aliases: ['he_normal'] });
 register('initializer', 'LecunUniform', LecunUniform, { aliases: ['lecun_uniform'] });
 register('initializer', 'LecunNormal', LecunNormal, { aliases: ['lecun_normal'] });
-register('initializer', 'OrthogonalInitializer', OrthogonalInitializer, {
-  aliases: ['orthogonal_initializer', 'orthogonal', 'Orthogonal'],
+// Keras 3 writes class_name 'Orthogonal' and reads 'OrthogonalInitializer' too (files from older Strata).
+register('initializer', 'Orthogonal', OrthogonalInitializer, {
+  aliases: ['OrthogonalInitializer', 'orthogonal_initializer', 'orthogonal'],
 });
