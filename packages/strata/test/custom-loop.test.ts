@@ -32,7 +32,7 @@ function mlp(): Sequential {
 
 test('a hand-written loop on MNIST matches fit within 0.5 accuracy points', async () => {
   const [[xTrainAll, yTrainAll], [xTestAll, yTestAll]] = await mnist.loadData({ dtype: 'float32' });
-  const [xTrain, yTrain, xTest, yTest] = tf.tidy(() => [
+  const [xTrain, yTrain, xTest, yTest]: tf.Tensor[] = tf.tidy(() => [
     tf.div(xTrainAll.slice(0, TRAIN).reshape([TRAIN, 784]), 255),
     yTrainAll.slice(0, TRAIN),
     tf.div(xTestAll.slice(0, TEST).reshape([TEST, 784]), 255),
