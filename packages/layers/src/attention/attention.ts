@@ -245,6 +245,7 @@ export class Attention extends Layer {
       useScale: this.useScale,
       scoreMode: this.scoreMode,
       dropout: this.dropout,
+      seed: this.seed,
     };
   }
 }

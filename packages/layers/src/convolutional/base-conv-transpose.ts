@@ -172,8 +172,7 @@ export abstract class BaseConvTranspose extends Layer {
       kernelSize: this.kernelSize.slice(),
       strides: this.strides.slice(),
       padding: this.padding,
-      // Written only when set: Keras versions before output_padding existed reject the key.
-      ...(this.outputPadding ? { outputPadding: this.outputPadding.slice() } : {}),
+      outputPadding: this.outputPadding ? this.outputPadding.slice() : null,
       dataFormat: this.dataFormat,
       dilationRate: this.dilationRate.slice(),
       activation: serializeActivation(this.activation),

@@ -38,7 +38,8 @@ export class SpatialDropout1D extends Dropout {
 
   override getConfig(): Record<string, unknown> {
     const { noiseShape: _n, ...config } = super.getConfig();
-    return config;
+    // Keras 3 writes SpatialDropout's dtype as the plain variable dtype name, not a DTypePolicy object.
+    return { ...config, dtype: this.dtype };
   }
 }
 
@@ -76,7 +77,7 @@ export class SpatialDropout2D extends Dropout {
 
   override getConfig(): Record<string, unknown> {
     const { noiseShape: _n, ...config } = super.getConfig();
-    return { ...config, dataFormat: this.dataFormat };
+    return { ...config, dtype: this.dtype, dataFormat: this.dataFormat };
   }
 }
 

@@ -58,10 +58,7 @@ export class ZeroPadding1D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    const config: Record<string, unknown> = { ...super.getConfig(), padding: this.padding };
-    // Keras versions before data_format existed here reject the key; write it only when it matters.
-    if (this.dataFormat !== 'channels_last') config.dataFormat = this.dataFormat;
-    return config;
+    return { ...super.getConfig(), padding: this.padding, dataFormat: this.dataFormat };
   }
 }
 
