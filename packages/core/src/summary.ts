@@ -14,6 +14,8 @@ export interface SummaryModel {
   readonly trainableWeights: readonly { size: number }[];
   readonly nonTrainableWeights: readonly { size: number }[];
   readonly optimizer: { readonly built: boolean; readonly variables: readonly { size: number }[] } | null;
+  /** False for a subclassed model (no graph of layer calls). */
+  readonly isFunctional?: boolean;
   getClassName(): string;
 }
 
@@ -81,7 +83,19 @@ function wrap(text: string, width: number): string[] {
 function outputShapeOf(layer: Layer): string {
   const nodes = layer.inboundNodes;
   if (layer instanceof InputLayer) return formatShape(layer.batchShape);
-  if (nodes.length === 0) return '?';
+  if (nodes.length === 0) {
+    // A layer called only on concrete tensors (in a subclassed model): Keras computes the shape from the build
+    // shape.
+    if (!layer.built || layer.buildInputShape == null) return '?';
+    try {
+      const shape = layer.computeOutputShape(layer.buildInputShape);
+      return Array.isArray(shape[0])
+        ? `[${(shape as (number | null)[][]).map((sh) => formatShape(sh)).join(', ')}]`
+        : formatShape(shape as (number | null)[]);
+    } catch {
+      return '?';
+    }
+  }
   const outs = nodes[nodes.length - 1].outputTensors;
   return outs.length === 1
     ? formatShape(outs[0].shape)
@@ -89,7 +103,8 @@ function outputShapeOf(layer: Layer): string {
 }
 
 function isSequentialLike(model: SummaryModel, layers: Layer[]): boolean {
-  if (model.getClassName() === 'Sequential') return true;
+  // Keras lays out Sequential and subclassed models (no graph) in three columns.
+  if (model.getClassName() === 'Sequential' || model.isFunctional === false) return true;
   const nodes = layers.flatMap((l) => l.inboundNodes.filter((n) => !n.isInput));
   const seen = new Set<Layer>();
   for (const n of nodes) {
