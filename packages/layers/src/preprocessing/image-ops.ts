@@ -65,9 +65,52 @@ export function onBatch(
 
 export function resize(images: tf.Tensor4D, height: number, width: number, interpolation: Interpolation) {
   // Keras resizes with half-pixel centers (tf.image.resize), which tfjs needs asked for explicitly.
-  return interpolation === 'nearest'
-    ? tf.image.resizeNearestNeighbor(images, [height, width], false, true)
-    : tf.image.resizeBilinear(images, [height, width], false, true);
+  return (
+    interpolation === 'nearest'
+      ? resampleNearest(resampleNearest(images, 1, height), 2, width)
+      : resampleLinear(resampleLinear(images, 1, height), 2, width)
+  ) as tf.Tensor4D;
+}
+
+/**
+ * Nearest-neighbour resampling along `axis` to `size` samples with half-pixel centers: output i takes
+ * input floor((i + 0.5) · n / size). A gather, so its gradient sums exactly the outputs each pixel fed
+ * (tfjs's ResizeNearestNeighborGrad does not, for some sizes).
+ */
+export function resampleNearest(x: tf.Tensor, axis: number, size: number): tf.Tensor {
+  const n = x.shape[axis];
+  if (size === n) return x;
+  const index: number[] = [];
+  for (let i = 0; i < size; i++) index.push(Math.min(Math.floor(((i + 0.5) * n) / size), n - 1));
+  return tf.tidy(() => tf.gather(x, tf.tensor1d(index, 'int32'), axis));
+}
+
+/**
+ * Linear interpolation along `axis` to `size` samples with half-pixel centers, clamped at the edges: what
+ * Keras's bilinear resize (without antialiasing) and tfjs's resizeBilinear with halfPixelCenters compute,
+ * one axis at a time. Written with gathers and weights because tfjs's ResizeBilinear gradient is wrong
+ * when downscaling and has the wrong shape when height and width differ; this one's gradient is exact.
+ */
+export function resampleLinear(x: tf.Tensor, axis: number, size: number): tf.Tensor {
+  const n = x.shape[axis];
+  if (size === n) return x;
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const frac: number[] = [];
+  for (let i = 0; i < size; i++) {
+    const src = Math.min(Math.max(((i + 0.5) * n) / size - 0.5, 0), n - 1);
+    const i0 = Math.floor(src);
+    lower.push(i0);
+    upper.push(Math.min(i0 + 1, n - 1));
+    frac.push(src - i0);
+  }
+  return tf.tidy(() => {
+    const weightShape = x.shape.map((_, k) => (k === axis ? size : 1));
+    const f = tf.reshape(tf.tensor1d(frac), weightShape);
+    const a = tf.gather(x, tf.tensor1d(lower, 'int32'), axis);
+    const b = tf.gather(x, tf.tensor1d(upper, 'int32'), axis);
+    return tf.add(a, tf.mul(tf.sub(b, a), f));
+  });
 }
 
 /** Keras's crop to the target aspect ratio: the largest centred window with that ratio. */

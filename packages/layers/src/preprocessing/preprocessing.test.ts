@@ -126,6 +126,36 @@ describe('Resizing and CenterCrop', () => {
     tf.dispose([img, out]);
   });
 
+  it('sends the gradient of a bilinear downscale back to the pixels each output averaged', async () => {
+    // 4x6 -> 2x3: output (i, j) is the mean of the 2x2 block (2i..2i+1, 2j..2j+1), so the gradient of
+    // sum(out * up) wrt an input pixel is up[i, j] / 4 (tfjs's ResizeBilinearGrad gets this wrong).
+    const img = ramp(4, 6);
+    const up = tf.tensor4d([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]);
+    const layer = new Resizing({ height: 2, width: 3 });
+    const g = await expectNoLeakedTensors(() =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, up)))(img),
+    );
+    const expected: number[] = [];
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 6; x++) expected.push((1 + 3 * Math.floor(y / 2) + Math.floor(x / 2)) / 4);
+    expectTensorsClose(g, tf.tensor4d(expected, [1, 4, 6, 1]), { atol: 1e-6 });
+    tf.dispose([img, up, g]);
+  });
+
+  it('sends the gradient of a nearest-neighbour resize to the pixels each output copied', async () => {
+    // Height 4 -> 6 with half-pixel centres: output row i copies input row floor((i + 0.5) * 4 / 6), i.e.
+    // rows 0, 1, 1, 2, 3, 3; so with a unit upstream gradient input rows get 1, 2, 1, 2.
+    const img = ramp(4, 3);
+    const layer = new Resizing({ height: 6, width: 3, interpolation: 'nearest' });
+    const out = layer.apply(img) as tf.Tensor;
+    expectTensorsClose(out, tf.gather(img, [0, 1, 1, 2, 3, 3], 1));
+    const g = await expectNoLeakedTensors(() =>
+      tf.grad((x: tf.Tensor) => tf.sum(layer.apply(x) as tf.Tensor))(img),
+    );
+    expectTensorsClose(g, tf.tensor4d([1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2], [1, 4, 3, 1]));
+    tf.dispose([img, out, g]);
+  });
+
   it('crops the centre, or smart-resizes a smaller image', () => {
     const img = ramp(4, 5);
     const out = new CenterCrop({ height: 2, width: 3 }).apply(img) as tf.Tensor;

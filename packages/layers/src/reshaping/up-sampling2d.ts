@@ -2,6 +2,7 @@ import { type CallKwargs, Layer, type LayerArgs, register, type Shape, ValueErro
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
+import { resampleLinear } from '../preprocessing/image-ops.js';
 import { positiveTuple } from './pair-args.js';
 
 /** How `UpSampling2D` interpolates: `'nearest'` or `'bilinear'`. */
@@ -66,7 +67,7 @@ export class UpSampling2D extends Layer {
         ]);
         y = tf.reshape(tf.tile(wide, [1, 1, sh, 1]), [b, h * sh, w * sw, c]) as tf.Tensor4D;
       } else {
-        y = upsampleLinear(upsampleLinear(y, 1, sh), 2, sw) as tf.Tensor4D;
+        y = resampleLinear(resampleLinear(y, 1, h * sh), 2, w * sw) as tf.Tensor4D;
       }
       return this.dataFormat === 'channels_first' ? tf.transpose(y, [0, 3, 1, 2]) : y;
     });
@@ -93,27 +94,3 @@ export class UpSampling2D extends Layer {
 }
 
 register('layer', 'UpSampling2D', UpSampling2D);
-
-/**
- * Linear interpolation along `axis` by an integer factor with half-pixel centers, clamped at the edges
- * (what tfjs's resizeBilinear computes with halfPixelCenters). Written with gathers because tfjs's
- * ResizeBilinear gradient returns the wrong shape when height and width differ.
- */
-function upsampleLinear(x: tf.Tensor, axis: number, factor: number): tf.Tensor {
-  const n = x.shape[axis];
-  const lower: number[] = [];
-  const upper: number[] = [];
-  const frac: number[] = [];
-  for (let i = 0; i < n * factor; i++) {
-    const src = Math.min(Math.max((i + 0.5) / factor - 0.5, 0), n - 1);
-    const i0 = Math.floor(src);
-    lower.push(i0);
-    upper.push(Math.min(i0 + 1, n - 1));
-    frac.push(src - i0);
-  }
-  const weightShape = x.shape.map((_, k) => (k === axis ? n * factor : 1));
-  const f = tf.reshape(tf.tensor1d(frac), weightShape);
-  const a = tf.gather(x, tf.tensor1d(lower, 'int32'), axis);
-  const b = tf.gather(x, tf.tensor1d(upper, 'int32'), axis);
-  return tf.add(a, tf.mul(tf.sub(b, a), f));
-}
