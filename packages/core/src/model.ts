@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkArgumentNames } from './argument-names.js';
 import { type GraphMap, mapGraph } from './engine/graph.js';
 import { mapSymbolic, type Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
@@ -8,7 +8,13 @@ import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
 import { camelToSnake, snakeToCamel } from './naming.js';
 import { register, registry } from './registry.js';
-import { deserializeKerasObject, type KerasObjectJSON, serializeKerasObject } from './serialization.js';
+import {
+  configFromKeras,
+  configToKeras,
+  deserializeKerasObject,
+  type KerasObjectJSON,
+  serializeKerasObject,
+} from './serialization.js';
 import { printSummary } from './summary.js';
 import { describeArgument, isPlainRecord, type SymbolicStructure, Trainer } from './trainers/trainer.js';
 
@@ -287,12 +293,21 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     return 'Functional';
   }
 
+  /**
+   * A functional model's config is its graph; a subclassed model's is the base layer config (name,
+   * trainable, dtype) unless it overrides `getConfig` with its constructor arguments, as in Keras.
+   */
   override getConfig(): Record<string, unknown> {
+    if (this.isSubclassed) return super.getConfig();
     return this.getKerasConfig();
   }
 
-  /** Keras 3's Functional config: layers with inbound_nodes, input_layers, output_layers. */
+  /**
+   * Keras 3's Functional config: layers with inbound_nodes, input_layers, output_layers. For a subclassed
+   * model, its `getConfig()` in Keras's snake_case.
+   */
   getKerasConfig(): Record<string, unknown> {
+    if (this.isSubclassed) return configToKeras(this.getConfig());
     this.ensureGraph();
     const graph = this.graph!;
     const reindex = new Map<string, number>();
@@ -350,13 +365,42 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     return { input_shape: this.buildInputShape ?? null };
   }
 
-  override buildFromConfig(_config: Record<string, unknown>): void {}
+  /**
+   * A functional model is built by its graph. A subclassed model is built as Keras builds it from a file:
+   * by calling it once on zeros of the recorded input shape (unknown sizes as 1), so its layers create their
+   * weights before the weights are loaded.
+   */
+  override buildFromConfig(config: Record<string, unknown>): void {
+    if (!this.isSubclassed || this.built) return;
+    const shape = config?.input_shape as Shape | Shape[] | null | undefined;
+    if (shape == null) return;
+    const shapes = (Array.isArray(shape[0]) ? shape : [shape]) as Shape[];
+    this.inputsKind = shapes.length === 1 && !Array.isArray(shape[0]) ? 'single' : 'list';
+    this.inputNames = shapes.map((_, i) => `input_${i + 1}`);
+    const zeros = shapes.map((sh) => tf.zeros(sh.map((d) => d ?? 1)));
+    try {
+      this.buildOnData(zeros);
+    } finally {
+      tf.dispose(zeros);
+    }
+  }
 
+  /**
+   * Rebuilds a functional model from its graph config. A subclass that does not override `fromConfig` is
+   * constructed from its config (Keras's default `cls(**config)`).
+   */
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
+    if ((this as unknown) !== Model && !Array.isArray(config?.layers))
+      return Layer.fromConfig.call(this as never, config) as T;
     return functionalFromConfig(config) as unknown as T;
   }
 
   static fromKerasConfig(config: Record<string, unknown>): Model {
+    // A registered subclass's config is its own: its fromConfig takes the camelCase arguments.
+    if (this !== Model && !Array.isArray(config?.layers))
+      return (this as unknown as { fromConfig(c: Record<string, unknown>): Model }).fromConfig(
+        configFromKeras(config),
+      );
     return functionalFromConfig(config);
   }
 

@@ -4,8 +4,13 @@
  * same layers and weights: both must take the same steps, since the functional path is checked against
  * Keras elsewhere.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { ProgbarLogger } from '@strata/callbacks';
-import { Callback, input, Layer, type Logs, Model } from '@strata/core';
+import { Callback, input, Layer, type Logs, Model, register } from '@strata/core';
+import { loadModel } from '@strata/io';
 import { Dense } from '@strata/layers';
 import '@strata/losses-metrics';
 import { SGD } from '@strata/optimizers';
@@ -321,5 +326,55 @@ describe('a subclassed model', () => {
     );
     expect(tf.memory().numTensors).toBe(before2);
     tf.dispose([x, y]);
+  });
+
+  test('saveWeights/loadWeights round trip; a registered subclass with getConfig saves to .keras and loads back', async () => {
+    class Registered extends Model {
+      static override className = 'Registered';
+      units: number;
+      d: Dense;
+      constructor(args: { units?: number; name?: string } = {}) {
+        super({ name: args.name });
+        this.units = args.units ?? 4;
+        this.d = new Dense({ units: this.units });
+      }
+      override call(x: tf.Tensor): tf.Tensor {
+        return this.d.apply(x);
+      }
+      override getConfig(): Record<string, unknown> {
+        return { units: this.units, name: this.name };
+      }
+    }
+    register('layer', 'Registered', Registered, { package: 'strata_tests' });
+    const dir = mkdtempSync(join(tmpdir(), 'strata-subclass-'));
+    try {
+      const x = tf.tensor2d([
+        [1, 2],
+        [3, -1],
+      ]);
+      const m = new Registered({ units: 3, name: 'mine' });
+      m.compile({ optimizer: 'sgd', loss: 'mse' });
+      await m.fit(x, tf.ones([2, 3]), { verbose: 0 });
+      const expected = m.predict(x) as tf.Tensor;
+
+      const twin = new Registered({ units: 3 });
+      tf.tidy(() => twin.apply(tf.zeros([1, 2])));
+      await m.saveWeights(join(dir, 'm.weights.h5'));
+      await twin.loadWeights(join(dir, 'm.weights.h5'));
+      const viaWeights = twin.predict(x) as tf.Tensor;
+      expect(Array.from(viaWeights.dataSync())).toEqual(Array.from(expected.dataSync()));
+
+      await m.save(join(dir, 'm.keras'));
+      const back = await loadModel(join(dir, 'm.keras'));
+      expect(back).toBeInstanceOf(Registered);
+      expect((back as Registered).units).toBe(3);
+      expect(back.name).toBe('mine');
+      expect(back.compiled).toBe(true);
+      const viaFile = back.predict(x) as tf.Tensor;
+      expect(Array.from(viaFile.dataSync())).toEqual(Array.from(expected.dataSync()));
+      tf.dispose([x, expected, viaWeights, viaFile]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
