@@ -148,3 +148,78 @@ export function factorRange(factor: unknown, name: string): [number, number] {
   }
   return [pair[0], pair[1]];
 }
+
+/** Maps integer sample indices that fall outside `[0, n)` back inside, as Keras's `fill_mode` does. */
+function fixIndex(index: tf.Tensor, n: number, mode: FillMode): tf.Tensor {
+  switch (mode) {
+    case 'reflect': {
+      // (d c b a | a b c d | d c b a): period 2n, the edge pixel repeated.
+      const m = tf.mod(index, 2 * n); // tf.mod takes the sign of the divisor: m is in [0, 2n)
+      return tf.where(tf.less(m, n), m, tf.sub(2 * n - 1, m));
+    }
+    case 'wrap':
+      return tf.mod(index, n);
+    default:
+      // 'nearest' clamps; 'constant' clamps too, and the caller replaces those samples by the fill value.
+      return tf.clipByValue(index, 0, n - 1);
+  }
+}
+
+/**
+ * Keras's `affine_transform` (`keras.ops.image.affine_transform`) on channels-last images: each output
+ * point (x, y) samples the input at ((a0·x + a1·y + a2) / k, (b0·x + b1·y + b2) / k), k = c0·x + c1·y + 1,
+ * for each row [a0, a1, a2, b0, b1, b2, c0, c1] of `transforms`. Bilinear or nearest sampling; the
+ * neighbouring pixels that fall outside the image are mapped back by `fillMode` ('reflect': mirrored with
+ * the edge repeated; 'wrap': periodic; 'nearest': the edge pixel; 'constant': `fillValue`), as Keras does
+ * (tfjs's transform kernel fills those differently). Written with gathers, so it is differentiable wrt
+ * the images.
+ */
+export function affineTransform(
+  images: tf.Tensor4D,
+  transforms: tf.Tensor2D,
+  interpolation: Interpolation,
+  fillMode: FillMode,
+  fillValue: number,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, h, w, c] = images.shape;
+    const gx = tf.reshape(tf.tile(tf.range(0, w, 1, 'float32'), [h]), [1, h, w]);
+    const gy = tf.reshape(tf.tile(tf.reshape(tf.range(0, h, 1, 'float32'), [h, 1]), [1, w]), [1, h, w]);
+    const t = (k: number) => tf.reshape(tf.slice(transforms, [0, k], [-1, 1]), [batch, 1, 1]);
+    const line = (a: number, b: number, cst: number) =>
+      tf.add(tf.add(tf.mul(t(a), gx), tf.mul(t(b), gy)), t(cst));
+    const k = tf.add(tf.add(tf.mul(t(6), gx), tf.mul(t(7), gy)), 1);
+    const xIn = tf.div(line(0, 1, 2), k);
+    const yIn = tf.div(line(3, 4, 5), k);
+    const flat = tf.reshape(images, [batch * h * w, c]);
+    const base = tf.reshape(tf.mul(tf.range(0, batch, 1, 'float32'), h * w), [batch, 1, 1]);
+    // One neighbour: its pixels (with fillValue where 'constant' finds none), weighted.
+    const sample = (yi: tf.Tensor, xi: tf.Tensor): tf.Tensor => {
+      const fy = fixIndex(yi, h, fillMode);
+      const fx = fixIndex(xi, w, fillMode);
+      // Exact in float32 for any image tfjs can hold (indices below 2^24).
+      const idx = tf.cast(tf.add(base, tf.add(tf.mul(fy, w), fx)), 'int32');
+      const px = tf.reshape(tf.gather(flat, tf.reshape(idx, [-1])), [batch, h, w, c]);
+      if (fillMode !== 'constant') return px;
+      const inside = tf.logicalAnd(
+        tf.logicalAnd(tf.greaterEqual(yi, 0), tf.less(yi, h)),
+        tf.logicalAnd(tf.greaterEqual(xi, 0), tf.less(xi, w)),
+      );
+      return tf.where(tf.expandDims(inside, -1), px, tf.fill(px.shape, fillValue));
+    };
+    if (interpolation === 'nearest') {
+      // Rounded half away from zero, as JAX's map_coordinates.
+      const round = (v: tf.Tensor) => tf.mul(tf.sign(v), tf.floor(tf.add(tf.abs(v), 0.5)));
+      return sample(round(yIn), round(xIn)) as tf.Tensor4D;
+    }
+    const x0 = tf.floor(xIn);
+    const y0 = tf.floor(yIn);
+    const wx = tf.expandDims(tf.sub(xIn, x0), -1);
+    const wy = tf.expandDims(tf.sub(yIn, y0), -1);
+    const x1 = tf.add(x0, 1);
+    const y1 = tf.add(y0, 1);
+    const top = tf.add(tf.mul(sample(y0, x0), tf.sub(1, wx)), tf.mul(sample(y0, x1), wx));
+    const bottom = tf.add(tf.mul(sample(y1, x0), tf.sub(1, wx)), tf.mul(sample(y1, x1), wx));
+    return tf.add(tf.mul(top, tf.sub(1, wy)), tf.mul(bottom, wy)) as tf.Tensor4D;
+  });
+}

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import '../../test/register-gradients.js';
 import { CenterCrop } from './center-crop.js';
+import { affineTransform, type FillMode, type Interpolation } from './image-ops.js';
 import { IntegerLookup } from './integer-lookup.js';
 import { Normalization } from './normalization.js';
 import { RandomFlip } from './random-flip.js';
@@ -214,6 +215,42 @@ describe('random image layers', () => {
     const candidates = [[], [1], [2], [1, 2]].map((axes) => tf.reverse(img, axes).dataSync().join());
     for (const r of rows) expect(candidates).toContain(tf.expandDims(r, 0).dataSync().join());
     tf.dispose([img, turned, zoomed, batch, flipped, ...rows]);
+  });
+
+  it("fill points outside the image as Keras's affine_transform does, in every fill mode", async () => {
+    // Expected values from Keras 3.15 (JAX): keras.ops.image.affine_transform(arange(1, 21).reshape(1, 4, 5,
+    // 1), [[0.9, -0.3, 1.7, 0.4, 1.1, -2.6, 0, 0]], interpolation, fill_mode, fill_value=-1).
+    const keras: Record<string, number[]> = {
+      'bilinear reflect': [
+        10.7, 9.6, 8.5, 7, 4.7, 4.9, 3.8, 4.2, 5, 5.5, 2.1, 3, 5.9, 8.8, 11, 5.3, 8.2, 11.1, 14, 16.5,
+      ],
+      'bilinear wrap': [
+        9.7, 12.6, 15.5, 16.4, 16.3, 14.9, 17.8, 14.7, 9.1, 1.5, 8.1, 3, 5.9, 8.8, 8.2, 5.3, 8.2, 11.1, 14,
+        14.9,
+      ],
+      'bilinear nearest': [
+        2.7, 3.6, 4.5, 5, 5, 2.4, 3.3, 4.2, 5, 5.5, 2.1, 3, 5.9, 8.8, 11, 5.3, 8.2, 11.1, 14, 16.5,
+      ],
+      'bilinear constant': [
+        -1, -1, -1, -1, -1, -1, -1, 0.56, 2.78, -1, 0.86, 3, 5.9, 8.8, 2.6, 5.3, 8.2, 11.1, 14, 9.5,
+      ],
+      'nearest reflect': [13, 9, 10, 5, 5, 2, 3, 4, 5, 5, 2, 3, 4, 10, 10, 7, 8, 14, 14, 15],
+      'nearest wrap': [8, 14, 15, 20, 16, 17, 18, 19, 5, 1, 2, 3, 4, 10, 6, 7, 8, 14, 14, 15],
+      'nearest nearest': [3, 4, 5, 5, 5, 2, 3, 4, 5, 5, 2, 3, 4, 10, 10, 7, 8, 14, 14, 15],
+      'nearest constant': [-1, -1, -1, -1, -1, -1, -1, -1, 5, -1, 2, 3, 4, 10, -1, 7, 8, 14, 14, 15],
+    };
+    const img = tf.tensor4d(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      [1, 4, 5, 1],
+    );
+    const t = tf.tensor2d([[0.9, -0.3, 1.7, 0.4, 1.1, -2.6, 0, 0]]);
+    for (const [what, expected] of Object.entries(keras)) {
+      const [interpolation, fillMode] = what.split(' ') as [Interpolation, FillMode];
+      const out = await expectNoLeakedTensors(() => affineTransform(img, t, interpolation, fillMode, -1));
+      expectTensorsClose(out, tf.tensor4d(expected, [1, 4, 5, 1]), { atol: 1e-4 });
+      out.dispose();
+    }
+    tf.dispose([img, t]);
   });
 
   it('validate their arguments', () => {

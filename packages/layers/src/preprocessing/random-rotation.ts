@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { SeedGenerator } from '../random/seed-generator.js';
 import {
+  affineTransform,
   checkDataFormat,
   checkFillMode,
   checkInterpolation,
@@ -92,7 +93,7 @@ export class RandomRotation extends Layer {
         [cos, tf.neg(sin), xOffset, sin, cos, yOffset, zeros, zeros],
         1,
       ) as tf.Tensor2D;
-      return tf.image.transform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
+      return affineTransform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
     });
   }
 

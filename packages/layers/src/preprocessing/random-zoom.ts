@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { SeedGenerator } from '../random/seed-generator.js';
 import {
+  affineTransform,
   checkDataFormat,
   checkFillMode,
   checkInterpolation,
@@ -86,7 +87,7 @@ export class RandomZoom extends Layer {
         [wZoom, zeros, xOffset, zeros, hZoom, yOffset, zeros, zeros],
         1,
       ) as tf.Tensor2D;
-      return tf.image.transform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
+      return affineTransform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
     });
   }
 
