@@ -29,10 +29,7 @@ async function time(f: () => tf.Tensor, n = 4000) {
 if (lib === 'strata') {
   const m = buildStrata(kind);
   const ws = m.getWeights();
-  console.log(
-    'strata predict µs',
-    (await time(() => m.predict(x, { batchSize: 1 }))).toFixed(1),
-  );
+  console.log('strata predict µs', (await time(() => m.predict(x, { batchSize: 1 }))).toFixed(1));
   console.log('strata model.apply µs', (await time(() => tf.tidy(() => m.apply(x) as tf.Tensor))).toFixed(1));
   const raw = () =>
     tf.tidy(() => {
