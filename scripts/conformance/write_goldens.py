@@ -725,7 +725,37 @@ LAYERS = [
     ("GRU", [2, 4, 3], [{"units": 2}, {"units": 3, "return_sequences": True}, {"units": 2, "reset_after": False}], False),
     ("Attention", [[2, 3, 4], [2, 5, 4]], [{}, {"use_scale": True}, {"score_mode": "concat"}], False),
     ("AdditiveAttention", [[2, 3, 4], [2, 5, 4]], [{}, {"use_scale": False}], False),
+    # Wrappers and cells (appended, so the seeds of the entries above stay as they were). A nested layer is
+    # written {"class_name": ..., **its arguments} and built first (see build_arg).
+    ("RNN", [2, 4, 3], [{"cell": {"class_name": "SimpleRNNCell", "units": 2}},
+                        {"cell": {"class_name": "LSTMCell", "units": 2}, "return_sequences": True},
+                        {"cell": {"class_name": "GRUCell", "units": 2}, "go_backwards": True}], False),
+    ("SimpleRNNCell", [2, 4, 3], [{"cell": {"class_name": "SimpleRNNCell", "units": 3, "activation": "relu"}}], False),
+    ("LSTMCell", [2, 4, 3], [{"cell": {"class_name": "LSTMCell", "units": 2, "unit_forget_bias": False}}], False),
+    ("GRUCell", [2, 4, 3], [{"cell": {"class_name": "GRUCell", "units": 2}},
+                            {"cell": {"class_name": "GRUCell", "units": 2, "reset_after": False}}], False),
+    ("StackedRNNCells", [2, 4, 3], [{"cell": {"class_name": "StackedRNNCells", "cells": [
+        {"class_name": "SimpleRNNCell", "units": 2}, {"class_name": "GRUCell", "units": 3}]}, "return_sequences": True}], False),
+    ("TimeDistributed", [2, 3, 4], [{"layer": {"class_name": "Dense", "units": 2}},
+                                    {"layer": {"class_name": "Dense", "units": 3, "activation": "relu"}}], False),
+    ("Bidirectional", [2, 4, 3], [{"layer": {"class_name": "LSTM", "units": 2}},
+                                  {"layer": {"class_name": "GRU", "units": 2, "return_sequences": True}, "merge_mode": "sum"},
+                                  {"layer": {"class_name": "SimpleRNN", "units": 2}, "merge_mode": "ave"}], False),
 ]
+
+# A cell is a layer Keras calls once per step with the states, not on a sequence: it is checked the way
+# Keras uses it, inside RNN (its math, weights and nested config).
+LAYER_CLASS = {"SimpleRNNCell": "RNN", "LSTMCell": "RNN", "GRUCell": "RNN", "StackedRNNCells": "RNN"}
+
+
+def build_arg(v):
+    """Builds nested layers written as {"class_name": ..., **arguments} (lists of them too)."""
+    if isinstance(v, list):
+        return [build_arg(x) for x in v]
+    if isinstance(v, dict) and "class_name" in v:
+        args = {k: build_arg(x) for k, x in v.items() if k != "class_name"}
+        return getattr(keras.layers, v["class_name"])(**args)
+    return v
 
 
 def layer_input(g, shape, name):
@@ -748,7 +778,7 @@ def layer_weights(g, layer):
 def write_layers():
     cases = {}
     for idx, (name, shapes, configs, stochastic) in enumerate(LAYERS):
-        cls = getattr(keras.layers, name)
+        cls = getattr(keras.layers, LAYER_CLASS.get(name, name))
         entries = []
         multi = isinstance(shapes, list) and isinstance(shapes[0], list)
         for ci, config in enumerate(configs):
@@ -761,7 +791,7 @@ def write_layers():
             # Seeded so that stochastic layers' training statistics are the same on every run (--check).
             keras.utils.set_random_seed(20000 + idx * 10 + ci)
             try:
-                layer = cls(**config)
+                layer = cls(**{k: build_arg(v) for k, v in config.items()})
                 arg = xs if multi else xs[0]
                 layer(arg)
             except Exception as e:  # Keras rejects the config or input: nothing to compare.
