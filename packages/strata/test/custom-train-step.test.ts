@@ -363,6 +363,28 @@ describe("Keras's guide: customizing what happens in fit()", () => {
     tf.dispose([real, ...batches]);
   });
 
+  test('a custom predictStep drives predict, batch by batch', () => {
+    class Probabilities extends Model {
+      override predictStep(x: tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>) {
+        return tf.sigmoid(this.call(x as tf.Tensor, { training: false }) as tf.Tensor);
+      }
+    }
+    const m = functional(Probabilities);
+    const { x, y } = data(10);
+    const raw = functional(Model);
+    raw.setWeights(m.getWeights());
+    const before = tf.memory().numTensors;
+    const p = m.predict(x, { batchSize: 3 }) as tf.Tensor;
+    const logits = raw.predict(x) as tf.Tensor;
+    const byHand = tf.tidy(() => Array.from(tf.sigmoid(logits).dataSync()));
+    Array.from(p.dataSync()).forEach((v, i) => {
+      expect(v).toBeCloseTo(byHand[i], 6);
+    });
+    tf.dispose([p, logits]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+  });
+
   test('a trainStep that returns something other than a logs record fails and changes no weight', async () => {
     class NoLogs extends Model {
       override trainStep(data: StepData): StepLogs {
