@@ -741,7 +741,14 @@ LAYERS = [
     ("Bidirectional", [2, 4, 3], [{"layer": {"class_name": "LSTM", "units": 2}},
                                   {"layer": {"class_name": "GRU", "units": 2, "return_sequences": True}, "merge_mode": "sum"},
                                   {"layer": {"class_name": "SimpleRNN", "units": 2}, "merge_mode": "ave"}], False),
+    # Keras calls MultiHeadAttention as layer(query, value[, key]); Strata as layer.apply([query, value, key]).
+    ("MultiHeadAttention", [[2, 3, 4], [2, 5, 4]], [{"num_heads": 2, "key_dim": 3},
+                                                    {"num_heads": 1, "key_dim": 2, "value_dim": 3, "use_bias": False, "output_shape": 5}], False),
+    ("MultiHeadAttention", [[2, 3, 4], [2, 5, 4], [2, 5, 2]], [{"num_heads": 2, "key_dim": 2}], False),
 ]
+
+# Layers Keras calls with their inputs as separate positional arguments.
+SPREAD = {"MultiHeadAttention"}
 
 # A cell is a layer Keras calls once per step with the states, not on a sequence: it is checked the way
 # Keras uses it, inside RNN (its math, weights and nested config).
@@ -793,7 +800,8 @@ def write_layers():
             try:
                 layer = cls(**{k: build_arg(v) for k, v in config.items()})
                 arg = xs if multi else xs[0]
-                layer(arg)
+                call = (lambda a, **kw: layer(*a, **kw)) if name in SPREAD else layer
+                call(arg)
             except Exception as e:  # Keras rejects the config or input: nothing to compare.
                 print(f"skipped {name} {config}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
@@ -801,7 +809,7 @@ def write_layers():
             if weights:
                 layer.set_weights(weights)
             keras_json = ser(layer)
-            inference = layer(arg, training=False)
+            inference = call(arg, training=False)
             inference = np.asarray(inference[0] if isinstance(inference, (list, tuple)) else inference)
             up = f32(g.uniform(0.5, 1.5, size=inference.shape))
 
@@ -809,8 +817,9 @@ def write_layers():
 
             def f(trainable, inputs, training):
                 kwargs = {"training": training} if takes_training else {}
+                args = inputs if name in SPREAD else [inputs if multi else inputs[0]]
                 out, _ = layer.stateless_call(trainable, [v.value for v in layer.non_trainable_variables],
-                                              inputs if multi else inputs[0], **kwargs)
+                                              *args, **kwargs)
                 if isinstance(out, (list, tuple)):
                     out = out[0]
                 return jnp.sum(out * up)
@@ -825,7 +834,8 @@ def write_layers():
                 "weights": [enc(w) for w in weights],
                 "output_inference": enc(inference),
                 "upstream": enc(up),
-                "output_shape": list(layer.compute_output_shape(
+                "output_shape": list(layer.compute_output_shape(*[[None, *s[1:]] for s in shapes]) if name in SPREAD else
+                                     layer.compute_output_shape(
                     [[None, *s[1:]] for s in shapes] if multi else
                     ([None, 4] if shapes == "ids" else [None, *shapes[1:]]))),
                 "stochastic": stochastic,
@@ -837,7 +847,7 @@ def write_layers():
                 gw = jax.grad(f, argnums=0)(trainable, float_inputs, False)
             entry["grad_weights"] = [enc(v) for v in gw]
             if not stochastic:
-                out = layer(arg, training=True)
+                out = call(arg, training=True)
                 entry["output_training"] = enc(np.asarray(out[0] if isinstance(out, (list, tuple)) else out))
                 entry["weights_after_training_call"] = [enc(w) for w in layer.get_weights()]
             else:
@@ -846,7 +856,7 @@ def write_layers():
                 mask = layer.compute_mask(arg, None)
                 entry["mask"] = None if mask is None else np.asarray(mask).astype(int).tolist()
             entries.append(entry)
-        cases[name] = entries
+        cases.setdefault(name, []).extend(entries)
     return {"cases": cases}
 
 
