@@ -172,6 +172,30 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
     return this.layers;
   }
 
+  /**
+   * Where Keras 3's weights files keep this model's layers: a functional model's under `layers`; a
+   * subclassed model's under its attribute names in snake_case (`d1`, `dense_block`), a list or record of
+   * layers as a container, so Python's same subclass reads and writes the same paths (used by @strata/io).
+   */
+  kerasSaveChildren(): Record<string, Layer | Layer[]> {
+    if (!this.isSubclassed) return { layers: this.layers };
+    const out: Record<string, Layer | Layer[]> = {};
+    const seen = new Set<Layer>();
+    for (const key of Object.keys(this)) {
+      if (key.startsWith('_')) continue;
+      const v = (this as unknown as Record<string, unknown>)[key];
+      const members =
+        v instanceof Layer ? [v] : Array.isArray(v) ? v : isPlainRecord(v) ? Object.values(v as object) : [];
+      const layers = members.filter(
+        (m): m is Layer => m instanceof Layer && m !== (this as Layer) && !seen.has(m),
+      );
+      if (layers.length === 0) continue;
+      for (const l of layers) seen.add(l);
+      out[camelToSnake(key)] = v instanceof Layer ? v : layers;
+    }
+    return out;
+  }
+
   getLayer(nameOrIndex: string | number): Layer {
     const layers = this.layers;
     if (typeof nameOrIndex === 'number') {
