@@ -173,6 +173,9 @@ describe('parity with @tensorflow/tfjs-layers', () => {
       new UpSampling2D({ size: [2, 3] }),
       tfl.layers.upSampling2d({ size: [2, 3] }),
       [2, 2, 3, 2],
+      // Outputs only: tfjs's ResizeNearestNeighborGrad, which tfjs-layers uses, sums some rows wrongly; ours
+      // matches Keras 3's gradient (test/conformance in the strata package).
+      { inputGradients: false },
     );
     const masked = tf.tensor3d([
       [
