@@ -363,6 +363,33 @@ describe("Keras's guide: customizing what happens in fit()", () => {
     tf.dispose([real, ...batches]);
   });
 
+  test('a custom step or a callback that throws mid-epoch leaves no tensor behind', async () => {
+    class Throws extends Model {
+      calls = 0;
+      override trainStep(d: StepData): StepLogs {
+        if (++this.calls === 4) throw new Error('boom at step 4');
+        return super.trainStep(d);
+      }
+    }
+    class ThrowAtBatch extends Callback {
+      override onTrainBatchEnd(batch: number) {
+        if (batch === 1) throw new Error('callback failed');
+      }
+    }
+    const { x, y } = data(12);
+    const m = functional(Throws);
+    m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae'] });
+    await m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0 });
+    const before = tf.memory().numTensors;
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0 })).rejects.toThrow('boom at step 4');
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(
+      m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0, callbacks: [new ThrowAtBatch()] }),
+    ).rejects.toThrow('callback failed');
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+  });
+
   test('a custom predictStep drives predict, batch by batch', () => {
     class Probabilities extends Model {
       override predictStep(x: tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>) {

@@ -1051,20 +1051,25 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
             lastYield = Date.now();
           }
         };
-        if (train) {
-          await forEachArrayBatch(train, batchSize, shuffle, stepsPerEpoch!, runBatch, stop);
-        } else {
-          await forEachDatasetBatch(
-            datasetIterator!,
-            x as Dataset,
-            args.stepsPerEpoch ?? null,
-            (item, o) => this.batchFromDataset(item, o),
-            runBatch,
-            stop,
-          );
+        let epochLogs: Logs;
+        try {
+          if (train) {
+            await forEachArrayBatch(train, batchSize, shuffle, stepsPerEpoch!, runBatch, stop);
+          } else {
+            await forEachDatasetBatch(
+              datasetIterator!,
+              x as Dataset,
+              args.stepsPerEpoch ?? null,
+              (item, o) => this.batchFromDataset(item, o),
+              runBatch,
+              stop,
+            );
+          }
+          epochLogs = await this.epochLogs(stepLogs);
+        } finally {
+          // A custom step's last logs (kept for the epoch's logs) are released, also when a step threw.
+          disposeStepLogs(stepLogs);
         }
-        const epochLogs = await this.epochLogs(stepLogs);
-        disposeStepLogs(stepLogs);
         if ((val || valDataset) && this.shouldValidate(epoch, args.validationFreq ?? 1)) {
           const valLogs = (await this.evaluateInternal(val, valDataset, {
             batchSize: args.validationBatchSize ?? batchSize,
@@ -1176,22 +1181,22 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     const stopFlag = this.stopTraining;
     this.stopTraining = false;
     const stop = () => this.stopTraining;
-    if (data) {
-      const steps = Math.min(Math.ceil(data.size / opts.batchSize), opts.steps ?? Number.POSITIVE_INFINITY);
-      await forEachArrayBatch(data, opts.batchSize, false, steps, runBatch, stop);
-    } else {
-      await forEachDatasetBatch(
-        openIterator(ds!),
-        ds!,
-        opts.steps ?? null,
-        (item, o) => this.batchFromDataset(item, o),
-        runBatch,
-        stop,
-      );
-    }
-    this.stopTraining = stopFlag;
     let logs: Logs;
     try {
+      if (data) {
+        const steps = Math.min(Math.ceil(data.size / opts.batchSize), opts.steps ?? Number.POSITIVE_INFINITY);
+        await forEachArrayBatch(data, opts.batchSize, false, steps, runBatch, stop);
+      } else {
+        await forEachDatasetBatch(
+          openIterator(ds!),
+          ds!,
+          opts.steps ?? null,
+          (item, o) => this.batchFromDataset(item, o),
+          runBatch,
+          stop,
+        );
+      }
+      this.stopTraining = stopFlag;
       logs = await this.epochLogs(stepLogs);
     } finally {
       disposeStepLogs(stepLogs);
