@@ -283,6 +283,9 @@ describe('parity with @tensorflow/tfjs-layers', () => {
         ours: () => new AveragePooling2D({ poolSize: 3, strides: 2, padding: 'same' }),
         theirs: () => tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
         inputShape: [2, 7, 6, 2],
+        // Outputs only: tfjs's AvgPool gradient divides border windows by the full window size; ours divides
+        // by the count of real values, as Keras 3 (checked against Keras in strata's test/conformance).
+        grads: false,
       },
       {
         name: 'MaxPooling1D same',

@@ -307,7 +307,7 @@ describe('Conv2D', () => {
         kernel_initializer: {
           module: 'keras.initializers',
           class_name: 'HeNormal',
-          config: { seed: null },
+          config: { seed: null, input_axes: null, output_axes: null },
           registered_name: null,
         },
         bias_initializer: {

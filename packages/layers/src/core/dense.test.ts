@@ -144,7 +144,7 @@ describe('Dense', () => {
     expect(json.config.kernel_initializer).toEqual({
       module: 'keras.initializers',
       class_name: 'GlorotUniform',
-      config: { seed: null },
+      config: { seed: null, input_axes: null, output_axes: null },
       registered_name: null,
     });
     expect(json.config.kernel_regularizer).toEqual({
@@ -198,7 +198,7 @@ describe('Dense', () => {
     const rebuilt = deserializeKerasObject<Layer>('layer', keras) as Dense;
     expect(rebuilt.units).toBe(3);
     expect(rebuilt.useBias).toBe(false);
-    expect(rebuilt.kernelInitializer.getConfig()).toEqual({ seed: 7 });
+    expect(rebuilt.kernelInitializer.getConfig()).toEqual({ seed: 7, input_axes: null, output_axes: null });
     expect(rebuilt.kernelConstraint?.getConfig()).toEqual({ maxValue: 3, axis: 0 });
     expect(serializeKerasObject('layer', rebuilt).config.activation).toBe('softmax');
     layer.dispose();
