@@ -14,11 +14,17 @@ import { Variable } from '../variable.js';
  *
  * @example
  * ```ts
+ * const model = new Sequential([new Dense({ units: 1, inputShape: [2] })]);
+ * const optimizer = new SGD({ learningRate: 0.1 });
+ * const x = tf.tensor2d([[1, 2], [3, 4]]);
+ * const y = tf.tensor2d([[1], [0]]);
+ * const vars = model.trainableWeights;
  * const { value, grads } = valueAndGrads(() => {
  *   const pred = model.apply(x, { training: true });
- *   return lossFn.apply(y, pred);
- * }, model.trainableWeights);
- * optimizer.applyGradients(grads.map((g, i) => [g, model.trainableWeights[i]]));
+ *   return tf.mean(tf.square(tf.sub(pred, y))) as tf.Scalar;
+ * }, vars);
+ * optimizer.applyGradients(grads.map((g, i) => [g, vars[i]]));
+ * grads[0]; // shape [2, 1]
  * tf.dispose([value, ...grads]);
  * ```
  */
