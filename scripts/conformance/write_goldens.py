@@ -857,7 +857,52 @@ def write_layers():
                 entry["mask"] = None if mask is None else np.asarray(mask).astype(int).tolist()
             entries.append(entry)
         cases.setdefault(name, []).extend(entries)
+    write_lookups(cases)
     return {"cases": cases}
+
+
+# Lookup layers (no weights, no gradients; string or integer inputs): (class name, config, adapt data or None,
+# input, input dtype). Keras's lookup layers run TensorFlow ops inside; under JAX they cannot return strings,
+# so StringLookup's invert is not recorded (IntegerLookup's is). num_oov_indices > 1 needs FarmHash, which
+# Strata does not implement (it throws NotImplementedError), so it is not recorded either.
+LOOKUPS = [
+    ("StringLookup", {"vocabulary": ["a", "b", "c", "d"]}, None, [["a", "z", "c"], ["d", "b", "a"]], "string"),
+    ("StringLookup", {"vocabulary": ["a", "b", "c", "d"], "mask_token": "", "output_mode": "one_hot"},
+     None, ["a", "z", "", "c", "q"], "string"),
+    ("StringLookup", {"max_tokens": 5, "output_mode": "tf_idf"}, [["a", "b", "a"], ["c", "a", "b"], ["d", "e", "a"]],
+     [["a", "c", "e"], ["b", "b", "z"]], "string"),
+    ("StringLookup", {"oov_token": "?", "output_mode": "count", "pad_to_max_tokens": True, "max_tokens": 6},
+     [["x", "y", "x", "w"]], [["x", "x", "q"], ["w", "y", "y"]], "string"),
+    ("IntegerLookup", {"vocabulary": [12, 36, 1138, 42]}, None, [[12, 1138, 42], [42, 1000, 36]], "int32"),
+    ("IntegerLookup", {"vocabulary": [12, 36, 1138, 42], "invert": True, "mask_token": 0}, None, [[2, 1, 0], [5, 3, 4]], "int32"),
+    ("IntegerLookup", {"mask_token": 0, "oov_token": -7, "output_mode": "multi_hot"}, [3, 3, 7, 9, 9, 9, 5],
+     [[3, 9, 4], [0, 7, 7]], "int32"),
+    ("TextVectorization", {}, ["The cat sat.", "the dog, ran!", "A cat", "the end"], ["The cat ran", "a bird, sat"], "string"),
+    ("TextVectorization", {"max_tokens": 8, "ngrams": 2, "output_mode": "count"},
+     ["the cat sat", "the cat ran", "a dog sat"], ["the cat sat down", "a cat"], "string"),
+    ("TextVectorization", {"vocabulary": ["cat", "dog", "sat"], "standardize": None, "output_sequence_length": 4},
+     None, ["cat Dog sat sat sat", "dog"], "string"),
+    ("TextVectorization", {"output_mode": "tf_idf", "standardize": "lower", "split": "character"},
+     ["abca", "bcd"], ["aab", "dx"], "string"),
+]
+
+
+def write_lookups(cases):
+    for name, config, adapt, x, dtype in LOOKUPS:
+        layer = getattr(keras.layers, name)(**config)
+        if adapt is not None:
+            layer.adapt(np.asarray(adapt))
+        xs = np.asarray(x) if dtype == "string" else np.asarray(x, dtype=np.int64)
+        out = np.asarray(layer(xs))
+        # Keras's eager output of one_hot/multi_hot/count is int64, but its symbolic spec (what a model built
+        # on the layer sees) says floatx; Strata follows the spec, so that is the dtype recorded.
+        spec = layer.compute_output_spec(keras.KerasTensor(xs.shape, dtype="string" if dtype == "string" else "int64"))
+        vocab = [v.decode() if isinstance(v, bytes) else (str(v) if isinstance(v, np.str_) else int(v) if
+                 isinstance(v, (np.integer, int)) else v) for v in layer.get_vocabulary()]
+        cases.setdefault(name, []).append({
+            "lookup": True, "keras": ser(layer), "adapt": adapt, "vocabulary": vocab, "input": x,
+            "input_dtype": dtype, "output": enc(out),
+            "output_dtype": "float32" if "float" in str(spec.dtype) else "int32"})
 
 
 def stochastic_stats(layer, x):

@@ -41,15 +41,67 @@ interface LayerCase {
   training_stats?: { mean: number; std: number; changed: number; zeros: number; n: number };
   mask?: number[][] | null;
 }
-const golden = readGolden<{ cases: Record<string, LayerCase[]> }>('layers.json');
+/** A lookup layer's case: no weights and no gradients; string or integer inputs, maybe an adapted vocabulary. */
+interface LookupCase {
+  lookup: true;
+  keras: KerasJSON;
+  adapt: unknown[] | null;
+  vocabulary: (string | number)[];
+  input: (string | number)[] | (string | number)[][];
+  input_dtype: 'string' | 'int32';
+  output: Encoded;
+  output_dtype: 'float32' | 'int32';
+}
+const golden = readGolden<{ cases: Record<string, (LayerCase | LookupCase)[]> }>('layers.json');
+
+function shapeOfNested(x: unknown): number[] {
+  return Array.isArray(x) ? [x.length, ...shapeOfNested(x[0])] : [];
+}
+
+/**
+ * Lookup layers: Keras's config built in Strata (adapted on Keras's data where Keras adapted), the vocabulary,
+ * the output for a batch (values and int/float dtype), and the config written back.
+ */
+function checkLookup(name: string, cases: LookupCase[]): Promise<void> {
+  return noLeaks(() => {
+    cases.forEach((c, i) => {
+      const what = `${name} #${i} ${JSON.stringify(c.keras.config)}`;
+      const layer = deserializeKerasObject<Layer>('layer', c.keras) as Layer & {
+        adapt(data: unknown): void;
+        getVocabulary(): (string | number)[];
+      };
+      if (c.adapt) layer.adapt(c.adapt);
+      expect(layer.getVocabulary(), `${what}: vocabulary`).toEqual(c.vocabulary);
+      const x = tf.tensor(
+        (c.input as unknown[]).flat() as string[] | number[],
+        shapeOfNested(c.input),
+        c.input_dtype,
+      );
+      try {
+        tf.tidy(() => {
+          const out = one(layer.apply(x));
+          expect(out.dtype === 'float32' ? 'float32' : 'int32', `${what}: output dtype`).toBe(c.output_dtype);
+          expectClose(tf.cast(out, 'float32'), c.output, `${what}: output`);
+        });
+      } finally {
+        x.dispose();
+      }
+      const written = serializeKerasObject('layer', layer);
+      expect(written.class_name).toBe(c.keras.class_name);
+      expectConfigMatches(written.config, c.keras.config, what, `layer:${name}`);
+    });
+  });
+}
 
 function one(out: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(out) ? out[0] : out;
 }
 
 function checkLayer(name: string): Promise<void> {
+  const all = golden.cases[name];
+  if (all.every((c) => 'lookup' in c)) return checkLookup(name, all as LookupCase[]);
   return noLeaks(() => {
-    golden.cases[name].forEach((c, i) => {
+    (all as LayerCase[]).forEach((c, i) => {
       const what = `${name} #${i} ${JSON.stringify(c.keras.config)}`;
       const tol = toleranceFor(`layer:${name}`);
       const layer = deserializeKerasObject<Layer>('layer', c.keras);
