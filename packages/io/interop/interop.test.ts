@@ -3,7 +3,7 @@
  * STRATA_INTEROP=1 and the venv's python can import keras (see vitest.config.ts in this folder).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,8 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
 
   it('Keras loads what Strata writes, with the same predictions and Keras 3 paths', async () => {
     const out = join(dir, 'strata');
+    // Saving never creates folders (as model.save documents), so the test makes its own.
+    mkdirSync(out);
     const models: Record<string, { model: Model; shapes: number[][]; inputs?: () => tf.Tensor[] }> = {
       mlp: {
         model: new Sequential([
