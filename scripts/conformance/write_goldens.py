@@ -745,6 +745,11 @@ LAYERS = [
     ("MultiHeadAttention", [[2, 3, 4], [2, 5, 4]], [{"num_heads": 2, "key_dim": 3},
                                                     {"num_heads": 1, "key_dim": 2, "value_dim": 3, "use_bias": False, "output_shape": 5}], False),
     ("MultiHeadAttention", [[2, 3, 4], [2, 5, 4], [2, 5, 2]], [{"num_heads": 2, "key_dim": 2}], False),
+    # Keras 3.15's gated attention and sliding window (appended: the seeds above stay as they were).
+    ("MultiHeadAttention", [[2, 3, 4], [2, 5, 4]], [{"num_heads": 2, "key_dim": 3, "use_gate": True},
+                                                    {"num_heads": 2, "key_dim": 2, "sliding_window": 2,
+                                                     "use_gate": True, "use_bias": False}], False),
+    ("MultiHeadAttention", [[2, 4, 3], [2, 4, 3]], [{"num_heads": 1, "key_dim": 2, "sliding_window": 2}], False),
 ]
 
 # Layers Keras calls with their inputs as separate positional arguments.

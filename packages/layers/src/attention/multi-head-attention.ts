@@ -50,6 +50,16 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
   biasConstraint?: ConstraintIdentifier | null;
   /** Integer seed for the dropout. */
   seed?: number | null;
+  /**
+   * Gated attention (Keras 3.15): a sigmoid projection of the query, one gate per head and value feature,
+   * multiplies the attention output before the output projection. Default false.
+   */
+  useGate?: boolean;
+  /**
+   * Keras 3.15's sliding window: query position i attends only to key positions j with |i - j| < slidingWindow
+   * (combined with the causal mask and the other masks). Default null (full attention).
+   */
+  slidingWindow?: number | null;
 }
 
 /** What `call` reads from its keyword arguments (Keras's call arguments; snake_case from files works too). */
@@ -173,10 +183,14 @@ export class MultiHeadAttention extends Layer {
   readonly kernelConstraint: Constraint | null;
   readonly biasConstraint: Constraint | null;
   readonly seed: number | null;
+  readonly useGate: boolean;
+  readonly slidingWindow: number | null;
 
   queryDense: EinsumDense | null = null;
   keyDense: EinsumDense | null = null;
   valueDense: EinsumDense | null = null;
+  /** The sigmoid gate projection of the query (only with `useGate`). */
+  gateDense: EinsumDense | null = null;
   outputDense: EinsumDense | null = null;
 
   private readonly seedGenerator: SeedGenerator;
@@ -189,7 +203,20 @@ export class MultiHeadAttention extends Layer {
     const numHeads = positiveInt(args?.numHeads, 'num_heads');
     const keyDim = positiveInt(args?.keyDim, 'key_dim');
     const valueDim = args.valueDim == null ? keyDim : positiveInt(args.valueDim, 'value_dim');
+    const window = args.slidingWindow;
+    if (window != null && !(Number.isInteger(window) && window > 0)) {
+      throw new ValueError(
+        `\`sliding_window\` must be \`None\` or a positive integer. Received: sliding_window=${JSON.stringify(window)}`,
+      );
+    }
+    if (args.useGate != null && typeof args.useGate !== 'boolean') {
+      throw new ValueError(
+        `\`use_gate\` must be a boolean. Received: use_gate=${JSON.stringify(args.useGate)}`,
+      );
+    }
     super(args);
+    this.useGate = args.useGate ?? false;
+    this.slidingWindow = window ?? null;
     this.numHeads = numHeads;
     this.keyDim = keyDim;
     this.valueDim = valueDim;
@@ -230,7 +257,8 @@ export class MultiHeadAttention extends Layer {
   }
 
   override get subLayers(): Layer[] {
-    return [this.queryDense, this.keyDense, this.valueDense, this.outputDense].filter(
+    // Keras's build order (and so its weight order): query, key, gate, value, output.
+    return [this.queryDense, this.keyDense, this.gateDense, this.valueDense, this.outputDense].filter(
       (l): l is EinsumDense => l != null,
     );
   }
@@ -240,6 +268,7 @@ export class MultiHeadAttention extends Layer {
     const children: Record<string, Layer> = {};
     if (this.queryDense) children.query_dense = this.queryDense;
     if (this.keyDense) children.key_dense = this.keyDense;
+    if (this.gateDense) children.gate_dense = this.gateDense;
     if (this.valueDense) children.value_dense = this.valueDense;
     if (this.outputDense) children.output_dense = this.outputDense;
     return children;
@@ -274,10 +303,17 @@ export class MultiHeadAttention extends Layer {
     };
   }
 
-  private projection(name: string, rank: number, bound: number, known: number[]): EinsumDense {
+  private projection(
+    name: string,
+    rank: number,
+    bound: number,
+    known: number[],
+    activation?: 'sigmoid',
+  ): EinsumDense {
     const { equation, biasAxes, outputRank } = projectionEquation(rank - 1, bound, known.length);
     return new EinsumDense({
       name,
+      activation,
       equation,
       outputShape: partialShape(outputRank - 1, known),
       biasAxes: this.useBias ? biasAxes : null,
@@ -302,6 +338,10 @@ export class MultiHeadAttention extends Layer {
     this.queryDense.maybeBuild(query);
     this.keyDense = this.projection('key', key.length, 1, [this.numHeads, this.keyDim]);
     this.keyDense.maybeBuild(key);
+    if (this.useGate) {
+      this.gateDense = this.projection('gate', query.length, 1, [this.numHeads, this.valueDim], 'sigmoid');
+      this.gateDense.maybeBuild(query);
+    }
     this.valueDense = this.projection('value', value.length, 1, [this.numHeads, this.valueDim]);
     this.valueDense.maybeBuild(value);
 
@@ -385,6 +425,13 @@ export class MultiHeadAttention extends Layer {
       const cols = tf.reshape(tf.range(0, s, 1, 'int32'), [1, 1, s]);
       and(tf.greaterEqual(rows, cols));
     }
+    if (this.slidingWindow != null) {
+      const t = query.shape[1] as number;
+      const s = value.shape[1] as number;
+      const rows = tf.reshape(tf.range(0, t, 1, 'int32'), [1, t, 1]);
+      const cols = tf.reshape(tf.range(0, s, 1, 'int32'), [1, 1, s]);
+      and(tf.less(tf.abs(tf.sub(rows, cols)), this.slidingWindow));
+    }
     const given = kwarg<tf.Tensor | null>(kwargs, 'attentionMask', 'attention_mask');
     let mask: tf.Tensor | null = auto;
     if (given != null) {
@@ -456,6 +503,7 @@ export class MultiHeadAttention extends Layer {
     const q = this.queryDense!.call(query, kwargs) as tf.Tensor;
     const k = this.keyDense!.call(key, kwargs) as tf.Tensor;
     const v = this.valueDense!.call(value, kwargs) as tf.Tensor;
+    const gate = this.gateDense ? (this.gateDense.call(query, kwargs) as tf.Tensor) : null;
     let mixed: tf.Tensor;
     let scores: tf.Tensor;
     try {
@@ -465,10 +513,12 @@ export class MultiHeadAttention extends Layer {
         const probs = this.maskedSoftmax(raw, mask);
         const dropped =
           training && this.dropout > 0 ? tf.dropout(probs, this.dropout, undefined, seed) : probs;
-        return [einsum(eq.combine, dropped, v), probs];
+        const combined = einsum(eq.combine, dropped, v);
+        return [gate ? tf.mul(combined, gate) : combined, probs];
       });
     } finally {
       tf.dispose([q, k, v]);
+      if (gate) gate.dispose();
     }
     const output = this.outputDense!.call(mixed, kwargs) as tf.Tensor;
     mixed.dispose();
@@ -535,6 +585,8 @@ export class MultiHeadAttention extends Layer {
       kernelConstraint: serializeConstraint(this.kernelConstraint),
       biasConstraint: serializeConstraint(this.biasConstraint),
       seed: this.seed,
+      useGate: this.useGate,
+      slidingWindow: this.slidingWindow,
     };
   }
 
