@@ -25,7 +25,7 @@ import { Variable } from '../variable.js';
  * }, vars);
  * optimizer.applyGradients(grads.map((g, i) => [g, vars[i]]));
  * grads[0]; // shape [2, 1]
- * tf.dispose([value, ...grads]);
+ * tf.dispose([value, ...grads.filter((g): g is tf.Tensor => g !== null)]);
  * ```
  */
 export function valueAndGrads(
