@@ -44,6 +44,15 @@ export default defineConfig({
           setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
         },
       },
+      ...['custom-loop', 'vae'].map((name) => ({
+        extends: true as const,
+        test: {
+          name: `example-${name}`,
+          root: `examples/${name}`,
+          include: ['test/**/*.test.ts'],
+          setupFiles: [new URL('./test/setup.ts', import.meta.url).pathname],
+        },
+      })),
       {
         extends: true as const,
         test: {

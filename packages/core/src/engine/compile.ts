@@ -55,6 +55,50 @@ export class MeanTracker extends Metric {
   }
 }
 
+/**
+ * A metric from `compile`'s `metrics` (not `weightedMetrics`) as `model.metrics` lists it: it ignores sample
+ * weights, as Keras's compiled metrics do. A custom `trainStep` that passes `sampleWeight` to every metric, as
+ * Keras's guide writes it, then reports what Keras reports. Its state is the compiled metric's own.
+ *
+ * Keras: the unweighted half of `CompileMetrics.update_state`
+ */
+export class UnweightedMetricView extends Metric {
+  static override className = 'UnweightedMetricView';
+
+  constructor(readonly metric: Metric) {
+    super({ name: metric.name, dtype: metric.dtype });
+  }
+
+  override updateState(yTrue: tf.Tensor, yPred: tf.Tensor): void {
+    this.metric.updateState(yTrue, yPred, null);
+  }
+
+  override result(): tf.Tensor {
+    return this.metric.result();
+  }
+
+  override resetState(): void {
+    this.metric.resetState();
+  }
+
+  override get variables() {
+    return this.metric.variables;
+  }
+
+  /** The compiled metric's improving direction where it declares one (a monitor's 'auto' mode reads it). */
+  get direction(): unknown {
+    const m = this.metric as { direction?: unknown; _direction?: unknown };
+    return m.direction ?? m._direction;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return this.metric.getConfig();
+  }
+
+  /** The compiled metric is the model's: disposing the view leaves it. */
+  override dispose(): void {}
+}
+
 /** A plain function `(yTrue, yPred) => per-sample values` used as a loss (Keras's LossFunctionWrapper). */
 class FunctionLoss extends Loss {
   static override className = 'LossFunctionWrapper';

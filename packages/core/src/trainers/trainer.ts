@@ -13,6 +13,7 @@ import {
   resolveLoss,
   resolveMetric,
   serializeCompileArg,
+  UnweightedMetricView,
 } from '../engine/compile.js';
 import {
   type Batch,
@@ -121,6 +122,8 @@ interface MetricSlot {
   weighted: boolean;
   metric: Metric | null;
   logName: string;
+  /** What `model.metrics` lists for an unweighted slot. */
+  view?: UnweightedMetricView;
 }
 
 const COMPILE_ARGS = ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights'];
@@ -619,7 +622,12 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
   get metrics(): Metric[] {
     const out: Metric[] = [];
     if (this._lossTracker) out.push(this._lossTracker);
-    for (const s of this._metricSlots) if (s.metric) out.push(s.metric);
+    for (const s of this._metricSlots) {
+      if (!s.metric) continue;
+      // Compiled `metrics` take no sample weights in Keras, whoever updates them.
+      if (!s.weighted && s.view?.metric !== s.metric) s.view = new UnweightedMetricView(s.metric);
+      out.push(s.weighted ? s.metric : s.view!);
+    }
     for (const t of this._outputLossTrackers) if (t) out.push(t);
     return out;
   }
