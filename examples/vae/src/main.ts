@@ -20,7 +20,8 @@ tf.dispose([xAll, yAll, xTestAll, yTestAll]);
 
 const vae = new VAE({ name: 'vae' });
 vae.compile({ optimizer: new Adam({ learningRate: 1e-3 }) });
-await vae.fit(digits, digits, { epochs: EPOCHS, batchSize: 128 });
+// As in Keras, fit takes the digits alone: the custom trainStep needs no targets.
+await vae.fit(digits, { epochs: EPOCHS, batchSize: 128 });
 
 // The mean latent position of each digit class.
 const [zMean] = vae.encoder.apply(testDigits) as unknown as tf.Tensor[];

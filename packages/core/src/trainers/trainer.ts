@@ -948,16 +948,36 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     return this.prepareArrays(x, y, sw, owned);
   }
 
+  /**
+   * Whether the second argument of `fit(x, …)` is the options record rather than targets: a plain record whose
+   * keys are all option names and none an output name.
+   */
+  private looksLikeArgs(v: unknown, names: string[]): boolean {
+    if (!isPlainRecord(v)) return false;
+    const keys = Object.keys(v as object);
+    return keys.every((k) => names.includes(k) && !this.outputNames.includes(k));
+  }
+
   // ---- fit ----------------------------------------------------------------------------------------
 
   /** Trains the model (Keras's `fit`). Accepts tensors, or an (async) iterable of `{xs, ys}` batches. */
   async fit(x: Dataset, args?: FitArgs): Promise<History>;
-  async fit(x: ModelData, y: ModelData, args?: FitArgs): Promise<History>;
-  async fit(x: ModelData | Dataset, yOrArgs?: ModelData | FitArgs, maybeArgs?: FitArgs): Promise<History> {
+  async fit(x: ModelData, y: ModelData | null, args?: FitArgs): Promise<History>;
+  /**
+   * Arrays without targets, as Keras's `fit(x)`: for a model whose `trainStep` needs none (an autoencoder's
+   * step, say, or losses added in `call`).
+   */
+  async fit(x: ModelData, args?: FitArgs): Promise<History>;
+  async fit(
+    x: ModelData | Dataset,
+    yOrArgs?: ModelData | FitArgs | null,
+    maybeArgs?: FitArgs,
+  ): Promise<History> {
     this.assertCompiled('fit');
     const datasetMode = isDataset(x);
-    const args: FitArgs = (datasetMode ? (yOrArgs as FitArgs) : maybeArgs) ?? {};
-    const y = datasetMode ? undefined : (yOrArgs as ModelData);
+    const argsSecond = datasetMode || (maybeArgs === undefined && this.looksLikeArgs(yOrArgs, FIT_ARGS));
+    const args: FitArgs = (argsSecond ? (yOrArgs as FitArgs) : maybeArgs) ?? {};
+    const y = argsSecond ? undefined : ((yOrArgs ?? undefined) as ModelData | undefined);
     checkArgumentNames(args, FIT_ARGS, 'fit()');
     const batchSize = validateBatchSize(args.batchSize);
     checkCallbacks(args.callbacks);
@@ -1002,7 +1022,12 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       let val: BatchData | null = null;
       let valDataset: Dataset | null = null;
       if (!datasetMode) {
-        if (y == null && this.trainStep === Trainer.prototype.trainStep)
+        // The built-in step needs targets only for compiled losses (losses added in `call` need none).
+        if (
+          y == null &&
+          this.trainStep === Trainer.prototype.trainStep &&
+          this._compiledLosses.some((l) => l)
+        )
           throw new ValueError('fit() needs targets `y` when `x` is not a dataset.');
         train = this.prepareArrays(x as ModelData, y, args.sampleWeight, owned, args.classWeight);
         if (split > 0) {
