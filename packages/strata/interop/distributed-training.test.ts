@@ -111,6 +111,5 @@ describe.skipIf(!enabled)('training past one machine: Keras 3 DataParallel and b
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x0.t, y0.t, x.t, xb.t, yb.t]);
     model.dispose();
-    // JAX compiles each step for two devices: a few seconds alone, much longer on a loaded machine.
-  }, 300_000);
+  }, 300_000); // JAX compiles each step for two devices: seconds alone, a minute on a loaded machine.
 });
