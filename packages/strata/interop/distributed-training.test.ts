@@ -25,8 +25,11 @@ import { PYTHON, pythonCanImport, pythonEnv } from '../../io/interop/python.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const enabled = pythonCanImport(['keras', 'jax', 'h5py']);
 
-const dir = mkdtempSync(join(tmpdir(), 'strata-distributed-interop-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Made by the test itself, so a skipped run leaves no folder behind.
+let dir = '';
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 interface KerasReport {
   devices: string[];
@@ -57,6 +60,7 @@ function expectClose(actual: ArrayLike<number>, expected: number[], what: string
 describe.skipIf(!enabled)('training past one machine: Keras 3 DataParallel and back', () => {
   it('Keras trains a Strata model over two devices; Strata predicts and resumes as Keras does', async () => {
     await tf.setBackend('cpu');
+    dir = mkdtempSync(join(tmpdir(), 'strata-distributed-interop-'));
     const x0 = fixed(8, 4, (i) => Math.sin(0.5 * i + 1));
     const y0 = fixed(8, 2, (i) => Math.cos(0.3 * i));
     const x = fixed(6, 4, (i) => Math.cos(0.7 * i) - 0.2);
