@@ -50,8 +50,10 @@ class Registered extends Model {
 }
 register('layer', 'Registered', Registered, { package: 'strata_interop' });
 
-const dir = mkdtempSync(join(tmpdir(), 'strata-subclass-interop-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dir = '';
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 function close(actual: ArrayLike<number>, expected: number[]): void {
   expect(actual.length).toBe(expected.length);
@@ -63,6 +65,7 @@ function close(actual: ArrayLike<number>, expected: number[]): void {
 describe.skipIf(!enabled)('subclassed models with Keras 3', () => {
   it('Keras reads the weights and .keras files of the same subclass; Strata reads Keras weights', async () => {
     await tf.setBackend('cpu');
+    dir = mkdtempSync(join(tmpdir(), 'strata-subclass-interop-'));
     const xs = Array.from({ length: 15 }, (_, i) => Math.sin(i));
     const x = tf.tensor2d(xs, [5, 3]);
     writeFileSync(join(dir, 'x.json'), JSON.stringify({ shape: [5, 3], values: xs }));
@@ -90,5 +93,6 @@ describe.skipIf(!enabled)('subclassed models with Keras 3', () => {
     const theirs = fresh.predict(x) as tf.Tensor;
     close(theirs.dataSync(), own.mlp);
     tf.dispose([x, mine, regOut, theirs]);
-  });
+    // Keras's start-up (JAX, h5py) runs inside the test: give a loaded machine room.
+  }, 600_000);
 });
