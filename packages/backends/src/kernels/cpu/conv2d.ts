@@ -19,15 +19,14 @@ import {
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
   type FusedConv2DAttrs,
-  type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 
-import type { KernelFix } from '../../kernel-fixes.js';
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
+import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView } from './gemm.js';
-import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
+import { applyBiasAndActivation, type CpuData, valuesOf } from './mat-mul.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -332,24 +331,6 @@ export const fusedConv2dCpu: KernelFunc = (args) => {
     if (alphaNow !== preluActivationWeights) release(b, alphaNow as TensorInfo);
   }
 };
-
-/** A fix running `kernelFunc` for float32 inputs and tfjs's own kernel for any other dtype. */
-function floatFix(kernelName: string, kernelFunc: KernelFunc, operands: readonly string[]): KernelFix {
-  return {
-    kernelName,
-    backendName: 'cpu',
-    mode: 'wrap',
-    create: (original) => ({
-      ...(original as KernelConfig),
-      kernelFunc: (args) => {
-        const named = args.inputs as unknown as Record<string, TensorInfo>;
-        if (!isFloat(...operands.map((name) => named[name])))
-          return (original as KernelConfig).kernelFunc(args);
-        return kernelFunc(args);
-      },
-    }),
-  };
-}
 
 export const cpuConv2dFix = floatFix('Conv2D', conv2dCpu, ['x', 'filter']);
 export const cpuFusedConv2dFix = floatFix('FusedConv2D', fusedConv2dCpu, ['x', 'filter']);
