@@ -149,6 +149,9 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
     alpha?: number[];
   }> = [
     { name: 'bias + relu', c: cases[0], bias: [4], activation: 'relu' },
+    { name: 'bias + relu over several blocks', c: cases[9], bias: [3], activation: 'relu' },
+    { name: '1x1, scalar bias, linear', c: cases[4], bias: [1], activation: 'linear' },
+    { name: 'no bias, relu', c: cases[2], activation: 'relu' },
     { name: 'bias + leakyrelu', c: cases[6], bias: [7], activation: 'leakyrelu' },
     { name: 'scalar bias, elu', c: cases[1], bias: [1], activation: 'elu' },
     { name: 'no bias, prelu per channel', c: cases[4], activation: 'prelu', alpha: [9] },

@@ -26,7 +26,7 @@ import {
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView } from './gemm.js';
-import { applyBiasAndActivation, type CpuData, valuesOf } from './mat-mul.js';
+import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -147,14 +147,29 @@ const rowMajor = (values: Float32Array, offset: number, columns: number): Matrix
   colStride: 1,
 });
 
-/** NHWC `x` convolved with a `[kh, kw, in, out]` filter: `[batch, outHeight, outWidth, out]`, NHWC. */
-export function convolve(x: Float32Array, filter: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
+/**
+ * Runs on rows `from .. to` of a fresh output block while it is still in cache (a fused bias and
+ * activation), instead of another pass over the whole output.
+ */
+export type BlockEpilogue = (out: Float32Array, from: number, to: number) => void;
+
+/**
+ * NHWC `x` convolved with a `[kh, kw, in, out]` filter: `[batch, outHeight, outWidth, out]`, NHWC;
+ * `epilogue` runs on each block of output rows as it is made.
+ */
+export function convolve(
+  x: Float32Array,
+  filter: Float32Array,
+  info: backend_util.Conv2DInfo,
+  epilogue?: BlockEpilogue,
+): Float32Array {
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);
   const out = new Float32Array(pixels * n);
   if (isPointwise(info)) {
     gemm(rowMajor(x, 0, k), rowMajor(filter, 0, n), out, 0, pixels, k, n);
+    epilogue?.(out, 0, pixels * n);
     return out;
   }
   const { rows, patches } = patchBlock(k);
@@ -162,6 +177,7 @@ export function convolve(x: Float32Array, filter: Float32Array, info: backend_ut
     const r1 = Math.min(pixels, r0 + rows);
     im2col(x, info, r0, r1, patches);
     gemm(rowMajor(patches, 0, k), rowMajor(filter, 0, n), out, r0 * n, r1 - r0, k, n, r0 > 0);
+    epilogue?.(out, r0 * n, r1 * n);
   }
   return out;
 }
@@ -243,11 +259,10 @@ const nhwcShape = (info: backend_util.Conv2DInfo, which: 'in' | 'out') =>
     ? [info.batchSize, info.inHeight, info.inWidth, info.inChannels]
     : [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
 
-/** Conv2D on float32 tensors, any data format. */
-export const conv2dCpu: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, filter } = inputs as unknown as { x: TensorInfo; filter: TensorInfo };
-  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as Conv2DAttrs;
-  const b = backend as Backend;
+function conv2dWith(args: Parameters<KernelFunc>[0], epilogue?: BlockEpilogue): TensorInfo {
+  const { x, filter } = args.inputs as unknown as { x: TensorInfo; filter: TensorInfo };
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
+  const b = args.backend as Backend;
   const channelsFirst = dataFormat === 'NCHW';
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -259,9 +274,12 @@ export const conv2dCpu: KernelFunc = ({ inputs, backend, attrs }) => {
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
-  const out = convolve(nhwcValues(b, x, channelsFirst), valuesOf(b, filter), info);
+  const out = convolve(nhwcValues(b, x, channelsFirst), valuesOf(b, filter), info, epilogue);
   return fromNhwc(b, out, nhwcShape(info, 'out'), channelsFirst);
-};
+}
+
+/** Conv2D on float32 tensors, any data format. */
+export const conv2dCpu: KernelFunc = (args) => conv2dWith(args);
 
 /** Conv2DBackpropInput (the gradient of Conv2D, and conv2dTranspose) on float32 tensors. */
 export const conv2dBackpropInputCpu: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -306,18 +324,50 @@ export const conv2dBackpropFilterCpu: KernelFunc = ({ inputs, backend, attrs }) 
 };
 
 /**
+ * The bias and activation of a channels-last fused convolution as a block epilogue, when they are a
+ * float32 bias of one value per output channel (or one in all) and relu or none; null otherwise.
+ */
+function fusedEpilogue(
+  b: Backend,
+  bias: TensorInfo | undefined,
+  activation: string | undefined,
+  dataFormat: string,
+  channels: number,
+): BlockEpilogue | null {
+  const relu = activation === 'relu';
+  if (dataFormat === 'NCHW' || !(relu || activation == null || activation === 'linear')) return null;
+  if (!bias && !relu) return null;
+  if (bias && !(isFloat(bias) && bias.shape.length <= 1)) return null;
+  const values = bias ? valuesOf(b, bias) : new Float32Array(1);
+  if (values.length !== 1 && values.length !== channels) return null;
+  const perChannel = values.length === channels ? values : new Float32Array(channels).fill(values[0]);
+  return (out, from, to) => {
+    for (let row = from; row < to; row += channels) {
+      for (let j = 0; j < channels; j++) {
+        const v = out[row + j] + perChannel[j];
+        out[row + j] = relu && v < 0 ? 0 : v;
+      }
+    }
+  };
+}
+
+/**
  * `tf.fused.conv2d` (a Conv2D layer's forward pass outside training): the convolution above, then the
- * bias and activation as `fusedMatMulCpu` applies them. NCHW bias and PReLU weights of one value per
- * channel are reshaped to `[channels, 1, 1]` first, as tfjs-backend-cpu does.
+ * bias and activation. A per-channel bias with relu (a Conv2D layer's usual case) is applied to each
+ * output block while it is in cache; otherwise as `fusedMatMulCpu` applies them, with NCHW bias and PReLU
+ * weights of one value per channel reshaped to `[channels, 1, 1]` first, as tfjs-backend-cpu does.
  */
 export const fusedConv2dCpu: KernelFunc = (args) => {
-  const { bias, preluActivationWeights } = args.inputs as unknown as {
+  const { filter, bias, preluActivationWeights } = args.inputs as unknown as {
+    filter: TensorInfo;
     bias?: TensorInfo;
     preluActivationWeights?: TensorInfo;
   };
   const { dataFormat, activation, leakyreluAlpha } = args.attrs as unknown as FusedConv2DAttrs;
   const b = args.backend as Backend;
-  const conv = conv2dCpu(args) as TensorInfo;
+  const epilogue = fusedEpilogue(b, bias, activation, dataFormat, filter.shape[3]);
+  if (epilogue) return conv2dWith(args, epilogue);
+  const conv = conv2dWith(args);
   const perChannel = (t: TensorInfo | undefined) =>
     t != null && dataFormat === 'NCHW' && t.shape.length === 1 && t.shape[0] !== 1
       ? reshape(b, t, [t.shape[0], 1, 1])

@@ -7,13 +7,13 @@ import {
   cpuFusedConv2dFix,
 } from './conv2d.js';
 import { cpuBatchMatMulFix, cpuFusedMatMulFix } from './mat-mul.js';
-import { cpuMaxPoolGradFix } from './pooling.js';
+import { cpuMaxPoolFix, cpuMaxPoolGradFix } from './pooling.js';
 import { cpuSumFix } from './sum.js';
 
 /**
  * What Strata changes in tfjs-backend-cpu: a matrix product ~7x faster than tfjs's (Dense, its
  * gradients, and every composite built on it), convolutions and both their gradients on the same
- * product (im2col), MaxPool's gradient and bias-gradient sums in one pass each, and
+ * product (im2col), MaxPool, its gradient and bias-gradient sums in one pass each, and
  * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
  */
 export const cpuKernelFixes: readonly KernelFix[] = [
@@ -23,6 +23,7 @@ export const cpuKernelFixes: readonly KernelFix[] = [
   cpuFusedConv2dFix,
   cpuConv2dBackpropInputFix,
   cpuConv2dBackpropFilterFix,
+  cpuMaxPoolFix,
   cpuMaxPoolGradFix,
   cpuSumFix,
   cpuAdamUpdateFix,

@@ -15,6 +15,15 @@ interface PoolCase {
   dimRoundingMode?: 'floor' | 'ceil' | 'round';
   /** Rounds the inputs to halves, so windows hold ties (the first maximum must take the gradient). */
   ties?: boolean;
+  /** Every seventh input is NaN, which max-pooling skips. */
+  nan?: boolean;
+}
+
+function poolInput(c: PoolCase, seed: number): KernelInput {
+  const x = randomInput(c.x, seed);
+  if (c.ties) x.values = x.values.map((v) => Math.round(v * 2) / 2);
+  if (c.nan) x.values = x.values.map((v, i) => (i % 7 === 3 ? Number.NaN : v));
+  return x;
 }
 
 // Non-overlapping (MaxPooling2D's default), overlapping with padding, negative values and ties, odd
@@ -33,7 +42,26 @@ const cases: PoolCase[] = [
   },
   { name: 'numeric pad, ceil', x: [1, 8, 8, 2], filterSize: 3, strides: 2, pad: 1, dimRoundingMode: 'ceil' },
   { name: 'many channels', x: [2, 6, 6, 67], filterSize: 2, strides: 2, pad: 'valid' },
+  { name: '3x3, stride 2, with NaN', x: [2, 7, 7, 3], filterSize: 3, strides: 2, pad: 'valid', nan: true },
 ];
+
+describe('cpu MaxPool (channels together)', () => {
+  it('is installed by @strata/backends/cpu', () => {
+    expect(installedKernelFixes('cpu')).toContain('MaxPool');
+  });
+
+  for (const [i, c] of cases.entries()) {
+    it(`matches tfjs's cpu kernel: ${c.name}`, async () => {
+      const attrs = {
+        filterSize: c.filterSize,
+        strides: c.strides,
+        pad: c.pad,
+        dimRoundingMode: c.dimRoundingMode,
+      };
+      await expectMatchesTfjsCpu('MaxPool', { x: poolInput(c, 800 + i) }, attrs);
+    });
+  }
+});
 
 describe('cpu MaxPoolGrad (one pass over the windows)', () => {
   it('is installed by @strata/backends/cpu', () => {
@@ -42,8 +70,7 @@ describe('cpu MaxPoolGrad (one pass over the windows)', () => {
 
   for (const [i, c] of cases.entries()) {
     it(`matches tfjs's cpu kernel: ${c.name}`, async () => {
-      const x = randomInput(c.x, 500 + i);
-      if (c.ties) x.values = x.values.map((v) => Math.round(v * 2) / 2);
+      const x = poolInput(c, 500 + i);
       const attrs = {
         filterSize: c.filterSize,
         strides: c.strides,

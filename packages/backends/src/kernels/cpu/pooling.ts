@@ -1,4 +1,9 @@
-import { backend_util, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  type MaxPoolAttrs,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 import type { Backend } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
@@ -7,6 +12,40 @@ import { type CpuData, valuesOf } from './mat-mul.js';
 // Per-channel running maxima of one window, grown on demand and reused: kernels run one at a time.
 let best: Float64Array = new Float64Array(0);
 let bestAt: Int32Array = new Int32Array(0);
+
+/**
+ * MaxPool on NHWC values: the largest value of each window, ignoring NaN (-Infinity when a window has
+ * nothing else), as tfjs-backend-cpu computes it. Why hand-written: tfjs-backend-cpu 4.22 walks one
+ * channel at a time, reading NHWC memory `channels` floats apart; here each window's taps are read
+ * with all their channels together, contiguously.
+ */
+export function maxPoolValues(x: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const out = new Float32Array(batchSize * outHeight * outWidth * c);
+  let o = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const image = b * inHeight;
+    for (let oy = 0; oy < outHeight; oy++) {
+      const top = oy * strideHeight - padInfo.top;
+      const y0 = Math.max(0, top);
+      const y1 = Math.min(inHeight, top + filterHeight);
+      for (let ox = 0; ox < outWidth; ox++, o += c) {
+        const left = ox * strideWidth - padInfo.left;
+        const x0 = Math.max(0, left);
+        const x1 = Math.min(inWidth, left + filterWidth);
+        out.fill(Number.NEGATIVE_INFINITY, o, o + c);
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const at = ((image + iy) * inWidth + ix) * c;
+            for (let d = 0; d < c; d++) if (x[at + d] > out[o + d]) out[o + d] = x[at + d];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
 
 /**
  * MaxPool's gradient on NHWC values: each window sends its dy to the first pixel (row-major) holding
@@ -58,6 +97,29 @@ export function maxPoolGradValues(
   }
   return dx;
 }
+
+export const cpuMaxPoolFix = floatFix(
+  'MaxPool',
+  ({ inputs, backend, attrs }) => {
+    const { x } = inputs as unknown as { x: TensorInfo };
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolAttrs;
+    const b = backend as Backend;
+    const info = backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    return (b as unknown as CpuData).makeTensorInfo(
+      info.outShape,
+      'float32',
+      maxPoolValues(valuesOf(b, x), info),
+    );
+  },
+  ['x'],
+);
 
 export const cpuMaxPoolGradFix = floatFix(
   'MaxPoolGrad',
