@@ -42,9 +42,59 @@ function patchBlock(taps: number): { rows: number; patches: Float32Array } {
 }
 
 /**
- * Copies the windows of output pixels `r0 .. r1` (flat over batch, rows, columns) into rows of
- * `patches`; taps outside the input (padding) are 0.
+ * Walks the windows of output pixels `r0 .. r1` (flat over batch, rows, columns) and the runs of
+ * taps they read: `run(t, from, count)` for `count` taps from patch-row offset `t` that are `count`
+ * consecutive input values from `from`, `gap(t, count)` for taps outside the input (padding). A window
+ * row inside the input with undilated columns is one run of `filterWidth * inChannels` values.
  */
+function walkWindows(
+  info: backend_util.Conv2DInfo,
+  r0: number,
+  r1: number,
+  run: (t: number, from: number, count: number) => void,
+  gap: (t: number, count: number) => void,
+): void {
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  const perImage = outHeight * outWidth;
+  const rowTaps = filterWidth * inChannels;
+  const lastColumn = (filterWidth - 1) * dilationWidth;
+  let image = Math.floor(r0 / perImage);
+  let oy = Math.floor((r0 - image * perImage) / outWidth);
+  let ox = r0 - image * perImage - oy * outWidth;
+  let t = 0;
+  for (let r = r0; r < r1; r++) {
+    const y0 = oy * strideHeight - padInfo.top;
+    const x0 = ox * strideWidth - padInfo.left;
+    const wholeRow = x0 >= 0 && x0 + lastColumn < inWidth && (dilationWidth === 1 || inChannels === rowTaps);
+    for (let fy = 0; fy < filterHeight; fy++, t += rowTaps) {
+      const iy = y0 + fy * dilationHeight;
+      if (iy < 0 || iy >= inHeight) {
+        gap(t, rowTaps);
+        continue;
+      }
+      const rowStart = (image * inHeight + iy) * inWidth;
+      if (wholeRow) {
+        run(t, (rowStart + x0) * inChannels, rowTaps);
+        continue;
+      }
+      for (let fx = 0; fx < filterWidth; fx++) {
+        const ix = x0 + fx * dilationWidth;
+        if (ix < 0 || ix >= inWidth) gap(t + fx * inChannels, inChannels);
+        else run(t + fx * inChannels, (rowStart + ix) * inChannels, inChannels);
+      }
+    }
+    if (++ox === outWidth) {
+      ox = 0;
+      if (++oy === outHeight) {
+        oy = 0;
+        image++;
+      }
+    }
+  }
+}
+
+/** Copies the windows of output pixels `r0 .. r1` into rows of `patches`; padding taps are 0. */
 function im2col(
   x: Float32Array,
   info: backend_util.Conv2DInfo,
@@ -52,35 +102,17 @@ function im2col(
   r1: number,
   patches: Float32Array,
 ) {
-  const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
-  const perImage = outHeight * outWidth;
-  const rowTaps = filterWidth * inChannels;
-  let o = 0;
-  for (let r = r0; r < r1; r++) {
-    const image = Math.floor(r / perImage);
-    const pixel = r - image * perImage;
-    const oy = Math.floor(pixel / outWidth);
-    const y0 = oy * strideHeight - padInfo.top;
-    const x0 = (pixel - oy * outWidth) * strideWidth - padInfo.left;
-    for (let fy = 0; fy < filterHeight; fy++) {
-      const iy = y0 + fy * dilationHeight;
-      if (iy < 0 || iy >= inHeight) {
-        for (let t = 0; t < rowTaps; t++) patches[o++] = 0;
-        continue;
-      }
-      const rowStart = (image * inHeight + iy) * inWidth;
-      for (let fx = 0; fx < filterWidth; fx++) {
-        const ix = x0 + fx * dilationWidth;
-        if (ix < 0 || ix >= inWidth) {
-          for (let c = 0; c < inChannels; c++) patches[o++] = 0;
-          continue;
-        }
-        let from = (rowStart + ix) * inChannels;
-        for (let c = 0; c < inChannels; c++) patches[o++] = x[from++];
-      }
-    }
-  }
+  walkWindows(
+    info,
+    r0,
+    r1,
+    (t, from, count) => {
+      for (let i = 0; i < count; i++) patches[t + i] = x[from + i];
+    },
+    (t, count) => {
+      for (let i = 0; i < count; i++) patches[t + i] = 0;
+    },
+  );
 }
 
 /** The inverse scatter of `im2col`: adds each patch row back onto the input pixels it was read from. */
@@ -91,35 +123,15 @@ function col2im(
   r1: number,
   dx: Float32Array,
 ) {
-  const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
-  const perImage = outHeight * outWidth;
-  const rowTaps = filterWidth * inChannels;
-  let o = 0;
-  for (let r = r0; r < r1; r++) {
-    const image = Math.floor(r / perImage);
-    const pixel = r - image * perImage;
-    const oy = Math.floor(pixel / outWidth);
-    const y0 = oy * strideHeight - padInfo.top;
-    const x0 = (pixel - oy * outWidth) * strideWidth - padInfo.left;
-    for (let fy = 0; fy < filterHeight; fy++) {
-      const iy = y0 + fy * dilationHeight;
-      if (iy < 0 || iy >= inHeight) {
-        o += rowTaps;
-        continue;
-      }
-      const rowStart = (image * inHeight + iy) * inWidth;
-      for (let fx = 0; fx < filterWidth; fx++) {
-        const ix = x0 + fx * dilationWidth;
-        if (ix < 0 || ix >= inWidth) {
-          o += inChannels;
-          continue;
-        }
-        let to = (rowStart + ix) * inChannels;
-        for (let c = 0; c < inChannels; c++) dx[to++] += patches[o++];
-      }
-    }
-  }
+  walkWindows(
+    info,
+    r0,
+    r1,
+    (t, to, count) => {
+      for (let i = 0; i < count; i++) dx[to + i] += patches[t + i];
+    },
+    () => {},
+  );
 }
 
 const taps = (info: backend_util.Conv2DInfo) => info.filterHeight * info.filterWidth * info.inChannels;
