@@ -4,7 +4,7 @@
  * results section of bench/README.md.
  *
  * Environment: BENCH_ONLY=mlp|cnn limits the models; BENCH_BACKENDS=cpu,wasm limits the backends;
- * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers.
+ * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers; BENCH_LIBS=strata (or tfjs-layers) runs one library.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ const tsx = join(benchDir, '..', 'node_modules', '.bin', 'tsx');
 
 const models = (process.env.BENCH_ONLY ?? 'mlp,cnn').split(',') as ('mlp' | 'cnn')[];
 const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
+const libs = (process.env.BENCH_LIBS ?? 'strata,tfjs-layers').split(',') as ('strata' | 'tfjs-layers')[];
 const SAMPLES = 12000;
 // The CNN on tfjs's cpu backend trains at a few samples/s (tfjs-layers at under 2): by default it gets
 // 1,280 digits (10 steps), not the issue's 12,000. BENCH_CNN_SAMPLES / BENCH_CNN_CPU_SAMPLES override.
@@ -122,7 +123,7 @@ for (const model of models) {
     const base = { ...init, samples };
     // Slow cases time the check epoch only; fast ones add shuffled epochs for a median.
     const epochs = model === 'mlp' && backend === 'wasm' ? 2 : 0;
-    for (const lib of ['strata', 'tfjs-layers'] as const) {
+    for (const lib of libs) {
       const progbarPairs = lib === 'strata' && model === 'mlp' && backend === 'wasm' ? 2 : 0;
       train.push(
         runCase({ ...base, kind: 'train', lib, backend, epochs, progbarPairs }, `${lib}-${model}-${backend}`),
@@ -138,7 +139,10 @@ const peers = pythonPeers();
 const resultsPath = join(benchDir, 'results.json');
 if (
   existsSync(resultsPath) &&
-  (process.env.BENCH_ONLY || process.env.BENCH_BACKENDS || process.env.BENCH_NO_PYTHON)
+  (process.env.BENCH_ONLY ||
+    process.env.BENCH_BACKENDS ||
+    process.env.BENCH_LIBS ||
+    process.env.BENCH_NO_PYTHON)
 ) {
   const old = JSON.parse(readFileSync(resultsPath, 'utf8'));
   const key = (c: Json) => `${c.lib ?? 'kernels'}/${c.model}/${c.backend ?? ''}`;

@@ -183,6 +183,7 @@ function packedProduct(
   depth: number,
   n: number,
   packB: boolean,
+  accumulate: boolean,
 ): void {
   const rowPanels = Math.ceil(m / PANEL);
   const colPanels = Math.ceil(n / PANEL);
@@ -201,7 +202,7 @@ function packedProduct(
       const j1 = Math.min(colPanels, j0 + PANELS_PER_GROUP);
       for (let ip = 0; ip < rowPanels; ip++) {
         for (let jp = j0; jp < j1; jp++)
-          block4x4(pa, pb, out, outOffset, m, n, depth, ip, jp, k0, k1, k0 > 0);
+          block4x4(pa, pb, out, outOffset, m, n, depth, ip, jp, k0, k1, accumulate || k0 > 0);
       }
     }
   }
@@ -216,6 +217,7 @@ function streamedProduct(
   m: number,
   depth: number,
   n: number,
+  accumulate: boolean,
 ): void {
   const bv = b.values;
   const { rowStride: bk, colStride: bj } = b;
@@ -229,11 +231,11 @@ function streamedProduct(
         let sum = 0;
         for (let k = 0, p = b.offset + j * bj, q = ai; k < depth; k++, p += bk, q += ak)
           sum += a.values[q] * bv[p];
-        out[o + j] = sum;
+        out[o + j] = accumulate ? out[o + j] + sum : sum;
       }
       continue;
     }
-    for (let j = 0; j < n; j++) out[o + j] = 0;
+    if (!accumulate) for (let j = 0; j < n; j++) out[o + j] = 0;
     let k = 0;
     for (; k + 4 <= depth; k += 4) {
       const x0 = a.values[ai + k * ak];
@@ -257,7 +259,8 @@ function streamedProduct(
 
 /**
  * Writes the `m` x `n` product of `a` (m x depth) and `b` (depth x n) into `out` from `outOffset`,
- * row-major. `reuseB` says `b` is the operand of the previous call (a broadcast batch), already packed.
+ * row-major, or adds it to what is there when `accumulate`. `reuseB` says `b` is the operand of the
+ * previous call (a broadcast batch, or the next rows of a convolution), already packed.
  */
 export function gemm(
   a: MatrixView,
@@ -268,7 +271,8 @@ export function gemm(
   depth: number,
   n: number,
   reuseB = false,
+  accumulate = false,
 ): void {
-  if (m < STREAM_ROWS) streamedProduct(a, b, out, outOffset, m, depth, n);
-  else packedProduct(a, b, out, outOffset, m, depth, n, !reuseB);
+  if (m < STREAM_ROWS) streamedProduct(a, b, out, outOffset, m, depth, n, accumulate);
+  else packedProduct(a, b, out, outOffset, m, depth, n, !reuseB, accumulate);
 }

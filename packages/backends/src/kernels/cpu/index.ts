@@ -1,16 +1,30 @@
 import type { KernelFix } from '../../kernel-fixes.js';
 import { cpuAdamUpdateFix } from './adam-update.js';
-import { cpuConv2dBackpropFilterFix } from './conv2d-backprop-filter.js';
+import {
+  cpuConv2dBackpropFilterFix,
+  cpuConv2dBackpropInputFix,
+  cpuConv2dFix,
+  cpuFusedConv2dFix,
+} from './conv2d.js';
 import { cpuBatchMatMulFix, cpuFusedMatMulFix } from './mat-mul.js';
+import { cpuMaxPoolFix, cpuMaxPoolGradFix } from './pooling.js';
+import { cpuSumFix } from './sum.js';
 
 /**
  * What Strata changes in tfjs-backend-cpu: a matrix product ~7x faster than tfjs's (Dense, its
- * gradients, and every composite built on it), a conv filter gradient fast enough to train a small CNN,
- * and `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
+ * gradients, and every composite built on it), convolutions and both their gradients on the same
+ * product (im2col), MaxPool, its gradient and bias-gradient sums in one pass each, and
+ * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
  */
 export const cpuKernelFixes: readonly KernelFix[] = [
   cpuBatchMatMulFix,
   cpuFusedMatMulFix,
+  cpuConv2dFix,
+  cpuFusedConv2dFix,
+  cpuConv2dBackpropInputFix,
   cpuConv2dBackpropFilterFix,
+  cpuMaxPoolFix,
+  cpuMaxPoolGradFix,
+  cpuSumFix,
   cpuAdamUpdateFix,
 ];

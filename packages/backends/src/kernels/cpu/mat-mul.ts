@@ -11,12 +11,13 @@ import type { KernelFix } from '../../kernel-fixes.js';
 import { type Backend, callKernel, release } from '../wasm/call-kernel.js';
 import { gemm, type MatrixView } from './gemm.js';
 
-interface CpuData {
+/** What the composites read and make on tfjs-backend-cpu: tensors' host values. */
+export interface CpuData {
   data: { get(dataId: object): { values: unknown } };
   makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
 }
 
-function valuesOf(backend: Backend, info: TensorInfo): Float32Array {
+export function valuesOf(backend: Backend, info: TensorInfo): Float32Array {
   return (backend as unknown as CpuData).data.get(info.dataId).values as Float32Array;
 }
 
@@ -70,7 +71,7 @@ export function batchMatMulCpu(
   return (backend as unknown as CpuData).makeTensorInfo([...batchShape, m, n], 'float32', out);
 }
 
-const isFloat = (...infos: TensorInfo[]) => infos.every((t) => t.dtype === 'float32');
+export const isFloat = (...infos: TensorInfo[]) => infos.every((t) => t.dtype === 'float32');
 
 export const cpuBatchMatMulFix: KernelFix = {
   kernelName: 'BatchMatMul',
@@ -109,20 +110,19 @@ const ACTIVATION_KERNELS: Record<string, string> = {
 };
 
 /**
- * `tf.fused.matMul` (Dense's forward pass): the product above, then the bias and activation. A bias per
- * column and relu are applied in place on the fresh product; other bias shapes and activations go
- * through the backend's own kernels, as tfjs-backend-cpu's fused kernel does.
+ * Adds `bias` to `current` and applies `activation`, as tfjs-backend-cpu's fused kernels do, and
+ * returns the result (`current` itself, or a new tensor with `current` released). A bias per last-axis
+ * column and relu are applied in place on the fresh `current`; other bias shapes and activations go
+ * through the backend's own kernels.
  */
-export const fusedMatMulCpu: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { a, b, bias, preluActivationWeights } = inputs as unknown as {
-    a: TensorInfo;
-    b: TensorInfo;
-    bias?: TensorInfo;
-    preluActivationWeights?: TensorInfo;
-  };
-  const { transposeA, transposeB, activation, leakyreluAlpha } = attrs as unknown as _FusedMatMulAttrs;
-  const bk = backend as Backend;
-  let current = batchMatMulCpu(bk, a, b, transposeA, transposeB);
+export function applyBiasAndActivation(
+  bk: Backend,
+  current: TensorInfo,
+  bias: TensorInfo | undefined,
+  activation: string | undefined,
+  preluActivationWeights: TensorInfo | undefined,
+  leakyreluAlpha: number | undefined,
+): TensorInfo {
   const n = current.shape[current.shape.length - 1];
   if (bias) {
     const biasSize = tf.util.sizeFromShape(bias.shape);
@@ -141,6 +141,7 @@ export const fusedMatMulCpu: KernelFunc = ({ inputs, backend, attrs }) => {
   } else if (activation != null && activation !== 'linear') {
     const kernelName = ACTIVATION_KERNELS[activation];
     if (kernelName == null) {
+      release(bk, current);
       throw new Error(`Activation ${activation} has not been implemented for the CPU backend.`);
     }
     const activated =
@@ -156,6 +157,20 @@ export const fusedMatMulCpu: KernelFunc = ({ inputs, backend, attrs }) => {
     current = activated;
   }
   return current;
+}
+
+/** `tf.fused.matMul` (Dense's forward pass): the product above, then the bias and activation. */
+export const fusedMatMulCpu: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { a, b, bias, preluActivationWeights } = inputs as unknown as {
+    a: TensorInfo;
+    b: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
+  const { transposeA, transposeB, activation, leakyreluAlpha } = attrs as unknown as _FusedMatMulAttrs;
+  const bk = backend as Backend;
+  const product = batchMatMulCpu(bk, a, b, transposeA, transposeB);
+  return applyBiasAndActivation(bk, product, bias, activation, preluActivationWeights, leakyreluAlpha);
 };
 
 export const cpuFusedMatMulFix: KernelFix = {

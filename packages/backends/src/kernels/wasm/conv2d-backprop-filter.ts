@@ -17,7 +17,6 @@ import {
   reshape,
   transpose,
 } from './call-kernel.js';
-import { im2col } from './im2col.js';
 
 /** NHWC views of `x` and `dy` and the convolution's geometry, shared by both composites. */
 export function prepareFilterGradient(
@@ -138,47 +137,6 @@ export function batchConvolutionGradient(
   );
   const out = transpose(b, gradT, [1, 2, 0, 3]);
   release(b, xT, dyT, gradT);
-  return out;
-}
-
-/**
- * The same gradient as im2col (one strided slice per filter tap + concat) and one plain matMul. The cpu
- * backend uses this one: its Conv2D is a plain loop, slower than its matMul.
- */
-export const conv2dBackpropFilterIm2col: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as Backend;
-  const { x, dy, info } = prepareFilterGradient(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
-  const filterGrad = filterGradient(b, x, dy, info);
-  release(b, x, dy);
-  return filterGrad;
-};
-
-function filterGradient(
-  b: Backend,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: backend_util.Conv2DInfo,
-): TensorInfo {
-  const { batchSize, outHeight, outWidth, filterHeight, filterWidth, inChannels, outChannels } = info;
-  const rows = batchSize * outHeight * outWidth;
-  const taps = filterHeight * filterWidth * inChannels;
-  const cols = im2col(b, x, info);
-  const patches = reshape(b, cols, [rows, taps]);
-  const dy2d = reshape(b, dy, [rows, outChannels]);
-  release(b, cols);
-  let grad: TensorInfo;
-  if (taps <= outChannels) {
-    const patchesT = transpose(b, patches, [1, 0]);
-    grad = matMul(b, patchesT, dy2d);
-    release(b, patchesT);
-  } else {
-    const dyT = transpose(b, dy2d, [1, 0]);
-    const gradT = matMul(b, dyT, patches);
-    grad = transpose(b, gradT, [1, 0]);
-    release(b, dyT, gradT);
-  }
-  const out = reshape(b, grad, [filterHeight, filterWidth, inChannels, outChannels]);
-  release(b, patches, dy2d, grad);
   return out;
 }
 

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+
+import '../../cpu.js';
+import { installedKernelFixes } from '../../kernel-fixes.js';
+import { type KernelInput, randomInput } from '../wasm/test-parity.js';
+import { expectMatchesTfjsCpu } from './test-parity.js';
+
+interface PoolCase {
+  name: string;
+  x: number[];
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number;
+  dimRoundingMode?: 'floor' | 'ceil' | 'round';
+  /** Rounds the inputs to halves, so windows hold ties (the first maximum must take the gradient). */
+  ties?: boolean;
+  /** Every seventh input is NaN, which max-pooling skips. */
+  nan?: boolean;
+}
+
+function poolInput(c: PoolCase, seed: number): KernelInput {
+  const x = randomInput(c.x, seed);
+  if (c.ties) x.values = x.values.map((v) => Math.round(v * 2) / 2);
+  if (c.nan) x.values = x.values.map((v, i) => (i % 7 === 3 ? Number.NaN : v));
+  return x;
+}
+
+// Non-overlapping (MaxPooling2D's default), overlapping with padding, negative values and ties, odd
+// sizes, batch 1, one channel, many channels.
+const cases: PoolCase[] = [
+  { name: '2x2, stride 2, valid', x: [2, 8, 8, 3], filterSize: 2, strides: 2, pad: 'valid' },
+  { name: '2x2, stride 2, odd size', x: [1, 9, 7, 5], filterSize: 2, strides: 2, pad: 'valid' },
+  { name: '3x3, stride 2, same', x: [2, 9, 10, 4], filterSize: 3, strides: 2, pad: 'same' },
+  { name: '3x3, stride 1, ties', x: [1, 6, 7, 2], filterSize: 3, strides: 1, pad: 'valid', ties: true },
+  {
+    name: '[2, 3], strides [1, 2], same, one channel',
+    x: [3, 7, 8, 1],
+    filterSize: [2, 3],
+    strides: [1, 2],
+    pad: 'same',
+  },
+  { name: 'numeric pad, ceil', x: [1, 8, 8, 2], filterSize: 3, strides: 2, pad: 1, dimRoundingMode: 'ceil' },
+  { name: 'many channels', x: [2, 6, 6, 67], filterSize: 2, strides: 2, pad: 'valid' },
+  { name: '3x3, stride 2, with NaN', x: [2, 7, 7, 3], filterSize: 3, strides: 2, pad: 'valid', nan: true },
+];
+
+describe('cpu MaxPool (channels together)', () => {
+  it('is installed by @strata/backends/cpu', () => {
+    expect(installedKernelFixes('cpu')).toContain('MaxPool');
+  });
+
+  for (const [i, c] of cases.entries()) {
+    it(`matches tfjs's cpu kernel: ${c.name}`, async () => {
+      const attrs = {
+        filterSize: c.filterSize,
+        strides: c.strides,
+        pad: c.pad,
+        dimRoundingMode: c.dimRoundingMode,
+      };
+      await expectMatchesTfjsCpu('MaxPool', { x: poolInput(c, 800 + i) }, attrs);
+    });
+  }
+});
+
+describe('cpu MaxPoolGrad (one pass over the windows)', () => {
+  it('is installed by @strata/backends/cpu', () => {
+    expect(installedKernelFixes('cpu')).toContain('MaxPoolGrad');
+  });
+
+  for (const [i, c] of cases.entries()) {
+    it(`matches tfjs's cpu kernel: ${c.name}`, async () => {
+      const x = poolInput(c, 500 + i);
+      const attrs = {
+        filterSize: c.filterSize,
+        strides: c.strides,
+        pad: c.pad,
+        dimRoundingMode: c.dimRoundingMode,
+      };
+      await tf.setBackend('cpu');
+      const output = tf.tidy(() => {
+        const y = tf.maxPool(
+          tf.tensor4d(x.values, c.x as [number, number, number, number]),
+          c.filterSize,
+          c.strides,
+          c.pad,
+          c.dimRoundingMode,
+        );
+        return { shape: y.shape, values: y.dataSync() as Float32Array };
+      });
+      const inputs: Record<string, KernelInput> = {
+        dy: randomInput(output.shape, 600 + i),
+        input: x,
+        output,
+      };
+      await expectMatchesTfjsCpu('MaxPoolGrad', inputs, attrs);
+    });
+  }
+});

@@ -1,0 +1,38 @@
+/** Shared by the cpu kernel tests: Strata's cpu kernel against tfjs-backend-cpu's own, same inputs. */
+import { expect } from 'vitest';
+
+import '../../cpu.js';
+import { installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
+import { type KernelInput, runKernelOn } from '../wasm/test-parity.js';
+import { cpuKernelFixes } from './index.js';
+
+/**
+ * Runs the kernel with Strata's cpu kernels, then with tfjs-backend-cpu's own, and compares to
+ * `rtol` of the reference's largest magnitude (tfjs sums in float32 in places, Strata in double per
+ * block). `runKernelOn` fails the run if the kernel leaves anything but its output behind.
+ */
+export async function expectMatchesTfjsCpu(
+  kernelName: string,
+  inputs: Record<string, KernelInput>,
+  attrs: Record<string, unknown>,
+  rtol = 1e-5,
+): Promise<void> {
+  const ours = await runKernelOn('cpu', kernelName, inputs, attrs);
+  removeKernelFixes('cpu');
+  let theirs: { shape: number[]; values: Float32Array };
+  try {
+    theirs = await runKernelOn('cpu', kernelName, inputs, attrs);
+  } finally {
+    installKernelFixes(cpuKernelFixes);
+  }
+  expect(ours.shape).toEqual(theirs.shape);
+  const scale = theirs.values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  // A kernel returning zeros would pass against a zero reference; the random cases never give one.
+  expect(scale).toBeGreaterThan(0);
+  let worst = 0;
+  for (let i = 0; i < theirs.values.length; i++) {
+    const d = Math.abs(theirs.values[i] - ours.values[i]);
+    worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(worst, d);
+  }
+  expect(worst).toBeLessThanOrEqual(rtol * Math.max(1, scale));
+}
