@@ -1,7 +1,12 @@
 import { register } from '@strata/core';
 
 import './converters/activations.js';
+import './converters/convolutional.js';
 import './converters/core.js';
+import './converters/merging.js';
+import './converters/normalization.js';
+import './converters/pooling.js';
+import './converters/recurrent.js';
 import './converters/reshaping.js';
 import { exportOnnx } from './export-onnx.js';
 

@@ -1,0 +1,41 @@
+// Runs an exported model in onnxruntime-node and compares it with Strata's predict.
+import type { Model } from '@strata/core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import { expect } from 'vitest';
+
+import { toOnnx } from '../src/index.js';
+
+/** Exports `model`, runs it in ONNX Runtime on `xs`, and expects every output within `tol` of predict's. */
+export async function expectOnnxMatchesPredict(model: Model, xs: tf.Tensor[], tol = 1e-5): Promise<number> {
+  const bytes = toOnnx(model);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  expect(session.inputNames).toEqual(model.inputNames);
+  const feeds: Record<string, ort.Tensor> = {};
+  xs.forEach((x, i) => {
+    const data = x.dtype === 'int32' ? (x.dataSync() as Int32Array) : (x.dataSync() as Float32Array);
+    feeds[session.inputNames[i]] = new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', data, x.shape);
+  });
+  const results = await session.run(feeds);
+  const predicted = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
+  const wants = Array.isArray(predicted) ? predicted : [predicted];
+  let worst = 0;
+  try {
+    expect(session.outputNames.length).toBe(wants.length);
+    session.outputNames.forEach((name, i) => {
+      const got = results[name];
+      expect(got.dims).toEqual(wants[i].shape);
+      const want = wants[i].dataSync();
+      const data = got.data as Float32Array;
+      for (let j = 0; j < want.length; j++) {
+        const diff = Math.abs(data[j] - want[j]);
+        if (!(diff <= tol)) throw new Error(`output ${name}[${j}]: onnxruntime ${data[j]} vs predict ${want[j]}`);
+        worst = Math.max(worst, diff);
+      }
+    });
+  } finally {
+    tf.dispose(wants);
+    await session.release();
+  }
+  return worst;
+}
