@@ -54,7 +54,14 @@ function unsupportedCalls(model: Model): string[] {
         problems.push(`${where}: no ONNX converter`);
         continue;
       }
-      const config = layer.getConfig() as Record<string, any>;
+      let config: Record<string, any>;
+      try {
+        config = layer.getConfig() as Record<string, any>;
+      } catch (e) {
+        // A custom activation function, say: its config is code, which ONNX cannot carry.
+        problems.push(`${where}: ${(e as Error).message}`);
+        continue;
+      }
       const problem = converter.check?.(layer, node, config) ?? null;
       if (problem) problems.push(`${where}: ${problem}`);
       // Masks are not carried in the ONNX graph: a layer that would read one cannot be exported.
