@@ -6,6 +6,7 @@ import './converters/core.js';
 import './converters/merging.js';
 import './converters/normalization.js';
 import './converters/pooling.js';
+import './converters/preprocessing.js';
 import './converters/recurrent.js';
 import './converters/reshaping.js';
 import { exportOnnx } from './export-onnx.js';

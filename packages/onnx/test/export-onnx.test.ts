@@ -161,6 +161,26 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     tf.dispose(xs);
   });
 
+  it('UpSampling (nearest, bilinear), ZeroPadding, Cropping, Normalization, Rescaling', async () => {
+    const image = input({ shape: [3, 4, 2] });
+    let h = new L.UpSampling2D({ size: [2, 3] }).apply(image);
+    h = new L.ZeroPadding2D({ padding: [[1, 0], [2, 1]] }).apply(h);
+    h = new L.Cropping2D({ cropping: [[1, 1], [0, 2]] }).apply(h);
+    const smooth = new L.UpSampling2D({ size: 2, interpolation: 'bilinear' }).apply(image);
+    const sequence = input({ shape: [3, 2] });
+    let s = new L.UpSampling1D({ size: 2 }).apply(sequence);
+    s = new L.ZeroPadding1D({ padding: 2 }).apply(s);
+    s = new L.Cropping1D({ cropping: [1, 0] }).apply(s);
+    const features = input({ shape: [3] });
+    const scaled = new L.Rescaling({ scale: 0.5, offset: 1 }).apply(
+      new L.Normalization({ mean: [1, 2, 3], variance: [4, 0, 0.5] }).apply(features),
+    );
+    const model = new Model({ inputs: [image, sequence, features], outputs: [h, smooth, s, scaled] });
+    const xs = [normal([2, 3, 4, 2], 1), normal([2, 3, 2], 2), normal([2, 3], 3)];
+    await expectOnnxMatchesPredict(model, xs);
+    tf.dispose(xs);
+  });
+
   it('a Sequential model, with a nested Sequential, keeps a dynamic batch', async () => {
     const inner = new Sequential([new L.Dense({ units: 4, activation: 'relu' }), new L.Dense({ units: 3 })]);
     const model = new Sequential([new L.InputLayer({ shape: [5] }), inner, new L.Dense({ units: 2 })]);
