@@ -1,6 +1,7 @@
 import { register } from '@strata/core';
 
 import './converters/activations.js';
+import './converters/attention.js';
 import './converters/convolutional.js';
 import './converters/core.js';
 import './converters/merging.js';

@@ -181,6 +181,23 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     tf.dispose(xs);
   });
 
+  it('MultiHeadAttention: self-attention, cross-attention with a key and a mask input, causal, scores', async () => {
+    const x = input({ shape: [4, 6] });
+    const memory = input({ shape: [5, 3] });
+    const keys = input({ shape: [5, 2] });
+    const padding = input({ shape: [4, 5] });
+    const self = new L.MultiHeadAttention({ numHeads: 2, keyDim: 3, ...randomInit }).apply([x, x], { useCausalMask: true });
+    const [cross, scores] = new L.MultiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, useBias: false }).apply(
+      [self, memory, keys],
+      { attentionMask: padding, returnAttentionScores: true },
+    ) as unknown as (typeof x)[];
+    const model = new Model({ inputs: [x, memory, keys, padding], outputs: [cross, scores] });
+    const mask = tf.cast(tf.greater(tf.randomUniform([2, 4, 5], 0, 1, 'float32', 9), 0.3), 'float32');
+    const xs = [normal([2, 4, 6], 1), normal([2, 5, 3], 2), normal([2, 5, 2], 3), mask];
+    await expectOnnxMatchesPredict(model, xs);
+    tf.dispose(xs);
+  });
+
   it('a Sequential model, with a nested Sequential, keeps a dynamic batch', async () => {
     const inner = new Sequential([new L.Dense({ units: 4, activation: 'relu' }), new L.Dense({ units: 3 })]);
     const model = new Sequential([new L.InputLayer({ shape: [5] }), inner, new L.Dense({ units: 2 })]);

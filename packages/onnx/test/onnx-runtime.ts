@@ -13,7 +13,8 @@ export async function expectOnnxMatchesPredict(model: Model, xs: tf.Tensor[], to
   expect(session.inputNames).toEqual(model.inputNames);
   const feeds: Record<string, ort.Tensor> = {};
   xs.forEach((x, i) => {
-    const data = x.dtype === 'int32' ? (x.dataSync() as Int32Array) : (x.dataSync() as Float32Array);
+    // Copies: a tensor's data may be a typed array of another realm, which onnxruntime-common refuses.
+    const data = x.dtype === 'int32' ? Int32Array.from(x.dataSync()) : Float32Array.from(x.dataSync());
     feeds[session.inputNames[i]] = new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', data, x.shape);
   });
   const results = await session.run(feeds);
