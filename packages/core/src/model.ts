@@ -496,7 +496,10 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
           `Received: format=${describeArgument(format)}`,
       );
     }
-    const exporter = registry.get<(m: Model, t: unknown, o: ExportOptions) => Promise<void>>('export', format);
+    const exporter = registry.get<(m: Model, t: unknown, o: ExportOptions) => Promise<void>>(
+      'export',
+      format,
+    );
     await exporter(this, target, options);
   }
 }

@@ -1,4 +1,12 @@
-import { type Layer, Model, mapGraph, type Node, RuntimeError, type SymbolicTensor, ValueError } from '@strata/core';
+import {
+  type Layer,
+  Model,
+  mapGraph,
+  type Node,
+  RuntimeError,
+  type SymbolicTensor,
+  ValueError,
+} from '@strata/core';
 
 import { converterFor, type LayerCall, type WeightData } from './converters/converter.js';
 import { OnnxGraph, type ValueType } from './onnx-graph.js';
@@ -66,8 +74,17 @@ function unsupportedCalls(model: Model): string[] {
       if (problem) problems.push(`${where}: ${problem}`);
       // Masks are not carried in the ONNX graph: a layer that would read one cannot be exported.
       const inMasked = node.inputTensors.some((t) => masked.has(t));
-      if (inMasked && MASK_READERS.has(className)) problems.push(`${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry`);
-      if (className === 'Embedding' ? config.maskZero : className === 'Masking' ? true : inMasked && layer.supportsMasking)
+      if (inMasked && MASK_READERS.has(className))
+        problems.push(
+          `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry`,
+        );
+      if (
+        className === 'Embedding'
+          ? config.maskZero
+          : className === 'Masking'
+            ? true
+            : inMasked && layer.supportsMasking
+      )
         for (const t of node.outputTensors) masked.add(t);
     }
   };
@@ -105,7 +122,9 @@ function valueType(t: SymbolicTensor): ValueType {
   if (t.dtype === 'float32') return 'float32';
   if (t.dtype === 'int32') return 'int32';
   if (t.dtype === 'bool') return 'bool';
-  throw new ValueError(`ONNX export supports float32, int32 and bool inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`);
+  throw new ValueError(
+    `ONNX export supports float32, int32 and bool inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`,
+  );
 }
 
 /** Adds the model's calls to the graph, given the ONNX values of its inputs; returns its outputs' values. */
@@ -115,9 +134,10 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
   inputs.forEach((t, i) => {
     values.set(t, inputValues[i]);
   });
-  const valueOf = (t: SymbolicTensor) => {
+  const onnxValue = (t: SymbolicTensor) => {
     const v = values.get(t);
-    if (v == null) throw new RuntimeError(`Internal error: no ONNX value for ${t.name} in model "${model.name}".`);
+    if (v == null)
+      throw new RuntimeError(`Internal error: no ONNX value for ${t.name} in model "${model.name}".`);
     return v;
   };
   for (const node of nodes) {
@@ -126,18 +146,19 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
     graph.scope = layer.name;
     let outs: string[];
     if (MODEL_CLASSES.has(className) && layer instanceof Model) {
-      outs = convertModel(graph, layer, node.inputTensors.map(valueOf));
+      outs = convertModel(graph, layer, node.inputTensors.map(onnxValue));
     } else {
       const kwargs: Record<string, string> = {};
       for (const [k, v] of Object.entries(node.kwargs)) {
-        if (v != null && typeof v === 'object' && values.has(v as SymbolicTensor)) kwargs[k] = valueOf(v as SymbolicTensor);
+        if (v != null && typeof v === 'object' && values.has(v as SymbolicTensor))
+          kwargs[k] = onnxValue(v as SymbolicTensor);
       }
       const call: LayerCall = {
         graph,
         layer,
         config: layer.getConfig() as Record<string, any>,
         node,
-        inputs: node.inputTensors.map(valueOf),
+        inputs: node.inputTensors.map(onnxValue),
         kwargs,
         inputShapes: node.inputTensors.map((t) => t.shape),
         outputShapes: node.outputTensors.map((t) => t.shape),
@@ -150,7 +171,7 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
     });
   }
   graph.scope = '';
-  return outputs.map(valueOf);
+  return outputs.map(onnxValue);
 }
 
 /**
@@ -166,7 +187,9 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
  */
 export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Array {
   if (!(model instanceof Model))
-    throw new ValueError(`Expected a Strata Model to export. Received: ${Object.prototype.toString.call(model)}`);
+    throw new ValueError(
+      `Expected a Strata Model to export. Received: ${Object.prototype.toString.call(model)}`,
+    );
   checkExportable(model);
   const problems = unsupportedCalls(model);
   if (problems.length > 0)
@@ -174,12 +197,16 @@ export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Arra
       `Model "${model.name}" cannot be exported to ONNX; these layers cannot be expressed:\n  ${problems.join('\n  ')}`,
     );
   const graph = new OnnxGraph();
-  const inputNames = uniqueNames(model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name));
+  const inputNames = uniqueNames(
+    model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name),
+  );
   model.inputs.forEach((t, i) => {
     graph.addInput(inputNames[i], t.shape, valueType(t));
   });
   const outs = convertModel(graph, model, inputNames);
-  const outputNames = uniqueNames(model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.name));
+  const outputNames = uniqueNames(
+    model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.name),
+  );
   model.outputs.forEach((t, i) => {
     graph.addOutput(outputNames[i], outs[i], t.shape, valueType(t));
   });
@@ -208,9 +235,15 @@ function uniqueNames(names: string[]): string[] {
  * in full, then written to a temporary file beside the target and renamed over it, so a failure leaves no
  * partial file. As with `save`, the folder must exist.
  */
-export async function exportOnnx(model: Model, target: unknown, options: OnnxExportOptions = {}): Promise<void> {
+export async function exportOnnx(
+  model: Model,
+  target: unknown,
+  options: OnnxExportOptions = {},
+): Promise<void> {
   if (typeof target !== 'string' || target === '')
-    throw new ValueError(`Expected a file path (a non-empty string) to export to. Received: target=${typeof target === 'string' ? '""' : String(target)}`);
+    throw new ValueError(
+      `Expected a file path (a non-empty string) to export to. Received: target=${typeof target === 'string' ? '""' : String(target)}`,
+    );
   if (options.format != null && options.format !== 'onnx')
     throw new ValueError(`exportOnnx writes format='onnx'. Received: format=${String(options.format)}`);
   const bytes = toOnnx(model, options);
@@ -220,7 +253,9 @@ export async function exportOnnx(model: Model, target: unknown, options: OnnxExp
   const dir = path.dirname(path.resolve(target));
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory())
-    throw new ValueError(`Cannot export to ${target}: the folder ${dir} does not exist (export does not create folders).`);
+    throw new ValueError(
+      `Cannot export to ${target}: the folder ${dir} does not exist (export does not create folders).`,
+    );
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
     await fs.writeFile(temp, bytes);

@@ -17,7 +17,11 @@ function attributeProto(name: string, v: AttrValue): Record<string, unknown> {
   if (typeof v === 'string') return { name, type: AttrType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
     if (v.every((x) => typeof x === 'string'))
-      return { name, type: AttrType.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+      return {
+        name,
+        type: AttrType.STRINGS,
+        strings: (v as string[]).map((x) => new TextEncoder().encode(x)),
+      };
     return { name, type: AttrType.INTS, ints: v };
   }
   if ('float' in v) return { name, type: AttrType.FLOAT, f: v.float };
@@ -27,7 +31,11 @@ function attributeProto(name: string, v: AttrValue): Record<string, unknown> {
 /** The element type of a graph input or output. */
 export type ValueType = 'float32' | 'int32' | 'bool';
 
-const ELEM: Record<ValueType, number> = { float32: ElemType.FLOAT, int32: ElemType.INT32, bool: ElemType.BOOL };
+const ELEM: Record<ValueType, number> = {
+  float32: ElemType.FLOAT,
+  int32: ElemType.INT32,
+  bool: ElemType.BOOL,
+};
 
 /**
  * An ONNX graph under construction: nodes in execution order, initializers (weights and constants), and
@@ -77,14 +85,24 @@ export class OnnxGraph {
   /** A float32 initializer (a weight or constant) of the given shape. */
   floats(base: string, data: ArrayLike<number>, dims: number[]): string {
     const name = this.scoped(base);
-    this.initializers.push({ name, dataType: ElemType.FLOAT, dims, rawData: toBytes(Float32Array.from(data)) });
+    this.initializers.push({
+      name,
+      dataType: ElemType.FLOAT,
+      dims,
+      rawData: toBytes(Float32Array.from(data)),
+    });
     return name;
   }
 
   /** An int64 initializer (shapes, axes, indices). */
   int64s(base: string, data: number[], dims: number[] = [data.length]): string {
     const name = this.scoped(base);
-    this.initializers.push({ name, dataType: ElemType.INT64, dims, rawData: toBytes(BigInt64Array.from(data.map(BigInt))) });
+    this.initializers.push({
+      name,
+      dataType: ElemType.INT64,
+      dims,
+      rawData: toBytes(BigInt64Array.from(data.map(BigInt))),
+    });
     return name;
   }
 
@@ -97,18 +115,31 @@ export class OnnxGraph {
   /** Declares a graph output, copying `value` into it under `name`. */
   addOutput(name: string, value: string, shape: Shape, type: ValueType): void {
     this.names.add(name);
-    this.nodes.push({ name: this.uniqueName(`${name}/Identity_node`), opType: 'Identity', input: [value], output: [name] });
+    this.nodes.push({
+      name: this.uniqueName(`${name}/Identity_node`),
+      opType: 'Identity',
+      input: [value],
+      output: [name],
+    });
     this.outputs.push(valueInfo(name, shape, type));
   }
 
   /** The `onnx.GraphProto` as a plain object. */
   toProto(name: string): Record<string, unknown> {
-    return { name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
+    return {
+      name,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: this.inputs,
+      output: this.outputs,
+    };
   }
 }
 
 function valueInfo(name: string, shape: Shape, type: ValueType): Record<string, unknown> {
-  const dim = shape.map((d, i) => (d == null ? { dimParam: i === 0 ? 'batch' : `${name}_dim${i}` } : { dimValue: d }));
+  const dim = shape.map((d, i) =>
+    d == null ? { dimParam: i === 0 ? 'batch' : `${name}_dim${i}` } : { dimValue: d },
+  );
   return { name, type: { tensorType: { elemType: ELEM[type], shape: { dim } } } };
 }
 
@@ -116,7 +147,7 @@ function valueInfo(name: string, shape: Shape, type: ValueType): Record<string, 
 function toBytes(a: Float32Array | BigInt64Array): Uint8Array {
   const out = new Uint8Array(a.byteLength);
   const view = new DataView(out.buffer);
-  if (a instanceof Float32Array) a.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  else a.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  if (a instanceof Float32Array) for (let i = 0; i < a.length; i++) view.setFloat32(i * 4, a[i], true);
+  else for (let i = 0; i < a.length; i++) view.setBigInt64(i * 8, a[i], true);
   return out;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { input, Model, RuntimeError, Sequential, ValueError, registry } from '@strata/core';
+import { input, Model, RuntimeError, registry, Sequential, ValueError } from '@strata/core';
 import { expectNoLeakedTensors } from '@strata/core/testing';
 import * as L from '@strata/layers';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,9 +25,29 @@ const randomInit = { biasInitializer: 'randomNormal' } as const;
 
 describe('ONNX export runs in onnxruntime-node and matches predict', () => {
   it('Dense with every activation (activation layer and argument)', async () => {
-    const names = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'gelu', 'sigmoid', 'hard_sigmoid', 'tanh', 'softmax', 'log_softmax', 'softplus', 'softsign', 'silu', 'mish', 'exponential', 'linear'];
+    const names = [
+      'relu',
+      'relu6',
+      'leaky_relu',
+      'elu',
+      'selu',
+      'gelu',
+      'sigmoid',
+      'hard_sigmoid',
+      'tanh',
+      'softmax',
+      'log_softmax',
+      'softplus',
+      'softsign',
+      'silu',
+      'mish',
+      'exponential',
+      'linear',
+    ];
     const x = input({ shape: [6] });
-    const outputs = names.map((a) => new L.Activation({ activation: a }).apply(new L.Dense({ units: 5, ...randomInit }).apply(x)));
+    const outputs = names.map((a) =>
+      new L.Activation({ activation: a }).apply(new L.Dense({ units: 5, ...randomInit }).apply(x)),
+    );
     outputs.push(new L.Dense({ units: 3, activation: 'swish' }).apply(x));
     const model = new Model({ inputs: x, outputs });
     const xs = [tf.mul(normal([4, 6]), 2)];
@@ -61,9 +81,20 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     const b = input({ shape: [4] });
     const s = input({ shape: [3, 4] });
     const t = input({ shape: [5, 4] });
-    const merges = [new L.Add({}), new L.Subtract({}), new L.Multiply({}), new L.Average({}), new L.Maximum({}), new L.Minimum({}), new L.Concatenate({})];
-    const outputs = merges.map((m) => m.apply([a, b]));
-    outputs.push(new L.Dot({ axes: 1, normalize: true }).apply([a, b]), new L.Dot({ axes: [2, 2] }).apply([s, t]));
+    const merges = [
+      new L.Add({}),
+      new L.Subtract({}),
+      new L.Multiply({}),
+      new L.Average({}),
+      new L.Maximum({}),
+      new L.Minimum({}),
+      new L.Concatenate({}),
+    ];
+    const outputs = merges.map((m) => m.apply([a, b]) as typeof a);
+    outputs.push(
+      new L.Dot({ axes: 1, normalize: true }).apply([a, b]) as typeof a,
+      new L.Dot({ axes: [2, 2] }).apply([s, t]) as typeof a,
+    );
     const model = new Model({ inputs: [a, b, s, t], outputs });
     const xs = [normal([3, 4], 1), normal([3, 4], 2), normal([3, 3, 4], 3), normal([3, 5, 4], 4)];
     await expectOnnxMatchesPredict(model, xs);
@@ -89,7 +120,11 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     const model = chain(
       [
         new L.Conv2D({ filters: 4, kernelSize: 3, padding: 'same', strides: 2, activation: 'relu' }),
-        new L.BatchNormalization({ movingMeanInitializer: 'randomNormal', gammaInitializer: 'randomNormal', betaInitializer: 'randomNormal' }),
+        new L.BatchNormalization({
+          movingMeanInitializer: 'randomNormal',
+          gammaInitializer: 'randomNormal',
+          betaInitializer: 'randomNormal',
+        }),
         new L.MaxPooling2D({ poolSize: 2, padding: 'same' }),
         new L.Conv2D({ filters: 3, kernelSize: 2, dilationRate: 1 }),
         new L.AveragePooling2D({ poolSize: 2, strides: 1, padding: 'same' }),
@@ -124,7 +159,12 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
   it('BatchNormalization on another axis, LayerNormalization (several axes, rmsScaling)', async () => {
     const model = chain(
       [
-        new L.BatchNormalization({ axis: 1, movingMeanInitializer: 'randomNormal', movingVarianceInitializer: 'ones', gammaInitializer: 'randomNormal' }),
+        new L.BatchNormalization({
+          axis: 1,
+          movingMeanInitializer: 'randomNormal',
+          movingVarianceInitializer: 'ones',
+          gammaInitializer: 'randomNormal',
+        }),
         new L.LayerNormalization({ gammaInitializer: 'randomNormal', betaInitializer: 'randomNormal' }),
         new L.LayerNormalization({ axis: [1, 2], center: false }),
         new L.LayerNormalization({ rmsScaling: true, gammaInitializer: 'randomNormal' }),
@@ -143,18 +183,33 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     h = new L.GRU({ units: 3, returnSequences: true, goBackwards: true, ...randomInit }).apply(h);
     h = new L.SimpleRNN({ units: 3, returnSequences: true, activation: 'relu', ...randomInit }).apply(h);
     const last = new L.GRU({ units: 2, resetAfter: false, ...randomInit }).apply(h);
-    const model = new Model({ inputs: ids, outputs: new L.Dense({ units: 2, activation: 'softmax' }).apply(last) });
-    const xs = [tf.tensor2d([[1, 2, 3, 9, 0, 4], [0, 0, 5, 1, 7, 7]])];
+    const model = new Model({
+      inputs: ids,
+      outputs: new L.Dense({ units: 2, activation: 'softmax' }).apply(last),
+    });
+    const xs = [
+      tf.tensor2d([
+        [1, 2, 3, 9, 0, 4],
+        [0, 0, 5, 1, 7, 7],
+      ]),
+    ];
     await expectOnnxMatchesPredict(model, xs);
     tf.dispose(xs);
   });
 
   it('Bidirectional (concat, sum, none) and returnState', async () => {
     const x = input({ shape: [5, 2] });
-    const seq = new L.Bidirectional({ layer: new L.LSTM({ units: 3, returnSequences: true, ...randomInit }) }).apply(x);
+    const seq = new L.Bidirectional({
+      layer: new L.LSTM({ units: 3, returnSequences: true, ...randomInit }),
+    }).apply(x);
     const summed = new L.Bidirectional({ layer: new L.SimpleRNN({ units: 2 }), mergeMode: 'sum' }).apply(seq);
-    const [split, ...states] = new L.Bidirectional({ layer: new L.GRU({ units: 2, returnState: true }), mergeMode: null }).apply(x) as unknown as (typeof x)[];
-    const [out, stateH, stateC] = new L.LSTM({ units: 2, returnState: true }).apply(x) as unknown as (typeof x)[];
+    const [split, ...states] = new L.Bidirectional({
+      layer: new L.GRU({ units: 2, returnState: true }),
+      mergeMode: null,
+    }).apply(x) as unknown as (typeof x)[];
+    const [out, stateH, stateC] = new L.LSTM({ units: 2, returnState: true }).apply(
+      x,
+    ) as unknown as (typeof x)[];
     const model = new Model({ inputs: x, outputs: [summed, split, ...states, out, stateH, stateC] });
     const xs = [normal([2, 5, 2])];
     await expectOnnxMatchesPredict(model, xs);
@@ -164,8 +219,18 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
   it('UpSampling (nearest, bilinear), ZeroPadding, Cropping, Normalization, Rescaling', async () => {
     const image = input({ shape: [3, 4, 2] });
     let h = new L.UpSampling2D({ size: [2, 3] }).apply(image);
-    h = new L.ZeroPadding2D({ padding: [[1, 0], [2, 1]] }).apply(h);
-    h = new L.Cropping2D({ cropping: [[1, 1], [0, 2]] }).apply(h);
+    h = new L.ZeroPadding2D({
+      padding: [
+        [1, 0],
+        [2, 1],
+      ],
+    }).apply(h);
+    h = new L.Cropping2D({
+      cropping: [
+        [1, 1],
+        [0, 2],
+      ],
+    }).apply(h);
     const smooth = new L.UpSampling2D({ size: 2, interpolation: 'bilinear' }).apply(image);
     const sequence = input({ shape: [3, 2] });
     let s = new L.UpSampling1D({ size: 2 }).apply(sequence);
@@ -186,11 +251,18 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     const memory = input({ shape: [5, 3] });
     const keys = input({ shape: [5, 2] });
     const padding = input({ shape: [4, 5] });
-    const self = new L.MultiHeadAttention({ numHeads: 2, keyDim: 3, ...randomInit }).apply([x, x], { useCausalMask: true });
-    const [cross, scores] = new L.MultiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, useBias: false }).apply(
-      [self, memory, keys],
-      { attentionMask: padding, returnAttentionScores: true },
-    ) as unknown as (typeof x)[];
+    const self = new L.MultiHeadAttention({ numHeads: 2, keyDim: 3, ...randomInit }).apply([x, x], {
+      useCausalMask: true,
+    });
+    const [cross, scores] = new L.MultiHeadAttention({
+      numHeads: 3,
+      keyDim: 2,
+      valueDim: 4,
+      useBias: false,
+    }).apply([self, memory, keys], {
+      attentionMask: padding,
+      returnAttentionScores: true,
+    }) as unknown as (typeof x)[];
     const model = new Model({ inputs: [x, memory, keys, padding], outputs: [cross, scores] });
     const mask = tf.cast(tf.greater(tf.randomUniform([2, 4, 5], 0, 1, 'float32', 9), 0.3), 'float32');
     const xs = [normal([2, 4, 6], 1), normal([2, 5, 3], 2), normal([2, 5, 2], 3), mask];
@@ -235,11 +307,15 @@ describe('model.export(path, { format: "onnx" })', () => {
   it('fails before writing: unbuilt model, unsupported layers (all listed), bad paths; nothing leaks or stays on disk', async () => {
     const before = fs.readdirSync(dir);
     const unbuilt = new Sequential([new L.Dense({ units: 2 })]);
-    await expect(expectNoLeakedTensors(() => unbuilt.export(path.join(dir, 'a.onnx'), { format: 'onnx' }))).rejects.toThrow(/not built/);
+    await expect(
+      expectNoLeakedTensors(() => unbuilt.export(path.join(dir, 'a.onnx'), { format: 'onnx' })),
+    ).rejects.toThrow(/not built/);
 
     const x = input({ shape: [8, 8, 3] });
     const h = new L.Resizing({ height: 4, width: 4 }).apply(new L.RandomFlip({}).apply(x));
-    const custom = new L.Dense({ units: 2, activation: (t: tf.Tensor) => tf.mul(t, 2) }).apply(new L.Flatten({}).apply(h));
+    const custom = new L.Dense({ units: 2, activation: (t: tf.Tensor) => tf.mul(t, 2) }).apply(
+      new L.Flatten({}).apply(h),
+    );
     const model = new Model({ inputs: x, outputs: custom });
     const error = await expectNoLeakedTensors(() =>
       model.export(path.join(dir, 'b.onnx'), { format: 'onnx' }).then(
@@ -252,11 +328,15 @@ describe('model.export(path, { format: "onnx" })', () => {
     expect(error?.message).toMatch(/resizing \(Resizing\): no ONNX converter/);
     expect(error?.message).toMatch(/dense.* \(Dense\): Cannot serialize the activation/);
 
-    await expect(mlp().export(path.join(dir, 'missing', 'c.onnx'), { format: 'onnx' })).rejects.toThrow(/does not exist/);
+    await expect(mlp().export(path.join(dir, 'missing', 'c.onnx'), { format: 'onnx' })).rejects.toThrow(
+      /does not exist/,
+    );
     const readOnly = path.join(dir, 'read-only');
     fs.mkdirSync(readOnly, { mode: 0o500 });
     if (process.getuid?.() !== 0) {
-      await expect(mlp().export(path.join(readOnly, 'd.onnx'), { format: 'onnx' })).rejects.toThrow(RuntimeError);
+      await expect(mlp().export(path.join(readOnly, 'd.onnx'), { format: 'onnx' })).rejects.toThrow(
+        RuntimeError,
+      );
       expect(fs.readdirSync(readOnly)).toEqual([]);
     }
     await expect(mlp().export('', { format: 'onnx' })).rejects.toThrow(/Received: target=""/);
@@ -265,13 +345,19 @@ describe('model.export(path, { format: "onnx" })', () => {
 
   it('a masked sequence into an RNN is refused, naming the layer', () => {
     const ids = input({ shape: [5] });
-    const h = new L.LSTM({ units: 2 }).apply(new L.Embedding({ inputDim: 4, outputDim: 3, maskZero: true }).apply(ids));
-    expect(() => toOnnx(new Model({ inputs: ids, outputs: h }))).toThrow(/lstm.* \(LSTM\): its input carries a mask/);
+    const h = new L.LSTM({ units: 2 }).apply(
+      new L.Embedding({ inputDim: 4, outputDim: 3, maskZero: true }).apply(ids),
+    );
+    expect(() => toOnnx(new Model({ inputs: ids, outputs: h }))).toThrow(
+      /lstm.* \(LSTM\): its input carries a mask/,
+    );
   });
 
   it('core: unknown formats list the registered ones; without @strata/onnx the error says what to import', async () => {
     const model = mlp();
-    await expect(model.export('m.tflite', { format: 'tflite' })).rejects.toThrow(/Expected one of: 'onnx'. Received: format="?tflite/);
+    await expect(model.export('m.tflite', { format: 'tflite' })).rejects.toThrow(
+      /Expected one of: 'onnx'. Received: format="?tflite/,
+    );
     const entry = registry.find('export', 'onnx')!;
     registry.unregister('export', 'onnx');
     try {

@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../src/index.js';
-import { toOnnx } from '../src/index.js';
 import { mnistTestSet } from '../../io/test/mnist-idx.js';
+import { toOnnx } from '../src/index.js';
 import { expectOnnxMatchesPredict } from './onnx-runtime.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,9 @@ function modelFiles(dir: string): string[] {
  * scaled to [0, 1] for a 784-value input (what the MNIST fixtures were trained on); else values in [0, 1).
  */
 function sampleInputs(model: Model): tf.Tensor[] {
-  const embeddings = model.layers.filter((l) => (l.constructor as { className?: string }).className === 'Embedding');
+  const embeddings = model.layers.filter(
+    (l) => (l.constructor as { className?: string }).className === 'Embedding',
+  );
   const vocabulary = Math.min(...embeddings.map((l) => (l.getConfig() as { inputDim: number }).inputDim));
   const mnist = mnistTestSet();
   return model.inputs.map((t, i) => {
@@ -49,31 +51,41 @@ function sampleInputs(model: Model): tf.Tensor[] {
 const files = [...modelFiles(COMMITTED), ...modelFiles(SHARED)];
 
 describe('Keras fixtures: ONNX export matches predict', () => {
-  it.each(files.map((f) => [path.relative(path.resolve(here, '../../..'), f), f]))('%s', async (_name, file) => {
-    let model: Model;
-    try {
-      model = await loadModel(file, { warn: () => {} });
-    } catch (e) {
-      console.log(`${path.basename(file)}: does not load in Strata (${(e as Error).message.split('\n')[0]}); skipped`);
-      return;
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = toOnnx(model);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ValueError);
-      expect((e as Error).message).toMatch(/cannot be expressed/);
-      const layers = (e as Error).message.split('\n').slice(1).map((l) => l.trim());
-      console.log(`${path.basename(file)}: unsupported: ${layers.join('; ')}`);
-      return;
-    }
-    expect(bytes.length).toBeGreaterThan(0);
-    const xs = sampleInputs(model);
-    try {
-      const worst = await expectOnnxMatchesPredict(model, xs);
-      console.log(`${path.basename(file)}: exported, largest difference from predict ${worst.toExponential(2)}`);
-    } finally {
-      tf.dispose(xs);
-    }
-  });
+  it.each(files.map((f) => [path.relative(path.resolve(here, '../../..'), f), f]))(
+    '%s',
+    async (_name, file) => {
+      let model: Model;
+      try {
+        model = await loadModel(file, { warn: () => {} });
+      } catch (e) {
+        console.log(
+          `${path.basename(file)}: does not load in Strata (${(e as Error).message.split('\n')[0]}); skipped`,
+        );
+        return;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = toOnnx(model);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValueError);
+        expect((e as Error).message).toMatch(/cannot be expressed/);
+        const layers = (e as Error).message
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim());
+        console.log(`${path.basename(file)}: unsupported: ${layers.join('; ')}`);
+        return;
+      }
+      expect(bytes.length).toBeGreaterThan(0);
+      const xs = sampleInputs(model);
+      try {
+        const worst = await expectOnnxMatchesPredict(model, xs);
+        console.log(
+          `${path.basename(file)}: exported, largest difference from predict ${worst.toExponential(2)}`,
+        );
+      } finally {
+        tf.dispose(xs);
+      }
+    },
+  );
 });

@@ -30,7 +30,8 @@ export async function expectOnnxMatchesPredict(model: Model, xs: tf.Tensor[], to
       const data = got.data as Float32Array;
       for (let j = 0; j < want.length; j++) {
         const diff = Math.abs(data[j] - want[j]);
-        if (!(diff <= tol)) throw new Error(`output ${name}[${j}]: onnxruntime ${data[j]} vs predict ${want[j]}`);
+        if (!(diff <= tol))
+          throw new Error(`output ${name}[${j}]: onnxruntime ${data[j]} vs predict ${want[j]}`);
         worst = Math.max(worst, diff);
       }
     });

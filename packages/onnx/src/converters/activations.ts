@@ -1,4 +1,4 @@
-import { type OnnxGraph, floatAttr } from '../onnx-graph.js';
+import { floatAttr, type OnnxGraph } from '../onnx-graph.js';
 import { registerOnnxConverter } from './converter.js';
 
 /**

@@ -52,7 +52,8 @@ registerOnnxConverter('MultiHeadAttention', {
     // The mask, [batch, query positions, key positions] or broadcastable, gets a heads axis.
     let mask: string | null = null;
     const given = kwargs.attentionMask ?? kwargs.attention_mask;
-    if (given) mask = graph.op1('Unsqueeze', [graph.op1('Cast', [given], { to: 1 }), graph.int64s('axes', [-3])]);
+    if (given)
+      mask = graph.op1('Unsqueeze', [graph.op1('Cast', [given], { to: 1 }), graph.int64s('axes', [-3])]);
     if (node.kwargs.useCausalMask ?? node.kwargs.use_causal_mask) {
       const t = node.inputTensors[0].shape[1] as number;
       const s = node.inputTensors[1].shape[1] as number;
@@ -61,7 +62,10 @@ registerOnnxConverter('MultiHeadAttention', {
       mask = mask ? graph.op1('Mul', [mask, causal]) : causal;
     }
     if (mask) {
-      const penalty = graph.op1('Mul', [graph.op1('Sub', [graph.floats('one', [1], []), mask]), graph.floats('neg', [-1e9], [])]);
+      const penalty = graph.op1('Mul', [
+        graph.op1('Sub', [graph.floats('one', [1], []), mask]),
+        graph.floats('neg', [-1e9], []),
+      ]);
       scores = graph.op1('Add', [scores, penalty]);
     }
     let probs = graph.op1('Softmax', [scores], { axis: -1 });

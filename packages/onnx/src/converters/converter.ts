@@ -48,7 +48,11 @@ const converters = new Map<string, LayerConverter>();
  * });
  * ```
  */
-export function registerOnnxConverter(className: string, converter: LayerConverter, { override = false } = {}): void {
+export function registerOnnxConverter(
+  className: string,
+  converter: LayerConverter,
+  { override = false } = {},
+): void {
   if (converters.has(className) && !override)
     throw new ValueError(
       `An ONNX converter for '${className}' is already registered; pass { override: true } to replace it.`,

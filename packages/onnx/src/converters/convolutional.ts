@@ -46,7 +46,13 @@ for (const className of ['Conv1D', 'Conv2D']) {
     check: (_layer, _node, config) => convProblem(config),
     convert: (call) => {
       const [kernel, bias] = call.weights;
-      const y = convNodes(call, call.inputs[0], onnxKernel(kernel.data, kernel.shape), call.config.useBias ? bias.data : null, call.config.groups ?? 1);
+      const y = convNodes(
+        call,
+        call.inputs[0],
+        onnxKernel(kernel.data, kernel.shape),
+        call.config.useBias ? bias.data : null,
+        call.config.groups ?? 1,
+      );
       return [applyActivation(call.graph, call.config.activation, y)];
     },
   });
@@ -67,7 +73,13 @@ registerOnnxConverter('DepthwiseConv2D', {
   convert: (call) => {
     const [kernel, bias] = call.weights;
     const channels = kernel.shape[kernel.shape.length - 2];
-    const y = convNodes(call, call.inputs[0], depthwiseKernel(kernel.data, kernel.shape), call.config.useBias ? bias.data : null, channels);
+    const y = convNodes(
+      call,
+      call.inputs[0],
+      depthwiseKernel(kernel.data, kernel.shape),
+      call.config.useBias ? bias.data : null,
+      channels,
+    );
     return [applyActivation(call.graph, call.config.activation, y)];
   },
 });
@@ -78,9 +90,26 @@ registerOnnxConverter('SeparableConv2D', {
   convert: (call) => {
     const [depthwise, pointwise, bias] = call.weights;
     const channels = depthwise.shape[depthwise.shape.length - 2];
-    const mid = convNodes(call, call.inputs[0], depthwiseKernel(depthwise.data, depthwise.shape), null, channels);
-    const pointCall = { ...call, config: { ...call.config, padding: 'valid', dilationRate: [1, 1] }, inputShapes: [call.outputShapes[0]] };
-    const y = convNodes(pointCall, mid, onnxKernel(pointwise.data, pointwise.shape), call.config.useBias ? bias.data : null, 1, [1, 1]);
+    const mid = convNodes(
+      call,
+      call.inputs[0],
+      depthwiseKernel(depthwise.data, depthwise.shape),
+      null,
+      channels,
+    );
+    const pointCall = {
+      ...call,
+      config: { ...call.config, padding: 'valid', dilationRate: [1, 1] },
+      inputShapes: [call.outputShapes[0]],
+    };
+    const y = convNodes(
+      pointCall,
+      mid,
+      onnxKernel(pointwise.data, pointwise.shape),
+      call.config.useBias ? bias.data : null,
+      1,
+      [1, 1],
+    );
     return [applyActivation(call.graph, call.config.activation, y)];
   },
 });

@@ -25,7 +25,9 @@ registerOnnxConverter('Embedding', {
   convert: ({ graph, inputs, weights }) => {
     // Keras casts the ids to int; ONNX's Cast from float truncates the same way.
     const ids = graph.op1('Cast', [inputs[0]], { to: 7 });
-    return [graph.op1('Gather', [graph.floats('embeddings', weights[0].data, weights[0].shape), ids], { axis: 0 })];
+    return [
+      graph.op1('Gather', [graph.floats('embeddings', weights[0].data, weights[0].shape), ids], { axis: 0 }),
+    ];
   },
 });
 

@@ -5,7 +5,9 @@ import type { OnnxGraph } from '../onnx-graph.js';
 
 /** NWC/NHWC to NCW/NCHW. */
 export function toChannelsFirst(g: OnnxGraph, x: string, rank: number): string {
-  return g.op1('Transpose', [x], { perm: [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)] });
+  return g.op1('Transpose', [x], {
+    perm: [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)],
+  });
 }
 
 /** NCW/NCHW back to NWC/NHWC. */

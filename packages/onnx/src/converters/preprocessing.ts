@@ -21,7 +21,9 @@ registerOnnxConverter('Normalization', {
     const m = graph.floats('mean', mean.data, mean.shape);
     const s = graph.floats('std', std, variance.shape);
     return [
-      config.invert ? graph.op1('Add', [m, graph.op1('Mul', [x, s])]) : graph.op1('Div', [graph.op1('Sub', [x, m]), s]),
+      config.invert
+        ? graph.op1('Add', [m, graph.op1('Mul', [x, s])])
+        : graph.op1('Div', [graph.op1('Sub', [x, m]), s]),
     ];
   },
 });
@@ -31,6 +33,11 @@ registerOnnxConverter('Rescaling', {
     const constant = (name: string, v: number | number[]) =>
       Array.isArray(v) ? graph.floats(name, v, [v.length]) : graph.floats(name, [v], []);
     const x = graph.op1('Cast', [inputs[0]], { to: 1 });
-    return [graph.op1('Add', [graph.op1('Mul', [x, constant('scale', config.scale)]), constant('offset', config.offset)])];
+    return [
+      graph.op1('Add', [
+        graph.op1('Mul', [x, constant('scale', config.scale)]),
+        constant('offset', config.offset),
+      ]),
+    ];
   },
 });

@@ -32,7 +32,11 @@ function rnnProblem(layer: Layer, node: Node | null): string | null {
 }
 
 /** Keras kernel [in, gates * units] to ONNX [1, gates * units, in], gate blocks in ONNX's order. */
-function gateMatrix(w: WeightData, spec: (typeof OPS)[string], units: number): { data: Float32Array; dims: number[] } {
+function gateMatrix(
+  w: WeightData,
+  spec: (typeof OPS)[string],
+  units: number,
+): { data: Float32Array; dims: number[] } {
   const t = transposeData(w.data, w.shape, [1, 0]);
   const cols = w.shape[0];
   const out = new Float32Array(t.length);
@@ -58,7 +62,12 @@ function gateVector(b: Float32Array, spec: (typeof OPS)[string], units: number):
  * last step) and the final states. `direction: 'reverse'` gives outputs aligned with the input's time
  * steps; `kerasOrder` flips them into the processing order, as a go_backwards layer returns them.
  */
-function rnnNodes(g: OnnxGraph, layer: Layer, x: string, kerasOrder: boolean): { output: string; states: string[] } {
+function rnnNodes(
+  g: OnnxGraph,
+  layer: Layer,
+  x: string,
+  kerasOrder: boolean,
+): { output: string; states: string[] } {
   const className = classNameOf(layer);
   const spec = OPS[className];
   const config = layer.getConfig() as Record<string, any>;
@@ -108,7 +117,13 @@ function rnnNodes(g: OnnxGraph, layer: Layer, x: string, kerasOrder: boolean): {
   if (config.returnSequences) {
     let seq = g.op1('Squeeze', [outs[0], g.int64s('axes', [1])]);
     if (config.goBackwards && kerasOrder)
-      seq = g.op1('Slice', [seq, g.int64s('starts', [-1]), g.int64s('ends', [Number.MIN_SAFE_INTEGER]), g.int64s('axes', [0]), g.int64s('steps', [-1])]);
+      seq = g.op1('Slice', [
+        seq,
+        g.int64s('starts', [-1]),
+        g.int64s('ends', [Number.MIN_SAFE_INTEGER]),
+        g.int64s('axes', [0]),
+        g.int64s('steps', [-1]),
+      ]);
     output = g.op1('Transpose', [seq], { perm: [1, 0, 2] });
   }
   return { output, states };

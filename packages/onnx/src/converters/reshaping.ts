@@ -5,7 +5,8 @@ const channelsFirstProblem = (config: Record<string, any>) =>
   config.dataFormat === 'channels_first' ? 'dataFormat=channels_first' : null;
 
 registerOnnxConverter('Flatten', {
-  check: (_layer, node, config) => (node.inputTensors[0].shape.length > 2 ? channelsFirstProblem(config) : null),
+  check: (_layer, node, config) =>
+    node.inputTensors[0].shape.length > 2 ? channelsFirstProblem(config) : null,
   convert: ({ graph, inputs }) => [graph.op1('Flatten', [inputs[0]], { axis: 1 })],
 });
 
@@ -38,7 +39,7 @@ for (const className of ['UpSampling1D', 'UpSampling2D']) {
       const size: number[] = Array.isArray(config.size) ? config.size : [config.size];
       const rank = inputShapes[0].length;
       const scales = graph.floats('scales', [1, ...size, ...Array(rank - 1 - size.length).fill(1)], [rank]);
-      const attrs =
+      const attrs: Record<string, string> =
         (config.interpolation ?? 'nearest') === 'nearest'
           ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }
           : { mode: 'linear', coordinate_transformation_mode: 'half_pixel' };
@@ -73,7 +74,15 @@ for (const className of ['Cropping1D', 'Cropping2D']) {
       // An end of -0 would mean the start: a zero crop at the end runs to the axis's length instead.
       const ends = c.map((q, i) => (q[1] === 0 ? (inputShapes[0][i + 1] ?? Number.MAX_SAFE_INTEGER) : -q[1]));
       return [
-        graph.op1('Slice', [inputs[0], graph.int64s('starts', c.map((q) => q[0])), graph.int64s('ends', ends), graph.int64s('axes', axes)]),
+        graph.op1('Slice', [
+          inputs[0],
+          graph.int64s(
+            'starts',
+            c.map((q) => q[0]),
+          ),
+          graph.int64s('ends', ends),
+          graph.int64s('axes', axes),
+        ]),
       ];
     },
   });

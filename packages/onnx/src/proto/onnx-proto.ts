@@ -12,7 +12,7 @@ let modelProto: protobuf.Type | null = null;
 
 /** Encodes a plain `onnx.ModelProto` object (field names in protobufjs's camelCase) to bytes. */
 export function encodeModelProto(model: Record<string, unknown>): Uint8Array {
-  modelProto ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  modelProto ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR as protobuf.INamespace).lookupType('onnx.ModelProto');
   const problem = modelProto.verify(model);
   if (problem) throw new Error(`Internal error: the ONNX model does not match onnx.proto: ${problem}`);
   return modelProto.encode(modelProto.fromObject(model)).finish();
