@@ -479,7 +479,7 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
    *
    * @example
    * ```ts
-   * import '@strata/onnx';
+   * // With `import '@strata/onnx'` once in the program:
    * await model.export('model.onnx', { format: 'onnx' });
    * ```
    */

@@ -181,7 +181,6 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
  *
  * @example
  * ```ts
- * import { toOnnx } from '@strata/onnx';
  * const bytes = toOnnx(model); // e.g. for onnxruntime-web's InferenceSession.create(bytes)
  * ```
  */

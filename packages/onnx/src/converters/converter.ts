@@ -42,7 +42,6 @@ const converters = new Map<string, LayerConverter>();
  *
  * @example
  * ```ts
- * import { registerOnnxConverter } from '@strata/onnx';
  * registerOnnxConverter('mypkg>Double', {
  *   convert: ({ graph, inputs }) => [graph.op1('Add', [inputs[0], inputs[0]])],
  * });
