@@ -4,6 +4,7 @@ import {
   mapGraph,
   type Node,
   RuntimeError,
+  registry,
   type SymbolicTensor,
   ValueError,
 } from '@strata/core';
@@ -26,8 +27,13 @@ export interface OnnxExportOptions {
 
 const MODEL_CLASSES = new Set(['Functional', 'Sequential']);
 
+/** The layer's registry key (`Dense`, or a third party's `mypkg>MyLayer`), which converters are keyed by. */
 function classNameOf(layer: Layer): string {
-  return (layer.constructor as { className?: string }).className ?? layer.constructor.name;
+  return (
+    registry.entryOf('layer', layer.constructor)?.key ??
+    (layer.constructor as { className?: string }).className ??
+    layer.constructor.name
+  );
 }
 
 function graphOf(model: Model): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; nodes: Node[] } {
@@ -36,12 +42,16 @@ function graphOf(model: Model): { inputs: SymbolicTensor[]; outputs: SymbolicTen
 }
 
 function checkExportable(model: Model): void {
-  if (!model.built || model.inputs.length === 0) {
+  if (model.isFunctional) return;
+  if (model.built)
     throw new ValueError(
-      `Model "${model.name}" is not built, so it has no graph to export: give it an input shape ` +
-        '(an input() or an InputLayer) or call it on data first.',
+      `Model "${model.name}" is a subclassed model: its call is code, not a graph of layers, so it cannot be ` +
+        'exported to ONNX. Build it as a functional or Sequential model.',
     );
-  }
+  throw new ValueError(
+    `Model "${model.name}" is not built, so it has no graph to export: give it an input shape ` +
+      '(an input() or an InputLayer) or call it on data first.',
+  );
 }
 
 /** Every layer call of the model (nested models included) the exporter cannot express, as "name (Class): why". */
@@ -54,7 +64,14 @@ function unsupportedCalls(model: Model): string[] {
       const className = classNameOf(layer);
       const where = `${layer.name} (${className})`;
       if (MODEL_CLASSES.has(className) && layer instanceof Model) {
+        // A mask crosses into the nested model and back out with the tensors that carry it.
+        layer.inputs.forEach((t, i) => {
+          if (masked.has(node.inputTensors[i])) masked.add(t);
+        });
         visit(layer);
+        layer.outputs.forEach((t, i) => {
+          if (masked.has(t)) masked.add(node.outputTensors[i]);
+        });
         continue;
       }
       const converter = converterFor(className);

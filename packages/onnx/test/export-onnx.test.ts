@@ -343,6 +343,20 @@ describe('model.export(path, { format: "onnx" })', () => {
     expect(fs.readdirSync(dir).sort()).toEqual([...before, 'read-only'].sort());
   });
 
+  it('a subclassed model is refused: its call is code', async () => {
+    class Doubler extends Model {
+      dense = new L.Dense({ units: 2 });
+      override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(this.dense.apply(x as tf.Tensor) as tf.Tensor, 2);
+      }
+    }
+    const model = new Doubler();
+    const xs = tf.ones([1, 3]);
+    (model.predict(xs) as tf.Tensor).dispose();
+    xs.dispose();
+    expect(() => toOnnx(model)).toThrow(/subclassed model/);
+  });
+
   it('a masked sequence into an RNN is refused, naming the layer', () => {
     const ids = input({ shape: [5] });
     const h = new L.LSTM({ units: 2 }).apply(
