@@ -339,8 +339,13 @@ describe('model.export(path, { format: "onnx" })', () => {
       );
       expect(fs.readdirSync(readOnly)).toEqual([]);
     }
+    // A target that is a folder cannot be replaced by a file (as root too): the temporary file goes again.
+    const folder = path.join(dir, 'a-folder.onnx');
+    fs.mkdirSync(path.join(folder, 'inside'), { recursive: true });
+    await expect(mlp().export(folder, { format: 'onnx' })).rejects.toThrow(/Cannot write the ONNX file/);
+    expect(fs.readdirSync(folder)).toEqual(['inside']);
     await expect(mlp().export('', { format: 'onnx' })).rejects.toThrow(/Received: target=""/);
-    expect(fs.readdirSync(dir).sort()).toEqual([...before, 'read-only'].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual([...before, 'a-folder.onnx', 'read-only'].sort());
   });
 
   it('a subclassed model is refused: its call is code', async () => {
