@@ -4,12 +4,11 @@ import {
   mapGraph,
   type Node,
   RuntimeError,
-  registry,
   type SymbolicTensor,
   ValueError,
 } from '@strata/core';
 
-import { converterFor, type LayerCall, type WeightData } from './converters/converter.js';
+import { converterFor, type LayerCall, layerClassName, readLayerWeights } from './converters/converter.js';
 import { OnnxGraph, type ValueType } from './onnx-graph.js';
 import { encodeModelProto } from './proto/onnx-proto.js';
 
@@ -27,14 +26,7 @@ export interface OnnxExportOptions {
 
 const MODEL_CLASSES = new Set(['Functional', 'Sequential']);
 
-/** The layer's registry key (`Dense`, or a third party's `mypkg>MyLayer`), which converters are keyed by. */
-function classNameOf(layer: Layer): string {
-  return (
-    registry.entryOf('layer', layer.constructor)?.key ??
-    (layer.constructor as { className?: string }).className ??
-    layer.constructor.name
-  );
-}
+const classNameOf = layerClassName;
 
 function graphOf(model: Model): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; nodes: Node[] } {
   const { nodes } = mapGraph(model.inputs, model.outputs);
@@ -124,17 +116,6 @@ const MASK_READERS = new Set([
   'MultiHeadAttention',
 ]);
 
-function readWeights(layer: Layer): WeightData[] {
-  return layer.weights.map((v) => {
-    const t = v.read();
-    try {
-      return { data: Float32Array.from(t.dataSync() as ArrayLike<number>), shape: t.shape.slice() };
-    } finally {
-      t.dispose();
-    }
-  });
-}
-
 function valueType(t: SymbolicTensor): ValueType {
   if (t.dtype === 'float32') return 'float32';
   if (t.dtype === 'int32') return 'int32';
@@ -179,7 +160,7 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
         kwargs,
         inputShapes: node.inputTensors.map((t) => t.shape),
         outputShapes: node.outputTensors.map((t) => t.shape),
-        weights: readWeights(layer),
+        weights: readLayerWeights(layer),
       };
       outs = converterFor(className)!.convert(call);
     }

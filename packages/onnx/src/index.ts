@@ -10,6 +10,7 @@ import './converters/pooling.js';
 import './converters/preprocessing.js';
 import './converters/recurrent.js';
 import './converters/reshaping.js';
+import './converters/wrappers.js';
 import { exportOnnx } from './export-onnx.js';
 
 export {

@@ -270,6 +270,23 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     tf.dispose(xs);
   });
 
+  it('TimeDistributed over Conv2D, MaxPooling2D, Flatten and Dense', async () => {
+    const model = chain(
+      [
+        new L.TimeDistributed({
+          layer: new L.Conv2D({ filters: 3, kernelSize: 2, activation: 'relu', ...randomInit }),
+        }),
+        new L.TimeDistributed({ layer: new L.MaxPooling2D({ poolSize: 2 }) }),
+        new L.TimeDistributed({ layer: new L.Flatten({}) }),
+        new L.TimeDistributed({ layer: new L.Dense({ units: 4, ...randomInit }) }),
+      ],
+      [3, 5, 5, 2],
+    );
+    const xs = [normal([2, 3, 5, 5, 2])];
+    await expectOnnxMatchesPredict(model, xs);
+    tf.dispose(xs);
+  });
+
   it('a Sequential model, with a nested Sequential, keeps a dynamic batch', async () => {
     const inner = new Sequential([new L.Dense({ units: 4, activation: 'relu' }), new L.Dense({ units: 3 })]);
     const model = new Sequential([new L.InputLayer({ shape: [5] }), inner, new L.Dense({ units: 2 })]);

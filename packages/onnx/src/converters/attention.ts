@@ -4,7 +4,7 @@
 import type { Layer } from '@strata/core';
 
 import type { OnnxGraph } from '../onnx-graph.js';
-import { registerOnnxConverter } from './converter.js';
+import { readLayerWeights, registerOnnxConverter } from './converter.js';
 
 interface Projections {
   queryDense: Layer;
@@ -15,14 +15,7 @@ interface Projections {
 
 /** An EinsumDense projection: kernel (and bias, if any) from the sub-layer's weights. */
 function project(g: OnnxGraph, dense: Layer, x: string, equation: string, name: string): string {
-  const [kernel, bias] = dense.weights.map((v) => {
-    const t = v.read();
-    try {
-      return { data: Float32Array.from(t.dataSync() as ArrayLike<number>), shape: t.shape.slice() };
-    } finally {
-      t.dispose();
-    }
-  });
+  const [kernel, bias] = readLayerWeights(dense);
   const y = g.op1('Einsum', [x, g.floats(`${name}_kernel`, kernel.data, kernel.shape)], { equation });
   return bias ? g.op1('Add', [y, g.floats(`${name}_bias`, bias.data, bias.shape)]) : y;
 }

@@ -1,4 +1,4 @@
-import { type Layer, type Node, type Shape, ValueError } from '@strata/core';
+import { type Layer, type Node, registry, type Shape, ValueError } from '@strata/core';
 
 import type { OnnxGraph } from '../onnx-graph.js';
 
@@ -32,6 +32,27 @@ export interface LayerConverter {
   check?(layer: Layer, node: Node, config: Record<string, any>): string | null;
   /** Adds the call's ONNX nodes to `call.graph`; returns the ONNX values of the call's outputs, in order. */
   convert(call: LayerCall): string[];
+}
+
+/** A layer's weights as float32 data, in `layer.weights` order; every tensor read is disposed. */
+export function readLayerWeights(layer: Layer): WeightData[] {
+  return layer.weights.map((v) => {
+    const t = v.read();
+    try {
+      return { data: Float32Array.from(t.dataSync() as ArrayLike<number>), shape: t.shape.slice() };
+    } finally {
+      t.dispose();
+    }
+  });
+}
+
+/** The layer's registry key (`Dense`, or a third party's `mypkg>MyLayer`), which converters are keyed by. */
+export function layerClassName(layer: Layer): string {
+  return (
+    registry.entryOf('layer', layer.constructor)?.key ??
+    (layer.constructor as { className?: string }).className ??
+    layer.constructor.name
+  );
 }
 
 const converters = new Map<string, LayerConverter>();

@@ -4,7 +4,13 @@
 import type { Layer, Node } from '@strata/core';
 
 import type { OnnxGraph } from '../onnx-graph.js';
-import { type LayerCall, registerOnnxConverter, type WeightData } from './converter.js';
+import {
+  type LayerCall,
+  layerClassName,
+  readLayerWeights,
+  registerOnnxConverter,
+  type WeightData,
+} from './converter.js';
 import { transposeData } from './layout.js';
 
 const ONNX_ACTIVATIONS: Record<string, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu' };
@@ -14,9 +20,7 @@ const OPS: Record<string, { op: string; gates: number; keras: string; onnx: stri
   GRU: { op: 'GRU', gates: 3, keras: 'zrh', onnx: 'zrh' },
 };
 
-function classNameOf(layer: Layer): string {
-  return (layer.constructor as { className?: string }).className ?? layer.constructor.name;
-}
+const classNameOf = layerClassName;
 
 function rnnProblem(layer: Layer, node: Node | null): string | null {
   const className = classNameOf(layer);
@@ -72,14 +76,7 @@ function rnnNodes(
   const spec = OPS[className];
   const config = layer.getConfig() as Record<string, any>;
   const units: number = config.units;
-  const weights = layer.weights.map((v) => {
-    const t = v.read();
-    try {
-      return { data: Float32Array.from(t.dataSync() as ArrayLike<number>), shape: t.shape.slice() };
-    } finally {
-      t.dispose();
-    }
-  });
+  const weights = readLayerWeights(layer);
   const [kernel, recurrent, bias] = weights;
   const w = gateMatrix(kernel, spec, units);
   const r = gateMatrix(recurrent, spec, units);
