@@ -9,6 +9,7 @@ const pkgs = [
   'callbacks',
   'backends',
   'io',
+  'onnx',
   'datasets',
   'strata',
 ].filter((p) => fs.existsSync(`packages/${p}/package.json`));

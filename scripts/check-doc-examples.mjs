@@ -16,6 +16,7 @@ const packages = [
   'losses-metrics',
   'callbacks',
   'io',
+  'onnx',
   'datasets',
   'backends',
   'core',

@@ -15,6 +15,7 @@ export const PUBLISHED = [
   'packages/callbacks',
   'packages/backends',
   'packages/io',
+  'packages/onnx',
   'packages/datasets',
   'packages/strata',
   'examples/plugin-acme',

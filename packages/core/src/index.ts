@@ -59,6 +59,7 @@ export {
 export {
   type CompileArgs,
   type EvaluateArgs,
+  type ExportOptions,
   type FitArgs,
   functionalFromConfig,
   Model,

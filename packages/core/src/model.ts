@@ -471,6 +471,44 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
       options,
     );
   }
+
+  /**
+   * Exports the model for serving outside Strata, as Keras 3's `model.export`. A format comes from a
+   * plug-in that registers it under the registry's `export` kind: `import '@strata/onnx'` adds
+   * `'onnx'`, which writes an ONNX file for ONNX Runtime (Node, onnxruntime-web, Triton).
+   *
+   * @example
+   * ```ts
+   * // With `import '@strata/onnx'` once in the program:
+   * await model.export('model.onnx', { format: 'onnx' });
+   * ```
+   */
+  async export(target: unknown, options: ExportOptions): Promise<void> {
+    const format = options?.format;
+    if (!registry.has('export', String(format))) {
+      const registered = registry.list('export');
+      if (format === 'onnx')
+        throw new RuntimeError(
+          `Exporting to ONNX needs @strata/onnx: import '@strata/onnx' (it registers the 'onnx' format).`,
+        );
+      throw new ValueError(
+        `Unrecognized export format. Expected one of: ${registered.length ? registered.map((f) => `'${f}'`).join(', ') : "'onnx' (import '@strata/onnx')"}. ` +
+          `Received: format=${describeArgument(format)}`,
+      );
+    }
+    const exporter = registry.get<(m: Model, t: unknown, o: ExportOptions) => Promise<void>>(
+      'export',
+      format,
+    );
+    await exporter(this, target, options);
+  }
+}
+
+/** Options of `Model.export`: the `format` (a name registered under the registry's `export` kind, such as `'onnx'`), plus the format's own options. */
+export interface ExportOptions {
+  /** The export format, e.g. `'onnx'` once `@strata/onnx` is imported. */
+  format: string;
+  [option: string]: unknown;
 }
 
 /** Thrown while rebuilding a graph when a call needs a node that has not been recreated yet. */

@@ -17,7 +17,8 @@ export type RegistryKind =
   | 'metric'
   | 'callback'
   | 'backend'
-  | 'io';
+  | 'io'
+  | 'export';
 
 /** Which Strata package registers the built-ins of each kind; named in unknown-name errors. */
 const BUILTIN_PACKAGES: Record<RegistryKind, string> = {
@@ -33,6 +34,7 @@ const BUILTIN_PACKAGES: Record<RegistryKind, string> = {
   callback: '@strata/callbacks',
   backend: '@strata/backends',
   io: '@strata/io',
+  export: '@strata/onnx',
 };
 
 /** Options of `register`: a third-party package prefix, aliases, and the module to import for the entry. */

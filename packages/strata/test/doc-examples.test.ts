@@ -16,6 +16,7 @@ import * as datasets from '@strata/datasets';
 import * as io from '@strata/io';
 import * as layers from '@strata/layers';
 import * as lossesMetrics from '@strata/losses-metrics';
+import * as onnx from '@strata/onnx';
 import * as optimizers from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import ts from 'typescript';
@@ -67,6 +68,7 @@ const scope: Record<string, unknown> = {
   ...io,
   ...layers,
   ...lossesMetrics,
+  ...onnx,
   ...optimizers,
   ...core,
   tf,

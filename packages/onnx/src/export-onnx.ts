@@ -1,0 +1,264 @@
+import {
+  type Layer,
+  Model,
+  mapGraph,
+  type Node,
+  RuntimeError,
+  type SymbolicTensor,
+  ValueError,
+} from '@strata/core';
+
+import { converterFor, type LayerCall, layerClassName, readLayerWeights } from './converters/converter.js';
+import { OnnxGraph, type ValueType } from './onnx-graph.js';
+import { encodeModelProto } from './proto/onnx-proto.js';
+
+/** The ONNX opset the exporter writes (ONNX Runtime 1.14 and newer run it). */
+export const ONNX_OPSET = 17;
+/** ONNX IR version 8 goes with opset 17. */
+const IR_VERSION = 8;
+
+/** Options of `exportOnnx` / `model.export(path, { format: 'onnx' })`. */
+export interface OnnxExportOptions {
+  format?: 'onnx';
+  /** The graph name written into the file; the model's name by default. */
+  graphName?: string;
+}
+
+const MODEL_CLASSES = new Set(['Functional', 'Sequential']);
+
+const classNameOf = layerClassName;
+
+function graphOf(model: Model): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; nodes: Node[] } {
+  const { nodes } = mapGraph(model.inputs, model.outputs);
+  return { inputs: model.inputs, outputs: model.outputs, nodes };
+}
+
+function checkExportable(model: Model): void {
+  if (model.isFunctional) return;
+  if (model.built)
+    throw new ValueError(
+      `Model "${model.name}" is a subclassed model: its call is code, not a graph of layers, so it cannot be ` +
+        'exported to ONNX. Build it as a functional or Sequential model.',
+    );
+  throw new ValueError(
+    `Model "${model.name}" is not built, so it has no graph to export: give it an input shape ` +
+      '(an input() or an InputLayer) or call it on data first.',
+  );
+}
+
+/** Every layer call of the model (nested models included) the exporter cannot express, as "name (Class): why". */
+function unsupportedCalls(model: Model): string[] {
+  const problems: string[] = [];
+  const masked = new Set<SymbolicTensor>();
+  const visit = (m: Model) => {
+    for (const node of graphOf(m).nodes) {
+      const layer = node.layer;
+      const className = classNameOf(layer);
+      const where = `${layer.name} (${className})`;
+      if (MODEL_CLASSES.has(className) && layer instanceof Model) {
+        // A mask crosses into the nested model and back out with the tensors that carry it.
+        layer.inputs.forEach((t, i) => {
+          if (masked.has(node.inputTensors[i])) masked.add(t);
+        });
+        visit(layer);
+        layer.outputs.forEach((t, i) => {
+          if (masked.has(t)) masked.add(node.outputTensors[i]);
+        });
+        continue;
+      }
+      const converter = converterFor(className);
+      if (!converter) {
+        problems.push(`${where}: no ONNX converter`);
+        continue;
+      }
+      let config: Record<string, any>;
+      try {
+        config = layer.getConfig() as Record<string, any>;
+      } catch (e) {
+        // A custom activation function, say: its config is code, which ONNX cannot carry.
+        problems.push(`${where}: ${(e as Error).message}`);
+        continue;
+      }
+      const problem = converter.check?.(layer, node, config) ?? null;
+      if (problem) problems.push(`${where}: ${problem}`);
+      // Masks are not carried in the ONNX graph: a layer that would read one cannot be exported.
+      const inMasked = node.inputTensors.some((t) => masked.has(t));
+      if (inMasked && MASK_READERS.has(className))
+        problems.push(
+          `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry`,
+        );
+      if (
+        className === 'Embedding'
+          ? config.maskZero
+          : className === 'Masking'
+            ? true
+            : inMasked && layer.supportsMasking
+      )
+        for (const t of node.outputTensors) masked.add(t);
+    }
+  };
+  visit(model);
+  return problems;
+}
+
+/** Layers whose output depends on an input mask. */
+const MASK_READERS = new Set([
+  'SimpleRNN',
+  'LSTM',
+  'GRU',
+  'RNN',
+  'Bidirectional',
+  'TimeDistributed',
+  'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
+  'Attention',
+  'AdditiveAttention',
+  'MultiHeadAttention',
+]);
+
+function valueType(t: SymbolicTensor): ValueType {
+  if (t.dtype === 'float32') return 'float32';
+  if (t.dtype === 'int32') return 'int32';
+  if (t.dtype === 'bool') return 'bool';
+  throw new ValueError(
+    `ONNX export supports float32, int32 and bool inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`,
+  );
+}
+
+/** Adds the model's calls to the graph, given the ONNX values of its inputs; returns its outputs' values. */
+function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): string[] {
+  const { inputs, outputs, nodes } = graphOf(model);
+  const values = new Map<SymbolicTensor, string>();
+  inputs.forEach((t, i) => {
+    values.set(t, inputValues[i]);
+  });
+  const onnxValue = (t: SymbolicTensor) => {
+    const v = values.get(t);
+    if (v == null)
+      throw new RuntimeError(`Internal error: no ONNX value for ${t.name} in model "${model.name}".`);
+    return v;
+  };
+  for (const node of nodes) {
+    const layer = node.layer;
+    const className = classNameOf(layer);
+    graph.scope = layer.name;
+    let outs: string[];
+    if (MODEL_CLASSES.has(className) && layer instanceof Model) {
+      outs = convertModel(graph, layer, node.inputTensors.map(onnxValue));
+    } else {
+      const kwargs: Record<string, string> = {};
+      for (const [k, v] of Object.entries(node.kwargs)) {
+        if (v != null && typeof v === 'object' && values.has(v as SymbolicTensor))
+          kwargs[k] = onnxValue(v as SymbolicTensor);
+      }
+      const call: LayerCall = {
+        graph,
+        layer,
+        config: layer.getConfig() as Record<string, any>,
+        node,
+        inputs: node.inputTensors.map(onnxValue),
+        kwargs,
+        inputShapes: node.inputTensors.map((t) => t.shape),
+        outputShapes: node.outputTensors.map((t) => t.shape),
+        weights: readLayerWeights(layer),
+      };
+      outs = converterFor(className)!.convert(call);
+    }
+    node.outputTensors.forEach((t, i) => {
+      values.set(t, outs[i]);
+    });
+  }
+  graph.scope = '';
+  return outputs.map(onnxValue);
+}
+
+/**
+ * The ONNX file of a built functional or Sequential model, as bytes: opset 17, a symbolic batch dimension,
+ * inputs and outputs named after the model's. Fails before anything is built, listing every layer the
+ * exporter cannot express.
+ *
+ * @example
+ * ```ts
+ * const bytes = toOnnx(model); // e.g. for onnxruntime-web's InferenceSession.create(bytes)
+ * ```
+ */
+export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Array {
+  if (!(model instanceof Model))
+    throw new ValueError(
+      `Expected a Strata Model to export. Received: ${Object.prototype.toString.call(model)}`,
+    );
+  checkExportable(model);
+  const problems = unsupportedCalls(model);
+  if (problems.length > 0)
+    throw new ValueError(
+      `Model "${model.name}" cannot be exported to ONNX; these layers cannot be expressed:\n  ${problems.join('\n  ')}`,
+    );
+  const graph = new OnnxGraph();
+  const inputNames = uniqueNames(
+    model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name),
+  );
+  model.inputs.forEach((t, i) => {
+    graph.addInput(inputNames[i], t.shape, valueType(t));
+  });
+  const outs = convertModel(graph, model, inputNames);
+  const outputNames = uniqueNames(
+    model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.name),
+  );
+  model.outputs.forEach((t, i) => {
+    graph.addOutput(outputNames[i], outs[i], t.shape, valueType(t));
+  });
+  return encodeModelProto({
+    irVersion: IR_VERSION,
+    producerName: 'strata',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    graph: graph.toProto(options.graphName ?? model.name),
+  });
+}
+
+/** Names made unique by suffixes (`dense`, `dense_1`): a layer that returns its states gives one name to several outputs. */
+function uniqueNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((n) => {
+    let name = n;
+    for (let i = 1; seen.has(name); i++) name = `${n}_${i}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+/**
+ * Writes the model as an ONNX file (what `model.export(path, { format: 'onnx' })` runs). The bytes are built
+ * in full, then written to a temporary file beside the target and renamed over it, so a failure leaves no
+ * partial file. As with `save`, the folder must exist.
+ */
+export async function exportOnnx(
+  model: Model,
+  target: unknown,
+  options: OnnxExportOptions = {},
+): Promise<void> {
+  if (typeof target !== 'string' || target === '')
+    throw new ValueError(
+      `Expected a file path (a non-empty string) to export to. Received: target=${typeof target === 'string' ? '""' : String(target)}`,
+    );
+  if (options.format != null && options.format !== 'onnx')
+    throw new ValueError(`exportOnnx writes format='onnx'. Received: format=${String(options.format)}`);
+  const bytes = toOnnx(model, options);
+  // Loaded here, not at the top, so that toOnnx works in a browser bundle.
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const dir = path.dirname(path.resolve(target));
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat?.isDirectory())
+    throw new ValueError(
+      `Cannot export to ${target}: the folder ${dir} does not exist (export does not create folders).`,
+    );
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await fs.writeFile(temp, bytes);
+    await fs.rename(temp, target);
+  } catch (e) {
+    await fs.rm(temp, { force: true });
+    throw new RuntimeError(`Cannot write the ONNX file ${target}: ${(e as Error).message}`);
+  }
+}
