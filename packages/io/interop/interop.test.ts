@@ -61,7 +61,8 @@ describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {
       stdio: 'inherit',
       env: pythonEnv,
     });
-  });
+    // Keras's start-up and golden files take seconds alone, minutes on a loaded 2-core machine.
+  }, 600_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -77,7 +77,8 @@ describe.skipIf(!enabled)('Keras 3 interop: adapted lookup layers (Python)', () 
       env: pythonEnv,
     });
     corpus = JSON.parse(readFileSync(join(dir, 'keras', 'corpus.json'), 'utf8')) as Corpus;
-  });
+    // TensorFlow's start-up alone takes a minute or two on a loaded 2-core machine.
+  }, 600_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -83,5 +83,6 @@ describe.skipIf(!enabled)('onnx.checker and Python onnxruntime on exported files
       });
       tf.dispose([want, x]);
     }
-  });
+    // onnx and onnxruntime start in seconds alone, minutes on a loaded 2-core machine.
+  }, 600_000);
 });
