@@ -1,9 +1,8 @@
-import { type CallKwargs, formatShape, Layer, type Shape, ValueError, type Variable } from '@strata/core';
+import { formatShape, Layer, type Shape, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ActivationFn, getActivation, serializeActivation } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -62,7 +61,6 @@ export abstract class BaseConvTranspose extends Layer {
   declare readonly biasInitializer: Initializer;
   declare readonly kernelRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly kernelConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
 
@@ -118,7 +116,7 @@ export abstract class BaseConvTranspose extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const outShape = this.computeOutputShape(x.shape) as number[];
@@ -144,7 +142,6 @@ export abstract class BaseConvTranspose extends Layer {
       if (this.rank === 1) y = tf.squeeze(y, [1]);
       return this.activation(fromChannelsLast(y, this.dataFormat));
     });
-    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
   }
 

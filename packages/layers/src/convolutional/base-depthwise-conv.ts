@@ -1,5 +1,4 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
   formatShape,
   type InitializerIdentifier,
@@ -11,7 +10,7 @@ import {
   type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { fusedActivationOf } from '../activations/fused-activation.js';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -19,7 +18,6 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -33,7 +31,6 @@ import {
 } from './argument-validation.js';
 import { castToFloat, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
 import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
-import { fusedActivationOf } from './fused-activation.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseDepthwiseConv`: Keras's arguments of the same
@@ -55,7 +52,6 @@ export interface BaseDepthwiseConvArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | null;
   depthwiseRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
-  activityRegularizer?: RegularizerIdentifier | null;
   depthwiseConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
 }
@@ -90,7 +86,6 @@ export abstract class BaseDepthwiseConv extends Layer {
   declare readonly biasInitializer: Initializer;
   declare readonly depthwiseRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly depthwiseConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
 
@@ -139,7 +134,7 @@ export abstract class BaseDepthwiseConv extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
@@ -161,7 +156,6 @@ export abstract class BaseDepthwiseConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
   }
 
