@@ -86,7 +86,7 @@ export class Bidirectional extends Layer {
     const layer = toLayer(args.layer);
     if (typeof (layer as Partial<RNN>).goBackwards !== 'boolean') {
       throw new ValueError(
-        `Bidirectional needs a recurrent layer (with \`goBackwards\`). Received: layer=${layer.getClassName()}`,
+        `Bidirectional needs a recurrent layer (with \`go_backwards\`). Received: layer=${layer.getClassName()}`,
       );
     }
     this.forwardLayer = recreate(layer, { name: `forward_${stripPrefix(layer.name, 'forward_')}` });
