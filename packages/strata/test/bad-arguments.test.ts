@@ -528,7 +528,7 @@ add(
   'reduction',
   () => new losses.CategoricalCrossentropy({ reduction: 'bogus' as never }),
 );
-add('AUC', 'numThresholds=1', 'numThresholds=1', () => new AUC({ numThresholds: 1 }));
+add('AUC', 'numThresholds=1', 'num_thresholds=1', () => new AUC({ numThresholds: 1 }));
 add(
   'Precision',
   'thresholds=2',
