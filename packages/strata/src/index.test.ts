@@ -34,8 +34,8 @@ describe('strata umbrella', () => {
       new Set(
         registry
           .list(kind)
-          .map((name) => registry.get<{ className: string }>(kind, name))
-          .filter((v) => typeof v === 'function'),
+          .map((name) => registry.get<unknown>(kind, name))
+          .filter((v): v is { className: string } => typeof v === 'function'),
       );
     const losses = classesOf('loss');
     const metrics = classesOf('metric');
