@@ -11,6 +11,7 @@ export const BASE_LAYER_ARGUMENTS = [
   'batchInputShape',
   'batchShape',
   'inputDim',
+  'activityRegularizer',
 ];
 
 /** Optimizer, Loss and Metric base arguments (camelCase); their subclasses add their own. */

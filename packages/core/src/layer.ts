@@ -14,7 +14,7 @@ import { formatShape, ValueError } from './errors.js';
 import { checkLayerArguments, withoutArgumentCheck } from './layer-arguments.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { resolveIdentifier } from './resolve.js';
-import type { KerasObjectJSON } from './serialization.js';
+import { type KerasObjectJSON, serializeKerasObject } from './serialization.js';
 import {
   activeWeightsFromFile,
   type Constraint,
@@ -41,6 +41,11 @@ export interface LayerArgs {
   /** Keras 2 spelled the batch shape `batch_input_shape`; `batchShape` is Keras 3's InputLayer spelling. */
   batchShape?: Shape;
   inputDim?: number;
+  /**
+   * A penalty on the layer's outputs, added as a loss while training (Keras's `activity_regularizer`): a
+   * Regularizer, a name such as `'l2'`, or a Keras config.
+   */
+  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 /** Keyword arguments of a layer's `call`: `training`, `mask`, and any a layer defines. */
@@ -136,6 +141,8 @@ export abstract class Layer {
   batchInputShape: Shape | null = null;
   /** The input shape the layer was built with (Keras's build_config). */
   buildInputShape: Shape | Shape[] | null = null;
+  /** The penalty on the outputs added as a loss by each training call (see `callWithActivityPenalty`). */
+  activityRegularizer: Regularizer | null;
 
   protected _trainable: boolean;
   private readonly _trainableVariables: Variable[] = [];
@@ -147,6 +154,10 @@ export abstract class Layer {
     this.name = args.name ?? uniqueName(toSnakeCase(this.getClassName()));
     this._trainable = args.trainable ?? true;
     this.dtype = dtypeName(args.dtype);
+    this.activityRegularizer = resolveIdentifier<Regularizer>(
+      'regularizer',
+      args.activityRegularizer ?? null,
+    );
     if (this.dtype !== 'float32' && this.dtype !== 'int32') {
       throw new ValueError(
         `Layer "${this.name}": only float32 compute is supported. Received: dtype=${this.dtype}`,
@@ -344,18 +355,21 @@ export abstract class Layer {
   }
 
   /**
-   * The output shape for an input shape. The default traces `call` on a small concrete input, which is
-   * correct for most layers; layers whose output shape depends on unknown dimensions override it.
+   * The output shape for an input shape and the call's keyword arguments (Keras's `compute_output_spec`
+   * receives them too: MultiHeadAttention returns its scores when `returnAttentionScores` is set). On a
+   * symbolic call, `kwargs` are those the graph node records, so tensors in them are symbolic. The default
+   * traces `call` on a small concrete input, which is correct for most layers; layers whose output shape
+   * depends on unknown dimensions override it.
    */
-  computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    return this.traceOutputShape(inputShape, {});
+  computeOutputShape(inputShape: Shape | Shape[], kwargs: ApplyKwargs = {}): Shape | Shape[] {
+    return this.traceOutputShape(inputShape, kwargs);
   }
 
   /**
    * Runs `call` on zeros of the input shapes (unknown dimensions as 1) to read the output shape. Symbolic
    * tensors in `kwargs` are given zeros of their shapes in the same way.
    */
-  protected traceOutputShape(inputShape: Shape | Shape[], kwargs: CallKwargs): Shape | Shape[] {
+  protected traceOutputShape(inputShape: Shape | Shape[], kwargs: ApplyKwargs): Shape | Shape[] {
     const shapes = (isShapeList(inputShape) ? inputShape : [inputShape]) as Shape[];
     const zerosOf = (shape: Shape, dtype: tf.DataType = 'float32') =>
       tf.zeros(
@@ -441,7 +455,32 @@ export abstract class Layer {
     const shape = this.shapesOf(inputs);
     this.maybeBuild(shape);
     assertInputCompatibility(this.inputSpec, (Array.isArray(inputs) ? shape : [shape]) as Shape[], this.name);
-    return this.call(inputs, kwargs);
+    return this.callWithActivityPenalty(inputs, kwargs);
+  }
+
+  /**
+   * Runs `call` on concrete tensors of a built layer and, while training, adds the activity regularizer's
+   * penalty on each output as a loss, divided by the output's batch size as Keras 3's `__call__` does.
+   * Whatever calls a layer on behalf of a user (`apply`, a functional model, a wrapper) goes through here.
+   */
+  callWithActivityPenalty(inputs: TensorOrList, kwargs: CallKwargs = {}): TensorOrList {
+    const outputs = this.call(inputs, kwargs);
+    const regularizer = this.activityRegularizer;
+    if (regularizer && kwargs.training) {
+      for (const output of toList(outputs)) {
+        this.addLoss(
+          tf.tidy(() => {
+            const penalty = regularizer.apply(output);
+            // Keras's divide_no_nan by the batch size; the size is known here, so no op (and no gradient
+            // of divNoNan's Equal, which tfjs lacks) is needed to guard against an empty batch.
+            const batch = output.rank > 0 ? output.shape[0] : 1;
+            if (batch === 1) return penalty;
+            return batch === 0 ? tf.zerosLike(penalty) : tf.div(penalty, batch);
+          }),
+        );
+      }
+    }
+    return outputs;
   }
 
   /**
@@ -465,10 +504,7 @@ export abstract class Layer {
     const nodeKwargs = Object.fromEntries(
       Object.entries(kwargs).filter(([k, v]) => k !== 'training' && (k !== 'mask' || holdsSymbolic(v))),
     );
-    const outShape =
-      this.computeOutputShape === Layer.prototype.computeOutputShape
-        ? this.traceOutputShape(shape, nodeKwargs)
-        : this.computeOutputShape(shape);
+    const outShape = this.computeOutputShape(shape, nodeKwargs);
     const outShapes = (isShapeList(outShape) ? outShape : [outShape]) as Shape[];
     const outputs = outShapes.map((s, i) => {
       const t = new SymbolicTensor(s, this.outputDtype(inList), `${this.name}_output_${i}`);
@@ -489,7 +525,16 @@ export abstract class Layer {
 
   /** The constructor arguments that rebuild this layer, camelCase (Keras's `get_config`). */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, dtype: dtypePolicyJSON(this.dtype) };
+    const config: Record<string, unknown> = {
+      name: this.name,
+      trainable: this.trainable,
+      dtype: dtypePolicyJSON(this.dtype),
+    };
+    // Keras writes the key only for a layer that has an activity regularizer.
+    if (this.activityRegularizer) {
+      config.activityRegularizer = serializeKerasObject('regularizer', this.activityRegularizer);
+    }
+    return config;
   }
 
   /** Keras's build_config: the shape the layer was built with. */
@@ -508,8 +553,10 @@ export abstract class Layer {
     return withoutArgumentCheck(() => new this(config));
   }
 
+  /** Frees this layer's variables and those of the sub-layers it tracks (`subLayers`). */
   dispose(): void {
     for (const v of this.ownVariables) v.dispose();
+    for (const l of new Set(this.subLayers)) l.dispose();
   }
 }
 

@@ -6,7 +6,7 @@ import { formatShape, RuntimeError, ValueError } from './errors.js';
 import { InputLayer } from './input-layer.js';
 import { type CallKwargs, Layer, type LayerArgs } from './layer.js';
 import { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
-import { camelToSnake, snakeToCamel } from './naming.js';
+import { camelToSnake, mapKeys, snakeToCamel } from './naming.js';
 import { register, registry } from './registry.js';
 import {
   configFromKeras,
@@ -270,7 +270,7 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
       }
       const previousMask = explicitMask ? (kwargs.mask ?? null) : inputMask;
       const arg = node.inputsWereList ? ins : ins[0];
-      const out = node.layer.call(arg, kwargs);
+      const out = node.layer.callWithActivityPenalty(arg, kwargs);
       const outs = Array.isArray(out) ? out : [out];
       let outMask: tf.Tensor | null | (tf.Tensor | null)[] = null;
       if (
@@ -559,7 +559,10 @@ export function functionalFromConfig(config: Record<string, any>): Model {
       const tensors = (nodeData as [string, number, number, Record<string, unknown>?][]).map(
         ([ln, ni, ti]) => nodeOf(ln, ni, true).outputTensors[ti],
       );
-      const kwargs = (nodeData[0] as unknown[])?.[3] ?? {};
+      const kwargs = mapKeys(
+        (nodeData[0] as [unknown, unknown, unknown, Record<string, unknown>?])[3] ?? {},
+        snakeToCamel,
+      );
       layer.apply(tensors.length === 1 ? tensors[0] : tensors, kwargs as CallKwargs);
       return;
     }

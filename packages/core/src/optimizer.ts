@@ -341,7 +341,7 @@ export abstract class Optimizer {
     const inits = Array.isArray(initialValue) ? initialValue : names.map(() => initialValue);
     if (inits.length !== names.length) {
       throw new ValueError(
-        `The number of provided names must match the number of provided initial values. Received: names=${names}, initialValue=${inits}`,
+        `The number of provided names must match the number of provided initial values. Received: names=${names}, initial_value=${inits}`,
       );
     }
     const lists: Variable[][] = names.map(() => []);

@@ -26,4 +26,38 @@ describe('strata umbrella', () => {
     expect(registry.get('io', 'saveModel')).toBe(strata.io.saveModel);
     expect(registry.has('backend', 'cpu')).toBe(true);
   });
+
+  test('every registered loss and metric class is at the top level under one rule', () => {
+    const top = strata as unknown as Record<string, unknown>;
+    // Names such as 'accuracy' resolve through a resolver object (by target kind), not to a class.
+    const classesOf = (kind: 'loss' | 'metric') =>
+      new Set(
+        registry
+          .list(kind)
+          .map((name) => registry.get<unknown>(kind, name))
+          .filter((v): v is { className: string } => typeof v === 'function'),
+      );
+    const losses = classesOf('loss');
+    const metrics = classesOf('metric');
+    const lossNames = new Set([...losses].map((cls) => cls.className));
+    expect(losses.size).toBeGreaterThan(15);
+    expect(metrics.size).toBeGreaterThan(30);
+    // A loss by its Keras name.
+    for (const cls of losses) expect(top[cls.className], cls.className).toBe(cls);
+    // A metric by its Keras name, or with `Metric` appended when a loss has that name.
+    for (const cls of metrics) {
+      const name = lossNames.has(cls.className) ? `${cls.className}Metric` : cls.className;
+      expect(top[name], name).toBe(cls);
+    }
+    // The namespaces stay as in Keras.
+    for (const cls of losses) expect((strata.losses as Record<string, unknown>)[cls.className]).toBe(cls);
+    for (const cls of metrics) expect((strata.metrics as Record<string, unknown>)[cls.className]).toBe(cls);
+  });
+
+  test('the colliding names resolve: MeanSquaredError is the loss, MeanSquaredErrorMetric the metric', () => {
+    expect(strata.MeanSquaredError).toBe(strata.losses.MeanSquaredError);
+    expect(strata.MeanSquaredErrorMetric).toBe(strata.metrics.MeanSquaredError);
+    expect(new strata.MeanSquaredError()).toBeInstanceOf(strata.Loss);
+    expect(new strata.MeanSquaredErrorMetric()).toBeInstanceOf(strata.Metric);
+  });
 });

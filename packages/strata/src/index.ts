@@ -2,7 +2,9 @@
  * strata: every Strata package behind one import, as @tensorflow/tfjs is for TensorFlow.js. Importing it
  * registers all layers, activations, initializers, optimizers, schedules, losses, metrics, callbacks, the
  * save/load functions and tfjs's CPU backend; core's API is at the top level and each package's API under
- * a namespace named after it (`layers.Dense`, `optimizers.Adam`, `losses.MeanSquaredError`, ...).
+ * a namespace named after it (`layers.Dense`, `optimizers.Adam`, `losses.MeanSquaredError`, ...). Losses
+ * and metrics are also at the top level: `MeanSquaredError` is the loss, `MeanSquaredErrorMetric` the metric
+ * (a metric gets `Metric` appended only where a loss has its name: `AUC`, `Huber`).
  *
  * For a smaller bundle, import the packages you use instead (see the README's "Bundle size").
  */
@@ -17,5 +19,7 @@ export * from '@strata/core';
 export * as datasets from '@strata/datasets';
 export * as io from '@strata/io';
 export * as layers from '@strata/layers';
-export { losses, metrics } from '@strata/losses-metrics';
+// `losses.X` and `metrics.X` as in Keras, and every class at the top level: a loss by its name, a metric by
+// its name or, where a loss has that name, with `Metric` appended (`MeanSquaredErrorMetric`).
+export * from '@strata/losses-metrics';
 export * as optimizers from '@strata/optimizers';

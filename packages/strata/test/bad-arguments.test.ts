@@ -317,7 +317,7 @@ add('fit', 'x of the wrong width', 'expected shape=(None, 4), found shape=(8, 3)
 add(
   'fit',
   'targets [8, 3] for 2 outputs',
-  'Received: yTrue.shape=(8, 3), yPred.shape=(8, 2)',
+  'Received: y_true.shape=(8, 3), y_pred.shape=(8, 2)',
   fit(
     {},
     () => x,
@@ -426,7 +426,7 @@ add('predict', 'callbacks=[null]', 'callbacks[0]=null', () =>
 add('predict', 'steps=-1', 'steps=-1', () => model.predict(x, { steps: -1 }));
 add('predict', 'two inputs for one', 'expects 1 input(s)', () => model.predict([x, x]));
 add('trainOnBatch', 'no targets', 'needs targets `y`', () => model.trainOnBatch(x, undefined as never));
-add('trainOnBatch', 'targets [8, 3]', 'yTrue.shape=(8, 3)', () => model.trainOnBatch(x, T.y3));
+add('trainOnBatch', 'targets [8, 3]', 'y_true.shape=(8, 3)', () => model.trainOnBatch(x, T.y3));
 add('trainOnBatch', 'a misspelt argument', /'sampleWeights'.*Did you mean 'sampleWeight'/, () =>
   model.trainOnBatch(x, y, { sampleWeights: [] } as never),
 );
@@ -528,7 +528,7 @@ add(
   'reduction',
   () => new losses.CategoricalCrossentropy({ reduction: 'bogus' as never }),
 );
-add('AUC', 'numThresholds=1', 'numThresholds=1', () => new AUC({ numThresholds: 1 }));
+add('AUC', 'numThresholds=1', 'num_thresholds=1', () => new AUC({ numThresholds: 1 }));
 add(
   'Precision',
   'thresholds=2',

@@ -1362,7 +1362,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
   }
 
   override dispose(): void {
-    for (const l of this.subLayers) l.dispose();
+    super.dispose();
     this.disposeTrackers();
     this.optimizer?.dispose();
   }

@@ -1,4 +1,4 @@
-import { input, Model } from '@strata/core';
+import { deserializeKerasObject, input, Model, type SymbolicTensor } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,68 @@ describe('Attention', () => {
 
   it('rejects an unknown score mode', () => {
     expect(() => new Attention({ scoreMode: 'cosine' as 'dot' })).toThrow('Received: score_mode=cosine');
+  });
+});
+
+describe('Attention call arguments in model configs', () => {
+  it('gives the output shapes of returnAttentionScores to a symbolic call', () => {
+    const query = input({ shape: [3, 4] });
+    const value = input({ shape: [5, 4] });
+    const out = new Attention().apply([query, value], { returnAttentionScores: true }) as SymbolicTensor[];
+    expect(out.map((t) => t.shape)).toEqual([
+      [null, 3, 4],
+      [null, 3, 5],
+    ]);
+  });
+
+  it('reads the snake_case call arguments of a Keras 2 config', () => {
+    const inputLayer = (name: string, shape: number[]) => ({
+      class_name: 'InputLayer',
+      config: { batch_input_shape: [null, ...shape], dtype: 'float32', name },
+      name,
+      inbound_nodes: [],
+    });
+    const kwargs = { return_attention_scores: true, use_causal_mask: true };
+    const legacy = {
+      class_name: 'Model',
+      config: {
+        name: 'legacy',
+        layers: [
+          inputLayer('q', [2, 2]),
+          inputLayer('v', [3, 2]),
+          {
+            class_name: 'Attention',
+            config: { name: 'att' },
+            name: 'att',
+            inbound_nodes: [
+              [
+                ['q', 0, 0, kwargs],
+                ['v', 0, 0, kwargs],
+              ],
+            ],
+          },
+        ],
+        input_layers: [
+          ['q', 0, 0],
+          ['v', 0, 0],
+        ],
+        output_layers: [
+          ['att', 0, 0],
+          ['att', 0, 1],
+        ],
+      },
+    };
+    const model = deserializeKerasObject<Model>('layer', legacy as never);
+    expect(model.outputs.map((t) => t.shape)).toEqual([
+      [null, 2, 2],
+      [null, 2, 3],
+    ]);
+    tf.tidy(() => {
+      const [, scores] = model.predict([tf.tensor3d(q), tf.tensor3d(v)]) as tf.Tensor[];
+      // The causal mask leaves query 0 only key 0: its whole softmax weight.
+      expectTensorsClose(tf.slice(scores, [0, 0, 0], [1, 1, 3]), [[[1, 0, 0]]], { atol: 1e-6 });
+    });
+    model.dispose();
   });
 });
 

@@ -43,10 +43,6 @@ export interface AttentionCallKwargs extends CallKwargs {
   useCausalMask?: boolean;
 }
 
-function kwarg<T>(kwargs: Record<string, unknown>, camel: string, snake: string): T | undefined {
-  return (kwargs[camel] ?? kwargs[snake]) as T | undefined;
-}
-
 /**
  * Dot-product (Luong-style) attention, as Keras's Attention. Inputs are a list `[query, value]` or
  * `[query, value, key]` of shapes `[B, Tq, dim]`, `[B, Tv, dim]`, `[B, Tv, dim]` (key defaults to
@@ -77,7 +73,6 @@ export class Attention extends Layer {
   scale: Variable | null = null;
   concatScoreWeight: Variable | null = null;
   protected readonly seedGenerator: SeedGenerator;
-  private pendingKwargs: ApplyKwargs | null = null;
 
   constructor(args: AttentionArgs = {}) {
     super(args);
@@ -177,15 +172,6 @@ export class Attention extends Layer {
     if (inputs.length >= 2) this.checkMasks(kwargs.mask, inputs[0].shape, inputs[1].shape);
   }
 
-  override apply(inputs: any, kwargs: ApplyKwargs = {}): any {
-    this.pendingKwargs = kwargs;
-    try {
-      return super.apply(inputs, kwargs);
-    } finally {
-      this.pendingKwargs = null;
-    }
-  }
-
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor | tf.Tensor[] {
     this.checkInputs(inputs, Array.isArray(inputs) ? null : [inputs.shape]);
     const [query, value, key = value] = inputs as tf.Tensor[];
@@ -193,11 +179,11 @@ export class Attention extends Layer {
     const [queryMask = null, valueMask = null] = masks ?? [];
     const training = kwargs.training ?? false;
     const seed = training && this.dropout > 0 ? this.seedGenerator.next() : undefined;
-    const returnScores = kwarg<boolean>(kwargs, 'returnAttentionScores', 'return_attention_scores') ?? false;
+    const returnScores = Boolean(kwargs.returnAttentionScores);
     const [output, weights] = tf.tidy(() => {
       let scores = this.calculateScores(query, key);
       let scoresMask: tf.Tensor | null = valueMask ? tf.expandDims(tf.cast(valueMask, 'bool'), -2) : null;
-      if (kwarg<boolean>(kwargs, 'useCausalMask', 'use_causal_mask')) {
+      if (kwargs.useCausalMask) {
         const [tq, tv] = scores.shape.slice(-2) as [number, number];
         const rows = tf.reshape(tf.range(0, tq, 1, 'int32'), [1, tq, 1]);
         const cols = tf.reshape(tf.range(0, tv, 1, 'int32'), [1, 1, tv]);
@@ -227,15 +213,14 @@ export class Attention extends Layer {
     return Array.isArray(mask) ? (mask[0] ?? null) : null;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+  override computeOutputShape(inputShape: Shape | Shape[], kwargs: ApplyKwargs = {}): Shape | Shape[] {
     if (!isShapeList(inputShape)) {
       this.checkInputs(inputShape, [inputShape as Shape]);
       return inputShape;
     }
     const [query, value] = inputShape;
     const output: Shape = [...query.slice(0, -1), value[value.length - 1]];
-    const kwargs = this.pendingKwargs ?? {};
-    if (!kwarg<boolean>(kwargs, 'returnAttentionScores', 'return_attention_scores')) return output;
+    if (!kwargs.returnAttentionScores) return output;
     return [output, [...query.slice(0, -1), value[1]]];
   }
 

@@ -1,5 +1,4 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
   formatShape,
   type InitializerIdentifier,
@@ -20,7 +19,6 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -45,7 +43,6 @@ export interface EinsumDenseArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   kernelRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
-  activityRegularizer?: RegularizerIdentifier | null;
   kernelConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
 }
@@ -193,7 +190,6 @@ export class EinsumDense extends Layer {
   declare readonly biasInitializer: Initializer;
   declare readonly kernelRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly kernelConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
@@ -242,7 +238,7 @@ export class EinsumDense extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const output = tf.tidy(() => {
       const x2 = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
@@ -250,7 +246,6 @@ export class EinsumDense extends Layer {
       if (this.bias) y = tf.add(y, this.bias.value);
       return this.activation(y);
     });
-    addActivityPenalty(this, this.activityRegularizer, output, kwargs.training);
     return output;
   }
 

@@ -136,10 +136,6 @@ function attentionEquations(rank: number, attnAxes: number[]) {
   };
 }
 
-function kwarg<T>(kwargs: Record<string, unknown>, camel: string, snake: string): T | undefined {
-  return (kwargs[camel] ?? kwargs[snake]) as T | undefined;
-}
-
 /**
  * Multi-head attention (Vaswani et al., 2017), as Keras's MultiHeadAttention: query, key and value are
  * projected per head by EinsumDense sub-layers named `query`, `key`, `value` (kernels `[dim, numHeads,
@@ -179,7 +175,8 @@ export class MultiHeadAttention extends Layer {
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
+  /** Keras's `_activity_regularizer`: given to the projections; the layer's own output is not penalized. */
+  private readonly projectionActivityRegularizer: Regularizer | null;
   readonly kernelConstraint: Constraint | null;
   readonly biasConstraint: Constraint | null;
   readonly seed: number | null;
@@ -196,8 +193,6 @@ export class MultiHeadAttention extends Layer {
   private readonly seedGenerator: SeedGenerator;
   private resolvedAxes: number[] = [];
   private equations: { dotProduct: string; combine: string; scoresRank: number } | null = null;
-  /** Keyword arguments of the symbolic call in progress, so the output shape can include the scores. */
-  private pendingKwargs: ApplyKwargs | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
     const numHeads = positiveInt(args?.numHeads, 'num_heads');
@@ -214,7 +209,7 @@ export class MultiHeadAttention extends Layer {
         `\`use_gate\` must be a boolean. Received: use_gate=${JSON.stringify(args.useGate)}`,
       );
     }
-    super(args);
+    super({ ...args, activityRegularizer: null });
     this.useGate = args.useGate ?? false;
     this.slidingWindow = window ?? null;
     this.numHeads = numHeads;
@@ -248,7 +243,7 @@ export class MultiHeadAttention extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    this.projectionActivityRegularizer = getRegularizer(args.activityRegularizer);
     this.kernelConstraint = getConstraint(args.kernelConstraint);
     this.biasConstraint = getConstraint(args.biasConstraint);
     this.seed = args.seed ?? null;
@@ -297,7 +292,7 @@ export class MultiHeadAttention extends Layer {
       biasInitializer: serializeInitializer(this.biasInitializer)!,
       kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
       biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      activityRegularizer: serializeRegularizer(this.activityRegularizer),
+      activityRegularizer: serializeRegularizer(this.projectionActivityRegularizer),
       kernelConstraint: serializeConstraint(this.kernelConstraint),
       biasConstraint: serializeConstraint(this.biasConstraint),
     };
@@ -384,21 +379,11 @@ export class MultiHeadAttention extends Layer {
 
   /** A symbolic attention mask must fit the scores, as a concrete one must when the model runs. */
   protected override checkSymbolicCall(inputs: SymbolicTensor[], kwargs: ApplyKwargs): void {
-    const given = kwarg<unknown>(kwargs, 'attentionMask', 'attention_mask');
+    const given = kwargs.attentionMask;
     if (!isSymbolic(given) || inputs.length < 2) return;
     const [query, value] = inputs;
     const axes = this.axesFor(query.rank + 1);
     this.checkMaskShape(given.shape, this.scoresShape(query.shape, value.shape, axes), axes.length);
-  }
-
-  /** Records the keyword arguments of a symbolic call so `computeOutputShape` sees `returnAttentionScores`. */
-  override apply(inputs: any, kwargs: ApplyKwargs = {}): any {
-    this.pendingKwargs = kwargs;
-    try {
-      return super.apply(inputs, kwargs);
-    } finally {
-      this.pendingKwargs = null;
-    }
   }
 
   /** The combined boolean mask `[B, T, S]` (or broadcastable), or null when nothing is masked. */
@@ -418,7 +403,7 @@ export class MultiHeadAttention extends Layer {
     if (queryMask) and(tf.expandDims(queryMask, -1));
     if (valueMask) and(tf.expandDims(valueMask, -2));
     if (keyMask) and(tf.expandDims(keyMask, -2));
-    if (kwarg<boolean>(kwargs, 'useCausalMask', 'use_causal_mask')) {
+    if (kwargs.useCausalMask) {
       const t = query.shape[1] as number;
       const s = value.shape[1] as number;
       const rows = tf.reshape(tf.range(0, t, 1, 'int32'), [1, t, 1]);
@@ -432,7 +417,7 @@ export class MultiHeadAttention extends Layer {
       const cols = tf.reshape(tf.range(0, s, 1, 'int32'), [1, 1, s]);
       and(tf.less(tf.abs(tf.sub(rows, cols)), this.slidingWindow));
     }
-    const given = kwarg<tf.Tensor | null>(kwargs, 'attentionMask', 'attention_mask');
+    const given = kwargs.attentionMask as tf.Tensor | null | undefined;
     let mask: tf.Tensor | null = auto;
     if (given != null) {
       if (!(given instanceof tf.Tensor)) {
@@ -496,14 +481,14 @@ export class MultiHeadAttention extends Layer {
     }
     const [query, value, key = value] = inputs;
     const eq = this.equations!;
-    const returnScores = kwarg<boolean>(kwargs, 'returnAttentionScores', 'return_attention_scores') ?? false;
+    const returnScores = Boolean(kwargs.returnAttentionScores);
     const training = kwargs.training ?? false;
     const seed = training && this.dropout > 0 ? this.seedGenerator.next() : undefined;
     // The projections run outside the tidy so that activity penalties they add survive it.
-    const q = this.queryDense!.call(query, kwargs) as tf.Tensor;
-    const k = this.keyDense!.call(key, kwargs) as tf.Tensor;
-    const v = this.valueDense!.call(value, kwargs) as tf.Tensor;
-    const gate = this.gateDense ? (this.gateDense.call(query, kwargs) as tf.Tensor) : null;
+    const q = this.queryDense!.callWithActivityPenalty(query, kwargs) as tf.Tensor;
+    const k = this.keyDense!.callWithActivityPenalty(key, kwargs) as tf.Tensor;
+    const v = this.valueDense!.callWithActivityPenalty(value, kwargs) as tf.Tensor;
+    const gate = this.gateDense ? (this.gateDense.callWithActivityPenalty(query, kwargs) as tf.Tensor) : null;
     let mixed: tf.Tensor;
     let scores: tf.Tensor;
     try {
@@ -520,7 +505,7 @@ export class MultiHeadAttention extends Layer {
       tf.dispose([q, k, v]);
       if (gate) gate.dispose();
     }
-    const output = this.outputDense!.call(mixed, kwargs) as tf.Tensor;
+    const output = this.outputDense!.callWithActivityPenalty(mixed, kwargs) as tf.Tensor;
     mixed.dispose();
     if (returnScores) return [output, scores];
     scores.dispose();
@@ -535,13 +520,12 @@ export class MultiHeadAttention extends Layer {
     return queryMask;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+  override computeOutputShape(inputShape: Shape | Shape[], kwargs: ApplyKwargs = {}): Shape | Shape[] {
     const { query, value } = this.splitShapes(inputShape);
     const output = this.partialOutputShape
       ? [...query.slice(0, -1), ...this.partialOutputShape]
       : query.slice();
-    const kwargs = this.pendingKwargs ?? {};
-    if (!kwarg<boolean>(kwargs, 'returnAttentionScores', 'return_attention_scores')) return output;
+    if (!kwargs.returnAttentionScores) return output;
     return [output, this.scoresShape(query, value, this.axesFor(query.length + 1))];
   }
 
@@ -581,18 +565,13 @@ export class MultiHeadAttention extends Layer {
       biasInitializer: serializeInitializer(this.biasInitializer),
       kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
       biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      activityRegularizer: serializeRegularizer(this.activityRegularizer),
+      activityRegularizer: serializeRegularizer(this.projectionActivityRegularizer),
       kernelConstraint: serializeConstraint(this.kernelConstraint),
       biasConstraint: serializeConstraint(this.biasConstraint),
       seed: this.seed,
       useGate: this.useGate,
       slidingWindow: this.slidingWindow,
     };
-  }
-
-  override dispose(): void {
-    for (const l of this.subLayers) l.dispose();
-    super.dispose();
   }
 }
 

@@ -1,23 +1,20 @@
-import { type CallKwargs, formatShape, Layer, type Shape, ValueError, type Variable } from '@strata/core';
+import { formatShape, Layer, type Shape, ValueError, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ActivationFn, getActivation, serializeActivation } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
-import {
-  assertPositiveInteger,
-  assertStridesOrDilation,
-  type DataFormat,
-  standardizeDataFormat,
-  standardizePadding,
-  standardizeTuple,
-} from './argument-validation.js';
+import { assertPositiveInteger, type DataFormat, standardizeTuple } from './argument-validation.js';
 import type { BaseConvArgs } from './base-conv.js';
+import {
+  computeConvTransposeOutputShape,
+  convInputChannels,
+  resolveConvGeometry,
+  serializeConvGeometry,
+} from './conv-geometry.js';
 import { castToFloat, conv2dTranspose, fromChannelsLast, toChannelsLast } from './conv-ops.js';
-import { computeConvTransposeOutputShape, splitChannels } from './conv-output-shape.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseConvTranspose`: Keras's arguments of the same
@@ -48,21 +45,20 @@ export interface BaseConvTransposeArgs extends Omit<BaseConvArgs, 'groups'> {
 export abstract class BaseConvTranspose extends Layer {
   static override className = 'BaseConvTranspose';
 
-  readonly rank: number;
+  declare readonly rank: number;
   readonly filters: number;
-  readonly kernelSize: number[];
-  readonly strides: number[];
-  readonly padding: 'valid' | 'same';
+  declare readonly kernelSize: number[];
+  declare readonly strides: number[];
+  declare readonly padding: 'valid' | 'same';
   readonly outputPadding: number[] | null;
-  readonly dataFormat: DataFormat;
-  readonly dilationRate: number[];
+  declare readonly dataFormat: DataFormat;
+  declare readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
   declare readonly kernelInitializer: Initializer;
   declare readonly biasInitializer: Initializer;
   declare readonly kernelRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly kernelConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
 
@@ -71,22 +67,16 @@ export abstract class BaseConvTranspose extends Layer {
 
   constructor(rank: number, args: BaseConvTransposeArgs) {
     super(args);
-    this.rank = rank;
     this.filters = assertPositiveInteger(args.filters, 'filters');
-    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
-    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
-    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
-    this.padding = standardizePadding(args.padding ?? 'valid') as 'valid' | 'same';
+    Object.assign(this, resolveConvGeometry(rank, args));
     this.outputPadding =
       args.outputPadding == null ? null : standardizeTuple(args.outputPadding, rank, 'output_padding', true);
-    this.dataFormat = standardizeDataFormat(args.dataFormat);
     if (this.outputPadding?.some((p, i) => p >= this.strides[i])) {
       throw new ValueError(
         '`output_padding` must be < `strides`. ' +
           `Received: output_padding=${formatShape(this.outputPadding)}, strides=${formatShape(this.strides)}`,
       );
     }
-    assertStridesOrDilation(this.strides, this.dilationRate);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
@@ -94,17 +84,7 @@ export abstract class BaseConvTranspose extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    const { channels } = splitChannels(inputShape, this.dataFormat);
-    if (channels == null) {
-      throw new ValueError(
-        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
-          `Received: input_shape=${formatShape(inputShape)}`,
-      );
-    }
-    this.inputSpec = {
-      ndim: this.rank + 2,
-      axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: channels },
-    };
+    const channels = convInputChannels(this, inputShape);
     this.kernel = this.addWeight('kernel', {
       shape: [...this.kernelSize, this.filters, channels],
       ...weightSettings(this, 'kernel'),
@@ -118,7 +98,7 @@ export abstract class BaseConvTranspose extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const outShape = this.computeOutputShape(x.shape) as number[];
@@ -144,7 +124,6 @@ export abstract class BaseConvTranspose extends Layer {
       if (this.rank === 1) y = tf.squeeze(y, [1]);
       return this.activation(fromChannelsLast(y, this.dataFormat));
     });
-    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
   }
 
@@ -153,28 +132,16 @@ export abstract class BaseConvTranspose extends Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return computeConvTransposeOutputShape(
-      inputShape as Shape,
-      this.kernelSize,
-      this.filters,
-      this.strides,
-      this.padding,
-      this.outputPadding,
-      this.dataFormat,
-      this.dilationRate,
-    );
+    return computeConvTransposeOutputShape(inputShape as Shape, this.filters, this, this.outputPadding);
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
       filters: this.filters,
-      kernelSize: this.kernelSize.slice(),
-      strides: this.strides.slice(),
-      padding: this.padding,
-      outputPadding: this.outputPadding ? this.outputPadding.slice() : null,
-      dataFormat: this.dataFormat,
-      dilationRate: this.dilationRate.slice(),
+      ...serializeConvGeometry(this, {
+        outputPadding: this.outputPadding ? this.outputPadding.slice() : null,
+      }),
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
       ...serializeWeightArgs(this, ['kernel', 'bias']),

@@ -1,5 +1,4 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
   formatShape,
   type InitializerIdentifier,
@@ -11,7 +10,7 @@ import {
   type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { fusedActivationOf } from '../activations/fused-activation.js';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -19,40 +18,26 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
+import { assertPositiveInteger, type DataFormat, type PaddingMode } from './argument-validation.js';
 import {
-  assertPositiveInteger,
-  assertStridesOrDilation,
-  type DataFormat,
-  type PaddingMode,
-  standardizeDataFormat,
-  standardizePadding,
-  standardizeTuple,
-} from './argument-validation.js';
+  type ConvGeometryArgs,
+  computeConvOutputShape,
+  convInputChannels,
+  resolveConvGeometry,
+  serializeConvGeometry,
+} from './conv-geometry.js';
 import { castToFloat, fromChannelsLast, groupedConv2d, toChannelsLast } from './conv-ops.js';
-import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
-import { fusedActivationOf } from './fused-activation.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseConv`: Keras's arguments of the same names, in
  * camelCase.
  */
-export interface BaseConvArgs extends LayerArgs {
+export interface BaseConvArgs extends LayerArgs, ConvGeometryArgs {
   /** The number of output channels. */
   filters: number;
-  /** The window size: one integer for every spatial dimension, or one per dimension. */
-  kernelSize: number | readonly number[];
-  /** Default 1. Strides above 1 cannot be combined with a dilation rate above 1. */
-  strides?: number | readonly number[];
-  /** `'valid'` (default) or `'same'`, case-insensitive; Conv1D also takes `'causal'`. */
-  padding?: string;
-  /** `'channels_last'` (default) or `'channels_first'`. */
-  dataFormat?: string | null;
-  /** Default 1. */
-  dilationRate?: number | readonly number[];
   /** Input channels and filters are split into this many groups convolved separately. Default 1. */
   groups?: number;
   /** Default none (`'linear'`). */
@@ -65,7 +50,6 @@ export interface BaseConvArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | null;
   kernelRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
-  activityRegularizer?: RegularizerIdentifier | null;
   kernelConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
 }
@@ -87,13 +71,13 @@ export interface BaseConvArgs extends LayerArgs {
 export abstract class BaseConv extends Layer {
   static override className = 'BaseConv';
 
-  readonly rank: number;
+  declare readonly rank: number;
   readonly filters: number;
-  readonly kernelSize: number[];
-  readonly strides: number[];
-  readonly padding: PaddingMode;
-  readonly dataFormat: DataFormat;
-  readonly dilationRate: number[];
+  declare readonly kernelSize: number[];
+  declare readonly strides: number[];
+  declare readonly padding: PaddingMode;
+  declare readonly dataFormat: DataFormat;
+  declare readonly dilationRate: number[];
   readonly groups: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
@@ -101,7 +85,6 @@ export abstract class BaseConv extends Layer {
   declare readonly biasInitializer: Initializer;
   declare readonly kernelRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly kernelConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
 
@@ -110,7 +93,6 @@ export abstract class BaseConv extends Layer {
 
   constructor(rank: number, args: BaseConvArgs) {
     super(args);
-    this.rank = rank;
     this.filters = assertPositiveInteger(args.filters, 'filters');
     this.groups = args.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups <= 0) {
@@ -124,12 +106,7 @@ export abstract class BaseConv extends Layer {
           `Received: groups=${this.groups}, filters=${this.filters}.`,
       );
     }
-    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
-    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
-    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
-    this.padding = standardizePadding(args.padding ?? 'valid', rank === 1);
-    this.dataFormat = standardizeDataFormat(args.dataFormat);
-    assertStridesOrDilation(this.strides, this.dilationRate);
+    Object.assign(this, resolveConvGeometry(rank, args, rank === 1));
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { kernel: 'glorot_uniform', bias: 'zeros' }));
@@ -137,15 +114,7 @@ export abstract class BaseConv extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    const channelAxis = this.dataFormat === 'channels_last' ? -1 : 1;
-    const { channels } = splitChannels(inputShape, this.dataFormat);
-    if (channels == null) {
-      throw new ValueError(
-        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
-          `Received: input_shape=${formatShape(inputShape)}`,
-      );
-    }
-    this.inputSpec = { ndim: this.rank + 2, axes: { [channelAxis]: channels } };
+    const channels = convInputChannels(this, inputShape);
     if (channels % this.groups !== 0) {
       throw new ValueError(
         `The number of input channels must be evenly divisible by the number of groups. Received ` +
@@ -167,7 +136,7 @@ export abstract class BaseConv extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
@@ -204,31 +173,18 @@ export abstract class BaseConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return computeConvOutputShape(
-      inputShape as Shape,
-      this.filters,
-      this.kernelSize,
-      this.strides,
-      this.padding,
-      this.dataFormat,
-      this.dilationRate,
-    );
+    return computeConvOutputShape(inputShape as Shape, this.filters, this);
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
       filters: this.filters,
-      kernelSize: this.kernelSize.slice(),
-      strides: this.strides.slice(),
-      padding: this.padding,
-      dataFormat: this.dataFormat,
-      dilationRate: this.dilationRate.slice(),
+      ...serializeConvGeometry(this),
       groups: this.groups,
       activation: serializeActivation(this.activation),
       useBias: this.useBias,

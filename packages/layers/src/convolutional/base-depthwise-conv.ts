@@ -1,17 +1,14 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
-  formatShape,
   type InitializerIdentifier,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
   type Shape,
-  ValueError,
   type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { fusedActivationOf } from '../activations/fused-activation.js';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -19,34 +16,27 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
+import { assertPositiveInteger, type DataFormat } from './argument-validation.js';
 import {
-  assertPositiveInteger,
-  assertStridesOrDilation,
-  type DataFormat,
-  standardizeDataFormat,
-  standardizePadding,
-  standardizeTuple,
-} from './argument-validation.js';
+  type ConvGeometryArgs,
+  computeConvOutputShape,
+  convInputChannels,
+  resolveConvGeometry,
+  serializeConvGeometry,
+  splitChannels,
+} from './conv-geometry.js';
 import { castToFloat, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
-import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
-import { fusedActivationOf } from './fused-activation.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseDepthwiseConv`: Keras's arguments of the same
  * names, in camelCase.
  */
-export interface BaseDepthwiseConvArgs extends LayerArgs {
+export interface BaseDepthwiseConvArgs extends LayerArgs, ConvGeometryArgs {
   /** Output channels per input channel. Default 1. */
   depthMultiplier?: number;
-  kernelSize: number | readonly number[];
-  strides?: number | readonly number[];
-  padding?: string;
-  dataFormat?: string | null;
-  dilationRate?: number | readonly number[];
   activation?: ActivationIdentifier;
   useBias?: boolean;
   /** Default `'glorot_uniform'`. */
@@ -55,7 +45,6 @@ export interface BaseDepthwiseConvArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | null;
   depthwiseRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
-  activityRegularizer?: RegularizerIdentifier | null;
   depthwiseConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
 }
@@ -77,20 +66,19 @@ export interface BaseDepthwiseConvArgs extends LayerArgs {
 export abstract class BaseDepthwiseConv extends Layer {
   static override className = 'BaseDepthwiseConv';
 
-  readonly rank: number;
+  declare readonly rank: number;
   readonly depthMultiplier: number;
-  readonly kernelSize: number[];
-  readonly strides: number[];
-  readonly padding: 'valid' | 'same';
-  readonly dataFormat: DataFormat;
-  readonly dilationRate: number[];
+  declare readonly kernelSize: number[];
+  declare readonly strides: number[];
+  declare readonly padding: 'valid' | 'same';
+  declare readonly dataFormat: DataFormat;
+  declare readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
   declare readonly depthwiseInitializer: Initializer;
   declare readonly biasInitializer: Initializer;
   declare readonly depthwiseRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly depthwiseConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
 
@@ -99,14 +87,8 @@ export abstract class BaseDepthwiseConv extends Layer {
 
   constructor(rank: number, args: BaseDepthwiseConvArgs) {
     super(args);
-    this.rank = rank;
     this.depthMultiplier = assertPositiveInteger(args.depthMultiplier ?? 1, 'depth_multiplier');
-    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
-    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
-    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
-    this.padding = standardizePadding(args.padding ?? 'valid') as 'valid' | 'same';
-    this.dataFormat = standardizeDataFormat(args.dataFormat);
-    assertStridesOrDilation(this.strides, this.dilationRate);
+    Object.assign(this, resolveConvGeometry(rank, args));
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(this, resolveWeightArgs(args, { depthwise: 'glorot_uniform', bias: 'zeros' }));
@@ -114,17 +96,7 @@ export abstract class BaseDepthwiseConv extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    const { channels } = splitChannels(inputShape, this.dataFormat);
-    if (channels == null) {
-      throw new ValueError(
-        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
-          `Received: input_shape=${formatShape(inputShape)}`,
-      );
-    }
-    this.inputSpec = {
-      ndim: this.rank + 2,
-      axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: channels },
-    };
+    const channels = convInputChannels(this, inputShape);
     this.computeOutputShape(inputShape);
     this.kernel = this.addWeight('kernel', {
       shape: [...this.kernelSize, channels, this.depthMultiplier],
@@ -139,7 +111,7 @@ export abstract class BaseDepthwiseConv extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
@@ -161,33 +133,20 @@ export abstract class BaseDepthwiseConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = inputShape as Shape;
     const { channels } = splitChannels(shape, this.dataFormat);
-    return computeConvOutputShape(
-      shape,
-      channels == null ? null : channels * this.depthMultiplier,
-      this.kernelSize,
-      this.strides,
-      this.padding,
-      this.dataFormat,
-      this.dilationRate,
-    );
+    return computeConvOutputShape(shape, channels == null ? null : channels * this.depthMultiplier, this);
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
       depthMultiplier: this.depthMultiplier,
-      kernelSize: this.kernelSize.slice(),
-      strides: this.strides.slice(),
-      padding: this.padding,
-      dataFormat: this.dataFormat,
-      dilationRate: this.dilationRate.slice(),
+      ...serializeConvGeometry(this),
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
       ...serializeWeightArgs(this, ['depthwise', 'bias']),

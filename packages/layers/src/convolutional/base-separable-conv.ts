@@ -1,17 +1,14 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
-  formatShape,
   type InitializerIdentifier,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
   type Shape,
-  ValueError,
   type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import { fusedActivationOf } from '../activations/fused-activation.js';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -19,36 +16,28 @@ import {
   serializeActivation,
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
+import { assertPositiveInteger, type DataFormat } from './argument-validation.js';
 import {
-  assertPositiveInteger,
-  assertStridesOrDilation,
-  type DataFormat,
-  standardizeDataFormat,
-  standardizePadding,
-  standardizeTuple,
-} from './argument-validation.js';
+  type ConvGeometryArgs,
+  computeConvOutputShape,
+  convInputChannels,
+  resolveConvGeometry,
+  serializeConvGeometry,
+} from './conv-geometry.js';
 import { castToFloat, conv2d, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
-import { computeConvOutputShape, splitChannels } from './conv-output-shape.js';
-import { fusedActivationOf } from './fused-activation.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseSeparableConv`: Keras's arguments of the same
  * names, in camelCase.
  */
-export interface BaseSeparableConvArgs extends LayerArgs {
+export interface BaseSeparableConvArgs extends LayerArgs, ConvGeometryArgs {
   /** Output channels per input channel of the depthwise step. Default 1. */
   depthMultiplier?: number;
   /** Output channels of the pointwise step. */
   filters: number;
-  kernelSize: number | readonly number[];
-  strides?: number | readonly number[];
-  padding?: string;
-  dataFormat?: string | null;
-  dilationRate?: number | readonly number[];
   activation?: ActivationIdentifier;
   useBias?: boolean;
   depthwiseInitializer?: InitializerIdentifier | null;
@@ -57,7 +46,6 @@ export interface BaseSeparableConvArgs extends LayerArgs {
   depthwiseRegularizer?: RegularizerIdentifier | null;
   pointwiseRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
-  activityRegularizer?: RegularizerIdentifier | null;
   depthwiseConstraint?: ConstraintIdentifier | null;
   pointwiseConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
@@ -81,14 +69,14 @@ export interface BaseSeparableConvArgs extends LayerArgs {
 export abstract class BaseSeparableConv extends Layer {
   static override className = 'BaseSeparableConv';
 
-  readonly rank: number;
+  declare readonly rank: number;
   readonly depthMultiplier: number;
   readonly filters: number;
-  readonly kernelSize: number[];
-  readonly strides: number[];
-  readonly padding: 'valid' | 'same';
-  readonly dataFormat: DataFormat;
-  readonly dilationRate: number[];
+  declare readonly kernelSize: number[];
+  declare readonly strides: number[];
+  declare readonly padding: 'valid' | 'same';
+  declare readonly dataFormat: DataFormat;
+  declare readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
   declare readonly depthwiseInitializer: Initializer;
@@ -97,7 +85,6 @@ export abstract class BaseSeparableConv extends Layer {
   declare readonly depthwiseRegularizer: Regularizer | null;
   declare readonly pointwiseRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly depthwiseConstraint: Constraint | null;
   declare readonly pointwiseConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
@@ -108,15 +95,9 @@ export abstract class BaseSeparableConv extends Layer {
 
   constructor(rank: number, args: BaseSeparableConvArgs) {
     super(args);
-    this.rank = rank;
     this.depthMultiplier = assertPositiveInteger(args.depthMultiplier ?? 1, 'depth_multiplier');
     this.filters = assertPositiveInteger(args.filters, 'filters');
-    this.kernelSize = standardizeTuple(args.kernelSize, rank, 'kernel_size');
-    this.strides = standardizeTuple(args.strides ?? 1, rank, 'strides');
-    this.dilationRate = standardizeTuple(args.dilationRate ?? 1, rank, 'dilation_rate');
-    this.padding = standardizePadding(args.padding ?? 'valid') as 'valid' | 'same';
-    this.dataFormat = standardizeDataFormat(args.dataFormat);
-    assertStridesOrDilation(this.strides, this.dilationRate);
+    Object.assign(this, resolveConvGeometry(rank, args));
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     Object.assign(
@@ -127,17 +108,7 @@ export abstract class BaseSeparableConv extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    const { channels } = splitChannels(inputShape, this.dataFormat);
-    if (channels == null) {
-      throw new ValueError(
-        `Layer "${this.name}": the channel dimension of the inputs should be defined. ` +
-          `Received: input_shape=${formatShape(inputShape)}`,
-      );
-    }
-    this.inputSpec = {
-      ndim: this.rank + 2,
-      axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: channels },
-    };
+    const channels = convInputChannels(this, inputShape);
     this.computeOutputShape(inputShape);
     this.depthwiseKernel = this.addWeight('depthwise_kernel', {
       shape: [...this.kernelSize, channels, this.depthMultiplier],
@@ -156,7 +127,7 @@ export abstract class BaseSeparableConv extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const outputs = tf.tidy(() => {
       const fused = fusedActivationOf(this.activation);
@@ -186,20 +157,11 @@ export abstract class BaseSeparableConv extends Layer {
       y = fromChannelsLast(y, this.dataFormat);
       return fused == null ? this.activation(y) : y;
     });
-    addActivityPenalty(this, this.activityRegularizer, outputs, kwargs.training);
     return outputs;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return computeConvOutputShape(
-      inputShape as Shape,
-      this.filters,
-      this.kernelSize,
-      this.strides,
-      this.padding,
-      this.dataFormat,
-      this.dilationRate,
-    );
+    return computeConvOutputShape(inputShape as Shape, this.filters, this);
   }
 
   override getConfig(): Record<string, unknown> {
@@ -207,11 +169,7 @@ export abstract class BaseSeparableConv extends Layer {
       ...super.getConfig(),
       depthMultiplier: this.depthMultiplier,
       filters: this.filters,
-      kernelSize: this.kernelSize.slice(),
-      strides: this.strides.slice(),
-      padding: this.padding,
-      dataFormat: this.dataFormat,
-      dilationRate: this.dilationRate.slice(),
+      ...serializeConvGeometry(this),
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
       ...serializeWeightArgs(this, ['depthwise', 'pointwise', 'bias']),

@@ -6,9 +6,8 @@
  * Both reshuffles have gradients, so dilated layers train.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
+import { type FusedActivation, LEAKY_RELU_SLOPE } from '../activations/fused-activation.js';
 import type { DataFormat } from './argument-validation.js';
-import { type FusedActivation, LEAKY_RELU_SLOPE } from './fused-activation.js';
 
 export interface Conv2DOptions {
   strides: [number, number];

@@ -1,18 +1,20 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
   type InitializerIdentifier,
   Layer,
   type LayerArgs,
   type RegularizerIdentifier,
   register,
-  registry,
   type Shape,
   ValueError,
   type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-
+import {
+  type FusedActivation,
+  fusedActivationOf,
+  LEAKY_RELU_SLOPE,
+} from '../activations/fused-activation.js';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -21,8 +23,7 @@ import {
 } from '../activations/index.js';
 import type { Constraint } from '../constraints/index.js';
 import type { Initializer } from '../initializers/index.js';
-import { type Regularizer, serializeRegularizer } from '../regularizers/index.js';
-import { addActivityPenalty } from './activity-penalty.js';
+import type { Regularizer } from '../regularizers/index.js';
 import { resolveWeightArgs, serializeWeightArgs, weightSettings } from './weight-args.js';
 
 /** Constructor arguments of `Dense`: Keras's arguments of the same names, in camelCase. */
@@ -39,27 +40,8 @@ export interface DenseArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   kernelRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
-  /** A penalty on the layer's output, added to the loss during training. */
-  activityRegularizer?: RegularizerIdentifier | null;
   kernelConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
-}
-
-type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu';
-
-/** The registered activations tfjs's fused matMul can apply itself, with the same formula as Keras 3. */
-function fusedActivationOf(fn: ActivationFn): FusedActivation | null {
-  const byName: [string, FusedActivation][] = [
-    ['linear', 'linear'],
-    ['relu', 'relu'],
-    ['relu6', 'relu6'],
-    ['elu', 'elu'],
-    ['sigmoid', 'sigmoid'],
-    // tfjs's fused leakyrelu takes the slope as an argument; Keras 3's default slope (0.2) is passed below.
-    ['leaky_relu', 'leakyrelu'],
-  ];
-  for (const [name, fused] of byName) if (registry.find('activation', name)?.value === fn) return fused;
-  return null;
 }
 
 /**
@@ -87,7 +69,6 @@ export class Dense extends Layer {
   declare readonly biasInitializer: Initializer;
   declare readonly kernelRegularizer: Regularizer | null;
   declare readonly biasRegularizer: Regularizer | null;
-  declare readonly activityRegularizer: Regularizer | null;
   declare readonly kernelConstraint: Constraint | null;
   declare readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
@@ -133,7 +114,7 @@ export class Dense extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const output = tf.tidy(() => {
       const x2 = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
@@ -147,14 +128,13 @@ export class Dense extends Layer {
           b: kernel as tf.Tensor2D,
           bias,
           activation: this.fusedActivation,
-          leakyreluAlpha: 0.2,
+          leakyreluAlpha: LEAKY_RELU_SLOPE,
         });
       } else {
         y = this.activation(tf.fused.matMul({ a: flat as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }));
       }
       return x2.rank === 2 ? y : tf.reshape(y, [...x2.shape.slice(0, -1), this.units]);
     });
-    addActivityPenalty(this, this.activityRegularizer, output, kwargs.training);
     return output;
   }
 
@@ -170,7 +150,6 @@ export class Dense extends Layer {
       useBias: this.useBias,
       ...serializeWeightArgs(this, ['kernel', 'bias'], false),
     };
-    if (this.activityRegularizer) config.activityRegularizer = serializeRegularizer(this.activityRegularizer);
     return config;
   }
 }

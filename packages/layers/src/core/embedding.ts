@@ -1,5 +1,4 @@
 import {
-  type CallKwargs,
   type ConstraintIdentifier,
   type InitializerIdentifier,
   Layer,
@@ -16,7 +15,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
-import { addActivityPenalty } from './activity-penalty.js';
 
 /** Constructor arguments of `Embedding`: Keras's arguments of the same names, in camelCase. */
 export interface EmbeddingArgs extends LayerArgs {
@@ -28,8 +26,6 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsInitializer?: InitializerIdentifier;
   embeddingsRegularizer?: RegularizerIdentifier | null;
   embeddingsConstraint?: ConstraintIdentifier | null;
-  /** Penalty on the layer's output, added to the loss during training. */
-  activityRegularizer?: RegularizerIdentifier | null;
   /** Treat index 0 as padding and emit a mask. Default false. */
   maskZero?: boolean;
 }
@@ -62,7 +58,6 @@ export class Embedding extends Layer {
   readonly embeddingsInitializer: Initializer;
   readonly embeddingsRegularizer: Regularizer | null;
   readonly embeddingsConstraint: Constraint | null;
-  readonly activityRegularizer: Regularizer | null;
   readonly maskZero: boolean;
   embeddings: Variable | null = null;
 
@@ -75,7 +70,6 @@ export class Embedding extends Layer {
     this.embeddingsInitializer = getInitializer(args.embeddingsInitializer ?? 'uniform');
     this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer);
     this.embeddingsConstraint = getConstraint(args.embeddingsConstraint);
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
     this.maskZero = args.maskZero ?? false;
     this.supportsMasking = this.maskZero;
   }
@@ -90,7 +84,7 @@ export class Embedding extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const output = tf.tidy(() => {
       const indices = x.dtype === 'int32' ? x : tf.cast(x, 'int32');
@@ -98,7 +92,6 @@ export class Embedding extends Layer {
       const rows = tf.gather(this.embeddings!.value, flat);
       return tf.reshape(rows, [...x.shape, this.outputDim]);
     });
-    addActivityPenalty(this, this.activityRegularizer, output, kwargs.training);
     return output;
   }
 

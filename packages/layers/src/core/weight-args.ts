@@ -9,14 +9,14 @@ import { type Constraint, getConstraint, serializeConstraint } from '../constrai
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
 import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
 
-/** The constructor arguments for the weights named `P` (plus the layer's activity regularizer). */
+/** The constructor arguments for the weights named `P`. */
 export type WeightArgs<P extends string> = {
   [K in P as `${K}Initializer`]?: InitializerIdentifier | null;
 } & {
   [K in P as `${K}Regularizer`]?: RegularizerIdentifier | null;
 } & {
   [K in P as `${K}Constraint`]?: ConstraintIdentifier | null;
-} & { activityRegularizer?: RegularizerIdentifier | null };
+};
 
 /** The same, resolved: the fields a layer keeps. */
 export type ResolvedWeightArgs<P extends string> = {
@@ -25,7 +25,7 @@ export type ResolvedWeightArgs<P extends string> = {
   [K in P as `${K}Regularizer`]: Regularizer | null;
 } & {
   [K in P as `${K}Constraint`]: Constraint | null;
-} & { activityRegularizer: Regularizer | null };
+};
 
 /** What `addWeight` takes for one weight. */
 export interface WeightSettings {
@@ -38,7 +38,7 @@ type Fields = Record<string, unknown>;
 
 /**
  * Resolves the triple of every weight in `defaults` (weight name -> default initializer; regularizers and
- * constraints default to none) and the activity regularizer, ready to assign onto the layer.
+ * constraints default to none), ready to assign onto the layer.
  */
 export function resolveWeightArgs<P extends string>(
   args: WeightArgs<P>,
@@ -55,7 +55,6 @@ export function resolveWeightArgs<P extends string>(
     );
     resolved[`${name}Constraint`] = getConstraint(given[`${name}Constraint`] as ConstraintIdentifier | null);
   }
-  resolved.activityRegularizer = getRegularizer(args.activityRegularizer);
   return resolved as ResolvedWeightArgs<P>;
 }
 
@@ -74,7 +73,7 @@ export function weightSettings<P extends string>(layer: ResolvedWeightArgs<P>, n
  * (unless `includeActivity` is false), then every constraint, each group in the order of `names`.
  */
 export function serializeWeightArgs<P extends string>(
-  layer: ResolvedWeightArgs<P>,
+  layer: ResolvedWeightArgs<P> & { activityRegularizer: Regularizer | null },
   names: readonly P[],
   includeActivity = true,
 ): Record<string, unknown> {

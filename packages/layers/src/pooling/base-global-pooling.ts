@@ -2,7 +2,7 @@ import { type CallKwargs, Layer, type LayerArgs, type Shape } from '@strata/core
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { type DataFormat, standardizeDataFormat } from '../convolutional/argument-validation.js';
-import { joinChannels, splitChannels } from '../convolutional/conv-output-shape.js';
+import { joinChannels, splitChannels } from '../convolutional/conv-geometry.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseGlobalPooling`: Keras's arguments of the same

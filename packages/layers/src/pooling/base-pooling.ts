@@ -7,8 +7,8 @@ import {
   standardizePadding,
   standardizeTuple,
 } from '../convolutional/argument-validation.js';
+import { joinChannels, splitChannels } from '../convolutional/conv-geometry.js';
 import { castToFloat, fromChannelsLast, toChannelsLast } from '../convolutional/conv-ops.js';
-import { joinChannels, splitChannels } from '../convolutional/conv-output-shape.js';
 
 /**
  * Constructor arguments shared by the classes built on `BasePooling`: Keras's arguments of the same names, in

@@ -86,7 +86,7 @@ export class Bidirectional extends Layer {
     const layer = toLayer(args.layer);
     if (typeof (layer as Partial<RNN>).goBackwards !== 'boolean') {
       throw new ValueError(
-        `Bidirectional needs a recurrent layer (with \`goBackwards\`). Received: layer=${layer.getClassName()}`,
+        `Bidirectional needs a recurrent layer (with \`go_backwards\`). Received: layer=${layer.getClassName()}`,
       );
     }
     this.forwardLayer = recreate(layer, { name: `forward_${stripPrefix(layer.name, 'forward_')}` });
@@ -159,8 +159,8 @@ export class Bidirectional extends Layer {
     }
     const inner = { training: kwargs.training, mask: kwargs.mask };
     return tf.tidy(() => {
-      let y = this.forwardLayer.call(x, { ...inner, initialState: forwardState });
-      let yRev = this.backwardLayer.call(x, { ...inner, initialState: backwardState });
+      let y = this.forwardLayer.callWithActivityPenalty(x, { ...inner, initialState: forwardState });
+      let yRev = this.backwardLayer.callWithActivityPenalty(x, { ...inner, initialState: backwardState });
       let states: tf.Tensor[] = [];
       if (this.returnState) {
         const f = y as tf.Tensor[];
@@ -234,12 +234,6 @@ export class Bidirectional extends Layer {
       layer: serializeKerasObject('layer', this.forwardLayer),
       backwardLayer: serializeKerasObject('layer', this.backwardLayer),
     };
-  }
-
-  override dispose(): void {
-    this.forwardLayer.dispose();
-    this.backwardLayer.dispose();
-    super.dispose();
   }
 }
 

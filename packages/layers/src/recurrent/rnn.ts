@@ -7,7 +7,6 @@ import {
   type KerasObjectJSON,
   Layer,
   type LayerArgs,
-  type RegularizerIdentifier,
   register,
   type Shape,
   type SymbolicTensor,
@@ -15,8 +14,7 @@ import {
   ValueError,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addActivityPenalty } from '../core/activity-penalty.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import { serializeRegularizer } from '../regularizers/index.js';
 import { isSequenceCell, type SequenceCell } from './base-rnn-cell.js';
 import { outputSizeOf, StackedRNNCells, stateSizeOf } from './stacked-rnn-cells.js';
 
@@ -34,8 +32,6 @@ export interface BaseRNNArgs extends LayerArgs {
   unroll?: boolean;
   /** Output zeros (rather than the previous output) at masked timesteps. Default false. */
   zeroOutputForMask?: boolean;
-  /** A penalty on the layer's output, added to the loss during training. */
-  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 export interface RNNArgs extends BaseRNNArgs {
@@ -143,7 +139,6 @@ export class RNN extends Layer {
   readonly stateful: boolean;
   readonly unroll: boolean;
   zeroOutputForMask: boolean;
-  readonly activityRegularizer: Regularizer | null;
   /** The carried states of a stateful layer (not weights: Keras does not save them either). */
   private carriedStates: tf.Variable[] | null = null;
 
@@ -160,7 +155,6 @@ export class RNN extends Layer {
     this.stateful = args.stateful ?? false;
     this.unroll = args.unroll ?? false;
     this.zeroOutputForMask = args.zeroOutputForMask ?? false;
-    this.activityRegularizer = getRegularizer(args.activityRegularizer);
     this.supportsMasking = true;
     this.inputSpec = { ndim: 3 };
   }
@@ -290,7 +284,6 @@ export class RNN extends Layer {
         v.assign(states[i]);
       });
     }
-    addActivityPenalty(this, this.activityRegularizer, output, training);
     if (this.returnState) return [output, ...states];
     // The last output is often the same tensor as the first state.
     tf.dispose(states.filter((s) => s !== output));
@@ -404,7 +397,6 @@ export class RNN extends Layer {
       zeroOutputForMask: this.zeroOutputForMask,
       cell: serializeKerasObject('layer', this.cell),
     };
-    if (this.activityRegularizer) config.activityRegularizer = serializeRegularizer(this.activityRegularizer);
     return config;
   }
 
@@ -423,7 +415,6 @@ export class RNN extends Layer {
   }
 
   override dispose(): void {
-    this.cell.dispose();
     tf.dispose(this.carriedStates ?? []);
     this.carriedStates = null;
     super.dispose();

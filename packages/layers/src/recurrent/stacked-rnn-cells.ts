@@ -161,11 +161,6 @@ export class StackedRNNCells extends Layer implements SequenceCell {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), cells: this.cells.map((c) => serializeKerasObject('layer', c)) };
   }
-
-  override dispose(): void {
-    for (const cell of this.cells) cell.dispose();
-    super.dispose();
-  }
 }
 
 register('layer', 'StackedRNNCells', StackedRNNCells);

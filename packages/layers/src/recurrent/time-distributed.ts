@@ -101,11 +101,6 @@ export class TimeDistributed extends Layer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), layer: serializeKerasObject('layer', this.layer) };
   }
-
-  override dispose(): void {
-    this.layer.dispose();
-    super.dispose();
-  }
 }
 
 register('layer', 'TimeDistributed', TimeDistributed);

@@ -1,6 +1,5 @@
-import { type CallKwargs, Layer, type LayerArgs, register, type Shape } from '@strata/core';
+import { Layer, type LayerArgs, register, type Shape } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { addActivityPenalty } from '../core/activity-penalty.js';
 import { L1L2 } from '../regularizers/index.js';
 
 /** Constructor arguments of `ActivityRegularization`: Keras's arguments of the same names, in camelCase. */
@@ -27,19 +26,17 @@ export class ActivityRegularization extends Layer {
   static override className = 'ActivityRegularization';
   readonly l1: number;
   readonly l2: number;
-  readonly activityRegularizer: L1L2;
 
   constructor(args: ActivityRegularizationArgs = {}) {
-    super(args);
-    this.activityRegularizer = new L1L2({ l1: args.l1 ?? 0, l2: args.l2 ?? 0 });
-    this.l1 = this.activityRegularizer.l1;
-    this.l2 = this.activityRegularizer.l2;
+    const regularizer = new L1L2({ l1: args.l1 ?? 0, l2: args.l2 ?? 0 });
+    super({ ...args, activityRegularizer: regularizer });
+    this.l1 = regularizer.l1;
+    this.l2 = regularizer.l2;
     this.supportsMasking = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    addActivityPenalty(this, this.activityRegularizer, x, kwargs.training);
     return tf.clone(x);
   }
 
@@ -48,7 +45,9 @@ export class ActivityRegularization extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), l1: this.l1, l2: this.l2 };
+    // Keras writes the factors, not the regularizer they make.
+    const { activityRegularizer: _regularizer, ...base } = super.getConfig();
+    return { ...base, l1: this.l1, l2: this.l2 };
   }
 }
 

@@ -85,7 +85,7 @@ function smoothCategoricalLabels(yTrue: tf.Tensor, labelSmoothing: number): tf.T
 function checkLabelSmoothing(what: string, labelSmoothing: number): void {
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new ValueError(
-      `In ${what}, \`labelSmoothing\` must be in [0, 1]. Received: labelSmoothing=${labelSmoothing}`,
+      `In ${what}, \`label_smoothing\` must be in [0, 1]. Received: label_smoothing=${labelSmoothing}`,
     );
   }
 }

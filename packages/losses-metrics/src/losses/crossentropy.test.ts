@@ -191,7 +191,7 @@ describe('CategoricalCrossentropy', () => {
     const loss = new CategoricalCrossentropy();
     expect(() => run(loss, [[0, 1, 0, 0]], [[0.2, 0.3, 0.5]])).toThrow(ValueError);
     expect(() => run(loss, [[0, 1, 0, 0]], [[0.2, 0.3, 0.5]])).toThrow(
-      /yTrue\.shape=\(1, 4\), yPred\.shape=\(1, 3\)/,
+      /y_true\.shape=\(1, 4\), y_pred\.shape=\(1, 3\)/,
     );
   });
 });
@@ -233,14 +233,14 @@ describe('SparseCategoricalCrossentropy', () => {
     const loss = new SparseCategoricalCrossentropy();
     expect(() => run(loss, [1, 3], catProb)).toThrow(ValueError);
     expect(() => run(loss, [1, 3], catProb)).toThrow(
-      /class id of 3.*\[0, 3\).*yTrue\.shape=\(2,\), yPred\.shape=\(2, 3\)/,
+      /class id of 3.*\[0, 3\).*y_true\.shape=\(2,\), y_pred\.shape=\(2, 3\)/,
     );
     expect(() => run(loss, [-2, 1], catProb)).toThrow(/class id of -2/);
   });
 
   it('fails on one-hot targets with a hint, not a tfjs error', () => {
     expect(() => run(new SparseCategoricalCrossentropy(), catTrue.concat([[1, 0, 0]]), catProb)).toThrow(
-      /yTrue\.shape=\(3, 3\), yPred\.shape=\(2, 3\)/,
+      /y_true\.shape=\(3, 3\), y_pred\.shape=\(2, 3\)/,
     );
     expect(() => run(new SparseCategoricalCrossentropy(), [[0, 1, 0, 0]], [[0.2, 0.3, 0.5]])).toThrow(
       /categorical variant/,
@@ -358,7 +358,7 @@ describe('registration and config', () => {
 
   it('rejects a labelSmoothing outside [0, 1]', () => {
     expect(() => run(new BinaryCrossentropy({ labelSmoothing: 2 }), binTrue, binProb)).toThrow(
-      /Received: labelSmoothing=2/,
+      /Received: label_smoothing=2/,
     );
   });
 });

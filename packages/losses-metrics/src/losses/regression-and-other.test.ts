@@ -251,7 +251,7 @@ describe('bad input, registry, config and leaks', () => {
     for (const loss of [new MeanSquaredError(), new Huber(), new KLDivergence(), new Hinge(), new Dice()]) {
       expect(() => apply(loss, [[1, 2, 3]], [[1, 2]])).toThrow(ValueError);
       expect(() => apply(loss, [[1, 2, 3]], [[1, 2]])).toThrow(
-        /yTrue\.shape=\(1, 3\), yPred\.shape=\(1, 2\)/,
+        /y_true\.shape=\(1, 3\), y_pred\.shape=\(1, 2\)/,
       );
     }
     expect(() => apply(new MeanSquaredError(), [[1], [2], [3]], [[1, 2, 3]])).toThrow(/\(3, 1\).*\(1, 3\)/);

@@ -32,8 +32,8 @@ export function validateSparseLabels(
     if (!(v >= 0 && v < numClasses) || !Number.isInteger(v)) {
       throw new ValueError(
         `In ${what}, received a class id of ${v} (at flat index ${i}), which is not an integer in the valid ` +
-          `range [0, ${numClasses}) given by the last axis of \`yPred\`. ` +
-          `Received: yTrue.shape=${formatShape(yTrue.shape)}, yPred.shape=${formatShape(yPred.shape)}`,
+          `range [0, ${numClasses}) given by the last axis of \`y_pred\`. ` +
+          `Received: y_true.shape=${formatShape(yTrue.shape)}, y_pred.shape=${formatShape(yPred.shape)}`,
       );
     }
   }

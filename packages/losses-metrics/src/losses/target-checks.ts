@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 export const EPSILON = 1e-7;
 
 function describe(yTrue: tf.Tensor, yPred: tf.Tensor): string {
-  return `Received: yTrue.shape=${formatShape(yTrue.shape)}, yPred.shape=${formatShape(yPred.shape)}`;
+  return `Received: y_true.shape=${formatShape(yTrue.shape)}, y_pred.shape=${formatShape(yPred.shape)}`;
 }
 
 /**
@@ -15,13 +15,13 @@ function describe(yTrue: tf.Tensor, yPred: tf.Tensor): string {
 export function assertSameShape(what: string, yTrue: tf.Tensor, yPred: tf.Tensor): void {
   if (yTrue.rank !== yPred.rank) {
     throw new ValueError(
-      `In ${what}, \`yTrue\` and \`yPred\` must have the same rank (ndim). ${describe(yTrue, yPred)}`,
+      `In ${what}, \`y_true\` and \`y_pred\` must have the same rank (ndim). ${describe(yTrue, yPred)}`,
     );
   }
   for (let i = 0; i < yTrue.rank; i++) {
     if (yTrue.shape[i] !== yPred.shape[i]) {
       throw new ValueError(
-        `In ${what}, \`yTrue\` and \`yPred\` must have the same shape. ${describe(yTrue, yPred)}`,
+        `In ${what}, \`y_true\` and \`y_pred\` must have the same shape. ${describe(yTrue, yPred)}`,
       );
     }
   }
@@ -34,14 +34,14 @@ export function assertSameShape(what: string, yTrue: tf.Tensor, yPred: tf.Tensor
 export function assertSparseShapes(what: string, yTrue: tf.Tensor, yPred: tf.Tensor): void {
   if (yPred.rank < 1 || yTrue.rank !== yPred.rank - 1) {
     throw new ValueError(
-      `In ${what}, \`yTrue\` must hold integer class ids with rank \`yPred.rank - 1\` (or a trailing axis of 1); ` +
+      `In ${what}, \`y_true\` must hold integer class ids with rank \`y_pred.rank - 1\` (or a trailing axis of 1); ` +
         `for one-hot targets use the categorical variant. ${describe(yTrue, yPred)}`,
     );
   }
   for (let i = 0; i < yTrue.rank; i++) {
     if (yTrue.shape[i] !== yPred.shape[i]) {
       throw new ValueError(
-        `In ${what}, \`yTrue\` and \`yPred\` must have the same shape up until the last axis. ${describe(yTrue, yPred)}`,
+        `In ${what}, \`y_true\` and \`y_pred\` must have the same shape up until the last axis. ${describe(yTrue, yPred)}`,
       );
     }
   }

@@ -108,8 +108,8 @@ export function sparseTopKCategoricalAccuracy(
     if (fromSortedIds) {
       if (last < k) {
         throw new ValueError(
-          `In ${what} with fromSortedIds, \`yPred\` must hold at least k=${k} ids per sample. ` +
-            `Received: yPred.shape=${formatShape(yPred.shape)}`,
+          `In ${what} with from_sorted_ids, \`y_pred\` must hold at least k=${k} ids per sample. ` +
+            `Received: y_pred.shape=${formatShape(yPred.shape)}`,
         );
       }
       const topIds = tf.slice(tf.reshape(toFloat(yPred), [-1, last]), [0, 0], [-1, k]);

@@ -126,10 +126,10 @@ describe('accuracy metrics', () => {
   it('fails with both shapes on mismatched inputs', () => {
     expect(() => update(new CategoricalAccuracy(), [[0, 1]], [[0.2, 0.3, 0.5]])).toThrow(ValueError);
     expect(() => update(new BinaryAccuracy(), [[0, 1, 1]], [[0.2, 0.3]])).toThrow(
-      /yTrue\.shape=\(1, 3\), yPred\.shape=\(1, 2\)/,
+      /y_true\.shape=\(1, 3\), y_pred\.shape=\(1, 2\)/,
     );
     expect(() => update(new SparseCategoricalAccuracy(), [1, 2, 0], [[0.2, 0.8]])).toThrow(
-      /yTrue\.shape=\(3,\), yPred\.shape=\(1, 2\)/,
+      /y_true\.shape=\(3,\), y_pred\.shape=\(1, 2\)/,
     );
   });
 });

@@ -138,9 +138,9 @@ describe('AUC', () => {
   });
 
   it('validates arguments and round-trips its config', () => {
-    expect(() => new AUC({ numThresholds: 1 })).toThrow(/Received: numThresholds=1/);
+    expect(() => new AUC({ numThresholds: 1 })).toThrow(/Received: num_thresholds=1/);
     expect(() => new AUC({ curve: 'XY' as never })).toThrow(/Invalid AUC curve value: "XY"/);
-    expect(() => new AUC({ numLabels: 3 })).toThrow(/only when `multiLabel` is True/);
+    expect(() => new AUC({ numLabels: 3 })).toThrow(/only when `multi_label` is True/);
     const m = new AUC({ thresholds: [0.7, 0.2], curve: 'pr', name: 'pr_auc' });
     expect(m.getConfig()).toEqual({
       name: 'pr_auc',

@@ -100,7 +100,7 @@ export class AUC extends Metric {
     } else {
       if (!(Number.isInteger(numThresholds) && numThresholds > 1)) {
         throw new ValueError(
-          `Argument \`numThresholds\` must be an integer > 1. Received: numThresholds=${numThresholds}`,
+          `Argument \`num_thresholds\` must be an integer > 1. Received: num_thresholds=${numThresholds}`,
         );
       }
       this.numThresholds = numThresholds;
@@ -118,7 +118,7 @@ export class AUC extends Metric {
     if (multiLabel) {
       if (numLabels != null) this.build(numLabels);
     } else {
-      if (numLabels != null) throw new ValueError('`numLabels` is needed only when `multiLabel` is True.');
+      if (numLabels != null) throw new ValueError('`num_labels` is needed only when `multi_label` is True.');
       this.build(null);
     }
   }
@@ -137,13 +137,13 @@ export class AUC extends Metric {
   updateState(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor | null): void {
     if (this.multiLabel && yPred.rank !== 2) {
       throw new ValueError(
-        `AUC with multiLabel expects yPred of shape (batch_size, num_labels). Received: yPred.shape=${formatShape(yPred.shape)}`,
+        `AUC with multi_label expects y_pred of shape (batch_size, num_labels). Received: y_pred.shape=${formatShape(yPred.shape)}`,
       );
     }
     const counts = this.counts ?? this.build(yPred.shape[1] as number);
     if (this.multiLabel && counts.truePositives.shape[1] !== yPred.shape[1]) {
       throw new ValueError(
-        `AUC was built for ${counts.truePositives.shape[1]} labels. Received: yPred.shape=${formatShape(yPred.shape)}`,
+        `AUC was built for ${counts.truePositives.shape[1]} labels. Received: y_pred.shape=${formatShape(yPred.shape)}`,
       );
     }
     tf.tidy(() => {

@@ -50,7 +50,7 @@ export abstract class BasePrecisionRecall extends Metric {
     const { thresholds = null, topK = null, classId = null, ...base } = args;
     super({ ...base, name: base.name ?? defaultName });
     if (topK != null && !(Number.isInteger(topK) && topK >= 1)) {
-      throw new ValueError(`Argument \`topK\` of ${owner} must be an integer >= 1. Received: topK=${topK}`);
+      throw new ValueError(`Argument \`top_k\` of ${owner} must be an integer >= 1. Received: top_k=${topK}`);
     }
     this.initThresholds = thresholds;
     this.topK = topK;

@@ -62,7 +62,7 @@ function broadcastWeights(sw: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
     return tf.broadcastTo(sw, yPred.shape);
   } catch {
     throw new ValueError(
-      `\`sampleWeight\` of shape ${formatShape(sw.shape)} cannot be broadcast to \`yPred\` of shape ` +
+      `\`sample_weight\` of shape ${formatShape(sw.shape)} cannot be broadcast to \`y_pred\` of shape ` +
         `${formatShape(yPred.shape)}.`,
     );
   }
@@ -92,8 +92,8 @@ export function updateConfusionMatrixVariables(
   if (sw) [yt, sw] = squeezeOrExpandToSameRank(yt, sw);
   if (!tf.util.arraysEqual(yt.shape, yp.shape)) {
     throw new ValueError(
-      `\`yTrue\` and \`yPred\` must have the same shape. ` +
-        `Received: yTrue.shape=${formatShape(yTrue.shape)}, yPred.shape=${formatShape(yPred.shape)}`,
+      `\`y_true\` and \`y_pred\` must have the same shape. ` +
+        `Received: y_true.shape=${formatShape(yTrue.shape)}, y_pred.shape=${formatShape(yPred.shape)}`,
     );
   }
   if (topK != null) yp = filterTopK(yp, topK);
@@ -101,14 +101,14 @@ export function updateConfusionMatrixVariables(
     const numClasses = yp.shape[yp.rank - 1];
     if (yp.rank < 2) {
       throw new ValueError(
-        `When classId is provided, yPred must be a 2D array with shape (num_samples, num_classes). ` +
-          `Received: yPred.shape=${formatShape(yPred.shape)}`,
+        `When class_id is provided, y_pred must be a 2D array with shape (num_samples, num_classes). ` +
+          `Received: y_pred.shape=${formatShape(yPred.shape)}`,
       );
     }
     if (!(Number.isInteger(classId) && classId >= 0 && classId < numClasses)) {
       throw new ValueError(
-        `classId must be an integer in [0, ${numClasses}) for yPred.shape=${formatShape(yPred.shape)}. ` +
-          `Received: classId=${classId}`,
+        `class_id must be an integer in [0, ${numClasses}) for y_pred.shape=${formatShape(yPred.shape)}. ` +
+          `Received: class_id=${classId}`,
       );
     }
     const begin = new Array(yp.rank).fill(0);

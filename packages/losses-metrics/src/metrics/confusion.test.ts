@@ -96,7 +96,7 @@ describe('Precision and Recall', () => {
     update(cls, t, p);
     // Class 3: only row 1 is positive, predicted 0.4 <= 0.5.
     near(scalarOf(cls.result()), 0);
-    expect(() => update(new Recall({ classId: 7 }), t, p)).toThrow(/classId=7/);
+    expect(() => update(new Recall({ classId: 7 }), t, p)).toThrow(/class_id=7/);
   });
 
   it('round-trip their config', () => {

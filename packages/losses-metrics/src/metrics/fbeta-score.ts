@@ -90,20 +90,20 @@ export class FBetaScore extends Metric {
     if (yTrue.rank !== 2 || yPred.rank !== 2) {
       throw new ValueError(
         `${this.getClassName()} expects 2D inputs with shape (batch_size, output_dim). Received input shapes: ` +
-          `yPred.shape=${formatShape(yPred.shape)} and yTrue.shape=${formatShape(yTrue.shape)}.`,
+          `y_pred.shape=${formatShape(yPred.shape)} and y_true.shape=${formatShape(yTrue.shape)}.`,
       );
     }
     if (!tf.util.arraysEqual(yTrue.shape, yPred.shape)) {
       throw new ValueError(
-        `In ${this.getClassName()}, \`yTrue\` and \`yPred\` must have the same shape. ` +
-          `Received: yTrue.shape=${formatShape(yTrue.shape)}, yPred.shape=${formatShape(yPred.shape)}`,
+        `In ${this.getClassName()}, \`y_true\` and \`y_pred\` must have the same shape. ` +
+          `Received: y_true.shape=${formatShape(yTrue.shape)}, y_pred.shape=${formatShape(yPred.shape)}`,
       );
     }
     const s = this.state ?? this.build(yPred);
     const width = this.average === 'micro' ? null : s.truePositives.shape[0];
     if (width != null && width !== yPred.shape[1]) {
       throw new ValueError(
-        `${this.getClassName()} was built for ${width} classes. Received: yPred.shape=${formatShape(yPred.shape)}`,
+        `${this.getClassName()} was built for ${width} classes. Received: y_pred.shape=${formatShape(yPred.shape)}`,
       );
     }
     tf.tidy(() => {

@@ -54,13 +54,13 @@ export class R2Score extends Metric {
     super({ ...base, name: base.name ?? 'r2_score' });
     if (!AGGREGATIONS.includes(classAggregation)) {
       throw new ValueError(
-        `Invalid value for argument \`classAggregation\`. Expected one of ${JSON.stringify(AGGREGATIONS)}. ` +
-          `Received: classAggregation=${JSON.stringify(classAggregation)}`,
+        `Invalid value for argument \`class_aggregation\`. Expected one of ${JSON.stringify(AGGREGATIONS)}. ` +
+          `Received: class_aggregation=${JSON.stringify(classAggregation)}`,
       );
     }
     if (!(numRegressors >= 0)) {
       throw new ValueError(
-        `Invalid value for argument \`numRegressors\`. Expected a value >= 0. Received: numRegressors=${numRegressors}`,
+        `Invalid value for argument \`num_regressors\`. Expected a value >= 0. Received: num_regressors=${numRegressors}`,
       );
     }
     this.classAggregation = classAggregation;
@@ -72,7 +72,7 @@ export class R2Score extends Metric {
     if (yTrue.rank !== 2 || yPred.rank !== 2) {
       throw new ValueError(
         `R2Score expects 2D inputs with shape (batch_size, output_dim). Received input shapes: ` +
-          `yPred.shape=${formatShape(yPred.shape)} and yTrue.shape=${formatShape(yTrue.shape)}.`,
+          `y_pred.shape=${formatShape(yPred.shape)} and y_true.shape=${formatShape(yTrue.shape)}.`,
       );
     }
     const n = yPred.shape[1] as number;
@@ -92,7 +92,7 @@ export class R2Score extends Metric {
       const s = this.sums ?? this.build(yt, yp);
       if (s.sum.shape[0] !== yp.shape[1]) {
         throw new ValueError(
-          `R2Score was built for ${s.sum.shape[0]} output columns. Received: yPred.shape=${formatShape(yp.shape)}`,
+          `R2Score was built for ${s.sum.shape[0]} output columns. Received: y_pred.shape=${formatShape(yp.shape)}`,
         );
       }
       let sw = sampleWeight == null ? tf.scalar(1) : tf.cast(sampleWeight, 'float32');

@@ -1,8 +1,8 @@
 import { registry } from '@strata/core';
 
-import type { ActivationFn } from '../activations/index.js';
+import type { ActivationFn } from './index.js';
 
-/** The activations tfjs's fused convolution kernels apply themselves. */
+/** The activations tfjs's fused matMul and convolution kernels apply themselves. */
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu';
 
 /** Keras 3's default slope for `leaky_relu`, which the fused kernel takes as an argument. */
@@ -19,7 +19,7 @@ const FUSABLE: [string, FusedActivation][] = [
 
 /**
  * The fused-kernel name of an activation when it is exactly the registered built-in of that name (so the
- * kernel computes what Keras would), or null when the activation must run after the convolution. Under
+ * kernel computes what Keras would), or null when the activation must run after the matMul or convolution. Under
  * a gradient tape tfjs itself falls back to separate ops for every fused activation but linear, so all of
  * these still train.
  */
