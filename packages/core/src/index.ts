@@ -92,6 +92,7 @@ export {
   type ScheduleIds,
 } from './registry.js';
 export { registeredNameOf, resolveIdentifier } from './resolve.js';
+export type { KerasStateArray } from './saved-state.js';
 export { Sequential, type SequentialArgs } from './sequential.js';
 export {
   configFromKeras,
