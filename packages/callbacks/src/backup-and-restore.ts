@@ -1,7 +1,7 @@
 // Model.saveWeights and loadWeights find @strata/io's functions through the registry; importing it registers them.
 import '@strata/io';
 
-import { Callback, register, ValueError } from '@strata/core';
+import { Callback, RuntimeError, register, ValueError } from '@strata/core';
 
 export interface BackupAndRestoreArgs {
   /** The folder for the backup. Use it for nothing else: it is deleted when training completes. */
@@ -161,7 +161,7 @@ export class BackupAndRestore extends Callback {
       },
       { overwrite: true },
     );
-    if (!bytes) throw new Error('Saving the weights produced no file.');
+    if (!bytes) throw new RuntimeError('Saving the weights produced no file.');
     const digest = await sha256(bytes);
     const metadata: TrainingMetadata = {
       epoch: this.currentEpoch,

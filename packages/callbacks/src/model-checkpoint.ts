@@ -1,10 +1,10 @@
 // Model.save and saveWeights find @strata/io's writers through the registry; importing it registers them.
 import '@strata/io';
 
-import { Callback, type Logs, register, ValueError } from '@strata/core';
+import { Callback, KeyError, type Logs, register, ValueError } from '@strata/core';
 
 import { checkMode, isImprovement, type MonitorMode, monitorOp, WarnOnce } from './monitor.js';
-import { formatPython, formatValue, KeyError, type PyValue } from './python-format.js';
+import { formatPython, formatValue, type PyValue } from './python-format.js';
 
 /** Constructor arguments of `ModelCheckpoint`: Keras's arguments of the same names, in camelCase. */
 export interface ModelCheckpointArgs {

@@ -26,7 +26,15 @@ export {
 export { type GraphMap, mapGraph } from './engine/graph.js';
 export { assertInputCompatibility, type InputSpec } from './engine/input-spec.js';
 export { isSymbolic, Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
-export { formatShape, NotImplementedError, RegistryError, RuntimeError, ValueError } from './errors.js';
+export {
+  formatShape,
+  IndexError,
+  KeyError,
+  NotImplementedError,
+  RegistryError,
+  RuntimeError,
+  ValueError,
+} from './errors.js';
 export { type InputArgs, InputLayer, type InputLayerArgs, input } from './input-layer.js';
 export { StrataAdamUpdate, type StrataAdamUpdateAttrs, type StrataAdamUpdateInputs } from './kernel-names.js';
 export {
