@@ -1,4 +1,5 @@
 import { StrataAdamUpdate, Variable } from '@strata/core';
+import { seededValues } from '@strata/core/testing';
 import { Adam, AdamW } from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +10,6 @@ import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../
 import { cpuKernelFixes } from './cpu/index.js';
 import { adamSimdLoop } from './wasm/adam-update-simd.js';
 import { wasmKernelFixes } from './wasm/index.js';
-import { randomValues } from './wasm/test-random.js';
 
 const BACKENDS = [
   { name: 'cpu', fixes: cpuKernelFixes },
@@ -33,12 +33,12 @@ interface Run {
 async function train(makeOptimizer: MakeOptimizer): Promise<Run> {
   const vars = SHAPES.map(
     (shape, i) =>
-      new Variable({ initialValue: tf.tensor(randomValues(sizeOf(shape), 10 + i), shape), name: `w${i}` }),
+      new Variable({ initialValue: tf.tensor(seededValues(sizeOf(shape), 10 + i), shape), name: `w${i}` }),
   );
   const opt = makeOptimizer();
   const kernels = new Set<string>();
   for (let step = 0; step < STEPS; step++) {
-    const grads = SHAPES.map((shape, i) => tf.tensor(randomValues(sizeOf(shape), 100 * step + i), shape));
+    const grads = SHAPES.map((shape, i) => tf.tensor(seededValues(sizeOf(shape), 100 * step + i), shape));
     const profile = await tf.profile(() => opt.apply(grads, vars));
     for (const k of profile.kernels) kernels.add(k.name);
     tf.dispose(grads);
@@ -84,11 +84,11 @@ interface KernelCase {
 }
 
 function kernelCase(n: number, seed: number): KernelCase {
-  const v = randomValues(n, seed + 3).map((x) => x * x * 0.01);
+  const v = seededValues(n, seed + 3).map((x) => x * x * 0.01);
   return {
-    w: randomValues(n, seed),
-    g: randomValues(n, seed + 1),
-    m: randomValues(n, seed + 2).map((x) => x * 0.1),
+    w: seededValues(n, seed),
+    g: seededValues(n, seed + 1),
+    m: seededValues(n, seed + 2).map((x) => x * 0.1),
     v,
   };
 }
@@ -189,7 +189,7 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
           const counts: Array<[number, number]> = [];
           for (let step = 0; step < 4; step++) {
             const grads = SHAPES.map((shape, i) =>
-              tf.tensor(randomValues(sizeOf(shape), 7 * step + i), shape),
+              tf.tensor(seededValues(sizeOf(shape), 7 * step + i), shape),
             );
             opt.apply(grads, vars);
             tf.dispose(grads);
