@@ -15,18 +15,8 @@ import {
 } from '@strata/core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
-const INPUT_NAMES = [
-  'variable',
-  'gradient',
-  'm',
-  'v',
-] as const satisfies readonly (keyof StrataAdamUpdateInputs)[];
-const ATTR_NAMES = [
-  'alpha',
-  'beta1',
-  'beta2',
-  'epsilon',
-] as const satisfies readonly (keyof StrataAdamUpdateAttrs)[];
+const INPUT_NAMES: readonly (keyof StrataAdamUpdateInputs)[] = ['variable', 'gradient', 'm', 'v'];
+const ATTR_NAMES: readonly (keyof StrataAdamUpdateAttrs)[] = ['alpha', 'beta1', 'beta2', 'epsilon'];
 
 /** Checks the kernel's inputs and attrs, with errors that name the kernel and what was received. */
 export function checkAdamUpdateArgs(
