@@ -2,6 +2,9 @@ import { seededValues } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+// Only wasm is imported: the cpu reference must be tfjs's own cpu kernels, not Strata's cpu fixes.
+import '../../wasm.js';
+
 import { installedKernelFixes } from '../../kernel-fixes.js';
 
 type Numeric = 'float32' | 'int32';
