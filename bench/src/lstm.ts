@@ -6,11 +6,13 @@
  * The parent checks that both give the same outputs and gradients, then prints a table and writes
  * bench/lstm-results.json. STRATA_BENCH_BACKENDS=cpu,wasm picks backends; STRATA_BENCH_REPS the repeats.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededValues } from '@strata/core/testing';
 
 // tfjs-core's Node entry registers no gradients or chained ops; @strata/core registers tfjs's own (as
 // the main bench's tfjs-layers cases get them). It changes no kernels.
@@ -27,17 +29,6 @@ const REPS = Number(process.env.STRATA_BENCH_REPS ?? 7);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchDir = join(here, '..');
-
-/** Deterministic values in [-scale, scale) (a 32-bit LCG), the same in every process. */
-function seeded(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 * scale - scale;
-  }
-  return out;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -84,13 +75,13 @@ async function makeLayer(lib: Lib): Promise<LayerLike> {
 
 async function child(lib: Lib, backend: BackendKind, out: string): Promise<void> {
   await useBackend(lib, backend);
-  const x = tf.tensor3d(seeded(BATCH * TIME * INPUT_DIM, 1, 1), [BATCH, TIME, INPUT_DIM]);
+  const x = tf.tensor3d(seededValues(BATCH * TIME * INPUT_DIM, 1, -1, 1), [BATCH, TIME, INPUT_DIM]);
   const layer = await makeLayer(lib);
   tf.dispose(layer.apply(x) as tf.Tensor); // builds the weights
   const weights = [
-    tf.tensor2d(seeded(INPUT_DIM * 4 * UNITS, 2, 0.15), [INPUT_DIM, 4 * UNITS]),
-    tf.tensor2d(seeded(UNITS * 4 * UNITS, 3, 0.08), [UNITS, 4 * UNITS]),
-    tf.tensor1d(seeded(4 * UNITS, 4, 0.5)),
+    tf.tensor2d(seededValues(INPUT_DIM * 4 * UNITS, 2, -0.15, 0.15), [INPUT_DIM, 4 * UNITS]),
+    tf.tensor2d(seededValues(UNITS * 4 * UNITS, 3, -0.08, 0.08), [UNITS, 4 * UNITS]),
+    tf.tensor1d(seededValues(4 * UNITS, 4, -0.5, 0.5)),
   ];
   layer.setWeights(weights);
   tf.dispose(weights);

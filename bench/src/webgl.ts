@@ -7,11 +7,13 @@
  * epoch (defaults 4,000 and 8,000: SwiftShader is slow; the whole run takes ~12 minutes here), BENCH_WEBGL_TEST_SAMPLES the test digits the check
  * scores (default all 10,000); BENCH_ONLY=mlp|cnn limits the models.
  */
+
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, headlessChromiumOptions } from '@strata/core/testing';
 
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -21,7 +23,6 @@ import { buildStrata } from './models.js';
 import type { PageSpec } from './webgl-page.js';
 import { packWeights } from './weights-and-score.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 const benchDir = join(here, '..');
 const BATCH = 128;
@@ -67,7 +68,7 @@ function dataFile(samples: number): Buffer {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is absent: apt-get install -y chromium`);
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is absent: apt-get install -y chromium`);
   await useBackend('strata', 'cpu');
   const files = new Map<string, { type: string; body: Buffer | string }>();
   files.set('/', {
@@ -97,19 +98,7 @@ async function main(): Promise<void> {
 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...headlessChromiumOptions(),
   });
   const rows: Record<string, unknown>[] = [];
   try {

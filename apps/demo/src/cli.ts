@@ -24,14 +24,9 @@ import {
   resolveSavePath,
   USAGE,
 } from './cli-args.js';
-import { buildModel, IMAGE_SHAPE } from './mnist-models.js';
+import { buildModel, IMAGE_SHAPE, prepareImages } from './mnist-models.js';
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
-
-/** Pixels to [0, 1] floats in the model's input shape, as Keras's example does with `x / 255`. */
-function prepareImages(x: tf.Tensor, opts: CliOptions): tf.Tensor {
-  return tf.tidy(() => tf.reshape(tf.div(tf.cast(x, 'float32'), 255), [-1, ...IMAGE_SHAPE[opts.model]]));
-}
 
 /** Draws 28x28 digits side by side, two pixels per character cell row to keep them square-ish. */
 function drawDigits(
@@ -68,9 +63,9 @@ async function run(opts: CliOptions): Promise<void> {
   let t = performance.now();
   const [[xTrainAll, yTrainAll], [xTestRaw, yTest]] = await mnist.loadData();
   const n = opts.samples ?? xTrainAll.shape[0];
-  const xTrain = tf.tidy(() => prepareImages(tf.slice(xTrainAll, 0, n), opts));
+  const xTrain = prepareImages(xTrainAll, IMAGE_SHAPE[opts.model], n);
   const yTrain = tf.slice(yTrainAll, 0, n);
-  const xTest = prepareImages(xTestRaw, opts);
+  const xTest = prepareImages(xTestRaw, IMAGE_SHAPE[opts.model]);
   tf.dispose([xTrainAll, yTrainAll, xTestRaw]);
   console.log(
     `MNIST: ${n} training digits (10% held out for validation), ${yTest.shape[0]} test digits; loaded in ${seconds(t)}`,

@@ -1,6 +1,7 @@
 /** The two models the demo trains, as Keras's MNIST examples build them. */
 import { InputLayer, Sequential } from '@strata/core';
 import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D } from '@strata/layers';
+import * as tf from '@tensorflow/tfjs-core';
 
 import type { ModelKind } from './cli-args.js';
 
@@ -44,4 +45,12 @@ export const IMAGE_SHAPE: Record<ModelKind, number[]> = { cnn: [28, 28, 1], mlp:
 
 export function buildModel(kind: ModelKind): Sequential {
   return kind === 'cnn' ? mnistConvnet() : mnistMlp();
+}
+
+/**
+ * The first `count` images (default all) as [0, 1] floats in a model's input shape (`shape`, without the
+ * batch axis), as Keras's example does with `x / 255`.
+ */
+export function prepareImages(x: tf.Tensor, shape: readonly number[], count = x.shape[0]): tf.Tensor {
+  return tf.tidy(() => tf.reshape(tf.div(tf.cast(tf.slice(x, 0, count), 'float32'), 255), [-1, ...shape]));
 }

@@ -4,6 +4,7 @@
  * the page, load the model back and get the same prediction; the same again through a downloaded and
  * re-uploaded .keras file. Leaves a screenshot for the README.
  */
+
 import {
   copyFileSync,
   existsSync,
@@ -18,12 +19,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, headlessChromiumOptions } from '@strata/core/testing';
 
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM = '/usr/bin/chromium';
 const demoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(demoRoot, '../..');
 const outputDir = join(demoRoot, 'test-output');
@@ -104,9 +105,9 @@ async function readPrediction(page: Page): Promise<{ digit: string; probs: numbe
   });
 }
 
-const haveChromium = existsSync(CHROMIUM);
+const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium)
-  console.warn(`Skipping the web demo test: ${CHROMIUM} is not installed (apt-get install chromium).`);
+  console.warn(`Skipping the web demo test: ${CHROMIUM_PATH} is not installed (apt-get install chromium).`);
 
 describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftShader)', () => {
   let server: Server;
@@ -128,21 +129,8 @@ describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftSha
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     // A persistent context is how Playwright takes a fresh --user-data-dir; IndexedDB lives there.
     context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
+      ...headlessChromiumOptions(),
       viewport: { width: 1200, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-        '--disable-gpu-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
     });
   }, 240_000);
 

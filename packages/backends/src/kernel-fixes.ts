@@ -1,3 +1,4 @@
+import { RuntimeError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -40,7 +41,7 @@ export function installKernelFixes(fixes: readonly KernelFix[]): string[] {
     const original = tf.getKernel(fix.kernelName, fix.backendName) ?? undefined;
     if (fix.mode === 'fill' && original) continue;
     if (fix.mode === 'wrap' && !original) {
-      throw new Error(
+      throw new RuntimeError(
         `Cannot wrap kernel '${fix.kernelName}' for backend '${fix.backendName}': the backend does not register it.`,
       );
     }

@@ -3,6 +3,7 @@
  *
  * @module @strata/backends/webgl
  */
+import { RuntimeError } from '@strata/core';
 import '@tensorflow/tfjs-backend-webgl';
 
 import { webglKernelFixes } from './kernels/webgl/index.js';
@@ -20,7 +21,7 @@ export const webglBackend = registerBackend(
     async init() {
       // tfjs would only log a warning and stay on the old backend; say plainly why it cannot work.
       if (!hasWebGL2()) {
-        throw new Error(
+        throw new RuntimeError(
           "Backend 'webgl' failed to initialise: no WebGL2 context could be created here " +
             '(not a browser, WebGL disabled, or the GPU is blocklisted).',
         );

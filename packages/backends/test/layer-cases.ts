@@ -2,9 +2,8 @@
  * One forward + backward pass per layer Strata trains with, written with the tfjs ops those layers run
  * (fused kernels where Strata uses them). `recordKernels` lists the kernels each one touches.
  */
+import { seededValues } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
-
-import { randomValues } from '../src/kernels/wasm/test-random.js';
 
 export interface LayerCase {
   name: string;
@@ -15,7 +14,7 @@ export interface LayerCase {
 
 const t = (shape: number[], seed: number) =>
   tf.tensor(
-    randomValues(
+    seededValues(
       shape.reduce((a, b) => a * b, 1),
       seed,
     ),

@@ -3,7 +3,9 @@
  * transformer block. strata-train-parity.test.ts trains them on cpu and wasm, the WebGL page on webgl
  * and cpu; each backend starts from the same weights and must agree with the others step by step.
  */
+
 import { input, Model, Sequential, type SymbolicTensor } from '@strata/core';
+import { seededValues } from '@strata/core/testing';
 import {
   Add,
   Bidirectional,
@@ -29,17 +31,6 @@ export interface SequenceSpec {
 }
 
 const BATCH = 8;
-
-/** Deterministic values in [-1, 1) (a linear congruential sequence), the same on every backend. */
-function uniform(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 export const sequenceSpecs: SequenceSpec[] = [
   {
@@ -70,7 +61,7 @@ export const sequenceSpecs: SequenceSpec[] = [
         new SimpleRNN({ units: 7, goBackwards: true, inputShape: [6, 5] }),
         new Dense({ units: 4, activation: 'softmax' }),
       ]),
-    inputs: () => tf.tensor3d(uniform(BATCH * 6 * 5, 11), [BATCH, 6, 5]),
+    inputs: () => tf.tensor3d(seededValues(BATCH * 6 * 5, 11), [BATCH, 6, 5]),
   },
   {
     name: 'transformer block: MultiHeadAttention (causal) + LayerNormalization + Dense',
@@ -86,7 +77,7 @@ export const sequenceSpecs: SequenceSpec[] = [
       const out = new Dense({ units: 4, activation: 'softmax' }).apply(pooled);
       return new Model({ inputs: x, outputs: out });
     },
-    inputs: () => tf.tensor3d(uniform(BATCH * 6 * 8, 5), [BATCH, 6, 8]),
+    inputs: () => tf.tensor3d(seededValues(BATCH * 6 * 8, 5), [BATCH, 6, 8]),
   },
 ];
 

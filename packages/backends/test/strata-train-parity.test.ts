@@ -2,7 +2,9 @@
  * The same networks as train-parity.test.ts, built from Strata's own Sequential, layers, optimizer and
  * loss: each trains on cpu and on wasm, loss falls, and both backends agree after 3 steps to 1e-4.
  */
+
 import { Sequential } from '@strata/core';
+import { seededValues } from '@strata/core/testing';
 import {
   AveragePooling2D,
   BatchNormalization,
@@ -20,7 +22,6 @@ import { describe, expect, it } from 'vitest';
 
 import '../src/cpu.js';
 import '../src/wasm.js';
-import { randomValues } from '../src/kernels/wasm/test-random.js';
 import { sequenceSpecs, trainSequenceSpec } from './sequence-specs.js';
 
 interface Spec {
@@ -76,7 +77,7 @@ const specs: Spec[] = [
 function batch(spec: Spec) {
   const n = spec.xShape[0];
   const x = tf.tensor(
-    randomValues(
+    seededValues(
       spec.xShape.reduce((a, b) => a * b, 1),
       7,
     ),

@@ -3,9 +3,8 @@
  * kernel checks do not depend on the layer package. Weights come from a seeded generator, so cpu and
  * wasm start from the same point.
  */
+import { seededValues } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
-
-import { randomValues } from '../src/kernels/wasm/test-random.js';
 
 export type Params = Record<string, tf.Variable>;
 
@@ -22,7 +21,7 @@ export interface Network {
 }
 
 function weight(_name: string, shape: number[], seed: number, scale: number): tf.Variable {
-  const values = randomValues(
+  const values = seededValues(
     shape.reduce((a, b) => a * b, 1),
     seed,
   ).map((v) => v * scale);
@@ -169,7 +168,7 @@ export const networks = [mlp, mnistConvnet, bnDepthwiseNet, separableTransposeNe
 /** Seeded inputs and one-hot (or 0/1) targets for a network. */
 export function batchFor(net: Network): { x: tf.Tensor; y: tf.Tensor } {
   const size = net.xShape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(randomValues(size, 99), net.xShape);
+  const x = tf.tensor(seededValues(size, 99), net.xShape);
   const n = net.xShape[0];
   const labels = Array.from({ length: n }, (_, i) => (i * 7 + 3) % Math.max(net.classes, 2));
   const y =

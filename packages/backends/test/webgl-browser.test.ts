@@ -3,22 +3,25 @@
  * from test/webgl-page/entry.ts and runs the kernel-coverage and training checks there. Skips only when
  * /usr/bin/chromium is absent (CI installs it); never downloads a browser.
  */
+
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, headlessChromiumOptions } from '@strata/core/testing';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { PageResults } from './webgl-page/entry.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageRoot = path.resolve(here, '..');
-const hasChromium = fs.existsSync(CHROMIUM);
+const hasChromium = fs.existsSync(CHROMIUM_PATH);
 if (!hasChromium)
-  console.warn(`Skipping the WebGL browser test: ${CHROMIUM} is absent (install Debian's chromium package).`);
+  console.warn(
+    `Skipping the WebGL browser test: ${CHROMIUM_PATH} is absent (install Debian's chromium package).`,
+  );
 
 async function bundlePage(): Promise<string> {
   const esbuild = await import('esbuild');
@@ -79,20 +82,7 @@ describe.skipIf(!hasChromium)('WebGL2 in headless Chromium', () => {
     const { chromium } = await import('playwright-core');
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-        '--disable-gpu-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      ...headlessChromiumOptions(),
     });
     closeBrowser = () => context.close();
     const page = await context.newPage();

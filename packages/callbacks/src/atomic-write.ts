@@ -4,9 +4,11 @@
  * then renamed over its final name: the final name only ever holds a complete file, whatever moment a
  * crash or a kill lands on.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { RuntimeError } from '@strata/core';
 
 const TEMP_SUFFIX = '.strata-tmp';
 
@@ -101,7 +103,7 @@ export function atomicFileTarget(path: string): {
   return {
     async write(files) {
       if (files.length !== 1) {
-        throw new Error(`A checkpoint is one file, but the save produced ${files.length} files.`);
+        throw new RuntimeError(`A checkpoint is one file, but the save produced ${files.length} files.`);
       }
       await writeFileAtomic(path, files[0].data);
     },

@@ -1,7 +1,8 @@
 // Model.saveWeights and loadWeights find @strata/io's functions through the registry; importing it registers them.
 import '@strata/io';
 
-import { Callback, register, ValueError } from '@strata/core';
+import { Callback, RuntimeError, register, ValueError } from '@strata/core';
+import { BatchSaveCounter } from './batch-save-counter.js';
 
 export interface BackupAndRestoreArgs {
   /** The folder for the backup. Use it for nothing else: it is deleted when training completes. */
@@ -44,8 +45,7 @@ export class BackupAndRestore extends Callback {
   readonly backupDir: string;
   readonly saveFreq: 'epoch' | number;
   readonly deleteCheckpoint: boolean;
-  private batchesSinceLastSave = 0;
-  private lastBatchSeen = 0;
+  private readonly batches: BatchSaveCounter;
   private currentEpoch = 0;
   private lastSaved: { epoch: number; batch: number; weights_sha256: string } | null = null;
 
@@ -54,6 +54,7 @@ export class BackupAndRestore extends Callback {
     if (!args?.backupDir) throw new ValueError('Empty `backup_dir` argument passed');
     this.backupDir = args.backupDir;
     this.saveFreq = args.saveFreq ?? 'epoch';
+    this.batches = new BatchSaveCounter(this.saveFreq);
     this.deleteCheckpoint = args.deleteCheckpoint ?? true;
     if (this.saveFreq !== 'epoch' && !Number.isInteger(this.saveFreq)) {
       throw new ValueError(
@@ -80,8 +81,7 @@ export class BackupAndRestore extends Callback {
       );
     }
     this.currentEpoch = 0;
-    this.lastBatchSeen = 0;
-    this.batchesSinceLastSave = 0;
+    this.batches.reset();
     this.lastSaved = null;
     const files = await import('./atomic-write.js');
     try {
@@ -129,24 +129,12 @@ export class BackupAndRestore extends Callback {
 
   override async onEpochEnd(epoch: number): Promise<void> {
     this.currentEpoch = epoch + 1;
-    this.lastBatchSeen = 0;
+    this.batches.lastBatchSeen = 0;
     if (this.saveFreq === 'epoch') await this.save();
   }
 
   override async onTrainBatchEnd(batch: number): Promise<void> {
-    if (this.shouldSaveOnBatch(batch)) await this.save();
-  }
-
-  private shouldSaveOnBatch(batch: number): boolean {
-    if (this.saveFreq === 'epoch') return false;
-    const added = batch <= this.lastBatchSeen ? batch + 1 : batch - this.lastBatchSeen;
-    this.batchesSinceLastSave += added;
-    this.lastBatchSeen = batch;
-    if (this.batchesSinceLastSave >= this.saveFreq) {
-      this.batchesSinceLastSave = 0;
-      return true;
-    }
-    return false;
+    if (this.batches.shouldSaveOnBatch(batch)) await this.save();
   }
 
   private async save(): Promise<void> {
@@ -161,11 +149,11 @@ export class BackupAndRestore extends Callback {
       },
       { overwrite: true },
     );
-    if (!bytes) throw new Error('Saving the weights produced no file.');
+    if (!bytes) throw new RuntimeError('Saving the weights produced no file.');
     const digest = await sha256(bytes);
     const metadata: TrainingMetadata = {
       epoch: this.currentEpoch,
-      batch: this.lastBatchSeen,
+      batch: this.batches.lastBatchSeen,
       weights_sha256: digest,
       previous: this.lastSaved,
     };

@@ -21,13 +21,5 @@ export {
   type ProgressStream,
   type ProgressUpdate,
 } from './progbar-logger.js';
-export {
-  formatPython,
-  formatValue,
-  IndexError,
-  KeyError,
-  type PyValue,
-  pyFloatRepr,
-} from './python-format.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './reduce-lr-on-plateau.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs } from './terminate-on-nan.js';

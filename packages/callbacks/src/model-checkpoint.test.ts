@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Model } from '@strata/core';
+import { KeyError, type Model } from '@strata/core';
 import { expectNoLeakedTensors } from '@strata/core/testing';
 import { loadModel } from '@strata/io';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,7 +10,6 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { regressionData, smallModel, tempDir } from '../test/fixtures.js';
 import { LambdaCallback } from './lambda-callback.js';
 import { ModelCheckpoint } from './model-checkpoint.js';
-import { KeyError } from './python-format.js';
 
 afterEach(() => vi.restoreAllMocks());
 

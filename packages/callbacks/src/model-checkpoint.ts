@@ -1,10 +1,11 @@
 // Model.save and saveWeights find @strata/io's writers through the registry; importing it registers them.
 import '@strata/io';
 
-import { Callback, type Logs, register, ValueError } from '@strata/core';
+import { Callback, KeyError, type Logs, register, ValueError } from '@strata/core';
 
+import { BatchSaveCounter } from './batch-save-counter.js';
 import { checkMode, isImprovement, type MonitorMode, monitorOp, WarnOnce } from './monitor.js';
-import { formatPython, formatValue, KeyError, type PyValue } from './python-format.js';
+import { formatPython, formatValue, type PyValue } from './python-format.js';
 
 /** Constructor arguments of `ModelCheckpoint`: Keras's arguments of the same names, in camelCase. */
 export interface ModelCheckpointArgs {
@@ -76,8 +77,7 @@ export class ModelCheckpoint extends Callback {
   best: number | null;
 
   private op: 'less' | 'greater' | null = null;
-  private batchesSinceLastSave = 0;
-  private lastBatchSeen = 0;
+  private readonly batches: BatchSaveCounter;
   private currentEpoch = 0;
   private readonly warnings = new WarnOnce();
 
@@ -98,6 +98,7 @@ export class ModelCheckpoint extends Callback {
       `ModelCheckpoint mode '${args.mode}' is unknown, fallback to auto mode.`,
     );
     this.saveFreq = args.saveFreq ?? 'epoch';
+    this.batches = new BatchSaveCounter(this.saveFreq);
     this.initialValueThreshold = args.initialValueThreshold ?? null;
     this.best = this.initialValueThreshold;
 
@@ -127,8 +128,7 @@ export class ModelCheckpoint extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    this.batchesSinceLastSave = 0;
-    this.lastBatchSeen = 0;
+    this.batches.reset();
     if (!isNodeFilePath(this.filepath)) return;
     const files = await import('./atomic-write.js');
     const fs = await import('node:fs/promises');
@@ -160,7 +160,7 @@ export class ModelCheckpoint extends Callback {
   }
 
   override async onTrainBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
-    if (this.shouldSaveOnBatch(batch)) await this.saveModel(this.currentEpoch, batch, logs);
+    if (this.batches.shouldSaveOnBatch(batch)) await this.saveModel(this.currentEpoch, batch, logs);
   }
 
   override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
@@ -175,19 +175,6 @@ export class ModelCheckpoint extends Callback {
       this.best ??= this.op === 'less' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     }
     return this.op;
-  }
-
-  /** Counts batches across epochs, as Keras does (a batch index that goes back means a new epoch). */
-  private shouldSaveOnBatch(batch: number): boolean {
-    if (this.saveFreq === 'epoch') return false;
-    const added = batch <= this.lastBatchSeen ? batch + 1 : batch - this.lastBatchSeen;
-    this.batchesSinceLastSave += added;
-    this.lastBatchSeen = batch;
-    if (this.batchesSinceLastSave >= this.saveFreq) {
-      this.batchesSinceLastSave = 0;
-      return true;
-    }
-    return false;
   }
 
   private shouldSave(epoch: number, logs: Logs, filepath: string): boolean {

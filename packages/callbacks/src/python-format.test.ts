@@ -1,14 +1,7 @@
-import { ValueError } from '@strata/core';
+import { IndexError, KeyError, ValueError } from '@strata/core';
 import { describe, expect, test } from 'vitest';
 
-import {
-  formatPython,
-  formatValue,
-  IndexError,
-  KeyError,
-  type PyValue,
-  pyFloatRepr,
-} from './python-format.js';
+import { formatPython, formatValue, type PyValue, pyFloatRepr } from './python-format.js';
 
 // Every expected string below is what CPython 3.11 prints for `format(value, spec)` (ints written as
 // bigint, floats as number), so these tests pin Python's behaviour, not ours.

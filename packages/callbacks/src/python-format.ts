@@ -8,57 +8,10 @@
  * whole format-spec mini-language: fill, align (`<>=^`), sign (`+- `), `z`, `#`, `0`, width, grouping
  * (`,` `_`), precision and the types `b c d o x X e E f F g G n %` and `s`.
  */
-import { ValueError } from '@strata/core';
+import { IndexError, KeyError, ValueError } from '@strata/core';
 
 /** A Python value: `number` is a float, `bigint` an int, `string` a str, `boolean` a bool. */
 export type PyValue = number | bigint | string | boolean;
-
-/**
- * Python's `KeyError`: a template names a key that was not given. Its message is the quoted key.
- *
- * Keras: Python's `KeyError`
- *
- * @example
- * ```ts
- * let caught: unknown;
- * try {
- *   formatPython('best-{val_loss:.2f}.keras', { loss: 0.5 });
- * } catch (e) {
- *   caught = e;
- * }
- * caught instanceof KeyError; // true
- * (caught as KeyError).key; // 'val_loss'
- * ```
- */
-export class KeyError extends Error {
-  constructor(readonly key: string) {
-    super(`'${key}'`);
-    this.name = 'KeyError';
-  }
-}
-
-/**
- * Python's `IndexError`, for positional fields (`{}` or `{0}`), which a keyword-only call cannot fill.
- *
- * Keras: Python's `IndexError`
- *
- * @example
- * ```ts
- * let caught: unknown;
- * try {
- *   formatPython('epoch-{0}.keras', { epoch: 3 }); // positional fields have no values
- * } catch (e) {
- *   caught = e;
- * }
- * caught instanceof IndexError; // true
- * ```
- */
-export class IndexError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IndexError';
-  }
-}
 
 /** `template.format(**kwargs)`, as Python computes it. */
 export function formatPython(template: string, kwargs: Record<string, PyValue>): string {

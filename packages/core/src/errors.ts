@@ -81,6 +81,47 @@ export class NotImplementedError extends Error {
   override name = 'NotImplementedError';
 }
 
+/**
+ * Raised when a mapping lacks a key, such as a checkpoint file name template naming a log that is not
+ * there. As in Python, its message is the key in quotes.
+ *
+ * Keras: Python's `KeyError`
+ *
+ * @example
+ * ```ts
+ * const err = new KeyError('val_loss'); // what a template naming a missing log raises
+ * err.message; // "'val_loss'"
+ * err.key; // 'val_loss'
+ * ```
+ */
+export class KeyError extends Error {
+  override name = 'KeyError';
+
+  /** The key that was not found (Python's `args[0]`). */
+  readonly key: string;
+
+  constructor(key: string) {
+    super(`'${key}'`);
+    this.key = key;
+  }
+}
+
+/**
+ * Raised when an index is out of range, such as a positional field (`{0}`) in a file name template,
+ * which Keras fills by keyword only.
+ *
+ * Keras: Python's `IndexError`
+ *
+ * @example
+ * ```ts
+ * const err = new IndexError('Replacement index 0 out of range for positional args tuple');
+ * err.name; // 'IndexError'
+ * ```
+ */
+export class IndexError extends Error {
+  override name = 'IndexError';
+}
+
 /** Formats a shape the way Keras prints it in messages: `(None, 28, 28, 1)`. */
 export function formatShape(shape: readonly (number | null)[] | null | undefined): string {
   if (shape == null) return 'None';

@@ -26,8 +26,17 @@ export {
 export { type GraphMap, mapGraph } from './engine/graph.js';
 export { assertInputCompatibility, type InputSpec } from './engine/input-spec.js';
 export { isSymbolic, Node, type Shape, SymbolicTensor } from './engine/symbolic-tensor.js';
-export { formatShape, NotImplementedError, RegistryError, RuntimeError, ValueError } from './errors.js';
+export {
+  formatShape,
+  IndexError,
+  KeyError,
+  NotImplementedError,
+  RegistryError,
+  RuntimeError,
+  ValueError,
+} from './errors.js';
 export { type InputArgs, InputLayer, type InputLayerArgs, input } from './input-layer.js';
+export { StrataAdamUpdate, type StrataAdamUpdateAttrs, type StrataAdamUpdateInputs } from './kernel-names.js';
 export {
   type AddWeightOptions,
   type ApplyKwargs,
@@ -92,6 +101,7 @@ export {
   type ScheduleIds,
 } from './registry.js';
 export { registeredNameOf, resolveIdentifier } from './resolve.js';
+export type { KerasStateArray } from './saved-state.js';
 export { Sequential, type SequentialArgs } from './sequential.js';
 export {
   configFromKeras,

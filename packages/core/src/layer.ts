@@ -14,6 +14,7 @@ import { formatShape, ValueError } from './errors.js';
 import { checkLayerArguments, withoutArgumentCheck } from './layer-arguments.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { resolveIdentifier } from './resolve.js';
+import type { KerasStateArray } from './saved-state.js';
 import { type KerasObjectJSON, serializeKerasObject } from './serialization.js';
 import {
   activeWeightsFromFile,
@@ -547,6 +548,33 @@ export abstract class Layer {
     const shape = config.input_shape as Shape | Shape[] | undefined;
     if (shape && !this.built) this.maybeBuild(shape);
   }
+
+  // ---- saving hooks (optional; @strata/io calls them where a layer has them) --------------------
+
+  /**
+   * Where Keras 3's weights file keeps this layer's sub-layers, by attribute name in snake_case (a list
+   * becomes a numbered container). Needed by every layer that holds sub-layers, except a model's `layers`
+   * and a recurrent layer's `cell`, which are found without it. Keras walks the object's attributes instead.
+   */
+  kerasSaveChildren?(): Record<string, Layer | Layer[]>;
+
+  /** Arrays Keras saves in this layer's `vars` group next to its variables (Keras's `save_own_variables`). */
+  kerasSaveState?(): Record<string, KerasStateArray>;
+
+  /** Takes back what `kerasSaveState` gave, read from a weights file (Keras's `load_own_variables`). */
+  kerasLoadState?(state: Record<string, KerasStateArray>): void;
+
+  /** Files Keras saves under `assets/<this layer's path>/` in a `.keras` archive (Keras's `save_assets`). */
+  kerasSaveAssets?(): Record<string, Uint8Array>;
+
+  /**
+   * Takes back the files `kerasSaveAssets` gave, read from an archive (Keras's `load_assets`); `where` is
+   * their folder in the archive, for messages.
+   */
+  kerasLoadAssets?(files: Record<string, Uint8Array>, where?: string): void;
+
+  /** The assets as config entries (snake_case), for formats that have no assets (legacy .h5, TF.js). */
+  kerasInlineAssets?(): Record<string, unknown>;
 
   static fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
     // A file may carry config keys of a newer Keras that Strata does not take; loading tolerates them.

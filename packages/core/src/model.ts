@@ -177,7 +177,7 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
    * subclassed model's under its attribute names in snake_case (`d1`, `dense_block`), a list or record of
    * layers as a container, so Python's same subclass reads and writes the same paths (used by @strata/io).
    */
-  kerasSaveChildren(): Record<string, Layer | Layer[]> {
+  override kerasSaveChildren(): Record<string, Layer | Layer[]> {
     if (!this.isSubclassed) return { layers: this.layers };
     const out: Record<string, Layer | Layer[]> = {};
     const seen = new Set<Layer>();

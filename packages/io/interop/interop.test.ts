@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { input, Model, Sequential, type SymbolicTensor } from '@strata/core';
+import { expectClose } from '@strata/core/testing';
 import {
   BatchNormalization,
   Concatenate,
@@ -45,12 +46,6 @@ function predict(model: ModelLike, xs: tf.Tensor[]): Float32Array {
   const out = y.dataSync() as Float32Array;
   y.dispose();
   return out;
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++)
-    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
 }
 
 describe.skipIf(!enabled)('Keras 3 interop (Python)', () => {

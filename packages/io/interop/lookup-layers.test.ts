@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { input, Model, type SymbolicTensor } from '@strata/core';
-import { expectNoLeakedTensors } from '@strata/core/testing';
+import { expectClose, expectNoLeakedTensors } from '@strata/core/testing';
 import { Dense, Embedding, IntegerLookup, StringLookup, TextVectorization } from '@strata/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,12 +59,6 @@ function lookupOf(model: Model): Lookup {
   );
   if (!found) throw new Error('no lookup layer');
   return found as Lookup;
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++)
-    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
 }
 
 describe.skipIf(!enabled)('Keras 3 interop: adapted lookup layers (Python)', () => {

@@ -26,7 +26,7 @@ import {
 } from './weights/file-capacity.js';
 import { loadKerasAssets } from './weights/keras-assets.js';
 import { type PendingLoad, planKerasWeightsLoad } from './weights/keras-weights.js';
-import { type ModelLike, stateHooks } from './weights/model-shape.js';
+import type { ModelLike } from './weights/model-shape.js';
 import { assignAll } from './weights/tensor-values.js';
 
 /** Options of `loadModel`: whether to compile, size limits for untrusted files, and where warnings go. */
@@ -156,7 +156,7 @@ function finishLoad(built: Built, plan: () => PendingLoad): void {
 
 export function applyLoad(pending: PendingLoad): void {
   assignAll(pending.assignments);
-  for (const { layer, state } of pending.states ?? []) stateHooks(layer).kerasLoadState?.(state);
+  for (const { layer, state } of pending.states ?? []) layer.kerasLoadState?.(state);
   if (pending.learningRate) pending.learningRate.optimizer.learningRate = pending.learningRate.value;
 }
 

@@ -1,11 +1,12 @@
 import { RegistryError, Sequential, ValueError } from '@strata/core';
+import { seededRandom } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { loadH5 } from '../src/hdf5/h5-module.js';
-import { loadModel, MemoryTarget, writeZip, ZipArchive } from '../src/index.js';
+import { loadModel, MemoryTarget } from '../src/index.js';
+import { writeZip, ZipArchive } from '../src/internal.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
-import { seededRandom } from './seeded-random.js';
 import { TestDense, TestShift } from './test-layers.js';
 
 type Outcome = 'loaded-same' | 'loaded-other-values' | 'error';

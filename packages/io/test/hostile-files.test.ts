@@ -1,4 +1,5 @@
 import { RegistryError, Sequential, ValueError } from '@strata/core';
+import { seededRandom } from '@strata/core/testing';
 import '@strata/layers';
 import '@strata/optimizers';
 import '@strata/losses-metrics';
@@ -12,7 +13,6 @@ import { loadModel, MemoryTarget } from '../src/index.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { fixtureBytes } from './fixture-helpers.js';
 import { storedZip, zipMembers } from './fuzz/mutants.js';
-import { seededRandom } from './seeded-random.js';
 
 type Json = Record<string, any>;
 const enc = new TextEncoder();

@@ -22,7 +22,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { loadH5, scratchPath } from '../src/hdf5/h5-module.js';
-import { loadModel, MemoryTarget, readKerasArchive, writeKerasArchive } from '../src/index.js';
+import { loadModel, MemoryTarget } from '../src/index.js';
+import { readKerasArchive, writeKerasArchive } from '../src/internal.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { sniffFormat } from '../src/sniff.js';
 

@@ -2,17 +2,9 @@ import { input, Model, Sequential, type SymbolicTensor } from '@strata/core';
 import { expectNoLeakedTensors } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import type { H5Dataset } from '../src/index.js';
-import {
-  getNode,
-  loadModel,
-  loadWeights,
-  MemoryTarget,
-  readHdf5,
-  readKerasArchive,
-  saveModel,
-  saveWeights,
-} from '../src/index.js';
+import { loadModel, loadWeights, MemoryTarget, saveModel, saveWeights } from '../src/index.js';
+import type { H5Dataset } from '../src/internal.js';
+import { getNode, readHdf5, readKerasArchive } from '../src/internal.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { TestConcat, TestDense, TestShift } from './test-layers.js';
 

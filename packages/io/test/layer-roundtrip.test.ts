@@ -5,7 +5,8 @@ import '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { loadModel, MemoryTarget, readKerasArchive } from '../src/index.js';
+import { loadModel, MemoryTarget } from '../src/index.js';
+import { readKerasArchive } from '../src/internal.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import type { ModelLike } from '../src/weights/model-shape.js';
 

@@ -11,18 +11,8 @@ import '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import {
-  getNode,
-  type H5Dataset,
-  loadModel,
-  loadWeights,
-  MemoryTarget,
-  readHdf5,
-  readKerasArchive,
-  saveModel,
-  saveWeights,
-  writeKerasArchive,
-} from '../src/index.js';
+import { loadModel, loadWeights, MemoryTarget, saveModel, saveWeights } from '../src/index.js';
+import { getNode, type H5Dataset, readHdf5, readKerasArchive, writeKerasArchive } from '../src/internal.js';
 import { DEFAULT_READ_LIMITS } from '../src/limits.js';
 import { fixtureBytes, fixturePath } from './fixture-helpers.js';
 

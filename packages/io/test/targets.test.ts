@@ -15,7 +15,8 @@ import { Dense } from '@strata/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { loadModel, sniffFormat } from '../src/index.js';
+import { loadModel } from '../src/index.js';
+import { sniffFormat } from '../src/internal.js';
 import { writeFilesAtomic } from '../src/targets/node-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-io-'));

@@ -2,15 +2,16 @@
  * Parity with @tensorflow/tfjs-layers where its semantics match Keras 3 (stateless functions on one batch;
  * tfjs-layers has no stateful metrics to compare accumulation with).
  */
+import { seededRandom } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, it } from 'vitest';
 
 import { losses, metrics } from '../src/index.js';
-import { near, rng, scalarOf, valuesOf } from '../src/test-reference-math.js';
+import { near, scalarOf, valuesOf } from '../src/test-reference-math.js';
 
 function randomBatch(seed: number, n: number, k: number) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const probs = Array.from({ length: n }, () => {
     const row = Array.from({ length: k }, () => 0.05 + r());
     const s = row.reduce((a, b) => a + b, 0);

@@ -253,7 +253,7 @@ describe('ONNX export runs in onnxruntime-node and matches predict', () => {
     const padding = input({ shape: [4, 5] });
     const self = new L.MultiHeadAttention({ numHeads: 2, keyDim: 3, ...randomInit }).apply([x, x], {
       useCausalMask: true,
-    });
+    }) as typeof x;
     const [cross, scores] = new L.MultiHeadAttention({
       numHeads: 3,
       keyDim: 2,

@@ -1,16 +1,15 @@
-import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
+import {
+  Optimizer,
+  type OptimizerArgs,
+  register,
+  StrataAdamUpdate,
+  type StrataAdamUpdateAttrs,
+  type StrataAdamUpdateInputs,
+  type Variable,
+} from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkInInterval, checkNonNegative } from './check-args.js';
-
-/**
- * A kernel that does Adam's whole update of one weight in one pass, registered in tfjs's kernel registry
- * by `@strata/backends` for cpu and wasm (this package does not import it). The contract is the name and
- * the signature: inputs `{variable, gradient, m, v}` (float32, one shape), attrs `{alpha, beta1, beta2,
- * epsilon}` with the bias correction folded into `alpha`, outputs `[variable, m, v]` updated by the rule
- * below, rounded as the composite path rounds. Without it (other backends, amsgrad) the composite runs.
- */
-const FUSED_ADAM_KERNEL = 'StrataAdamUpdate';
 
 export interface AdamArgs extends OptimizerArgs {
   /** Decay rate of the 1st-moment estimates, in [0, 1). Default 0.9. */
@@ -78,10 +77,22 @@ export class Adam extends Optimizer {
     const t = this.updateCount + 1;
     const alpha = (learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
 
+    // The one-pass kernel that @strata/backends registers (its contract is core's StrataAdamUpdate);
+    // without it (other backends, amsgrad) the composite below runs.
     if (this.canFuse(gradient, variable)) {
-      const inputs = { variable: variable.value, gradient, m: m.value, v: v.value };
-      const attrs = { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
-      const [wNew, mNew, vNew] = tf.engine().runKernel(FUSED_ADAM_KERNEL, inputs, attrs) as tf.Tensor[];
+      const inputs = {
+        variable: variable.value,
+        gradient,
+        m: m.value,
+        v: v.value,
+      } satisfies StrataAdamUpdateInputs;
+      const attrs = {
+        alpha,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+      } satisfies StrataAdamUpdateAttrs;
+      const [wNew, mNew, vNew] = tf.engine().runKernel(StrataAdamUpdate, inputs, attrs) as tf.Tensor[];
       // The variables take the outputs' storage; the tidy around updateStep frees the rest.
       m.value.assign(mNew);
       v.value.assign(vNew);
@@ -106,14 +117,14 @@ export class Adam extends Optimizer {
     variable.value.assign(tf.sub(variable.value, step));
   }
 
-  /** Whether the one-pass kernel (see FUSED_ADAM_KERNEL) can run this weight's update. */
+  /** Whether the one-pass kernel `StrataAdamUpdate` can run this weight's update. */
   private canFuse(gradient: tf.Tensor, variable: Variable): boolean {
     return (
       !this.amsgrad &&
       gradient.dtype === 'float32' &&
       variable.value.dtype === 'float32' &&
       tf.util.arraysEqual(gradient.shape, variable.value.shape) &&
-      tf.getKernel(FUSED_ADAM_KERNEL, tf.getBackend()) != null
+      tf.getKernel(StrataAdamUpdate, tf.getBackend()) != null
     );
   }
 

@@ -15,7 +15,7 @@ import { mnist } from '@strata/datasets';
 import { loadModel } from '@strata/io';
 
 import type { ModelKind } from '../../src/cli-args.js';
-import { buildModel } from '../../src/mnist-models.js';
+import { buildModel, prepareImages } from '../../src/mnist-models.js';
 import { MNIST_ASSET, MNIST_TEST_COUNT, MNIST_TRAIN_COUNT, WASM_DIR } from './assets.js';
 import { CurveChart, ProbabilityChart } from './charts.js';
 import { DigitPad } from './digit-pad.js';
@@ -191,11 +191,6 @@ function newModel(): string {
 
 // ---- training ------------------------------------------------------------------------------------
 
-/** Pixels to [0, 1] floats in the model's input shape, as Keras's example does with `x / 255`. */
-function prepareImages(x: tf.Tensor, count: number, shape: number[]): tf.Tensor {
-  return tf.tidy(() => tf.reshape(tf.div(tf.cast(tf.slice(x, 0, count), 'float32'), 255), [-1, ...shape]));
-}
-
 function readInt(input: HTMLInputElement, name: string, min: number, max: number): number {
   const v = Number(input.value);
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -245,7 +240,7 @@ async function train(): Promise<void> {
     'training',
     `Training on ${count} digits (${Math.round(count * 0.9)} to learn from, the rest to validate)…`,
   );
-  const x = prepareImages(data.xTrain, count, imageShape(m));
+  const x = prepareImages(data.xTrain, imageShape(m), count);
   const y = tf.slice(data.yTrain, 0, count);
   const started = performance.now();
   try {
@@ -295,7 +290,7 @@ function stop(): void {
 
 async function evaluate(): Promise<string> {
   if (!data || !model) throw new Error('Nothing to evaluate: build or load a model first.');
-  const x = prepareImages(data.xTest, data.xTest.shape[0], imageShape(model));
+  const x = prepareImages(data.xTest, imageShape(model));
   try {
     const [loss, accuracy] = (await model.evaluate(x, data.yTest, {
       batchSize: 256,

@@ -1,4 +1,5 @@
-import { Variable } from '@strata/core';
+import { StrataAdamUpdate, Variable } from '@strata/core';
+import { seededValues } from '@strata/core/testing';
 import { Adam, AdamW } from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -6,11 +7,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import '../cpu.js';
 import '../wasm.js';
 import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../kernel-fixes.js';
-import { ADAM_UPDATE_KERNEL } from './adam-update.js';
 import { cpuKernelFixes } from './cpu/index.js';
 import { adamSimdLoop } from './wasm/adam-update-simd.js';
 import { wasmKernelFixes } from './wasm/index.js';
-import { randomValues } from './wasm/test-random.js';
 
 const BACKENDS = [
   { name: 'cpu', fixes: cpuKernelFixes },
@@ -34,12 +33,12 @@ interface Run {
 async function train(makeOptimizer: MakeOptimizer): Promise<Run> {
   const vars = SHAPES.map(
     (shape, i) =>
-      new Variable({ initialValue: tf.tensor(randomValues(sizeOf(shape), 10 + i), shape), name: `w${i}` }),
+      new Variable({ initialValue: tf.tensor(seededValues(sizeOf(shape), 10 + i), shape), name: `w${i}` }),
   );
   const opt = makeOptimizer();
   const kernels = new Set<string>();
   for (let step = 0; step < STEPS; step++) {
-    const grads = SHAPES.map((shape, i) => tf.tensor(randomValues(sizeOf(shape), 100 * step + i), shape));
+    const grads = SHAPES.map((shape, i) => tf.tensor(seededValues(sizeOf(shape), 100 * step + i), shape));
     const profile = await tf.profile(() => opt.apply(grads, vars));
     for (const k of profile.kernels) kernels.add(k.name);
     tf.dispose(grads);
@@ -85,11 +84,11 @@ interface KernelCase {
 }
 
 function kernelCase(n: number, seed: number): KernelCase {
-  const v = randomValues(n, seed + 3).map((x) => x * x * 0.01);
+  const v = seededValues(n, seed + 3).map((x) => x * x * 0.01);
   return {
-    w: randomValues(n, seed),
-    g: randomValues(n, seed + 1),
-    m: randomValues(n, seed + 2).map((x) => x * 0.1),
+    w: seededValues(n, seed),
+    g: seededValues(n, seed + 1),
+    m: seededValues(n, seed + 2).map((x) => x * 0.1),
     v,
   };
 }
@@ -103,7 +102,7 @@ function runKernel(
   const t = (name: keyof KernelCase) => tf.tensor(c[name], shape, dtypes[name] ?? 'float32');
   const inputs = { variable: t('w'), gradient: t('g'), m: t('m'), v: t('v') };
   try {
-    const out = tf.engine().runKernel(ADAM_UPDATE_KERNEL, inputs, attrs) as tf.Tensor[];
+    const out = tf.engine().runKernel(StrataAdamUpdate, inputs, attrs) as tf.Tensor[];
     const values = out.map((o) => o.dataSync() as Float32Array);
     expect(out.map((o) => o.shape)).toEqual([shape, shape, shape]);
     tf.dispose(out);
@@ -122,8 +121,8 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
   for (const backend of BACKENDS) {
     describe(backend.name, () => {
       it('is registered by the backend entry', () => {
-        expect(installedKernelFixes(backend.name)).toContain(ADAM_UPDATE_KERNEL);
-        expect(tf.getKernel(ADAM_UPDATE_KERNEL, backend.name)).toBeDefined();
+        expect(installedKernelFixes(backend.name)).toContain(StrataAdamUpdate);
+        expect(tf.getKernel(StrataAdamUpdate, backend.name)).toBeDefined();
       });
 
       const optimizers: Array<[string, MakeOptimizer]> = [
@@ -139,9 +138,9 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
           await tf.setBackend(backend.name);
           const fused = await train(make);
           const composite = await trainComposite(backend, make);
-          expect(fused.kernels).toContain(ADAM_UPDATE_KERNEL);
+          expect(fused.kernels).toContain(StrataAdamUpdate);
           expect(fused.kernels).not.toContain('Sqrt');
-          expect(composite.kernels).not.toContain(ADAM_UPDATE_KERNEL);
+          expect(composite.kernels).not.toContain(StrataAdamUpdate);
           expect(composite.kernels).toContain('Sqrt');
           expect(worstRelative(fused.values, composite.values)).toBeLessThanOrEqual(1e-6);
         });
@@ -150,7 +149,7 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
       it('amsgrad keeps the composite path', async () => {
         await tf.setBackend(backend.name);
         const run = await train(() => new Adam({ amsgrad: true }));
-        expect(run.kernels).not.toContain(ADAM_UPDATE_KERNEL);
+        expect(run.kernels).not.toContain(StrataAdamUpdate);
         expect(run.kernels).toContain('Maximum');
       });
 
@@ -190,7 +189,7 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
           const counts: Array<[number, number]> = [];
           for (let step = 0; step < 4; step++) {
             const grads = SHAPES.map((shape, i) =>
-              tf.tensor(randomValues(sizeOf(shape), 7 * step + i), shape),
+              tf.tensor(seededValues(sizeOf(shape), 7 * step + i), shape),
             );
             opt.apply(grads, vars);
             tf.dispose(grads);
@@ -219,7 +218,7 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
           m: tf.zeros([2, 3]),
           v: tf.zeros([2, 3]),
         };
-        expect(() => tf.engine().runKernel(ADAM_UPDATE_KERNEL, inputs, attrs)).toThrow(
+        expect(() => tf.engine().runKernel(StrataAdamUpdate, inputs, attrs)).toThrow(
           'StrataAdamUpdate needs variable, gradient, m and v of one shape. Received: variable=[2, 3], gradient=[3, 2]',
         );
         tf.dispose(Object.values(inputs));
@@ -249,7 +248,7 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
       m: tf.tensor(c.m, shape),
       v: tf.tensor(c.v, shape),
     };
-    const out = tf.engine().runKernel(ADAM_UPDATE_KERNEL, inputs, {
+    const out = tf.engine().runKernel(StrataAdamUpdate, inputs, {
       alpha: 0.001,
       beta1: 0.9,
       beta2: 0.999,

@@ -3,68 +3,56 @@
  * tensors live in host-visible memory (cpu, wasm). The composite update is about a dozen element-wise
  * kernels per weight and step, each a full pass with its own output; this kernel reads each element once.
  *
- * The contract with `@strata/optimizers` (which does not depend on this package) is this kernel's name
- * in tfjs's kernel registry, its inputs and attrs and its three outputs: the optimizer's `Adam` calls it
- * when it is registered for the active backend and keeps its composite path otherwise.
+ * The contract with `@strata/optimizers` (which does not depend on this package) is declared in core
+ * (`StrataAdamUpdate`, `StrataAdamUpdateInputs`, `StrataAdamUpdateAttrs`): the optimizer's `Adam` calls
+ * it when it is registered for the active backend and keeps its composite path otherwise.
  */
+import {
+  StrataAdamUpdate,
+  type StrataAdamUpdateAttrs,
+  type StrataAdamUpdateInputs,
+  ValueError,
+} from '@strata/core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
-export const ADAM_UPDATE_KERNEL = 'StrataAdamUpdate';
-
-/** The four float32 tensors of one weight's update, all of one shape. */
-export interface AdamUpdateInputs {
-  variable: TensorInfo;
-  gradient: TensorInfo;
-  m: TensorInfo;
-  v: TensorInfo;
-}
-
-/** `alpha` is the step size with the bias correction already folded in (Keras 3's Adam). */
-export interface AdamUpdateAttrs {
-  alpha: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-}
-
-const INPUT_NAMES = ['variable', 'gradient', 'm', 'v'] as const;
-const ATTR_NAMES = ['alpha', 'beta1', 'beta2', 'epsilon'] as const;
+const INPUT_NAMES: readonly (keyof StrataAdamUpdateInputs)[] = ['variable', 'gradient', 'm', 'v'];
+const ATTR_NAMES: readonly (keyof StrataAdamUpdateAttrs)[] = ['alpha', 'beta1', 'beta2', 'epsilon'];
 
 /** Checks the kernel's inputs and attrs, with errors that name the kernel and what was received. */
 export function checkAdamUpdateArgs(
   inputs: Record<string, TensorInfo | undefined>,
   attrs: Record<string, unknown>,
-): { inputs: AdamUpdateInputs; attrs: AdamUpdateAttrs } {
+): { inputs: StrataAdamUpdateInputs; attrs: StrataAdamUpdateAttrs } {
   for (const name of INPUT_NAMES) {
     const t = inputs[name];
     if (t == null) {
-      throw new Error(
-        `${ADAM_UPDATE_KERNEL} needs the inputs variable, gradient, m and v. Received: no '${name}'`,
+      throw new ValueError(
+        `${StrataAdamUpdate} needs the inputs variable, gradient, m and v. Received: no '${name}'`,
       );
     }
     if (t.dtype !== 'float32') {
-      throw new Error(
-        `${ADAM_UPDATE_KERNEL} supports float32 tensors only. Received: ${name} dtype=${t.dtype}`,
+      throw new ValueError(
+        `${StrataAdamUpdate} supports float32 tensors only. Received: ${name} dtype=${t.dtype}`,
       );
     }
   }
-  const ins = inputs as unknown as AdamUpdateInputs;
+  const ins = inputs as unknown as StrataAdamUpdateInputs;
   const shape = ins.variable.shape;
   const same = (s: readonly number[]) => s.length === shape.length && s.every((d, i) => d === shape[i]);
   if (!INPUT_NAMES.every((name) => same(ins[name].shape))) {
     const received = INPUT_NAMES.map((name) => `${name}=[${ins[name].shape.join(', ')}]`).join(', ');
-    throw new Error(
-      `${ADAM_UPDATE_KERNEL} needs variable, gradient, m and v of one shape. Received: ${received}`,
+    throw new ValueError(
+      `${StrataAdamUpdate} needs variable, gradient, m and v of one shape. Received: ${received}`,
     );
   }
   for (const name of ATTR_NAMES) {
     if (typeof attrs[name] !== 'number' || !Number.isFinite(attrs[name])) {
-      throw new Error(
-        `${ADAM_UPDATE_KERNEL} needs a finite number attr '${name}'. Received: ${name}=${attrs[name]}`,
+      throw new ValueError(
+        `${StrataAdamUpdate} needs a finite number attr '${name}'. Received: ${name}=${attrs[name]}`,
       );
     }
   }
-  return { inputs: ins, attrs: attrs as unknown as AdamUpdateAttrs };
+  return { inputs: ins, attrs: attrs as unknown as StrataAdamUpdateAttrs };
 }
 
 /**
@@ -82,7 +70,7 @@ export function adamUpdate(
   outW: Float32Array,
   outM: Float32Array,
   outV: Float32Array,
-  { alpha, beta1, beta2, epsilon }: AdamUpdateAttrs,
+  { alpha, beta1, beta2, epsilon }: StrataAdamUpdateAttrs,
 ): void {
   const f = Math.fround;
   const keepM = f(1 - beta1);

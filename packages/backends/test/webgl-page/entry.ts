@@ -11,6 +11,7 @@ import {
   removeKernelFixes,
   setBackend,
 } from '@strata/backends';
+import { StrataAdamUpdate } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { webglKernelFixes } from '../../src/kernels/webgl/index.js';
@@ -100,7 +101,7 @@ async function checkAdamUpdate(): Promise<PageResults['adamUpdate']> {
     const ts = [w, g, m, v].map((a) => tf.tensor(a, shape));
     const dataBefore = tf.engine().backend.numDataIds();
     const outs = tf.engine().runKernel(
-      'StrataAdamUpdate',
+      StrataAdamUpdate,
       { variable: ts[0], gradient: ts[1], m: ts[2], v: ts[3] },
       {
         alpha,
@@ -126,7 +127,7 @@ async function checkAdamUpdate(): Promise<PageResults['adamUpdate']> {
         worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
       }
     }
-    out.push({ shape, worst, leakedData, kernel: tf.getKernel('StrataAdamUpdate', 'webgl') != null });
+    out.push({ shape, worst, leakedData, kernel: tf.getKernel(StrataAdamUpdate, 'webgl') != null });
     tf.dispose([...ts, ...outs]);
   }
   return out;

@@ -13,6 +13,10 @@ import type { Layer } from '../layer.js';
 import { registry } from '../registry.js';
 import { deserializeKerasObject, serializeKerasObject } from '../serialization.js';
 
+export { expectClose } from './expect-close.js';
+export { CHROMIUM_PATH, headlessChromiumOptions } from './headless-chromium.js';
+export { seededRandom, seededValues } from './seeded-random.js';
+
 type TensorLike = tf.Tensor | number[] | number[][] | number[][][] | number[][][][] | number;
 
 function toArray(x: TensorLike): { values: Float32Array | Int32Array | Uint8Array; shape: number[] } {

@@ -1,3 +1,4 @@
+import { RuntimeError } from '@strata/core';
 import type * as H5 from 'h5wasm';
 
 export type H5Api = typeof H5.default;
@@ -128,7 +129,7 @@ async function importQuietly(n: number): Promise<typeof H5> {
     if (n === 0) return await import('h5wasm');
     const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
     if (typeof resolve !== 'function') {
-      throw new Error(
+      throw new RuntimeError(
         'The HDF5 reader (h5wasm) failed on an earlier damaged file and a fresh copy cannot be started here ' +
           '(import.meta.resolve is unavailable); reload the page to read HDF5 files again.',
       );

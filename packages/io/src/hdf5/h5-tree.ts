@@ -2,6 +2,8 @@
  * An HDF5 file as plain data: groups of named children, datasets with their values, attributes.
  * Reading copies everything out of the HDF5 library, so nothing stays open once a file is parsed.
  */
+import { ValueError } from '@strata/core';
+
 export type H5NumericDtype =
   | 'float16'
   | 'float32'
@@ -87,7 +89,8 @@ export function ensureGroup(root: H5Group, path: string): H5Group {
       next = newGroup();
       g.children.set(part, next);
     }
-    if (next.kind !== 'group') throw new Error(`HDF5 path '${path}': '${part}' is a dataset, not a group.`);
+    if (next.kind !== 'group')
+      throw new ValueError(`HDF5 path '${path}': '${part}' is a dataset, not a group.`);
     g = next;
   }
   return g;

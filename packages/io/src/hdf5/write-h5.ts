@@ -1,3 +1,4 @@
+import { ValueError } from '@strata/core';
 import { discardH5, type H5Api, isTrap, scratchPath, startFromPristineHeap } from './h5-module.js';
 import type { H5AttrValue, H5Group, H5NumericDtype } from './h5-tree.js';
 
@@ -56,7 +57,7 @@ function writeGroup(target: Group, group: H5Group): void {
       writeGroup(target.create_group(name), child);
     } else {
       if (!child.data || child.dtype === 'string' || child.dtype === 'other') {
-        throw new Error(`Cannot write the non-numeric dataset '${name}'.`);
+        throw new ValueError(`Cannot write the non-numeric dataset '${name}'.`);
       }
       const ds = target.create_dataset({
         name,

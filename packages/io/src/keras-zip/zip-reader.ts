@@ -19,15 +19,7 @@ export interface ZipEntry {
  * A zip archive read from memory. Only the central directory is parsed up front; members are
  * extracted on request, after their declared sizes are checked against the archive's real bytes.
  *
- * Keras: no counterpart; a Strata utility.
- *
- * @example
- * ```ts
- * const target = new MemoryTarget();
- * await model.save(target);
- * const zip = ZipArchive.open(target.files.get('model.keras')!, DEFAULT_READ_LIMITS);
- * zip.names(); // ['metadata.json', 'config.json', 'model.weights.h5']
- * ```
+ * Internal to `@strata/io` (exported from `@strata/io/internal` for tests).
  */
 export class ZipArchive {
   private constructor(

@@ -1,6 +1,6 @@
 import { type Layer, ValueError } from '@strata/core';
 
-import { isModelLike, type ModelLike, stateHooks, walkSaved } from './model-shape.js';
+import { isModelLike, type ModelLike, walkSaved } from './model-shape.js';
 
 /**
  * Keras 3 keeps some layer state as files under `assets/` in a `.keras` archive, at the same path as the
@@ -11,7 +11,7 @@ import { isModelLike, type ModelLike, stateHooks, walkSaved } from './model-shap
 export function collectKerasAssets(model: ModelLike): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   walkSaved(model, '', (layer, path) => {
-    const files = stateHooks(layer).kerasSaveAssets?.() ?? {};
+    const files = layer.kerasSaveAssets?.() ?? {};
     for (const [name, data] of Object.entries(files)) out.set(path ? `${path}/${name}` : name, data);
   });
   return out;
@@ -24,15 +24,14 @@ export function collectKerasAssets(model: ModelLike): Map<string, Uint8Array> {
 export function loadKerasAssets(model: ModelLike, assets: Map<string, Uint8Array>): void {
   if (assets.size === 0) return;
   walkSaved(model, '', (layer, path) => {
-    const load = stateHooks(layer).kerasLoadAssets;
-    if (typeof load !== 'function') return;
+    if (!layer.kerasLoadAssets) return;
     const prefix = path ? `${path}/` : '';
     const files: Record<string, Uint8Array> = {};
     for (const [name, data] of assets) {
       const rest = name.startsWith(prefix) ? name.slice(prefix.length) : null;
       if (rest && !rest.includes('/')) files[rest] = data;
     }
-    load.call(layer, files, `assets/${prefix}`);
+    layer.kerasLoadAssets(files, `assets/${prefix}`);
   });
 }
 
@@ -61,7 +60,7 @@ export function inlineKerasAssets(json: unknown, model: ModelLike): void {
     const config = obj.config as Record<string, unknown> | undefined;
     if (typeof obj.class_name === 'string' && config && typeof config.name === 'string') {
       const layer = byName.get(config.name);
-      const inline = layer ? stateHooks(layer).kerasInlineAssets?.() : undefined;
+      const inline = layer?.kerasInlineAssets?.();
       if (inline) Object.assign(config, inline);
     }
     for (const v of Object.values(obj)) visit(v, depth + 1);

@@ -1,13 +1,7 @@
-import { type Layer, type Optimizer, ValueError, type Variable } from '@strata/core';
+import { type KerasStateArray, type Layer, type Optimizer, ValueError, type Variable } from '@strata/core';
 
 import { type H5Dataset, type H5Group, newGroup } from '../hdf5/h5-tree.js';
-import {
-  containerNames,
-  type KerasStateArray,
-  type ModelLike,
-  savedNode,
-  stateHooks,
-} from './model-shape.js';
+import { containerNames, type ModelLike, savedNode } from './model-shape.js';
 import { checkedValues, type PendingAssignment, valuesDataset, variableDataset } from './tensor-values.js';
 
 export { containerNames };
@@ -51,7 +45,7 @@ function writeObject(layer: Layer, group: H5Group): void {
   }
   const vars = varsGroup(layer.name, node.variables);
   // Keras's save_own_variables: named arrays beside the numbered variables (a lookup layer's idf_weights).
-  for (const [key, arr] of Object.entries(stateHooks(layer).kerasSaveState?.() ?? {}))
+  for (const [key, arr] of Object.entries(layer.kerasSaveState?.() ?? {}))
     vars.children.set(key, valuesDataset(arr.values, arr.shape, 'float32'));
   group.children.set('vars', vars);
   for (const [attr, child] of node.children) {
@@ -164,7 +158,7 @@ function readVars(
   owner: string,
   out: LoadTargets,
 ): void {
-  const takesState = typeof stateHooks(layer).kerasLoadState === 'function';
+  const takesState = layer.kerasLoadState != null;
   const named = takesState ? new Map<string, H5Dataset>() : undefined;
   const ds = datasetsOf(group, path, owner, named);
   if (ds.length !== variables.length) {

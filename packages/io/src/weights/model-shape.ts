@@ -29,10 +29,9 @@ export interface SavedNode {
 }
 
 export function savedNode(layer: Layer): SavedNode {
-  const custom = (layer as { kerasSaveChildren?: () => Record<string, Layer | Layer[]> }).kerasSaveChildren;
   const children: [string, Layer | Layer[]][] = [];
-  if (typeof custom === 'function') {
-    for (const [k, v] of Object.entries(custom.call(layer))) children.push([k, v]);
+  if (layer.kerasSaveChildren) {
+    for (const [k, v] of Object.entries(layer.kerasSaveChildren())) children.push([k, v]);
   } else if (isModelLike(layer)) {
     children.push(['layers', layer.layers]);
   } else {
@@ -50,32 +49,6 @@ export function savedNode(layer: Layer): SavedNode {
   const onCell =
     children.length === 0 && CELL_LAYERS.has(layer.getClassName()) && layer.ownVariables.length > 0;
   return { variables: layer.ownVariables, children, onCell };
-}
-
-/** A float32 array that a layer keeps outside its variables, such as TF-IDF weights. */
-export interface KerasStateArray {
-  values: Float32Array;
-  shape: number[];
-}
-
-/**
- * State that Keras saves outside a layer's variables, offered by layers through optional methods (found
- * structurally, like `kerasSaveChildren`): named arrays in the layer's `vars` group next to the numbered
- * variables (Keras's `save_own_variables`, e.g. `vars/idf_weights`), and files under `assets/<path>/` in
- * a `.keras` archive (Keras's `save_assets`, e.g. a lookup layer's `vocabulary.txt`).
- */
-export interface KerasStateHooks {
-  kerasSaveState?(): Record<string, KerasStateArray>;
-  kerasLoadState?(state: Record<string, KerasStateArray>): void;
-  kerasSaveAssets?(): Record<string, Uint8Array>;
-  /** `where` is the folder in the archive, for messages. */
-  kerasLoadAssets?(files: Record<string, Uint8Array>, where: string): void;
-  /** The assets as config entries (snake_case), for formats that have no assets (legacy .h5, TF.js). */
-  kerasInlineAssets?(): Record<string, unknown>;
-}
-
-export function stateHooks(layer: Layer): KerasStateHooks {
-  return layer as unknown as KerasStateHooks;
 }
 
 /**

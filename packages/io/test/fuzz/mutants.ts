@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '@strata/core/testing';
 
 import { zipSync } from 'fflate';
 
 import { ZipArchive } from '../../src/keras-zip/zip-reader.js';
 import { DEFAULT_READ_LIMITS } from '../../src/limits.js';
-import { seededRandom } from '../seeded-random.js';
 
 /**
  * Deterministic mutants of model files for the fuzz suite: mutant `i` is a pure function of `i` and the

@@ -259,7 +259,7 @@ export class MultiHeadAttention extends Layer {
   }
 
   /** The attribute names Keras 3 saves the projections under (`layers/<name>/query_dense/vars/0`, ...). */
-  kerasSaveChildren(): Record<string, Layer> {
+  override kerasSaveChildren(): Record<string, Layer> {
     const children: Record<string, Layer> = {};
     if (this.queryDense) children.query_dense = this.queryDense;
     if (this.keyDense) children.key_dense = this.keyDense;

@@ -1,16 +1,11 @@
+import { seededValues } from '@strata/core/testing';
 import { describe, expect, it } from 'vitest';
 
 import { householderQR } from './householder-qr.js';
 
 /** A deterministic pseudo-random m x n matrix, row-major. */
 function matrix(m: number, n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
+  return Float64Array.from(seededValues(m * n, seed, -0.5, 0.5));
 }
 
 describe('householderQR', () => {

@@ -1,3 +1,5 @@
+import { ValueError } from '@strata/core';
+
 /**
  * The orthonormal factor of a thin QR decomposition, computed with Householder reflections on plain
  * Float64Arrays.
@@ -19,7 +21,9 @@ export function householderQR(
   n: number,
 ): { q: Float64Array; rDiag: Float64Array } {
   if (!(m >= n && n >= 0) || a.length !== m * n) {
-    throw new Error(`householderQR needs an m x n matrix with m >= n; got ${m} x ${n} (${a.length} values).`);
+    throw new ValueError(
+      `householderQR needs an m x n matrix with m >= n; got ${m} x ${n} (${a.length} values).`,
+    );
   }
   // Column-major working copy: every inner loop below walks one column, contiguously.
   const w = new Float64Array(m * n);

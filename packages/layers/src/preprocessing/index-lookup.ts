@@ -1,4 +1,5 @@
 import {
+  type KerasStateArray,
   Layer,
   type LayerArgs,
   NotImplementedError,
@@ -48,12 +49,6 @@ export interface IndexLookupArgs<T> extends LayerArgs {
   salt?: number | [number, number] | null;
   /** The vocabulary size recorded in a saved config: the output depth before the vocabulary is loaded. */
   vocabularySize?: number | null;
-}
-
-/** A float32 array that Keras keeps outside a layer's variables (`save_own_variables`). */
-export interface KerasStateArray {
-  values: Float32Array;
-  shape: number[];
 }
 
 const OUTPUT_MODES: LookupOutputMode[] = ['int', 'one_hot', 'multi_hot', 'count', 'tf_idf'];
@@ -573,13 +568,13 @@ export abstract class IndexLookup<T extends string | number> extends Layer {
   // ---- Keras saving: idf weights in the weights file, an adapted vocabulary as an asset ----------------
 
   /** What Keras's `save_own_variables` writes: the idf weights in 'tf_idf' mode. */
-  kerasSaveState(): Record<string, KerasStateArray> {
+  override kerasSaveState(): Record<string, KerasStateArray> {
     if (this.outputMode !== 'tf_idf' || !this.idf) return {};
     return { idf_weights: { values: this.idf.slice(), shape: [this.idf.length] } };
   }
 
   /** Keras's `load_own_variables`: takes the idf weights in 'tf_idf' mode, ignores the store otherwise. */
-  kerasLoadState(state: Record<string, KerasStateArray>): void {
+  override kerasLoadState(state: Record<string, KerasStateArray>): void {
     if (this.outputMode !== 'tf_idf') return;
     const w = state.idf_weights;
     if (w?.shape.length !== 1) {
@@ -592,14 +587,14 @@ export abstract class IndexLookup<T extends string | number> extends Layer {
   }
 
   /** Keras's `save_assets`: an adapted vocabulary as `vocabulary.txt`, one token a line, special tokens first. */
-  kerasSaveAssets(): Record<string, Uint8Array> {
+  override kerasSaveAssets(): Record<string, Uint8Array> {
     if (this.inputVocabulary != null) return {};
     const text = this.getVocabulary().map(String).join('\n');
     return { 'vocabulary.txt': new TextEncoder().encode(text) };
   }
 
   /** Keras's `load_assets`: reads `vocabulary.txt` unless the config gave the vocabulary. */
-  kerasLoadAssets(files: Record<string, Uint8Array>, where = ''): void {
+  override kerasLoadAssets(files: Record<string, Uint8Array>, where = ''): void {
     if (this.inputVocabulary != null) return;
     const bytes = files['vocabulary.txt'];
     if (!bytes) {
@@ -638,7 +633,7 @@ export abstract class IndexLookup<T extends string | number> extends Layer {
    * For saved formats without assets (legacy .h5, TF.js): an adapted vocabulary (and idf weights) as config
    * entries, special tokens included, so that loading gives the same lookups.
    */
-  kerasInlineAssets(): Record<string, unknown> {
+  override kerasInlineAssets(): Record<string, unknown> {
     if (this.inputVocabulary != null || this.tokens.length === 0) return {};
     const vocabulary = this.getVocabulary();
     if (this.outputMode !== 'tf_idf' || !this.idf) return { vocabulary };

@@ -3,7 +3,6 @@ export type { FillMode, Interpolation } from './image-ops.js';
 export {
   IndexLookup,
   type IndexLookupArgs,
-  type KerasStateArray,
   type LookupOutputMode,
 } from './index-lookup.js';
 export { IntegerLookup, type IntegerLookupArgs } from './integer-lookup.js';

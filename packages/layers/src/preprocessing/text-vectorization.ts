@@ -1,6 +1,7 @@
 import {
   type CallKwargs,
   isSymbolic,
+  type KerasStateArray,
   Layer,
   type LayerArgs,
   register,
@@ -10,12 +11,7 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {
-  flattenNested,
-  type KerasStateArray,
-  type LookupOutputMode,
-  resolveOutputMode,
-} from './index-lookup.js';
+import { flattenNested, type LookupOutputMode, resolveOutputMode } from './index-lookup.js';
 import { StringLookup } from './string-lookup.js';
 
 /** How `TextVectorization` standardizes text before splitting: Keras's `standardize` argument. */
@@ -365,27 +361,27 @@ export class TextVectorization extends Layer {
 
   // ---- Keras saving: Keras saves the lookup layer's state both here and under `_lookup_layer` ----------
 
-  kerasSaveChildren(): Record<string, Layer> {
+  override kerasSaveChildren(): Record<string, Layer> {
     return { _lookup_layer: this.lookupLayer };
   }
 
-  kerasSaveState(): Record<string, KerasStateArray> {
+  override kerasSaveState(): Record<string, KerasStateArray> {
     return this.lookupLayer.kerasSaveState();
   }
 
-  kerasLoadState(state: Record<string, KerasStateArray>): void {
+  override kerasLoadState(state: Record<string, KerasStateArray>): void {
     this.lookupLayer.kerasLoadState(state);
   }
 
-  kerasSaveAssets(): Record<string, Uint8Array> {
+  override kerasSaveAssets(): Record<string, Uint8Array> {
     return this.lookupLayer.kerasSaveAssets();
   }
 
-  kerasLoadAssets(files: Record<string, Uint8Array>, where = ''): void {
+  override kerasLoadAssets(files: Record<string, Uint8Array>, where = ''): void {
     this.lookupLayer.kerasLoadAssets(files, where);
   }
 
-  kerasInlineAssets(): Record<string, unknown> {
+  override kerasInlineAssets(): Record<string, unknown> {
     return this.lookupLayer.kerasInlineAssets();
   }
 }

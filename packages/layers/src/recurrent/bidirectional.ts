@@ -135,7 +135,7 @@ export class Bidirectional extends Layer {
     return [this.forwardLayer, this.backwardLayer];
   }
 
-  kerasSaveChildren(): Record<string, Layer> {
+  override kerasSaveChildren(): Record<string, Layer> {
     return { forward_layer: this.forwardLayer, backward_layer: this.backwardLayer };
   }
 

@@ -71,7 +71,7 @@ export class StackedRNNCells extends Layer implements SequenceCell {
   }
 
   /** Keras saves the cells under the `cells` attribute. */
-  kerasSaveChildren(): Record<string, Layer[]> {
+  override kerasSaveChildren(): Record<string, Layer[]> {
     return { cells: this.cells };
   }
 

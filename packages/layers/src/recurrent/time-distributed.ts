@@ -55,7 +55,7 @@ export class TimeDistributed extends Layer {
     return [this.layer];
   }
 
-  kerasSaveChildren(): Record<string, Layer> {
+  override kerasSaveChildren(): Record<string, Layer> {
     return { layer: this.layer };
   }
 

@@ -1,8 +1,9 @@
+import { seededRandom } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../index.js';
-import { exactRocAuc, mean, near, rng, scalarOf, sigmoid } from '../test-reference-math.js';
+import { exactRocAuc, mean, near, scalarOf, sigmoid } from '../test-reference-math.js';
 import { AUC } from './auc.js';
 
 function feed(m: AUC, labels: number[], scores: number[], batchSize: number, weights?: number[]) {
@@ -19,7 +20,7 @@ function feed(m: AUC, labels: number[], scores: number[], batchSize: number, wei
 
 /** Labels with scores that lean towards them, so the AUC is neither 0.5 nor 1. */
 function data(n: number, seed: number, quantize?: number) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const labels: number[] = [];
   const scores: number[] = [];
   for (let i = 0; i < n; i++) {

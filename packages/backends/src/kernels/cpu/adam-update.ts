@@ -1,7 +1,8 @@
+import { StrataAdamUpdate } from '@strata/core';
 import { type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { ADAM_UPDATE_KERNEL, adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
+import { adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
 
 interface CpuData {
   data: { get(dataId: object): { values: unknown } };
@@ -27,8 +28,8 @@ export const adamUpdateCpu: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 export const cpuAdamUpdateFix: KernelFix = {
-  kernelName: ADAM_UPDATE_KERNEL,
+  kernelName: StrataAdamUpdate,
   backendName: 'cpu',
   mode: 'fill',
-  create: () => ({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'cpu', kernelFunc: adamUpdateCpu }),
+  create: () => ({ kernelName: StrataAdamUpdate, backendName: 'cpu', kernelFunc: adamUpdateCpu }),
 };

@@ -1,3 +1,4 @@
+import { NotImplementedError, ValueError } from '@strata/core';
 import type {
   _FusedMatMulAttrs,
   BatchMatMulAttrs,
@@ -38,7 +39,7 @@ export function batchMatMulCpu(
   const depthA = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const depthB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
   if (depthA !== depthB) {
-    throw new Error(
+    throw new ValueError(
       `Error in matMul: inner shapes (${depthA}) and (${depthB}) of Tensors with shapes ${a.shape} and ` +
         `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
     );
@@ -142,7 +143,7 @@ export function applyBiasAndActivation(
     const kernelName = ACTIVATION_KERNELS[activation];
     if (kernelName == null) {
       release(bk, current);
-      throw new Error(`Activation ${activation} has not been implemented for the CPU backend.`);
+      throw new NotImplementedError(`Activation ${activation} has not been implemented for the CPU backend.`);
     }
     const activated =
       activation === 'prelu'

@@ -1,7 +1,8 @@
+import { StrataAdamUpdate, type StrataAdamUpdateAttrs } from '@strata/core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
+import { adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
 import { adamSimdLoop } from './adam-update-simd.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm this kernel uses (its class is not exported as a type). */
@@ -36,7 +37,11 @@ export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
-function runUpdate(memory: WebAssembly.Memory | undefined, views: Float32Array[], a: AdamUpdateAttrs): void {
+function runUpdate(
+  memory: WebAssembly.Memory | undefined,
+  views: Float32Array[],
+  a: StrataAdamUpdateAttrs,
+): void {
   const n = views[0].length;
   const loop = adamSimdLoop(memory);
   let done = 0;
@@ -53,8 +58,8 @@ function runUpdate(memory: WebAssembly.Memory | undefined, views: Float32Array[]
 }
 
 export const wasmAdamUpdateFix: KernelFix = {
-  kernelName: ADAM_UPDATE_KERNEL,
+  kernelName: StrataAdamUpdate,
   backendName: 'wasm',
   mode: 'fill',
-  create: () => ({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'wasm', kernelFunc: adamUpdateWasm }),
+  create: () => ({ kernelName: StrataAdamUpdate, backendName: 'wasm', kernelFunc: adamUpdateWasm }),
 };

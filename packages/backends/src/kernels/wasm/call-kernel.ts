@@ -4,6 +4,7 @@
  * tape, no copy to another backend). Every intermediate must be released with `release`, or the
  * engine's per-kernel leak check counts it against the kernel.
  */
+import { RuntimeError, ValueError } from '@strata/core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -20,14 +21,14 @@ export function callKernel(
   const backendName = tf.getBackend();
   const kernel = tf.getKernel(kernelName, backendName);
   if (kernel == null) {
-    throw new Error(
+    throw new RuntimeError(
       `Strata's composite kernels need the ${backendName} kernel '${kernelName}', which is not registered.`,
     );
   }
   // The registry types `inputs` as a name map; Concat takes an array, as tfjs's own ops pass it.
   const out = kernel.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, backend, attrs });
   if (Array.isArray(out))
-    throw new Error(`Kernel '${kernelName}' returned ${out.length} outputs; expected one.`);
+    throw new RuntimeError(`Kernel '${kernelName}' returned ${out.length} outputs; expected one.`);
   return out;
 }
 
@@ -82,7 +83,7 @@ export function padOrCrop(
 export function assertFloat32(kernelName: string, ...infos: TensorInfo[]): void {
   for (const info of infos) {
     if (info.dtype !== 'float32') {
-      throw new Error(
+      throw new ValueError(
         `Strata's wasm ${kernelName} supports float32 tensors only. Received: dtype=${info.dtype}`,
       );
     }

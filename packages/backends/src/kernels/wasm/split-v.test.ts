@@ -1,8 +1,11 @@
+import { seededValues } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
+// Only wasm is imported: the cpu reference must be tfjs's own cpu kernels, not Strata's cpu fixes.
+import '../../wasm.js';
+
 import { installedKernelFixes } from '../../kernel-fixes.js';
-import { randomValues } from './test-parity.js';
 
 /** tf.split on one backend: the pieces' shapes and values, and how many tensors it left behind. */
 async function splitOn(
@@ -15,7 +18,7 @@ async function splitOn(
   await tf.setBackend(backendName);
   const n = shape.reduce((a, b) => a * b, 1);
   const values =
-    dtype === 'float32' ? randomValues(n, n) : Int32Array.from({ length: n }, (_, i) => i * 3 - 50);
+    dtype === 'float32' ? seededValues(n, n) : Int32Array.from({ length: n }, (_, i) => i * 3 - 50);
   const x = tf.tensor(values, shape, dtype);
   const before = tf.memory().numTensors;
   const pieces = tf.split(x, splits, axis);

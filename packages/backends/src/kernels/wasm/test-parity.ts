@@ -1,12 +1,10 @@
 /** Shared by the wasm kernel tests: run one kernel on cpu and on wasm with the same random inputs. */
+import { seededValues } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
 // Only wasm is imported: the cpu reference must be tfjs's own cpu kernels, not Strata's cpu fixes.
 import '../../wasm.js';
-import { randomValues } from './test-random.js';
-
-export { randomValues };
 
 export interface KernelInput {
   shape: number[];
@@ -16,7 +14,7 @@ export interface KernelInput {
 export function randomInput(shape: number[], seed: number): KernelInput {
   return {
     shape,
-    values: randomValues(
+    values: seededValues(
       shape.reduce((a, b) => a * b, 1),
       seed,
     ),

@@ -1,3 +1,4 @@
+import { ValueError } from '@strata/core';
 import { type KernelFunc, type TensorInfo, type UnsortedSegmentSumAttrs, util } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
@@ -12,7 +13,7 @@ export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, segmentIds } = inputs as unknown as { x: TensorInfo; segmentIds: TensorInfo };
   const { numSegments } = attrs as unknown as UnsortedSegmentSumAttrs;
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
-    throw new Error(
+    throw new ValueError(
       `Strata's wasm UnsortedSegmentSum supports float32 and int32 data. Received: dtype=${x.dtype}`,
     );
   }

@@ -1,7 +1,8 @@
+import { StrataAdamUpdate } from '@strata/core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { ADAM_UPDATE_KERNEL, checkAdamUpdateArgs } from '../adam-update.js';
+import { checkAdamUpdateArgs } from '../adam-update.js';
 
 /** The part of tfjs-backend-webgl's MathBackendWebGL this kernel uses. */
 interface WebGLProgramBackend {
@@ -67,8 +68,8 @@ export const adamUpdateWebgl: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 export const webglAdamUpdateFix: KernelFix = {
-  kernelName: ADAM_UPDATE_KERNEL,
+  kernelName: StrataAdamUpdate,
   backendName: 'webgl',
   mode: 'fill',
-  create: () => ({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'webgl', kernelFunc: adamUpdateWebgl }),
+  create: () => ({ kernelName: StrataAdamUpdate, backendName: 'webgl', kernelFunc: adamUpdateWebgl }),
 };
