@@ -5,27 +5,26 @@
  */
 import '@tensorflow/tfjs-backend-webgl';
 
+import { RuntimeError } from '@strata/core';
+
+import { hasWebGL2, webglDescription } from './builtin-backends.js';
 import { webglKernelFixes } from './kernels/webgl/index.js';
-import { hasWebGL2 } from './set-backend.js';
 import { registerBackend } from './strata-backend.js';
 
 /** Strata's entry for tfjs's WebGL backend, registered by importing `@strata/backends/webgl`. */
 export const webglBackend = registerBackend(
   {
-    name: 'webgl',
-    priority: 3,
-    tfjsPackage: '@tensorflow/tfjs-backend-webgl',
-    isSupported: hasWebGL2,
+    ...webglDescription,
     kernelFixes: webglKernelFixes,
     async init() {
       // tfjs would only log a warning and stay on the old backend; say plainly why it cannot work.
       if (!hasWebGL2()) {
-        throw new Error(
+        throw new RuntimeError(
           "Backend 'webgl' failed to initialise: no WebGL2 context could be created here " +
             '(not a browser, WebGL disabled, or the GPU is blocklisted).',
         );
       }
     },
   },
-  { module: '@strata/backends/webgl', override: true },
+  { module: webglDescription.entry, override: true },
 );
