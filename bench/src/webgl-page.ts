@@ -1,9 +1,11 @@
 /**
- * The browser side of `pnpm --filter @strata/bench webgl` (bundled by webgl.ts): one library trains one
- * model on WebGL in this page, mirroring case.ts's `train` kind, and returns its measurements.
+ * The browser side of `pnpm --filter @strata/bench webgl` and `webgpu` (bundled by webgl.ts): one library
+ * trains one model on WebGL or WebGPU in this page, mirroring case.ts's `train` kind, and returns its
+ * measurements.
  */
 import { removeKernelFixes, setBackend } from '@strata/backends';
 import '@strata/backends/webgl';
+import '@strata/backends/webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -13,6 +15,7 @@ import { score, unpackWeights } from './weights-and-score.js';
 
 export interface PageSpec {
   lib: 'strata' | 'tfjs-layers';
+  backend: 'webgl' | 'webgpu';
   model: ModelKind;
   samples: number;
   testSamples: number;
@@ -62,15 +65,15 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
 }
 
 async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
-  if (spec.lib === 'strata') await setBackend('webgl');
+  if (spec.lib === 'strata') await setBackend(spec.backend);
   else {
-    // The page bundles @strata/backends/webgl, whose import installs Strata's kernels; tfjs-layers' users
-    // get tfjs-backend-webgl's own, so take Strata's out first.
-    removeKernelFixes('webgl');
-    await tf.setBackend('webgl');
+    // The page bundles @strata/backends/webgl and /webgpu, whose imports install Strata's kernels;
+    // tfjs-layers' users get the tfjs backend's own, so take Strata's out first.
+    removeKernelFixes(spec.backend);
+    await tf.setBackend(spec.backend);
   }
   await tf.ready();
-  if (tf.getBackend() !== 'webgl') throw new Error(`wanted webgl, got ${tf.getBackend()}`);
+  if (tf.getBackend() !== spec.backend) throw new Error(`wanted ${spec.backend}, got ${tf.getBackend()}`);
   const shape = spec.model === 'mlp' ? [28, 28] : [28, 28, 1];
   const px = 28 * 28;
   const data = await fetchBytes('/data.bin');
@@ -88,7 +91,7 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
   const x = tf.tensor(trainImages, [spec.samples, ...shape]);
   const xTest = tf.tensor(testImages, [spec.testSamples, ...shape]);
   const y = makeNet(spec).labels(trainLabels);
-  const result: Record<string, unknown> = { ...spec, backend: 'webgl' };
+  const result: Record<string, unknown> = { ...spec };
 
   // Warm-up on a throw-away model: shader compilation.
   {

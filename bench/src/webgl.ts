@@ -1,11 +1,12 @@
 /**
- * `pnpm --filter @strata/bench webgl` (issue #11's WebGL cases): the MLP and the CNN trained by Strata
- * and by @tensorflow/tfjs-layers on WebGL2 in headless Chromium (/usr/bin/chromium, SwiftShader: a
- * software GPU, so the figures compare the two libraries and say nothing about real GPUs). Same data,
- * initial weights, batch size and check as the Node cases; each library in a fresh browser context.
- * Writes bench/webgl-results.json. BENCH_WEBGL_MLP_SAMPLES / BENCH_WEBGL_CNN_SAMPLES set the digits per
- * epoch (defaults 4,000 and 8,000: SwiftShader is slow; the whole run takes ~12 minutes here), BENCH_WEBGL_TEST_SAMPLES the test digits the check
- * scores (default all 10,000); BENCH_ONLY=mlp|cnn limits the models.
+ * `pnpm --filter @strata/bench webgl` (issue #11's WebGL cases) and `pnpm --filter @strata/bench webgpu`
+ * (issue #21's): the MLP and the CNN trained by Strata and by @tensorflow/tfjs-layers on WebGL2 or WebGPU
+ * in headless Chromium (/usr/bin/chromium, SwiftShader: a software GPU, so the figures compare the two
+ * libraries and say nothing about real GPUs). Same data, initial weights, batch size and check as the
+ * Node cases; each library in a fresh browser context. Writes bench/<backend>-results.json. BENCH_WEBGL_MLP_SAMPLES / BENCH_WEBGL_CNN_SAMPLES set the digits per
+ * epoch (defaults 4,000 and 8,000 on webgl, 2,048 and 1,024 on webgpu: SwiftShader is slow; the whole webgl
+ * run takes ~12 minutes here), BENCH_WEBGL_TEST_SAMPLES the test digits the check scores (default all
+ * 10,000 on webgl, 2,000 on webgpu); BENCH_ONLY=mlp|cnn limits the models.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,12 +27,28 @@ import { packWeights } from './weights-and-score.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const benchDir = join(here, '..');
 const BATCH = 128;
-const WEBGL_START = '<!-- webgl:start -->';
-const WEBGL_END = '<!-- webgl:end -->';
-const TEST_SAMPLES = Number(process.env.BENCH_WEBGL_TEST_SAMPLES ?? 10000);
+const backend = (process.argv[2] ?? 'webgl') as PageSpec['backend'];
+if (backend !== 'webgl' && backend !== 'webgpu') {
+  throw new Error(`Expected the backend 'webgl' or 'webgpu' as the argument. Received: ${backend}`);
+}
+const WEBGL_START = `<!-- ${backend}:start -->`;
+const WEBGL_END = `<!-- ${backend}:end -->`;
+/**
+ * WebGPU on SwiftShader (Vulkan); see packages/backends/test/webgpu-browser.test.ts for why Chromium's
+ * own Vulkan is on too (tfjs-webgpu's synchronous reads).
+ */
+const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-vulkan=swiftshader',
+  '--enable-features=Vulkan',
+];
+// SwiftShader's WebGPU is several times slower than its WebGL: smaller default runs there.
+const webgpu = backend === 'webgpu';
+const TEST_SAMPLES = Number(process.env.BENCH_WEBGL_TEST_SAMPLES ?? (webgpu ? 2000 : 10000));
 const SAMPLES: Record<ModelKind, number> = {
-  mlp: Number(process.env.BENCH_WEBGL_MLP_SAMPLES ?? 4000),
-  cnn: Number(process.env.BENCH_WEBGL_CNN_SAMPLES ?? 8000),
+  mlp: Number(process.env.BENCH_WEBGL_MLP_SAMPLES ?? (webgpu ? 2048 : 4000)),
+  cnn: Number(process.env.BENCH_WEBGL_CNN_SAMPLES ?? (webgpu ? 1024 : 8000)),
 };
 const models = (process.env.BENCH_ONLY ?? 'mlp,cnn').split(',') as ModelKind[];
 
@@ -99,6 +116,7 @@ async function main(): Promise<void> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     ...headlessChromiumOptions(),
+    args: [...headlessChromiumOptions().args, ...(backend === 'webgpu' ? WEBGPU_ARGS : [])],
   });
   const rows: Record<string, unknown>[] = [];
   try {
@@ -108,13 +126,14 @@ async function main(): Promise<void> {
       for (const lib of ['strata', 'tfjs-layers'] as const) {
         const spec: PageSpec = {
           lib,
+          backend,
           model,
           samples: SAMPLES[model],
           testSamples: TEST_SAMPLES,
           batchSize: BATCH,
           epochs: model === 'mlp' ? 2 : 0,
         };
-        process.stdout.write(`  ${lib} ${model} webgl ... `);
+        process.stdout.write(`  ${lib} ${model} ${backend} ... `);
         const t0 = Date.now();
         const context = await browser.newContext();
         const page = await context.newPage();
@@ -164,13 +183,13 @@ async function main(): Promise<void> {
       ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
       : '–';
   const lines = [
-    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: WebGL2 on SwiftShader in headless Chromium, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} (a partial run keeps the other rows; each row's time is measuredAt in webgl-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median epoch.`,
+    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${backend === 'webgl' ? 'WebGL2' : 'WebGPU'} on SwiftShader in headless Chromium, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} (a partial run keeps the other rows; each row's time is measuredAt in ${backend}-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median epoch.`,
     '',
     '| model | digits/epoch | Strata samples/s | tfjs-layers samples/s | speed-up | predict batch 1, ms (Strata / tfjs-layers) | predict batch 1024, samples/s (Strata / tfjs-layers) | tensors after each epoch (Strata / tfjs-layers) | one-epoch check |',
     '|---|---:|---:|---:|---:|---|---|---|---|',
   ];
   // A partial run (BENCH_ONLY) keeps the other models' rows from the last run, each with its own time.
-  const resultsFile = join(benchDir, 'webgl-results.json');
+  const resultsFile = join(benchDir, `${backend}-results.json`);
   const earlier = existsSync(resultsFile)
     ? ((JSON.parse(readFileSync(resultsFile, 'utf8')) as { rows?: Record<string, unknown>[] }).rows ?? [])
     : [];
@@ -200,7 +219,7 @@ async function main(): Promise<void> {
     );
   }
   writeFileSync(
-    join(benchDir, 'webgl-results.json'),
+    resultsFile,
     `${JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], rows }, null, 2)}\n`,
   );
 }

@@ -7,6 +7,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { cpuDescription } from './builtin-backends.js';
 import { cpuKernelFixes } from './kernels/cpu/index.js';
 import { registerBackend } from './strata-backend.js';
 
@@ -28,15 +29,12 @@ silenceTfjsNodeBanner();
 /** Strata's entry for tfjs's CPU backend, registered by importing `@strata/backends/cpu`. */
 export const cpuBackend = registerBackend(
   {
-    name: 'cpu',
-    priority: 1,
-    tfjsPackage: '@tensorflow/tfjs-backend-cpu',
-    hostMemory: true,
+    ...cpuDescription,
     // Again here: tfjs makes a new instance after `tf.removeBackend('cpu')` and re-registration.
     async init() {
       silenceTfjsNodeBanner();
     },
     kernelFixes: cpuKernelFixes,
   },
-  { module: '@strata/backends/cpu', override: true },
+  { module: cpuDescription.entry, override: true },
 );

@@ -1,6 +1,6 @@
 /**
  * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
- * `@strata/backends/cpu`, `/wasm` and `/webgl` each register one, and `setBackend` loads them on demand.
+ * `@strata/backends/cpu`, `/wasm`, `/webgl` and `/webgpu` each register one, and `setBackend` loads them on demand.
  *
  * @module @strata/backends
  */
@@ -24,5 +24,6 @@ declare module '@strata/core' {
     cpu: true;
     wasm: true;
     webgl: true;
+    webgpu: true;
   }
 }

@@ -1,73 +1,11 @@
-import type { BackendIds } from '@strata/core';
+import { type BackendIds, RegistryError, RuntimeError, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { builtinBackends } from './builtin-backends.js';
 import { findBackend, listBackends, type StrataBackend } from './strata-backend.js';
 
 /** A backend name `setBackend` accepts: the registered ones (see `BackendIds`) or 'auto'. */
 export type BackendName = Extract<keyof BackendIds, string>;
-
-/** The backends this package ships, loadable on demand by `setBackend` without a static import. */
-export interface BuiltinBackend {
-  name: string;
-  priority: number;
-  /** The subpath entry that registers it. */
-  entry: string;
-  tfjsPackage: string;
-  /** A cheap check made before loading anything, so 'auto' does not load what cannot run. */
-  plausible(): boolean;
-}
-
-export const builtinBackends: readonly BuiltinBackend[] = [
-  {
-    name: 'webgl',
-    priority: 3,
-    entry: '@strata/backends/webgl',
-    tfjsPackage: '@tensorflow/tfjs-backend-webgl',
-    plausible: () => hasWebGL2(),
-  },
-  {
-    name: 'wasm',
-    priority: 2,
-    entry: '@strata/backends/wasm',
-    tfjsPackage: '@tensorflow/tfjs-backend-wasm',
-    plausible: () => typeof WebAssembly === 'object',
-  },
-  {
-    name: 'cpu',
-    priority: 1,
-    entry: '@strata/backends/cpu',
-    tfjsPackage: '@tensorflow/tfjs-backend-cpu',
-    plausible: () => true,
-  },
-];
-
-let webgl2: boolean | undefined;
-
-/**
- * True where a WebGL2 context can be created (a browser page or a worker with OffscreenCanvas). Probed
- * once: browsers cap live contexts (~16) and drop the oldest, which could be tfjs's own.
- */
-export function hasWebGL2(): boolean {
-  webgl2 ??= probeWebGL2();
-  return webgl2;
-}
-
-function probeWebGL2(): boolean {
-  try {
-    let canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
-    if (typeof OffscreenCanvas !== 'undefined') canvas = new OffscreenCanvas(1, 1);
-    else if (typeof document !== 'undefined' && typeof document.createElement === 'function') {
-      canvas = document.createElement('canvas');
-    }
-    const gl = canvas?.getContext('webgl2') as WebGL2RenderingContext | null | undefined;
-    if (!gl) return false;
-    gl.getExtension('WEBGL_lose_context')?.loseContext();
-    return true;
-  } catch {
-    // A browser that refuses a context (blocklisted GPU, lost context) has no usable WebGL2.
-    return false;
-  }
-}
 
 /**
  * Imports a subpath entry by name. The specifier is a variable on purpose: bundlers then leave it
@@ -86,7 +24,7 @@ export function setEntryImporter(
   return previous;
 }
 
-class MissingPackageError extends Error {
+class MissingPackageError extends RuntimeError {
   override name = 'MissingPackageError';
 }
 
@@ -115,12 +53,12 @@ async function loadBackend(name: string): Promise<StrataBackend | undefined> {
         `Backend '${name}' needs the package ${builtin.tfjsPackage}: npm install ${builtin.tfjsPackage}`,
       );
     }
-    throw new Error(
+    throw new RuntimeError(
       `Backend '${name}' could not be loaded from ${builtin.entry}: ${(err as Error)?.message ?? err}`,
     );
   }
   const loaded = findBackend(name);
-  if (!loaded) throw new Error(`Importing ${builtin.entry} did not register the backend '${name}'.`);
+  if (!loaded) throw new RuntimeError(`Importing ${builtin.entry} did not register the backend '${name}'.`);
   return loaded;
 }
 
@@ -130,10 +68,12 @@ async function activate(backend: StrataBackend): Promise<void> {
   try {
     ok = await tf.setBackend(backend.name);
   } catch (err) {
-    throw new Error(`Backend '${backend.name}' failed to initialise: ${(err as Error)?.message ?? err}`);
+    throw new RuntimeError(
+      `Backend '${backend.name}' failed to initialise: ${(err as Error)?.message ?? err}`,
+    );
   }
   if (!ok) {
-    throw new Error(
+    throw new RuntimeError(
       `Backend '${backend.name}' failed to initialise (tfjs could not create it; its warning above says why).`,
     );
   }
@@ -143,22 +83,32 @@ async function activate(backend: StrataBackend): Promise<void> {
 /**
  * Selects the backend every following op runs on, and gets it ready.
  *
- * - A name ('cpu', 'wasm', 'webgl', or one a plug-in registered): imports the built-in subpath if it was
- *   not imported yet, then initialises it; failure is an error naming the cause (or the package to install).
- * - 'auto': the best that works here, by priority: webgl in a browser with WebGL2, wasm in Node, else
- *   cpu. A backend that fails to initialise is skipped with a warning.
+ * - A name ('cpu', 'wasm', 'webgl', 'webgpu', or one a plug-in registered): imports the built-in subpath
+ *   if it was not imported yet, then initialises it; failure is an error naming the cause (or the package
+ *   to install), and the previous backend stays active. 'webgpu' runs on any WebGPU adapter, a software
+ *   one included, and fails where `navigator.gpu` gives none.
+ * - 'auto': the best that works here, by priority: webgpu on a hardware WebGPU adapter (a software
+ *   fallback such as SwiftShader does not count: it trains slower than cpu), then webgl where WebGL2
+ *   exists, then wasm, then cpu. So: webgpu or webgl in a browser, wasm in Node. A backend that fails to
+ *   initialise is skipped with a warning.
  *
  * Resolves to the name of the backend now active.
+ *
+ * @example
+ * ```ts
+ * const name = await setBackend('auto');
+ * name === getBackend(); // true
+ * ```
  */
 export async function setBackend(name: BackendName | 'auto'): Promise<string> {
   if (typeof name !== 'string' || (name as string) === '') {
-    throw new Error(`setBackend expects a backend name or 'auto'. Received: ${JSON.stringify(name)}`);
+    throw new ValueError(`setBackend expects a backend name or 'auto'. Received: ${JSON.stringify(name)}`);
   }
   if (name !== 'auto') {
     const backend = await loadBackend(name);
     if (!backend) {
       const known = [...new Set([...builtinBackends.map((b) => b.name), ...listBackends()])];
-      throw new Error(
+      throw new RegistryError(
         `Unknown backend: '${name}'. Known backends: ${known.join(', ')}, or 'auto'. ` +
           `A third-party backend must be registered (registerBackend) before it is selected.`,
       );
@@ -176,9 +126,10 @@ async function autoSelect(): Promise<string> {
   const order = [...candidates].sort((a, b) => b[1] - a[1]).map(([n]) => n);
   const skipped: string[] = [];
   for (const name of order) {
-    const builtin = builtinBackends.find((b) => b.name === name);
-    if (builtin && !findBackend(name) && !builtin.plausible()) {
-      skipped.push(`${name}: not available here`);
+    // A built-in's description answers before its entry (and tfjs package) is loaded.
+    const described = findBackend(name) ?? builtinBackends.find((b) => b.name === name);
+    if (described?.isSupported && !(await described.isSupported())) {
+      skipped.push(`${name}: not supported here`);
       continue;
     }
     let backend: StrataBackend | undefined;
@@ -191,10 +142,6 @@ async function autoSelect(): Promise<string> {
       continue;
     }
     if (!backend) continue;
-    if (backend.isSupported && !(await backend.isSupported())) {
-      skipped.push(`${name}: not supported here`);
-      continue;
-    }
     try {
       await activate(backend);
       return backend.name;
@@ -205,7 +152,7 @@ async function autoSelect(): Promise<string> {
       );
     }
   }
-  throw new Error(`setBackend('auto') found no backend that works here. Tried: ${skipped.join('; ')}`);
+  throw new RuntimeError(`setBackend('auto') found no backend that works here. Tried: ${skipped.join('; ')}`);
 }
 
 /** The name of the tfjs backend ops run on now. */

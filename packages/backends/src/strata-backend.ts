@@ -4,16 +4,16 @@ import { installKernelFixes, type KernelFix } from './kernel-fixes.js';
 
 /**
  * A tfjs backend as Strata knows it: what `setBackend(name)` selects and how to get it ready.
- * Register one with `registerBackend`; `@strata/backends/cpu`, `/wasm` and `/webgl` each do so.
+ * Register one with `registerBackend`; `@strata/backends/cpu`, `/wasm`, `/webgl` and `/webgpu` each do so.
  */
 export interface StrataBackend {
   /** The tfjs backend name (`tf.setBackend(name)`), also the name `setBackend` takes. */
   name: string;
-  /** Higher wins when `setBackend('auto')` chooses (built-ins: webgl 3, wasm 2, cpu 1). */
+  /** Higher wins when `setBackend('auto')` chooses (built-ins: webgpu 4, webgl 3, wasm 2, cpu 1). */
   priority: number;
   /** The npm package that provides the tfjs backend; named in errors. */
   tfjsPackage?: string;
-  /** Whether the backend can run here at all (e.g. WebGL2 exists); 'auto' skips it when false. */
+  /** Whether 'auto' should use the backend here (e.g. WebGL2 exists); 'auto' skips it when false. */
   isSupported?(): boolean | Promise<boolean>;
   /**
    * Gets the tfjs backend ready before `tf.setBackend(name)` (wasm file paths, thread count, a

@@ -6,6 +6,7 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
+import { wasmDescription } from './builtin-backends.js';
 import { wasmKernelFixes } from './kernels/wasm/index.js';
 import { packageMainFolder } from './node-paths.js';
 import { registerBackend } from './strata-backend.js';
@@ -29,15 +30,11 @@ useInstalledWasmFiles();
 /** Strata's entry for tfjs's WebAssembly backend, registered by importing `@strata/backends/wasm`. */
 export const wasmBackend = registerBackend(
   {
-    name: 'wasm',
-    priority: 2,
-    tfjsPackage: '@tensorflow/tfjs-backend-wasm',
-    hostMemory: true,
-    isSupported: () => typeof WebAssembly === 'object',
+    ...wasmDescription,
     async init() {
       useInstalledWasmFiles();
     },
     kernelFixes: wasmKernelFixes,
   },
-  { module: '@strata/backends/wasm', override: true },
+  { module: wasmDescription.entry, override: true },
 );

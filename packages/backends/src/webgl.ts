@@ -6,17 +6,14 @@
 import { RuntimeError } from '@strata/core';
 import '@tensorflow/tfjs-backend-webgl';
 
+import { hasWebGL2, webglDescription } from './builtin-backends.js';
 import { webglKernelFixes } from './kernels/webgl/index.js';
-import { hasWebGL2 } from './set-backend.js';
 import { registerBackend } from './strata-backend.js';
 
 /** Strata's entry for tfjs's WebGL backend, registered by importing `@strata/backends/webgl`. */
 export const webglBackend = registerBackend(
   {
-    name: 'webgl',
-    priority: 3,
-    tfjsPackage: '@tensorflow/tfjs-backend-webgl',
-    isSupported: hasWebGL2,
+    ...webglDescription,
     kernelFixes: webglKernelFixes,
     async init() {
       // tfjs would only log a warning and stay on the old backend; say plainly why it cannot work.
@@ -28,5 +25,5 @@ export const webglBackend = registerBackend(
       }
     },
   },
-  { module: '@strata/backends/webgl', override: true },
+  { module: webglDescription.entry, override: true },
 );

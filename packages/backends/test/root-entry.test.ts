@@ -38,12 +38,17 @@ describe('entry points', () => {
 
   it('each subpath entry bundles only its own tfjs backend', async () => {
     expect(await bundledPackages('cpu.ts')).toEqual(['tfjs-backend-cpu']);
-    // tfjs-backend-wasm and -webgl themselves depend on tfjs-backend-cpu's shared kernel code.
+    // tfjs-backend-wasm, -webgl and -webgpu themselves depend on tfjs-backend-cpu's shared kernel code.
     const wasm = await bundledPackages('wasm.ts');
     expect(wasm).toContain('tfjs-backend-wasm');
     expect(wasm).not.toContain('tfjs-backend-webgl');
     const webgl = await bundledPackages('webgl.ts');
     expect(webgl).toContain('tfjs-backend-webgl');
     expect(webgl).not.toContain('tfjs-backend-wasm');
+    expect(webgl).not.toContain('tfjs-backend-webgpu');
+    const webgpu = await bundledPackages('webgpu.ts');
+    expect(webgpu).toContain('tfjs-backend-webgpu');
+    expect(webgpu).not.toContain('tfjs-backend-webgl');
+    expect(webgpu).not.toContain('tfjs-backend-wasm');
   });
 });

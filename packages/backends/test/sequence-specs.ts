@@ -88,6 +88,8 @@ export interface SequenceRun {
   start: Float32Array[];
   /** Tensors alive after steps 2 and 3 (the first creates the optimizer's state). */
   tensorCounts: number[];
+  /** Paths of the weights the 3 steps left exactly as they were: a gradient that came out all zeros. */
+  unchanged: string[];
 }
 
 /** Builds the model on the current backend from `weights` (or its own initial ones) and takes 3 steps. */
@@ -114,6 +116,9 @@ export async function trainSequenceSpec(
     if (step > 0) tensorCounts.push(tf.memory().numTensors);
   }
   losses.push(Number(await model.testOnBatch(x, y)));
+  const unchanged = model.weights
+    .filter((w, i) => w.value.dataSync().every((v, j) => v === start[i][j]))
+    .map((w) => w.path);
   tf.dispose([x, y]);
-  return { losses, start, tensorCounts };
+  return { losses, start, tensorCounts, unchanged };
 }

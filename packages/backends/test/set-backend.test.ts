@@ -1,7 +1,7 @@
-import { registry } from '@strata/core';
+import { RegistryError, RuntimeError, registry, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-
+import { probeWebGPU } from '../src/builtin-backends.js';
 import {
   findBackend,
   getBackend,
@@ -12,8 +12,16 @@ import {
 } from '../src/index.js';
 import { setEntryImporter } from '../src/set-backend.js';
 
+/** A stand-in for `navigator.gpu` whose adapter request gives `adapter`. */
+function stubGpu(adapter: object | null | (() => never)) {
+  const requestAdapter = vi.fn(async () => (typeof adapter === 'function' ? adapter() : adapter));
+  vi.stubGlobal('navigator', { gpu: { requestAdapter } });
+  return requestAdapter;
+}
+
 afterEach(async () => {
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
   for (const name of ['test>broken', 'test>fine']) registry.unregister('backend', name);
   await tf.setBackend('cpu');
 });
@@ -60,10 +68,62 @@ describe('setBackend / getBackend / listBackends', () => {
   it("setBackend('webgl') in Node fails clearly instead of staying on the old backend", async () => {
     await setBackend('cpu');
     vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await expect(setBackend('webgl')).rejects.toThrow(
-      /Backend 'webgl' failed to initialise: no WebGL2 context/,
+    const error = await setBackend('webgl').catch((e) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error.message).toMatch(/Backend 'webgl' failed to initialise: no WebGL2 context/);
+    expect(getBackend()).toBe('cpu');
+  });
+
+  it("setBackend('webgpu') without an adapter fails clearly instead of staying on the old backend", async () => {
+    await setBackend('cpu');
+    // Node has no navigator.gpu (tfjs-backend-webgpu then registers nothing with tfjs).
+    const error = await setBackend('webgpu').catch((e) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error.message).toMatch(
+      /^Backend 'webgpu' failed to initialise: navigator.gpu does not exist here/,
+    );
+    expect(findBackend('webgpu')?.priority).toBe(4);
+    stubGpu(null);
+    await expect(setBackend('webgpu')).rejects.toThrow(
+      "Backend 'webgpu' failed to initialise: navigator.gpu.requestAdapter() found no adapter",
     );
     expect(getBackend()).toBe('cpu');
+  });
+
+  it('tells a hardware WebGPU adapter from a software fallback (SwiftShader)', async () => {
+    const requestAdapter = stubGpu({
+      info: { vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: false },
+    });
+    await expect(probeWebGPU()).resolves.toMatchObject({ kind: 'hardware' });
+    // The same adapter tfjs-backend-webgpu asks for.
+    expect(requestAdapter).toHaveBeenCalledWith({ powerPreference: 'high-performance' });
+    stubGpu({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } });
+    await expect(probeWebGPU()).resolves.toMatchObject({ kind: 'fallback' });
+    // Before Chromium 133 the flag sat on the adapter; some browsers set neither, SwiftShader is named.
+    stubGpu({ isFallbackAdapter: true, info: {} });
+    await expect(probeWebGPU()).resolves.toMatchObject({ kind: 'fallback' });
+    stubGpu({ info: { vendor: 'google', architecture: 'swiftshader' } });
+    await expect(probeWebGPU()).resolves.toMatchObject({ kind: 'fallback' });
+    stubGpu(() => {
+      throw new Error('GPU process crashed');
+    });
+    await expect(probeWebGPU()).resolves.toEqual({
+      kind: 'none',
+      reason: 'navigator.gpu.requestAdapter() failed: GPU process crashed',
+    });
+  });
+
+  it("'auto' tries webgpu first on a hardware adapter, and skips it on a software one", async () => {
+    await import('../src/webgpu.js');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    stubGpu({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } });
+    await expect(setBackend('auto')).resolves.toBe('wasm');
+    expect(warn).not.toHaveBeenCalled();
+    // A hardware adapter: 'auto' initialises webgpu first. In Node tfjs registered no webgpu backend (its
+    // import saw no navigator.gpu), so that fails and 'auto' goes on to the next.
+    stubGpu({ info: { vendor: 'nvidia', architecture: 'ampere' } });
+    await expect(setBackend('auto')).resolves.toBe('wasm');
+    expect(warn.mock.calls.flat().join(' ')).toMatch(/backend 'webgpu' failed to initialise/);
   });
 
   it("'auto' skips a backend that fails to initialise, with a warning", async () => {
@@ -105,13 +165,16 @@ describe('setBackend / getBackend / listBackends', () => {
   it('lists registered backends by priority', async () => {
     await import('../src/cpu.js');
     await import('../src/webgl.js');
-    expect(listBackends()).toEqual(['webgl', 'wasm', 'cpu']);
+    expect(listBackends()).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
   });
 
   it('rejects unknown names and bad entries with what it received', async () => {
-    await expect(setBackend('tpu' as 'cpu')).rejects.toThrow(
-      /Unknown backend: 'tpu'. Known backends: webgl, wasm, cpu/,
-    );
+    const unknown = await setBackend('tpu' as 'cpu').catch((e) => e);
+    expect(unknown).toBeInstanceOf(RegistryError);
+    expect(unknown.message).toMatch(/Unknown backend: 'tpu'. Known backends: webgpu, webgl, wasm, cpu/);
+    const empty = await setBackend('' as 'cpu').catch((e) => e);
+    expect(empty).toBeInstanceOf(ValueError);
+    expect(empty.message).toBe(`setBackend expects a backend name or 'auto'. Received: ""`);
     expect(() => registerBackend({ name: '', priority: 1, init: async () => {} })).toThrow(
       /Received: name=""/,
     );

@@ -3,106 +3,25 @@
  * from test/webgl-page/entry.ts and runs the kernel-coverage and training checks there. Skips only when
  * /usr/bin/chromium is absent (CI installs it); never downloads a browser.
  */
-
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM_PATH, headlessChromiumOptions } from '@strata/core/testing';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { CHROMIUM, type ChromiumPage, hasChromium, openChromiumPage } from './chromium-page.js';
 import type { PageResults } from './webgl-page/entry.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const packageRoot = path.resolve(here, '..');
-const hasChromium = fs.existsSync(CHROMIUM_PATH);
 if (!hasChromium)
-  console.warn(
-    `Skipping the WebGL browser test: ${CHROMIUM_PATH} is absent (install Debian's chromium package).`,
-  );
-
-async function bundlePage(): Promise<string> {
-  const esbuild = await import('esbuild');
-  const sources: Record<string, string> = {
-    '': 'index.ts',
-    '/cpu': 'cpu.ts',
-    '/wasm': 'wasm.ts',
-    '/webgl': 'webgl.ts',
-  };
-  const result = await esbuild.build({
-    entryPoints: [path.join(here, 'webgl-page/entry.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['strata-source'],
-    logLevel: 'silent',
-    plugins: [
-      {
-        // This package's own subpaths, from source (a package cannot install itself).
-        name: 'strata-backends-self',
-        setup(build) {
-          build.onResolve({ filter: /^@strata\/backends(\/(cpu|wasm|webgl))?$/ }, (args) => ({
-            path: path.join(packageRoot, 'src', sources[args.path.slice('@strata/backends'.length)]),
-          }));
-        },
-      },
-    ],
-  });
-  return result.outputFiles[0].text;
-}
+  console.warn(`Skipping the WebGL browser test: ${CHROMIUM} is absent (install Debian's chromium package).`);
 
 describe.skipIf(!hasChromium)('WebGL2 in headless Chromium', () => {
-  let server: http.Server;
-  let url = '';
+  let page: ChromiumPage | undefined;
   let results: PageResults;
-  let closeBrowser: () => Promise<void> = async () => {};
-  let profile = '';
 
   beforeAll(async () => {
-    const script = await bundlePage();
-    server = http.createServer((req, res) => {
-      // Anything else (favicon.ico) is a 404.
-      if (req.url === '/page.js') {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      } else if (req.url === '/') {
-        res
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>');
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-
-    const { chromium } = await import('playwright-core');
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      ...headlessChromiumOptions(),
-    });
-    closeBrowser = () => context.close();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(url);
-    await page
-      .waitForFunction(() => 'runChecks' in globalThis, undefined, { timeout: 30_000 })
-      .catch(() => {
-        throw new Error(`The test page did not load: ${errors.join('; ') || 'no error reported'}`);
-      });
-    results = (await page.evaluate(() =>
-      (globalThis as unknown as { runChecks: () => Promise<unknown> }).runChecks(),
-    )) as PageResults;
-  }, 180_000);
+    page = await openChromiumPage('webgl-page/entry.ts');
+    results = await page.run<PageResults>('runChecks()');
+  }, 600_000);
 
   afterAll(async () => {
-    await closeBrowser();
-    await new Promise((resolve) => server?.close(resolve));
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await page?.close();
   });
 
   it("setBackend('auto') picks webgl in a browser with WebGL2", () => {

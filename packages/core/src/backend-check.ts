@@ -12,7 +12,7 @@ export function assertBackendRegistered(what: string): void {
   if (Object.keys(tf.engine().registryFactory).length > 0) return;
   throw new RuntimeError(
     `No TensorFlow.js backend is registered, so ${what} cannot run. Import a backend before using Strata: ` +
-      `\`import '@strata/backends/cpu'\` (or '@strata/backends/wasm', '@strata/backends/webgl'), or call ` +
+      `\`import '@strata/backends/cpu'\` (or '@strata/backends/wasm', '@strata/backends/webgl', '@strata/backends/webgpu'), or call ` +
       `\`await setBackend('auto')\` from '@strata/backends'; importing 'strata' registers the CPU backend for you.`,
   );
 }

@@ -11,10 +11,10 @@ import {
   removeKernelFixes,
   setBackend,
 } from '@strata/backends';
-import { StrataAdamUpdate } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { webglKernelFixes } from '../../src/kernels/webgl/index.js';
+import { type AdamUpdateCheck, checkAdamUpdate } from '../adam-update-check.js';
 import { layerCases, recordKernels } from '../layer-cases.js';
 import { sequenceSpecs, trainSequenceSpec } from '../sequence-specs.js';
 import { networks, trainSteps } from '../tf-networks.js';
@@ -28,7 +28,7 @@ export interface PageResults {
   /** Strata's sequence models (recurrent, attention) trained on webgl and on cpu from the same weights. */
   sequence: Array<{ name: string; webgl: number[]; cpu: number[]; webglCounts: number[] }>;
   /** Strata's webgl StrataAdamUpdate against Keras 3's formulas computed on the host, per shape. */
-  adamUpdate: Array<{ shape: number[]; worst: number; leakedData: number; kernel: boolean }>;
+  adamUpdate: AdamUpdateCheck[];
   /** Strata's webgl Conv2DBackpropFilter against tfjs-backend-webgl's own, case by case. */
   filterGradient: Array<{ name: string; shapes: [number[], number[]]; worst: number; leakedData: number }>;
 }
@@ -85,54 +85,6 @@ async function checkFilterGradient(): Promise<PageResults['filterGradient']> {
   return out;
 }
 
-async function checkAdamUpdate(): Promise<PageResults['adamUpdate']> {
-  await setBackend('webgl');
-  const out: PageResults['adamUpdate'] = [];
-  const [alpha, beta1, beta2, epsilon] = [0.0123, 0.9, 0.999, 1e-7];
-  for (const shape of [[784, 512], [7], [3, 5, 11], [], [13, 17]]) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const values = (seed: number, positive = false) =>
-      Float32Array.from({ length: n }, (_, i) => {
-        const s = Math.sin(i * 12.9898 + seed * 78.233) * 43758.5453;
-        const u = s - Math.floor(s);
-        return positive ? u * 0.01 : u * 2 - 1;
-      });
-    const [w, g, m, v] = [values(1), values(2), values(3), values(4, true)];
-    const ts = [w, g, m, v].map((a) => tf.tensor(a, shape));
-    const dataBefore = tf.engine().backend.numDataIds();
-    const outs = tf.engine().runKernel(
-      StrataAdamUpdate,
-      { variable: ts[0], gradient: ts[1], m: ts[2], v: ts[3] },
-      {
-        alpha,
-        beta1,
-        beta2,
-        epsilon,
-      },
-    ) as tf.Tensor[];
-    const leakedData = tf.engine().backend.numDataIds() - dataBefore - 3;
-    const [wNew, mNew, vNew] = await Promise.all(outs.map((t) => t.data()));
-    let worst = 0;
-    for (let i = 0; i < n; i++) {
-      const mi = m[i] + (g[i] - m[i]) * (1 - beta1);
-      const vi = v[i] + (g[i] * g[i] - v[i]) * (1 - beta2);
-      const wi = w[i] - (mi * alpha) / (Math.sqrt(vi) + epsilon);
-      for (const [got, want] of [
-        [mNew[i], mi],
-        [vNew[i], vi],
-        [wNew[i], wi],
-      ]) {
-        // float32 values of order 1: error against 1 + the value, as the filter-gradient check does.
-        const d = Math.abs(got - want) / (1 + Math.abs(want));
-        worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
-      }
-    }
-    out.push({ shape, worst, leakedData, kernel: tf.getKernel(StrataAdamUpdate, 'webgl') != null });
-    tf.dispose([...ts, ...outs]);
-  }
-  return out;
-}
-
 async function runChecks(): Promise<PageResults> {
   const auto = await setBackend('auto');
   const float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
@@ -151,7 +103,8 @@ async function runChecks(): Promise<PageResults> {
     layers.push({ name: c.name, kernels: cpu.kernels, missing, worstGradDiff: worst });
   }
   const filterGradient = await checkFilterGradient();
-  const adamUpdate = await checkAdamUpdate();
+  await setBackend('webgl');
+  const adamUpdate = await checkAdamUpdate('webgl');
   const training: PageResults['training'] = [];
   for (const net of networks) {
     await setBackend('webgl');
