@@ -38,7 +38,7 @@ const initial = shapes.map((shape, k) => {
 });
 
 let keras: Record<string, any>;
-const dir = '';
+let dir = '';
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -99,6 +99,7 @@ function expectSameRun(mine: { batches: Logs[]; weights: number[][] }, theirs: R
 describe.skipIf(!enabled)("Keras's guide steps against Keras 3", () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
+    dir = mkdtempSync(join(tmpdir(), 'strata-guide-interop-'));
     writeFileSync(
       join(dir, 'guide_input.json'),
       JSON.stringify({ x: chunk(xv, 4), y: chunk(yv, 1), sw: swv, weights: initial }),
