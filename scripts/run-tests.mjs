@@ -50,7 +50,7 @@ function prepareInterop() {
     sh(venvPython, ['-c', 'import keras, h5py, numpy'], { env: { ...process.env, KERAS_BACKEND: 'jax' } })
       .status === 0;
   if (hasKeras()) {
-    ensureTensorFlow(null);
+    ensureExtras(null);
     return true;
   }
   if (sh('python3', ['--version']).status !== 0) return false;
@@ -70,27 +70,35 @@ function prepareInterop() {
     console.log('[tests] could not install Keras 3: the interop suite is skipped.');
     return false;
   }
-  ensureTensorFlow(index);
+  ensureExtras(index);
   return true;
 }
 
-// Keras's lookup layers (TextVectorization, StringLookup, IntegerLookup) need TensorFlow even on the JAX
-// backend (Keras 3.15 raises "Layer StringLookup requires TensorFlow" without it); the lookup interop cases
-// run only when it is there, and it is installed for them alone. Its absence skips them, nothing else.
-function ensureTensorFlow(givenIndex) {
-  // Finding the package is enough here (importing TensorFlow takes seconds); the suite imports it itself.
-  const hasTf = () =>
-    sh(venvPython, [
-      '-c',
-      "import importlib.util, sys; sys.exit(importlib.util.find_spec('tensorflow') is None)",
-    ]).status === 0;
-  if (hasTf()) return;
-  const index = givenIndex ?? pipIndexArgs();
-  if (!index) return;
-  console.log('[tests] adding tensorflow-cpu to .venv for the lookup-layer interop cases…');
-  pipInstall([...index, 'tensorflow-cpu']);
-  if (!hasTf())
-    console.log('[tests] could not install tensorflow-cpu: the lookup-layer interop cases are skipped.');
+// Extras that single interop suites need, installed for them alone; a missing one skips those cases, nothing
+// else. Keras's lookup layers (TextVectorization, StringLookup, IntegerLookup) need TensorFlow even on the JAX
+// backend (Keras 3.15 raises "Layer StringLookup requires TensorFlow" without it); @strata/onnx's interop suite
+// runs `onnx.checker` and Python's onnxruntime on exported files.
+const EXTRAS = [
+  { modules: ['tensorflow'], packages: ['tensorflow-cpu'], cases: 'the lookup-layer interop cases' },
+  { modules: ['onnx', 'onnxruntime'], packages: ['onnx', 'onnxruntime'], cases: 'the ONNX interop suite' },
+];
+
+function ensureExtras(givenIndex) {
+  for (const extra of EXTRAS) {
+    // Finding the packages is enough here (importing TensorFlow takes seconds); the suites import them.
+    const present = () =>
+      sh(venvPython, [
+        '-c',
+        `import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None for m in ${JSON.stringify(extra.modules)}))`,
+      ]).status === 0;
+    if (present()) continue;
+    const index = givenIndex ?? pipIndexArgs();
+    if (!index) return;
+    console.log(`[tests] adding ${extra.packages.join(', ')} to .venv for ${extra.cases}…`);
+    pipInstall([...index, ...extra.packages]);
+    if (!present())
+      console.log(`[tests] could not install ${extra.packages.join(', ')}: ${extra.cases} are skipped.`);
+  }
 }
 
 const env = {
