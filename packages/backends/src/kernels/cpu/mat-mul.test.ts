@@ -3,32 +3,18 @@ import { describe, expect, it } from 'vitest';
 
 import '../../cpu.js';
 import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
-import { type KernelInput, randomInput, runKernelOn } from '../wasm/test-parity.js';
+import { type KernelInput, randomInput } from '../wasm/test-parity.js';
 import { cpuKernelFixes } from './index.js';
+import { expectMatchesTfjsCpu as expectMatchesCpuReference } from './test-parity.js';
 
-/** Runs the kernel with Strata's cpu kernels, then with tfjs-backend-cpu's own, and compares. */
-async function expectMatchesTfjsCpu(
+/** tfjs-backend-cpu's own kernel as the reference, to an absolute 1e-4 (see test-parity.ts). */
+function expectMatchesTfjsCpu(
   kernelName: string,
   inputs: Record<string, KernelInput>,
   attrs: Record<string, unknown>,
   atol = 1e-4,
 ): Promise<void> {
-  const ours = await runKernelOn('cpu', kernelName, inputs, attrs);
-  removeKernelFixes('cpu');
-  let theirs: { shape: number[]; values: Float32Array };
-  try {
-    theirs = await runKernelOn('cpu', kernelName, inputs, attrs);
-  } finally {
-    installKernelFixes(cpuKernelFixes);
-  }
-  expect(ours.shape).toEqual(theirs.shape);
-  expect(theirs.values.some((v) => v !== 0)).toBe(true);
-  let worst = 0;
-  for (let i = 0; i < theirs.values.length; i++) {
-    const d = Math.abs(theirs.values[i] - ours.values[i]);
-    worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(worst, d);
-  }
-  expect(worst).toBeLessThanOrEqual(atol);
+  return expectMatchesCpuReference(kernelName, inputs, attrs, { atol });
 }
 
 function operands(

@@ -7,15 +7,16 @@ import { type KernelInput, runKernelOn } from '../wasm/test-parity.js';
 import { cpuKernelFixes } from './index.js';
 
 /**
- * Runs the kernel with Strata's cpu kernels, then with tfjs-backend-cpu's own, and compares to
- * `rtol` of the reference's largest magnitude (tfjs sums in float32 in places, Strata in double per
- * block). `runKernelOn` fails the run if the kernel leaves anything but its output behind.
+ * Runs the kernel with Strata's cpu kernels, then with tfjs-backend-cpu's own, and compares: a number is
+ * a tolerance relative to the reference's largest magnitude (at least 1; tfjs sums in float32 in places,
+ * Strata in double per block), `{ atol }` an absolute one. `runKernelOn` fails the run if the kernel leaves
+ * anything but its output behind.
  */
 export async function expectMatchesTfjsCpu(
   kernelName: string,
   inputs: Record<string, KernelInput>,
   attrs: Record<string, unknown>,
-  rtol = 1e-5,
+  tolerance: number | { atol: number } = 1e-5,
 ): Promise<void> {
   const ours = await runKernelOn('cpu', kernelName, inputs, attrs);
   removeKernelFixes('cpu');
@@ -34,5 +35,7 @@ export async function expectMatchesTfjsCpu(
     const d = Math.abs(theirs.values[i] - ours.values[i]);
     worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(worst, d);
   }
-  expect(worst).toBeLessThanOrEqual(rtol * Math.max(1, scale));
+  expect(worst).toBeLessThanOrEqual(
+    typeof tolerance === 'number' ? tolerance * Math.max(1, scale) : tolerance.atol,
+  );
 }
