@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_PATH, headlessChromiumOptions } from '@strata/core/testing';
+import { CHROMIUM_PATH, headlessChromiumOptions, WEBGPU_CHROMIUM_ARGS } from '@strata/core/testing';
 
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -33,16 +33,6 @@ if (backend !== 'webgl' && backend !== 'webgpu') {
 }
 const WEBGL_START = `<!-- ${backend}:start -->`;
 const WEBGL_END = `<!-- ${backend}:end -->`;
-/**
- * WebGPU on SwiftShader (Vulkan); see packages/backends/test/webgpu-browser.test.ts for why Chromium's
- * own Vulkan is on too (tfjs-webgpu's synchronous reads).
- */
-const WEBGPU_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-vulkan=swiftshader',
-  '--enable-features=Vulkan',
-];
 // SwiftShader's WebGPU is several times slower than its WebGL: smaller default runs there.
 const webgpu = backend === 'webgpu';
 const TEST_SAMPLES = Number(process.env.BENCH_WEBGL_TEST_SAMPLES ?? (webgpu ? 2000 : 10000));
@@ -116,7 +106,7 @@ async function main(): Promise<void> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     ...headlessChromiumOptions(),
-    args: [...headlessChromiumOptions().args, ...(backend === 'webgpu' ? WEBGPU_ARGS : [])],
+    args: [...headlessChromiumOptions().args, ...(backend === 'webgpu' ? WEBGPU_CHROMIUM_ARGS : [])],
   });
   const rows: Record<string, unknown>[] = [];
   try {

@@ -4,24 +4,13 @@
  * backend parity checks there against cpu. Skips when /usr/bin/chromium is absent; when Chromium gives no
  * WebGPU adapter it fails under CI (CI=true) and skips, with a message, elsewhere.
  */
+import { WEBGPU_CHROMIUM_ARGS } from '@strata/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CHROMIUM, type ChromiumPage, hasChromium, openChromiumPage } from './chromium-page.js';
 import type { PageResults } from './webgpu-page/entry.js';
 
 const inCI = process.env.CI === 'true';
-
-/**
- * WebGPU on SwiftShader. `--use-vulkan=swiftshader --enable-features=Vulkan` as well: without them,
- * tfjs-webgpu's synchronous read (`dataSync`, through a WebGPU canvas drawn onto a 2D one) returns zeros
- * and loses the device ("A valid external Instance reference no longer exists").
- */
-const webgpuArgs = [
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-vulkan=swiftshader',
-  '--enable-features=Vulkan',
-];
 
 if (!hasChromium)
   console.warn(
@@ -34,7 +23,7 @@ describe.skipIf(!hasChromium)('WebGPU in headless Chromium', () => {
   let noAdapter = '';
 
   beforeAll(async () => {
-    page = await openChromiumPage('webgpu-page/entry.ts', webgpuArgs);
+    page = await openChromiumPage('webgpu-page/entry.ts', [...WEBGPU_CHROMIUM_ARGS]);
     const adapter = await page.run<PageResults['adapter']>('probeAdapter()');
     if (adapter.kind === 'none') {
       noAdapter = `Chromium gave no WebGPU adapter: ${adapter.reason}`;

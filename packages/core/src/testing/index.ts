@@ -14,7 +14,7 @@ import { registry } from '../registry.js';
 import { deserializeKerasObject, serializeKerasObject } from '../serialization.js';
 
 export { expectClose } from './expect-close.js';
-export { CHROMIUM_PATH, headlessChromiumOptions } from './headless-chromium.js';
+export { CHROMIUM_PATH, headlessChromiumOptions, WEBGPU_CHROMIUM_ARGS } from './headless-chromium.js';
 export { seededRandom, seededValues } from './seeded-random.js';
 
 type TensorLike = tf.Tensor | number[] | number[][] | number[][][] | number[][][][] | number;
