@@ -158,9 +158,15 @@ export class Bidirectional extends Layer {
       backwardState = initial.slice(half);
     }
     const inner = { training: kwargs.training, mask: kwargs.mask };
-    return tf.tidy(() => {
-      let y = this.forwardLayer.callWithActivityPenalty(x, { ...inner, initialState: forwardState });
-      let yRev = this.backwardLayer.callWithActivityPenalty(x, { ...inner, initialState: backwardState });
+    // The two directions run outside the tidy so that the activity penalties they add survive it.
+    const forwardOut = this.forwardLayer.callWithActivityPenalty(x, { ...inner, initialState: forwardState });
+    const backwardOut = this.backwardLayer.callWithActivityPenalty(x, {
+      ...inner,
+      initialState: backwardState,
+    });
+    const result = tf.tidy(() => {
+      let y = forwardOut;
+      let yRev = backwardOut;
       let states: tf.Tensor[] = [];
       if (this.returnState) {
         const f = y as tf.Tensor[];
@@ -192,6 +198,9 @@ export class Bidirectional extends Layer {
       if (!this.returnState) return output;
       return [...(Array.isArray(output) ? output : [output]), ...states];
     });
+    const returned = new Set([result].flat());
+    tf.dispose([forwardOut, backwardOut].flat().filter((t) => !returned.has(t)));
+    return result;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

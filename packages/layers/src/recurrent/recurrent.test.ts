@@ -533,6 +533,27 @@ describe('training', () => {
     await expectNoLeakedTensors(() => tf.dispose(model.predict(x)));
     tf.dispose([x, y]);
   }, 60_000);
+
+  it("an inner layer's activity regularizer joins the training loss through Bidirectional, as in Keras 3", async () => {
+    // Keras 3.15 (oracle): with target zeros, train_on_batch's loss is mean(y²) + 0.01·Σy²/batch, where y is the
+    // concatenation of both directions, so Σy² covers each direction's own L2 penalty.
+    const model = new Sequential([
+      new Bidirectional({ layer: new LSTM({ units: 4, activityRegularizer: 'l2' }), inputShape: [5, 3] }),
+    ]);
+    model.compile({ optimizer: new TestMomentum({ learningRate: 0 }), loss: new TestMSE() });
+    const x = tf.randomUniform([6, 5, 3], 0, 1, 'float32', 3);
+    const target = tf.zeros([6, 8]);
+    const out = model.predict(x) as tf.Tensor;
+    const y = out.dataSync();
+    tf.dispose(out);
+    const sumSquares = y.reduce((a, v) => a + v * v, 0);
+    const expected = sumSquares / y.length + (0.01 * sumSquares) / 6;
+    model.trainOnBatch(x, target); // builds the optimizer's state (learning rate 0: no weight moves)
+    const loss = (await expectNoLeakedTensors(() => model.trainOnBatch(x, target))) as number;
+    expect(loss).toBeCloseTo(expected, 6);
+    expect(loss).toBeGreaterThan(sumSquares / y.length);
+    tf.dispose([x, target]);
+  });
 });
 
 describe('TimeDistributed with a mask', () => {
