@@ -7,6 +7,7 @@
  */
 
 export { checkArgumentNames } from './argument-names.js';
+export { activeBackendMemory } from './backend-check.js';
 export {
   Callback,
   type CallbackModel,
