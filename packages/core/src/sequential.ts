@@ -198,7 +198,9 @@ export class Sequential extends Model<SymbolicTensor> {
 
   /** Rebuilds from `getConfig()`'s camelCase form (a Keras snake_case config or a list of layers works too). */
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
-    return Sequential.fromKerasConfig(Array.isArray(config) ? config : configToKeras(config)) as unknown as T;
+    // A Keras 2 config may be the bare list of layers, which fromKerasConfig takes as it is.
+    const keras = Array.isArray(config) ? config : configToKeras(config);
+    return Sequential.fromKerasConfig(keras as Record<string, unknown>) as unknown as T;
   }
 }
 
