@@ -69,10 +69,29 @@ function withSpaceToBatch(
   return tf.batchToSpaceND(y, dilation, crops);
 }
 
-/** A 2-D convolution on NHWC input, with bias and activation folded into tfjs's fused kernel. */
-export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptions): tf.Tensor4D {
+/** The arguments both of tfjs's fused 2-D convolutions (plain and depthwise) take. */
+interface FusedConvArgs {
+  x: tf.Tensor4D;
+  filter: tf.Tensor4D;
+  strides: [number, number];
+  pad: 'valid' | 'same';
+  bias?: tf.Tensor;
+  activation: FusedActivation;
+  leakyreluAlpha: number;
+}
+
+/**
+ * Runs `op`, one of tfjs's fused 2-D convolutions, with bias and activation folded in; a dilated one runs
+ * as undilated convolutions over space-to-batch grids (see `withSpaceToBatch`).
+ */
+function fusedConv2d(
+  op: (args: FusedConvArgs) => tf.Tensor4D,
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  options: Conv2DOptions,
+): tf.Tensor4D {
   const run = (input: tf.Tensor4D, strides: [number, number], pad: 'valid' | 'same') =>
-    tf.fused.conv2d({
+    op({
       x: input,
       filter: kernel,
       strides,
@@ -84,6 +103,11 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptio
   if (isOne(options.dilation)) return run(x, options.strides, options.padding);
   const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
   return withSpaceToBatch(x, k, options.dilation, options.padding, (input) => run(input, [1, 1], 'valid'));
+}
+
+/** A 2-D convolution on NHWC input, with bias and activation folded into tfjs's fused kernel. */
+export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptions): tf.Tensor4D {
+  return fusedConv2d(tf.fused.conv2d, x, kernel, options);
 }
 
 /**
@@ -106,19 +130,7 @@ export function groupedConv2d(
 
 /** A depthwise 2-D convolution on NHWC input (kernel `(kh, kw, in, multiplier)`), fused with bias and activation. */
 export function depthwiseConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptions): tf.Tensor4D {
-  const run = (input: tf.Tensor4D, strides: [number, number], pad: 'valid' | 'same') =>
-    tf.fused.depthwiseConv2d({
-      x: input,
-      filter: kernel,
-      strides,
-      pad,
-      bias: options.bias ?? undefined,
-      activation: options.activation ?? 'linear',
-      leakyreluAlpha: LEAKY_RELU_SLOPE,
-    });
-  if (isOne(options.dilation)) return run(x, options.strides, options.padding);
-  const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
-  return withSpaceToBatch(x, k, options.dilation, options.padding, (input) => run(input, [1, 1], 'valid'));
+  return fusedConv2d(tf.fused.depthwiseConv2d, x, kernel, options);
 }
 
 /**
