@@ -6,7 +6,12 @@
  * Both reshuffles have gradients, so dilated layers train.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type FusedActivation, LEAKY_RELU_SLOPE } from '../activations/fused-activation.js';
+import {
+  type FusedActivation,
+  fusedActivationOf,
+  LEAKY_RELU_SLOPE,
+} from '../activations/fused-activation.js';
+import type { ActivationFn } from '../activations/index.js';
 import type { DataFormat } from './argument-validation.js';
 
 export interface Conv2DOptions {
@@ -67,6 +72,55 @@ function withSpaceToBatch(
   }
   const y = op(tf.spaceToBatchND(x, dilation, paddings));
   return tf.batchToSpaceND(y, dilation, crops);
+}
+
+/** What `asConv2d` reads from a convolution layer. */
+export interface ConvLayerGeometry {
+  rank: number;
+  dataFormat: DataFormat;
+  strides: number[];
+  dilationRate: number[];
+  activation: ActivationFn;
+}
+
+/** The strides, dilation and fusable activation `asConv2d` hands to its 2-D convolution. */
+export interface Conv2DPairs {
+  strides: [number, number];
+  dilation: [number, number];
+  activation: FusedActivation;
+}
+
+/**
+ * Runs a 1-D or 2-D convolution layer through 2-D kernels: casts the input to float and moves its channels
+ * last, gives a 1-D input and each kernel a unit height, calls `run` with the strides and dilation as pairs
+ * and the activation tfjs can fuse, then removes the unit height, restores the layout and applies an
+ * activation tfjs could not fuse.
+ */
+export function asConv2d(
+  layer: ConvLayerGeometry,
+  x: tf.Tensor,
+  kernels: tf.Tensor[],
+  run: (input: tf.Tensor4D, kernels: tf.Tensor4D[], pairs: Conv2DPairs) => tf.Tensor,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const fused = fusedActivationOf(layer.activation);
+    let h = toChannelsLast(castToFloat(x), layer.dataFormat);
+    let ks = kernels;
+    if (layer.rank === 1) {
+      h = tf.expandDims(h, 1);
+      ks = ks.map((k) => tf.expandDims(k, 0));
+    }
+    const lift = (v: number[]): [number, number] => (layer.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
+    const pairs = {
+      strides: lift(layer.strides),
+      dilation: lift(layer.dilationRate),
+      activation: fused ?? 'linear',
+    };
+    let y = run(h as tf.Tensor4D, ks as tf.Tensor4D[], pairs);
+    if (layer.rank === 1) y = tf.squeeze(y, [1]);
+    y = fromChannelsLast(y, layer.dataFormat);
+    return fused == null ? layer.activation(y) : y;
+  });
 }
 
 /** The arguments both of tfjs's fused 2-D convolutions (plain and depthwise) take. */
