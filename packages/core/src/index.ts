@@ -50,6 +50,7 @@ export {
   type LayerArgs,
   type RegularizerIdentifier,
 } from './layer.js';
+export { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
 export {
   Loss,
   type LossArgs,
