@@ -1,6 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { RuntimeError } from './errors.js';
+import { registry } from './registry.js';
+
+/** What a backend plug-in's registry entry (kind 'backend', e.g. from @strata/backends) may say about itself. */
+interface BackendDescription {
+  hostMemory?: boolean;
+}
+
+/**
+ * Where the active tfjs backend keeps tensor values, as its plug-in description (registry kind 'backend')
+ * says: `'host'` (the JS heap or wasm's memory: reading values is a copy), `'device'` (reading waits for a
+ * GPU), or `'unknown'` where no plug-in describes the backend (a tfjs backend used without
+ * `@strata/backends`). Callers choose per use what `'unknown'` means: a speed-up is taken only on `'host'`,
+ * while a check that reads values is skipped only on `'device'`.
+ */
+export function activeBackendMemory(): 'host' | 'device' | 'unknown' {
+  const entry = registry.find<BackendDescription>('backend', tf.getBackend())?.value;
+  if (!entry) return 'unknown';
+  return entry.hostMemory === true ? 'host' : 'device';
+}
 
 /**
  * Fails with a Strata error when no tfjs backend is registered at all, before the first tensor is made.

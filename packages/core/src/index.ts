@@ -7,6 +7,7 @@
  */
 
 export { checkArgumentNames } from './argument-names.js';
+export { activeBackendMemory } from './backend-check.js';
 export {
   Callback,
   type CallbackModel,
@@ -49,6 +50,7 @@ export {
   type LayerArgs,
   type RegularizerIdentifier,
 } from './layer.js';
+export { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
 export {
   Loss,
   type LossArgs,

@@ -1,8 +1,12 @@
 import { checkArgumentNames } from './argument-names.js';
 import { saveUniqueNames } from './naming.js';
 
-/** The arguments every layer takes (Keras's base `Layer` keyword arguments, camelCase). */
-export const BASE_LAYER_ARGUMENTS = [
+/**
+ * The arguments every layer takes (Keras's base `Layer` keyword arguments, camelCase, with Keras 2's
+ * `inputDim`). A layer that splits its arguments between itself and a part it builds (an RNN and its cell)
+ * keeps these.
+ */
+export const BASE_LAYER_ARGUMENTS: readonly string[] = [
   'name',
   'trainable',
   'dtype',

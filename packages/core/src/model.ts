@@ -319,11 +319,13 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
 
   /**
    * A functional model's config is its graph; a subclassed model's is the base layer config (name,
-   * trainable, dtype) unless it overrides `getConfig` with its constructor arguments, as in Keras.
+   * trainable, dtype) unless it overrides `getConfig` with its constructor arguments, as in Keras. Keys are
+   * camelCase as every `getConfig` writes them (`inputLayers`, `outputLayers`); the layers in it are Keras
+   * objects, as nested objects are in layer configs. `getKerasConfig` (what files hold) is the snake_case form.
    */
   override getConfig(): Record<string, unknown> {
     if (this.isSubclassed) return super.getConfig();
-    return this.getKerasConfig();
+    return configFromKeras(this.getKerasConfig());
   }
 
   /**
@@ -416,7 +418,7 @@ export class Model<Outputs extends SymbolicStructure = SymbolicStructure> extend
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
     if ((this as unknown) !== Model && !Array.isArray(config?.layers))
       return Layer.fromConfig.call(this as never, config) as T;
-    return functionalFromConfig(config) as unknown as T;
+    return functionalFromConfig(configToKeras(config)) as unknown as T;
   }
 
   static fromKerasConfig(config: Record<string, unknown>): Model {

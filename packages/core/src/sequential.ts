@@ -8,7 +8,12 @@ import { dtypePolicyJSON, Layer, type LayerArgs } from './layer.js';
 import { BASE_LAYER_ARGUMENTS } from './layer-arguments.js';
 import { Model } from './model.js';
 import { register } from './registry.js';
-import { deserializeKerasObject, type KerasObjectJSON, serializeKerasObject } from './serialization.js';
+import {
+  configToKeras,
+  deserializeKerasObject,
+  type KerasObjectJSON,
+  serializeKerasObject,
+} from './serialization.js';
 
 /** Constructor arguments of `Sequential`: its layers and a name. */
 export interface SequentialArgs extends LayerArgs {
@@ -191,8 +196,11 @@ export class Sequential extends Model<SymbolicTensor> {
     return model;
   }
 
+  /** Rebuilds from `getConfig()`'s camelCase form (a Keras snake_case config or a list of layers works too). */
   static override fromConfig<T extends Layer>(this: new (args: any) => T, config: Record<string, any>): T {
-    return Sequential.fromKerasConfig(config) as unknown as T;
+    // A Keras 2 config may be the bare list of layers, which fromKerasConfig takes as it is.
+    const keras = Array.isArray(config) ? config : configToKeras(config);
+    return Sequential.fromKerasConfig(keras as Record<string, unknown>) as unknown as T;
   }
 }
 

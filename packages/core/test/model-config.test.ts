@@ -70,6 +70,48 @@ describe('Keras 3 config schema', () => {
     expect(JSON.stringify(serializeKerasObject('layer', again))).toBe(JSON.stringify(json));
   });
 
+  test('getConfig is camelCase as layers write it; fromConfig takes it back; files keep snake_case', () => {
+    const seq = new Sequential({
+      layers: [new TestDense({ units: 2, inputShape: [3], seed: 5 })],
+      name: 'seq',
+    });
+    const seqConfig = seq.getConfig();
+    expect(Object.keys(seqConfig).sort()).toEqual([
+      'buildInputShape',
+      'dtype',
+      'layers',
+      'name',
+      'trainable',
+    ]);
+    expect(seqConfig.buildInputShape).toEqual([null, 3]);
+    expect(serializeKerasObject('layer', seq).config.build_input_shape).toEqual([null, 3]);
+    const seqAgain = Sequential.fromConfig(seqConfig);
+    expect(seqAgain.getConfig()).toEqual(seqConfig);
+
+    const a = input({ shape: [3], name: 'in_a' });
+    const m = new Model({
+      inputs: a,
+      outputs: new TestDense({ units: 1, name: 'head' }).apply(a),
+      name: 'f',
+    });
+    const config = m.getConfig();
+    expect(Object.keys(config).sort()).toEqual([
+      'inputLayers',
+      'layers',
+      'name',
+      'outputLayers',
+      'trainable',
+    ]);
+    expect(config.inputLayers).toEqual([['in_a', 0, 0]]);
+    expect(config.outputLayers).toEqual([['head', 0, 0]]);
+    const keras = serializeKerasObject('layer', m).config;
+    expect(keras.input_layers).toEqual(config.inputLayers);
+    const again = Model.fromConfig(config);
+    expect(JSON.stringify(serializeKerasObject('layer', again))).toBe(
+      JSON.stringify(serializeKerasObject('layer', m)),
+    );
+  });
+
   test('layers are ordered as Keras orders them (by depth, then traversal)', () => {
     const deep = input({ shape: [6], name: 'deep' });
     const wide = input({ shape: [5], name: 'wide' });

@@ -9,7 +9,7 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { checkInInterval, checkNonNegative } from './check-args.js';
+import { checkMomentArgs } from './check-args.js';
 
 export interface AdamArgs extends OptimizerArgs {
   /** Decay rate of the 1st-moment estimates, in [0, 1). Default 0.9. */
@@ -44,22 +44,18 @@ export interface AdamArgs extends OptimizerArgs {
 export class Adam extends Optimizer {
   static override className = 'Adam';
 
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
+  declare readonly beta1: number;
+  declare readonly beta2: number;
+  declare readonly epsilon: number;
   readonly amsgrad: boolean;
   private _momentums: Variable[] = [];
   private _velocities: Variable[] = [];
   private _velocityHats: Variable[] = [];
 
   constructor(args: AdamArgs = {}) {
-    const beta1 = checkInInterval('beta_1', args.beta1 ?? 0.9, '[0, 1)');
-    const beta2 = checkInInterval('beta_2', args.beta2 ?? 0.999, '[0, 1)');
-    const epsilon = checkNonNegative('epsilon', args.epsilon ?? 1e-7);
+    const moments = checkMomentArgs(args);
     super({ ...args, learningRate: args.learningRate ?? 0.001, name: args.name ?? 'adam' });
-    this.beta1 = beta1;
-    this.beta2 = beta2;
-    this.epsilon = epsilon;
+    Object.assign(this, moments);
     this.amsgrad = args.amsgrad ?? false;
   }
 

@@ -1,7 +1,7 @@
 import { Optimizer, type OptimizerArgs, register, type Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { checkInInterval, checkNonNegative } from './check-args.js';
+import { checkMomentArgs } from './check-args.js';
 
 export interface AdamaxArgs extends OptimizerArgs {
   /** Decay rate of the 1st-moment estimates, in [0, 1). Default 0.9. */
@@ -34,20 +34,16 @@ export interface AdamaxArgs extends OptimizerArgs {
 export class Adamax extends Optimizer {
   static override className = 'Adamax';
 
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
+  declare readonly beta1: number;
+  declare readonly beta2: number;
+  declare readonly epsilon: number;
   private _m: Variable[] = [];
   private _u: Variable[] = [];
 
   constructor(args: AdamaxArgs = {}) {
-    const beta1 = checkInInterval('beta_1', args.beta1 ?? 0.9, '[0, 1)');
-    const beta2 = checkInInterval('beta_2', args.beta2 ?? 0.999, '[0, 1)');
-    const epsilon = checkNonNegative('epsilon', args.epsilon ?? 1e-7);
+    const moments = checkMomentArgs(args);
     super({ ...args, learningRate: args.learningRate ?? 0.001, name: args.name ?? 'adamax' });
-    this.beta1 = beta1;
-    this.beta2 = beta2;
-    this.epsilon = epsilon;
+    Object.assign(this, moments);
   }
 
   override build(variables: Variable[]): void {

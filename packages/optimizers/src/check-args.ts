@@ -33,3 +33,22 @@ export function checkPositive(key: string, value: unknown): number {
   }
   return value;
 }
+
+/** Adam's moment arguments (`beta1`, `beta2`, `epsilon`), shared by Adam, Adamax and Nadam. */
+export interface MomentArgs {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Checks Adam-family moment arguments before the optimizer is made, with Keras's defaults (0.9, 0.999, 1e-7);
+ * the result is assigned onto the optimizer.
+ */
+export function checkMomentArgs(args: MomentArgs): Required<MomentArgs> {
+  return {
+    beta1: checkInInterval('beta_1', args.beta1 ?? 0.9, '[0, 1)'),
+    beta2: checkInInterval('beta_2', args.beta2 ?? 0.999, '[0, 1)'),
+    epsilon: checkNonNegative('epsilon', args.epsilon ?? 1e-7),
+  };
+}

@@ -17,6 +17,7 @@ export { CosineDecay, type CosineDecayArgs } from './schedules/cosine-decay.js';
 export { CosineDecayRestarts, type CosineDecayRestartsArgs } from './schedules/cosine-decay-restarts.js';
 export { ExponentialDecay, type ExponentialDecayArgs } from './schedules/exponential-decay.js';
 export { InverseTimeDecay, type InverseTimeDecayArgs } from './schedules/inverse-time-decay.js';
+export { PeriodicDecay, type PeriodicDecayArgs } from './schedules/periodic-decay.js';
 export {
   PiecewiseConstantDecay,
   type PiecewiseConstantDecayArgs,

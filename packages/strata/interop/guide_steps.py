@@ -1,7 +1,8 @@
 """Keras's guide "Customizing what happens in fit()" (TensorFlow version), run by Keras 3 itself as the oracle for
 Strata's overridable steps (issue 18). Reads <dir>/guide_input.json (data and initial weights written by
 guide-steps.test.ts) and writes <dir>/guide_keras.json: each variant's per-batch logs and final weights after
-one epoch of five batches, the custom test_step's evaluate, and trainOnBatch/testOnBatch values."""
+one epoch of five batches (the GAN's: both networks' weights), the custom test_step's evaluate, and
+trainOnBatch/testOnBatch values."""
 import json
 import os
 import sys
@@ -101,6 +102,76 @@ class CustomTestModel(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
 
+class GAN(keras.Model):
+    """The guide's GAN: two optimizers and a compile that takes them and the loss. The guide draws its latent
+    vectors and label noise from the RNG inside the step; here they come with the batch, as in Strata's step."""
+
+    def __init__(self, discriminator, generator):
+        super().__init__()
+        self.discriminator = discriminator
+        self.generator = generator
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_fn = loss_fn
+
+    def train_step(self, data):
+        real_images, d_latent, g_latent, label_noise = data
+        batch_size = tf.shape(real_images)[0]
+        generated_images = self.generator(d_latent)
+        combined_images = tf.concat([generated_images, real_images], axis=0)
+        labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)
+        labels += 0.05 * tf.concat([label_noise[:, :1], label_noise[:, 1:]], axis=0)
+        with tf.GradientTape() as tape:
+            predictions = self.discriminator(combined_images)
+            d_loss = self.loss_fn(labels, predictions)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
+        misleading_labels = tf.zeros((batch_size, 1))
+        with tf.GradientTape() as tape:
+            predictions = self.discriminator(self.generator(g_latent))
+            g_loss = self.loss_fn(misleading_labels, predictions)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+
+
+def run_gan():
+    gan_in = given["gan"]
+    columns = [np.array(gan_in[k], dtype="float32") for k in ("real", "d_latent", "g_latent", "label_noise")]
+
+    def dense_stack(input_dim, units, activations, weights):
+        model = keras.Sequential(
+            [keras.Input(shape=(input_dim,))] + [keras.layers.Dense(u, activation=a) for u, a in zip(units, activations)]
+        )
+        model.set_weights([np.array(w["values"], dtype="float32").reshape(w["shape"]) for w in weights])
+        return model
+
+    discriminator = dense_stack(4, [8, 1], ["relu", None], gan_in["discriminator"])
+    generator = dense_stack(columns[1].shape[1], [8, 4], ["relu", "tanh"], gan_in["generator"])
+    gan = GAN(discriminator, generator)
+    gan.compile(
+        d_optimizer=keras.optimizers.SGD(learning_rate=0.05),
+        g_optimizer=keras.optimizers.SGD(learning_rate=0.05),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
+    )
+    watch = BatchLogs()
+    dataset = tf.data.Dataset.from_tensor_slices(tuple(columns)).batch(4)
+    gan.fit(dataset, epochs=1, verbose=0, callbacks=[watch])
+    weights = discriminator.get_weights() + generator.get_weights()
+    return {"batches": watch.logs, "weights": [w.flatten().tolist() for w in weights]}
+
+
 def build(cls):
     inputs = keras.Input(shape=(x.shape[1],))
     hidden = keras.layers.Dense(8, activation="tanh")(inputs)
@@ -140,6 +211,7 @@ result = {
     "compute_loss": run(ComputeLossModel, {"loss": "mse", "metrics": ["mae"]}),
     "low_level": run(LowLevelModel, {}),
     "sample_weight": run(WeightedModel, {"loss": "mse", "metrics": ["mae"]}, {"sample_weight": sw}),
+    "gan": run_gan(),
 }
 
 tester = build(CustomTestModel)

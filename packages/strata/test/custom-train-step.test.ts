@@ -6,26 +6,22 @@
 import { ProgbarLogger } from '@strata/callbacks';
 import {
   Callback,
-  type CompileArgs,
-  checkArgumentNames,
   type Dataset,
   input,
   type Logs,
-  type Metric,
   Model,
   type ModelArgs,
   Sequential,
   type StepData,
   type StepLogs,
-  valueAndGrads,
 } from '@strata/core';
 import { Dense } from '@strata/layers';
-import { losses, Mean, metrics } from '@strata/losses-metrics';
+import { losses } from '@strata/losses-metrics';
 import { SGD } from '@strata/optimizers';
 import '@strata/backends/cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ComputeLossModel, CustomTest, LowLevel, Weighted } from './guide-steps.js';
+import { ComputeLossModel, CustomTest, GAN, type GanCompileArgs, LowLevel, Weighted } from './guide-steps.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -191,71 +187,6 @@ describe("Keras's guide: customizing what happens in fit()", () => {
       new Dense({ units: 8, activation: 'relu', inputShape: [latentDim] }),
       new Dense({ units: 4, activation: 'tanh' }),
     ]);
-    // Optional fields keep the override compatible with Model.compile's type; compile checks them.
-    interface GanCompileArgs extends Partial<CompileArgs> {
-      dOptimizer?: SGD;
-      gOptimizer?: SGD;
-      lossFn?: losses.BinaryCrossentropy;
-    }
-    class GAN extends Model {
-      dOptimizer!: SGD;
-      gOptimizer!: SGD;
-      lossFn!: losses.BinaryCrossentropy;
-      dLossTracker = new Mean({ name: 'd_loss' });
-      gLossTracker = new Mean({ name: 'g_loss' });
-      private seed = 7;
-      constructor(
-        readonly discriminator: Sequential,
-        readonly generator: Sequential,
-      ) {
-        super({ name: 'gan' });
-      }
-      override call(x: tf.Tensor): tf.Tensor {
-        return this.discriminator.apply(x);
-      }
-      override get metrics(): Metric[] {
-        return [this.dLossTracker, this.gLossTracker];
-      }
-      override compile(args: GanCompileArgs): void {
-        checkArgumentNames(args, ['dOptimizer', 'gOptimizer', 'lossFn'], 'GAN.compile()');
-        const { dOptimizer, gOptimizer, lossFn } = args;
-        if (!dOptimizer || !gOptimizer || !lossFn)
-          throw new Error('GAN.compile() needs dOptimizer, gOptimizer and lossFn.');
-        super.compile({ optimizer: dOptimizer });
-        this.dOptimizer = dOptimizer;
-        this.gOptimizer = gOptimizer;
-        this.lossFn = lossFn;
-      }
-      override trainStep({ x }: StepData): StepLogs {
-        const real = x as tf.Tensor;
-        const n = real.shape[0]!;
-        const latent = tf.randomNormal([n, latentDim], 0, 1, 'float32', this.seed++);
-        const fake = this.generator.apply(latent);
-        const combined = tf.concat([fake, real], 0);
-        const labels = tf.concat([tf.ones([n, 1]), tf.zeros([n, 1])], 0);
-        const dVars = this.discriminator.trainableWeights;
-        const d = valueAndGrads(
-          () =>
-            this.lossFn.apply(labels, this.discriminator.apply(combined, { training: true })) as tf.Scalar,
-          dVars,
-        );
-        this.dOptimizer.applyGradients(d.grads.map((g, i) => [g, dVars[i]]));
-        const misleading = tf.zeros([n, 1]);
-        const gVars = this.generator.trainableWeights;
-        const g = valueAndGrads(
-          () =>
-            this.lossFn.apply(
-              misleading,
-              this.discriminator.apply(this.generator.apply(latent, { training: true })),
-            ) as tf.Scalar,
-          gVars,
-        );
-        this.gOptimizer.applyGradients(g.grads.map((gr, i) => [gr, gVars[i]]));
-        this.dLossTracker.updateState(d.value);
-        this.gLossTracker.updateState(g.value);
-        return { d_loss: this.dLossTracker.result(), g_loss: this.gLossTracker.result() };
-      }
-    }
     const gan = new GAN(discriminator, generator);
     const args = {
       dOptimizer: new SGD({ learningRate: 0.05 }),
@@ -267,8 +198,11 @@ describe("Keras's guide: customizing what happens in fit()", () => {
     );
     expect(gan.compiled).toBe(false);
     gan.compile(args);
-    const real = tf.tidy(() => tf.tanh(tf.randomNormal([16, 4], 0, 1, 'float32', 3)));
-    const batches = [0, 1, 2, 3].map((i) => real.slice(i * 4, 4));
+    // The real images, then the latent points and label noise the step would otherwise draw (see GAN).
+    const columns = [4, latentDim, latentDim, 2].map((width, k) =>
+      tf.tidy(() => tf.tanh(tf.randomNormal([16, width], 0, 1, 'float32', 3 + k))),
+    );
+    const batches = [0, 1, 2, 3].map((i) => columns.map((c) => c.slice(i * 4, 4)));
     const dataset: Dataset = {
       *[Symbol.iterator]() {
         for (const xs of batches) yield { xs };
@@ -294,7 +228,7 @@ describe("Keras's guide: customizing what happens in fit()", () => {
     const before = tf.memory().numTensors;
     await gan.fit(dataset, { epochs: 1, verbose: 0 });
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([real, ...batches]);
+    tf.dispose([...columns, ...batches.flat()]);
   });
 
   test('a custom step or a callback that throws mid-epoch leaves no tensor behind', async () => {

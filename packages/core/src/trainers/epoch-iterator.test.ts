@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, test } from 'vitest';
 
+import { activeBackendMemory } from '../backend-check.js';
 import { registry } from '../registry.js';
 import {
   type BatchData,
@@ -48,10 +49,13 @@ async function collect(data: BatchData, shuffle: boolean, stopAfter = Infinity):
 describe('the epoch iterator', () => {
   test("host memory comes from the backend's registry entry, not from its name", () => {
     expect(tf.getBackend()).toBe('cpu');
+    expect(activeBackendMemory()).toBe('unknown');
     expect(backendKeepsHostMemory()).toBe(false);
     registry.register('backend', 'cpu', { ...FAKE, hostMemory: true }, { override: true });
+    expect(activeBackendMemory()).toBe('host');
     expect(backendKeepsHostMemory()).toBe(true);
     registry.register('backend', 'cpu', { ...FAKE }, { override: true });
+    expect(activeBackendMemory()).toBe('device');
     expect(backendKeepsHostMemory()).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { activeBackendMemory } from '../backend-check.js';
 import type { Batch, Dataset } from '../engine/data-adapter.js';
-import { registry } from '../registry.js';
 
 /** One batch (or a whole data set) as the trainer passes it around: inputs, targets and sample weights. */
 export interface BatchData {
@@ -10,19 +10,13 @@ export interface BatchData {
   size: number;
 }
 
-/** What a backend plug-in's registry entry (kind 'backend', from @strata/backends) may say about itself. */
-interface BackendDescription {
-  hostMemory?: boolean;
-}
-
 /**
- * Whether the active backend keeps tensor values in host memory (the JS heap or wasm's), so values can be read
- * without a device copy. Backend plug-ins say so in their registry entry (`hostMemory: true`); a backend
- * without an entry is treated as a device backend.
+ * Whether the active backend keeps tensor values in host memory (the JS heap or wasm's), so batches can be
+ * copied there without a device read. Backend plug-ins say so in their registry entry (`hostMemory: true`); a
+ * backend without an entry gets device gathers, which are right everywhere.
  */
 export function backendKeepsHostMemory(): boolean {
-  const entry = registry.find<BackendDescription>('backend', tf.getBackend())?.value;
-  return entry?.hostMemory === true;
+  return activeBackendMemory() === 'host';
 }
 
 /** Opens an (async) iterable of batches. */

@@ -10,7 +10,6 @@ import {
   type Variable,
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedActivationOf } from '../activations/fused-activation.js';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -29,7 +28,7 @@ import {
   resolveConvGeometry,
   serializeConvGeometry,
 } from './conv-geometry.js';
-import { castToFloat, fromChannelsLast, groupedConv2d, toChannelsLast } from './conv-ops.js';
+import { asConv2d, groupedConv2d } from './conv-ops.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseConv`: Keras's arguments of the same names, in
@@ -138,11 +137,8 @@ export abstract class BaseConv extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const outputs = tf.tidy(() => {
-      const fused = fusedActivationOf(this.activation);
-      let h = toChannelsLast(castToFloat(x), this.dataFormat);
-      // A 1-D convolution is a 2-D one over a unit height.
-      if (this.rank === 1) h = tf.expandDims(h, 1);
+    return asConv2d(this, x, [this.kernel!.value], (input, [kernel], { strides, dilation, activation }) => {
+      let h = input;
       let padding = this.padding;
       if (padding === 'causal') {
         // Left padding only, so output step t sees input steps <= t (WaveNet's causal convolution).
@@ -155,25 +151,14 @@ export abstract class BaseConv extends Layer {
         ]);
         padding = 'valid';
       }
-      const kernel = this.kernel!.value as tf.Tensor;
-      const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
-      let y: tf.Tensor = groupedConv2d(
-        h as tf.Tensor4D,
-        (this.rank === 1 ? tf.expandDims(kernel, 0) : kernel) as tf.Tensor4D,
-        this.groups,
-        {
-          strides: lift(this.strides),
-          padding,
-          dilation: lift(this.dilationRate),
-          bias: this.bias?.value ?? null,
-          activation: fused ?? 'linear',
-        },
-      );
-      if (this.rank === 1) y = tf.squeeze(y, [1]);
-      y = fromChannelsLast(y, this.dataFormat);
-      return fused == null ? this.activation(y) : y;
+      return groupedConv2d(h, kernel, this.groups, {
+        strides,
+        padding,
+        dilation,
+        bias: this.bias?.value ?? null,
+        activation,
+      });
     });
-    return outputs;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -7,8 +7,7 @@ import {
   type Shape,
   type Variable,
 } from '@strata/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { fusedActivationOf } from '../activations/fused-activation.js';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -28,7 +27,7 @@ import {
   serializeConvGeometry,
   splitChannels,
 } from './conv-geometry.js';
-import { castToFloat, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { asConv2d, depthwiseConv2d } from './conv-ops.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseDepthwiseConv`: Keras's arguments of the same
@@ -113,27 +112,9 @@ export abstract class BaseDepthwiseConv extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const outputs = tf.tidy(() => {
-      const fused = fusedActivationOf(this.activation);
-      let h = toChannelsLast(castToFloat(x), this.dataFormat);
-      let kernel = this.kernel!.value as tf.Tensor;
-      if (this.rank === 1) {
-        h = tf.expandDims(h, 1);
-        kernel = tf.expandDims(kernel, 0);
-      }
-      const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
-      let y: tf.Tensor = depthwiseConv2d(h as tf.Tensor4D, kernel as tf.Tensor4D, {
-        strides: lift(this.strides),
-        padding: this.padding,
-        dilation: lift(this.dilationRate),
-        bias: this.bias?.value ?? null,
-        activation: fused ?? 'linear',
-      });
-      if (this.rank === 1) y = tf.squeeze(y, [1]);
-      y = fromChannelsLast(y, this.dataFormat);
-      return fused == null ? this.activation(y) : y;
-    });
-    return outputs;
+    return asConv2d(this, x, [this.kernel!.value], (h, [kernel], pairs) =>
+      depthwiseConv2d(h, kernel, { ...pairs, padding: this.padding, bias: this.bias?.value ?? null }),
+    );
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -7,8 +7,7 @@ import {
   type Shape,
   type Variable,
 } from '@strata/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { fusedActivationOf } from '../activations/fused-activation.js';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   type ActivationFn,
   type ActivationIdentifier,
@@ -27,7 +26,7 @@ import {
   resolveConvGeometry,
   serializeConvGeometry,
 } from './conv-geometry.js';
-import { castToFloat, conv2d, depthwiseConv2d, fromChannelsLast, toChannelsLast } from './conv-ops.js';
+import { asConv2d, conv2d, depthwiseConv2d } from './conv-ops.js';
 
 /**
  * Constructor arguments shared by the classes built on `BaseSeparableConv`: Keras's arguments of the same
@@ -129,35 +128,18 @@ export abstract class BaseSeparableConv extends Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const outputs = tf.tidy(() => {
-      const fused = fusedActivationOf(this.activation);
-      let h = toChannelsLast(castToFloat(x), this.dataFormat);
-      let depthwise = this.depthwiseKernel!.value as tf.Tensor;
-      let pointwise = this.pointwiseKernel!.value as tf.Tensor;
-      if (this.rank === 1) {
-        h = tf.expandDims(h, 1);
-        depthwise = tf.expandDims(depthwise, 0);
-        pointwise = tf.expandDims(pointwise, 0);
-      }
-      const lift = (v: number[]): [number, number] => (this.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
-      const mid = depthwiseConv2d(h as tf.Tensor4D, depthwise as tf.Tensor4D, {
-        strides: lift(this.strides),
-        padding: this.padding,
-        dilation: lift(this.dilationRate),
-      });
+    const kernels = [this.depthwiseKernel!.value, this.pointwiseKernel!.value];
+    return asConv2d(this, x, kernels, (h, [depthwise, pointwise], { strides, dilation, activation }) => {
+      const mid = depthwiseConv2d(h, depthwise, { strides, padding: this.padding, dilation });
       // The pointwise step carries the bias and activation, so it runs on the fused kernel.
-      let y: tf.Tensor = conv2d(mid, pointwise as tf.Tensor4D, {
+      return conv2d(mid, pointwise, {
         strides: [1, 1],
         padding: 'valid',
         dilation: [1, 1],
         bias: this.bias?.value ?? null,
-        activation: fused ?? 'linear',
+        activation,
       });
-      if (this.rank === 1) y = tf.squeeze(y, [1]);
-      y = fromChannelsLast(y, this.dataFormat);
-      return fused == null ? this.activation(y) : y;
     });
-    return outputs;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

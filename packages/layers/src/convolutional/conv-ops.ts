@@ -6,7 +6,12 @@
  * Both reshuffles have gradients, so dilated layers train.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type FusedActivation, LEAKY_RELU_SLOPE } from '../activations/fused-activation.js';
+import {
+  type FusedActivation,
+  fusedActivationOf,
+  LEAKY_RELU_SLOPE,
+} from '../activations/fused-activation.js';
+import type { ActivationFn } from '../activations/index.js';
 import type { DataFormat } from './argument-validation.js';
 
 export interface Conv2DOptions {
@@ -69,10 +74,78 @@ function withSpaceToBatch(
   return tf.batchToSpaceND(y, dilation, crops);
 }
 
-/** A 2-D convolution on NHWC input, with bias and activation folded into tfjs's fused kernel. */
-export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptions): tf.Tensor4D {
+/** What `asConv2d` reads from a convolution layer. */
+export interface ConvLayerGeometry {
+  rank: number;
+  dataFormat: DataFormat;
+  strides: number[];
+  dilationRate: number[];
+  activation: ActivationFn;
+}
+
+/** The strides, dilation and fusable activation `asConv2d` hands to its 2-D convolution. */
+export interface Conv2DPairs {
+  strides: [number, number];
+  dilation: [number, number];
+  activation: FusedActivation;
+}
+
+/**
+ * Runs a 1-D or 2-D convolution layer through 2-D kernels: casts the input to float and moves its channels
+ * last, gives a 1-D input and each kernel a unit height, calls `run` with the strides and dilation as pairs
+ * and the activation tfjs can fuse, then removes the unit height, restores the layout and applies an
+ * activation tfjs could not fuse.
+ */
+export function asConv2d(
+  layer: ConvLayerGeometry,
+  x: tf.Tensor,
+  kernels: tf.Tensor[],
+  run: (input: tf.Tensor4D, kernels: tf.Tensor4D[], pairs: Conv2DPairs) => tf.Tensor,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const fused = fusedActivationOf(layer.activation);
+    let h = toChannelsLast(castToFloat(x), layer.dataFormat);
+    let ks = kernels;
+    if (layer.rank === 1) {
+      h = tf.expandDims(h, 1);
+      ks = ks.map((k) => tf.expandDims(k, 0));
+    }
+    const lift = (v: number[]): [number, number] => (layer.rank === 1 ? [1, v[0]] : [v[0], v[1]]);
+    const pairs = {
+      strides: lift(layer.strides),
+      dilation: lift(layer.dilationRate),
+      activation: fused ?? 'linear',
+    };
+    let y = run(h as tf.Tensor4D, ks as tf.Tensor4D[], pairs);
+    if (layer.rank === 1) y = tf.squeeze(y, [1]);
+    y = fromChannelsLast(y, layer.dataFormat);
+    return fused == null ? layer.activation(y) : y;
+  });
+}
+
+/** The arguments both of tfjs's fused 2-D convolutions (plain and depthwise) take. */
+interface FusedConvArgs {
+  x: tf.Tensor4D;
+  filter: tf.Tensor4D;
+  strides: [number, number];
+  pad: 'valid' | 'same';
+  bias?: tf.Tensor;
+  activation: FusedActivation;
+  leakyreluAlpha: number;
+}
+
+/**
+ * Runs `op`, one of tfjs's fused 2-D convolutions, with bias and activation folded in; a dilated one runs
+ * as undilated convolutions over space-to-batch grids (see `withSpaceToBatch`).
+ */
+function fusedConv2d(
+  op: (args: FusedConvArgs) => tf.Tensor4D,
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  options: Conv2DOptions,
+): tf.Tensor4D {
   const run = (input: tf.Tensor4D, strides: [number, number], pad: 'valid' | 'same') =>
-    tf.fused.conv2d({
+    op({
       x: input,
       filter: kernel,
       strides,
@@ -84,6 +157,11 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptio
   if (isOne(options.dilation)) return run(x, options.strides, options.padding);
   const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
   return withSpaceToBatch(x, k, options.dilation, options.padding, (input) => run(input, [1, 1], 'valid'));
+}
+
+/** A 2-D convolution on NHWC input, with bias and activation folded into tfjs's fused kernel. */
+export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptions): tf.Tensor4D {
+  return fusedConv2d(tf.fused.conv2d, x, kernel, options);
 }
 
 /**
@@ -106,19 +184,7 @@ export function groupedConv2d(
 
 /** A depthwise 2-D convolution on NHWC input (kernel `(kh, kw, in, multiplier)`), fused with bias and activation. */
 export function depthwiseConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, options: Conv2DOptions): tf.Tensor4D {
-  const run = (input: tf.Tensor4D, strides: [number, number], pad: 'valid' | 'same') =>
-    tf.fused.depthwiseConv2d({
-      x: input,
-      filter: kernel,
-      strides,
-      pad,
-      bias: options.bias ?? undefined,
-      activation: options.activation ?? 'linear',
-      leakyreluAlpha: LEAKY_RELU_SLOPE,
-    });
-  if (isOne(options.dilation)) return run(x, options.strides, options.padding);
-  const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
-  return withSpaceToBatch(x, k, options.dilation, options.padding, (input) => run(input, [1, 1], 'valid'));
+  return fusedConv2d(tf.fused.depthwiseConv2d, x, kernel, options);
 }
 
 /**

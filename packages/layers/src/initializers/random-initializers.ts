@@ -273,6 +273,13 @@ export class VarianceScaling extends RandomInitializer {
 
 /** A VarianceScaling with fixed settings (Glorot, He, LeCun): as in Keras, only the seed is configurable. */
 abstract class FixedVarianceScaling extends VarianceScaling {
+  constructor(
+    args: FanAxesArgs,
+    fixed: Required<Pick<VarianceScalingArgs, 'scale' | 'mode' | 'distribution'>>,
+  ) {
+    super({ seed: args.seed, inputAxes: args.inputAxes, outputAxes: args.outputAxes, ...fixed });
+  }
+
   override getConfig(): Record<string, unknown> {
     return { seed: this.initSeed, input_axes: this.inputAxes, output_axes: this.outputAxes };
   }
@@ -292,14 +299,7 @@ abstract class FixedVarianceScaling extends VarianceScaling {
 export class GlorotUniform extends FixedVarianceScaling {
   static override className = 'GlorotUniform';
   constructor(args: FanAxesArgs = {}) {
-    super({
-      scale: 1,
-      mode: 'fan_avg',
-      distribution: 'uniform',
-      seed: args.seed,
-      inputAxes: args.inputAxes,
-      outputAxes: args.outputAxes,
-    });
+    super(args, { scale: 1, mode: 'fan_avg', distribution: 'uniform' });
   }
 }
 
@@ -317,14 +317,7 @@ export class GlorotUniform extends FixedVarianceScaling {
 export class GlorotNormal extends FixedVarianceScaling {
   static override className = 'GlorotNormal';
   constructor(args: FanAxesArgs = {}) {
-    super({
-      scale: 1,
-      mode: 'fan_avg',
-      distribution: 'truncated_normal',
-      seed: args.seed,
-      inputAxes: args.inputAxes,
-      outputAxes: args.outputAxes,
-    });
+    super(args, { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' });
   }
 }
 
@@ -341,14 +334,7 @@ export class GlorotNormal extends FixedVarianceScaling {
 export class HeUniform extends FixedVarianceScaling {
   static override className = 'HeUniform';
   constructor(args: FanAxesArgs = {}) {
-    super({
-      scale: 2,
-      mode: 'fan_in',
-      distribution: 'uniform',
-      seed: args.seed,
-      inputAxes: args.inputAxes,
-      outputAxes: args.outputAxes,
-    });
+    super(args, { scale: 2, mode: 'fan_in', distribution: 'uniform' });
   }
 }
 
@@ -366,14 +352,7 @@ export class HeUniform extends FixedVarianceScaling {
 export class HeNormal extends FixedVarianceScaling {
   static override className = 'HeNormal';
   constructor(args: FanAxesArgs = {}) {
-    super({
-      scale: 2,
-      mode: 'fan_in',
-      distribution: 'truncated_normal',
-      seed: args.seed,
-      inputAxes: args.inputAxes,
-      outputAxes: args.outputAxes,
-    });
+    super(args, { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' });
   }
 }
 
@@ -390,14 +369,7 @@ export class HeNormal extends FixedVarianceScaling {
 export class LecunUniform extends FixedVarianceScaling {
   static override className = 'LecunUniform';
   constructor(args: FanAxesArgs = {}) {
-    super({
-      scale: 1,
-      mode: 'fan_in',
-      distribution: 'uniform',
-      seed: args.seed,
-      inputAxes: args.inputAxes,
-      outputAxes: args.outputAxes,
-    });
+    super(args, { scale: 1, mode: 'fan_in', distribution: 'uniform' });
   }
 }
 
@@ -414,14 +386,7 @@ export class LecunUniform extends FixedVarianceScaling {
 export class LecunNormal extends FixedVarianceScaling {
   static override className = 'LecunNormal';
   constructor(args: FanAxesArgs = {}) {
-    super({
-      scale: 1,
-      mode: 'fan_in',
-      distribution: 'truncated_normal',
-      seed: args.seed,
-      inputAxes: args.inputAxes,
-      outputAxes: args.outputAxes,
-    });
+    super(args, { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' });
   }
 }
 

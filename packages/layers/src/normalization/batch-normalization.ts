@@ -13,9 +13,11 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
+import { type Constraint, serializeConstraint } from '../constraints/index.js';
+import { resolveWeightArgs, weightSettings } from '../core/weight-args.js';
 import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import { type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import { normalizeWithMoments } from './moments-normalize.js';
 
 /** Constructor arguments of `BatchNormalization`: Keras's arguments of the same names, in camelCase. */
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -65,14 +67,14 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
-  readonly betaInitializer: Initializer;
-  readonly gammaInitializer: Initializer;
+  declare readonly betaInitializer: Initializer;
+  declare readonly gammaInitializer: Initializer;
   readonly movingMeanInitializer: Initializer;
   readonly movingVarianceInitializer: Initializer;
-  readonly betaRegularizer: Regularizer | null;
-  readonly gammaRegularizer: Regularizer | null;
-  readonly betaConstraint: Constraint | null;
-  readonly gammaConstraint: Constraint | null;
+  declare readonly betaRegularizer: Regularizer | null;
+  declare readonly gammaRegularizer: Regularizer | null;
+  declare readonly betaConstraint: Constraint | null;
+  declare readonly gammaConstraint: Constraint | null;
   gamma: Variable | null = null;
   beta: Variable | null = null;
   movingMean: Variable | null = null;
@@ -99,14 +101,9 @@ export class BatchNormalization extends Layer {
       throw new ValueError(`\`epsilon\` must be positive. Received: epsilon=${this.epsilon}`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
-    this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
-    this.gammaInitializer = getInitializer(args.gammaInitializer ?? 'ones');
+    Object.assign(this, resolveWeightArgs(args, { beta: 'zeros', gamma: 'ones' }));
     this.movingMeanInitializer = getInitializer(args.movingMeanInitializer ?? 'zeros');
     this.movingVarianceInitializer = getInitializer(args.movingVarianceInitializer ?? 'ones');
-    this.betaRegularizer = getRegularizer(args.betaRegularizer);
-    this.gammaRegularizer = getRegularizer(args.gammaRegularizer);
-    this.betaConstraint = getConstraint(args.betaConstraint);
-    this.gammaConstraint = getConstraint(args.gammaConstraint);
     this.supportsMasking = true;
   }
 
@@ -131,17 +128,13 @@ export class BatchNormalization extends Layer {
     if (this.scale) {
       this.gamma = this.addWeight('gamma', {
         shape: [dim],
-        initializer: this.gammaInitializer,
-        regularizer: this.gammaRegularizer,
-        constraint: this.gammaConstraint,
+        ...weightSettings(this, 'gamma'),
       });
     }
     if (this.center) {
       this.beta = this.addWeight('beta', {
         shape: [dim],
-        initializer: this.betaInitializer,
-        regularizer: this.betaRegularizer,
-        constraint: this.betaConstraint,
+        ...weightSettings(this, 'beta'),
       });
     }
     this.movingMean = this.addWeight('moving_mean', {
@@ -187,11 +180,7 @@ export class BatchNormalization extends Layer {
       // tfjs's FusedBatchNorm records a missing offset or scale as an undefined tape input, and taking a
       // gradient then fails inside tfjs; with `center` or `scale` off it is written out too.
       if (lastAxis && gamma && beta) return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
-      // tfjs's batchNorm gradient mis-shapes keep-dims statistics, so other axes are written out.
-      let y = tf.mul(tf.sub(x, shaped(mean)), tf.rsqrt(tf.add(shaped(variance), this.epsilon)));
-      if (gamma) y = tf.mul(y, gamma);
-      if (beta) y = tf.add(y, beta);
-      return y;
+      return normalizeWithMoments(x, shaped(mean), shaped(variance), beta, gamma, this.epsilon);
     });
   }
 

@@ -13,9 +13,11 @@ import {
 } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type Constraint, getConstraint, serializeConstraint } from '../constraints/index.js';
-import { getInitializer, type Initializer, serializeInitializer } from '../initializers/index.js';
-import { getRegularizer, type Regularizer, serializeRegularizer } from '../regularizers/index.js';
+import type { Constraint } from '../constraints/index.js';
+import { resolveWeightArgs, serializeWeightArgs, weightSettings } from '../core/weight-args.js';
+import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
+import { normalizeWithMoments } from './moments-normalize.js';
 
 /** Constructor arguments of `LayerNormalization`: Keras's arguments of the same names, in camelCase. */
 export interface LayerNormalizationArgs extends LayerArgs {
@@ -60,12 +62,12 @@ export class LayerNormalization extends Layer {
   readonly center: boolean;
   readonly scale: boolean;
   readonly rmsScaling: boolean;
-  readonly betaInitializer: Initializer;
-  readonly gammaInitializer: Initializer;
-  readonly betaRegularizer: Regularizer | null;
-  readonly gammaRegularizer: Regularizer | null;
-  readonly betaConstraint: Constraint | null;
-  readonly gammaConstraint: Constraint | null;
+  declare readonly betaInitializer: Initializer;
+  declare readonly gammaInitializer: Initializer;
+  declare readonly betaRegularizer: Regularizer | null;
+  declare readonly gammaRegularizer: Regularizer | null;
+  declare readonly betaConstraint: Constraint | null;
+  declare readonly gammaConstraint: Constraint | null;
   gamma: Variable | null = null;
   beta: Variable | null = null;
 
@@ -83,12 +85,7 @@ export class LayerNormalization extends Layer {
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.rmsScaling = args.rmsScaling ?? false;
-    this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
-    this.gammaInitializer = getInitializer(args.gammaInitializer ?? 'ones');
-    this.betaRegularizer = getRegularizer(args.betaRegularizer);
-    this.gammaRegularizer = getRegularizer(args.gammaRegularizer);
-    this.betaConstraint = getConstraint(args.betaConstraint);
-    this.gammaConstraint = getConstraint(args.gammaConstraint);
+    Object.assign(this, resolveWeightArgs(args, { beta: 'zeros', gamma: 'ones' }));
     this.supportsMasking = true;
   }
 
@@ -114,17 +111,13 @@ export class LayerNormalization extends Layer {
     if (this.scale) {
       this.gamma = this.addWeight('gamma', {
         shape: shape as number[],
-        initializer: this.gammaInitializer,
-        regularizer: this.gammaRegularizer,
-        constraint: this.gammaConstraint,
+        ...weightSettings(this, 'gamma'),
       });
     }
     if (this.center && !this.rmsScaling) {
       this.beta = this.addWeight('beta', {
         shape: shape as number[],
-        initializer: this.betaInitializer,
-        regularizer: this.betaRegularizer,
-        constraint: this.betaConstraint,
+        ...weightSettings(this, 'beta'),
       });
     }
     super.build(inputShape);
@@ -146,10 +139,7 @@ export class LayerNormalization extends Layer {
         return gamma ? tf.mul(y, gamma) : y;
       }
       const { mean, variance } = tf.moments(x, axes, true);
-      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
-      if (gamma) y = tf.mul(y, gamma);
-      if (beta) y = tf.add(y, beta);
-      return y;
+      return normalizeWithMoments(x, mean, variance, beta, gamma, this.epsilon);
     });
   }
 
@@ -165,12 +155,7 @@ export class LayerNormalization extends Layer {
       center: this.center,
       scale: this.scale,
       rmsScaling: this.rmsScaling,
-      betaInitializer: serializeInitializer(this.betaInitializer),
-      gammaInitializer: serializeInitializer(this.gammaInitializer),
-      betaRegularizer: serializeRegularizer(this.betaRegularizer),
-      gammaRegularizer: serializeRegularizer(this.gammaRegularizer),
-      betaConstraint: serializeConstraint(this.betaConstraint),
-      gammaConstraint: serializeConstraint(this.gammaConstraint),
+      ...serializeWeightArgs(this, ['beta', 'gamma'], false),
     };
   }
 }

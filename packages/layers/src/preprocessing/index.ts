@@ -1,3 +1,4 @@
+export { BaseRandomAffine, type BaseRandomAffineArgs } from './base-random-affine.js';
 export { CenterCrop, type CenterCropArgs } from './center-crop.js';
 export type { FillMode, Interpolation } from './image-ops.js';
 export {

@@ -1,5 +1,6 @@
 import {
   type ApplyKwargs,
+  BASE_LAYER_ARGUMENTS,
   type CallKwargs,
   deserializeKerasObject,
   formatShape,
@@ -49,24 +50,15 @@ export interface RNNCallKwargs extends CallKwargs {
   initialState?: tf.Tensor | tf.Tensor[];
 }
 
-const BASE_RNN_KEYS = [
+/** The RNN layer's own arguments; with the base layer arguments, what stays with the layer. */
+const BASE_RNN_KEYS: readonly string[] = [
   'returnSequences',
   'returnState',
   'goBackwards',
   'stateful',
   'unroll',
   'zeroOutputForMask',
-  'activityRegularizer',
-] as const;
-const LAYER_KEYS = [
-  'name',
-  'trainable',
-  'dtype',
-  'inputShape',
-  'batchSize',
-  'batchInputShape',
-  'batchShape',
-] as const;
+];
 
 /**
  * Splits the flat arguments of LSTM, GRU and SimpleRNN into the layer's and the cell's (Keras builds the
@@ -78,11 +70,7 @@ export function splitRNNArgs<A extends BaseRNNArgs>(
   const layerArgs: Record<string, unknown> = {};
   const cellArgs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args ?? {})) {
-    if (
-      (BASE_RNN_KEYS as readonly string[]).includes(k) ||
-      (LAYER_KEYS as readonly string[]).includes(k) ||
-      k === 'inputDim'
-    ) {
+    if (BASE_RNN_KEYS.includes(k) || BASE_LAYER_ARGUMENTS.includes(k)) {
       layerArgs[k] = v;
     } else if (k !== 'useCudnn' && k !== 'implementation') {
       cellArgs[k] = v;

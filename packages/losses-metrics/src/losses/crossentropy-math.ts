@@ -5,7 +5,7 @@
 import { ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { labelsAreCheapToRead, validateSparseLabels } from './sparse-labels.js';
+import { labelRangeIsChecked, validateSparseLabels } from './sparse-labels.js';
 import { assertSameShape, assertSparseShapes, EPSILON, normalizeAxis } from './target-checks.js';
 
 /** Options of the crossentropy computation shared by the losses and metrics of that name. */
@@ -151,7 +151,7 @@ export function sparseCategoricalCrossentropyWithMask(
   if (yt.rank === yPred.rank && yt.shape[yt.rank - 1] === 1) yt = tf.squeeze(yt, [-1]);
   try {
     assertSparseShapes(what, yt, yPred);
-    if (labelsAreCheapToRead()) validateSparseLabels(what, yt, yPred, ignoreClass);
+    if (labelRangeIsChecked()) validateSparseLabels(what, yt, yPred, ignoreClass);
   } catch (e) {
     if (yt !== yTrue) yt.dispose();
     throw e;

@@ -1,17 +1,16 @@
-import { formatShape, ValueError } from '@strata/core';
-import * as tf from '@tensorflow/tfjs-core';
+import { activeBackendMemory, formatShape, ValueError } from '@strata/core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Backends whose tensors live in host memory: reading labels there is a copy, not a device sync, so the
- * range check below runs on every call. On GPU backends (webgl, webgpu) it would stall the pipeline once per
- * batch, so there out-of-range ids instead turn the loss into NaN on the device (as TensorFlow does on GPU)
- * and `validateSparseLabels` is left for callers that want the explicit check once.
+ * Whether the sparse losses read the labels to check their range on every call. Where tensors live in host
+ * memory, reading labels is a copy, not a device sync. On a backend whose description says its values live on
+ * a device (webgl, webgpu) the read would stall the pipeline once per batch, so there out-of-range ids instead
+ * turn the loss into NaN on the device (as TensorFlow does on GPU) and `validateSparseLabels` is left for
+ * callers that want the explicit check once. A backend no plug-in describes (tfjs's own 'cpu', 'wasm' or
+ * tfjs-node's 'tensorflow' without @strata/backends) is checked: the error is worth more than the read.
  */
-const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
-
-/** Whether reading labels back costs no device synchronization on the active backend. */
-export function labelsAreCheapToRead(): boolean {
-  return HOST_MEMORY_BACKENDS.has(tf.getBackend());
+export function labelRangeIsChecked(): boolean {
+  return activeBackendMemory() !== 'device';
 }
 
 /**

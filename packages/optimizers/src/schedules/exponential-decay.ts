@@ -1,19 +1,9 @@
-import { LearningRateSchedule, register } from '@strata/core';
+import { register } from '@strata/core';
 
-import { checkNonNegative, checkPositive } from '../check-args.js';
+import { PeriodicDecay, type PeriodicDecayArgs } from './periodic-decay.js';
 
 /** Constructor arguments of `ExponentialDecay`: Keras's arguments of the same names, in camelCase. */
-export interface ExponentialDecayArgs {
-  /** The initial learning rate. */
-  initialLearningRate: number;
-  /** Steps per decay period; > 0. */
-  decaySteps: number;
-  /** The factor applied per period. */
-  decayRate: number;
-  /** Decay at whole periods only (integer division of step by decaySteps). Default false. */
-  staircase?: boolean;
-  name?: string;
-}
+export type ExponentialDecayArgs = PeriodicDecayArgs;
 
 /**
  * An exponential decay (Keras's `ExponentialDecay`):
@@ -28,38 +18,15 @@ export interface ExponentialDecayArgs {
  * const opt = new SGD({ learningRate: lr });
  * ```
  */
-export class ExponentialDecay extends LearningRateSchedule {
+export class ExponentialDecay extends PeriodicDecay {
   static override className = 'ExponentialDecay';
 
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  readonly name: string;
-
   constructor(args: ExponentialDecayArgs) {
-    super();
-    this.initialLearningRate = checkNonNegative('initial_learning_rate', args.initialLearningRate);
-    this.decaySteps = checkPositive('decay_steps', args.decaySteps);
-    this.decayRate = checkNonNegative('decay_rate', args.decayRate);
-    this.staircase = args.staircase ?? false;
-    this.name = args.name ?? 'ExponentialDecay';
+    super(args, 'ExponentialDecay');
   }
 
   call(step: number): number {
-    let p = step / this.decaySteps;
-    if (this.staircase) p = Math.floor(p);
-    return this.initialLearningRate * this.decayRate ** p;
-  }
-
-  getConfig(): Record<string, unknown> {
-    return {
-      initialLearningRate: this.initialLearningRate,
-      decaySteps: this.decaySteps,
-      decayRate: this.decayRate,
-      staircase: this.staircase,
-      name: this.name,
-    };
+    return this.initialLearningRate * this.decayRate ** this.periods(step);
   }
 }
 

@@ -1,17 +1,9 @@
-import { LearningRateSchedule, register } from '@strata/core';
+import { register } from '@strata/core';
 
-import { checkNonNegative, checkPositive } from '../check-args.js';
+import { PeriodicDecay, type PeriodicDecayArgs } from './periodic-decay.js';
 
 /** Constructor arguments of `InverseTimeDecay`: Keras's arguments of the same names, in camelCase. */
-export interface InverseTimeDecayArgs {
-  initialLearningRate: number;
-  /** How often to apply decay; > 0. */
-  decaySteps: number;
-  decayRate: number;
-  /** Decay at whole periods only. Default false. */
-  staircase?: boolean;
-  name?: string;
-}
+export type InverseTimeDecayArgs = PeriodicDecayArgs;
 
 /**
  * An inverse time decay (Keras's `InverseTimeDecay`):
@@ -25,38 +17,15 @@ export interface InverseTimeDecayArgs {
  * const lr = new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 });
  * ```
  */
-export class InverseTimeDecay extends LearningRateSchedule {
+export class InverseTimeDecay extends PeriodicDecay {
   static override className = 'InverseTimeDecay';
 
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  readonly name: string;
-
   constructor(args: InverseTimeDecayArgs) {
-    super();
-    this.initialLearningRate = checkNonNegative('initial_learning_rate', args.initialLearningRate);
-    this.decaySteps = checkPositive('decay_steps', args.decaySteps);
-    this.decayRate = checkNonNegative('decay_rate', args.decayRate);
-    this.staircase = args.staircase ?? false;
-    this.name = args.name ?? 'InverseTimeDecay';
+    super(args, 'InverseTimeDecay');
   }
 
   call(step: number): number {
-    let p = step / this.decaySteps;
-    if (this.staircase) p = Math.floor(p);
-    return this.initialLearningRate / (1 + this.decayRate * p);
-  }
-
-  getConfig(): Record<string, unknown> {
-    return {
-      initialLearningRate: this.initialLearningRate,
-      decaySteps: this.decaySteps,
-      decayRate: this.decayRate,
-      staircase: this.staircase,
-      name: this.name,
-    };
+    return this.initialLearningRate / (1 + this.decayRate * this.periods(step));
   }
 }
 
