@@ -27,6 +27,7 @@ import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.j
 import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
+import { transformFilter, type Winograd3x3, winogradConvolve } from './winograd.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -152,6 +153,25 @@ function isPointwise(info: backend_util.Conv2DInfo): boolean {
   );
 }
 
+/**
+ * Below this many channels on the reduced side, Winograd's 16 products are too thin to beat im2col
+ * (a one-channel image's first convolution).
+ */
+const WINOGRAD_MIN_CHANNELS = 8;
+
+/** A 3x3 filter at stride 1, undilated: a correlation F(2x2, 3x3) computes with 2.25x fewer products. */
+function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  return (
+    filterHeight === 3 &&
+    filterWidth === 3 &&
+    strideHeight === 1 &&
+    strideWidth === 1 &&
+    dilationHeight === 1 &&
+    dilationWidth === 1
+  );
+}
+
 const rowMajor = (values: Float32Array, offset: number, columns: number): MatrixView => ({
   values,
   offset,
@@ -179,6 +199,27 @@ export function convolve(
   const n = info.outChannels;
   const pixels = outputPixels(info);
   const out = new Float32Array(pixels * n);
+  if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
+    const { inChannels, outChannels } = info;
+    const u = transformFilter(
+      inChannels,
+      outChannels,
+      (ky, kx, c, j) => filter[((ky * 3 + kx) * inChannels + c) * n + j],
+    );
+    const geometry: Winograd3x3 = {
+      batch: info.batchSize,
+      inHeight: info.inHeight,
+      inWidth: info.inWidth,
+      inChannels,
+      outHeight: info.outHeight,
+      outWidth: info.outWidth,
+      outChannels,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    };
+    winogradConvolve(x, u, geometry, out, epilogue);
+    return out;
+  }
   if (isPointwise(info)) {
     gemm(rowMajor(x, 0, k), rowMajor(filter, 0, n), out, 0, pixels, k, n);
     epilogue?.(out, 0, pixels * n);
@@ -206,6 +247,25 @@ export function convolveInputGradient(
   const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
   // filterᵀ: `[out, taps]` read from the `[taps, out]` filter.
   const filterT: MatrixView = { values: filter, offset: 0, rowStride: 1, colStride: n };
+  if (isWinograd3x3(info) && n >= WINOGRAD_MIN_CHANNELS) {
+    // At stride 1 the input gradient is dy correlated with the filter turned 180° and transposed
+    // (`[3, 3, out, in]`), padded by 2 - the forward padding.
+    const c = info.inChannels;
+    const u = transformFilter(n, c, (ky, kx, j, i) => filter[(((2 - ky) * 3 + 2 - kx) * c + i) * n + j]);
+    const geometry: Winograd3x3 = {
+      batch: info.batchSize,
+      inHeight: info.outHeight,
+      inWidth: info.outWidth,
+      inChannels: n,
+      outHeight: info.inHeight,
+      outWidth: info.inWidth,
+      outChannels: c,
+      padTop: 2 - info.padInfo.top,
+      padLeft: 2 - info.padInfo.left,
+    };
+    winogradConvolve(dy, u, geometry, dx);
+    return dx;
+  }
   if (isPointwise(info)) {
     gemm(rowMajor(dy, 0, n), filterT, dx, 0, pixels, n, k);
     return dx;

@@ -95,7 +95,7 @@ export const cpuReluFix = floatFix(
   unary((x, out) => {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
-      out[i] = v > 0 ? v : v === v ? 0 : v;
+      out[i] = v > 0 ? v : Number.isNaN(v) ? v : 0;
     }
   }),
   ['x'],
@@ -108,7 +108,7 @@ export const cpuStepFix = floatFix(
     const { alpha } = attrs as StepAttrs;
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
-      out[i] = v > 0 ? 1 : v === v ? alpha : v;
+      out[i] = v > 0 ? 1 : Number.isNaN(v) ? v : alpha;
     }
   }),
   ['x'],
