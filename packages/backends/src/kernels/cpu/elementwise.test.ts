@@ -38,11 +38,15 @@ describe('cpu Add and Multiply (one loop)', () => {
 
   it('computes a bias over channels by the formula, and NaN propagates', async () => {
     await tf.setBackend('cpu');
-    const x = tf.tensor2d([1, 2, Number.NaN, -4, 0.5, 6], [2, 3]);
-    const bias = tf.tensor1d([10, 20, 30]);
-    expect(Array.from(tf.add(x, bias).dataSync())).toEqual([11, 22, Number.NaN, 6, 20.5, 36]);
-    expect(Array.from(tf.mul(bias, x).dataSync())).toEqual([10, 40, Number.NaN, -40, 10, 180]);
-    tf.dispose([x, bias]);
+    const before = tf.memory().numTensors;
+    const [sum, product] = tf.tidy(() => {
+      const x = tf.tensor2d([1, 2, Number.NaN, -4, 0.5, 6], [2, 3]);
+      const bias = tf.tensor1d([10, 20, 30]);
+      return [Array.from(tf.add(x, bias).dataSync()), Array.from(tf.mul(bias, x).dataSync())];
+    });
+    expect(sum).toEqual([11, 22, Number.NaN, 6, 20.5, 36]);
+    expect(product).toEqual([10, 40, Number.NaN, -40, 10, 180]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('leaves shapes that do not broadcast to tfjs, which rejects them', async () => {
@@ -73,11 +77,12 @@ describe('cpu Relu and Step (one loop)', () => {
 
   it('keep NaN, and give relu(-0) = +0 as Math.max(0, x) does', async () => {
     await tf.setBackend('cpu');
-    const x = tf.tensor1d([-2, -0, 0, 3, Number.NaN]);
-    const relu = tf.relu(x).dataSync();
+    const [relu, step] = tf.tidy(() => {
+      const x = tf.tensor1d([-2, -0, 0, 3, Number.NaN]);
+      return [tf.relu(x).dataSync().slice(), tf.step(x, 0.5).dataSync().slice()];
+    });
     expect(Array.from(relu)).toEqual([0, 0, 0, 3, Number.NaN]);
     expect(Object.is(relu[1], 0)).toBe(true);
-    expect(Array.from(tf.step(x, 0.5).dataSync())).toEqual([0.5, 0.5, 0.5, 1, Number.NaN]);
-    x.dispose();
+    expect(Array.from(step)).toEqual([0.5, 0.5, 0.5, 1, Number.NaN]);
   });
 });
