@@ -25,7 +25,7 @@ import {
 
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
-import { gemm, type MatrixView } from './gemm.js';
+import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
 import { transformFilter, type Winograd3x3, winogradConvolve } from './winograd.js';
 
@@ -171,13 +171,6 @@ function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
     dilationWidth === 1
   );
 }
-
-const rowMajor = (values: Float32Array, offset: number, columns: number): MatrixView => ({
-  values,
-  offset,
-  rowStride: columns,
-  colStride: 1,
-});
 
 /**
  * Runs on rows `from .. to` of a fresh output block while it is still in cache (a fused bias and

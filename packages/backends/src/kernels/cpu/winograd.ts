@@ -13,7 +13,8 @@
  * rounding. Tiles are taken in whole rows of tiles, so the output of a block is a contiguous range of
  * pixels that a block epilogue (bias, relu) can finish while it is in cache.
  */
-import { gemm, type MatrixView } from './gemm.js';
+import type { BlockEpilogue } from './conv2d.js';
+import { gemm, rowMajor } from './gemm.js';
 
 /** The geometry of one stride-1 correlation with a 3x3 filter, NHWC, any padding (negative crops). */
 export interface Winograd3x3 {
@@ -176,13 +177,6 @@ function untransformTile(
   }
 }
 
-const rowMajor = (values: Float32Array, offset: number, columns: number): MatrixView => ({
-  values,
-  offset,
-  rowStride: columns,
-  colStride: 1,
-});
-
 /**
  * The correlation of NHWC `x` with the filter `u` (from `transformFilter`), into NHWC `out`;
  * `epilogue(out, from, to)` runs on each block's output values as they are made.
@@ -192,7 +186,7 @@ export function winogradConvolve(
   u: Float32Array,
   g: Winograd3x3,
   out: Float32Array,
-  epilogue?: (out: Float32Array, from: number, to: number) => void,
+  epilogue?: BlockEpilogue,
 ): void {
   const { batch, inHeight, inWidth, inChannels: c, outChannels: k, outHeight, outWidth, padTop, padLeft } = g;
   const tilesAcross = Math.ceil(outWidth / 2);
