@@ -27,7 +27,7 @@ import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.j
 import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
-import { transformFilter, type Winograd3x3, winogradConvolve } from './winograd.js';
+import { transformFilter, type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -159,6 +159,19 @@ function isPointwise(info: backend_util.Conv2DInfo): boolean {
  */
 const WINOGRAD_MIN_CHANNELS = 8;
 
+/** The forward correlation of `info` for `winograd.ts`. */
+const winogradGeometry = (info: backend_util.Conv2DInfo): Winograd3x3 => ({
+  batch: info.batchSize,
+  inHeight: info.inHeight,
+  inWidth: info.inWidth,
+  inChannels: info.inChannels,
+  outHeight: info.outHeight,
+  outWidth: info.outWidth,
+  outChannels: info.outChannels,
+  padTop: info.padInfo.top,
+  padLeft: info.padInfo.left,
+});
+
 /** A 3x3 filter at stride 1, undilated: a correlation F(2x2, 3x3) computes with 2.25x fewer products. */
 function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
@@ -199,18 +212,7 @@ export function convolve(
       outChannels,
       (ky, kx, c, j) => filter[((ky * 3 + kx) * inChannels + c) * n + j],
     );
-    const geometry: Winograd3x3 = {
-      batch: info.batchSize,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      inChannels,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      outChannels,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    };
-    winogradConvolve(x, u, geometry, out, epilogue);
+    winogradConvolve(x, u, winogradGeometry(info), out, epilogue);
     return out;
   }
   if (isPointwise(info)) {
@@ -278,6 +280,9 @@ export function convolveFilterGradient(
   dy: Float32Array,
   info: backend_util.Conv2DInfo,
 ): Float32Array {
+  if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
+    return winogradFilterGradient(x, dy, winogradGeometry(info));
+  }
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);

@@ -14,7 +14,7 @@
  * pixels that a block epilogue (bias, relu) can finish while it is in cache.
  */
 import type { BlockEpilogue } from './conv2d.js';
-import { gemm, rowMajor } from './gemm.js';
+import { gemm, type MatrixView, rowMajor } from './gemm.js';
 
 /** The geometry of one stride-1 correlation with a 3x3 filter, NHWC, any padding (negative crops). */
 export interface Winograd3x3 {
@@ -37,8 +37,9 @@ const BLOCK_FLOATS = 1 << 17;
 let tileInput = new Float32Array(0);
 let transformed = new Float32Array(0);
 let products = new Float32Array(0);
-// Bᵀ d of one channel of a tile.
+// Bᵀ d of one channel of a tile; Aᵀ M of one channel pair of the filter gradient.
 const columns = new Float64Array(16);
+const rowsOfA = new Float64Array(12);
 
 /**
  * `U = G g Gᵀ` for every channel pair of a `[3, 3, in, out]` filter: `[16][in][out]`. `at(ky, kx, c, k)`
@@ -177,6 +178,40 @@ function untransformTile(
   }
 }
 
+/** How the output is cut into 2x2 tiles, and how many rows of tiles one block takes; sizes the scratch. */
+function tiling(g: Winograd3x3) {
+  const { batch, inChannels: c, outChannels: k, outHeight, outWidth } = g;
+  const tilesAcross = Math.ceil(outWidth / 2);
+  const tileRowsPerImage = Math.ceil(outHeight / 2);
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (16 * (c + k) * tilesAcross)));
+  const maxTiles = rowsPerBlock * tilesAcross;
+  if (tileInput.length < 16 * c) tileInput = new Float32Array(16 * c);
+  if (transformed.length < 16 * maxTiles * c) transformed = new Float32Array(16 * maxTiles * c);
+  if (products.length < 16 * maxTiles * k) products = new Float32Array(16 * maxTiles * k);
+  return { tilesAcross, tileRowsPerImage, tileRows: batch * tileRowsPerImage, rowsPerBlock };
+}
+
+/** `Bᵀ d B` of the input under every tile of tile rows `r0 .. r1` (counted over the batch). */
+function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+  const { inHeight, inWidth, inChannels: c, padTop, padLeft } = g;
+  const { tilesAcross, tileRowsPerImage } = tiling(g);
+  const tiles = (r1 - r0) * tilesAcross;
+  for (let r = r0, t = 0; r < r1; r++) {
+    const image = Math.floor(r / tileRowsPerImage);
+    const y0 = (r - image * tileRowsPerImage) * 2 - padTop;
+    const rowsInside = y0 >= 0 && y0 + 4 <= inHeight;
+    for (let tx = 0; tx < tilesAcross; tx++, t++) {
+      const x0 = tx * 2 - padLeft;
+      if (rowsInside && x0 >= 0 && x0 + 4 <= inWidth) {
+        transformTile(x, ((image * inHeight + y0) * inWidth + x0) * c, inWidth * c, t, tiles, c);
+      } else {
+        gatherTile(x, g, image, y0, x0);
+        transformTile(tileInput, 0, 4 * c, t, tiles, c);
+      }
+    }
+  }
+}
+
 /**
  * The correlation of NHWC `x` with the filter `u` (from `transformFilter`), into NHWC `out`;
  * `epilogue(out, from, to)` runs on each block's output values as they are made.
@@ -188,15 +223,8 @@ export function winogradConvolve(
   out: Float32Array,
   epilogue?: BlockEpilogue,
 ): void {
-  const { batch, inHeight, inWidth, inChannels: c, outChannels: k, outHeight, outWidth, padTop, padLeft } = g;
-  const tilesAcross = Math.ceil(outWidth / 2);
-  const tileRowsPerImage = Math.ceil(outHeight / 2);
-  const tileRows = batch * tileRowsPerImage;
-  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (16 * (c + k) * tilesAcross)));
-  const maxTiles = rowsPerBlock * tilesAcross;
-  if (tileInput.length < 16 * c) tileInput = new Float32Array(16 * c);
-  if (transformed.length < 16 * maxTiles * c) transformed = new Float32Array(16 * maxTiles * c);
-  if (products.length < 16 * maxTiles * k) products = new Float32Array(16 * maxTiles * k);
+  const { inChannels: c, outChannels: k, outHeight, outWidth } = g;
+  const { tilesAcross, tileRowsPerImage, tileRows, rowsPerBlock } = tiling(g);
   // The first output pixel of tile row `row` (counted over the batch); the end of an image's last tile
   // row is the next image's first pixel, even when the output's height is odd.
   const pixel = (row: number) => {
@@ -206,20 +234,7 @@ export function winogradConvolve(
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
-    for (let r = r0, t = 0; r < r1; r++) {
-      const image = Math.floor(r / tileRowsPerImage);
-      const y0 = (r - image * tileRowsPerImage) * 2 - padTop;
-      const rowsInside = y0 >= 0 && y0 + 4 <= inHeight;
-      for (let tx = 0; tx < tilesAcross; tx++, t++) {
-        const x0 = tx * 2 - padLeft;
-        if (rowsInside && x0 >= 0 && x0 + 4 <= inWidth) {
-          transformTile(x, ((image * inHeight + y0) * inWidth + x0) * c, inWidth * c, t, tiles, c);
-        } else {
-          gatherTile(x, g, image, y0, x0);
-          transformTile(tileInput, 0, 4 * c, t, tiles, c);
-        }
-      }
-    }
+    transformInputs(x, g, r0, r1);
     for (let e = 0; e < 16; e++) {
       gemm(
         rowMajor(transformed, e * tiles * c, c),
@@ -238,4 +253,100 @@ export function winogradConvolve(
     }
     epilogue?.(out, pixel(r0) * k, pixel(r1) * k);
   }
+}
+
+/**
+ * `G D Gᵀ` of the 2x2 block of dy of every tile of tile rows `r0 .. r1`, per output channel, into the
+ * 16 `[tiles, out]` matrices, with the entries of row or column 3 negated once: the filter gradient's
+ * input transform is the forward's with its last row negated (see `winogradFilterGradient`).
+ */
+function transformGradients(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+  const { outHeight, outWidth, outChannels: k } = g;
+  const { tilesAcross, tileRowsPerImage } = tiling(g);
+  const tiles = (r1 - r0) * tilesAcross;
+  const plane = tiles * k;
+  const d = products;
+  for (let r = r0, t = 0; r < r1; r++) {
+    const image = Math.floor(r / tileRowsPerImage);
+    const oy = (r - image * tileRowsPerImage) * 2;
+    const secondRow = oy + 1 < outHeight;
+    for (let tx = 0; tx < tilesAcross; tx++, t++) {
+      const ox = tx * 2;
+      const secondColumn = ox + 1 < outWidth;
+      const at00 = ((image * outHeight + oy) * outWidth + ox) * k;
+      const at10 = at00 + outWidth * k;
+      for (let ch = 0, o = t * k; ch < k; ch++, o++) {
+        const d00 = dy[at00 + ch];
+        const d01 = secondColumn ? dy[at00 + k + ch] : 0;
+        const d10 = secondRow ? dy[at10 + ch] : 0;
+        const d11 = secondRow && secondColumn ? dy[at10 + k + ch] : 0;
+        // G D: rows D0, (D0 + D1) / 2, (D0 - D1) / 2 and -D1 (the sign); then each row [a0, a1] becomes
+        // [a0, (a0 + a1) / 2, (a0 - a1) / 2, -a1].
+        gradientRow(d, o, plane, d00, d01);
+        gradientRow(d, o + 4 * plane, plane, (d00 + d10) / 2, (d01 + d11) / 2);
+        gradientRow(d, o + 8 * plane, plane, (d00 - d10) / 2, (d01 - d11) / 2);
+        gradientRow(d, o + 12 * plane, plane, -d10, -d11);
+      }
+    }
+  }
+}
+
+function gradientRow(d: Float32Array, at: number, plane: number, a0: number, a1: number): void {
+  d[at] = a0;
+  d[at + plane] = (a0 + a1) / 2;
+  d[at + 2 * plane] = (a0 - a1) / 2;
+  d[at + 3 * plane] = -a1;
+}
+
+/**
+ * The filter gradient of the correlation `g` describes, `dW[ky][kx][c][k] = Σ x[n, y + ky - padTop,
+ * x + kx - padLeft, c] · dy[n, y, x, k]` over images and output pixels: `[3, 3, in, out]`. This is
+ * F(3x3, 2x2): each 2x2 block of dy and the 4x4 input under it give a 3x3 contribution with 16 products
+ * per channel pair instead of 36, `Aᵀ [(G D Gᵀ) ⊙ (Bᵀ X B)] A` with Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0;
+ * 0 -1 0 1], G = [1 0; ½ ½; ½ -½; 0 1], Aᵀ = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. Summed over tiles, the 16
+ * positions are 16 products `V[e]ᵀ · D[e]`, `[in, tiles] · [tiles, out]`, accumulated over the blocks,
+ * and `Aᵀ M A` runs once per channel pair at the end. This Bᵀ is the forward's with its last row
+ * negated, so the forward's input transform is reused and the sign moved onto dy's.
+ */
+export function winogradFilterGradient(x: Float32Array, dy: Float32Array, g: Winograd3x3): Float32Array {
+  const { inChannels: c, outChannels: k } = g;
+  const { tilesAcross, tileRows, rowsPerBlock } = tiling(g);
+  const plane = c * k;
+  const sums = new Float32Array(16 * plane);
+  for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
+    const r1 = Math.min(tileRows, r0 + rowsPerBlock);
+    const tiles = (r1 - r0) * tilesAcross;
+    transformInputs(x, g, r0, r1);
+    transformGradients(dy, g, r0, r1);
+    for (let e = 0; e < 16; e++) {
+      // V[e]ᵀ: `[in, tiles]` read from the `[tiles, in]` rows.
+      const inputsT: MatrixView = { values: transformed, offset: e * tiles * c, rowStride: 1, colStride: c };
+      gemm(inputsT, rowMajor(products, e * tiles * k, k), sums, e * plane, c, tiles, k, false, r0 > 0);
+    }
+  }
+  const dw = new Float32Array(9 * plane);
+  // Aᵀ M A per channel pair: Aᵀ's rows combine the 4x4 sums' rows into m0 + m1 + m2, m1 - m2 and
+  // m1 + m2 + m3, then the same three combinations of each result's four columns.
+  const m = (i: number, j: number, p: number) => sums[(i * 4 + j) * plane + p];
+  for (let p = 0; p < plane; p++) {
+    for (let j = 0; j < 4; j++) {
+      const m0 = m(0, j, p);
+      const m1 = m(1, j, p);
+      const m2 = m(2, j, p);
+      const m3 = m(3, j, p);
+      rowsOfA[j] = m0 + m1 + m2;
+      rowsOfA[4 + j] = m1 - m2;
+      rowsOfA[8 + j] = m1 + m2 + m3;
+    }
+    for (let ky = 0; ky < 3; ky++) {
+      const a0 = rowsOfA[ky * 4];
+      const a1 = rowsOfA[ky * 4 + 1];
+      const a2 = rowsOfA[ky * 4 + 2];
+      const a3 = rowsOfA[ky * 4 + 3];
+      dw[ky * 3 * plane + p] = a0 + a1 + a2;
+      dw[(ky * 3 + 1) * plane + p] = a1 - a2;
+      dw[(ky * 3 + 2) * plane + p] = a1 + a2 + a3;
+    }
+  }
+  return dw;
 }
