@@ -9,6 +9,8 @@
  * - the 16 positions are 16 independent matrix products `M[e] = V[e] · U[e]`, `[tiles, in] · [in, out]`,
  *   with `U = G g Gᵀ` the filter transformed once per call;
  * - each tile's 2x2 output, per output channel, is `Aᵀ M A`.
+ * The input gradient is the same correlation of dy with the filter turned and transposed; the filter
+ * gradient is F(3x3, 2x2) over the same tiles (`winogradFilterGradient`).
  * The transforms' coefficients are ±1 and ½, so the results match the direct product within float32
  * rounding. Tiles are taken in whole rows of tiles, so the output of a block is a contiguous range of
  * pixels that a block epilogue (bias, relu) can finish while it is in cache.
