@@ -21,7 +21,9 @@ interface Case {
 }
 
 // Strides, padding kinds, odd sizes, batch 1, one channel, a 1x1 filter (the GEMM on x itself), filter
-// depths past one GEMM k-block (256), patch matrices of more than one block (~65,536 floats), NCHW.
+// depths past one GEMM k-block (256), patch matrices of more than one block (~65,536 floats), NCHW;
+// then 3x3 stride-1 cases with 8+ channels, which run as Winograd F(2x2, 3x3): odd sizes (a last tile
+// half outside), blocks of tiles spanning images, padding beyond the filter (a cropping input gradient).
 const cases: Case[] = [
   { name: 'same, stride 1', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { name: 'valid, stride 2, batch 1', x: [1, 9, 8, 2], filter: [3, 2, 2, 5], strides: 2, pad: 'valid' },
@@ -57,6 +59,34 @@ const cases: Case[] = [
     filter: [3, 3, 3, 4],
     strides: 2,
     pad: 'same',
+    dataFormat: 'NCHW',
+  },
+  {
+    name: 'Winograd, valid, odd size, blocks over images',
+    x: [3, 13, 13, 32],
+    filter: [3, 3, 32, 64],
+    strides: 1,
+    pad: 'valid',
+  },
+  { name: 'Winograd, same, batch 1', x: [1, 8, 9, 9], filter: [3, 3, 9, 10], strides: 1, pad: 'same' },
+  {
+    name: 'Winograd, explicit pads past the filter',
+    x: [2, 6, 7, 8],
+    filter: [3, 3, 8, 12],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [1, 2],
+      [0, 0],
+    ],
+  },
+  {
+    name: 'Winograd, NCHW',
+    x: [2, 10, 7, 7],
+    filter: [3, 3, 10, 9],
+    strides: 1,
+    pad: 'valid',
     dataFormat: 'NCHW',
   },
 ];
@@ -158,6 +188,8 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
     { name: 'NCHW, bias per channel + relu6', c: cases[10], bias: [4], activation: 'relu6' },
     { name: 'NCHW, prelu per channel', c: cases[10], bias: [4], activation: 'prelu', alpha: [4] },
     { name: 'dilated, sigmoid', c: dilatedCases[0], bias: [4], activation: 'sigmoid' },
+    { name: 'Winograd, bias + relu over blocks of tiles', c: cases[11], bias: [64], activation: 'relu' },
+    { name: 'Winograd, same, bias + relu', c: cases[12], bias: [10], activation: 'relu' },
   ];
   for (const [i, f] of fused.entries()) {
     it(`FusedConv2D matches tfjs's cpu kernel: ${f.name}`, async () => {

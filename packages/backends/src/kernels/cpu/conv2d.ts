@@ -25,8 +25,9 @@ import {
 
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
-import { gemm, type MatrixView } from './gemm.js';
+import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
+import { transformFilter, type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -152,12 +153,37 @@ function isPointwise(info: backend_util.Conv2DInfo): boolean {
   );
 }
 
-const rowMajor = (values: Float32Array, offset: number, columns: number): MatrixView => ({
-  values,
-  offset,
-  rowStride: columns,
-  colStride: 1,
+/**
+ * Below this many channels on the reduced side, Winograd's 16 products are too thin to beat im2col
+ * (a one-channel image's first convolution).
+ */
+const WINOGRAD_MIN_CHANNELS = 8;
+
+/** The forward correlation of `info` for `winograd.ts`. */
+const winogradGeometry = (info: backend_util.Conv2DInfo): Winograd3x3 => ({
+  batch: info.batchSize,
+  inHeight: info.inHeight,
+  inWidth: info.inWidth,
+  inChannels: info.inChannels,
+  outHeight: info.outHeight,
+  outWidth: info.outWidth,
+  outChannels: info.outChannels,
+  padTop: info.padInfo.top,
+  padLeft: info.padInfo.left,
 });
+
+/** A 3x3 filter at stride 1, undilated: a correlation F(2x2, 3x3) computes with 2.25x fewer products. */
+function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  return (
+    filterHeight === 3 &&
+    filterWidth === 3 &&
+    strideHeight === 1 &&
+    strideWidth === 1 &&
+    dilationHeight === 1 &&
+    dilationWidth === 1
+  );
+}
 
 /**
  * Runs on rows `from .. to` of a fresh output block while it is still in cache (a fused bias and
@@ -179,6 +205,16 @@ export function convolve(
   const n = info.outChannels;
   const pixels = outputPixels(info);
   const out = new Float32Array(pixels * n);
+  if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
+    const { inChannels, outChannels } = info;
+    const u = transformFilter(
+      inChannels,
+      outChannels,
+      (ky, kx, c, j) => filter[((ky * 3 + kx) * inChannels + c) * n + j],
+    );
+    winogradConvolve(x, u, winogradGeometry(info), out, epilogue);
+    return out;
+  }
   if (isPointwise(info)) {
     gemm(rowMajor(x, 0, k), rowMajor(filter, 0, n), out, 0, pixels, k, n);
     epilogue?.(out, 0, pixels * n);
@@ -206,6 +242,25 @@ export function convolveInputGradient(
   const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
   // filterᵀ: `[out, taps]` read from the `[taps, out]` filter.
   const filterT: MatrixView = { values: filter, offset: 0, rowStride: 1, colStride: n };
+  if (isWinograd3x3(info) && n >= WINOGRAD_MIN_CHANNELS) {
+    // At stride 1 the input gradient is dy correlated with the filter turned 180° and transposed
+    // (`[3, 3, out, in]`), padded by 2 - the forward padding.
+    const c = info.inChannels;
+    const u = transformFilter(n, c, (ky, kx, j, i) => filter[(((2 - ky) * 3 + 2 - kx) * c + i) * n + j]);
+    const geometry: Winograd3x3 = {
+      batch: info.batchSize,
+      inHeight: info.outHeight,
+      inWidth: info.outWidth,
+      inChannels: n,
+      outHeight: info.inHeight,
+      outWidth: info.inWidth,
+      outChannels: c,
+      padTop: 2 - info.padInfo.top,
+      padLeft: 2 - info.padInfo.left,
+    };
+    winogradConvolve(dy, u, geometry, dx);
+    return dx;
+  }
   if (isPointwise(info)) {
     gemm(rowMajor(dy, 0, n), filterT, dx, 0, pixels, n, k);
     return dx;
@@ -225,6 +280,9 @@ export function convolveFilterGradient(
   dy: Float32Array,
   info: backend_util.Conv2DInfo,
 ): Float32Array {
+  if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
+    return winogradFilterGradient(x, dy, winogradGeometry(info));
+  }
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);

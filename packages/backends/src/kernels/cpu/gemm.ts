@@ -22,6 +22,14 @@ export interface MatrixView {
   colStride: number;
 }
 
+/** A row-major matrix of `columns` columns in `values`, from `offset`. */
+export const rowMajor = (values: Float32Array, offset: number, columns: number): MatrixView => ({
+  values,
+  offset,
+  rowStride: columns,
+  colStride: 1,
+});
+
 const PANEL = 4;
 /** Packed B panels walked per group: 16 panels × K-block 256 × 4 floats = 64 KiB. */
 const PANELS_PER_GROUP = 16;

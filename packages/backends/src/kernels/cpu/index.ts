@@ -6,6 +6,7 @@ import {
   cpuConv2dFix,
   cpuFusedConv2dFix,
 } from './conv2d.js';
+import { cpuAddFix, cpuMultiplyFix, cpuReluFix, cpuStepFix } from './elementwise.js';
 import { cpuBatchMatMulFix, cpuFusedMatMulFix } from './mat-mul.js';
 import { cpuMaxPoolFix, cpuMaxPoolGradFix } from './pooling.js';
 import { cpuSumFix } from './sum.js';
@@ -13,7 +14,9 @@ import { cpuSumFix } from './sum.js';
 /**
  * What Strata changes in tfjs-backend-cpu: a matrix product ~7x faster than tfjs's (Dense, its
  * gradients, and every composite built on it), convolutions and both their gradients on the same
- * product (im2col), MaxPool, its gradient and bias-gradient sums in one pass each, and
+ * product (im2col; 3x3 stride-1 convolutions and both their gradients as Winograd F(2x2, 3x3) and
+ * F(3x3, 2x2)), MaxPool, its gradient and bias-gradient sums in one pass each, the element-wise kernels of a convolution's
+ * training step (bias `Add`, `Relu`, relu's gradient `Step` and `Multiply`) in one loop each, and
  * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
  */
 export const cpuKernelFixes: readonly KernelFix[] = [
@@ -26,5 +29,9 @@ export const cpuKernelFixes: readonly KernelFix[] = [
   cpuMaxPoolFix,
   cpuMaxPoolGradFix,
   cpuSumFix,
+  cpuAddFix,
+  cpuMultiplyFix,
+  cpuReluFix,
+  cpuStepFix,
   cpuAdamUpdateFix,
 ];
