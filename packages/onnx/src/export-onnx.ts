@@ -9,13 +9,14 @@ import {
 } from '@strata/core';
 
 import { converterFor, type LayerCall, layerClassName, readLayerWeights } from './converters/converter.js';
-import { OnnxGraph, type ValueType } from './onnx-graph.js';
+import { BASE_OPSET, OnnxGraph, type ValueType } from './onnx-graph.js';
 import { encodeModelProto } from './proto/onnx-proto.js';
 
-/** The ONNX opset the exporter writes (ONNX Runtime 1.14 and newer run it). */
-export const ONNX_OPSET = 17;
-/** ONNX IR version 8 goes with opset 17. */
-const IR_VERSION = 8;
+/**
+ * The ONNX opset the exporter writes (ONNX Runtime 1.14 and newer run it), unless a layer needs a newer
+ * one: TextVectorization's punctuation stripping and n-grams join strings with opset 20's StringConcat.
+ */
+export const ONNX_OPSET = BASE_OPSET;
 
 /** Options of `exportOnnx` / `model.export(path, { format: 'onnx' })`. */
 export interface OnnxExportOptions {
@@ -117,12 +118,25 @@ const MASK_READERS = new Set([
 ]);
 
 function valueType(t: SymbolicTensor): ValueType {
-  if (t.dtype === 'float32') return 'float32';
-  if (t.dtype === 'int32') return 'int32';
-  if (t.dtype === 'bool') return 'bool';
+  if (t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool' || t.dtype === 'string')
+    return t.dtype;
   throw new ValueError(
-    `ONNX export supports float32, int32 and bool inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`,
+    `ONNX export supports float32, int32, bool and string inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`,
   );
+}
+
+/** The default domain's opset the model needs: the base one, or newer where a layer's converter asks. */
+function requiredOpset(model: Model): number {
+  let opset = BASE_OPSET;
+  for (const { layer } of graphOf(model).nodes) {
+    if (layer instanceof Model && MODEL_CLASSES.has(classNameOf(layer))) {
+      opset = Math.max(opset, requiredOpset(layer));
+      continue;
+    }
+    const minOpset = converterFor(classNameOf(layer))?.minOpset;
+    if (minOpset) opset = Math.max(opset, minOpset(layer, layer.getConfig() as Record<string, any>));
+  }
+  return opset;
 }
 
 /** Adds the model's calls to the graph, given the ONNX values of its inputs; returns its outputs' values. */
@@ -193,7 +207,7 @@ export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Arra
     throw new ValueError(
       `Model "${model.name}" cannot be exported to ONNX; these layers cannot be expressed:\n  ${problems.join('\n  ')}`,
     );
-  const graph = new OnnxGraph();
+  const graph = new OnnxGraph(requiredOpset(model));
   const inputNames = uniqueNames(
     model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name),
   );
@@ -207,12 +221,17 @@ export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Arra
   model.outputs.forEach((t, i) => {
     graph.addOutput(outputNames[i], outs[i], t.shape, valueType(t));
   });
+  const proto = graph.toProto(options.graphName ?? model.name);
   return encodeModelProto({
-    irVersion: IR_VERSION,
+    // IR version 8 goes with opsets up to 18, 9 with 19 and 20.
+    irVersion: graph.opset >= 19 ? 9 : 8,
     producerName: 'strata',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    graph: graph.toProto(options.graphName ?? model.name),
+    opsetImport: [
+      { domain: '', version: graph.opset },
+      ...[...graph.domains].map(([domain, version]) => ({ domain, version })),
+    ],
+    graph: proto,
   });
 }
 

@@ -16,9 +16,14 @@ export async function expectOnnxMatchesPredict(model: Model, xs: tf.Tensor[], to
   expect(session.inputNames).toEqual(model.inputNames);
   const feeds: Record<string, ort.Tensor> = {};
   xs.forEach((x, i) => {
+    const name = session.inputNames[i];
+    if (x.dtype === 'string') {
+      feeds[name] = new ort.Tensor('string', [x.arraySync()].flat(x.rank + 1) as string[], x.shape);
+      return;
+    }
     // Copies: a tensor's data may be a typed array of another realm, which onnxruntime-common refuses.
     const data = x.dtype === 'int32' ? Int32Array.from(x.dataSync()) : Float32Array.from(x.dataSync());
-    feeds[session.inputNames[i]] = new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', data, x.shape);
+    feeds[name] = new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', data, x.shape);
   });
   const results = await session.run(feeds);
   const predicted = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
@@ -29,6 +34,11 @@ export async function expectOnnxMatchesPredict(model: Model, xs: tf.Tensor[], to
     session.outputNames.forEach((name, i) => {
       const got = results[name];
       expect(got.dims).toEqual(wants[i].shape);
+      if (wants[i].dtype === 'string') {
+        expect(got.data).toEqual([wants[i].arraySync()].flat(wants[i].rank + 1));
+        return;
+      }
+      expect(got.type).toBe(wants[i].dtype);
       const want = wants[i].dataSync();
       const data = got.data as Float32Array;
       for (let j = 0; j < want.length; j++) {

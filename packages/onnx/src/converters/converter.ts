@@ -30,6 +30,8 @@ export interface WeightData {
 export interface LayerConverter {
   /** The reason this call cannot be exported, or null when it can. Runs before anything is written. */
   check?(layer: Layer, node: Node, config: Record<string, any>): string | null;
+  /** The default domain's opset the layer's nodes need, when newer than the exporter's base (17). */
+  minOpset?(layer: Layer, config: Record<string, any>): number;
   /** Adds the call's ONNX nodes to `call.graph`; returns the ONNX values of the call's outputs, in order. */
   convert(call: LayerCall): string[];
 }

@@ -38,10 +38,9 @@ const GLOBAL_POOLS: [string, string][] = [
 for (const [className, opType] of GLOBAL_POOLS) {
   registerOnnxConverter(className, {
     check: (_layer, _node, config) => channelsFirstProblem(config),
-    // Opset 17's ReduceMean and ReduceMax take the axes as an attribute.
     convert: ({ graph, config, inputs, inputShapes }) => {
       const axes = Array.from({ length: inputShapes[0].length - 2 }, (_, i) => i + 1);
-      return [graph.op1(opType, [inputs[0]], { axes, keepdims: config.keepdims ? 1 : 0 })];
+      return [graph.reduce(opType, inputs[0], axes, Boolean(config.keepdims))];
     },
   });
 }
