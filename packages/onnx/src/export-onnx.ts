@@ -9,6 +9,7 @@ import {
 } from '@strata/core';
 
 import { converterFor, type LayerCall, layerClassName, readLayerWeights } from './converters/converter.js';
+import { MASK_CONVERTERS, MASK_READERS, makeMask, maskRule, receivesInputMasks } from './masks.js';
 import { BASE_OPSET, OnnxGraph, type ValueType } from './onnx-graph.js';
 import { encodeModelProto } from './proto/onnx-proto.js';
 
@@ -50,7 +51,8 @@ function checkExportable(model: Model): void {
 /** Every layer call of the model (nested models included) the exporter cannot express, as "name (Class): why". */
 function unsupportedCalls(model: Model): string[] {
   const problems: string[] = [];
-  const masked = new Set<SymbolicTensor>();
+  // The tensors that carry a mask: one the export computes, or one it does not (named by its maker).
+  const masks = new Map<SymbolicTensor, true | string>();
   const visit = (m: Model) => {
     for (const node of graphOf(m).nodes) {
       const layer = node.layer;
@@ -59,11 +61,13 @@ function unsupportedCalls(model: Model): string[] {
       if (MODEL_CLASSES.has(className) && layer instanceof Model) {
         // A mask crosses into the nested model and back out with the tensors that carry it.
         layer.inputs.forEach((t, i) => {
-          if (masked.has(node.inputTensors[i])) masked.add(t);
+          const mask = masks.get(node.inputTensors[i]);
+          if (mask) masks.set(t, mask);
         });
         visit(layer);
         layer.outputs.forEach((t, i) => {
-          if (masked.has(t)) masked.add(node.outputTensors[i]);
+          const mask = masks.get(t);
+          if (mask) masks.set(node.outputTensors[i], mask);
         });
         continue;
       }
@@ -82,40 +86,29 @@ function unsupportedCalls(model: Model): string[] {
       }
       const problem = converter.check?.(layer, node, config) ?? null;
       if (problem) problems.push(`${where}: ${problem}`);
-      // Masks are not carried in the ONNX graph: a layer that would read one cannot be exported.
-      const inMasked = node.inputTensors.some((t) => masked.has(t));
-      if (inMasked && MASK_READERS.has(className))
+      const inMasks = node.inputTensors.map((t) => masks.get(t));
+      const received = receivesInputMasks(node) ? inMasks.filter((mask) => mask != null) : [];
+      if (received.length > 0 && !MASK_CONVERTERS.has(className) && MASK_READERS.has(className))
         problems.push(
-          `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry`,
+          `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry into a ${className}`,
         );
-      if (
-        className === 'Embedding'
-          ? config.maskZero
-          : className === 'Masking'
-            ? true
-            : inMasked && layer.supportsMasking
-      )
-        for (const t of node.outputTensors) masked.add(t);
+      const unknown = received.find((mask) => mask !== true);
+      if (unknown && MASK_CONVERTERS.has(className))
+        problems.push(`${where}: its input's mask is made by ${unknown}, which the export does not compute`);
+      const rule = maskRule(
+        node,
+        config,
+        inMasks.some((mask) => mask != null),
+      );
+      const out = node.outputTensors[0];
+      if (rule === 'embedding' || rule === 'masking') masks.set(out, true);
+      else if (rule === 'first' && inMasks[0] != null) masks.set(out, inMasks[0]);
+      else if (rule === 'unknown') masks.set(out, where);
     }
   };
   visit(model);
   return problems;
 }
-
-/** Layers whose output depends on an input mask. */
-const MASK_READERS = new Set([
-  'SimpleRNN',
-  'LSTM',
-  'GRU',
-  'RNN',
-  'Bidirectional',
-  'TimeDistributed',
-  'GlobalAveragePooling1D',
-  'GlobalMaxPooling1D',
-  'Attention',
-  'AdditiveAttention',
-  'MultiHeadAttention',
-]);
 
 function valueType(t: SymbolicTensor): ValueType {
   if (t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool' || t.dtype === 'string')
@@ -139,12 +132,22 @@ function requiredOpset(model: Model): number {
   return opset;
 }
 
-/** Adds the model's calls to the graph, given the ONNX values of its inputs; returns its outputs' values. */
-function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): string[] {
+/**
+ * Adds the model's calls to the graph, given the ONNX values of its inputs and of their masks; returns its
+ * outputs' values and masks.
+ */
+function convertModel(
+  graph: OnnxGraph,
+  model: Model,
+  inputValues: string[],
+  inputMasks: (string | null)[],
+): { values: string[]; masks: (string | null)[] } {
   const { inputs, outputs, nodes } = graphOf(model);
   const values = new Map<SymbolicTensor, string>();
+  const masks = new Map<SymbolicTensor, string>();
   inputs.forEach((t, i) => {
     values.set(t, inputValues[i]);
+    if (inputMasks[i]) masks.set(t, inputMasks[i]!);
   });
   const onnxValue = (t: SymbolicTensor) => {
     const v = values.get(t);
@@ -156,34 +159,53 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
     const layer = node.layer;
     const className = classNameOf(layer);
     graph.scope = layer.name;
+    const inMasks = node.inputTensors.map((t) => masks.get(t) ?? null);
     let outs: string[];
+    let outMasks: (string | null)[];
     if (MODEL_CLASSES.has(className) && layer instanceof Model) {
-      outs = convertModel(graph, layer, node.inputTensors.map(onnxValue));
+      ({ values: outs, masks: outMasks } = convertModel(
+        graph,
+        layer,
+        node.inputTensors.map(onnxValue),
+        inMasks,
+      ));
     } else {
       const kwargs: Record<string, string> = {};
       for (const [k, v] of Object.entries(node.kwargs)) {
         if (v != null && typeof v === 'object' && values.has(v as SymbolicTensor))
           kwargs[k] = onnxValue(v as SymbolicTensor);
       }
+      const config = layer.getConfig() as Record<string, any>;
       const call: LayerCall = {
         graph,
         layer,
-        config: layer.getConfig() as Record<string, any>,
+        config,
         node,
         inputs: node.inputTensors.map(onnxValue),
         kwargs,
+        masks: receivesInputMasks(node) ? inMasks : inMasks.map(() => null),
         inputShapes: node.inputTensors.map((t) => t.shape),
         outputShapes: node.outputTensors.map((t) => t.shape),
         weights: readLayerWeights(layer),
       };
       outs = converterFor(className)!.convert(call);
+      const rule = maskRule(
+        node,
+        config,
+        inMasks.some((m) => m != null),
+      );
+      outMasks = outs.map(() => null);
+      if (rule === 'embedding' || rule === 'masking')
+        outMasks[0] = makeMask(graph, rule, call.inputs[0], config);
+      else if (rule === 'first') outMasks[0] = inMasks[0];
     }
     node.outputTensors.forEach((t, i) => {
       values.set(t, outs[i]);
+      if (outMasks[i]) masks.set(t, outMasks[i]!);
     });
   }
   graph.scope = '';
-  return outputs.map(onnxValue);
+  return { values: outputs.map(onnxValue), masks: outputs.map((t) => masks.get(t) ?? null) };
 }
 
 /**
@@ -214,7 +236,12 @@ export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Arra
   model.inputs.forEach((t, i) => {
     graph.addInput(inputNames[i], t.shape, valueType(t));
   });
-  const outs = convertModel(graph, model, inputNames);
+  const { values: outs } = convertModel(
+    graph,
+    model,
+    inputNames,
+    inputNames.map(() => null),
+  );
   const outputNames = uniqueNames(
     model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.name),
   );

@@ -18,7 +18,11 @@ export async function expectOnnxMatchesPredict(model: Model, xs: tf.Tensor[], to
   xs.forEach((x, i) => {
     const name = session.inputNames[i];
     if (x.dtype === 'string') {
-      feeds[name] = new ort.Tensor('string', [x.arraySync()].flat(x.rank + 1) as string[], x.shape);
+      feeds[name] = new ort.Tensor(
+        'string',
+        [x.arraySync()].flat(x.rank + 1) as unknown as string[],
+        x.shape,
+      );
       return;
     }
     // Copies: a tensor's data may be a typed array of another realm, which onnxruntime-common refuses.

@@ -14,6 +14,11 @@ export interface LayerCall {
   inputs: string[];
   /** ONNX value names of the symbolic tensors in the call's keyword arguments, by keyword. */
   kwargs: Record<string, string>;
+  /**
+   * The Keras masks the call receives, one per positional input (boolean `[batch, time]` values, null for
+   * none): from Embedding(maskZero) or Masking upstream, as Strata's predict passes them.
+   */
+  masks: (string | null)[];
   inputShapes: Shape[];
   outputShapes: Shape[];
   /** The layer's weights in `layer.weights` order, as float32 data with their shapes. */
