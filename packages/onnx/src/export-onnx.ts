@@ -1,12 +1,4 @@
-import {
-  type Layer,
-  Model,
-  mapGraph,
-  type Node,
-  RuntimeError,
-  type SymbolicTensor,
-  ValueError,
-} from '@strata/core';
+import { Model, mapGraph, type Node, RuntimeError, type SymbolicTensor, ValueError } from '@strata/core';
 
 import { converterFor, type LayerCall, layerClassName, readLayerWeights } from './converters/converter.js';
 import { MASK_CONVERTERS, MASK_READERS, makeMask, maskRule, receivesInputMasks } from './masks.js';

@@ -65,6 +65,7 @@ export class OnnxGraph {
   private readonly initializers: Record<string, unknown>[] = [];
   private readonly inputs: Record<string, unknown>[] = [];
   private readonly outputs: Record<string, unknown>[] = [];
+  private readonly valueInfos: Record<string, unknown>[] = [];
   /** The prefix of names made now: the layer being converted. */
   scope = '';
   /** Operator sets of other domains the graph uses (`ai.onnx.ml`, `com.microsoft`), with their versions. */
@@ -201,6 +202,14 @@ export class OnnxGraph {
     this.outputs.push(valueInfo(name, shape, type));
   }
 
+  /**
+   * Records the element type of a value whose op the ONNX package cannot infer (one of ONNX Runtime's own
+   * domain), for the checker's shape inference downstream.
+   */
+  declare(name: string, type: ValueType): void {
+    this.valueInfos.push(valueInfo(name, null, type));
+  }
+
   /** The `onnx.GraphProto` as a plain object. */
   toProto(name: string): Record<string, unknown> {
     return {
@@ -209,6 +218,7 @@ export class OnnxGraph {
       initializer: this.initializers,
       input: this.inputs,
       output: this.outputs,
+      valueInfo: this.valueInfos,
     };
   }
 }

@@ -187,12 +187,15 @@ const ANY_CHARACTER = '.';
 
 /** com.microsoft's Tokenizer: the matches of `pattern` in each string, `[..., matches]`, padded with ''. */
 function tokenize(g: OnnxGraph, x: string, pattern: string): string {
-  return g.opIn('com.microsoft', 'Tokenizer', [x], {
+  const tokens = g.opIn('com.microsoft', 'Tokenizer', [x], {
     mark: 0,
     mincharnum: 1,
     pad_value: '',
     tokenexp: pattern,
   })[0];
+  // onnx.checker's shape inference crashes on a LabelEncoder whose input has no known type.
+  g.declare(tokens, 'string');
+  return tokens;
 }
 
 /** Each row of the strings `[rows, n]` joined into one string (`[rows]`), by a Loop over the n columns. */
