@@ -79,7 +79,14 @@ function unsupportedCalls(model: Model): string[] {
       const problem = converter.check?.(layer, node, config) ?? null;
       if (problem) problems.push(`${where}: ${problem}`);
       const inMasks = node.inputTensors.map((t) => masks.get(t));
-      const received = receivesInputMasks(node) ? inMasks.filter((mask) => mask != null) : [];
+      // A symbolic mask given in the call wins over the inputs' (the export computes it: it is a tensor).
+      const explicit = node.kwargsTensors.includes(node.kwargs.mask as SymbolicTensor);
+      const previous = explicit ? true : inMasks[0];
+      const received = explicit
+        ? [true]
+        : receivesInputMasks(node)
+          ? inMasks.filter((mask) => mask != null)
+          : [];
       if (received.length > 0 && !MASK_CONVERTERS.has(className) && MASK_READERS.has(className))
         problems.push(
           `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry into a ${className}`,
@@ -87,14 +94,10 @@ function unsupportedCalls(model: Model): string[] {
       const unknown = received.find((mask) => mask !== true);
       if (unknown && MASK_CONVERTERS.has(className))
         problems.push(`${where}: its input's mask is made by ${unknown}, which the export does not compute`);
-      const rule = maskRule(
-        node,
-        config,
-        inMasks.some((mask) => mask != null),
-      );
+      const rule = maskRule(node, config, explicit || inMasks.some((mask) => mask != null));
       const out = node.outputTensors[0];
       if (rule === 'embedding' || rule === 'masking') masks.set(out, true);
-      else if (rule === 'first' && inMasks[0] != null) masks.set(out, inMasks[0]);
+      else if (rule === 'first' && previous != null) masks.set(out, previous);
       else if (rule === 'unknown') masks.set(out, where);
     }
   };
@@ -168,6 +171,9 @@ function convertModel(
           kwargs[k] = onnxValue(v as SymbolicTensor);
       }
       const config = layer.getConfig() as Record<string, any>;
+      // A mask given in the call wins over the inputs' masks, as in runGraph.
+      const explicit = kwargs.mask ? graph.op1('Cast', [kwargs.mask], { to: 9 }) : null;
+      const previous = explicit ?? inMasks[0];
       const call: LayerCall = {
         graph,
         layer,
@@ -175,21 +181,21 @@ function convertModel(
         node,
         inputs: node.inputTensors.map(onnxValue),
         kwargs,
-        masks: receivesInputMasks(node) ? inMasks : inMasks.map(() => null),
+        masks: explicit
+          ? inMasks.map((_, i) => (i === 0 ? explicit : null))
+          : receivesInputMasks(node)
+            ? inMasks
+            : inMasks.map(() => null),
         inputShapes: node.inputTensors.map((t) => t.shape),
         outputShapes: node.outputTensors.map((t) => t.shape),
         weights: readLayerWeights(layer),
       };
       outs = converterFor(className)!.convert(call);
-      const rule = maskRule(
-        node,
-        config,
-        inMasks.some((m) => m != null),
-      );
+      const rule = maskRule(node, config, previous != null || inMasks.some((m) => m != null));
       outMasks = outs.map(() => null);
       if (rule === 'embedding' || rule === 'masking')
         outMasks[0] = makeMask(graph, rule, call.inputs[0], config);
-      else if (rule === 'first') outMasks[0] = inMasks[0];
+      else if (rule === 'first') outMasks[0] = previous;
     }
     node.outputTensors.forEach((t, i) => {
       values.set(t, outs[i]);

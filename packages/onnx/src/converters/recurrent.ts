@@ -219,15 +219,9 @@ function maskedRnnNodes(
   return { output: g.op1('Transpose', [seq], { perm: [1, 0, 2] }), states };
 }
 
-/** The call's mask (an input's or one given in the call), as a value, or null. */
-function maskOf({ graph, masks, kwargs }: LayerCall): string | null {
-  if (kwargs.mask) return graph.op1('Cast', [kwargs.mask], { to: 9 });
-  return masks[0];
-}
-
-/** A recurrent layer's nodes, through the Loop when the call has a mask. */
+/** A recurrent layer's nodes, through the Loop when the call has a mask (an input's or one given in the call). */
 function recurrentNodes(call: LayerCall, layer: Layer, kerasOrder: boolean) {
-  const mask = maskOf(call);
+  const mask = call.masks[0];
   return mask
     ? maskedRnnNodes(call.graph, layer, call.inputs[0], mask, kerasOrder)
     : rnnNodes(call.graph, layer, call.inputs[0], kerasOrder);
