@@ -11,15 +11,13 @@ import type { OnnxGraph } from './onnx-graph.js';
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional']);
 
 /** Layers whose converters read the masks they receive. */
-export const MASK_CONVERTERS = new Set([...RECURRENT, 'MultiHeadAttention']);
+export const MASK_CONVERTERS = new Set([...RECURRENT, 'MultiHeadAttention', 'GlobalAveragePooling1D']);
 
 /** Layers whose output depends on an input mask. */
 export const MASK_READERS = new Set([
   ...MASK_CONVERTERS,
   'RNN',
   'TimeDistributed',
-  'GlobalAveragePooling1D',
-  'GlobalMaxPooling1D',
   'Attention',
   'AdditiveAttention',
 ]);
