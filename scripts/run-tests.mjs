@@ -77,10 +77,19 @@ function prepareInterop() {
 // Extras that single interop suites need, installed for them alone; a missing one skips those cases, nothing
 // else. Keras's lookup layers (TextVectorization, StringLookup, IntegerLookup) need TensorFlow even on the JAX
 // backend (Keras 3.15 raises "Layer StringLookup requires TensorFlow" without it); @strata/onnx's interop suite
-// runs `onnx.checker` and Python's onnxruntime on exported files.
+// runs `onnx.checker` and Python's onnxruntime on exported files, and sets Keras's own ONNX export beside
+// Strata's: Keras 3 exports through torch.onnx (torch backend), which needs torch and onnxscript. `local`
+// packages come from pip's local wheels alone, without their dependencies (torch's CPU build; the index's
+// would pull CUDA); their dependencies are listed in `packages`.
 const EXTRAS = [
   { modules: ['tensorflow'], packages: ['tensorflow-cpu'], cases: 'the lookup-layer interop cases' },
   { modules: ['onnx', 'onnxruntime'], packages: ['onnx', 'onnxruntime'], cases: 'the ONNX interop suite' },
+  {
+    modules: ['torch', 'onnxscript'],
+    local: ['torch'],
+    packages: ['onnxscript', 'onnx-ir', 'filelock', 'fsspec', 'jinja2', 'networkx', 'setuptools', 'sympy'],
+    cases: "the cases beside Keras's own ONNX export",
+  },
 ];
 
 function ensureExtras(givenIndex) {
@@ -94,10 +103,11 @@ function ensureExtras(givenIndex) {
     if (present()) continue;
     const index = givenIndex ?? pipIndexArgs();
     if (!index) return;
-    console.log(`[tests] adding ${extra.packages.join(', ')} to .venv for ${extra.cases}…`);
+    const all = [...(extra.local ?? []), ...extra.packages];
+    console.log(`[tests] adding ${all.join(', ')} to .venv for ${extra.cases}…`);
+    if (extra.local) pipInstall(['--no-index', '--no-deps', ...extra.local]);
     pipInstall([...index, ...extra.packages]);
-    if (!present())
-      console.log(`[tests] could not install ${extra.packages.join(', ')}: ${extra.cases} are skipped.`);
+    if (!present()) console.log(`[tests] could not install ${all.join(', ')}: ${extra.cases} are skipped.`);
   }
 }
 

@@ -1,6 +1,7 @@
 """Checks ONNX files written by Strata's exporter with the `onnx` package and runs them in Python's
 onnxruntime. Usage: python check_onnx.py cases.json
-cases.json: [{"file": path, "inputs": {name: {"shape": [...], "data": [...]}}}]. Prints one JSON line:
+cases.json: [{"file": path, "inputs": {name: {"shape": [...], "data": [...], "dtype"?: "string"}}}] (float32
+unless "string"). Prints one JSON line:
 [{"file", "ir_version", "opset", "outputs": {name: {"shape", "data"}}}] for the caller to compare."""
 
 import json
@@ -20,7 +21,9 @@ def main(path):
         onnx.checker.check_model(model, full_check=True)
         session = ort.InferenceSession(case["file"], providers=["CPUExecutionProvider"])
         feeds = {
-            name: np.asarray(value["data"], dtype=np.float32).reshape(value["shape"])
+            name: np.asarray(value["data"], dtype=object if value.get("dtype") == "string" else np.float32).reshape(
+                value["shape"]
+            )
             for name, value in case["inputs"].items()
         }
         names = [o.name for o in session.get_outputs()]

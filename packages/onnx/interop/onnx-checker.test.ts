@@ -37,7 +37,39 @@ function models(): Record<string, Model> {
   const h = new L.Bidirectional({ layer: new L.LSTM({ units: 4, returnSequences: true }) }).apply(x);
   const a = new L.MultiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([h, h]);
   const y = new L.GRU({ units: 3 }).apply(new L.LayerNormalization({}).apply(a));
-  return { mlp, cnn, sequence: new Model({ inputs: x, outputs: y }) };
+  // A Masking mask into Bidirectional and MultiHeadAttention: a Loop of one-step LSTMs.
+  const m = input({ shape: [5, 3] });
+  const masked = new L.Masking({ maskValue: 0 }).apply(m);
+  const bi = new L.Bidirectional({ layer: new L.LSTM({ units: 2, returnSequences: true }) }).apply(masked);
+  const attended = new L.MultiHeadAttention({ numHeads: 1, keyDim: 2 }).apply([bi, bi]) as typeof bi;
+  // TextVectorization with punctuation stripping and bigrams (opset 20, Tokenizer, LabelEncoder, a Loop).
+  const s = input({ shape: [1], dtype: 'string' });
+  const vectorize = new L.TextVectorization({ outputMode: 'tf_idf', ngrams: 2 });
+  vectorize.adapt(['The cat sat.', 'A dog, a cat!']);
+  return {
+    mlp,
+    cnn,
+    sequence: new Model({ inputs: x, outputs: y }),
+    masked: new Model({ inputs: m, outputs: new L.GRU({ units: 2 }).apply(attended) }),
+    text: new Model({ inputs: s, outputs: new L.Dense({ units: 2 }).apply(vectorize.apply(s) as typeof s) }),
+  };
+}
+
+/** Inputs for a model of `models()`: three texts for the text model, else normal values (some zero timesteps). */
+function sampleInput(name: string, model: Model): tf.Tensor {
+  if (name === 'text') return tf.tensor([['the CAT, sat'], ['a dog'], ['']], [3, 1], 'string');
+  const shape = [3, ...model.inputs[0].shape.slice(1).map((d) => d as number)];
+  const x = tf.randomNormal(shape, 0, 1, 'float32', 5);
+  if (name !== 'masked') return x;
+  // Masked timesteps: the last two of the first row, the first of the second.
+  const keep = tf.tensor3d([
+    [[1], [1], [1], [0], [0]],
+    [[0], [1], [1], [1], [1]],
+    [[1], [1], [1], [1], [1]],
+  ]);
+  const out = tf.mul(x, keep);
+  tf.dispose([x, keep]);
+  return out;
 }
 
 describe.skipIf(!enabled)('onnx.checker and Python onnxruntime on exported files', () => {
@@ -45,14 +77,17 @@ describe.skipIf(!enabled)('onnx.checker and Python onnxruntime on exported files
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('check_model(full_check=True) passes; Python onnxruntime equals predict', async () => {
-    const cases: { file: string; inputs: Record<string, { shape: number[]; data: number[] }> }[] = [];
+    const cases: {
+      file: string;
+      inputs: Record<string, { shape: number[]; data: unknown[]; dtype: string }>;
+    }[] = [];
     const wants = new Map<string, { model: Model; x: tf.Tensor }>();
     for (const [name, model] of Object.entries(models())) {
       const file = path.join(dir, `${name}.onnx`);
       await model.export(file, { format: 'onnx' });
-      const shape = [3, ...model.inputs[0].shape.slice(1).map((d) => d as number)];
-      const x = tf.randomNormal(shape, 0, 1, 'float32', 5);
-      cases.push({ file, inputs: { [model.inputNames[0]]: { shape, data: Array.from(x.dataSync()) } } });
+      const x = sampleInput(name, model);
+      const data = x.dtype === 'string' ? [x.arraySync()].flat(2) : Array.from(x.dataSync());
+      cases.push({ file, inputs: { [model.inputNames[0]]: { shape: x.shape, data, dtype: x.dtype } } });
       wants.set(file, { model, x });
     }
     const casesFile = path.join(dir, 'cases.json');
@@ -71,7 +106,8 @@ describe.skipIf(!enabled)('onnx.checker and Python onnxruntime on exported files
     }[];
     expect(results).toHaveLength(cases.length);
     for (const r of results) {
-      expect(r.opset).toBe(17);
+      // StringConcat (the text model's stripping and bigrams) needs opset 20.
+      expect(r.opset).toBe(r.file.endsWith('text.onnx') ? 20 : 17);
       expect(r.batch_dims).toEqual(['batch']);
       const { model, x } = wants.get(r.file)!;
       const want = model.predict(x) as tf.Tensor;

@@ -1,21 +1,15 @@
-import {
-  type Layer,
-  Model,
-  mapGraph,
-  type Node,
-  RuntimeError,
-  type SymbolicTensor,
-  ValueError,
-} from '@strata/core';
+import { Model, mapGraph, type Node, RuntimeError, type SymbolicTensor, ValueError } from '@strata/core';
 
 import { converterFor, type LayerCall, layerClassName, readLayerWeights } from './converters/converter.js';
-import { OnnxGraph, type ValueType } from './onnx-graph.js';
+import { MASK_CONVERTERS, MASK_READERS, makeMask, maskRule, receivesInputMasks } from './masks.js';
+import { BASE_OPSET, OnnxGraph, type ValueType } from './onnx-graph.js';
 import { encodeModelProto } from './proto/onnx-proto.js';
 
-/** The ONNX opset the exporter writes (ONNX Runtime 1.14 and newer run it). */
-export const ONNX_OPSET = 17;
-/** ONNX IR version 8 goes with opset 17. */
-const IR_VERSION = 8;
+/**
+ * The ONNX opset the exporter writes (ONNX Runtime 1.14 and newer run it), unless a layer needs a newer
+ * one: TextVectorization's punctuation stripping and n-grams join strings with opset 20's StringConcat.
+ */
+export const ONNX_OPSET = BASE_OPSET;
 
 /** Options of `exportOnnx` / `model.export(path, { format: 'onnx' })`. */
 export interface OnnxExportOptions {
@@ -49,7 +43,8 @@ function checkExportable(model: Model): void {
 /** Every layer call of the model (nested models included) the exporter cannot express, as "name (Class): why". */
 function unsupportedCalls(model: Model): string[] {
   const problems: string[] = [];
-  const masked = new Set<SymbolicTensor>();
+  // The tensors that carry a mask: one the export computes, or one it does not (named by its maker).
+  const masks = new Map<SymbolicTensor, true | string>();
   const visit = (m: Model) => {
     for (const node of graphOf(m).nodes) {
       const layer = node.layer;
@@ -58,11 +53,13 @@ function unsupportedCalls(model: Model): string[] {
       if (MODEL_CLASSES.has(className) && layer instanceof Model) {
         // A mask crosses into the nested model and back out with the tensors that carry it.
         layer.inputs.forEach((t, i) => {
-          if (masked.has(node.inputTensors[i])) masked.add(t);
+          const mask = masks.get(node.inputTensors[i]);
+          if (mask) masks.set(t, mask);
         });
         visit(layer);
         layer.outputs.forEach((t, i) => {
-          if (masked.has(t)) masked.add(node.outputTensors[i]);
+          const mask = masks.get(t);
+          if (mask) masks.set(node.outputTensors[i], mask);
         });
         continue;
       }
@@ -81,56 +78,71 @@ function unsupportedCalls(model: Model): string[] {
       }
       const problem = converter.check?.(layer, node, config) ?? null;
       if (problem) problems.push(`${where}: ${problem}`);
-      // Masks are not carried in the ONNX graph: a layer that would read one cannot be exported.
-      const inMasked = node.inputTensors.some((t) => masked.has(t));
-      if (inMasked && MASK_READERS.has(className))
+      const inMasks = node.inputTensors.map((t) => masks.get(t));
+      // A symbolic mask given in the call wins over the inputs' (the export computes it: it is a tensor).
+      const explicit = node.kwargsTensors.includes(node.kwargs.mask as SymbolicTensor);
+      const previous = explicit ? true : inMasks[0];
+      const received = explicit
+        ? [true]
+        : receivesInputMasks(node)
+          ? inMasks.filter((mask) => mask != null)
+          : [];
+      if (received.length > 0 && !MASK_CONVERTERS.has(className) && MASK_READERS.has(className))
         problems.push(
-          `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry`,
+          `${where}: its input carries a mask (from Embedding(maskZero) or Masking), which the export does not carry into a ${className}`,
         );
-      if (
-        className === 'Embedding'
-          ? config.maskZero
-          : className === 'Masking'
-            ? true
-            : inMasked && layer.supportsMasking
-      )
-        for (const t of node.outputTensors) masked.add(t);
+      const unknown = received.find((mask) => mask !== true);
+      if (unknown && MASK_CONVERTERS.has(className))
+        problems.push(`${where}: its input's mask is made by ${unknown}, which the export does not compute`);
+      const rule = maskRule(node, config, explicit || inMasks.some((mask) => mask != null));
+      const out = node.outputTensors[0];
+      if (rule === 'embedding' || rule === 'masking') masks.set(out, true);
+      else if (rule === 'first' && previous != null) masks.set(out, previous);
+      else if (rule === 'unknown') masks.set(out, where);
     }
   };
   visit(model);
   return problems;
 }
 
-/** Layers whose output depends on an input mask. */
-const MASK_READERS = new Set([
-  'SimpleRNN',
-  'LSTM',
-  'GRU',
-  'RNN',
-  'Bidirectional',
-  'TimeDistributed',
-  'GlobalAveragePooling1D',
-  'GlobalMaxPooling1D',
-  'Attention',
-  'AdditiveAttention',
-  'MultiHeadAttention',
-]);
-
 function valueType(t: SymbolicTensor): ValueType {
-  if (t.dtype === 'float32') return 'float32';
-  if (t.dtype === 'int32') return 'int32';
-  if (t.dtype === 'bool') return 'bool';
+  if (t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool' || t.dtype === 'string')
+    return t.dtype;
   throw new ValueError(
-    `ONNX export supports float32, int32 and bool inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`,
+    `ONNX export supports float32, int32, bool and string inputs and outputs. Received: dtype=${t.dtype} for ${t.name}`,
   );
 }
 
-/** Adds the model's calls to the graph, given the ONNX values of its inputs; returns its outputs' values. */
-function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): string[] {
+/** The default domain's opset the model needs: the base one, or newer where a layer's converter asks. */
+function requiredOpset(model: Model): number {
+  let opset = BASE_OPSET;
+  for (const { layer } of graphOf(model).nodes) {
+    if (layer instanceof Model && MODEL_CLASSES.has(classNameOf(layer))) {
+      opset = Math.max(opset, requiredOpset(layer));
+      continue;
+    }
+    const minOpset = converterFor(classNameOf(layer))?.minOpset;
+    if (minOpset) opset = Math.max(opset, minOpset(layer, layer.getConfig() as Record<string, any>));
+  }
+  return opset;
+}
+
+/**
+ * Adds the model's calls to the graph, given the ONNX values of its inputs and of their masks; returns its
+ * outputs' values and masks.
+ */
+function convertModel(
+  graph: OnnxGraph,
+  model: Model,
+  inputValues: string[],
+  inputMasks: (string | null)[],
+): { values: string[]; masks: (string | null)[] } {
   const { inputs, outputs, nodes } = graphOf(model);
   const values = new Map<SymbolicTensor, string>();
+  const masks = new Map<SymbolicTensor, string>();
   inputs.forEach((t, i) => {
     values.set(t, inputValues[i]);
+    if (inputMasks[i]) masks.set(t, inputMasks[i]!);
   });
   const onnxValue = (t: SymbolicTensor) => {
     const v = values.get(t);
@@ -142,34 +154,56 @@ function convertModel(graph: OnnxGraph, model: Model, inputValues: string[]): st
     const layer = node.layer;
     const className = classNameOf(layer);
     graph.scope = layer.name;
+    const inMasks = node.inputTensors.map((t) => masks.get(t) ?? null);
     let outs: string[];
+    let outMasks: (string | null)[];
     if (MODEL_CLASSES.has(className) && layer instanceof Model) {
-      outs = convertModel(graph, layer, node.inputTensors.map(onnxValue));
+      ({ values: outs, masks: outMasks } = convertModel(
+        graph,
+        layer,
+        node.inputTensors.map(onnxValue),
+        inMasks,
+      ));
     } else {
       const kwargs: Record<string, string> = {};
       for (const [k, v] of Object.entries(node.kwargs)) {
         if (v != null && typeof v === 'object' && values.has(v as SymbolicTensor))
           kwargs[k] = onnxValue(v as SymbolicTensor);
       }
+      const config = layer.getConfig() as Record<string, any>;
+      // A mask given in the call wins over the inputs' masks, as in runGraph.
+      const explicit = kwargs.mask ? graph.op1('Cast', [kwargs.mask], { to: 9 }) : null;
+      const previous = explicit ?? inMasks[0];
       const call: LayerCall = {
         graph,
         layer,
-        config: layer.getConfig() as Record<string, any>,
+        config,
         node,
         inputs: node.inputTensors.map(onnxValue),
         kwargs,
+        masks: explicit
+          ? inMasks.map((_, i) => (i === 0 ? explicit : null))
+          : receivesInputMasks(node)
+            ? inMasks
+            : inMasks.map(() => null),
         inputShapes: node.inputTensors.map((t) => t.shape),
         outputShapes: node.outputTensors.map((t) => t.shape),
         weights: readLayerWeights(layer),
       };
       outs = converterFor(className)!.convert(call);
+      const rule = maskRule(node, config, previous != null || inMasks.some((m) => m != null));
+      outMasks = outs.map(() => null);
+      if (rule === 'embedding' || rule === 'masking')
+        outMasks[0] = makeMask(graph, rule, call.inputs[0], config);
+      else if (rule === 'first') outMasks[0] = previous;
     }
     node.outputTensors.forEach((t, i) => {
       values.set(t, outs[i]);
+      if (outMasks[i]) masks.set(t, outMasks[i]!);
     });
   }
   graph.scope = '';
-  return outputs.map(onnxValue);
+  return { values: outputs.map(onnxValue), masks: outputs.map((t) => masks.get(t) ?? null) };
 }
 
 /**
@@ -193,26 +227,36 @@ export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Arra
     throw new ValueError(
       `Model "${model.name}" cannot be exported to ONNX; these layers cannot be expressed:\n  ${problems.join('\n  ')}`,
     );
-  const graph = new OnnxGraph();
+  const graph = new OnnxGraph(requiredOpset(model));
   const inputNames = uniqueNames(
     model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name),
   );
   model.inputs.forEach((t, i) => {
     graph.addInput(inputNames[i], t.shape, valueType(t));
   });
-  const outs = convertModel(graph, model, inputNames);
+  const { values: outs } = convertModel(
+    graph,
+    model,
+    inputNames,
+    inputNames.map(() => null),
+  );
   const outputNames = uniqueNames(
     model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.name),
   );
   model.outputs.forEach((t, i) => {
     graph.addOutput(outputNames[i], outs[i], t.shape, valueType(t));
   });
+  const proto = graph.toProto(options.graphName ?? model.name);
   return encodeModelProto({
-    irVersion: IR_VERSION,
+    // IR version 8 goes with opsets up to 18, 9 with 19 and 20.
+    irVersion: graph.opset >= 19 ? 9 : 8,
     producerName: 'strata',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    graph: graph.toProto(options.graphName ?? model.name),
+    opsetImport: [
+      { domain: '', version: graph.opset },
+      ...[...graph.domains].map(([domain, version]) => ({ domain, version })),
+    ],
+    graph: proto,
   });
 }
 

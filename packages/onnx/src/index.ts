@@ -4,6 +4,7 @@ import './converters/activations.js';
 import './converters/attention.js';
 import './converters/convolutional.js';
 import './converters/core.js';
+import './converters/lookup.js';
 import './converters/merging.js';
 import './converters/normalization.js';
 import './converters/pooling.js';

@@ -2,8 +2,18 @@ import type { Shape } from '@strata/core';
 
 import { AttrType, ElemType } from './proto/onnx-proto.js';
 
-/** An ONNX attribute value: a number is an int unless wrapped by `floatAttr`; arrays likewise. */
-export type AttrValue = number | string | number[] | string[] | { float: number } | { floats: number[] };
+/**
+ * An ONNX attribute value: a number is an int unless wrapped by `floatAttr`; arrays likewise. A graph (the
+ * body of a Loop) is an `OnnxGraph`.
+ */
+export type AttrValue =
+  | number
+  | string
+  | number[]
+  | string[]
+  | { float: number }
+  | { floats: number[] }
+  | OnnxGraph;
 
 /** Marks a number (or numbers) as an ONNX float attribute. */
 export function floatAttr(v: number): { float: number };
@@ -13,6 +23,7 @@ export function floatAttr(v: number | number[]): { float: number } | { floats: n
 }
 
 function attributeProto(name: string, v: AttrValue): Record<string, unknown> {
+  if (v instanceof OnnxGraph) return { name, type: AttrType.GRAPH, g: v.toProto(name) };
   if (typeof v === 'number') return { name, type: AttrType.INT, i: v };
   if (typeof v === 'string') return { name, type: AttrType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
@@ -29,13 +40,21 @@ function attributeProto(name: string, v: AttrValue): Record<string, unknown> {
 }
 
 /** The element type of a graph input or output. */
-export type ValueType = 'float32' | 'int32' | 'bool';
+export type ValueType = 'float32' | 'int32' | 'int64' | 'bool' | 'string';
 
 const ELEM: Record<ValueType, number> = {
   float32: ElemType.FLOAT,
   int32: ElemType.INT32,
+  int64: ElemType.INT64,
   bool: ElemType.BOOL,
+  string: ElemType.STRING,
 };
+
+/** The opset of the default domain the exporter writes unless a layer needs a newer one. */
+export const BASE_OPSET = 17;
+
+/** Reductions whose axes became an input (rather than an attribute) in opset 18; ReduceSum's did in 13. */
+const AXES_INPUT_SINCE_18 = new Set(['ReduceMax', 'ReduceMin', 'ReduceMean', 'ReduceProd', 'ReduceL2']);
 
 /**
  * An ONNX graph under construction: nodes in execution order, initializers (weights and constants), and
@@ -46,9 +65,31 @@ export class OnnxGraph {
   private readonly initializers: Record<string, unknown>[] = [];
   private readonly inputs: Record<string, unknown>[] = [];
   private readonly outputs: Record<string, unknown>[] = [];
-  private readonly names = new Set<string>();
+  private readonly valueInfos: Record<string, unknown>[] = [];
   /** The prefix of names made now: the layer being converted. */
   scope = '';
+  /** Operator sets of other domains the graph uses (`ai.onnx.ml`, `com.microsoft`), with their versions. */
+  readonly domains: Map<string, number>;
+  private readonly names: Set<string>;
+
+  /**
+   * @param opset the default domain's opset the nodes are written for (it decides the form of a few ops).
+   * @param parent the graph a Loop body belongs to: ONNX names are unique across a graph and its subgraphs,
+   *   and the operator sets are the model's.
+   */
+  constructor(
+    readonly opset = BASE_OPSET,
+    parent?: OnnxGraph,
+  ) {
+    this.names = parent?.names ?? new Set();
+    this.domains = parent?.domains ?? new Map();
+    this.scope = parent?.scope ?? '';
+  }
+
+  /** An empty graph for a Loop's body. */
+  subgraph(): OnnxGraph {
+    return new OnnxGraph(this.opset, this);
+  }
 
   /** A name not used yet in the graph, from `base` (`base`, `base_1`, ...). */
   uniqueName(base: string): string {
@@ -64,17 +105,38 @@ export class OnnxGraph {
 
   /** Adds a node; returns the names of its `outputCount` outputs. */
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputCount = 1): string[] {
+    return this.opIn('', opType, inputs, attrs, outputCount);
+  }
+
+  /** Adds a node of an operator set other than the default one (`ai.onnx.ml` at version 3, `com.microsoft` at 1). */
+  opIn(
+    domain: '' | 'ai.onnx.ml' | 'com.microsoft',
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputCount = 1,
+  ): string[] {
+    if (domain) this.domains.set(domain, domain === 'ai.onnx.ml' ? 3 : 1);
     const outputs = Array.from({ length: outputCount }, (_, i) =>
       this.scoped(outputCount === 1 ? opType : `${opType}_out${i}`),
     );
     this.nodes.push({
       name: this.scoped(`${opType}_node`),
       opType,
+      ...(domain ? { domain } : {}),
       input: inputs,
       output: outputs,
       attribute: Object.entries(attrs).map(([k, v]) => attributeProto(k, v)),
     });
     return outputs;
+  }
+
+  /** A reduction over `axes`, in the form the graph's opset takes (axes as an attribute before opset 18). */
+  reduce(opType: string, x: string, axes: number[], keepdims: boolean): string {
+    const k = keepdims ? 1 : 0;
+    if (opType === 'ReduceSum' || (AXES_INPUT_SINCE_18.has(opType) && this.opset >= 18))
+      return this.op1(opType, [x, this.int64s('axes', axes)], { keepdims: k });
+    return this.op1(opType, [x], { axes, keepdims: k });
   }
 
   /** Adds a node with one output; returns its name. */
@@ -106,14 +168,30 @@ export class OnnxGraph {
     return name;
   }
 
-  /** Declares a graph input; its first dimension (the batch) and any other unknown one are symbolic. */
-  addInput(name: string, shape: Shape, type: ValueType): void {
+  /** A string initializer. */
+  strings(base: string, data: string[], dims: number[] = [data.length]): string {
+    const name = this.scoped(base);
+    const encoder = new TextEncoder();
+    this.initializers.push({
+      name,
+      dataType: ElemType.STRING,
+      dims,
+      stringData: data.map((s) => encoder.encode(s)),
+    });
+    return name;
+  }
+
+  /**
+   * Declares a graph input; its first dimension (the batch) and any other unknown one are symbolic. A
+   * null shape (a Loop body's inputs) leaves the shape out.
+   */
+  addInput(name: string, shape: Shape | null, type: ValueType): void {
     this.names.add(name);
     this.inputs.push(valueInfo(name, shape, type));
   }
 
   /** Declares a graph output, copying `value` into it under `name`. */
-  addOutput(name: string, value: string, shape: Shape, type: ValueType): void {
+  addOutput(name: string, value: string, shape: Shape | null, type: ValueType): void {
     this.names.add(name);
     this.nodes.push({
       name: this.uniqueName(`${name}/Identity_node`),
@@ -124,6 +202,14 @@ export class OnnxGraph {
     this.outputs.push(valueInfo(name, shape, type));
   }
 
+  /**
+   * Records the element type of a value whose op the ONNX package cannot infer (one of ONNX Runtime's own
+   * domain), for the checker's shape inference downstream.
+   */
+  declare(name: string, type: ValueType): void {
+    this.valueInfos.push(valueInfo(name, null, type));
+  }
+
   /** The `onnx.GraphProto` as a plain object. */
   toProto(name: string): Record<string, unknown> {
     return {
@@ -132,11 +218,13 @@ export class OnnxGraph {
       initializer: this.initializers,
       input: this.inputs,
       output: this.outputs,
+      valueInfo: this.valueInfos,
     };
   }
 }
 
-function valueInfo(name: string, shape: Shape, type: ValueType): Record<string, unknown> {
+function valueInfo(name: string, shape: Shape | null, type: ValueType): Record<string, unknown> {
+  if (shape == null) return { name, type: { tensorType: { elemType: ELEM[type] } } };
   const dim = shape.map((d, i) =>
     d == null ? { dimParam: i === 0 ? 'batch' : `${name}_dim${i}` } : { dimValue: d },
   );

@@ -34,7 +34,7 @@ registerOnnxConverter('MultiHeadAttention', {
       return 'useCausalMask with a sequence length unknown until run time';
     return null;
   },
-  convert: ({ graph, layer, config, node, inputs, kwargs }) => {
+  convert: ({ graph, layer, config, node, inputs, kwargs, masks }) => {
     const { queryDense, keyDense, valueDense, outputDense } = layer as unknown as Projections;
     const [queryIn, valueIn, keyIn = valueIn] = inputs;
     const q = project(graph, queryDense, queryIn, 'abc,cde->abde', 'query');
@@ -44,15 +44,25 @@ registerOnnxConverter('MultiHeadAttention', {
     let scores = graph.op1('Einsum', [k, scaled], { equation: 'aecd,abcd->acbe' });
     // The mask, [batch, query positions, key positions] or broadcastable, gets a heads axis.
     let mask: string | null = null;
+    const and = (m: string) => {
+      mask = mask ? graph.op1('Mul', [mask, m]) : m;
+    };
+    // Keras masks of the inputs: a masked query position attends nowhere, a masked key position is
+    // attended by none ([batch, 1, query positions, 1] and [batch, 1, 1, key positions]).
+    const [queryMask, valueMask, keyMask] = masks;
+    const asFloat = (m: string, axes: number[]) =>
+      graph.op1('Unsqueeze', [graph.op1('Cast', [m], { to: 1 }), graph.int64s('axes', axes)]);
+    if (queryMask) and(asFloat(queryMask, [1, 3]));
+    if (valueMask) and(asFloat(valueMask, [1, 2]));
+    if (keyMask) and(asFloat(keyMask, [1, 2]));
     const given = kwargs.attentionMask ?? kwargs.attention_mask;
     if (given)
-      mask = graph.op1('Unsqueeze', [graph.op1('Cast', [given], { to: 1 }), graph.int64s('axes', [-3])]);
+      and(graph.op1('Unsqueeze', [graph.op1('Cast', [given], { to: 1 }), graph.int64s('axes', [-3])]));
     if (node.kwargs.useCausalMask ?? node.kwargs.use_causal_mask) {
       const t = node.inputTensors[0].shape[1] as number;
       const s = node.inputTensors[1].shape[1] as number;
       const lower = Array.from({ length: t * s }, (_, i) => (Math.floor(i / s) >= i % s ? 1 : 0));
-      const causal = graph.floats('causal_mask', lower, [1, 1, t, s]);
-      mask = mask ? graph.op1('Mul', [mask, causal]) : causal;
+      and(graph.floats('causal_mask', lower, [1, 1, t, s]));
     }
     if (mask) {
       const penalty = graph.op1('Mul', [

@@ -14,6 +14,11 @@ export interface LayerCall {
   inputs: string[];
   /** ONNX value names of the symbolic tensors in the call's keyword arguments, by keyword. */
   kwargs: Record<string, string>;
+  /**
+   * The Keras masks the call receives, one per positional input (boolean `[batch, time]` values, null for
+   * none): from Embedding(maskZero) or Masking upstream, as Strata's predict passes them.
+   */
+  masks: (string | null)[];
   inputShapes: Shape[];
   outputShapes: Shape[];
   /** The layer's weights in `layer.weights` order, as float32 data with their shapes. */
@@ -30,6 +35,8 @@ export interface WeightData {
 export interface LayerConverter {
   /** The reason this call cannot be exported, or null when it can. Runs before anything is written. */
   check?(layer: Layer, node: Node, config: Record<string, any>): string | null;
+  /** The default domain's opset the layer's nodes need, when newer than the exporter's base (17). */
+  minOpset?(layer: Layer, config: Record<string, any>): number;
   /** Adds the call's ONNX nodes to `call.graph`; returns the ONNX values of the call's outputs, in order. */
   convert(call: LayerCall): string[];
 }

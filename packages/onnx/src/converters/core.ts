@@ -37,7 +37,7 @@ registerOnnxConverter('Masking', {
     const x = inputs[0];
     const equal = graph.op1('Equal', [x, graph.floats('mask_value', [config.maskValue ?? 0], [])]);
     const keep = graph.op1('Cast', [graph.op1('Not', [equal])], { to: 1 });
-    return [graph.op1('Mul', [x, graph.op1('ReduceMax', [keep], { axes: [-1], keepdims: 1 })])];
+    return [graph.op1('Mul', [x, graph.reduce('ReduceMax', keep, [-1], true)])];
   },
 });
 

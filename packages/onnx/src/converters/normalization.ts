@@ -40,8 +40,8 @@ registerOnnxConverter('LayerNormalization', {
     let i = 0;
     const gamma = config.scale ? weights[i++] : null;
     const beta = config.center && !config.rmsScaling ? weights[i++] : null;
-    const centered = graph.op1('Sub', [x, graph.op1('ReduceMean', [x], { axes, keepdims: 1 })]);
-    const variance = graph.op1('ReduceMean', [graph.op1('Mul', [centered, centered])], { axes, keepdims: 1 });
+    const centered = graph.op1('Sub', [x, graph.reduce('ReduceMean', x, axes, true)]);
+    const variance = graph.reduce('ReduceMean', graph.op1('Mul', [centered, centered]), axes, true);
     const std = graph.op1('Sqrt', [graph.op1('Add', [variance, eps])]);
     // Keras 3.15's rms_scaling divides the uncentered input by the standard deviation (see the layer).
     let y = graph.op1('Div', [config.rmsScaling ? x : centered, std]);

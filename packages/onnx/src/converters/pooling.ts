@@ -38,10 +38,23 @@ const GLOBAL_POOLS: [string, string][] = [
 for (const [className, opType] of GLOBAL_POOLS) {
   registerOnnxConverter(className, {
     check: (_layer, _node, config) => channelsFirstProblem(config),
-    // Opset 17's ReduceMean and ReduceMax take the axes as an attribute.
-    convert: ({ graph, config, inputs, inputShapes }) => {
+    convert: ({ graph, config, inputs, inputShapes, masks }) => {
       const axes = Array.from({ length: inputShapes[0].length - 2 }, (_, i) => i + 1);
-      return [graph.op1(opType, [inputs[0]], { axes, keepdims: config.keepdims ? 1 : 0 })];
+      const keepdims = Boolean(config.keepdims);
+      if (className !== 'GlobalAveragePooling1D' || !masks[0])
+        return [graph.reduce(opType, inputs[0], axes, keepdims)];
+      // Keras: the mean over the kept steps. Masked values are replaced by zeros, not multiplied by them,
+      // so that an inf or NaN there stays out.
+      const keep = graph.op1('Unsqueeze', [masks[0], graph.int64s('axes', [2])]);
+      const x = graph.op1('Cast', [inputs[0]], { to: 1 });
+      const total = graph.reduce(
+        'ReduceSum',
+        graph.op1('Where', [keep, x, graph.floats('zero', [0], [])]),
+        [1],
+        keepdims,
+      );
+      const count = graph.reduce('ReduceSum', graph.op1('Cast', [keep], { to: 1 }), [1], keepdims);
+      return [graph.op1('Div', [total, count])];
     },
   });
 }

@@ -4,9 +4,18 @@ import protobuf from 'protobufjs/light.js';
 import { ONNX_DESCRIPTOR } from './onnx-descriptor.js';
 
 /** ONNX `TensorProto.DataType` codes for the element types the exporter writes. */
-export const ElemType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
+export const ElemType = { FLOAT: 1, INT32: 6, INT64: 7, STRING: 8, BOOL: 9 } as const;
 /** ONNX `AttributeProto.AttributeType` codes. */
-export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+export const AttrType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
 let modelProto: protobuf.Type | null = null;
 
