@@ -31,14 +31,7 @@ let warned = false;
  *   thread). Threads never silently fall back once asked for.
  * - `1`: the single-threaded SIMD build, with no workers.
  *
- * @example
- * ```ts
- * import { setBackend } from '@strata/backends';
- * import { setWasmThreads } from '@strata/backends/wasm';
- *
- * setWasmThreads(1);
- * await setBackend('wasm');
- * ```
+ * Usage: `setWasmThreads(2); await setBackend('wasm');`.
  */
 export function setWasmThreads(threads: number | 'auto'): void {
   if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
