@@ -148,3 +148,53 @@ export function fmt(v: unknown, digits = 0): string {
     ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : '–';
 }
+
+/**
+ * onnxruntime-web's WebAssembly build (its threaded SIMD binary and loader) under /ort/, the one-node models
+ * of bench/ort-models under /ort-models/, and /ort.html, whose `timeOrt(threads)` times them.
+ */
+export function ortFiles(files: Map<string, ServedFile>): void {
+  const { createRequire } = process.getBuiltinModule('node:module');
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-web');
+  const dist = entry.slice(0, entry.lastIndexOf('/dist/') + '/dist/'.length);
+  for (const name of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
+    const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+    files.set(`/ort/${name}`, { type, body: readFileSync(join(dist, name)) });
+  }
+  for (const model of ['gemm', 'conv']) {
+    files.set(`/ort-models/${model}.onnx`, {
+      type: 'application/octet-stream',
+      body: readFileSync(join(benchDir, 'ort-models', `${model}.onnx`)),
+    });
+  }
+  files.set('/ort.html', { type: 'text/html', body: ORT_PAGE });
+}
+
+// Median ms of 20 runs (after 3 warm-ups) of each one-node model on random operands.
+const ORT_PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import * as ort from '/ort/ort.wasm.min.mjs';
+globalThis.timeOrt = async (threads) => {
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.wasmPaths = '/ort/';
+  const shapes = { gemm: { a: [128, 784], b: [784, 512] }, conv: { x: [128, 32, 13, 13], w: [64, 32, 3, 3] } };
+  const out = {};
+  for (const [model, inputs] of Object.entries(shapes)) {
+    const session = await ort.InferenceSession.create('/ort-models/' + model + '.onnx');
+    const feeds = {};
+    for (const [name, shape] of Object.entries(inputs)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      feeds[name] = new ort.Tensor('float32', Float32Array.from({ length: n }, () => Math.random() - 0.5), shape);
+    }
+    const times = [];
+    for (let i = 0; i < 23; i++) {
+      const start = performance.now();
+      await session.run(feeds);
+      if (i >= 3) times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    out[model] = times[times.length >> 1];
+    await session.release();
+  }
+  return out;
+};
+</script>`;

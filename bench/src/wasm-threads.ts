@@ -5,7 +5,8 @@
  * it is cross-origin isolated. Same data, initial weights and batch as the Node cases. Writes
  * bench/wasm-threads-results.json and the table between the wasm-threads markers of bench/README.md.
  * BENCH_WASM_MLP_SAMPLES / BENCH_WASM_CNN_SAMPLES set the digits per epoch (defaults 6,000 and 2,048),
- * BENCH_WASM_THREADS the thread counts (default "1,2"), BENCH_ONLY=mlp|cnn limits the models.
+ * BENCH_WASM_THREADS the thread counts (default "1,2"), BENCH_ONLY=mlp|cnn limits the models. Then times
+ * the two largest products alone in onnxruntime-web's threaded wasm on the same thread counts.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -17,6 +18,7 @@ import {
   benchDir,
   dataFile,
   fmt,
+  ortFiles,
   pageFiles,
   replaceReadmeSection,
   runPageCase,
@@ -45,11 +47,18 @@ async function main(): Promise<void> {
   await useBackend('strata', 'cpu');
   const files = await pageFiles(models);
   wasmFiles(files);
+  ortFiles(files);
   let currentData: Buffer = Buffer.alloc(0);
   const { server, url } = await serve(files, () => currentData, ISOLATION);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch(headlessChromiumOptions());
   const rows: Record<string, unknown>[] = [];
+  const ortRows: Array<{
+    threads: number;
+    ms?: { gemm: number; conv: number };
+    loadAverage?: number;
+    error?: string;
+  }> = [];
   try {
     for (const model of models) {
       currentData = dataFile(SAMPLES[model], TEST_SAMPLES);
@@ -73,6 +82,24 @@ async function main(): Promise<void> {
         rows.push({ ...result, measuredAt: new Date().toISOString(), loadAverage: loadavg()[0] });
       }
     }
+    // onnxruntime-web's threaded wasm on the same shapes as the "largest product alone" column.
+    for (const threads of THREADS) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      try {
+        await page.goto(`${url}ort.html`);
+        await page.waitForFunction(() => 'timeOrt' in globalThis, undefined, { timeout: 60_000 });
+        const ms = await page.evaluate(
+          (n) => (globalThis as unknown as { timeOrt(n: number): Promise<unknown> }).timeOrt(n),
+          threads,
+        );
+        ortRows.push({ threads, ms: ms as { gemm: number; conv: number }, loadAverage: loadavg()[0] });
+      } catch (e) {
+        ortRows.push({ threads, error: (e as Error).message.split('\n')[0] });
+      } finally {
+        await context.close();
+      }
+    }
   } finally {
     await browser.close();
     server.close();
@@ -92,11 +119,23 @@ async function main(): Promise<void> {
         : `| ${String(r.model).toUpperCase()} | ${r.samples} | ${r.threadsUsed} (${build}) | ${fmt(r.samplesPerSec)} | ${one?.samplesPerSec ? `${fmt(r.samplesPerSec / one.samplesPerSec, 2)}×` : '–'} | ${fmt(r.kernelMs?.[r.model === 'mlp' ? 'gemm' : 'conv'], 2)} | ${fmt(r.predictBatch1Ms, 2)} | ${fmt(r.predictBatch1024PerSec)} | ${(r.tensorsAfterEpoch as number[]).join(', ')} | ${fmt(r.check?.trainLoss, 4)} | ${fmt(r.check?.testAccuracy * 100, 2)}% | ${fmt(r.loadAverage, 1)} |`,
     );
   }
+  lines.push(
+    '',
+    'The same two products in onnxruntime-web 1.31 (its threaded SIMD wasm, `numThreads`), one-node models from src/ort-models.py, median of 20 runs, ms:',
+    '',
+    '| threads | GEMM 128×784·784×512 | 3×3 convolution 128×13×13×32 → 64 (NCHW) | load avg |',
+    '|---:|---:|---:|---:|',
+    ...ortRows.map((r) =>
+      r.error
+        ? `| ${r.threads} | error: ${r.error} | | |`
+        : `| ${r.threads} | ${fmt(r.ms?.gemm, 2)} | ${fmt(r.ms?.conv, 2)} | ${fmt(r.loadAverage, 1)} |`,
+    ),
+  );
   console.log(`\n${lines.join('\n')}`);
   replaceReadmeSection('wasm-threads', lines.join('\n'));
   writeFileSync(
     join(benchDir, 'wasm-threads-results.json'),
-    `${JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], rows }, null, 2)}\n`,
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], rows, onnxruntimeWeb: ortRows }, null, 2)}\n`,
   );
 }
 
