@@ -139,6 +139,15 @@ function nodeStubs(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation: with both headers the page has SharedArrayBuffer, so the wasm backend can run
+ * tfjs's threaded build (`setWasmThreads`); everything the page loads is same-origin, as COEP requires.
+ */
+const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   root: join(here, 'web'),
   base: './',
@@ -151,7 +160,7 @@ export default defineConfig({
     // are large by nature; the default 500 kB warning says nothing useful here.
     chunkSizeWarningLimit: 6000,
   },
-  preview: { host: '127.0.0.1', port: 5173 },
-  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 5173, headers: CROSS_ORIGIN_ISOLATION },
+  server: { host: '127.0.0.1', port: 5173, headers: CROSS_ORIGIN_ISOLATION },
   plugins: [nodeStubs(), demoAssets()],
 });

@@ -1,11 +1,13 @@
 /**
- * The browser side of `pnpm --filter @strata/bench webgl` and `webgpu` (bundled by webgl.ts): one library
- * trains one model on WebGL or WebGPU in this page, mirroring case.ts's `train` kind, and returns its
- * measurements.
+ * The browser side of `pnpm --filter @strata/bench webgl`, `webgpu` and `wasm-threads` (bundled by
+ * browser-bench.ts): one library trains one model on WebGL, WebGPU or WebAssembly in this page, mirroring
+ * case.ts's `train` kind, and returns its measurements.
  */
 import { removeKernelFixes, setBackend } from '@strata/backends';
+import { setWasmThreads } from '@strata/backends/wasm';
 import '@strata/backends/webgl';
 import '@strata/backends/webgpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -15,7 +17,9 @@ import { score, unpackWeights } from './weights-and-score.js';
 
 export interface PageSpec {
   lib: 'strata' | 'tfjs-layers';
-  backend: 'webgl' | 'webgpu';
+  backend: 'webgl' | 'webgpu' | 'wasm';
+  /** wasm only: the thread count (`setWasmThreads`); the page must be cross-origin isolated for more than 1. */
+  threads?: number;
   model: ModelKind;
   samples: number;
   testSamples: number;
@@ -64,7 +68,35 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
   return r.arrayBuffer();
 }
 
+/**
+ * Median milliseconds of the two largest products of the models' steps on the active backend: the MLP's
+ * first Dense (128×784 · 784×512) and the CNN's second convolution (128×13×13×32, 3×3×32→64).
+ */
+function timeKernels(): { gemm: number; conv: number } {
+  const time = (f: () => tf.Tensor) => {
+    const times: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      const start = performance.now();
+      f().dataSync();
+      if (i >= 3) times.push(performance.now() - start);
+    }
+    return median(times);
+  };
+  return tf.tidy(() => {
+    const a = tf.randomNormal([128, 784]);
+    const b = tf.randomNormal([784, 512]);
+    const x = tf.randomNormal([128, 13, 13, 32]) as tf.Tensor4D;
+    const f = tf.randomNormal([3, 3, 32, 64]) as tf.Tensor4D;
+    return { gemm: time(() => tf.matMul(a, b)), conv: time(() => tf.conv2d(x, f, 1, 'valid')) };
+  });
+}
+
 async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
+  if (spec.backend === 'wasm') {
+    // wasm-threads.ts serves tfjs-backend-wasm's .wasm files here; each case runs in a fresh page.
+    setWasmPaths('/wasm/');
+    setWasmThreads(spec.threads ?? 'auto');
+  }
   if (spec.lib === 'strata') await setBackend(spec.backend);
   else {
     // The page bundles @strata/backends/webgl and /webgpu, whose imports install Strata's kernels;
@@ -92,6 +124,7 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
   const xTest = tf.tensor(testImages, [spec.testSamples, ...shape]);
   const y = makeNet(spec).labels(trainLabels);
   const result: Record<string, unknown> = { ...spec };
+  if (spec.backend === 'wasm') result.threadsUsed = getThreadsCount();
 
   // Warm-up on a throw-away model: shader compilation.
   {
@@ -141,6 +174,7 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
     x.dispose();
     return median(times);
   };
+  if (spec.backend === 'wasm') result.kernelMs = timeKernels();
   result.predictBatch1Ms = await timePredict(1, 60, 10);
   const bulkRows = Math.min(1024, spec.testSamples);
   result.predictBatch1024PerSec = (bulkRows / (await timePredict(bulkRows, 6, 1))) * 1000;

@@ -10,29 +10,28 @@
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CHROMIUM_PATH, headlessChromiumOptions, WEBGPU_CHROMIUM_ARGS } from '@strata/core/testing';
 
-import * as tf from '@tensorflow/tfjs-core';
-
 import { useBackend } from './backend.js';
-import { loadDigits, type ModelKind } from './data.js';
-import { buildStrata } from './models.js';
+import {
+  benchDir,
+  dataFile,
+  fmt,
+  pageFiles,
+  replaceReadmeSection,
+  runPageCase,
+  serve,
+} from './browser-bench.js';
+import type { ModelKind } from './data.js';
 import type { PageSpec } from './webgl-page.js';
-import { packWeights } from './weights-and-score.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const benchDir = join(here, '..');
 const BATCH = 128;
 const backend = (process.argv[2] ?? 'webgl') as PageSpec['backend'];
 if (backend !== 'webgl' && backend !== 'webgpu') {
   throw new Error(`Expected the backend 'webgl' or 'webgpu' as the argument. Received: ${backend}`);
 }
-const WEBGL_START = `<!-- ${backend}:start -->`;
-const WEBGL_END = `<!-- ${backend}:end -->`;
 // SwiftShader's WebGPU is several times slower than its WebGL: smaller default runs there.
 const webgpu = backend === 'webgpu';
 const TEST_SAMPLES = Number(process.env.BENCH_WEBGL_TEST_SAMPLES ?? (webgpu ? 2000 : 10000));
@@ -42,66 +41,12 @@ const SAMPLES: Record<ModelKind, number> = {
 };
 const models = (process.env.BENCH_ONLY ?? 'mlp,cnn').split(',') as ModelKind[];
 
-async function bundlePage(): Promise<string> {
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [join(here, 'webgl-page.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['strata-source'],
-    logLevel: 'error',
-  });
-  return result.outputFiles[0].text;
-}
-
-async function initialWeights(kind: ModelKind): Promise<{ shapes: number[][]; bin: Buffer }> {
-  const ws = buildStrata(kind).getWeights();
-  const { shapes, values } = packWeights(ws);
-  tf.dispose(ws);
-  return { shapes, bin: Buffer.from(values.buffer) };
-}
-
-function dataFile(samples: number): Buffer {
-  const train = loadDigits('train', samples);
-  const test = loadDigits('test', TEST_SAMPLES);
-  return Buffer.concat(
-    [train.images, train.labels, test.images, test.labels].map((a) =>
-      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
-    ),
-  );
-}
-
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is absent: apt-get install -y chromium`);
   await useBackend('strata', 'cpu');
-  const files = new Map<string, { type: string; body: Buffer | string }>();
-  files.set('/', {
-    type: 'text/html',
-    body: '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>',
-  });
-  files.set('/page.js', { type: 'text/javascript', body: await bundlePage() });
-  for (const kind of models) {
-    const w = await initialWeights(kind);
-    files.set(`/weights-${kind}.json`, {
-      type: 'application/json',
-      body: JSON.stringify({ shapes: w.shapes }),
-    });
-    files.set(`/weights-${kind}.bin`, { type: 'application/octet-stream', body: w.bin });
-  }
+  const files = await pageFiles(models);
   let currentData: Buffer = Buffer.alloc(0);
-  const server = createServer((req, res) => {
-    const f =
-      req.url === '/data.bin'
-        ? { type: 'application/octet-stream', body: currentData }
-        : files.get(req.url ?? '');
-    if (!f) res.writeHead(404).end();
-    else res.writeHead(200, { 'content-type': f.type }).end(f.body);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const { server, url } = await serve(files, () => currentData);
 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
@@ -111,7 +56,7 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   try {
     for (const model of models) {
-      currentData = dataFile(SAMPLES[model]);
+      currentData = dataFile(SAMPLES[model], TEST_SAMPLES);
       const byLib: Record<string, Record<string, unknown>> = {};
       for (const lib of ['strata', 'tfjs-layers'] as const) {
         const spec: PageSpec = {
@@ -125,22 +70,7 @@ async function main(): Promise<void> {
         };
         process.stdout.write(`  ${lib} ${model} ${backend} ... `);
         const t0 = Date.now();
-        const context = await browser.newContext();
-        const page = await context.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(String(e)));
-        try {
-          await page.goto(url);
-          await page.waitForFunction(() => 'runCase' in globalThis, undefined, { timeout: 60_000 });
-          byLib[lib] = (await page.evaluate(
-            (s) => (globalThis as unknown as { runCase: (s: unknown) => Promise<unknown> }).runCase(s),
-            spec,
-          )) as Record<string, unknown>;
-        } catch (e) {
-          byLib[lib] = { ...spec, error: `${(e as Error).message.split('\n')[0]} ${errors.join('; ')}` };
-        } finally {
-          await context.close();
-        }
+        byLib[lib] = await runPageCase(browser, url, spec);
         console.log(
           `${((Date.now() - t0) / 1000).toFixed(0)} s${byLib[lib].error ? ` FAILED: ${byLib[lib].error}` : ''}`,
         );
@@ -168,10 +98,6 @@ async function main(): Promise<void> {
     await browser.close();
     server.close();
   }
-  const fmt = (v: unknown, d = 0) =>
-    typeof v === 'number'
-      ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
-      : '–';
   const lines = [
     `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${backend === 'webgl' ? 'WebGL2' : 'WebGPU'} on SwiftShader in headless Chromium, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} (a partial run keeps the other rows; each row's time is measuredAt in ${backend}-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median epoch.`,
     '',
@@ -198,16 +124,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`\n${lines.join('\n')}`);
-  const readme = join(benchDir, 'README.md');
-  const text = readFileSync(readme, 'utf8');
-  const a = text.indexOf(WEBGL_START);
-  const b = text.indexOf(WEBGL_END);
-  if (a >= 0 && b > a) {
-    writeFileSync(
-      readme,
-      `${text.slice(0, a + WEBGL_START.length)}\n\n${lines.join('\n')}\n\n${text.slice(b)}`,
-    );
-  }
+  replaceReadmeSection(backend, lines.join('\n'));
   writeFileSync(
     resultsFile,
     `${JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], rows }, null, 2)}\n`,

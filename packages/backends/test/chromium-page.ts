@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,22 +56,53 @@ export interface ChromiumPage {
   close(): Promise<void>;
 }
 
+/** What the test server adds: headers on every answer, and files (URL path → file on disk). */
+export interface ServeOptions {
+  headers?: Record<string, string>;
+  files?: Record<string, string>;
+}
+
+/** The headers that make a page cross-origin isolated (so it has SharedArrayBuffer). */
+export const CROSS_ORIGIN_ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+/** tfjs-backend-wasm's binaries, served under /wasm/ (a page then calls `setWasmPaths('/wasm/')`). */
+export function tfjsWasmFiles(): Record<string, string> {
+  const main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+  const names = [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ];
+  return Object.fromEntries(names.map((name) => [`/wasm/${name}`, path.join(path.dirname(main), name)]));
+}
+
 /**
  * Bundles `entry` (relative to test/), serves it and opens it in Chromium with `extraArgs`; resolves once
  * the page has defined `runChecks`.
  */
-export async function openChromiumPage(entry: string, extraArgs: string[] = []): Promise<ChromiumPage> {
+export async function openChromiumPage(
+  entry: string,
+  extraArgs: string[] = [],
+  serveOptions: ServeOptions = {},
+): Promise<ChromiumPage> {
   const script = await bundlePage(entry);
+  const { headers = {}, files = {} } = serveOptions;
   const server = http.createServer((req, res) => {
     // Anything else (favicon.ico) is a 404.
     if (req.url === '/page.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(script);
     } else if (req.url === '/') {
       res
-        .writeHead(200, { 'content-type': 'text/html' })
+        .writeHead(200, { ...headers, 'content-type': 'text/html' })
         .end('<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>');
+    } else if (req.url != null && files[req.url] != null) {
+      const type = req.url.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+      res.writeHead(200, { ...headers, 'content-type': type }).end(fs.readFileSync(files[req.url]));
     } else {
-      res.writeHead(404).end();
+      res.writeHead(404, headers).end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

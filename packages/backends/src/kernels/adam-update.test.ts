@@ -237,6 +237,27 @@ describe('StrataAdamUpdate (Adam in one pass)', () => {
     expect(adamSimdLoop(wasm.asm.memory)).toBeTypeOf('function');
   });
 
+  it("runs its f32x4 loop on a shared memory too (tfjs-wasm's threaded build), following Keras 3's formulas", () => {
+    const n = 64;
+    const c = kernelCase(n, 21);
+    const [keepM, keepV, alpha, epsilon] = [0.1, 0.001, 0.01, 1e-7];
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    const loop = adamSimdLoop(memory);
+    expect(loop).toBeTypeOf('function');
+    const heap = new Float32Array(memory.buffer);
+    for (const [i, values] of [c.w, c.g, c.m, c.v].entries()) heap.set(values, i * n);
+    const f = Math.fround;
+    loop!(0, 4 * n, 8 * n, 12 * n, 16 * n, 20 * n, 24 * n, n, f(keepM), f(keepV), f(alpha), f(epsilon));
+    for (let i = 0; i < n; i++) {
+      const m = c.m[i] + (c.g[i] - c.m[i]) * keepM;
+      const v = c.v[i] + (c.g[i] * c.g[i] - c.v[i]) * keepV;
+      const w = c.w[i] - (m * alpha) / (Math.sqrt(v) + epsilon);
+      expect(heap[5 * n + i]).toBeCloseTo(m, 6);
+      expect(heap[6 * n + i]).toBeCloseTo(v, 6);
+      expect(heap[4 * n + i]).toBeCloseTo(w, 5);
+    }
+  });
+
   it('on wasm reads and writes the heap without copying a tensor off it', async () => {
     await tf.setBackend('wasm');
     const readSync = vi.spyOn(tf.backend(), 'readSync');

@@ -102,35 +102,47 @@ function sized(contents: number[]): number[] {
 const section = (id: number, contents: number[]) => [id, ...sized(contents)];
 const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 
-const moduleBytes = new Uint8Array([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, [1, 0x60, 12, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, 0]), // (i32 x8, f32 x4) -> ()
-  ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]), // memory, min 0 pages, no max
-  ...section(3, [1, 0]),
-  ...section(7, [1, ...name('adam'), 0x00, 0]),
-  ...section(10, [1, ...sized(body)]),
-]);
+/**
+ * The module's bytes, importing a plain memory or a shared one (tfjs-wasm's threaded build). A shared
+ * memory's import must declare a maximum at least the memory's own; 65536 pages (4 GiB) is wasm32's limit,
+ * so it admits any.
+ */
+const moduleBytes = (shared: boolean) =>
+  new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [1, 0x60, 12, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, 0]), // (i32 x8, f32 x4) -> ()
+    ...section(2, [
+      1,
+      ...name('env'),
+      ...name('memory'),
+      0x02,
+      ...(shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00]), // shared: min 0, max 65536 pages; else min 0
+    ]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('adam'), 0x00, 0]),
+    ...section(10, [1, ...sized(body)]),
+  ]);
 
-let compiled: WebAssembly.Module | null | undefined;
+/** Per kind of memory (plain, shared): the compiled module, or null where the engine has no SIMD. */
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 const loops = new WeakMap<WebAssembly.Memory, AdamSimdLoop>();
 
-/**
- * The vector loop bound to `memory`, or null where it cannot run: no WebAssembly SIMD, or a shared
- * memory (tfjs-wasm's threaded build), whose import would need its exact limits.
- */
+/** The vector loop bound to `memory`, or null where it cannot run (no WebAssembly SIMD or threads). */
 export function adamSimdLoop(memory: WebAssembly.Memory | undefined): AdamSimdLoop | null {
-  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return null;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
   const cached = loops.get(memory);
   if (cached) return cached;
-  if (compiled === undefined) {
+  const shared = !(memory.buffer instanceof ArrayBuffer);
+  if (!compiled.has(shared)) {
     try {
-      compiled = new WebAssembly.Module(moduleBytes);
+      compiled.set(shared, new WebAssembly.Module(moduleBytes(shared)));
     } catch {
-      compiled = null; // no SIMD in this engine
+      compiled.set(shared, null); // no SIMD (or no threads) in this engine
     }
   }
-  if (compiled === null) return null;
-  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  const module = compiled.get(shared);
+  if (module == null) return null;
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
   const loop = instance.exports.adam as AdamSimdLoop;
   loops.set(memory, loop);
   return loop;
