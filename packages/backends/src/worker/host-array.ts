@@ -13,7 +13,7 @@ export interface HostArray {
   /** The values, row-major. Its buffer is transferred, so this side can no longer read it. */
   data: HostTypedArray;
   /** The shape; its product must equal `data.length`. */
-  shape: readonly number[];
+  shape: number[];
 }
 
 /**
