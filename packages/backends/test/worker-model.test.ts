@@ -132,6 +132,13 @@ describe('WorkerModel over a message channel', () => {
     const expected = page.predict(tf.slice(xt, 0, 2), { verbose: 0 }) as tf.Tensor;
     expectTensorsClose(tf.tensor(probs.data, probs.shape), expected, { atol: 1e-6 });
 
+    // A tensor argument is copied before the transfer: it stays readable here.
+    const rows = tf.slice(xt, 0, 2);
+    const [fromTensor] = await remote.predict(rows);
+    expectTensorsClose(tf.tensor(fromTensor.data, fromTensor.shape), expected, { atol: 1e-6 });
+    expectTensorsClose(rows, tf.tensor(local.x.data.slice(0, 2 * FEATURES), [2, FEATURES]));
+    rows.dispose();
+
     const [loss, accuracy] = (await remote.evaluate(data().x, data().y, { batchSize: 32 })) as number[];
     const [pageLoss, pageAccuracy] = (await page.evaluate(xt, yt, { batchSize: 32, verbose: 0 })) as number[];
     expect(loss).toBeCloseTo(pageLoss, 6);
@@ -310,7 +317,8 @@ class CrashingWorker extends EventTarget {
 describe('a worker that crashes', () => {
   it('rejects pending and later calls with a WorkerCrashedError naming the crash, and terminates the worker', async () => {
     const worker = new CrashingWorker();
-    const crashing = new WorkerModel(worker as unknown as WorkerEndpoint);
+    const told: Error[] = [];
+    const crashing = new WorkerModel(worker as unknown as WorkerEndpoint, { onCrash: (e) => told.push(e) });
     const fit = crashing.fit(data().x, data().y, { epochs: 1 });
     const predict = crashing.predict({ data: new Float32Array(4), shape: [1, 4] });
     await new Promise((r) => setTimeout(r, 0));
@@ -327,5 +335,7 @@ describe('a worker that crashes', () => {
     }
     expect(worker.terminated).toBe(true);
     expect(crashing.crashed).toBeInstanceOf(WorkerCrashedError);
+    // The page is told once, so a UI can start a new worker.
+    expect(told).toEqual([crashing.crashed]);
   });
 });

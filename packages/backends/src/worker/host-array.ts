@@ -19,7 +19,7 @@ export interface HostArray {
 /**
  * What `WorkerModel.fit`, `evaluate` and `predict` accept for x and y: one array, a list of them (one per
  * model input or output) or a record keyed by input name. A `tf.Tensor` is read on the page first
- * (`await tensor.data()`, a copy), then that copy is transferred.
+ * (`await tensor.data()`, copied), then that copy is transferred; the tensor stays usable.
  */
 export type WorkerData =
   | HostArray
@@ -85,8 +85,9 @@ async function encodeLeaf(value: unknown, where: string, what: string): Promise<
         `${where} expects ${what} to be a float32, int32 or bool tensor. Received: a ${value.dtype} tensor`,
       );
     }
+    // A copy always: the cpu and wasm backends hand out their own storage, which a transfer would detach.
     const data = (await value.data()) as Float32Array | Int32Array | Uint8Array;
-    return { data: value.dtype === 'bool' ? Int32Array.from(data) : data, shape: value.shape };
+    return { data: value.dtype === 'bool' ? Int32Array.from(data) : data.slice(), shape: value.shape };
   }
   return checkHostArray(value, where, what);
 }

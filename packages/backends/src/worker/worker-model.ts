@@ -158,8 +158,15 @@ export class WorkerModel {
   private readonly pending = new Map<number, Pending>();
   private crash: WorkerCrashedError | null = null;
 
-  /** `worker` is a dedicated Worker whose script calls `serveModel()` (or a MessagePort to one). */
-  constructor(readonly worker: WorkerEndpoint) {
+  /**
+   * `worker` is a dedicated Worker whose script calls `serveModel()` (or a MessagePort to one).
+   * `options.onCrash` is told when the worker crashes, also when no call is pending (a UI then starts a
+   * new worker).
+   */
+  constructor(
+    readonly worker: WorkerEndpoint,
+    private readonly options: { onCrash?: (error: WorkerCrashedError) => void } = {},
+  ) {
     worker.addEventListener('message', (event) => this.receive((event as MessageEvent).data as Reply));
     worker.addEventListener('error', (event) => {
       const e = event as ErrorEvent;
@@ -314,7 +321,7 @@ export class WorkerModel {
 
   /** Stops the worker at once; pending calls reject, and so do later ones. */
   terminate(): void {
-    this.fail('it was terminated by WorkerModel.terminate()');
+    this.fail('it was terminated by WorkerModel.terminate()', true);
   }
 
   private request(
@@ -356,12 +363,13 @@ export class WorkerModel {
     else p.reject(revive(reply.error));
   }
 
-  private fail(cause: string): void {
+  private fail(cause: string, terminated = false): void {
     if (this.crash) return;
     this.crash = new WorkerCrashedError(cause);
     this.worker.terminate?.();
     for (const p of this.pending.values()) p.reject(this.crash);
     this.pending.clear();
+    if (!terminated) this.options.onCrash?.(this.crash);
   }
 }
 
