@@ -1,10 +1,12 @@
 import {
   Callback,
   type FitArgs,
+  InputLayer,
   type Logs,
-  type Model,
+  Model,
   RuntimeError,
   registry,
+  Sequential,
   ValueError,
   yieldToEventLoop,
 } from '@strata/core';
@@ -172,6 +174,12 @@ export function serveModel(endpoint: ServeEndpoint = globalThis as unknown as Se
       throw new RuntimeError(
         "The worker needs @strata/io to load a model: import '@strata/io' in the worker script.",
       );
+    }
+    // Core registers its model classes as their modules load. A worker script often imports nothing else
+    // from core, and a bundler would then drop those modules: naming the classes here keeps them.
+    for (const cls of [Model, Sequential, InputLayer]) {
+      if (!registry.entryOf('layer', cls))
+        throw new RuntimeError(`@strata/core's ${cls.name} is not registered.`);
     }
     const loadModel = registry.get<(s: unknown) => Promise<Model>>('io', 'loadModel');
     const loaded = await loadModel(source);
