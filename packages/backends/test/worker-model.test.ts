@@ -1,5 +1,5 @@
 /**
- * @strata/backends/worker in Node: the page half (WorkerModel) and the worker half (serveModel) talk over a
+ * WorkerModel and serveModel in Node: the page half (WorkerModel) and the worker half (serveModel) talk over a
  * MessageChannel, the same structured-clone-and-transfer channel a Web Worker uses. Both halves share one
  * tfjs engine here, so tf.memory() counts both. The browser test (apps/demo/test/web-demo.test.ts) runs
  * them in a real worker.

@@ -101,17 +101,20 @@ function plainLogs(logs: Logs | undefined): Logs {
  *
  * Keras: no counterpart (Python trains off the UI thread by default); a Strata entry for Web Workers.
  *
+ * In a worker script (train-worker.ts, which the page starts with
+ * `new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' })`):
+ * `import '@strata/layers'; import '@strata/optimizers'; import '@strata/losses-metrics'; import '@strata/io';
+ * import '@strata/backends/webgl';` then `serveModel();`.
+ *
  * @example
  * ```ts
- * // train-worker.ts, started by the page with new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' })
- * import '@strata/layers';
- * import '@strata/optimizers';
- * import '@strata/losses-metrics';
- * import '@strata/io';
- * import '@strata/backends/cpu';
- * import { serveModel } from '@strata/backends/worker';
- *
- * if (typeof WorkerGlobalScope !== 'undefined') serveModel();
+ * // A MessageChannel stands in for the worker here: one port serves, the page drives the other.
+ * const { port1, port2 } = new MessageChannel();
+ * serveModel(port2);
+ * const remote = new WorkerModel(port1);
+ * const info = await remote.load(model);
+ * info.inputShapes; // [[null, 100]]
+ * remote.terminate();
  * ```
  */
 export function serveModel(endpoint: ServeEndpoint = globalThis as unknown as ServeEndpoint): void {

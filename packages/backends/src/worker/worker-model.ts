@@ -30,7 +30,10 @@ export interface WorkerEndpoint {
   addEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: Event) => void): void;
   /** MessagePorts deliver nothing until started. */
   start?(): void;
+  /** A Worker's: stops it. */
   terminate?(): void;
+  /** A MessagePort's: closes it. */
+  close?(): void;
 }
 
 /**
@@ -136,20 +139,29 @@ type Pending = {
  * Keras: no counterpart; the calls are Keras's `fit` / `evaluate` / `predict` / `save` and
  * `model.stop_training = True`.
  *
+ * On a page: `new WorkerModel(new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' }))`,
+ * where train-worker.ts calls `serveModel()` (see there).
+ *
  * @example
  * ```ts
- * // On the page (train-worker.ts calls serveModel(); see serveModel's example):
- * const remote = new WorkerModel(new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' }));
- * await remote.setBackend('webgl');
+ * // A MessageChannel stands in for the worker here: one port serves, the page drives the other.
+ * const { port1, port2 } = new MessageChannel();
+ * serveModel(port2);
+ * const remote = new WorkerModel(port1);
  * await remote.load(model); // a compiled Model (sent as .keras bytes), .keras bytes, or 'indexeddb://key'
+ * const labels = new Float32Array(16 * 10);
+ * for (let i = 0; i < 16; i++) labels[i * 10 + (i % 10)] = 1; // one-hot: the model's loss is categorical
+ * const losses: number[] = [];
  * const history = await remote.fit(
- *   { data: images, shape: [n, 784] }, // Float32Array, transferred
- *   { data: labels, shape: [n] },
- *   { epochs: 3, batchSize: 64, validationSplit: 0.1, onBatchEnd: (batch, logs) => chart.add(logs.loss) },
+ *   { data: new Float32Array(16 * 100).fill(0.5), shape: [16, 100] }, // transferred to the worker
+ *   { data: labels, shape: [16, 10] },
+ *   { epochs: 2, batchSize: 8, onBatchEnd: (batch, logs) => losses.push(logs.loss) },
  * );
- * history.history.val_accuracy; // number[]
- * const [probs] = await remote.predict({ data: pixels, shape: [1, 784] }); // probs.data: Float32Array
- * await remote.save('indexeddb://my-model'); // or: const bytes = await remote.save();
+ * history.epoch.length === 2 && losses.length === 4; // true
+ * const [probs] = await remote.predict({ data: new Float32Array(100), shape: [1, 100] });
+ * probs.shape.join() === '1,10'; // true
+ * const bytes = await remote.save(); // .keras bytes; or remote.save('indexeddb://key') in a browser
+ * bytes.byteLength > 0; // true
  * remote.terminate();
  * ```
  */
@@ -367,6 +379,7 @@ export class WorkerModel {
     if (this.crash) return;
     this.crash = new WorkerCrashedError(cause);
     this.worker.terminate?.();
+    this.worker.close?.();
     for (const p of this.pending.values()) p.reject(this.crash);
     this.pending.clear();
     if (!terminated) this.options.onCrash?.(this.crash);
