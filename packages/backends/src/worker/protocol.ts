@@ -4,7 +4,7 @@
  */
 import type { Logs } from '@strata/core';
 
-import type { EncodedData, HostArray } from './host-array.js';
+import type { EncodedData } from './host-array.js';
 
 /** The fit arguments that can cross to a worker (numbers, booleans and arrays; no callback objects). */
 export interface WorkerFitOptions {
@@ -81,6 +81,3 @@ export interface WorkerMemory {
   /** `tf.memory().numBytes` in the worker. */
   numBytes: number;
 }
-
-/** What `predict` sends back: one array per model output. */
-export type PredictResult = HostArray[];
