@@ -160,6 +160,9 @@ export default defineConfig({
     // are large by nature; the default 500 kB warning says nothing useful here.
     chunkSizeWarningLimit: 6000,
   },
+  // The training worker (web/src/train-worker.ts) is an ES module: it imports the HDF5 reader lazily, as
+  // the page does, which a classic (iife) worker bundle cannot split out.
+  worker: { format: 'es', plugins: () => [nodeStubs()] },
   preview: { host: '127.0.0.1', port: 5173, headers: CROSS_ORIGIN_ISOLATION },
   server: { host: '127.0.0.1', port: 5173, headers: CROSS_ORIGIN_ISOLATION },
   plugins: [nodeStubs(), demoAssets()],

@@ -1,6 +1,7 @@
 /**
  * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
  * `@strata/backends/cpu`, `/wasm`, `/webgl` and `/webgpu` each register one, and `setBackend` loads them on demand.
+ * `WorkerModel` and `serveModel` run a model in a Web Worker, driven from the page.
  *
  * @module @strata/backends
  */
@@ -18,6 +19,7 @@ export {
   registerBackend,
   type StrataBackend,
 } from './strata-backend.js';
+export * from './worker.js';
 
 declare module '@strata/core' {
   interface BackendIds {

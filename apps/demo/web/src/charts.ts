@@ -1,78 +1,59 @@
-/** The page's three charts, drawn with Chart.js: loss and accuracy while training, and class probabilities. */
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Title,
-  Tooltip,
-} from 'chart.js';
+/**
+ * The page's three charts, drawn with Chart.js: loss and accuracy while training (in a worker), and class
+ * probabilities (here).
+ */
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Title, Tooltip } from 'chart.js';
 
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Title,
-  Tooltip,
-);
+import { type CurveChartMessage, TRAIN_COLOR, VAL_COLOR } from './curve-chart-protocol.js';
 
-const TRAIN_COLOR = '#2f6fde';
-const VAL_COLOR = '#e0702b';
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Title, Tooltip);
 
-type Point = { x: number; y: number };
+let chartWorker: Worker | null = null;
+let nextId = 1;
+const canvases = new Map<number, HTMLCanvasElement>();
+
+/** The one worker that draws every curve chart; it reports how many points each chart drew. */
+function curveWorker(): Worker {
+  if (!chartWorker) {
+    chartWorker = new Worker(new URL('./curve-chart-worker.ts', import.meta.url), { type: 'module' });
+    chartWorker.addEventListener('message', (e: MessageEvent<{ id: number; points: number }>) => {
+      // The browser test watches the curves grow.
+      canvases.get(e.data.id)!.dataset.points = String(e.data.points);
+    });
+  }
+  return chartWorker;
+}
 
 /**
  * One metric's curves: the training value as it evolves within each epoch (Keras's running mean over the
- * epoch's batches), and the validation value at each epoch's end. The x axis counts epochs.
+ * epoch's batches), and the validation value at each epoch's end. The x axis counts epochs. Chart.js draws
+ * it in a worker (curve-chart-worker.ts), so the page's main thread only posts points.
  */
 export class CurveChart {
-  private readonly chart: Chart<'line', Point[]>;
+  private readonly id = nextId++;
+  private readonly worker = curveWorker();
 
   constructor(canvas: HTMLCanvasElement, title: string, yRange?: { min: number; max: number }) {
-    this.chart = new Chart(canvas, {
-      type: 'line',
-      data: {
-        datasets: [
-          {
-            label: 'training',
-            data: [],
-            borderColor: TRAIN_COLOR,
-            backgroundColor: TRAIN_COLOR,
-            pointRadius: 0,
-            borderWidth: 2,
-          },
-          {
-            label: 'validation',
-            data: [],
-            borderColor: VAL_COLOR,
-            backgroundColor: VAL_COLOR,
-            pointRadius: 4,
-            borderWidth: 2,
-          },
-        ],
+    canvases.set(this.id, canvas);
+    const offscreen = canvas.transferControlToOffscreen();
+    const box = canvas.parentElement!.getBoundingClientRect();
+    this.post(
+      {
+        kind: 'init',
+        id: this.id,
+        canvas: offscreen,
+        title,
+        yRange: yRange ?? null,
+        width: box.width,
+        height: box.height,
+        dpr: devicePixelRatio,
       },
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false,
-        plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
-        scales: {
-          x: { type: 'linear', min: 0, title: { display: true, text: 'epoch' } },
-          y: { type: 'linear', ...(yRange ?? { beginAtZero: true }) },
-        },
-      },
-    });
+      [offscreen],
+    );
+    new ResizeObserver(([entry]) => {
+      const { width, height } = entry.contentRect;
+      this.post({ kind: 'resize', id: this.id, width, height });
+    }).observe(canvas.parentElement!);
   }
 
   /**
@@ -80,23 +61,19 @@ export class CurveChart {
    * the running mean restarts each epoch, so joining it to the previous epoch's end would mislead.
    */
   addTraining(x: number, y: number, epochStart: boolean): void {
-    const data = this.chart.data.datasets[0].data;
-    if (epochStart && data.length > 0) data.push({ x, y: Number.NaN });
-    data.push({ x, y });
+    this.post({ kind: 'training', id: this.id, x, y, epochStart });
   }
 
   addValidation(x: number, y: number): void {
-    this.chart.data.datasets[1].data.push({ x, y });
-  }
-
-  /** Redraws (cheap: no animation); called at most about ten times a second while training. */
-  update(): void {
-    this.chart.update('none');
+    this.post({ kind: 'validation', id: this.id, x, y });
   }
 
   clear(): void {
-    for (const d of this.chart.data.datasets) d.data = [];
-    this.chart.update('none');
+    this.post({ kind: 'clear', id: this.id });
+  }
+
+  private post(message: CurveChartMessage, transfer: Transferable[] = []): void {
+    this.worker.postMessage(message, transfer);
   }
 }
 

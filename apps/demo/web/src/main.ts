@@ -1,22 +1,22 @@
 /**
  * The web half of Strata's MNIST demo: the same models as the terminal demo (../../src/mnist-models.ts),
- * trained in the page with live curves, then used on digits drawn by hand, saved to IndexedDB or a
- * .keras file, and loaded back.
+ * trained in a Web Worker (./train-worker.ts) with live curves, used on digits drawn by hand while they
+ * train, saved to IndexedDB or a .keras file, and loaded back. The page builds models and loads saved ones
+ * on tfjs's cpu backend; the worker trains on the backend chosen here.
  */
-import type { Model } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
-// Side-effect imports register 'adam', 'sparse_categorical_crossentropy', 'accuracy', and model.save's
-// file formats and targets.
+// Side-effect imports register 'adam', 'sparse_categorical_crossentropy', 'accuracy' (compile on the
+// page, before the model is sent), the cpu backend, and model.save's file formats and targets.
 import '@strata/optimizers';
 import '@strata/losses-metrics';
-import { type BackendName, getBackend, setBackend } from '@strata/backends';
-import { ProgbarLogger, type ProgressUpdate } from '@strata/callbacks';
+import '@strata/backends/cpu';
+import { type HostArray, setBackend, WorkerModel, type WorkerModelInfo } from '@strata/backends';
 import { mnist } from '@strata/datasets';
-import { loadModel } from '@strata/io';
+import { DownloadTarget, loadModel } from '@strata/io';
 
 import type { ModelKind } from '../../src/cli-args.js';
 import { buildModel, prepareImages } from '../../src/mnist-models.js';
-import { MNIST_ASSET, MNIST_TEST_COUNT, MNIST_TRAIN_COUNT, WASM_DIR } from './assets.js';
+import { MNIST_ASSET, MNIST_TEST_COUNT, MNIST_TRAIN_COUNT } from './assets.js';
 import { CurveChart, ProbabilityChart } from './charts.js';
 import { DigitPad } from './digit-pad.js';
 
@@ -64,15 +64,17 @@ const lossChart = new CurveChart($<HTMLCanvasElement>('loss-chart'), 'Loss');
 const accuracyChart = new CurveChart($<HTMLCanvasElement>('accuracy-chart'), 'Accuracy', { min: 0, max: 1 });
 const probChart = new ProbabilityChart($<HTMLCanvasElement>('prob-chart'));
 
-/** The loaded MNIST subset, kept as the int32 tensors loadData returns (0..255 pixels). */
+/** The loaded MNIST subset, kept on the page as the int32 tensors loadData returns (0..255 pixels). */
 let data: { xTrain: tf.Tensor; yTrain: tf.Tensor; xTest: tf.Tensor; yTest: tf.Tensor } | null = null;
-let model: Model | null = null;
+/** The worker that holds and trains the model, and what it said about the model it holds. */
+let remote: WorkerModel;
+let model: WorkerModelInfo | null = null;
 /** Epochs trained so far on the current model, so a second Train continues its curves. */
 let epochsDone = 0;
 let training = false;
+/** Whether the worker has taken a stop request during this fit; later batches are counted. */
+let stopTaken = false;
 let lastPixels: Float32Array | null = null;
-/** The epoch of the last progress update, to tell when a new epoch's curve segment starts. */
-let lastProgress: { epoch: number } | null = null;
 
 type PageState = 'loading' | 'idle' | 'busy' | 'training' | 'error';
 
@@ -88,6 +90,8 @@ function setStatus(state: PageState, message: string): void {
   ui.modelSelect.disabled = busy;
   ui.upload.disabled = busy;
   ui.stop.disabled = state !== 'training';
+  // While the worker trains, the page stays usable: draw, predict, save and download.
+  if (state === 'training') ui.clear.disabled = ui.saveIdb.disabled = ui.download.disabled = false;
   if (state !== 'loading' && state !== 'busy' && state !== 'training') {
     ui.evaluate.disabled = ui.train.disabled = !data || !model;
     ui.saveIdb.disabled = ui.download.disabled = !model;
@@ -95,61 +99,53 @@ function setStatus(state: PageState, message: string): void {
   }
 }
 
-/** Runs one user action with the controls locked; an error is shown instead of thrown. */
+/** Runs one user action; the controls are locked unless the worker is training. An error is shown, not thrown. */
 async function task(message: string, fn: () => Promise<string>): Promise<void> {
-  setStatus('busy', message);
+  const during = training;
+  if (during) ui.status.textContent = message;
+  else setStatus('busy', message);
   try {
-    setStatus('idle', await fn());
+    const done = await fn();
+    if (during) ui.status.textContent = done;
+    else setStatus('idle', done);
   } catch (e) {
     console.error(e);
-    setStatus('error', `${(e as Error).message ?? e}`);
+    if (during) ui.status.textContent = `${(e as Error).message ?? e}`;
+    else setStatus('error', `${(e as Error).message ?? e}`);
   }
 }
 
 const fmt = (v: number | undefined, digits = 4) =>
   v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
 
-// ---- backends ------------------------------------------------------------------------------------
+// ---- the worker ----------------------------------------------------------------------------------
 
-/**
- * A browser bundle cannot load backends by name at run time, so each subpath entry is imported here,
- * lazily: a backend's code is fetched only when it is chosen. The wasm backend also needs to know where
- * the build put tfjs's .wasm binaries.
- */
-const backendEntries: Record<string, () => Promise<unknown>> = {
-  webgl: () => import('@strata/backends/webgl'),
-  cpu: () => import('@strata/backends/cpu'),
-  wasm: async () => {
-    const [{ setWasmPaths }] = await Promise.all([
-      import('@tensorflow/tfjs-backend-wasm'),
-      import('@strata/backends/wasm'),
-    ]);
-    setWasmPaths(new URL(`${WASM_DIR}/`, document.baseURI).href);
-  },
-};
-
-async function useBackend(name: string): Promise<string> {
-  const entry = backendEntries[name];
-  if (!entry)
-    throw new Error(`Unknown backend '${name}'. Expected one of: ${Object.keys(backendEntries).join(', ')}.`);
-  await entry();
-  const active = await setBackend(name as BackendName);
-  ui.activeBackend.textContent = getBackend();
+/** Starts a worker on a backend. A crash is shown, and a new worker with a new model takes its place. */
+async function startWorker(backend: string): Promise<string> {
+  remote = new WorkerModel(new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' }), {
+    onCrash: (error) => {
+      console.warn(error.message);
+      training = false;
+      model = null;
+      setStatus('busy', `${error.message} Starting a new worker…`);
+      void task('Starting a new worker…', async () => {
+        await startWorker(ui.backendSelect.value);
+        await newModel();
+        return `${error.message} A new worker started on ${ui.activeBackend.textContent}, with a new model.`;
+      });
+    },
+  });
+  const active = await remote.setBackend(backend as Parameters<WorkerModel['setBackend']>[0]);
+  ui.activeBackend.textContent = active;
   ui.backendSelect.value = active;
   return active;
 }
 
 // ---- model ---------------------------------------------------------------------------------------
 
-/** The shape of one image for this model, read from its input: [784] for the MLP, [28, 28, 1] for the CNN. */
-function imageShape(m: Model): number[] {
-  return (m.inputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
-}
-
-function showSummary(m: Model): void {
-  const lines: string[] = [];
-  m.summary(undefined, undefined, (line) => lines.push(line));
-  ui.summary.textContent = lines.join('\n');
+/** The shape of one image for the current model: [784] for the MLP, [28, 28, 1] for the CNN. */
+function imageShape(): number[] {
+  return (model?.inputShapes[0] ?? [null, 784]).slice(1).map((d) => d ?? 1);
 }
 
 function resetTrainingView(): void {
@@ -169,24 +165,26 @@ function resetTrainingView(): void {
   }
 }
 
-/** Replaces the current model (disposing the old one's weights) and refreshes everything that shows it. */
-function setModel(m: Model, trainedEpochs: number | null): void {
-  model?.dispose();
-  model = m;
+/** Shows the model the worker now holds, and predicts the drawing with it. */
+function showModel(info: WorkerModelInfo): void {
+  model = info;
   resetTrainingView();
-  if (trainedEpochs !== null) epochsDone = trainedEpochs;
-  if (!m.compiled) {
-    m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-  }
-  ui.modelSelect.value = imageShape(m).length === 1 ? 'mlp' : 'cnn';
-  showSummary(m);
+  ui.modelSelect.value = imageShape().length === 1 ? 'mlp' : 'cnn';
+  ui.summary.textContent = info.summary.join('\n');
   void predictDrawing();
 }
 
-function newModel(): string {
+/** Builds and compiles a new model on the page, and sends it to the worker (as .keras bytes, transferred). */
+async function newModel(): Promise<string> {
   const kind = ui.modelSelect.value as ModelKind;
-  setModel(buildModel(kind), null);
-  return `New ${kind === 'cnn' ? 'convnet' : 'MLP'} built on ${getBackend()}; its weights are random until it is trained.`;
+  const m = buildModel(kind);
+  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  try {
+    showModel(await remote.load(m));
+  } finally {
+    m.dispose();
+  }
+  return `New ${kind === 'cnn' ? 'convnet' : 'MLP'} sent to the worker (${ui.activeBackend.textContent}); its weights are random until it is trained.`;
 }
 
 // ---- training ------------------------------------------------------------------------------------
@@ -199,30 +197,8 @@ function readInt(input: HTMLInputElement, name: string, min: number, max: number
   return v;
 }
 
-function onProgress(update: ProgressUpdate): void {
-  if (update.phase !== 'train') return;
-  const { logs, epoch, step, steps } = update;
-  const x = epoch + (steps ? step / steps : 1);
-  const epochStart = step <= 1 || !lastProgress || lastProgress.epoch !== epoch;
-  if (logs.loss !== undefined) lossChart.addTraining(x, logs.loss, epochStart);
-  if (logs.accuracy !== undefined) accuracyChart.addTraining(x, logs.accuracy, epochStart);
-  if (update.done) {
-    if (logs.val_loss !== undefined) lossChart.addValidation(epoch + 1, logs.val_loss);
-    if (logs.val_accuracy !== undefined) accuracyChart.addValidation(epoch + 1, logs.val_accuracy);
-    ui.valLoss.textContent = fmt(logs.val_loss);
-    ui.valAccuracy.textContent = fmt(logs.val_accuracy);
-  }
-  lastProgress = { epoch };
-  lossChart.update();
-  accuracyChart.update();
-  ui.epochProgress.textContent = `${epoch + 1}/${update.epochs}, step ${step}/${steps ?? '?'}`;
-  ui.trainLoss.textContent = fmt(logs.loss);
-  ui.trainAccuracy.textContent = fmt(logs.accuracy);
-}
-
 async function train(): Promise<void> {
   if (!data || !model || training) return;
-  const m = model;
   let count: number;
   let epochs: number;
   let batchSize: number;
@@ -235,67 +211,89 @@ async function train(): Promise<void> {
     return;
   }
   training = true;
-  lastProgress = null;
+  stopTaken = false;
+  document.body.dataset.batchesAfterStop = '0';
   setStatus(
     'training',
-    `Training on ${count} digits (${Math.round(count * 0.9)} to learn from, the rest to validate)…`,
+    `Training in the worker on ${count} digits (${Math.round(count * 0.9)} to learn from, the rest to validate)…`,
   );
-  const x = prepareImages(data.xTrain, imageShape(m), count);
+  const x = prepareImages(data.xTrain, imageShape(), count);
   const y = tf.slice(data.yTrain, 0, count);
   const started = performance.now();
+  let steps: number | null = null;
+  let stoppedAt = 0;
   try {
-    const history = await m.fit(x, y, {
+    // x and y are read here and their copies transferred to the worker; fit reports back as it goes.
+    const history = await remote.fit(x, y, {
       batchSize,
       initialEpoch: epochsDone,
       epochs: epochsDone + epochs,
       validationSplit: 0.1,
-      callbacks: [
-        new ProgbarLogger({
-          printFn: (line) => {
-            ui.log.textContent += `${line}\n`;
-            ui.log.scrollTop = ui.log.scrollHeight;
-          },
-          onProgress,
-        }),
-      ],
+      onTrainBegin: (params) => {
+        steps = params.steps;
+      },
+      onEpochBegin: (epoch) => {
+        // Marks for the browser test's long-task check, which looks at one whole epoch.
+        performance.mark('strata-epoch-begin', { detail: { epoch } });
+      },
+      onBatchEnd: (batch, logs, epoch) => {
+        if (stopTaken)
+          document.body.dataset.batchesAfterStop = String(Number(document.body.dataset.batchesAfterStop) + 1);
+        stoppedAt = epoch + 1;
+        const at = epoch + (steps ? (batch + 1) / steps : 1);
+        lossChart.addTraining(at, logs.loss, batch === 0);
+        accuracyChart.addTraining(at, logs.accuracy, batch === 0);
+        ui.epochProgress.textContent = `${epoch + 1}/${epochsDone + epochs}, step ${batch + 1}/${steps ?? '?'}`;
+        ui.trainLoss.textContent = fmt(logs.loss);
+        ui.trainAccuracy.textContent = fmt(logs.accuracy);
+      },
+      onEpochEnd: (epoch, logs) => {
+        performance.mark('strata-epoch-end', { detail: { epoch } });
+        lossChart.addValidation(epoch + 1, logs.val_loss);
+        accuracyChart.addValidation(epoch + 1, logs.val_accuracy);
+        ui.valLoss.textContent = fmt(logs.val_loss);
+        ui.valAccuracy.textContent = fmt(logs.val_accuracy);
+        const line = Object.entries(logs).map(([k, v]) => `${k}: ${fmt(v)}`);
+        ui.log.textContent += `Epoch ${epoch + 1}/${epochsDone + epochs} - ${line.join(' - ')}\n`;
+        ui.log.scrollTop = ui.log.scrollHeight;
+      },
     });
     const ran = history.epoch.length;
     epochsDone += ran;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const valAcc = history.history.val_accuracy?.at(-1);
-    const what = m.stopTraining
-      ? `Stopped during epoch ${epochsDone}`
+    const what = stopTaken
+      ? `Stopped during epoch ${stoppedAt}`
       : `Trained ${ran} epoch${ran === 1 ? '' : 's'}`;
+    training = false;
     setStatus(
       'idle',
-      `${what} in ${seconds} s on ${getBackend()}` +
+      `${what} in ${seconds} s on ${ui.activeBackend.textContent} (in a worker)` +
         (valAcc === undefined ? '.' : `; validation accuracy ${(valAcc * 100).toFixed(1)}%.`),
     );
   } catch (e) {
     console.error(e);
-    setStatus('error', `Training failed: ${(e as Error).message}`);
+    training = false;
+    if (!remote.crashed) setStatus('error', `Training failed: ${(e as Error).message}`);
   } finally {
     tf.dispose([x, y]);
     training = false;
   }
-  await predictDrawing();
 }
 
-function stop(): void {
-  if (!model || !training) return;
-  // fit checks this flag after every batch, as Keras does; the epoch's validation still runs.
-  model.stopTraining = true;
+async function stop(): Promise<void> {
+  if (!training) return;
   ui.status.textContent = 'Stopping after this batch…';
+  // The worker sets model.stopTraining as the message arrives; fit checks it after every batch, as Keras
+  // does, and the epoch's validation still runs.
+  if (await remote.stop()) stopTaken = true;
 }
 
 async function evaluate(): Promise<string> {
   if (!data || !model) throw new Error('Nothing to evaluate: build or load a model first.');
-  const x = prepareImages(data.xTest, imageShape(model));
+  const x = prepareImages(data.xTest, imageShape());
   try {
-    const [loss, accuracy] = (await model.evaluate(x, data.yTest, {
-      batchSize: 256,
-      verbose: 0,
-    })) as number[];
+    const [loss, accuracy] = (await remote.evaluate(x, data.yTest, { batchSize: 256 })) as number[];
     ui.evalResult.textContent = `accuracy ${fmt(accuracy)}, loss ${fmt(loss)}`;
     return `Evaluated on ${data.xTest.shape[0]} test digits: accuracy ${(accuracy * 100).toFixed(2)}%, loss ${loss.toFixed(4)}.`;
   } finally {
@@ -308,13 +306,29 @@ async function evaluate(): Promise<string> {
 let predicting: Promise<void> = Promise.resolve();
 let pendingPredictions = 0;
 
-/** Predicts the drawn digit; calls are chained so that a slow prediction never overtakes a newer one. */
+/** The drawing as the one-image batch the model takes (a copy: the worker gets it, transferred). */
+function drawingBatch(pixels: Float32Array): HostArray {
+  return { data: pixels.slice(), shape: [1, ...imageShape()] };
+}
+
+function showProbabilities(probs: number[]): void {
+  const best = probs.indexOf(Math.max(...probs));
+  probChart.show(probs);
+  ui.prediction.textContent = String(best);
+  ui.prediction.dataset.probs = JSON.stringify(probs);
+  ui.confidence.textContent = `(${(probs[best] * 100).toFixed(1)}%)`;
+}
+
+/**
+ * Predicts the drawn digit in the worker, also while it trains (between two batches); calls are chained so
+ * that a slow prediction never overtakes a newer one.
+ */
 function predictDrawing(pixels: Float32Array | null = lastPixels): Promise<void> {
   lastPixels = pixels;
   // How many predictions are queued, for the browser test to wait on.
   ui.prediction.dataset.pending = String(++pendingPredictions);
   predicting = predicting.then(async () => {
-    if (!model || !lastPixels || training) {
+    if (!model || !lastPixels) {
       if (!lastPixels) {
         probChart.clear();
         ui.prediction.textContent = '–';
@@ -323,19 +337,16 @@ function predictDrawing(pixels: Float32Array | null = lastPixels): Promise<void>
       }
       return;
     }
-    const m = model;
-    const input = lastPixels;
-    const probsTensor = tf.tidy(() => m.predict(tf.tensor(input, [1, ...imageShape(m)])) as tf.Tensor);
-    const probs = Array.from(await probsTensor.data());
-    probsTensor.dispose();
-    const best = probs.indexOf(Math.max(...probs));
-    probChart.show(probs);
-    ui.prediction.textContent = String(best);
-    ui.prediction.dataset.probs = JSON.stringify(probs);
-    ui.confidence.textContent = `(${(probs[best] * 100).toFixed(1)}%)`;
+    const wasTraining = training;
+    const [probs] = await remote.predict(drawingBatch(lastPixels));
+    showProbabilities(Array.from(probs.data));
+    // Whether this prediction came back while fit was running in the worker (the browser test checks it).
+    ui.prediction.dataset.duringTraining = String(wasTraining && training);
   });
   predicting = predicting
-    .catch((e) => setStatus('error', `Prediction failed: ${(e as Error).message}`))
+    .catch((e) => {
+      if (!remote.crashed) setStatus('error', `Prediction failed: ${(e as Error).message}`);
+    })
     .finally(() => {
       ui.prediction.dataset.pending = String(--pendingPredictions);
     });
@@ -348,26 +359,55 @@ const pad = new DigitPad($<HTMLCanvasElement>('pad'), $<HTMLCanvasElement>('prev
 
 // ---- saving and loading --------------------------------------------------------------------------
 
+/**
+ * Saves the worker's model to IndexedDB, also during training. The drawing is predicted in the same
+ * pause between two batches, so the note can say what the saved model answers.
+ */
 async function saveToBrowser(): Promise<string> {
   if (!model) throw new Error('Nothing to save: build or train a model first.');
-  await model.save(IDB_PATH);
-  const when = new Date().toLocaleString();
-  localStorage.setItem(SAVED_AT_KEY, when);
+  const [, prediction] = await Promise.all([
+    remote.save(IDB_PATH),
+    lastPixels ? remote.predict(drawingBatch(lastPixels)) : null,
+  ]);
+  localStorage.setItem(SAVED_AT_KEY, new Date().toLocaleString());
   showSavedNote();
-  return `Saved to ${IDB_PATH}. Reload the page and press "Load from this browser" to get it back.`;
+  ui.savedNote.dataset.probs = prediction ? JSON.stringify(Array.from(prediction[0].data)) : '';
+  return `Saved to ${IDB_PATH}${training ? ' while training' : ''}. Reload the page and press "Load from this browser" to get it back.`;
 }
 
+/**
+ * Loads the saved model twice: on this page (tfjs's cpu backend) to predict the drawing here, and in the
+ * worker (straight from IndexedDB) to train it further.
+ */
 async function loadFromBrowser(): Promise<string> {
-  setModel(await loadModel(IDB_PATH), null);
+  const here = await loadModel(IDB_PATH);
+  try {
+    if (lastPixels) {
+      const probs = tf.tidy(
+        () =>
+          here.predict(tf.tensor(drawingBatch(lastPixels!).data, [1, ...imageShapeOf(here)])) as tf.Tensor,
+      );
+      ui.savedNote.dataset.loadedProbs = JSON.stringify(Array.from(await probs.data()));
+      probs.dispose();
+    }
+  } finally {
+    here.dispose();
+  }
+  showModel(await remote.load(IDB_PATH));
   await predictDrawing();
-  return `Loaded ${model!.name} from ${IDB_PATH} onto ${getBackend()}.`;
+  return `Loaded ${model!.name} from ${IDB_PATH}, on this page and in the worker (${ui.activeBackend.textContent}).`;
+}
+
+function imageShapeOf(m: { inputs: { shape: readonly (number | null)[] }[] }): number[] {
+  return m.inputs[0].shape.slice(1).map((d) => d ?? 1);
 }
 
 async function uploadFile(file: File): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  setModel(await loadModel(bytes), null);
+  const size = bytes.byteLength;
+  showModel(await remote.load(bytes));
   await predictDrawing();
-  return `Loaded ${model!.name} from ${file.name} (${bytes.byteLength.toLocaleString()} bytes).`;
+  return `Loaded ${model!.name} from ${file.name} (${size.toLocaleString()} bytes) into the worker.`;
 }
 
 function showSavedNote(): void {
@@ -380,16 +420,19 @@ function showSavedNote(): void {
 // ---- wiring --------------------------------------------------------------------------------------
 
 ui.backendSelect.addEventListener('change', () => {
-  // Tensors and weights stay where they are: tfjs moves each to the new backend when it is next used.
-  void task(`Switching to ${ui.backendSelect.value}…`, async () => {
-    const active = await useBackend(ui.backendSelect.value);
-    return `Backend: ${active}. The model and data carry over.`;
+  // The worker's tensors and weights stay where they are: tfjs moves each to the new backend when it is next used.
+  void task(`Switching the worker to ${ui.backendSelect.value}…`, async () => {
+    const active = await remote.setBackend(
+      ui.backendSelect.value as Parameters<WorkerModel['setBackend']>[0],
+    );
+    ui.activeBackend.textContent = active;
+    return `Backend: ${active} (in the worker). The model carries over.`;
   });
 });
-ui.build.addEventListener('click', () => void task('Building…', async () => newModel()));
-ui.modelSelect.addEventListener('change', () => void task('Building…', async () => newModel()));
+ui.build.addEventListener('click', () => void task('Building…', newModel));
+ui.modelSelect.addEventListener('change', () => void task('Building…', newModel));
 ui.train.addEventListener('click', () => void train());
-ui.stop.addEventListener('click', stop);
+ui.stop.addEventListener('click', () => void stop());
 ui.evaluate.addEventListener('click', () => void task('Evaluating on the test digits…', evaluate));
 ui.clear.addEventListener('click', () => pad.clear());
 ui.saveIdb.addEventListener('click', () => void task('Saving…', saveToBrowser));
@@ -398,7 +441,8 @@ ui.download.addEventListener(
   'click',
   () =>
     void task('Preparing the download…', async () => {
-      await model!.save('downloads://mnist.keras');
+      const bytes = await remote.save();
+      await new DownloadTarget('mnist.keras').write([{ name: 'mnist.keras', data: bytes }]);
       return 'Downloaded mnist.keras (Keras 3 format: keras.saving.load_model reads it too).';
     }),
 );
@@ -409,29 +453,32 @@ ui.upload.addEventListener('change', () => {
 });
 
 async function start(): Promise<void> {
-  setStatus('loading', 'Starting the backend…');
+  setStatus('loading', 'Starting the worker…');
   showSavedNote();
   $('train-total').textContent = MNIST_TRAIN_COUNT.toLocaleString('en');
   $('test-total').textContent = MNIST_TEST_COUNT.toLocaleString('en');
   ui.samples.max = String(MNIST_TRAIN_COUNT);
+  // The page itself only builds models and loads saved ones: cpu is enough, and leaves the GPU to the worker.
+  await setBackend('cpu');
   const wanted = new URLSearchParams(location.search).get('backend') ?? 'webgl';
   let note = '';
   try {
-    await useBackend(wanted);
+    await startWorker(wanted);
   } catch (e) {
-    // Without WebGL2 (or with it blocklisted) the page still works, on wasm.
+    // Without WebGL2 in workers (or with it blocklisted), or WebGPU without an adapter, the page still
+    // works, on wasm.
     note = ` (${wanted} failed: ${(e as Error).message})`;
-    await useBackend('wasm');
+    await startWorker('wasm');
   }
   setStatus('loading', 'Loading the MNIST subset…');
   const [[xTrain, yTrain], [xTest, yTest]] = await mnist.loadData({
     url: new URL(MNIST_ASSET, document.baseURI).href,
   });
   data = { xTrain, yTrain, xTest, yTest };
-  newModel();
+  await newModel();
   setStatus(
     'idle',
-    `Ready on ${getBackend()}${note}: ${xTrain.shape[0].toLocaleString('en')} training and ` +
+    `Ready, training in a worker on ${ui.activeBackend.textContent}${note}: ${xTrain.shape[0].toLocaleString('en')} training and ` +
       `${xTest.shape[0].toLocaleString('en')} test digits loaded. Train the model, then draw a digit.`,
   );
 }

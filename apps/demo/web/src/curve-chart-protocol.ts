@@ -1,0 +1,20 @@
+/** What the page tells the curve-chart worker (curve-chart-worker.ts), and the colours both sides use. */
+
+export const TRAIN_COLOR = '#2f6fde';
+export const VAL_COLOR = '#e0702b';
+
+export type CurveChartMessage =
+  | {
+      kind: 'init';
+      id: number;
+      canvas: OffscreenCanvas;
+      title: string;
+      yRange: { min: number; max: number } | null;
+      width: number;
+      height: number;
+      dpr: number;
+    }
+  | { kind: 'training'; id: number; x: number; y: number; epochStart: boolean }
+  | { kind: 'validation'; id: number; x: number; y: number }
+  | { kind: 'clear'; id: number }
+  | { kind: 'resize'; id: number; width: number; height: number };
