@@ -1,6 +1,6 @@
 /**
  * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
- * `@strata/backends/cpu`, `/wasm`, `/webgl` and `/webgpu` each register one, and `setBackend` loads them on demand.
+ * `@strata/backends/cpu`, `/native`, `/wasm`, `/webgl` and `/webgpu` each register one, and `setBackend` loads them on demand.
  *
  * @module @strata/backends
  */
@@ -21,6 +21,7 @@ export {
 
 declare module '@strata/core' {
   interface BackendIds {
+    native: true;
     cpu: true;
     wasm: true;
     webgl: true;

@@ -1,0 +1,147 @@
+/**
+ * Runs one-op (or few-op) ONNX models on ONNX Runtime's CPU kernels, synchronously, for the native
+ * backend's kernels (tfjs kernels are synchronous).
+ *
+ * Why the binding and not `InferenceSession`: onnxruntime-node's public API is async only, but its
+ * native binding (`dist/binding.js`) runs a model synchronously; the public `run` only defers that call
+ * with `setImmediate` and wraps it in a Promise. Measured here (2 shared cores, one `MatMul` model):
+ * 8.7 µs per call through the binding against 49.5 µs through the Promise, and only the binding can
+ * serve a synchronous kernel at all. A worker blocked on `Atomics.wait` would add a thread hop and a
+ * copy of every operand to the same native call.
+ *
+ * Each model is built once per signature (op, shapes, attributes) and its session kept; a session
+ * copies nothing on input (ORT reads the tensors' Float32Arrays in place).
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+
+import { RuntimeError, ValueError } from '@strata/core';
+import { encodeModelProto, OnnxGraph } from '@strata/onnx/graph';
+
+/** The parts of onnxruntime-node's Tensor these kernels use. */
+interface OrtTensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** onnxruntime-node's synchronous session object (`binding.InferenceSession`), as `dist/binding.d.ts` declares it. */
+interface BindingSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches: Record<string, null>,
+    options: object,
+  ): Record<string, OrtTensor>;
+  dispose(): void;
+}
+
+interface OrtBinding {
+  binding: { InferenceSession: new () => BindingSession };
+  initOrt(): void;
+}
+
+const require = createRequire(import.meta.url);
+// Loaded when the native entry is imported, so a missing package fails `setBackend('native')` there.
+const ort = require('onnxruntime-node') as {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+};
+const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as OrtBinding;
+
+/** The ONNX opset of the kernels' models (ONNX Runtime 1.14 and newer run it). */
+const OPSET = 17;
+/** ONNX IR version 8 goes with opset 17. */
+const IR_VERSION = 8;
+
+/** Options of the native backend. */
+export interface NativeOptions {
+  /**
+   * Threads each ONNX Runtime kernel runs on (`intraOpNumThreads`). Default: the number of cores
+   * (`os.availableParallelism()`).
+   */
+  threads?: number;
+}
+
+let threads = availableParallelism();
+const sessions = new Map<string, BindingSession>();
+
+/** Sets the native backend's options; sessions made with other options are released. */
+export function configureNative(options: NativeOptions = {}): void {
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new ValueError(
+        `configureNative expects threads to be a positive integer. Received: threads=${options.threads}`,
+      );
+    }
+    if (options.threads !== threads) releaseSessions();
+    threads = options.threads;
+  }
+}
+
+/** The native backend's options now in force. */
+export function nativeOptions(): Required<NativeOptions> {
+  return { threads };
+}
+
+/** The number of cached ONNX Runtime sessions (one per kernel signature run so far). */
+export function sessionCount(): number {
+  return sessions.size;
+}
+
+/** Releases every cached session (the backend's `dispose`, or a change of options). */
+export function releaseSessions(): void {
+  for (const session of sessions.values()) session.dispose();
+  sessions.clear();
+}
+
+function createSession(key: string, build: (graph: OnnxGraph) => void): BindingSession {
+  const graph = new OnnxGraph();
+  build(graph);
+  const bytes = encodeModelProto({
+    irVersion: IR_VERSION,
+    producerName: 'strata-native',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: graph.toProto(key),
+  });
+  initOrt();
+  const session = new binding.InferenceSession();
+  session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
+    // the next kernel (another session, another pool) needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
+  return session;
+}
+
+/** A float32 operand: its values and the shape to give it in the model. */
+export interface Operand {
+  values: Float32Array;
+  shape: readonly number[];
+}
+
+/**
+ * Runs the model for signature `key` (built by `build` the first time) on `feeds` and returns its one
+ * output `y`'s values. `build` declares inputs named as `feeds` and an output 'y'.
+ */
+export function runModel(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  feeds: Record<string, Operand>,
+): Float32Array {
+  let session = sessions.get(key);
+  if (!session) {
+    session = createSession(key, build);
+    sessions.set(key, session);
+  }
+  const tensors: Record<string, OrtTensor> = {};
+  for (const [name, { values, shape }] of Object.entries(feeds))
+    tensors[name] = new ort.Tensor('float32', values, shape);
+  try {
+    return session.run(tensors, { y: null }, {}).y.data;
+  } catch (err) {
+    throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
+  }
+}
