@@ -9,7 +9,7 @@ import { resolvesInNode } from './node-paths.js';
 export interface BuiltinBackend {
   /** The tfjs backend name. */
   name: string;
-  /** Rank for `setBackend('auto')`: native 5, webgpu 4, webgl 3, wasm 2, cpu 1. */
+  /** Rank for `setBackend('auto')`: webgpu 4, webgl 3, native 2.5, wasm 2, cpu 1. */
   priority: number;
   /** The subpath entry that registers it. */
   entry: string;
@@ -23,11 +23,12 @@ export interface BuiltinBackend {
 
 /**
  * The cpu backend's tensors with ONNX Runtime's CPU kernels (onnxruntime-node) for matrix products and
- * convolutions: the fastest in Node, where that optional package is installed.
+ * convolutions: the fastest in Node, where that optional package is installed. It ranks below the GPU
+ * backends (a hardware GPU, where one is usable, still wins) and above wasm.
  */
 export const nativeDescription: BuiltinBackend = {
   name: 'native',
-  priority: 5,
+  priority: 2.5,
   entry: '@strata/backends/native',
   tfjsPackage: 'onnxruntime-node',
   hostMemory: true,
@@ -78,9 +79,9 @@ export const webgpuDescription: BuiltinBackend = {
 
 /** The built-in backends, highest priority first. */
 export const builtinBackends: readonly BuiltinBackend[] = [
-  nativeDescription,
   webgpuDescription,
   webglDescription,
+  nativeDescription,
   wasmDescription,
   cpuDescription,
 ];

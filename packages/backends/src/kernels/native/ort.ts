@@ -24,9 +24,15 @@ interface OrtTensor {
   readonly dims: readonly number[];
 }
 
-/** onnxruntime-node's synchronous session object (`binding.InferenceSession`), as `dist/binding.d.ts` declares it. */
+/** onnxruntime-node's session object (`binding.InferenceSession`), as its `dist/binding.d.ts` declares it. */
 interface BindingSession {
-  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
+  loadModel(
+    buffer: ArrayBuffer,
+    byteOffset: number,
+    byteLength: number,
+    options: object,
+  ): void | Promise<void>;
+  readonly inputMetadata: unknown[];
   run(
     feeds: Record<string, OrtTensor>,
     fetches: Record<string, null>,
@@ -104,7 +110,7 @@ function createSession(key: string, build: (graph: OnnxGraph) => void): BindingS
   });
   initOrt();
   const session = new binding.InferenceSession();
-  session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+  const loading = session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -113,6 +119,15 @@ function createSession(key: string, build: (graph: OnnxGraph) => void): BindingS
     // the next kernel (another session, another pool) needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
+  // onnxruntime-node 1.30 throws here; 1.31 returns a Promise, settled already for a session without
+  // JavaScript callbacks (these), whose rejection cannot be read synchronously: the metadata says whether
+  // the session is ready.
+  if (loading instanceof Promise) loading.catch(() => {});
+  try {
+    void session.inputMetadata;
+  } catch {
+    throw new Error('ONNX Runtime could not load the model');
+  }
   return session;
 }
 
@@ -131,15 +146,15 @@ export function runModel(
   build: (graph: OnnxGraph) => void,
   feeds: Record<string, Operand>,
 ): Float32Array {
-  let session = sessions.get(key);
-  if (!session) {
-    session = createSession(key, build);
-    sessions.set(key, session);
-  }
-  const tensors: Record<string, OrtTensor> = {};
-  for (const [name, { values, shape }] of Object.entries(feeds))
-    tensors[name] = new ort.Tensor('float32', values, shape);
   try {
+    let session = sessions.get(key);
+    if (!session) {
+      session = createSession(key, build);
+      sessions.set(key, session);
+    }
+    const tensors: Record<string, OrtTensor> = {};
+    for (const [name, { values, shape }] of Object.entries(feeds))
+      tensors[name] = new ort.Tensor('float32', values, shape);
     return session.run(tensors, { y: null }, {}).y.data;
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
