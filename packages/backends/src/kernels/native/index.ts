@@ -6,11 +6,13 @@ import {
   conv2dNative,
   fusedConv2dNative,
 } from './conv2d.js';
+import { binaryNative, reluNative, stepNative } from './elementwise.js';
 import { batchMatMulNative, fusedMatMulNative } from './mat-mul.js';
 
 /**
  * The native backend's ONNX Runtime kernels, over the cpu kernels it starts from: matrix products
- * (Dense, its gradients, every composite built on them) and convolutions with both their gradients.
+ * (Dense, its gradients, every composite built on them), convolutions with both their gradients, and
+ * the element-wise kernels a training step spends its remaining time in, on large tensors.
  * Each falls back to the cpu kernel for what it does not take (other dtypes, NCHW, prelu, tiny products).
  */
 export const nativeKernelFixes: readonly KernelFix[] = [
@@ -20,4 +22,9 @@ export const nativeKernelFixes: readonly KernelFix[] = [
   floatFix('FusedConv2D', fusedConv2dNative, ['x', 'filter'], 'native'),
   floatFix('Conv2DBackpropInput', conv2dBackpropInputNative, ['dy', 'filter'], 'native'),
   floatFix('Conv2DBackpropFilter', conv2dBackpropFilterNative, ['x', 'dy'], 'native'),
+  ...['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum'].map((name) =>
+    floatFix(name, binaryNative(name), ['a', 'b'], 'native'),
+  ),
+  floatFix('Relu', reluNative, ['x'], 'native'),
+  floatFix('Step', stepNative, ['x'], 'native'),
 ];

@@ -124,6 +124,34 @@ describe.skipIf(!hasOrt)('native backend kernels against tfjs-backend-cpu', () =
     });
   });
 
+  describe('element-wise', () => {
+    for (const kernelName of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum']) {
+      it(`${kernelName}, same shapes and a per-channel broadcast`, async () => {
+        await expectNative(
+          kernelName,
+          { a: randomInput([4, 9, 9, 60], 30), b: randomInput([4, 9, 9, 60], 31) },
+          {},
+        );
+        await expectNative(kernelName, { a: randomInput([4, 9, 9, 60], 32), b: randomInput([60], 33) }, {});
+      });
+    }
+    it('Relu and Step', async () => {
+      await expectNative('Relu', { x: randomInput([3, 80, 70], 34) }, {});
+      await expectNative('Step', { x: randomInput([3, 80, 70], 35) }, { alpha: 0.25 });
+    });
+    it('Step keeps NaN, as tfjs does', async () => {
+      await tf.setBackend('native');
+      const values = new Float32Array(20000).fill(-1);
+      values[3] = Number.NaN;
+      values[4] = 2;
+      const x = tf.tensor(values);
+      const y = tf.step(x, 0.25);
+      const out = await y.data();
+      expect([out[0], out[3], out[4]]).toEqual([0.25, Number.NaN, 1]);
+      tf.dispose([x, y]);
+    });
+  });
+
   describe('convolutions', () => {
     for (const c of convCases) {
       const attrs = {
