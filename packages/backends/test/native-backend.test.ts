@@ -15,6 +15,7 @@ import '../src/cpu.js';
 import { findBackend, getBackend, setBackend } from '../src/index.js';
 import { resolvesInNode } from '../src/node-paths.js';
 import { setEntryImporter } from '../src/set-backend.js';
+import { checkAdamUpdate } from './adam-update-check.js';
 
 const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
 
@@ -66,7 +67,8 @@ const specs: Spec[] = [
       new Sequential([
         new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
         new MaxPooling2D({ poolSize: 2 }),
-        new Conv2D({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+        // 48 filters: the Dense kernel (7·7·48 × 10) is large enough for the native Adam update.
+        new Conv2D({ filters: 48, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
         new Flatten(),
         new Dropout({ rate: 0.5, seed: 2 }),
         new Dense({ units: 10, activation: 'softmax' }),
@@ -128,6 +130,20 @@ describe.skipIf(!hasOrt)('native backend', () => {
     configureNative({ threads: 1 });
     expect(nativeOptions().threads).toBe(1);
     configureNative({ threads: availableParallelism() });
+  });
+
+  it("StrataAdamUpdate follows Keras 3's Adam formulas, on ONNX Runtime for a large weight", async () => {
+    await setBackend('native');
+    const { sessionCount } = await import('../src/kernels/native/ort.js');
+    const before = sessionCount();
+    const checks = await checkAdamUpdate('native');
+    // [784, 512] ran as a new ONNX Runtime model; the small weights on the cpu kernel.
+    expect(sessionCount()).toBe(before + 1);
+    for (const c of checks) {
+      expect(c.kernel).toBe(true);
+      expect(c.leakedData).toBe(0);
+      expect(c.worst).toBeLessThan(1e-6);
+    }
   });
 
   for (const spec of specs) {

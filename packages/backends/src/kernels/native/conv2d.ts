@@ -102,7 +102,7 @@ function convolveNative(args: KernelArgs, fused: boolean): TensorInfo | null {
     ...(biasValues ? { bias: { values: biasValues, shape: [biasValues.length] } } : {}),
   };
   const outShape = info.outShape;
-  const out = runModel(
+  const [out] = runModel(
     key,
     (g) => {
       g.addInput('x', x.shape, 'float32');
@@ -153,7 +153,7 @@ export function conv2dBackpropInputNative(args: KernelArgs): TensorInfo | null {
   };
   const key = `ConvTranspose dy=${dy.shape} w=${filter.shape} ${JSON.stringify(convAttrs)}`;
   const inShape = info.inShape;
-  const out = runModel(
+  const [out] = runModel(
     key,
     (g) => {
       g.addInput('dy', dy.shape, 'float32');
@@ -192,7 +192,7 @@ export function conv2dBackpropFilterNative(args: KernelArgs): TensorInfo | null 
   };
   const key = `ConvFilterGrad x=${x.shape} dy=${dy.shape} ${JSON.stringify(convAttrs)} k=${kh},${kw}`;
   const filterShape = attrs.filterShape as number[];
-  const out = runModel(
+  const [out] = runModel(
     key,
     (g) => {
       g.addInput('x', x.shape, 'float32');

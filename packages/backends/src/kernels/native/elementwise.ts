@@ -34,7 +34,7 @@ export function binaryNative(kernelName: string): (args: KernelArgs) => TensorIn
     if (!isFloat(a, b) || util.sizeFromShape(shape) < MIN_SIZE) return null;
     const bk = backend as Backend;
     const key = `${op} a=${a.shape} b=${b.shape}`;
-    const out = runModel(
+    const [out] = runModel(
       key,
       (g) => {
         g.addInput('a', a.shape, 'float32');
@@ -57,7 +57,7 @@ function unaryNative(
     if (!isFloat(x) || util.sizeFromShape(x.shape) < MIN_SIZE) return null;
     const bk = backend as Backend;
     const key = `${name} x=${x.shape} ${JSON.stringify(attrs)}`;
-    const out = runModel(
+    const [out] = runModel(
       key,
       (g) => {
         g.addInput('x', x.shape, 'float32');

@@ -1,5 +1,6 @@
 import type { KernelFix } from '../../kernel-fixes.js';
 import { floatFix } from '../cpu/float-fix.js';
+import { nativeAdamUpdateFix } from './adam-update.js';
 import {
   conv2dBackpropFilterNative,
   conv2dBackpropInputNative,
@@ -12,7 +13,8 @@ import { batchMatMulNative, fusedMatMulNative } from './mat-mul.js';
 /**
  * The native backend's ONNX Runtime kernels, over the cpu kernels it starts from: matrix products
  * (Dense, its gradients, every composite built on them), convolutions with both their gradients, and
- * the element-wise kernels a training step spends its remaining time in, on large tensors.
+ * the element-wise kernels a training step spends its remaining time in (and Adam's fused update), on
+ * large tensors.
  * Each falls back to the cpu kernel for what it does not take (other dtypes, NCHW, prelu, tiny products).
  */
 export const nativeKernelFixes: readonly KernelFix[] = [
@@ -27,4 +29,5 @@ export const nativeKernelFixes: readonly KernelFix[] = [
   ),
   floatFix('Relu', reluNative, ['x'], 'native'),
   floatFix('Step', stepNative, ['x'], 'native'),
+  nativeAdamUpdateFix,
 ];

@@ -96,7 +96,7 @@ export function matMulNative(
     b: { values: valuesOf(bk, b), shape: dimsB },
     ...(biasValues ? { bias: { values: biasValues, shape: [biasValues.length] } } : {}),
   };
-  const out = runModel(
+  const [out] = runModel(
     key,
     (g) => {
       g.addInput('a', dimsA, 'float32');

@@ -138,14 +138,15 @@ export interface Operand {
 }
 
 /**
- * Runs the model for signature `key` (built by `build` the first time) on `feeds` and returns its one
- * output `y`'s values. `build` declares inputs named as `feeds` and an output 'y'.
+ * Runs the model for signature `key` (built by `build` the first time) on `feeds` and returns its
+ * outputs' values, in the order of `outputs`. `build` declares inputs named as `feeds` and those outputs.
  */
 export function runModel(
   key: string,
   build: (graph: OnnxGraph) => void,
   feeds: Record<string, Operand>,
-): Float32Array {
+  outputs: readonly string[] = ['y'],
+): Float32Array[] {
   try {
     let session = sessions.get(key);
     if (!session) {
@@ -155,7 +156,8 @@ export function runModel(
     const tensors: Record<string, OrtTensor> = {};
     for (const [name, { values, shape }] of Object.entries(feeds))
       tensors[name] = new ort.Tensor('float32', values, shape);
-    return session.run(tensors, { y: null }, {}).y.data;
+    const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
+    return outputs.map((name) => results[name].data);
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
   }
