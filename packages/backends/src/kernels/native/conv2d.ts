@@ -19,10 +19,9 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 
-import { type CpuData, valuesOf } from '../cpu/mat-mul.js';
 import type { Backend } from '../wasm/call-kernel.js';
 import { activate, perColumnBias, supportsActivation } from './mat-mul.js';
-import { runModel } from './ort.js';
+import { runKernelModel } from './ort.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 type Shape4 = [number, number, number, number];
@@ -71,9 +70,6 @@ function padsOf(info: backend_util.Conv2DInfo): [number, number, number, number]
   ];
 }
 
-const makeTensor = (bk: Backend, shape: number[], values: Float32Array) =>
-  (bk as unknown as CpuData).makeTensorInfo(shape, 'float32', values);
-
 /** Conv2D (and FusedConv2D with a per-channel bias and an ONNX activation); null for NCHW and prelu. */
 function convolveNative(args: KernelArgs, fused: boolean): TensorInfo | null {
   const { x, filter, bias } = args.inputs as unknown as {
@@ -96,36 +92,27 @@ function convolveNative(args: KernelArgs, fused: boolean): TensorInfo | null {
     pads: padsOf(info),
   };
   const key = `Conv x=${x.shape} w=${filter.shape} ${JSON.stringify(convAttrs)} bias=${biasValues?.length ?? 0} ${activation ?? 'linear'}(${alpha})`;
-  const feeds = {
-    x: { values: valuesOf(bk, x), shape: x.shape },
-    w: { values: valuesOf(bk, filter), shape: filter.shape },
+  const inputs = {
+    x,
+    w: filter,
     ...(biasValues ? { bias: { values: biasValues, shape: [biasValues.length] } } : {}),
   };
-  const outShape = info.outShape;
-  const [out] = runModel(
-    key,
-    (g) => {
-      g.addInput('x', x.shape, 'float32');
-      g.addInput('w', filter.shape, 'float32');
-      const inputs = [
-        g.op1('Transpose', ['x'], { perm: NHWC_TO_NCHW }),
-        g.op1('Transpose', ['w'], { perm: FILTER_TO_OIHW }),
-      ];
-      if (biasValues) {
-        g.addInput('bias', [biasValues.length], 'float32');
-        // Conv's bias is one per output channel; a single value is spread to all of them.
-        inputs.push(
-          biasValues.length === 1
-            ? g.op1('Expand', ['bias', g.int64s('channels', [info.outChannels])])
-            : 'bias',
-        );
-      }
-      const y = activate(g, g.op1('Conv', inputs, convAttrs), activation, alpha);
-      g.addOutput('y', g.op1('Transpose', [y], { perm: NCHW_TO_NHWC }), outShape, 'float32');
-    },
-    feeds,
-  );
-  return makeTensor(bk, outShape, out);
+  return runKernelModel(bk, key, inputs, info.outShape, (g) => {
+    const operands = [
+      g.op1('Transpose', ['x'], { perm: NHWC_TO_NCHW }),
+      g.op1('Transpose', ['w'], { perm: FILTER_TO_OIHW }),
+    ];
+    if (biasValues) {
+      // Conv's bias is one per output channel; a single value is spread to all of them.
+      operands.push(
+        biasValues.length === 1
+          ? g.op1('Expand', ['bias', g.int64s('channels', [info.outChannels])])
+          : 'bias',
+      );
+    }
+    const y = activate(g, g.op1('Conv', operands, convAttrs), activation, alpha);
+    return g.op1('Transpose', [y], { perm: NCHW_TO_NHWC });
+  });
 }
 
 export const conv2dNative = (args: KernelArgs) => convolveNative(args, false);
@@ -152,23 +139,12 @@ export function conv2dBackpropInputNative(args: KernelArgs): TensorInfo | null {
     output_padding: outputPadding,
   };
   const key = `ConvTranspose dy=${dy.shape} w=${filter.shape} ${JSON.stringify(convAttrs)}`;
-  const inShape = info.inShape;
-  const [out] = runModel(
-    key,
-    (g) => {
-      g.addInput('dy', dy.shape, 'float32');
-      g.addInput('w', filter.shape, 'float32');
-      const dyT = g.op1('Transpose', ['dy'], { perm: NHWC_TO_NCHW });
-      const wT = g.op1('Transpose', ['w'], { perm: FILTER_TO_OIHW });
-      const dx = g.op1('ConvTranspose', [dyT, wT], convAttrs);
-      g.addOutput('y', g.op1('Transpose', [dx], { perm: NCHW_TO_NHWC }), inShape, 'float32');
-    },
-    {
-      dy: { values: valuesOf(bk, dy), shape: dy.shape },
-      w: { values: valuesOf(bk, filter), shape: filter.shape },
-    },
-  );
-  return makeTensor(bk, inShape, out);
+  return runKernelModel(bk, key, { dy, w: filter }, info.inShape, (g) => {
+    const dyT = g.op1('Transpose', ['dy'], { perm: NHWC_TO_NCHW });
+    const wT = g.op1('Transpose', ['w'], { perm: FILTER_TO_OIHW });
+    const dx = g.op1('ConvTranspose', [dyT, wT], convAttrs);
+    return g.op1('Transpose', [dx], { perm: NCHW_TO_NHWC });
+  });
 }
 
 /** Conv2DBackpropFilter as a convolution of x by dy (see the file's comment); null for NCHW. */
@@ -191,23 +167,15 @@ export function conv2dBackpropFilterNative(args: KernelArgs): TensorInfo | null 
     pads: [top, left, bottom, right],
   };
   const key = `ConvFilterGrad x=${x.shape} dy=${dy.shape} ${JSON.stringify(convAttrs)} k=${kh},${kw}`;
-  const filterShape = attrs.filterShape as number[];
-  const [out] = runModel(
-    key,
-    (g) => {
-      g.addInput('x', x.shape, 'float32');
-      g.addInput('dy', dy.shape, 'float32');
-      const xT = g.op1('Transpose', ['x'], { perm: [3, 0, 1, 2] });
-      const dyT = g.op1('Transpose', ['dy'], { perm: [3, 0, 1, 2] });
-      let dw = g.op1('Conv', [xT, dyT], convAttrs);
-      if (reachH > kh || reachW > kw) {
-        const starts = g.int64s('starts', [0, 0]);
-        const ends = g.int64s('ends', [kh, kw]);
-        dw = g.op1('Slice', [dw, starts, ends, g.int64s('axes', [2, 3])]);
-      }
-      g.addOutput('y', g.op1('Transpose', [dw], { perm: [2, 3, 0, 1] }), filterShape, 'float32');
-    },
-    { x: { values: valuesOf(bk, x), shape: x.shape }, dy: { values: valuesOf(bk, dy), shape: dy.shape } },
-  );
-  return makeTensor(bk, filterShape, out);
+  return runKernelModel(bk, key, { x, dy }, attrs.filterShape as number[], (g) => {
+    const xT = g.op1('Transpose', ['x'], { perm: [3, 0, 1, 2] });
+    const dyT = g.op1('Transpose', ['dy'], { perm: [3, 0, 1, 2] });
+    let dw = g.op1('Conv', [xT, dyT], convAttrs);
+    if (reachH > kh || reachW > kw) {
+      const starts = g.int64s('starts', [0, 0]);
+      const ends = g.int64s('ends', [kh, kw]);
+      dw = g.op1('Slice', [dw, starts, ends, g.int64s('axes', [2, 3])]);
+    }
+    return g.op1('Transpose', [dw], { perm: [2, 3, 0, 1] });
+  });
 }

@@ -4,11 +4,12 @@
  * add, relu and relu gradient `dy · step(x)`): tfjs-backend-cpu runs them as scalar JavaScript loops,
  * ONNX Runtime vectorised on every thread. Small tensors stay on the cpu kernels (one ORT call costs ~9 µs).
  */
+import type { OnnxGraph } from '@strata/onnx/graph';
 import { backend_util, type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs-core';
 
-import { type CpuData, isFloat, valuesOf } from '../cpu/mat-mul.js';
+import { isFloat } from '../cpu/mat-mul.js';
 import type { Backend } from '../wasm/call-kernel.js';
-import { runModel } from './ort.js';
+import { runKernelModel } from './ort.js';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -32,40 +33,22 @@ export function binaryNative(kernelName: string): (args: KernelArgs) => TensorIn
     const { a, b } = inputs as unknown as { a: TensorInfo; b: TensorInfo };
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     if (!isFloat(a, b) || util.sizeFromShape(shape) < MIN_SIZE) return null;
-    const bk = backend as Backend;
-    const key = `${op} a=${a.shape} b=${b.shape}`;
-    const [out] = runModel(
-      key,
-      (g) => {
-        g.addInput('a', a.shape, 'float32');
-        g.addInput('b', b.shape, 'float32');
-        g.addOutput('y', g.op1(op, ['a', 'b']), shape, 'float32');
-      },
-      { a: { values: valuesOf(bk, a), shape: a.shape }, b: { values: valuesOf(bk, b), shape: b.shape } },
+    return runKernelModel(backend as Backend, `${op} a=${a.shape} b=${b.shape}`, { a, b }, shape, (g) =>
+      g.op1(op, ['a', 'b']),
     );
-    return (bk as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
   };
 }
 
 /** A unary element-wise kernel on ONNX Runtime; null for small or non-float32 input. */
 function unaryNative(
   name: string,
-  build: (g: Parameters<Parameters<typeof runModel>[1]>[0], attrs: Record<string, unknown>) => string,
+  build: (g: OnnxGraph, attrs: Record<string, unknown>) => string,
 ): (args: KernelArgs) => TensorInfo | null {
   return ({ inputs, backend, attrs }) => {
     const { x } = inputs as unknown as { x: TensorInfo };
     if (!isFloat(x) || util.sizeFromShape(x.shape) < MIN_SIZE) return null;
-    const bk = backend as Backend;
     const key = `${name} x=${x.shape} ${JSON.stringify(attrs)}`;
-    const [out] = runModel(
-      key,
-      (g) => {
-        g.addInput('x', x.shape, 'float32');
-        g.addOutput('y', build(g, attrs ?? {}), x.shape, 'float32');
-      },
-      { x: { values: valuesOf(bk, x), shape: x.shape } },
-    );
-    return (bk as unknown as CpuData).makeTensorInfo(x.shape, 'float32', out);
+    return runKernelModel(backend as Backend, key, { x }, x.shape, (g) => build(g, attrs ?? {}));
   };
 }
 

@@ -17,6 +17,10 @@ import { availableParallelism } from 'node:os';
 
 import { RuntimeError, ValueError } from '@strata/core';
 import { encodeModelProto, OnnxGraph } from '@strata/onnx/graph';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+import { type CpuData, valuesOf } from '../cpu/mat-mul.js';
+import type { Backend } from '../wasm/call-kernel.js';
 
 /** The parts of onnxruntime-node's Tensor these kernels use. */
 interface OrtTensor {
@@ -161,4 +165,31 @@ export function runModel(
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
   }
+}
+
+/**
+ * Runs a kernel's model on the native backend's tensors: declares each of `inputs` (a tensor, or values
+ * with a shape) as a float32 graph input of its name, lets `build` add the ops and return the output's
+ * value name, and returns the output `shape` as a new tensor of the backend.
+ */
+export function runKernelModel(
+  backend: Backend,
+  key: string,
+  inputs: Record<string, TensorInfo | Operand>,
+  shape: number[],
+  build: (graph: OnnxGraph) => string,
+): TensorInfo {
+  const feeds: Record<string, Operand> = {};
+  for (const [name, input] of Object.entries(inputs))
+    feeds[name] = 'dataId' in input ? { values: valuesOf(backend, input), shape: input.shape } : input;
+  const [out] = runModel(
+    key,
+    (g) => {
+      for (const [name, { shape: dims }] of Object.entries(feeds))
+        g.addInput(name, dims as number[], 'float32');
+      g.addOutput('y', build(g), shape, 'float32');
+    },
+    feeds,
+  );
+  return (backend as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
 }
