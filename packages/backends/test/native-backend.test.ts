@@ -171,6 +171,7 @@ describe.skipIf(!hasOrt)('native backend', () => {
           g.addOutput('y', g.op1('MatMul', ['a', 'a']), [2, 3], 'float32');
         },
         { a: { values: new Float32Array(6), shape: [2, 3] } },
+        6,
       ),
     ).toThrow(/^ONNX Runtime failed running bad: /);
     expect(tf.memory().numTensors).toBe(before);

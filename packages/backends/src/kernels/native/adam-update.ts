@@ -44,6 +44,7 @@ const adamUpdateNative: KernelFunc = ({ inputs, backend, attrs }) => {
       v: feed(x.v),
       alpha: { values: Float32Array.of(a.alpha), shape: [1] },
     },
+    size,
     ['w_new', 'm_new', 'v_new'],
   );
   return outputs.map((values) => (bk as unknown as CpuData).makeTensorInfo(shape, 'float32', values));

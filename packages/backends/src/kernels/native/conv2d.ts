@@ -70,6 +70,16 @@ function padsOf(info: backend_util.Conv2DInfo): [number, number, number, number]
   ];
 }
 
+/** A convolution's multiply-adds (each of its gradients has as many). */
+const convWork = (info: backend_util.Conv2DInfo) =>
+  info.batchSize *
+  info.outHeight *
+  info.outWidth *
+  info.outChannels *
+  info.filterHeight *
+  info.filterWidth *
+  info.inChannels;
+
 /** Conv2D (and FusedConv2D with a per-channel bias and an ONNX activation); null for NCHW and prelu. */
 function convolveNative(args: KernelArgs, fused: boolean): TensorInfo | null {
   const { x, filter, bias } = args.inputs as unknown as {
@@ -97,7 +107,7 @@ function convolveNative(args: KernelArgs, fused: boolean): TensorInfo | null {
     w: filter,
     ...(biasValues ? { bias: { values: biasValues, shape: [biasValues.length] } } : {}),
   };
-  return runKernelModel(bk, key, inputs, info.outShape, (g) => {
+  return runKernelModel(bk, key, inputs, info.outShape, convWork(info), (g) => {
     const operands = [
       g.op1('Transpose', ['x'], { perm: NHWC_TO_NCHW }),
       g.op1('Transpose', ['w'], { perm: FILTER_TO_OIHW }),
@@ -139,7 +149,7 @@ export function conv2dBackpropInputNative(args: KernelArgs): TensorInfo | null {
     output_padding: outputPadding,
   };
   const key = `ConvTranspose dy=${dy.shape} w=${filter.shape} ${JSON.stringify(convAttrs)}`;
-  return runKernelModel(bk, key, { dy, w: filter }, info.inShape, (g) => {
+  return runKernelModel(bk, key, { dy, w: filter }, info.inShape, convWork(info), (g) => {
     const dyT = g.op1('Transpose', ['dy'], { perm: NHWC_TO_NCHW });
     const wT = g.op1('Transpose', ['w'], { perm: FILTER_TO_OIHW });
     const dx = g.op1('ConvTranspose', [dyT, wT], convAttrs);
@@ -167,7 +177,7 @@ export function conv2dBackpropFilterNative(args: KernelArgs): TensorInfo | null 
     pads: [top, left, bottom, right],
   };
   const key = `ConvFilterGrad x=${x.shape} dy=${dy.shape} ${JSON.stringify(convAttrs)} k=${kh},${kw}`;
-  return runKernelModel(bk, key, { x, dy }, attrs.filterShape as number[], (g) => {
+  return runKernelModel(bk, key, { x, dy }, attrs.filterShape as number[], convWork(info), (g) => {
     const xT = g.op1('Transpose', ['x'], { perm: [3, 0, 1, 2] });
     const dyT = g.op1('Transpose', ['dy'], { perm: [3, 0, 1, 2] });
     let dw = g.op1('Conv', [xT, dyT], convAttrs);

@@ -33,8 +33,13 @@ export function binaryNative(kernelName: string): (args: KernelArgs) => TensorIn
     const { a, b } = inputs as unknown as { a: TensorInfo; b: TensorInfo };
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     if (!isFloat(a, b) || util.sizeFromShape(shape) < MIN_SIZE) return null;
-    return runKernelModel(backend as Backend, `${op} a=${a.shape} b=${b.shape}`, { a, b }, shape, (g) =>
-      g.op1(op, ['a', 'b']),
+    return runKernelModel(
+      backend as Backend,
+      `${op} a=${a.shape} b=${b.shape}`,
+      { a, b },
+      shape,
+      util.sizeFromShape(shape),
+      (g) => g.op1(op, ['a', 'b']),
     );
   };
 }
@@ -48,7 +53,9 @@ function unaryNative(
     const { x } = inputs as unknown as { x: TensorInfo };
     if (!isFloat(x) || util.sizeFromShape(x.shape) < MIN_SIZE) return null;
     const key = `${name} x=${x.shape} ${JSON.stringify(attrs)}`;
-    return runKernelModel(backend as Backend, key, { x }, x.shape, (g) => build(g, attrs ?? {}));
+    return runKernelModel(backend as Backend, key, { x }, x.shape, util.sizeFromShape(x.shape), (g) =>
+      build(g, attrs ?? {}),
+    );
   };
 }
 

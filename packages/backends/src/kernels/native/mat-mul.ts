@@ -117,6 +117,7 @@ export function matMulNative(
       g.addOutput('y', activate(g, y, act, alpha), batch === 1 ? [m, n] : [batch, m, n], 'float32');
     },
     feeds,
+    batch * m * n * k,
   );
   return (bk as unknown as CpuData).makeTensorInfo([...outer, m, n], 'float32', out);
 }

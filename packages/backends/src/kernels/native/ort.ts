@@ -103,7 +103,13 @@ export function releaseSessions(): void {
   sessions.clear();
 }
 
-function createSession(key: string, build: (graph: OnnxGraph) => void): BindingSession {
+/**
+ * Kernels with less work than this (multiply-adds, or elements) run on one thread: waking a second one
+ * costs more than it saves (a batch-1 `predict` is all such kernels).
+ */
+const MIN_PARALLEL_WORK = 1 << 18;
+
+function createSession(key: string, build: (graph: OnnxGraph) => void, threadCount: number): BindingSession {
   const graph = new OnnxGraph();
   build(graph);
   const bytes = encodeModelProto({
@@ -115,10 +121,13 @@ function createSession(key: string, build: (graph: OnnxGraph) => void): BindingS
   initOrt();
   const session = new binding.InferenceSession();
   const loading = session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-    intraOpNumThreads: threads,
+    intraOpNumThreads: threadCount,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Without the arena each session's buffers are freed after its run: with one arena per session (one per
+    // kernel signature) a CNN's training and predict shapes held ~1 GB more.
+    enableCpuMemArena: false,
     // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
     // the next kernel (another session, another pool) needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
@@ -144,18 +153,22 @@ export interface Operand {
 /**
  * Runs the model for signature `key` (built by `build` the first time) on `feeds` and returns its
  * outputs' values, in the order of `outputs`. `build` declares inputs named as `feeds` and those outputs.
+ * `work` (multiply-adds, or elements for element-wise models) decides whether it gets more than one thread.
  */
 export function runModel(
   key: string,
   build: (graph: OnnxGraph) => void,
   feeds: Record<string, Operand>,
+  work: number,
   outputs: readonly string[] = ['y'],
 ): Float32Array[] {
   try {
-    let session = sessions.get(key);
+    const threadCount = work < MIN_PARALLEL_WORK ? 1 : threads;
+    const sessionKey = `${key} threads=${threadCount}`;
+    let session = sessions.get(sessionKey);
     if (!session) {
-      session = createSession(key, build);
-      sessions.set(key, session);
+      session = createSession(key, build, threadCount);
+      sessions.set(sessionKey, session);
     }
     const tensors: Record<string, OrtTensor> = {};
     for (const [name, { values, shape }] of Object.entries(feeds))
@@ -170,13 +183,14 @@ export function runModel(
 /**
  * Runs a kernel's model on the native backend's tensors: declares each of `inputs` (a tensor, or values
  * with a shape) as a float32 graph input of its name, lets `build` add the ops and return the output's
- * value name, and returns the output `shape` as a new tensor of the backend.
+ * value name, and returns the output `shape` as a new tensor of the backend. `work` as for `runModel`.
  */
 export function runKernelModel(
   backend: Backend,
   key: string,
   inputs: Record<string, TensorInfo | Operand>,
   shape: number[],
+  work: number,
   build: (graph: OnnxGraph) => string,
 ): TensorInfo {
   const feeds: Record<string, Operand> = {};
@@ -190,6 +204,7 @@ export function runKernelModel(
       g.addOutput('y', build(g), shape, 'float32');
     },
     feeds,
+    work,
   );
   return (backend as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
 }
