@@ -7,15 +7,24 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
-export type BackendKind = 'cpu' | 'wasm';
+export type BackendKind = 'cpu' | 'wasm' | 'native';
 export type Lib = 'strata' | 'tfjs-layers';
 
 export async function useBackend(lib: Lib, backend: BackendKind): Promise<void> {
   if (lib === 'strata') {
     const { setBackend } = await import('@strata/backends');
     if (backend === 'wasm') await import('@strata/backends/wasm');
-    else await import('@strata/backends/cpu');
+    else if (backend === 'native') {
+      // BENCH_NATIVE_THREADS sets ONNX Runtime's threads per kernel (default: every core).
+      const { configureNative } = await import('@strata/backends/native');
+      if (process.env.BENCH_NATIVE_THREADS)
+        configureNative({ threads: Number(process.env.BENCH_NATIVE_THREADS) });
+    } else await import('@strata/backends/cpu');
     await setBackend(backend);
+  } else if (backend === 'native') {
+    throw new Error(
+      'tfjs-layers has no native backend here (tfjs-node is not installed); compare with its wasm row',
+    );
   } else if (backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');

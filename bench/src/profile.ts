@@ -1,5 +1,5 @@
 /**
- * Where one training step's time goes: `tsx profile.ts <lib> <mlp|cnn> <cpu|wasm>` prints the
+ * Where one training step's time goes: `tsx profile.ts <lib> <mlp|cnn> <cpu|wasm|native>` prints the
  * kernels of a few fit steps (tf.profile), summed by kernel name, and the wall time outside them.
  */
 import * as tf from '@tensorflow/tfjs-core';

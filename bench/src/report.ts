@@ -20,13 +20,19 @@ export function parity(s: Json, t: Json): { ok: boolean; lossDiff: number; accDi
 }
 
 export function renderReport(readme: string, r: Json): string {
+  // tfjs-layers has no native backend: the native rows compare with its wasm row, its fastest here.
   const find = (lib: string, model: string, backend: string) =>
-    r.train.find((c: Json) => c.lib === lib && c.model === model && c.backend === backend);
+    r.train.find(
+      (c: Json) =>
+        c.lib === lib &&
+        c.model === model &&
+        c.backend === (lib === 'tfjs-layers' && backend === 'native' ? 'wasm' : backend),
+    );
   const kern = (model: string, backend: string) =>
     r.kernels.find((c: Json) => c.model === model && c.backend === backend);
   const cases: [string, string][] = [];
   for (const m of ['mlp', 'cnn'])
-    for (const b of ['cpu', 'wasm']) if (find('strata', m, b)) cases.push([m, b]);
+    for (const b of ['cpu', 'wasm', 'native']) if (find('strata', m, b)) cases.push([m, b]);
   const L: string[] = [START, ''];
   L.push(
     `Last run ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, ` +
@@ -63,7 +69,7 @@ export function renderReport(readme: string, r: Json): string {
   }
   L.push(
     '',
-    "The kernel ceiling is the throughput if a step cost only its matrix products and convolutions (forward and backward, measured alone on the same backend with Strata's kernels; see `kernels` in results.json).",
+    "The kernel ceiling is the throughput if a step cost only its matrix products and convolutions (forward and backward, measured alone on the same backend with Strata's kernels; see `kernels` in results.json). The native rows' tfjs-layers column is tfjs-layers on wasm (it has no native backend here).",
     '',
     '```mermaid',
     'xychart-beta',
@@ -169,6 +175,28 @@ function targets(
         `${v?.toFixed(2)}× tfjs-layers`,
       );
     }
+  const peer = (lib: string, m: string) => r.peers?.find((p: Json) => p.lib === lib && p.model === m);
+  for (const [m, lib, name] of [
+    ['mlp', 'keras', 'Keras-on-JAX'],
+    ['cnn', 'torch', 'PyTorch'],
+  ]) {
+    v = s(m, 'native')?.samplesPerSec / peer(lib, m)?.samplesPerSec;
+    add(
+      `${m.toUpperCase()} native training ≥ 1.0× ${name} (issue 20)`,
+      v,
+      Number.isFinite(v) ? v >= 1 : undefined,
+      `${v?.toFixed(2)}×`,
+    );
+  }
+  for (const m of ['mlp', 'cnn']) {
+    v = s(m, 'native')?.predict?.batch1Ms / t(m, 'native')?.predict?.batch1Ms;
+    add(
+      `${m.toUpperCase()} native predict batch 1 ≤ ½ tfjs-layers (wasm) latency (issue 20)`,
+      v,
+      Number.isFinite(v) ? v <= 0.5 : undefined,
+      `${v?.toFixed(2)}× tfjs-layers`,
+    );
+  }
   for (const c of r.train.filter((x: Json) => x.progbar))
     add(
       `progress bar ≤ 5% (MLP ${c.backend})`,

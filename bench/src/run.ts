@@ -3,7 +3,8 @@
  * epochs and initial weights; each case in a fresh child process. Writes bench/results.json and the
  * results section of bench/README.md.
  *
- * Environment: BENCH_ONLY=mlp|cnn limits the models; BENCH_BACKENDS=cpu,wasm limits the backends;
+ * Environment: BENCH_ONLY=mlp|cnn limits the models; BENCH_BACKENDS=cpu,wasm,native limits the backends
+ * (native: Strata only, ONNX Runtime's kernels; BENCH_NATIVE_THREADS sets their threads);
  * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers; BENCH_LIBS=strata (or tfjs-layers) runs one library.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,11 @@ mkdirSync(cache, { recursive: true });
 const tsx = join(benchDir, '..', 'node_modules', '.bin', 'tsx');
 
 const models = (process.env.BENCH_ONLY ?? 'mlp,cnn').split(',') as ('mlp' | 'cnn')[];
-const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
+const backends = (process.env.BENCH_BACKENDS ?? 'cpu,wasm,native').split(',') as (
+  | 'cpu'
+  | 'wasm'
+  | 'native'
+)[];
 const libs = (process.env.BENCH_LIBS ?? 'strata,tfjs-layers').split(',') as ('strata' | 'tfjs-layers')[];
 const SAMPLES = 12000;
 // The CNN on tfjs's cpu backend trains at a few samples/s (tfjs-layers at under 2): by default it gets
@@ -122,8 +127,9 @@ for (const model of models) {
     const samples = model === 'mlp' ? SAMPLES : backend === 'cpu' ? CNN_CPU_SAMPLES : CNN_SAMPLES;
     const base = { ...init, samples };
     // Slow cases time the check epoch only; fast ones add shuffled epochs for a median.
-    const epochs = model === 'mlp' && backend === 'wasm' ? 2 : 0;
-    for (const lib of libs) {
+    const epochs = backend === 'native' || (model === 'mlp' && backend === 'wasm') ? 2 : 0;
+    // tfjs-layers has no native backend; its rows on wasm (its fastest here) are the comparison.
+    for (const lib of backend === 'native' ? libs.filter((l) => l === 'strata') : libs) {
       const progbarPairs = lib === 'strata' && model === 'mlp' && backend === 'wasm' ? 2 : 0;
       train.push(
         runCase({ ...base, kind: 'train', lib, backend, epochs, progbarPairs }, `${lib}-${model}-${backend}`),

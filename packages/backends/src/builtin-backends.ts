@@ -3,21 +3,37 @@
  * description (adding its kernels and `init`), and `setBackend` reads it to load that entry on demand.
  * Nothing here imports a tfjs backend package, so the root entry stays free of them.
  */
+import { resolvesInNode } from './node-paths.js';
 
 /** A built-in backend's description: the registry entry's fields that need no tfjs package loaded. */
 export interface BuiltinBackend {
   /** The tfjs backend name. */
   name: string;
-  /** Rank for `setBackend('auto')`: webgpu 4, webgl 3, wasm 2, cpu 1. */
+  /** Rank for `setBackend('auto')`: webgpu 4, webgl 3, native 2.5, wasm 2, cpu 1. */
   priority: number;
   /** The subpath entry that registers it. */
   entry: string;
+  /** The npm package it needs, named in the error when it is missing. */
   tfjsPackage: string;
   /** Tensor values live in host memory (see `StrataBackend.hostMemory`). */
   hostMemory?: boolean;
   /** Whether 'auto' should use it here; cheap, and checked before its entry is loaded. */
   isSupported(): boolean | Promise<boolean>;
 }
+
+/**
+ * The cpu backend's tensors with ONNX Runtime's CPU kernels (onnxruntime-node) for matrix products and
+ * convolutions: the fastest in Node, where that optional package is installed. It ranks below the GPU
+ * backends (a hardware GPU, where one is usable, still wins) and above wasm.
+ */
+export const nativeDescription: BuiltinBackend = {
+  name: 'native',
+  priority: 2.5,
+  entry: '@strata/backends/native',
+  tfjsPackage: 'onnxruntime-node',
+  hostMemory: true,
+  isSupported: () => resolvesInNode('onnxruntime-node', import.meta.url),
+};
 
 /** tfjs's plain-JavaScript backend: slow, but runs anywhere. */
 export const cpuDescription: BuiltinBackend = {
@@ -65,6 +81,7 @@ export const webgpuDescription: BuiltinBackend = {
 export const builtinBackends: readonly BuiltinBackend[] = [
   webgpuDescription,
   webglDescription,
+  nativeDescription,
   wasmDescription,
   cpuDescription,
 ];

@@ -1,6 +1,6 @@
 /**
  * @strata/backends: choose where Strata's tensors run. The root entry imports no tfjs backend package;
- * `@strata/backends/cpu`, `/wasm`, `/webgl` and `/webgpu` each register one, and `setBackend` loads them on demand.
+ * `@strata/backends/cpu`, `/native`, `/wasm`, `/webgl` and `/webgpu` each register one, and `setBackend` loads them on demand.
  * `WorkerModel` and `serveModel` run a model in a Web Worker, driven from the page.
  *
  * @module @strata/backends
@@ -23,6 +23,7 @@ export * from './worker.js';
 
 declare module '@strata/core' {
   interface BackendIds {
+    native: true;
     cpu: true;
     wasm: true;
     webgl: true;

@@ -20,3 +20,15 @@ export function packageMainFolder(pkg: string, from: string): string | undefined
   const main = mod.createRequire(from).resolve(pkg);
   return main.slice(0, Math.max(main.lastIndexOf('/'), main.lastIndexOf('\\')) + 1);
 }
+
+/** Whether `pkg` resolves from `from` in Node (false outside Node). */
+export function resolvesInNode(pkg: string, from: string): boolean {
+  if (!isNode() || typeof process.getBuiltinModule !== 'function') return false;
+  const mod = process.getBuiltinModule('node:module') as { createRequire: typeof createRequire };
+  try {
+    mod.createRequire(from).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -83,13 +83,14 @@ async function activate(backend: StrataBackend): Promise<void> {
 /**
  * Selects the backend every following op runs on, and gets it ready.
  *
- * - A name ('cpu', 'wasm', 'webgl', 'webgpu', or one a plug-in registered): imports the built-in subpath
+ * - A name ('cpu', 'native', 'wasm', 'webgl', 'webgpu', or one a plug-in registered): imports the built-in subpath
  *   if it was not imported yet, then initialises it; failure is an error naming the cause (or the package
  *   to install), and the previous backend stays active. 'webgpu' runs on any WebGPU adapter, a software
  *   one included, and fails where `navigator.gpu` gives none.
  * - 'auto': the best that works here, by priority: webgpu on a hardware WebGPU adapter (a software
  *   fallback such as SwiftShader does not count: it trains slower than cpu), then webgl where WebGL2
- *   exists, then wasm, then cpu. So: webgpu or webgl in a browser, wasm in Node. A backend that fails to
+ *   exists, then native (Node, with onnxruntime-node installed), then wasm, then cpu. So: webgpu or webgl
+ *   in a browser, native or wasm in Node. A backend that fails to
  *   initialise is skipped with a warning.
  *
  * Resolves to the name of the backend now active.

@@ -9,7 +9,7 @@ import { installKernelFixes, type KernelFix } from './kernel-fixes.js';
 export interface StrataBackend {
   /** The tfjs backend name (`tf.setBackend(name)`), also the name `setBackend` takes. */
   name: string;
-  /** Higher wins when `setBackend('auto')` chooses (built-ins: webgpu 4, webgl 3, wasm 2, cpu 1). */
+  /** Higher wins when `setBackend('auto')` chooses (built-ins: webgpu 4, webgl 3, native 2.5, wasm 2, cpu 1). */
   priority: number;
   /** The npm package that provides the tfjs backend; named in errors. */
   tfjsPackage?: string;

@@ -10,6 +10,7 @@ import {
   type StrataBackend,
   setBackend,
 } from '../src/index.js';
+import { resolvesInNode } from '../src/node-paths.js';
 import { setEntryImporter } from '../src/set-backend.js';
 
 /** A stand-in for `navigator.gpu` whose adapter request gives `adapter`. */
@@ -18,6 +19,9 @@ function stubGpu(adapter: object | null | (() => never)) {
   vi.stubGlobal('navigator', { gpu: { requestAdapter } });
   return requestAdapter;
 }
+
+/** What 'auto' picks in Node: native where its optional onnxruntime-node is installed (this repo's dev install), else wasm. */
+const nodeAuto = resolvesInNode('onnxruntime-node', import.meta.url) ? 'native' : 'wasm';
 
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -60,9 +64,9 @@ describe('setBackend / getBackend / listBackends', () => {
     expect(getBackend()).toBe('cpu');
   });
 
-  it("'auto' picks wasm in Node", async () => {
-    await expect(setBackend('auto')).resolves.toBe('wasm');
-    expect(getBackend()).toBe('wasm');
+  it("'auto' picks native in Node where onnxruntime-node is installed, wasm otherwise", async () => {
+    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
+    expect(getBackend()).toBe(nodeAuto);
   });
 
   it("setBackend('webgl') in Node fails clearly instead of staying on the old backend", async () => {
@@ -117,12 +121,12 @@ describe('setBackend / getBackend / listBackends', () => {
     await import('../src/webgpu.js');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     stubGpu({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } });
-    await expect(setBackend('auto')).resolves.toBe('wasm');
+    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
     expect(warn).not.toHaveBeenCalled();
     // A hardware adapter: 'auto' initialises webgpu first. In Node tfjs registered no webgpu backend (its
     // import saw no navigator.gpu), so that fails and 'auto' goes on to the next.
     stubGpu({ info: { vendor: 'nvidia', architecture: 'ampere' } });
-    await expect(setBackend('auto')).resolves.toBe('wasm');
+    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
     expect(warn.mock.calls.flat().join(' ')).toMatch(/backend 'webgpu' failed to initialise/);
   });
 
@@ -132,7 +136,7 @@ describe('setBackend / getBackend / listBackends', () => {
     });
     registerBackend({ name: 'test>broken', priority: 100, init });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await expect(setBackend('auto')).resolves.toBe('wasm');
+    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
     expect(init).toHaveBeenCalledOnce();
     expect(warn.mock.calls.flat().join(' ')).toMatch(/'test>broken' failed to initialise.*no device here/);
     await expect(setBackend('test>broken' as 'cpu')).rejects.toThrow('no device here');
@@ -165,13 +169,17 @@ describe('setBackend / getBackend / listBackends', () => {
   it('lists registered backends by priority', async () => {
     await import('../src/cpu.js');
     await import('../src/webgl.js');
-    expect(listBackends()).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    // 'auto' loaded native above where onnxruntime-node is installed.
+    const native = nodeAuto === 'native' ? ['native'] : [];
+    expect(listBackends()).toEqual(['webgpu', 'webgl', ...native, 'wasm', 'cpu']);
   });
 
   it('rejects unknown names and bad entries with what it received', async () => {
     const unknown = await setBackend('tpu' as 'cpu').catch((e) => e);
     expect(unknown).toBeInstanceOf(RegistryError);
-    expect(unknown.message).toMatch(/Unknown backend: 'tpu'. Known backends: webgpu, webgl, wasm, cpu/);
+    expect(unknown.message).toMatch(
+      /Unknown backend: 'tpu'. Known backends: webgpu, webgl, native, wasm, cpu/,
+    );
     const empty = await setBackend('' as 'cpu').catch((e) => e);
     expect(empty).toBeInstanceOf(ValueError);
     expect(empty.message).toBe(`setBackend expects a backend name or 'auto'. Received: ""`);

@@ -4,18 +4,19 @@ import type { KernelFix } from '../../kernel-fixes.js';
 import { isFloat } from './mat-mul.js';
 
 /**
- * A fix for tfjs-backend-cpu's kernel `kernelName` that runs `kernelFunc` when the named `operands` are
- * all float32, and tfjs's own kernel for any other dtype (and wherever `kernelFunc` returns null: a
- * case it does not take).
+ * A fix for tfjs-backend-cpu's kernel `kernelName` (or that of `backendName`, a backend on its tensor
+ * storage) that runs `kernelFunc` when the named `operands` are all float32, and the kernel it replaces
+ * for any other dtype (and wherever `kernelFunc` returns null: a case it does not take).
  */
 export function floatFix(
   kernelName: string,
   kernelFunc: (args: Parameters<KernelFunc>[0]) => TensorInfo | TensorInfo[] | null,
   operands: readonly string[],
+  backendName = 'cpu',
 ): KernelFix {
   return {
     kernelName,
-    backendName: 'cpu',
+    backendName,
     mode: 'wrap',
     create: (original) => ({
       ...(original as KernelConfig),

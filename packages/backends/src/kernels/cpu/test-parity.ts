@@ -7,7 +7,7 @@ import { type KernelInput, runKernelOn } from '../wasm/test-parity.js';
 import { cpuKernelFixes } from './index.js';
 
 /**
- * Runs the kernel with Strata's cpu kernels, then with tfjs-backend-cpu's own, and compares: a number is
+ * Runs the kernel with Strata's cpu kernels (or on `backendName`, a backend on the cpu backend's storage), then with tfjs-backend-cpu's own, and compares: a number is
  * a tolerance relative to the reference's largest magnitude (at least 1; tfjs sums in float32 in places,
  * Strata in double per block), `{ atol }` an absolute one. `runKernelOn` fails the run if the kernel leaves
  * anything but its output behind.
@@ -17,8 +17,9 @@ export async function expectMatchesTfjsCpu(
   inputs: Record<string, KernelInput>,
   attrs: Record<string, unknown>,
   tolerance: number | { atol: number } = 1e-5,
+  backendName = 'cpu',
 ): Promise<void> {
-  const ours = await runKernelOn('cpu', kernelName, inputs, attrs);
+  const ours = await runKernelOn(backendName, kernelName, inputs, attrs);
   removeKernelFixes('cpu');
   let theirs: { shape: number[]; values: Float32Array };
   try {

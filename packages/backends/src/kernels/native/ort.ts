@@ -1,0 +1,210 @@
+/**
+ * Runs one-op (or few-op) ONNX models on ONNX Runtime's CPU kernels, synchronously, for the native
+ * backend's kernels (tfjs kernels are synchronous).
+ *
+ * Why the binding and not `InferenceSession`: onnxruntime-node's public API is async only, but its
+ * native binding (`dist/binding.js`) runs a model synchronously; the public `run` only defers that call
+ * with `setImmediate` and wraps it in a Promise. Measured here (2 shared cores, one `MatMul` model):
+ * 8.7 µs per call through the binding against 49.5 µs through the Promise, and only the binding can
+ * serve a synchronous kernel at all. A worker blocked on `Atomics.wait` would add a thread hop and a
+ * copy of every operand to the same native call.
+ *
+ * Each model is built once per signature (op, shapes, attributes) and its session kept; a session
+ * copies nothing on input (ORT reads the tensors' Float32Arrays in place).
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+
+import { RuntimeError, ValueError } from '@strata/core';
+import { encodeModelProto, OnnxGraph } from '@strata/onnx/graph';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+import { type CpuData, valuesOf } from '../cpu/mat-mul.js';
+import type { Backend } from '../wasm/call-kernel.js';
+
+/** The parts of onnxruntime-node's Tensor these kernels use. */
+interface OrtTensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** onnxruntime-node's session object (`binding.InferenceSession`), as its `dist/binding.d.ts` declares it. */
+interface BindingSession {
+  loadModel(
+    buffer: ArrayBuffer,
+    byteOffset: number,
+    byteLength: number,
+    options: object,
+  ): void | Promise<void>;
+  readonly inputMetadata: unknown[];
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches: Record<string, null>,
+    options: object,
+  ): Record<string, OrtTensor>;
+  dispose(): void;
+}
+
+interface OrtBinding {
+  binding: { InferenceSession: new () => BindingSession };
+  initOrt(): void;
+}
+
+const require = createRequire(import.meta.url);
+// Loaded when the native entry is imported, so a missing package fails `setBackend('native')` there.
+const ort = require('onnxruntime-node') as {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+};
+const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as OrtBinding;
+
+/** The ONNX opset of the kernels' models (ONNX Runtime 1.14 and newer run it). */
+const OPSET = 17;
+/** ONNX IR version 8 goes with opset 17. */
+const IR_VERSION = 8;
+
+/** Options of the native backend. */
+export interface NativeOptions {
+  /**
+   * Threads each ONNX Runtime kernel runs on (`intraOpNumThreads`). Default: the number of cores
+   * (`os.availableParallelism()`).
+   */
+  threads?: number;
+}
+
+let threads = availableParallelism();
+const sessions = new Map<string, BindingSession>();
+
+/** Sets the native backend's options; sessions made with other options are released. */
+export function configureNative(options: NativeOptions = {}): void {
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new ValueError(
+        `configureNative expects threads to be a positive integer. Received: threads=${options.threads}`,
+      );
+    }
+    if (options.threads !== threads) releaseSessions();
+    threads = options.threads;
+  }
+}
+
+/** The native backend's options now in force. */
+export function nativeOptions(): Required<NativeOptions> {
+  return { threads };
+}
+
+/** The number of cached ONNX Runtime sessions (one per kernel signature run so far). */
+export function sessionCount(): number {
+  return sessions.size;
+}
+
+/** Releases every cached session (the backend's `dispose`, or a change of options). */
+export function releaseSessions(): void {
+  for (const session of sessions.values()) session.dispose();
+  sessions.clear();
+}
+
+/**
+ * Kernels with less work than this (multiply-adds, or elements) run on one thread: waking a second one
+ * costs more than it saves (a batch-1 `predict` is all such kernels).
+ */
+const MIN_PARALLEL_WORK = 1 << 18;
+
+function createSession(key: string, build: (graph: OnnxGraph) => void, threadCount: number): BindingSession {
+  const graph = new OnnxGraph();
+  build(graph);
+  const bytes = encodeModelProto({
+    irVersion: IR_VERSION,
+    producerName: 'strata-native',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: graph.toProto(key),
+  });
+  initOrt();
+  const session = new binding.InferenceSession();
+  const loading = session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+    intraOpNumThreads: threadCount,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Without the arena each session's buffers are freed after its run: with one arena per session (one per
+    // kernel signature) a CNN's training and predict shapes held ~1 GB more.
+    enableCpuMemArena: false,
+    // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
+    // the next kernel (another session, another pool) needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
+  // onnxruntime-node 1.30 throws here; 1.31 returns a Promise, settled already for a session without
+  // JavaScript callbacks (these), whose rejection cannot be read synchronously: the metadata says whether
+  // the session is ready.
+  if (loading instanceof Promise) loading.catch(() => {});
+  try {
+    void session.inputMetadata;
+  } catch {
+    throw new Error('ONNX Runtime could not load the model');
+  }
+  return session;
+}
+
+/** A float32 operand: its values and the shape to give it in the model. */
+export interface Operand {
+  values: Float32Array;
+  shape: readonly number[];
+}
+
+/**
+ * Runs the model for signature `key` (built by `build` the first time) on `feeds` and returns its
+ * outputs' values, in the order of `outputs`. `build` declares inputs named as `feeds` and those outputs.
+ * `work` (multiply-adds, or elements for element-wise models) decides whether it gets more than one thread.
+ */
+export function runModel(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  feeds: Record<string, Operand>,
+  work: number,
+  outputs: readonly string[] = ['y'],
+): Float32Array[] {
+  try {
+    const threadCount = work < MIN_PARALLEL_WORK ? 1 : threads;
+    const sessionKey = `${key} threads=${threadCount}`;
+    let session = sessions.get(sessionKey);
+    if (!session) {
+      session = createSession(key, build, threadCount);
+      sessions.set(sessionKey, session);
+    }
+    const tensors: Record<string, OrtTensor> = {};
+    for (const [name, { values, shape }] of Object.entries(feeds))
+      tensors[name] = new ort.Tensor('float32', values, shape);
+    const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
+    return outputs.map((name) => results[name].data);
+  } catch (err) {
+    throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
+  }
+}
+
+/**
+ * Runs a kernel's model on the native backend's tensors: declares each of `inputs` (a tensor, or values
+ * with a shape) as a float32 graph input of its name, lets `build` add the ops and return the output's
+ * value name, and returns the output `shape` as a new tensor of the backend. `work` as for `runModel`.
+ */
+export function runKernelModel(
+  backend: Backend,
+  key: string,
+  inputs: Record<string, TensorInfo | Operand>,
+  shape: number[],
+  work: number,
+  build: (graph: OnnxGraph) => string,
+): TensorInfo {
+  const feeds: Record<string, Operand> = {};
+  for (const [name, input] of Object.entries(inputs))
+    feeds[name] = 'dataId' in input ? { values: valuesOf(backend, input), shape: input.shape } : input;
+  const [out] = runModel(
+    key,
+    (g) => {
+      for (const [name, { shape: dims }] of Object.entries(feeds))
+        g.addInput(name, dims as number[], 'float32');
+      g.addOutput('y', build(g), shape, 'float32');
+    },
+    feeds,
+    work,
+  );
+  return (backend as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
+}

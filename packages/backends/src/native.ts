@@ -1,0 +1,63 @@
+/**
+ * `import '@strata/backends/native'` registers the native backend (Node only): the cpu backend's tensors
+ * and kernels, with matrix products and convolutions (and their gradients) run by ONNX Runtime's CPU
+ * kernels through onnxruntime-node, an optional peer dependency to install alongside
+ * (`npm install onnxruntime-node`). `setBackend('auto')` prefers it in Node when that package is installed.
+ *
+ * Each kernel signature (op, shapes, attributes) gets a small ONNX model and session, built on first use
+ * and kept until the backend is disposed (`tf.removeBackend('native')`) or `configureNative` changes the
+ * thread count.
+ *
+ * @module @strata/backends/native
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { nativeDescription } from './builtin-backends.js';
+// The cpu entry installs Strata's cpu kernels first: the native backend starts from them.
+import { silenceTfjsNodeBanner } from './cpu.js';
+import { nativeKernelFixes } from './kernels/native/index.js';
+import { releaseSessions } from './kernels/native/ort.js';
+import { registerBackend } from './strata-backend.js';
+
+export { configureNative, type NativeOptions, nativeOptions } from './kernels/native/ort.js';
+
+/** The cpu backend, whose `dispose` also releases the ONNX Runtime sessions. */
+class NativeBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // The cpu backend's advice to install tfjs-node does not apply (see `silenceTfjsNodeBanner`).
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    releaseSessions();
+  }
+}
+
+/**
+ * Registers the tfjs backend 'native' and gives it every cpu kernel (Strata's included) that it does not
+ * have yet; the ONNX Runtime kernels then replace some of them. Priority 0: tfjs never picks it on its own.
+ */
+function registerTfjsBackend(): void {
+  silenceTfjsNodeBanner();
+  if (!tf.findBackendFactory('native')) tf.registerBackend('native', () => new NativeBackend(), 0);
+  for (const kernel of tf.getKernelsForBackend('cpu')) {
+    if (!tf.getKernel(kernel.kernelName, 'native')) tf.registerKernel({ ...kernel, backendName: 'native' });
+  }
+}
+
+registerTfjsBackend();
+
+/** Strata's entry for the native backend, registered by importing `@strata/backends/native`. */
+export const nativeBackend = registerBackend(
+  {
+    ...nativeDescription,
+    async init() {
+      registerTfjsBackend();
+    },
+    kernelFixes: nativeKernelFixes,
+  },
+  { module: nativeDescription.entry, override: true },
+);
