@@ -9,7 +9,7 @@ import { resolvesInNode } from './node-paths.js';
 export interface BuiltinBackend {
   /** The tfjs backend name. */
   name: string;
-  /** Rank for `setBackend('auto')`: webgpu 4, webgl 3, native 2.5, wasm 2, cpu 1. */
+  /** Rank for `setBackend('auto')`: webgpu 4, webgl 3, wasm 2, native 1.5, cpu 1. */
   priority: number;
   /** The subpath entry that registers it. */
   entry: string;
@@ -23,12 +23,13 @@ export interface BuiltinBackend {
 
 /**
  * The cpu backend's tensors with ONNX Runtime's CPU kernels (onnxruntime-node) for matrix products and
- * convolutions: the fastest in Node, where that optional package is installed. It ranks below the GPU
- * backends (a hardware GPU, where one is usable, still wins) and above wasm.
+ * convolutions, where that optional package is installed. It ranks below wasm: measured on the bench models
+ * (bench/README.md, "Native backend") it trains at wasm's speed and predicts several times slower, so 'auto'
+ * takes it only where WebAssembly is missing; `setBackend('native')` selects it by name.
  */
 export const nativeDescription: BuiltinBackend = {
   name: 'native',
-  priority: 2.5,
+  priority: 1.5,
   entry: '@strata/backends/native',
   tfjsPackage: 'onnxruntime-node',
   hostMemory: true,
@@ -81,8 +82,8 @@ export const webgpuDescription: BuiltinBackend = {
 export const builtinBackends: readonly BuiltinBackend[] = [
   webgpuDescription,
   webglDescription,
-  nativeDescription,
   wasmDescription,
+  nativeDescription,
   cpuDescription,
 ];
 

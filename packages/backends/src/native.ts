@@ -2,7 +2,7 @@
  * `import '@strata/backends/native'` registers the native backend (Node only): the cpu backend's tensors
  * and kernels, with matrix products and convolutions (and their gradients) run by ONNX Runtime's CPU
  * kernels through onnxruntime-node, an optional peer dependency to install alongside
- * (`npm install onnxruntime-node`). `setBackend('auto')` prefers it in Node when that package is installed.
+ * (`npm install onnxruntime-node`). `setBackend('native')` selects it; 'auto' ranks it below wasm (see the README).
  *
  * Each kernel signature (op, shapes, attributes) gets a small ONNX model and session, built on first use
  * and kept until the backend is disposed (`tf.removeBackend('native')`) or `configureNative` changes the

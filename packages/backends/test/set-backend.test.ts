@@ -20,8 +20,8 @@ function stubGpu(adapter: object | null | (() => never)) {
   return requestAdapter;
 }
 
-/** What 'auto' picks in Node: native where its optional onnxruntime-node is installed (this repo's dev install), else wasm. */
-const nodeAuto = resolvesInNode('onnxruntime-node', import.meta.url) ? 'native' : 'wasm';
+/** Whether the optional onnxruntime-node is installed (this repo's dev install), which registers native. */
+const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
 
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -64,9 +64,9 @@ describe('setBackend / getBackend / listBackends', () => {
     expect(getBackend()).toBe('cpu');
   });
 
-  it("'auto' picks native in Node where onnxruntime-node is installed, wasm otherwise", async () => {
-    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
-    expect(getBackend()).toBe(nodeAuto);
+  it("'auto' picks wasm in Node, above native even where onnxruntime-node is installed", async () => {
+    await expect(setBackend('auto')).resolves.toBe('wasm');
+    expect(getBackend()).toBe('wasm');
   });
 
   it("setBackend('webgl') in Node fails clearly instead of staying on the old backend", async () => {
@@ -121,12 +121,12 @@ describe('setBackend / getBackend / listBackends', () => {
     await import('../src/webgpu.js');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     stubGpu({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } });
-    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
+    await expect(setBackend('auto')).resolves.toBe('wasm');
     expect(warn).not.toHaveBeenCalled();
     // A hardware adapter: 'auto' initialises webgpu first. In Node tfjs registered no webgpu backend (its
     // import saw no navigator.gpu), so that fails and 'auto' goes on to the next.
     stubGpu({ info: { vendor: 'nvidia', architecture: 'ampere' } });
-    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
+    await expect(setBackend('auto')).resolves.toBe('wasm');
     expect(warn.mock.calls.flat().join(' ')).toMatch(/backend 'webgpu' failed to initialise/);
   });
 
@@ -136,7 +136,7 @@ describe('setBackend / getBackend / listBackends', () => {
     });
     registerBackend({ name: 'test>broken', priority: 100, init });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await expect(setBackend('auto')).resolves.toBe(nodeAuto);
+    await expect(setBackend('auto')).resolves.toBe('wasm');
     expect(init).toHaveBeenCalledOnce();
     expect(warn.mock.calls.flat().join(' ')).toMatch(/'test>broken' failed to initialise.*no device here/);
     await expect(setBackend('test>broken' as 'cpu')).rejects.toThrow('no device here');
@@ -169,16 +169,16 @@ describe('setBackend / getBackend / listBackends', () => {
   it('lists registered backends by priority', async () => {
     await import('../src/cpu.js');
     await import('../src/webgl.js');
-    // 'auto' loaded native above where onnxruntime-node is installed.
-    const native = nodeAuto === 'native' ? ['native'] : [];
-    expect(listBackends()).toEqual(['webgpu', 'webgl', ...native, 'wasm', 'cpu']);
+    await import('../src/wasm.js');
+    if (hasOrt) await import('../src/native.js');
+    expect(listBackends()).toEqual(['webgpu', 'webgl', 'wasm', ...(hasOrt ? ['native'] : []), 'cpu']);
   });
 
   it('rejects unknown names and bad entries with what it received', async () => {
     const unknown = await setBackend('tpu' as 'cpu').catch((e) => e);
     expect(unknown).toBeInstanceOf(RegistryError);
     expect(unknown.message).toMatch(
-      /Unknown backend: 'tpu'. Known backends: webgpu, webgl, native, wasm, cpu/,
+      /Unknown backend: 'tpu'. Known backends: webgpu, webgl, wasm, native, cpu/,
     );
     const empty = await setBackend('' as 'cpu').catch((e) => e);
     expect(empty).toBeInstanceOf(ValueError);
