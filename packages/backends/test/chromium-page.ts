@@ -50,7 +50,9 @@ async function bundlePage(entry: string): Promise<string> {
         name: 'node-builtins-empty',
         setup(build) {
           build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-empty' }));
-          build.onLoad({ filter: /.*/, namespace: 'node-empty' }, () => ({ contents: 'module.exports = {};' }));
+          build.onLoad({ filter: /.*/, namespace: 'node-empty' }, () => ({
+            contents: 'module.exports = {};',
+          }));
         },
       },
     ],

@@ -3,19 +3,27 @@
  * as in webgpu-browser.test.ts) opens test/worker-page/entry.ts, which starts test/worker-page/worker.ts as
  * a module Worker, selects webgpu or wasm there, and trains a Dense and a Conv2D model in it; the page
  * runs the same fits on cpu from the same initial weights. Skips when /usr/bin/chromium is absent; when
- * Chromium gives no WebGPU adapter the webgpu case fails under CI (CI=true) and skips elsewhere.
+ * Chromium gives no WebGPU adapter the test fails under CI (CI=true), and elsewhere the webgpu case skips.
  */
 import { WEBGPU_CHROMIUM_ARGS } from '@strata/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { WebGPUProbe } from '../src/builtin-backends.js';
-import { CHROMIUM, type ChromiumPage, hasChromium, openChromiumPage, tfjsWasmFiles } from './chromium-page.js';
+import {
+  CHROMIUM,
+  type ChromiumPage,
+  hasChromium,
+  openChromiumPage,
+  tfjsWasmFiles,
+} from './chromium-page.js';
 import type { CaseResult } from './worker-page/entry.js';
 
 const inCI = process.env.CI === 'true';
 
 if (!hasChromium)
-  console.warn(`Skipping the Web Worker browser test: ${CHROMIUM} is absent (install Debian's chromium package).`);
+  console.warn(
+    `Skipping the Web Worker browser test: ${CHROMIUM} is absent (install Debian's chromium package).`,
+  );
 
 describe.skipIf(!hasChromium)('WorkerModel in a dedicated Web Worker in headless Chromium', () => {
   let page: ChromiumPage | undefined;

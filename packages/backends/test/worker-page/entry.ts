@@ -7,7 +7,7 @@ import '@strata/layers';
 import '@strata/optimizers';
 import '@strata/losses-metrics';
 import '@strata/backends/cpu';
-import { type HostArray, setBackend, WorkerModel } from '@strata/backends';
+import { type BackendName, type HostArray, setBackend, WorkerModel } from '@strata/backends';
 import { Callback, type Logs, type Model, Sequential } from '@strata/core';
 import { seededValues } from '@strata/core/testing';
 import { loadModel } from '@strata/io';
@@ -135,7 +135,7 @@ async function pageFit(model: Model, spec: Spec, seed: number): Promise<number[]
   return losses;
 }
 
-async function runCase(spec: Spec, backend: string): Promise<CaseResult> {
+async function runCase(spec: Spec, backend: BackendName): Promise<CaseResult> {
   await setBackend('cpu');
   const page = spec.build();
   page.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
@@ -143,7 +143,7 @@ async function runCase(spec: Spec, backend: string): Promise<CaseResult> {
 
   const remote = new WorkerModel(new Worker('/worker.js', { type: 'module' }));
   try {
-    const active = await remote.setBackend(backend as never);
+    const active = await remote.setBackend(backend);
     await remote.load(initial.slice());
     const worker: number[] = [];
     const counts: number[] = [];
@@ -187,7 +187,7 @@ async function runCase(spec: Spec, backend: string): Promise<CaseResult> {
   }
 }
 
-async function runChecks(backend: string): Promise<CaseResult[]> {
+async function runChecks(backend: BackendName): Promise<CaseResult[]> {
   const cases: CaseResult[] = [];
   for (const spec of specs) cases.push(await runCase(spec, backend));
   return cases;
