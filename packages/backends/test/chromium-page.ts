@@ -45,6 +45,16 @@ async function bundlePage(entry: string): Promise<string> {
           }));
         },
       },
+      {
+        // Node's modules, behind code a browser never runs (@strata/io's file targets): empty stand-ins.
+        name: 'node-builtins-empty',
+        setup(build) {
+          build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-empty' }));
+          build.onLoad({ filter: /.*/, namespace: 'node-empty' }, () => ({
+            contents: 'module.exports = {};',
+          }));
+        },
+      },
     ],
   });
   return result.outputFiles[0].text;
@@ -56,10 +66,14 @@ export interface ChromiumPage {
   close(): Promise<void>;
 }
 
-/** What the test server adds: headers on every answer, and files (URL path → file on disk). */
+/**
+ * What the test server adds: headers on every answer, files (URL path → file on disk), and more scripts
+ * (URL path → entry relative to test/, bundled like the page: a worker's script).
+ */
 export interface ServeOptions {
   headers?: Record<string, string>;
   files?: Record<string, string>;
+  scripts?: Record<string, string>;
 }
 
 /** The headers that make a page cross-origin isolated (so it has SharedArrayBuffer). */
@@ -88,12 +102,13 @@ export async function openChromiumPage(
   extraArgs: string[] = [],
   serveOptions: ServeOptions = {},
 ): Promise<ChromiumPage> {
-  const script = await bundlePage(entry);
-  const { headers = {}, files = {} } = serveOptions;
+  const { headers = {}, files = {}, scripts = {} } = serveOptions;
+  const bundles: Record<string, string> = { '/page.js': await bundlePage(entry) };
+  for (const [url, scriptEntry] of Object.entries(scripts)) bundles[url] = await bundlePage(scriptEntry);
   const server = http.createServer((req, res) => {
     // Anything else (favicon.ico) is a 404.
-    if (req.url === '/page.js') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(script);
+    if (req.url != null && bundles[req.url] != null) {
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(bundles[req.url]);
     } else if (req.url === '/') {
       res
         .writeHead(200, { ...headers, 'content-type': 'text/html' })

@@ -1,8 +1,8 @@
 /**
  * WorkerModel and serveModel in Node: the page half (WorkerModel) and the worker half (serveModel) talk over a
  * MessageChannel, the same structured-clone-and-transfer channel a Web Worker uses. Both halves share one
- * tfjs engine here, so tf.memory() counts both. The browser test (apps/demo/test/web-demo.test.ts) runs
- * them in a real worker.
+ * tfjs engine here, so tf.memory() counts both. The browser tests run them in a real worker: on webgl in
+ * apps/demo/test/web-demo.test.ts, on webgpu and wasm in worker-browser.test.ts.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Model, RuntimeError, Sequential, ValueError } from '@strata/core';
