@@ -544,7 +544,7 @@ describe('training', () => {
     const x = tf.randomUniform([6, 5, 3], 0, 1, 'float32', 3);
     const target = tf.zeros([6, 8]);
     const out = model.predict(x) as tf.Tensor;
-    const y = out.dataSync();
+    const y = Array.from(out.dataSync());
     tf.dispose(out);
     const sumSquares = y.reduce((a, v) => a + v * v, 0);
     const expected = sumSquares / y.length + (0.01 * sumSquares) / 6;
