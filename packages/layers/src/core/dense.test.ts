@@ -198,7 +198,7 @@ describe('Dense', () => {
     const rebuilt = deserializeKerasObject<Layer>('layer', keras) as Dense;
     expect(rebuilt.units).toBe(3);
     expect(rebuilt.useBias).toBe(false);
-    expect(rebuilt.kernelInitializer.getConfig()).toEqual({ seed: 7, input_axes: null, output_axes: null });
+    expect(rebuilt.kernelInitializer.getConfig()).toEqual({ seed: 7, inputAxes: null, outputAxes: null });
     expect(rebuilt.kernelConstraint?.getConfig()).toEqual({ maxValue: 3, axis: 0 });
     expect(serializeKerasObject('layer', rebuilt).config.activation).toBe('softmax');
     layer.dispose();

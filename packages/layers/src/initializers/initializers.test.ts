@@ -248,7 +248,9 @@ describe('initializers', () => {
     const limit = Math.sqrt(3 / 50);
     expect(Math.max(...v.map(Math.abs))).toBeLessThanOrEqual(limit);
     expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(0.95 * limit);
-    expect(byAxes.getConfig()).toMatchObject({ input_axes: [0, 1], output_axes: [-1] });
+    expect(byAxes.getConfig()).toMatchObject({ inputAxes: [0, 1], outputAxes: [-1] });
+    // Keras's file form is snake_case, as Keras 3.15 writes `get_config()`.
+    expect(serializeInitializer(byAxes)?.config).toMatchObject({ input_axes: [0, 1], output_axes: [-1] });
     // Only one of the two given: Keras ignores it and uses the shape's fans.
     const one = new GlorotUniform({ inputAxes: [0], seed: 4 }).apply([3, 4, 50]);
     const u = one.dataSync();
@@ -258,8 +260,8 @@ describe('initializers', () => {
     expect(Math.max(...u.map(Math.abs))).toBeGreaterThan(0.95 * Math.sqrt(6 / 162));
     expect(new GlorotUniform({ inputAxes: [0], outputAxes: [1] }).getConfig()).toEqual({
       seed: null,
-      input_axes: [0],
-      output_axes: [1],
+      inputAxes: [0],
+      outputAxes: [1],
     });
     const bad = new HeNormal({ inputAxes: [0], outputAxes: [3] });
     const before = tf.memory().numTensors;

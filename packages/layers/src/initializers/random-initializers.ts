@@ -265,8 +265,8 @@ export class VarianceScaling extends RandomInitializer {
       scale: this.scale,
       mode: this.mode,
       distribution: this.distribution,
-      input_axes: this.inputAxes,
-      output_axes: this.outputAxes,
+      inputAxes: this.inputAxes,
+      outputAxes: this.outputAxes,
     };
   }
 }
@@ -281,7 +281,7 @@ abstract class FixedVarianceScaling extends VarianceScaling {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { seed: this.initSeed, input_axes: this.inputAxes, output_axes: this.outputAxes };
+    return { seed: this.initSeed, inputAxes: this.inputAxes, outputAxes: this.outputAxes };
   }
 }
 
