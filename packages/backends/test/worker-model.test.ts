@@ -234,6 +234,21 @@ describe('WorkerModel over a message channel', () => {
     expect((await remote.memory()).numTensors).toBe(settled);
   });
 
+  it('sends a compiled, never-trained model without the warning an unbuilt optimizer would cause', async () => {
+    const page = mlp();
+    page.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      await remote.load(page);
+      await remote.fit(data().x, data().y, { epochs: 1, batchSize: 32 });
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('names data that cannot be transferred, before anything is sent', async () => {
     await remote.load(mlp());
     const before = tf.memory().numTensors;

@@ -401,7 +401,9 @@ async function kerasBytes(model: Model): Promise<Uint8Array> {
     },
   };
   try {
-    await model.save(target);
+    // An optimizer that never ran has no state to send; its empty slots would only make the worker's
+    // load warn (as Keras does) that the saved state doesn't match.
+    await model.save(target, { includeOptimizer: model.optimizer?.built === true });
   } catch (e) {
     throw new ValueError(
       `WorkerModel.load could not send model '${model.name}' to the worker: it must be saved as .keras ` +
