@@ -253,6 +253,24 @@ describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftSha
       copyFileSync(shot, join(repoRoot, 'docs', 'web-demo.png'));
     }
 
+    // The curves are drawn in a worker; the page forwards the pointer, so the loss chart shows a tooltip
+    // of the nearest point, and hides it when the pointer leaves.
+    const tooltip = () => page.getAttribute('#loss-chart', 'data-tooltip');
+    const box = (await page.locator('#loss-chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 4 });
+    await page.waitForFunction(() => document.getElementById('loss-chart')!.dataset.tooltip, undefined, {
+      timeout: 30_000,
+    });
+    expect(await tooltip()).toMatch(/(training|validation): \d/);
+    await page.mouse.move(box.x - 10, box.y - 10);
+    await page.waitForFunction(
+      () => document.getElementById('loss-chart')!.dataset.tooltip === '',
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+
     // Reload: the model saved mid-training loads on the page and in the worker, and both predict what the
     // worker predicted when it saved.
     await page.reload();

@@ -4,7 +4,12 @@
  */
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Title, Tooltip } from 'chart.js';
 
-import { type CurveChartMessage, TRAIN_COLOR, VAL_COLOR } from './curve-chart-protocol.js';
+import {
+  type CurveChartMessage,
+  type CurveChartReport,
+  TRAIN_COLOR,
+  VAL_COLOR,
+} from './curve-chart-protocol.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Title, Tooltip);
 
@@ -16,9 +21,11 @@ const canvases = new Map<number, HTMLCanvasElement>();
 function curveWorker(): Worker {
   if (!chartWorker) {
     chartWorker = new Worker(new URL('./curve-chart-worker.ts', import.meta.url), { type: 'module' });
-    chartWorker.addEventListener('message', (e: MessageEvent<{ id: number; points: number }>) => {
-      // The browser test watches the curves grow.
-      canvases.get(e.data.id)!.dataset.points = String(e.data.points);
+    chartWorker.addEventListener('message', (e: MessageEvent<CurveChartReport>) => {
+      // The browser test watches the curves grow and the tooltip follow the pointer.
+      const canvas = canvases.get(e.data.id)!;
+      canvas.dataset.points = String(e.data.points);
+      canvas.dataset.tooltip = e.data.tooltip;
     });
   }
   return chartWorker;
@@ -54,6 +61,14 @@ export class CurveChart {
       const { width, height } = entry.contentRect;
       this.post({ kind: 'resize', id: this.id, width, height });
     }).observe(canvas.parentElement!);
+    // The canvas belongs to the worker now, but its pointer events still arrive here: forward them, so
+    // the worker's chart shows tooltips.
+    canvas.addEventListener('pointermove', (e) =>
+      this.post({ kind: 'pointer', id: this.id, x: e.offsetX, y: e.offsetY }),
+    );
+    canvas.addEventListener('pointerleave', () =>
+      this.post({ kind: 'pointer', id: this.id, x: null, y: null }),
+    );
   }
 
   /**

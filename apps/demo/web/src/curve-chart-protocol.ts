@@ -17,4 +17,10 @@ export type CurveChartMessage =
   | { kind: 'training'; id: number; x: number; y: number; epochStart: boolean }
   | { kind: 'validation'; id: number; x: number; y: number }
   | { kind: 'clear'; id: number }
-  | { kind: 'resize'; id: number; width: number; height: number };
+  | { kind: 'resize'; id: number; width: number; height: number }
+  /** The pointer over the chart, in CSS pixels from its top-left corner; null when it left. */
+  | { kind: 'pointer'; id: number; x: number; y: number }
+  | { kind: 'pointer'; id: number; x: null; y: null };
+
+/** What the worker tells the page: points drawn, and the tooltip's lines while one shows ('' when none). */
+export type CurveChartReport = { id: number; points: number; tooltip: string };

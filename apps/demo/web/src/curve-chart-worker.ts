@@ -14,11 +14,17 @@ import {
   LineElement,
   PointElement,
   Title,
+  Tooltip,
 } from 'chart.js';
 
-import { type CurveChartMessage, TRAIN_COLOR, VAL_COLOR } from './curve-chart-protocol.js';
+import {
+  type CurveChartMessage,
+  type CurveChartReport,
+  TRAIN_COLOR,
+  VAL_COLOR,
+} from './curve-chart-protocol.js';
 
-Chart.register(Legend, LinearScale, LineController, LineElement, PointElement, Title);
+Chart.register(Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip);
 
 type Point = { x: number; y: number };
 
@@ -54,19 +60,44 @@ function config(
       ],
     },
     options: {
-      // No DOM here: the page tells the size, and there are no pointer events (so no tooltips).
+      // No DOM here: the page tells the size and forwards the pointer (`showTooltipAt`), so Chart.js
+      // listens to no events itself.
       animation: false,
       responsive: false,
       devicePixelRatio: dpr,
       parsing: false,
       events: [],
-      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+      plugins: {
+        title: { display: true, text: title },
+        legend: { position: 'bottom' },
+        tooltip: { mode: 'nearest', intersect: false, axis: 'x' },
+      },
       scales: {
         x: { type: 'linear', min: 0, title: { display: true, text: 'epoch' } },
         y: { type: 'linear', ...(yRange ?? { beginAtZero: true }) },
       },
     },
   };
+}
+
+/**
+ * Shows the tooltip of the point nearest the pointer along x (Chart.js's programmatic tooltip: the same
+ * lookup its own mousemove handler does), or hides it when the pointer left (x null).
+ */
+function showTooltipAt(chart: Chart<'line', Point[]>, x: number | null, y: number | null): void {
+  const active =
+    x === null || y === null
+      ? []
+      : chart.getElementsAtEventForMode(
+          // A ChartEvent without a native event: Chart.js takes x and y as the position on the canvas (its
+          // typings ask for a DOM Event, which a worker never has).
+          { type: 'mousemove', native: null, x, y } as unknown as Event,
+          'nearest',
+          { intersect: false, axis: 'x' },
+          false,
+        );
+  chart.setActiveElements(active);
+  chart.tooltip?.setActiveElements(active, { x: x ?? 0, y: y ?? 0 });
 }
 
 /** Redraws the charts that changed, once per frame however many points came in. */
@@ -84,7 +115,13 @@ function redrawSoon(id: number): void {
       const chart = charts.get(d)!;
       chart.update('none');
       const points = chart.data.datasets.reduce((n, s) => n + s.data.length, 0);
-      postMessage({ id: d, points });
+      const tip = chart.tooltip;
+      const tooltip =
+        tip && tip.getActiveElements().length > 0
+          ? [...tip.title, ...tip.body.flatMap((b) => b.lines)].join('\n')
+          : '';
+      const report: CurveChartReport = { id: d, points, tooltip };
+      postMessage(report);
     }
     dirty.clear();
   });
@@ -111,5 +148,6 @@ self.addEventListener('message', (event: MessageEvent<CurveChartMessage>) => {
   } else if (m.kind === 'validation') validation.data.push({ x: m.x, y: m.y });
   else if (m.kind === 'clear') for (const d of chart.data.datasets) d.data = [];
   else if (m.kind === 'resize') chart.resize(m.width, m.height);
+  else if (m.kind === 'pointer') showTooltipAt(chart, m.x, m.y);
   redrawSoon(m.id);
 });
