@@ -21,12 +21,14 @@ import {
   type FusedConv2DAttrs,
   type KernelFunc,
   type TensorInfo,
+  util,
 } from '@tensorflow/tfjs-core';
 
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
+import { outputArray } from './output-pool.js';
 import { transformFilter, type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
@@ -192,19 +194,20 @@ function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
 export type BlockEpilogue = (out: Float32Array, from: number, to: number) => void;
 
 /**
- * NHWC `x` convolved with a `[kh, kw, in, out]` filter: `[batch, outHeight, outWidth, out]`, NHWC;
- * `epilogue` runs on each block of output rows as it is made.
+ * NHWC `x` convolved with a `[kh, kw, in, out]` filter into `out`, `[batch, outHeight, outWidth, out]`
+ * NHWC (every value written); `epilogue` runs on each block of output rows as it is made.
  */
 export function convolve(
   x: Float32Array,
   filter: Float32Array,
   info: backend_util.Conv2DInfo,
+  out: Float32Array,
   epilogue?: BlockEpilogue,
 ): Float32Array {
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);
-  const out = new Float32Array(pixels * n);
+  if (k === 0) return out.fill(0);
   if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
     const { inChannels, outChannels } = info;
     const u = transformFilter(
@@ -230,16 +233,19 @@ export function convolve(
   return out;
 }
 
-/** The gradient of `convolve` with respect to its input: NHWC `[batch, inHeight, inWidth, in]`. */
+/**
+ * The gradient of `convolve` with respect to its input, added to `dx` (zero-filled by the caller):
+ * NHWC `[batch, inHeight, inWidth, in]`.
+ */
 export function convolveInputGradient(
   dy: Float32Array,
   filter: Float32Array,
   info: backend_util.Conv2DInfo,
+  dx: Float32Array,
 ): Float32Array {
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);
-  const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
   // filterᵀ: `[out, taps]` read from the `[taps, out]` filter.
   const filterT: MatrixView = { values: filter, offset: 0, rowStride: 1, colStride: n };
   if (isWinograd3x3(info) && n >= WINOGRAD_MIN_CHANNELS) {
@@ -344,8 +350,10 @@ function conv2dWith(args: Parameters<KernelFunc>[0], epilogue?: BlockEpilogue): 
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
-  const out = convolve(nhwcValues(b, x, channelsFirst), valuesOf(b, filter), info, epilogue);
-  return fromNhwc(b, out, nhwcShape(info, 'out'), channelsFirst);
+  const shape = nhwcShape(info, 'out');
+  const out = outputArray(b, util.sizeFromShape(shape));
+  convolve(nhwcValues(b, x, channelsFirst), valuesOf(b, filter), info, out, epilogue);
+  return fromNhwc(b, out, shape, channelsFirst);
 }
 
 /** Conv2D on float32 tensors, any data format. */
@@ -368,8 +376,10 @@ export const conv2dBackpropInputCpu: KernelFunc = ({ inputs, backend, attrs }) =
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
-  const dx = convolveInputGradient(nhwcValues(b, dy, channelsFirst), valuesOf(b, filter), info);
-  return fromNhwc(b, dx, nhwcShape(info, 'in'), channelsFirst);
+  const shape = nhwcShape(info, 'in');
+  const dx = outputArray(b, util.sizeFromShape(shape), true);
+  convolveInputGradient(nhwcValues(b, dy, channelsFirst), valuesOf(b, filter), info, dx);
+  return fromNhwc(b, dx, shape, channelsFirst);
 };
 
 /** Conv2DBackpropFilter (the filter gradient of Conv2D) on float32 tensors. */
