@@ -22,8 +22,9 @@ interface Case {
 
 // Strides, padding kinds, odd sizes, batch 1, one channel, a 1x1 filter (the GEMM on x itself), filter
 // depths past one GEMM k-block (256), patch matrices of more than one block (~65,536 floats), NCHW;
-// then 3x3 stride-1 cases with 8+ channels, which run as Winograd F(2x2, 3x3): odd sizes (a last tile
-// half outside), blocks of tiles spanning images, padding beyond the filter (a cropping input gradient).
+// then 3x3 stride-1 cases with 8+ channels, which run as Winograd F(2x2, 3x3) or F(4x4, 3x3): odd sizes
+// (a last tile partly outside), blocks of tiles spanning images, padding beyond the filter (a cropping
+// input gradient).
 const cases: Case[] = [
   { name: 'same, stride 1', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { name: 'valid, stride 2, batch 1', x: [1, 9, 8, 2], filter: [3, 2, 2, 5], strides: 2, pad: 'valid' },
@@ -88,6 +89,22 @@ const cases: Case[] = [
     strides: 1,
     pad: 'valid',
     dataFormat: 'NCHW',
+  },
+  // Outputs of 7 or more pixels a side run as F(4x4, 3x3): last tiles 2 and 3 pixels inside the output,
+  // and blocks of tiles spanning images.
+  {
+    name: 'Winograd F(4x4), same, edge tiles',
+    x: [2, 10, 7, 8],
+    filter: [3, 3, 8, 6],
+    strides: 1,
+    pad: 'same',
+  },
+  {
+    name: 'Winograd F(4x4), valid, blocks over images',
+    x: [4, 21, 21, 16],
+    filter: [3, 3, 16, 24],
+    strides: 1,
+    pad: 'valid',
   },
 ];
 
@@ -190,6 +207,12 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
     { name: 'dilated, sigmoid', c: dilatedCases[0], bias: [4], activation: 'sigmoid' },
     { name: 'Winograd, bias + relu over blocks of tiles', c: cases[11], bias: [64], activation: 'relu' },
     { name: 'Winograd, same, bias + relu', c: cases[12], bias: [10], activation: 'relu' },
+    {
+      name: 'Winograd F(4x4), bias + relu over blocks of tiles',
+      c: cases[16],
+      bias: [24],
+      activation: 'relu',
+    },
   ];
   for (const [i, f] of fused.entries()) {
     it(`FusedConv2D matches tfjs's cpu kernel: ${f.name}`, async () => {

@@ -29,7 +29,7 @@ import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
 import { outputArray } from './output-pool.js';
-import { transformFilter, type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
+import { type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -174,7 +174,7 @@ const winogradGeometry = (info: backend_util.Conv2DInfo): Winograd3x3 => ({
   padLeft: info.padInfo.left,
 });
 
-/** A 3x3 filter at stride 1, undilated: a correlation F(2x2, 3x3) computes with 2.25x fewer products. */
+/** A 3x3 filter at stride 1, undilated: a correlation Winograd's F(2x2, 3x3) or F(4x4, 3x3) computes. */
 function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   return (
@@ -209,13 +209,10 @@ export function convolve(
   const pixels = outputPixels(info);
   if (k === 0) return out.fill(0);
   if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
-    const { inChannels, outChannels } = info;
-    const u = transformFilter(
-      inChannels,
-      outChannels,
-      (ky, kx, c, j) => filter[((ky * 3 + kx) * inChannels + c) * n + j],
-    );
-    winogradConvolve(x, u, winogradGeometry(info), out, epilogue);
+    const { inChannels } = info;
+    const at = (ky: number, kx: number, c: number, j: number) =>
+      filter[((ky * 3 + kx) * inChannels + c) * n + j];
+    winogradConvolve(x, at, winogradGeometry(info), out, epilogue);
     return out;
   }
   if (isPointwise(info)) {
@@ -252,7 +249,8 @@ export function convolveInputGradient(
     // At stride 1 the input gradient is dy correlated with the filter turned 180° and transposed
     // (`[3, 3, out, in]`), padded by 2 - the forward padding.
     const c = info.inChannels;
-    const u = transformFilter(n, c, (ky, kx, j, i) => filter[(((2 - ky) * 3 + 2 - kx) * c + i) * n + j]);
+    const at = (ky: number, kx: number, j: number, i: number) =>
+      filter[(((2 - ky) * 3 + 2 - kx) * c + i) * n + j];
     const geometry: Winograd3x3 = {
       batch: info.batchSize,
       inHeight: info.outHeight,
@@ -264,7 +262,7 @@ export function convolveInputGradient(
       padTop: 2 - info.padInfo.top,
       padLeft: 2 - info.padInfo.left,
     };
-    winogradConvolve(dy, u, geometry, dx);
+    winogradConvolve(dy, at, geometry, dx);
     return dx;
   }
   if (isPointwise(info)) {
