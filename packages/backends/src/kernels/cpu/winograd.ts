@@ -15,7 +15,7 @@
  * (within 1e-5 of the largest output here); `winogradConvolve` takes whichever needs fewer products for
  * the output's size (a tile half outside the output is wasted work).
  * The input gradient is the same correlation of dy with the filter turned and transposed; the filter
- * gradient is F(3x3, 2x2) over F(2x2, 3x3)'s tiles (`winogradFilterGradient`).
+ * gradient is F(3x3, 2x2) or F(3x3, 4x4) over the same tiles (`winogradFilterGradient`).
  * F(2x2, 3x3)'s coefficients are ±1 and ½, so its results match the direct product within float32
  * rounding. Tiles are taken in whole rows of tiles, so the output of a block is a contiguous range of
  * pixels that a block epilogue (bias, relu) can finish while it is in cache.
@@ -47,6 +47,8 @@ let products = new Float32Array(0);
 // Bᵀ d of one channel of a tile; Aᵀ M of one channel pair of the filter gradient (or one output
 // channel of a tile).
 const columns = new Float64Array(36);
+// One 4x4 block of dy, one channel (the filter gradient's F(3x3, 4x4)).
+const block = new Float64Array(16);
 const rowsOfA = new Float64Array(24);
 
 /**
@@ -431,11 +433,11 @@ export function winogradConvolve(
 }
 
 /**
- * `G D Gᵀ` of the 2x2 block of dy of every tile of tile rows `r0 .. r1`, per output channel, into the
- * 16 `[tiles, out]` matrices, with the entries of row or column 3 negated once: the filter gradient's
- * input transform is the forward's with its last row negated (see `winogradFilterGradient`).
+ * F(3x3, 2x2)'s `G D Gᵀ` of the 2x2 block of dy of every tile of tile rows `r0 .. r1`, per output
+ * channel, into the 16 `[tiles, out]` matrices, with the entries of row or column 3 negated once: this
+ * filter gradient's input transform is the forward's with its last row negated (see `F2_GRADIENT`).
  */
-function transformGradients(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+function transformGradients2(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
   const { outHeight, outWidth, outChannels: k } = g;
   const { tilesAcross, tileRowsPerImage } = tiling(g, F2);
   const tiles = (r1 - r0) * tilesAcross;
@@ -474,53 +476,143 @@ function gradientRow(d: Float32Array, at: number, plane: number, a0: number, a1:
 }
 
 /**
+ * F(3x3, 4x4)'s `G D Gᵀ` of the 4x4 block of dy of every tile of tile rows `r0 .. r1` (0 outside dy),
+ * per output channel, into the 36 `[tiles, out]` matrices. This G is F(4x4, 3x3)'s A (see
+ * `F4_GRADIENT`): rows [1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [1, -2, 4, -8],
+ * [0, 0, 0, 1].
+ */
+function transformGradients4(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+  const { outHeight, outWidth, outChannels: k } = g;
+  const { tilesAcross, tileRowsPerImage } = tiling(g, F4);
+  const tiles = (r1 - r0) * tilesAcross;
+  const plane = tiles * k;
+  for (let r = r0, t = 0; r < r1; r++) {
+    const image = Math.floor(r / tileRowsPerImage);
+    const oy = (r - image * tileRowsPerImage) * 4;
+    const rows = Math.min(4, outHeight - oy);
+    for (let tx = 0; tx < tilesAcross; tx++, t++) {
+      const ox = tx * 4;
+      const cols = Math.min(4, outWidth - ox);
+      const at00 = ((image * outHeight + oy) * outWidth + ox) * k;
+      const whole = rows === 4 && cols === 4;
+      for (let ch = 0, o = t * k; ch < k; ch++, o++) {
+        // The block (0 outside dy) into `block`, G D into `columns` (6 rows of 4), then each row times Gᵀ.
+        for (let i = 0, at = at00 + ch; i < 4; i++, at += outWidth * k) {
+          for (let j = 0; j < 4; j++) block[i * 4 + j] = whole || (i < rows && j < cols) ? dy[at + j * k] : 0;
+        }
+        for (let j = 0; j < 4; j++)
+          combineG(columns, j, 4, block[j], block[4 + j], block[8 + j], block[12 + j]);
+        for (let i = 0; i < 6; i++) {
+          const q = i * 4;
+          combineG(
+            products,
+            o + i * 6 * plane,
+            plane,
+            columns[q],
+            columns[q + 1],
+            columns[q + 2],
+            columns[q + 3],
+          );
+        }
+      }
+    }
+  }
+}
+
+/** F(3x3, 4x4)'s G applied to `d0 .. d3`, written to `to[at + i * step]` for i = 0 .. 5. */
+function combineG(
+  to: Float32Array | Float64Array,
+  at: number,
+  step: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+): void {
+  const even = d0 + d2;
+  const odd = d1 + d3;
+  const even4 = d0 + 4 * d2;
+  const odd4 = 2 * d1 + 8 * d3;
+  to[at] = d0;
+  to[at + step] = even + odd;
+  to[at + 2 * step] = even - odd;
+  to[at + 3 * step] = even4 + odd4;
+  to[at + 4 * step] = even4 - odd4;
+  to[at + 5 * step] = d3;
+}
+
+/**
+ * A filter gradient's minimal filtering F(3x3, m x m) over `tile`'s tiles: `transformGradients` writes
+ * the dy blocks' `G D Gᵀ`, and `A` (alpha x 3) is the output transform, `dW = Aᵀ S A` for the sums S of
+ * the products. F(3x3, m x m) is F(m x m, 3x3) with A and G swapped: both compute the same sums of
+ * products `x[i + j] · w[j]`, read with the roles of i and j exchanged.
+ */
+interface GradientTile {
+  tile: WinogradTile;
+  transformGradients: typeof transformGradients2;
+  A: readonly (readonly number[])[];
+}
+
+/**
+ * F(3x3, 2x2): Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1], G = [1 0; ½ ½; ½ -½; 0 1] and
+ * Aᵀ = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. This Bᵀ is the forward's with its last row negated, so the
+ * forward's input transform is reused and the sign moved onto dy's.
+ */
+const F2_GRADIENT: GradientTile = {
+  tile: F2,
+  transformGradients: transformGradients2,
+  A: [
+    [1, 0, 0],
+    [1, 1, 1],
+    [1, -1, 1],
+    [0, 0, 1],
+  ],
+};
+
+/** F(3x3, 4x4): F(4x4, 3x3)'s B, its A as G, and its G as A. */
+const F4_GRADIENT: GradientTile = { tile: F4, transformGradients: transformGradients4, A: F4.G };
+
+/**
  * The filter gradient of the correlation `g` describes, `dW[ky][kx][c][k] = Σ x[n, y + ky - padTop,
  * x + kx - padLeft, c] · dy[n, y, x, k]` over images and output pixels: `[3, 3, in, out]`. This is
- * F(3x3, 2x2): each 2x2 block of dy and the 4x4 input under it give a 3x3 contribution with 16 products
- * per channel pair instead of 36, `Aᵀ [(G D Gᵀ) ⊙ (Bᵀ X B)] A` with Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0;
- * 0 -1 0 1], G = [1 0; ½ ½; ½ -½; 0 1], Aᵀ = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. Summed over tiles, the 16
- * positions are 16 products `V[e]ᵀ · D[e]`, `[in, tiles] · [tiles, out]`, accumulated over the blocks,
- * and `Aᵀ M A` runs once per channel pair at the end. This Bᵀ is the forward's with its last row
- * negated, so the forward's input transform is reused and the sign moved onto dy's.
+ * F(3x3, m x m) with the forward's tiles (m = 2 or 4, as `winogradConvolve` would choose): each m x m
+ * block of dy and the input tile under it give a 3x3 contribution with alpha² products per channel
+ * pair instead of 9m², `Aᵀ [(G D Gᵀ) ⊙ (Bᵀ X B)] A`. Summed over tiles, the alpha² positions are
+ * alpha² products `V[e]ᵀ · D[e]`, `[in, tiles] · [tiles, out]`, accumulated over the blocks, and
+ * `Aᵀ S A` runs once per channel pair at the end.
  */
 export function winogradFilterGradient(x: Float32Array, dy: Float32Array, g: Winograd3x3): Float32Array {
   const { inChannels: c, outChannels: k } = g;
-  const { tilesAcross, tileRows, rowsPerBlock } = tiling(g, F2);
+  const { tile, transformGradients, A } = tileFor(g) === F4 ? F4_GRADIENT : F2_GRADIENT;
+  const { alpha } = tile;
+  const { tilesAcross, tileRows, rowsPerBlock } = tiling(g, tile);
   const plane = c * k;
-  const sums = new Float32Array(16 * plane);
+  const sums = new Float32Array(alpha * alpha * plane);
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
-    transformInputs(x, g, r0, r1, F2);
+    transformInputs(x, g, r0, r1, tile);
     transformGradients(dy, g, r0, r1);
-    for (let e = 0; e < 16; e++) {
+    for (let e = 0; e < alpha * alpha; e++) {
       // V[e]ᵀ: `[in, tiles]` read from the `[tiles, in]` rows.
       const inputsT: MatrixView = { values: transformed, offset: e * tiles * c, rowStride: 1, colStride: c };
       gemm(inputsT, rowMajor(products, e * tiles * k, k), sums, e * plane, c, tiles, k, false, r0 > 0);
     }
   }
   const dw = new Float32Array(9 * plane);
-  // Aᵀ M A per channel pair: Aᵀ's rows combine the 4x4 sums' rows into m0 + m1 + m2, m1 - m2 and
-  // m1 + m2 + m3, then the same three combinations of each result's four columns.
-  const m = (i: number, j: number, p: number) => sums[(i * 4 + j) * plane + p];
+  // Aᵀ S A per channel pair: Aᵀ S (3 rows of alpha) into `rowsOfA`, then each row times A.
   for (let p = 0; p < plane; p++) {
-    for (let j = 0; j < 4; j++) {
-      const m0 = m(0, j, p);
-      const m1 = m(1, j, p);
-      const m2 = m(2, j, p);
-      const m3 = m(3, j, p);
-      rowsOfA[j] = m0 + m1 + m2;
-      rowsOfA[4 + j] = m1 - m2;
-      rowsOfA[8 + j] = m1 + m2 + m3;
-    }
     for (let ky = 0; ky < 3; ky++) {
-      const a0 = rowsOfA[ky * 4];
-      const a1 = rowsOfA[ky * 4 + 1];
-      const a2 = rowsOfA[ky * 4 + 2];
-      const a3 = rowsOfA[ky * 4 + 3];
-      dw[ky * 3 * plane + p] = a0 + a1 + a2;
-      dw[(ky * 3 + 1) * plane + p] = a1 - a2;
-      dw[(ky * 3 + 2) * plane + p] = a1 + a2 + a3;
+      for (let j = 0; j < alpha; j++) {
+        let v = 0;
+        for (let i = 0; i < alpha; i++) v += A[i][ky] * sums[(i * alpha + j) * plane + p];
+        rowsOfA[ky * alpha + j] = v;
+      }
+      for (let kx = 0; kx < 3; kx++) {
+        let v = 0;
+        for (let j = 0; j < alpha; j++) v += rowsOfA[ky * alpha + j] * A[j][kx];
+        dw[(ky * 3 + kx) * plane + p] = v;
+      }
     }
   }
   return dw;
