@@ -47,6 +47,8 @@ let products = new Float32Array(0);
 // Bᵀ d of one channel of a tile; Aᵀ M of one channel pair of the filter gradient (or one output
 // channel of a tile).
 const columns = new Float64Array(36);
+/** Where a tile transform writes: the block's matrices, or a one-tile scratch. */
+type Scratch = Float32Array | Float64Array;
 // One 4x4 block of dy, one channel (the filter gradient's F(3x3, 4x4)).
 const block = new Float64Array(16);
 const rowsOfA = new Float64Array(24);
@@ -60,9 +62,37 @@ interface WinogradTile {
   m: number;
   alpha: number;
   G: readonly (readonly number[])[];
-  transformTile: typeof transformTile2;
-  untransformTile: typeof untransformTile2;
+  transformTile: TransformTile;
+  untransformTile: UntransformTile;
 }
+
+/**
+ * `Bᵀ d B` of one tile, per channel, into row `t` of the alpha² `[tiles, in]` matrices of `transformed`:
+ * `d[i][j]` (all channels) starts at `d[from + i * rowStep + j * c]`, in the input itself or in a
+ * gathered copy.
+ */
+type TransformTile = (
+  d: Float32Array,
+  from: number,
+  rowStep: number,
+  t: number,
+  tiles: number,
+  c: number,
+) => void;
+
+/**
+ * `Aᵀ M A` of tile `t`'s products, per output channel, to the output pixels inside the tile: `rows` x
+ * `cols` of them (fewer than m at the output's edge), the first at `out[o00]`.
+ */
+type UntransformTile = (
+  t: number,
+  tiles: number,
+  g: Winograd3x3,
+  out: Float32Array,
+  o00: number,
+  rows: number,
+  cols: number,
+) => void;
 
 /**
  * `U = G g Gᵀ` for every channel pair of a `[3, 3, in, out]` filter: `[alpha²][in][out]`.
@@ -123,18 +153,8 @@ function gatherTile(
   }
 }
 
-/**
- * F(2x2, 3x3)'s `Bᵀ d B` of one tile, per channel, into row `t` of the 16 `[tiles, in]` matrices: `d[i][j]` (all
- * channels) starts at `d[from + i * rowStep + j * c]`, in the input itself or in a gathered copy.
- */
-function transformTile2(
-  d: Float32Array,
-  from: number,
-  rowStep: number,
-  t: number,
-  tiles: number,
-  c: number,
-): void {
+/** F(2x2, 3x3)'s `Bᵀ d B` (a `TransformTile`). */
+const transformTile2: TransformTile = (d, from, rowStep, t, tiles, c) => {
   const plane = tiles * c;
   const base = t * c;
   for (let ch = 0; ch < c; ch++) {
@@ -161,24 +181,13 @@ function transformTile2(
       transformed[o + 3 * plane] = a1 - a3;
     }
   }
-}
+};
 
-/** F(2x2, 3x3)'s `Aᵀ M A` of tile `t`'s products, per output channel, to the output pixels inside it. */
-function untransformTile2(
-  t: number,
-  tiles: number,
-  g: Winograd3x3,
-  out: Float32Array,
-  image: number,
-  oy: number,
-  ox: number,
-): void {
-  const { outHeight, outWidth, outChannels: k } = g;
+/** F(2x2, 3x3)'s `Aᵀ M A` (an `UntransformTile`). */
+const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+  const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
-  const rows = Math.min(2, outHeight - oy);
-  const cols = Math.min(2, outWidth - ox);
-  const o00 = ((image * outHeight + oy) * outWidth + ox) * k;
   const o10 = o00 + outWidth * k;
   // Aᵀ M: rows m0 + m1 + m2 and m1 - m2 - m3 (m_i the i-th row of the 4x4 products); then (Aᵀ M) A, the
   // same two combinations of its columns.
@@ -198,21 +207,13 @@ function untransformTile2(
       if (cols === 2) out[o10 + k + ch] = bottom1 - bottom2 - bottom3;
     }
   }
-}
+};
 
 /**
- * F(4x4, 3x3)'s `Bᵀ d B` of one 6x6 tile, per channel, into row `t` of the 36 `[tiles, in]` matrices
- * (`d` as for `transformTile2`). Bᵀ's rows: [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0],
+ * F(4x4, 3x3)'s `Bᵀ d B` of a 6x6 tile (a `TransformTile`). Bᵀ's rows: [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0],
  * [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1].
  */
-function transformTile4(
-  d: Float32Array,
-  from: number,
-  rowStep: number,
-  t: number,
-  tiles: number,
-  c: number,
-): void {
+const transformTile4: TransformTile = (d, from, rowStep, t, tiles, c) => {
   const plane = tiles * c;
   const base = t * c;
   for (let ch = 0; ch < c; ch++) {
@@ -245,11 +246,11 @@ function transformTile4(
       );
     }
   }
-}
+};
 
 /** Bᵀ of F(4x4, 3x3) applied to `d0 .. d5`, written to `to[at + i * step]` for i = 0 .. 5. */
 function combineB(
-  to: Float32Array | Float64Array,
+  to: Scratch,
   at: number,
   step: number,
   d0: number,
@@ -268,24 +269,13 @@ function combineB(
 }
 
 /**
- * F(4x4, 3x3)'s `Aᵀ M A` of tile `t`'s products, per output channel, to the output pixels inside it.
+ * F(4x4, 3x3)'s `Aᵀ M A` (an `UntransformTile`).
  * Aᵀ's rows: [1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1].
  */
-function untransformTile4(
-  t: number,
-  tiles: number,
-  g: Winograd3x3,
-  out: Float32Array,
-  image: number,
-  oy: number,
-  ox: number,
-): void {
-  const { outHeight, outWidth, outChannels: k } = g;
+const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+  const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
-  const rows = Math.min(4, outHeight - oy);
-  const cols = Math.min(4, outWidth - ox);
-  const o00 = ((image * outHeight + oy) * outWidth + ox) * k;
   for (let ch = 0, p = t * k; ch < k; ch++, p++) {
     // Aᵀ M: the four combinations of the products' six rows, per column.
     for (let j = 0, q = p; j < 6; j++, q += plane) {
@@ -312,7 +302,7 @@ function untransformTile4(
       if (cols > 3) out[o + 3 * k] = d12 + 8 * d34 + rowsOfA[r + 5];
     }
   }
-}
+};
 
 const F2: WinogradTile = {
   m: 2,
@@ -426,7 +416,11 @@ export function winogradConvolve(
     for (let r = r0, t = 0; r < r1; r++) {
       const image = Math.floor(r / tileRowsPerImage);
       const oy = (r - image * tileRowsPerImage) * m;
-      for (let tx = 0; tx < tilesAcross; tx++, t++) untransformTile(t, tiles, g, out, image, oy, tx * m);
+      const rows = Math.min(m, outHeight - oy);
+      for (let tx = 0; tx < tilesAcross; tx++, t++) {
+        const o00 = ((image * outHeight + oy) * outWidth + tx * m) * k;
+        untransformTile(t, tiles, g, out, o00, rows, Math.min(m, outWidth - tx * m));
+      }
     }
     epilogue?.(out, pixel(r0) * k, pixel(r1) * k);
   }
@@ -519,26 +513,18 @@ function transformGradients4(dy: Float32Array, g: Winograd3x3, r0: number, r1: n
   }
 }
 
-/** F(3x3, 4x4)'s G applied to `d0 .. d3`, written to `to[at + i * step]` for i = 0 .. 5. */
-function combineG(
-  to: Float32Array | Float64Array,
-  at: number,
-  step: number,
-  d0: number,
-  d1: number,
-  d2: number,
-  d3: number,
-): void {
-  const even = d0 + d2;
-  const odd = d1 + d3;
-  const even4 = d0 + 4 * d2;
-  const odd4 = 2 * d1 + 8 * d3;
-  to[at] = d0;
+/** F(3x3, 4x4)'s G applied to `a, b, c, d`, written to `to[at + i * step]` for i = 0 .. 5. */
+function combineG(to: Scratch, at: number, step: number, a: number, b: number, c: number, d: number): void {
+  const even = a + c;
+  const odd = b + d;
+  const even4 = a + 4 * c;
+  const odd4 = 2 * b + 8 * d;
+  to[at] = a;
   to[at + step] = even + odd;
   to[at + 2 * step] = even - odd;
   to[at + 3 * step] = even4 + odd4;
   to[at + 4 * step] = even4 - odd4;
-  to[at + 5 * step] = d3;
+  to[at + 5 * step] = d;
 }
 
 /**
