@@ -77,6 +77,11 @@ describe('cpu output pool', () => {
     tf.dispose([b, c, cloned]);
   });
 
+  it('disposes a data id the backend does not hold as tfjs-cpu does (no move from another backend)', () => {
+    // tfjs's DataStorage.get would try to move an unknown data id over from its backend first.
+    expect(tf.backend().disposeData({})).toBe(true);
+  });
+
   it('never takes the array of a tensor made from user values', () => {
     const user = Float32Array.from({ length: 1000 }, (_, i) => i - 500);
     const t = tf.tensor1d(user);

@@ -139,12 +139,17 @@ export function installOutputPool(backend: object): void {
     pool.stored(values);
     move.call(b, dataId, values, shape, dtype, refCount);
   };
+  // `data.has` before `data.get`: tfjs's DataStorage.get moves data over from another backend when this
+  // one does not hold it.
+  const storedValues = (dataId: object) => (b.data.has(dataId) ? b.data.get(dataId)?.values : undefined);
   b.readSync = (dataId) => {
-    pool.pin(b.data.get(dataId)?.values);
-    return readSync.call(b, dataId);
+    const values = readSync.call(b, dataId);
+    pool.pin(values);
+    pool.pin(storedValues(dataId));
+    return values;
   };
   b.disposeData = (dataId, force) => {
-    const values = b.data.get(dataId)?.values;
+    const values = storedValues(dataId);
     const done = disposeData.call(b, dataId, force);
     if (values != null && !b.data.has(dataId)) pool.freed(values);
     return done;
