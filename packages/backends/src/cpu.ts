@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { cpuDescription } from './builtin-backends.js';
 import { cpuKernelFixes } from './kernels/cpu/index.js';
+import { installOutputPool } from './kernels/cpu/output-pool.js';
 import { registerBackend } from './strata-backend.js';
 
 /**
@@ -24,7 +25,14 @@ export function silenceTfjsNodeBanner(): void {
   if (instance && 'firstUse' in instance) instance.firstUse = false;
 }
 
-silenceTfjsNodeBanner();
+/** Readies tfjs's cpu backend instance for Strata: no tfjs-node banner, and kernel outputs reused. */
+function prepareCpuBackend(): void {
+  silenceTfjsNodeBanner();
+  const instance = tf.findBackend('cpu');
+  if (instance) installOutputPool(instance);
+}
+
+prepareCpuBackend();
 
 /** Strata's entry for tfjs's CPU backend, registered by importing `@strata/backends/cpu`. */
 export const cpuBackend = registerBackend(
@@ -32,7 +40,7 @@ export const cpuBackend = registerBackend(
     ...cpuDescription,
     // Again here: tfjs makes a new instance after `tf.removeBackend('cpu')` and re-registration.
     async init() {
-      silenceTfjsNodeBanner();
+      prepareCpuBackend();
     },
     kernelFixes: cpuKernelFixes,
   },

@@ -3,6 +3,7 @@ import { type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
 import { adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
+import { outputArray } from './output-pool.js';
 
 interface CpuData {
   data: { get(dataId: object): { values: unknown } };
@@ -16,9 +17,9 @@ export const adamUpdateCpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const values = (info: TensorInfo) => b.data.get(info.dataId).values as Float32Array;
   const shape = x.variable.shape.slice();
   const n = util.sizeFromShape(shape);
-  const outW = new Float32Array(n);
-  const outM = new Float32Array(n);
-  const outV = new Float32Array(n);
+  const outW = outputArray(backend, n);
+  const outM = outputArray(backend, n);
+  const outV = outputArray(backend, n);
   adamUpdate(values(x.variable), values(x.gradient), values(x.m), values(x.v), outW, outM, outV, a);
   return [
     b.makeTensorInfo(shape, 'float32', outW),

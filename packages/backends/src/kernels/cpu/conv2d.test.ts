@@ -22,8 +22,9 @@ interface Case {
 
 // Strides, padding kinds, odd sizes, batch 1, one channel, a 1x1 filter (the GEMM on x itself), filter
 // depths past one GEMM k-block (256), patch matrices of more than one block (~65,536 floats), NCHW;
-// then 3x3 stride-1 cases with 8+ channels, which run as Winograd F(2x2, 3x3): odd sizes (a last tile
-// half outside), blocks of tiles spanning images, padding beyond the filter (a cropping input gradient).
+// then 3x3 stride-1 cases with 8+ channels, which run as Winograd F(2x2, 3x3) or F(4x4, 3x3): odd sizes
+// (a last tile partly outside), blocks of tiles spanning images, padding beyond the filter (a cropping
+// input gradient).
 const cases: Case[] = [
   { name: 'same, stride 1', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { name: 'valid, stride 2, batch 1', x: [1, 9, 8, 2], filter: [3, 2, 2, 5], strides: 2, pad: 'valid' },
@@ -88,6 +89,22 @@ const cases: Case[] = [
     strides: 1,
     pad: 'valid',
     dataFormat: 'NCHW',
+  },
+  // Outputs of 7 or more pixels a side run as F(4x4, 3x3): last tiles 2 and 3 pixels inside the output,
+  // and blocks of tiles spanning images.
+  {
+    name: 'Winograd F(4x4), same, edge tiles',
+    x: [2, 10, 7, 8],
+    filter: [3, 3, 8, 6],
+    strides: 1,
+    pad: 'same',
+  },
+  {
+    name: 'Winograd F(4x4), valid, blocks over images',
+    x: [4, 21, 21, 16],
+    filter: [3, 3, 16, 24],
+    strides: 1,
+    pad: 'valid',
   },
 ];
 
@@ -190,6 +207,12 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
     { name: 'dilated, sigmoid', c: dilatedCases[0], bias: [4], activation: 'sigmoid' },
     { name: 'Winograd, bias + relu over blocks of tiles', c: cases[11], bias: [64], activation: 'relu' },
     { name: 'Winograd, same, bias + relu', c: cases[12], bias: [10], activation: 'relu' },
+    {
+      name: 'Winograd F(4x4), bias + relu over blocks of tiles',
+      c: cases[16],
+      bias: [24],
+      activation: 'relu',
+    },
   ];
   for (const [i, f] of fused.entries()) {
     it(`FusedConv2D matches tfjs's cpu kernel: ${f.name}`, async () => {
@@ -209,38 +232,49 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
     });
   }
 
-  it("the gradients through tf.grad match tfjs's cpu kernels, and nothing leaks", async () => {
-    await tf.setBackend('cpu');
-    const x = tf.tensor4d(randomInput([2, 9, 9, 3], 7).values, [2, 9, 9, 3]);
-    const w = tf.tensor4d(randomInput([3, 3, 3, 5], 8).values, [3, 3, 3, 5]);
-    const bias = tf.tensor1d(randomInput([5], 9).values);
-    const loss = (xv: tf.Tensor4D, wv: tf.Tensor4D) =>
-      tf.fused
-        .conv2d({ x: xv, filter: wv, strides: 2, pad: 'same', bias, activation: 'relu' })
-        .square()
-        .sum();
-    const run = () => {
-      const before = tf.memory().numTensors;
-      const [dx, dw] = tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor)([x, w]);
-      const out = [dx.dataSync<'float32'>().slice(), dw.dataSync<'float32'>().slice()];
-      tf.dispose([dx, dw]);
-      expect(tf.memory().numTensors).toBe(before);
-      return out;
-    };
-    const ours = run();
-    removeKernelFixes('cpu');
-    let theirs: Float32Array[];
-    try {
-      theirs = run();
-    } finally {
-      installKernelFixes(cpuKernelFixes);
-    }
-    for (const [k, ref] of theirs.entries()) {
-      const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      expect(scale).toBeGreaterThan(0);
-      const worst = ref.reduce((m, v, j) => Math.max(m, Math.abs(v - ours[k][j])), 0);
-      expect(worst).toBeLessThanOrEqual(1e-5 * Math.max(1, scale));
-    }
-    tf.dispose([x, w, bias]);
-  });
+  // im2col at stride 2; Winograd F(4x4, 3x3) (batch 1, odd sizes) and F(2x2, 3x3) (a 5x6 output).
+  const gradCases: Array<{ x: number[]; filter: number[]; strides: number; pad: 'same' | 'valid' }> = [
+    { x: [2, 9, 9, 3], filter: [3, 3, 3, 5], strides: 2, pad: 'same' },
+    { x: [1, 11, 9, 8], filter: [3, 3, 8, 10], strides: 1, pad: 'valid' },
+    { x: [2, 5, 6, 12], filter: [3, 3, 12, 9], strides: 1, pad: 'same' },
+  ];
+  for (const [i, c] of gradCases.entries()) {
+    it(`the gradients through tf.grad match tfjs's cpu kernels, and nothing leaks: x ${c.x}, stride ${c.strides}, ${c.pad}`, async () => {
+      await tf.setBackend('cpu');
+      const x = tf.tensor4d(randomInput(c.x, 7 + i).values, c.x as [number, number, number, number]);
+      const w = tf.tensor4d(
+        randomInput(c.filter, 8 + i).values,
+        c.filter as [number, number, number, number],
+      );
+      const bias = tf.tensor1d(randomInput([c.filter[3]], 9 + i).values);
+      const loss = (xv: tf.Tensor4D, wv: tf.Tensor4D) =>
+        tf.fused
+          .conv2d({ x: xv, filter: wv, strides: c.strides, pad: c.pad, bias, activation: 'relu' })
+          .square()
+          .sum();
+      const run = () => {
+        const before = tf.memory().numTensors;
+        const [dx, dw] = tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor)([x, w]);
+        const out = [dx.dataSync<'float32'>().slice(), dw.dataSync<'float32'>().slice()];
+        tf.dispose([dx, dw]);
+        expect(tf.memory().numTensors).toBe(before);
+        return out;
+      };
+      const ours = run();
+      removeKernelFixes('cpu');
+      let theirs: Float32Array[];
+      try {
+        theirs = run();
+      } finally {
+        installKernelFixes(cpuKernelFixes);
+      }
+      for (const [k, ref] of theirs.entries()) {
+        const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expect(scale).toBeGreaterThan(0);
+        const worst = ref.reduce((m, v, j) => Math.max(m, Math.abs(v - ours[k][j])), 0);
+        expect(worst).toBeLessThanOrEqual(1e-5 * Math.max(1, scale));
+      }
+      tf.dispose([x, w, bias]);
+    });
+  }
 });

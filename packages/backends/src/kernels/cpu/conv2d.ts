@@ -21,13 +21,15 @@ import {
   type FusedConv2DAttrs,
   type KernelFunc,
   type TensorInfo,
+  util,
 } from '@tensorflow/tfjs-core';
 
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
-import { transformFilter, type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
+import { outputArray } from './output-pool.js';
+import { type Winograd3x3, winogradConvolve, winogradFilterGradient } from './winograd.js';
 
 /** The patch matrix of one block holds about this many floats (256 KiB). */
 const BLOCK_FLOATS = 1 << 16;
@@ -172,7 +174,7 @@ const winogradGeometry = (info: backend_util.Conv2DInfo): Winograd3x3 => ({
   padLeft: info.padInfo.left,
 });
 
-/** A 3x3 filter at stride 1, undilated: a correlation F(2x2, 3x3) computes with 2.25x fewer products. */
+/** A 3x3 filter at stride 1, undilated: a correlation Winograd's F(2x2, 3x3) or F(4x4, 3x3) computes. */
 function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   return (
@@ -192,27 +194,25 @@ function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
 export type BlockEpilogue = (out: Float32Array, from: number, to: number) => void;
 
 /**
- * NHWC `x` convolved with a `[kh, kw, in, out]` filter: `[batch, outHeight, outWidth, out]`, NHWC;
- * `epilogue` runs on each block of output rows as it is made.
+ * NHWC `x` convolved with a `[kh, kw, in, out]` filter into `out`, `[batch, outHeight, outWidth, out]`
+ * NHWC (every value written); `epilogue` runs on each block of output rows as it is made.
  */
 export function convolve(
   x: Float32Array,
   filter: Float32Array,
   info: backend_util.Conv2DInfo,
+  out: Float32Array,
   epilogue?: BlockEpilogue,
 ): Float32Array {
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);
-  const out = new Float32Array(pixels * n);
+  if (k === 0) return out.fill(0);
   if (isWinograd3x3(info) && info.inChannels >= WINOGRAD_MIN_CHANNELS) {
-    const { inChannels, outChannels } = info;
-    const u = transformFilter(
-      inChannels,
-      outChannels,
-      (ky, kx, c, j) => filter[((ky * 3 + kx) * inChannels + c) * n + j],
-    );
-    winogradConvolve(x, u, winogradGeometry(info), out, epilogue);
+    const { inChannels } = info;
+    const at = (ky: number, kx: number, c: number, j: number) =>
+      filter[((ky * 3 + kx) * inChannels + c) * n + j];
+    winogradConvolve(x, at, winogradGeometry(info), out, epilogue);
     return out;
   }
   if (isPointwise(info)) {
@@ -230,23 +230,27 @@ export function convolve(
   return out;
 }
 
-/** The gradient of `convolve` with respect to its input: NHWC `[batch, inHeight, inWidth, in]`. */
+/**
+ * The gradient of `convolve` with respect to its input, added to `dx` (zero-filled by the caller):
+ * NHWC `[batch, inHeight, inWidth, in]`.
+ */
 export function convolveInputGradient(
   dy: Float32Array,
   filter: Float32Array,
   info: backend_util.Conv2DInfo,
+  dx: Float32Array,
 ): Float32Array {
   const k = taps(info);
   const n = info.outChannels;
   const pixels = outputPixels(info);
-  const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
   // filterᵀ: `[out, taps]` read from the `[taps, out]` filter.
   const filterT: MatrixView = { values: filter, offset: 0, rowStride: 1, colStride: n };
   if (isWinograd3x3(info) && n >= WINOGRAD_MIN_CHANNELS) {
     // At stride 1 the input gradient is dy correlated with the filter turned 180° and transposed
     // (`[3, 3, out, in]`), padded by 2 - the forward padding.
     const c = info.inChannels;
-    const u = transformFilter(n, c, (ky, kx, j, i) => filter[(((2 - ky) * 3 + 2 - kx) * c + i) * n + j]);
+    const at = (ky: number, kx: number, j: number, i: number) =>
+      filter[(((2 - ky) * 3 + 2 - kx) * c + i) * n + j];
     const geometry: Winograd3x3 = {
       batch: info.batchSize,
       inHeight: info.outHeight,
@@ -258,7 +262,7 @@ export function convolveInputGradient(
       padTop: 2 - info.padInfo.top,
       padLeft: 2 - info.padInfo.left,
     };
-    winogradConvolve(dy, u, geometry, dx);
+    winogradConvolve(dy, at, geometry, dx);
     return dx;
   }
   if (isPointwise(info)) {
@@ -344,8 +348,10 @@ function conv2dWith(args: Parameters<KernelFunc>[0], epilogue?: BlockEpilogue): 
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
-  const out = convolve(nhwcValues(b, x, channelsFirst), valuesOf(b, filter), info, epilogue);
-  return fromNhwc(b, out, nhwcShape(info, 'out'), channelsFirst);
+  const shape = nhwcShape(info, 'out');
+  const out = outputArray(b, util.sizeFromShape(shape));
+  convolve(nhwcValues(b, x, channelsFirst), valuesOf(b, filter), info, out, epilogue);
+  return fromNhwc(b, out, shape, channelsFirst);
 }
 
 /** Conv2D on float32 tensors, any data format. */
@@ -368,8 +374,10 @@ export const conv2dBackpropInputCpu: KernelFunc = ({ inputs, backend, attrs }) =
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
-  const dx = convolveInputGradient(nhwcValues(b, dy, channelsFirst), valuesOf(b, filter), info);
-  return fromNhwc(b, dx, nhwcShape(info, 'in'), channelsFirst);
+  const shape = nhwcShape(info, 'in');
+  const dx = outputArray(b, util.sizeFromShape(shape), true);
+  convolveInputGradient(nhwcValues(b, dy, channelsFirst), valuesOf(b, filter), info, dx);
+  return fromNhwc(b, dx, shape, channelsFirst);
 };
 
 /** Conv2DBackpropFilter (the filter gradient of Conv2D) on float32 tensors. */

@@ -16,6 +16,7 @@ import { util } from '@tensorflow/tfjs-core';
 import type { Backend } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
 import { type CpuData, valuesOf } from './mat-mul.js';
+import { outputArray } from './output-pool.js';
 
 /**
  * Whether `small` broadcasts against `big` by repetition: its shape, less leading 1s, is the end of
@@ -43,7 +44,7 @@ function repeatedBinary(combine: Combine) {
     if (!repeatsAlong(big, small)) return null;
     const cpu = backend as Backend;
     const bigValues = valuesOf(cpu, big);
-    const out = new Float32Array(bigValues.length);
+    const out = outputArray(cpu, bigValues.length);
     // Both operations here are commutative, so which input was first does not matter.
     combine(bigValues, valuesOf(cpu, small), out);
     return (cpu as unknown as CpuData).makeTensorInfo(big.shape.slice(), 'float32', out);
@@ -83,7 +84,7 @@ function unary(map: (x: Float32Array, out: Float32Array, attrs: unknown) => void
     const { x } = inputs as { x: TensorInfo };
     const cpu = backend as Backend;
     const values = valuesOf(cpu, x);
-    const out = new Float32Array(values.length);
+    const out = outputArray(cpu, values.length);
     map(values, out, attrs);
     return (cpu as unknown as CpuData).makeTensorInfo(x.shape.slice(), 'float32', out);
   };

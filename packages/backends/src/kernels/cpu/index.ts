@@ -8,6 +8,7 @@ import {
 } from './conv2d.js';
 import { cpuAddFix, cpuMultiplyFix, cpuReluFix, cpuStepFix } from './elementwise.js';
 import { cpuBatchMatMulFix, cpuFusedMatMulFix } from './mat-mul.js';
+import { withOutputPool } from './output-pool.js';
 import { cpuMaxPoolFix, cpuMaxPoolGradFix } from './pooling.js';
 import { cpuSumFix } from './sum.js';
 
@@ -18,6 +19,7 @@ import { cpuSumFix } from './sum.js';
  * F(3x3, 2x2)), MaxPool, its gradient and bias-gradient sums in one pass each, the element-wise kernels of a convolution's
  * training step (bias `Add`, `Relu`, relu's gradient `Step` and `Multiply`) in one loop each, and
  * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
+ * Their outputs reuse the arrays of freed outputs where that is safe (`output-pool.ts`).
  */
 export const cpuKernelFixes: readonly KernelFix[] = [
   cpuBatchMatMulFix,
@@ -34,4 +36,4 @@ export const cpuKernelFixes: readonly KernelFix[] = [
   cpuReluFix,
   cpuStepFix,
   cpuAdamUpdateFix,
-];
+].map(withOutputPool);

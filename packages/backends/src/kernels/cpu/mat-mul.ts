@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFix } from '../../kernel-fixes.js';
 import { type Backend, callKernel, release } from '../wasm/call-kernel.js';
 import { gemm, type MatrixView } from './gemm.js';
+import { outputArray } from './output-pool.js';
 
 /** What the composites read and make on tfjs-backend-cpu: tensors' host values. */
 export interface CpuData {
@@ -51,7 +52,8 @@ export function batchMatMulCpu(
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
   const batch = Math.max(batchA, batchB);
-  const out = new Float32Array(batch * m * n);
+  // An empty inner dimension writes nothing: the product is zeros.
+  const out = outputArray(backend, batch * m * n, depth === 0);
   const av = valuesOf(backend, a);
   const bv = valuesOf(backend, b);
   for (let bi = 0; bi < batch; bi++) {

@@ -3,26 +3,31 @@ import {
   type MaxPoolAttrs,
   type MaxPoolGradAttrs,
   type TensorInfo,
+  util,
 } from '@tensorflow/tfjs-core';
 
 import type { Backend } from '../wasm/call-kernel.js';
 import { floatFix } from './float-fix.js';
 import { type CpuData, valuesOf } from './mat-mul.js';
+import { outputArray } from './output-pool.js';
 
 // Per-channel running maxima of one window, grown on demand and reused: kernels run one at a time.
 let best: Float64Array = new Float64Array(0);
 let bestAt: Int32Array = new Int32Array(0);
 
 /**
- * MaxPool on NHWC values: the largest value of each window, ignoring NaN (-Infinity when a window has
- * nothing else), as tfjs-backend-cpu computes it. Why hand-written: tfjs-backend-cpu 4.22 walks one
+ * MaxPool on NHWC values into `out`: the largest value of each window, ignoring NaN (-Infinity when a
+ * window has nothing else), as tfjs-backend-cpu computes it. Why hand-written: tfjs-backend-cpu 4.22 walks one
  * channel at a time, reading NHWC memory `channels` floats apart; here each window's taps are read
  * with all their channels together, contiguously.
  */
-export function maxPoolValues(x: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
+export function maxPoolValues(
+  x: Float32Array,
+  info: backend_util.Conv2DInfo,
+  out: Float32Array,
+): Float32Array {
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
-  const out = new Float32Array(batchSize * outHeight * outWidth * c);
   let o = 0;
   for (let b = 0; b < batchSize; b++) {
     const image = b * inHeight;
@@ -48,8 +53,9 @@ export function maxPoolValues(x: Float32Array, info: backend_util.Conv2DInfo): F
 }
 
 /**
- * MaxPool's gradient on NHWC values: each window sends its dy to the first pixel (row-major) holding
- * its maximum, and nothing when no pixel beats -Infinity (all NaN), as tfjs-backend-cpu decides.
+ * MaxPool's gradient on NHWC values, added to `dx` (zero-filled by the caller): each window sends its dy
+ * to the first pixel (row-major) holding its maximum, and nothing when no pixel beats -Infinity (all
+ * NaN), as tfjs-backend-cpu decides.
  *
  * Why hand-written: tfjs-backend-cpu 4.22 reads every dy through TensorBuffer.get, per input pixel and
  * window tap; after the convolutions moved to the GEMM it was ~45% of the MNIST convnet's training step.
@@ -59,10 +65,10 @@ export function maxPoolGradValues(
   dy: Float32Array,
   x: Float32Array,
   info: backend_util.Conv2DInfo,
+  dx: Float32Array,
 ): Float32Array {
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
-  const dx = new Float32Array(x.length);
   if (best.length < c) {
     best = new Float64Array(c);
     bestAt = new Int32Array(c);
@@ -112,11 +118,9 @@ export const cpuMaxPoolFix = floatFix(
       pad,
       dimRoundingMode,
     );
-    return (b as unknown as CpuData).makeTensorInfo(
-      info.outShape,
-      'float32',
-      maxPoolValues(valuesOf(b, x), info),
-    );
+    const out = outputArray(b, util.sizeFromShape(info.outShape));
+    maxPoolValues(valuesOf(b, x), info, out);
+    return (b as unknown as CpuData).makeTensorInfo(info.outShape, 'float32', out);
   },
   ['x'],
 );
@@ -135,7 +139,8 @@ export const cpuMaxPoolGradFix = floatFix(
       pad,
       dimRoundingMode,
     );
-    const dx = maxPoolGradValues(valuesOf(b, dy), valuesOf(b, input), info);
+    const dx = outputArray(b, util.sizeFromShape(input.shape), true);
+    maxPoolGradValues(valuesOf(b, dy), valuesOf(b, input), info, dx);
     return (b as unknown as CpuData).makeTensorInfo(input.shape.slice(), 'float32', dx);
   },
   ['dy', 'input'],

@@ -1,5 +1,6 @@
 /**
- * 3x3, stride-1 convolutions as Winograd's minimal filtering F(2x2, 3x3), on the packed GEMM.
+ * 3x3, stride-1 convolutions as Winograd's minimal filtering F(2x2, 3x3) or F(4x4, 3x3), on the packed
+ * GEMM.
  *
  * Why: on the JavaScript cpu backend the GEMM is the ceiling (scalar code, ~5 GFLOP/s here), so the way
  * left to a faster 3x3 convolution is fewer multiplications. F(2x2, 3x3) makes each 2x2 block of output
@@ -9,9 +10,13 @@
  * - the 16 positions are 16 independent matrix products `M[e] = V[e] · U[e]`, `[tiles, in] · [in, out]`,
  *   with `U = G g Gᵀ` the filter transformed once per call;
  * - each tile's 2x2 output, per output channel, is `Aᵀ M A`.
+ * F(4x4, 3x3) makes 4x4 outputs from a 6x6 tile with 36 products: 4x fewer than direct, 1.78x fewer
+ * than F(2x2, 3x3), for larger transforms (coefficients up to 8 and 1/24) and a little more rounding
+ * (within 1e-5 of the largest output here); `winogradConvolve` takes whichever needs fewer products for
+ * the output's size (a tile half outside the output is wasted work).
  * The input gradient is the same correlation of dy with the filter turned and transposed; the filter
- * gradient is F(3x3, 2x2) over the same tiles (`winogradFilterGradient`).
- * The transforms' coefficients are ±1 and ½, so the results match the direct product within float32
+ * gradient is F(3x3, 2x2) or F(3x3, 4x4) over the same tiles (`winogradFilterGradient`).
+ * F(2x2, 3x3)'s coefficients are ±1 and ½, so its results match the direct product within float32
  * rounding. Tiles are taken in whole rows of tiles, so the output of a block is a contiguous range of
  * pixels that a block epilogue (bias, relu) can finish while it is in cache.
  */
@@ -35,64 +40,109 @@ export interface Winograd3x3 {
 const BLOCK_FLOATS = 1 << 17;
 
 // Scratch reused across calls (kernels run one at a time on the thread): a tile's input with its
-// padding, the block's transformed inputs `[16][tiles][in]` and products `[16][tiles][out]`.
+// padding, the block's transformed inputs `[alpha²][tiles][in]` and products `[alpha²][tiles][out]`.
 let tileInput = new Float32Array(0);
 let transformed = new Float32Array(0);
 let products = new Float32Array(0);
-// Bᵀ d of one channel of a tile; Aᵀ M of one channel pair of the filter gradient.
-const columns = new Float64Array(16);
-const rowsOfA = new Float64Array(12);
+// Bᵀ d of one channel of a tile; Aᵀ M of one channel pair of the filter gradient (or one output
+// channel of a tile).
+const columns = new Float64Array(36);
+/** Where a tile transform writes: the block's matrices, or a one-tile scratch. */
+type Scratch = Float32Array | Float64Array;
+// One 4x4 block of dy, one channel (the filter gradient's F(3x3, 4x4)).
+const block = new Float64Array(16);
+const rowsOfA = new Float64Array(24);
 
 /**
- * `U = G g Gᵀ` for every channel pair of a `[3, 3, in, out]` filter: `[16][in][out]`. `at(ky, kx, c, k)`
- * reads the filter, so a flipped or transposed filter is transformed without a copy.
+ * One minimal filtering F(m x m, 3x3): a tile of `alpha` x `alpha` inputs (alpha = m + 2) gives m x m
+ * outputs. `G` is its filter transform (alpha x 3); `transformTile` writes `Bᵀ d B` of one tile and
+ * `untransformTile` writes `Aᵀ M A` to the output pixels inside the tile.
  */
-export function transformFilter(
+interface WinogradTile {
+  m: number;
+  alpha: number;
+  G: readonly (readonly number[])[];
+  transformTile: TransformTile;
+  untransformTile: UntransformTile;
+}
+
+/**
+ * `Bᵀ d B` of one tile, per channel, into row `t` of the alpha² `[tiles, in]` matrices of `transformed`:
+ * `d[i][j]` (all channels) starts at `d[from + i * rowStep + j * c]`, in the input itself or in a
+ * gathered copy.
+ */
+type TransformTile = (
+  d: Float32Array,
+  from: number,
+  rowStep: number,
+  t: number,
+  tiles: number,
+  c: number,
+) => void;
+
+/**
+ * `Aᵀ M A` of tile `t`'s products, per output channel, to the output pixels inside the tile: `rows` x
+ * `cols` of them (fewer than m at the output's edge), the first at `out[o00]`.
+ */
+type UntransformTile = (
+  t: number,
+  tiles: number,
+  g: Winograd3x3,
+  out: Float32Array,
+  o00: number,
+  rows: number,
+  cols: number,
+) => void;
+
+/**
+ * `U = G g Gᵀ` for every channel pair of a `[3, 3, in, out]` filter: `[alpha²][in][out]`.
+ * `at(ky, kx, c, k)` reads the filter, so a flipped or transposed filter is transformed without a copy.
+ */
+function transformFilter(
   inChannels: number,
   outChannels: number,
   at: (ky: number, kx: number, c: number, k: number) => number,
+  tile: WinogradTile,
 ): Float32Array {
+  const { alpha, G } = tile;
   const plane = inChannels * outChannels;
-  const u = new Float32Array(16 * plane);
+  const u = new Float32Array(alpha * alpha * plane);
   const g = new Float64Array(9);
-  const gg = new Float64Array(12);
+  const gg = new Float64Array(alpha * 3);
   for (let c = 0; c < inChannels; c++) {
     for (let k = 0; k < outChannels; k++) {
       for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) g[ky * 3 + kx] = at(ky, kx, c, k);
-      // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2.
-      for (let kx = 0; kx < 3; kx++) {
-        const g0 = g[kx];
-        const g1 = g[3 + kx];
-        const g2 = g[6 + kx];
-        gg[kx] = g0;
-        gg[3 + kx] = (g0 + g1 + g2) / 2;
-        gg[6 + kx] = (g0 - g1 + g2) / 2;
-        gg[9 + kx] = g2;
+      // G g, then (G g) Gᵀ.
+      for (let i = 0; i < alpha; i++) {
+        for (let kx = 0; kx < 3; kx++)
+          gg[i * 3 + kx] = G[i][0] * g[kx] + G[i][1] * g[3 + kx] + G[i][2] * g[6 + kx];
       }
-      // (G g) Gᵀ: the same combination along each row.
-      for (let i = 0; i < 4; i++) {
-        const a0 = gg[i * 3];
-        const a1 = gg[i * 3 + 1];
-        const a2 = gg[i * 3 + 2];
-        const at0 = i * 4 * plane + c * outChannels + k;
-        u[at0] = a0;
-        u[at0 + plane] = (a0 + a1 + a2) / 2;
-        u[at0 + 2 * plane] = (a0 - a1 + a2) / 2;
-        u[at0 + 3 * plane] = a2;
+      for (let i = 0; i < alpha; i++) {
+        for (let j = 0; j < alpha; j++) {
+          const v = gg[i * 3] * G[j][0] + gg[i * 3 + 1] * G[j][1] + gg[i * 3 + 2] * G[j][2];
+          u[(i * alpha + j) * plane + c * outChannels + k] = v;
+        }
       }
     }
   }
   return u;
 }
 
-/** Copies the 4x4 input of a tile at the input's edge, all channels, zero outside the input. */
-function gatherTile(x: Float32Array, g: Winograd3x3, image: number, y0: number, x0: number): void {
+/** Copies the alpha x alpha input of a tile at the input's edge, all channels, zero outside the input. */
+function gatherTile(
+  x: Float32Array,
+  g: Winograd3x3,
+  alpha: number,
+  image: number,
+  y0: number,
+  x0: number,
+): void {
   const { inHeight, inWidth, inChannels: c } = g;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < alpha; i++) {
     const iy = y0 + i;
-    for (let j = 0; j < 4; j++) {
+    for (let j = 0; j < alpha; j++) {
       const ix = x0 + j;
-      const to = (i * 4 + j) * c;
+      const to = (i * alpha + j) * c;
       if (iy < 0 || iy >= inHeight || ix < 0 || ix >= inWidth) {
         tileInput.fill(0, to, to + c);
       } else {
@@ -103,18 +153,8 @@ function gatherTile(x: Float32Array, g: Winograd3x3, image: number, y0: number, 
   }
 }
 
-/**
- * `Bᵀ d B` of one tile, per channel, into row `t` of the 16 `[tiles, in]` matrices: `d[i][j]` (all
- * channels) starts at `d[from + i * rowStep + j * c]`, in the input itself or in a gathered copy.
- */
-function transformTile(
-  d: Float32Array,
-  from: number,
-  rowStep: number,
-  t: number,
-  tiles: number,
-  c: number,
-): void {
+/** F(2x2, 3x3)'s `Bᵀ d B` (a `TransformTile`). */
+const transformTile2: TransformTile = (d, from, rowStep, t, tiles, c) => {
   const plane = tiles * c;
   const base = t * c;
   for (let ch = 0; ch < c; ch++) {
@@ -141,24 +181,13 @@ function transformTile(
       transformed[o + 3 * plane] = a1 - a3;
     }
   }
-}
+};
 
-/** `Aᵀ M A` of tile `t`'s products, per output channel, written to the output pixels inside it. */
-function untransformTile(
-  t: number,
-  tiles: number,
-  g: Winograd3x3,
-  out: Float32Array,
-  image: number,
-  oy: number,
-  ox: number,
-): void {
-  const { outHeight, outWidth, outChannels: k } = g;
+/** F(2x2, 3x3)'s `Aᵀ M A` (an `UntransformTile`). */
+const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+  const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
-  const rows = Math.min(2, outHeight - oy);
-  const cols = Math.min(2, outWidth - ox);
-  const o00 = ((image * outHeight + oy) * outWidth + ox) * k;
   const o10 = o00 + outWidth * k;
   // Aᵀ M: rows m0 + m1 + m2 and m1 - m2 - m3 (m_i the i-th row of the 4x4 products); then (Aᵀ M) A, the
   // same two combinations of its columns.
@@ -178,66 +207,202 @@ function untransformTile(
       if (cols === 2) out[o10 + k + ch] = bottom1 - bottom2 - bottom3;
     }
   }
+};
+
+/**
+ * F(4x4, 3x3)'s `Bᵀ d B` of a 6x6 tile (a `TransformTile`). Bᵀ's rows: [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0],
+ * [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1].
+ */
+const transformTile4: TransformTile = (d, from, rowStep, t, tiles, c) => {
+  const plane = tiles * c;
+  const base = t * c;
+  for (let ch = 0; ch < c; ch++) {
+    for (let j = 0, at = from + ch; j < 6; j++, at += c) {
+      combineB(
+        columns,
+        j,
+        6,
+        d[at],
+        d[at + rowStep],
+        d[at + 2 * rowStep],
+        d[at + 3 * rowStep],
+        d[at + 4 * rowStep],
+        d[at + 5 * rowStep],
+      );
+    }
+    for (let i = 0; i < 6; i++) {
+      const r = i * 6;
+      const o = r * plane + base + ch;
+      combineB(
+        transformed,
+        o,
+        plane,
+        columns[r],
+        columns[r + 1],
+        columns[r + 2],
+        columns[r + 3],
+        columns[r + 4],
+        columns[r + 5],
+      );
+    }
+  }
+};
+
+/** Bᵀ of F(4x4, 3x3) applied to `d0 .. d5`, written to `to[at + i * step]` for i = 0 .. 5. */
+function combineB(
+  to: Scratch,
+  at: number,
+  step: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  d4: number,
+  d5: number,
+): void {
+  to[at] = 4 * d0 - 5 * d2 + d4;
+  to[at + step] = d3 + d4 - 4 * (d1 + d2);
+  to[at + 2 * step] = d4 - d3 + 4 * (d1 - d2);
+  to[at + 3 * step] = d4 - d2 + 2 * (d3 - d1);
+  to[at + 4 * step] = d4 - d2 - 2 * (d3 - d1);
+  to[at + 5 * step] = 4 * d1 - 5 * d3 + d5;
 }
 
-/** How the output is cut into 2x2 tiles, and how many rows of tiles one block takes; sizes the scratch. */
-function tiling(g: Winograd3x3) {
+/**
+ * F(4x4, 3x3)'s `Aᵀ M A` (an `UntransformTile`).
+ * Aᵀ's rows: [1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1].
+ */
+const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+  const { outWidth, outChannels: k } = g;
+  const plane = tiles * k;
+  const m = products;
+  for (let ch = 0, p = t * k; ch < k; ch++, p++) {
+    // Aᵀ M: the four combinations of the products' six rows, per column.
+    for (let j = 0, q = p; j < 6; j++, q += plane) {
+      const s12 = m[q + 6 * plane] + m[q + 12 * plane];
+      const d12 = m[q + 6 * plane] - m[q + 12 * plane];
+      const s34 = m[q + 18 * plane] + m[q + 24 * plane];
+      const d34 = m[q + 18 * plane] - m[q + 24 * plane];
+      rowsOfA[j] = m[q] + s12 + s34;
+      rowsOfA[6 + j] = d12 + 2 * d34;
+      rowsOfA[12 + j] = s12 + 4 * s34;
+      rowsOfA[18 + j] = d12 + 8 * d34 + m[q + 30 * plane];
+    }
+    // (Aᵀ M) A: the same combinations of each row's six columns, for the pixels inside the output.
+    for (let i = 0; i < rows; i++) {
+      const r = i * 6;
+      const s12 = rowsOfA[r + 1] + rowsOfA[r + 2];
+      const d12 = rowsOfA[r + 1] - rowsOfA[r + 2];
+      const s34 = rowsOfA[r + 3] + rowsOfA[r + 4];
+      const d34 = rowsOfA[r + 3] - rowsOfA[r + 4];
+      const o = o00 + i * outWidth * k + ch;
+      out[o] = rowsOfA[r] + s12 + s34;
+      if (cols > 1) out[o + k] = d12 + 2 * d34;
+      if (cols > 2) out[o + 2 * k] = s12 + 4 * s34;
+      if (cols > 3) out[o + 3 * k] = d12 + 8 * d34 + rowsOfA[r + 5];
+    }
+  }
+};
+
+const F2: WinogradTile = {
+  m: 2,
+  alpha: 4,
+  G: [
+    [1, 0, 0],
+    [1 / 2, 1 / 2, 1 / 2],
+    [1 / 2, -1 / 2, 1 / 2],
+    [0, 0, 1],
+  ],
+  transformTile: transformTile2,
+  untransformTile: untransformTile2,
+};
+
+const F4: WinogradTile = {
+  m: 4,
+  alpha: 6,
+  G: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+  transformTile: transformTile4,
+  untransformTile: untransformTile4,
+};
+
+/** The tile with fewer products for `g`'s output size, tiles half outside the output counted whole. */
+function tileFor(g: Winograd3x3): WinogradTile {
+  const products = (tile: WinogradTile) =>
+    Math.ceil(g.outHeight / tile.m) * Math.ceil(g.outWidth / tile.m) * tile.alpha * tile.alpha;
+  return products(F4) < products(F2) ? F4 : F2;
+}
+
+/** How the output is cut into tiles, and how many rows of tiles one block takes; sizes the scratch. */
+function tiling(g: Winograd3x3, tile: WinogradTile) {
   const { batch, inChannels: c, outChannels: k, outHeight, outWidth } = g;
-  const tilesAcross = Math.ceil(outWidth / 2);
-  const tileRowsPerImage = Math.ceil(outHeight / 2);
-  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (16 * (c + k) * tilesAcross)));
+  const positions = tile.alpha * tile.alpha;
+  const tilesAcross = Math.ceil(outWidth / tile.m);
+  const tileRowsPerImage = Math.ceil(outHeight / tile.m);
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (positions * (c + k) * tilesAcross)));
   const maxTiles = rowsPerBlock * tilesAcross;
-  if (tileInput.length < 16 * c) tileInput = new Float32Array(16 * c);
-  if (transformed.length < 16 * maxTiles * c) transformed = new Float32Array(16 * maxTiles * c);
-  if (products.length < 16 * maxTiles * k) products = new Float32Array(16 * maxTiles * k);
+  if (tileInput.length < positions * c) tileInput = new Float32Array(positions * c);
+  if (transformed.length < positions * maxTiles * c) transformed = new Float32Array(positions * maxTiles * c);
+  if (products.length < positions * maxTiles * k) products = new Float32Array(positions * maxTiles * k);
   return { tilesAcross, tileRowsPerImage, tileRows: batch * tileRowsPerImage, rowsPerBlock };
 }
 
 /** `Bᵀ d B` of the input under every tile of tile rows `r0 .. r1` (counted over the batch). */
-function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number, tile: WinogradTile): void {
   const { inHeight, inWidth, inChannels: c, padTop, padLeft } = g;
-  const { tilesAcross, tileRowsPerImage } = tiling(g);
+  const { m, alpha, transformTile } = tile;
+  const { tilesAcross, tileRowsPerImage } = tiling(g, tile);
   const tiles = (r1 - r0) * tilesAcross;
   for (let r = r0, t = 0; r < r1; r++) {
     const image = Math.floor(r / tileRowsPerImage);
-    const y0 = (r - image * tileRowsPerImage) * 2 - padTop;
-    const rowsInside = y0 >= 0 && y0 + 4 <= inHeight;
+    const y0 = (r - image * tileRowsPerImage) * m - padTop;
+    const rowsInside = y0 >= 0 && y0 + alpha <= inHeight;
     for (let tx = 0; tx < tilesAcross; tx++, t++) {
-      const x0 = tx * 2 - padLeft;
-      if (rowsInside && x0 >= 0 && x0 + 4 <= inWidth) {
+      const x0 = tx * m - padLeft;
+      if (rowsInside && x0 >= 0 && x0 + alpha <= inWidth) {
         transformTile(x, ((image * inHeight + y0) * inWidth + x0) * c, inWidth * c, t, tiles, c);
       } else {
-        gatherTile(x, g, image, y0, x0);
-        transformTile(tileInput, 0, 4 * c, t, tiles, c);
+        gatherTile(x, g, alpha, image, y0, x0);
+        transformTile(tileInput, 0, alpha * c, t, tiles, c);
       }
     }
   }
 }
 
 /**
- * The correlation of NHWC `x` with the filter `u` (from `transformFilter`), into NHWC `out`;
+ * The correlation of NHWC `x` with a `[3, 3, in, out]` filter that `at(ky, kx, c, k)` reads (so a
+ * flipped or transposed filter needs no copy), into NHWC `out` (every value written);
  * `epilogue(out, from, to)` runs on each block's output values as they are made.
  */
 export function winogradConvolve(
   x: Float32Array,
-  u: Float32Array,
+  at: (ky: number, kx: number, c: number, k: number) => number,
   g: Winograd3x3,
   out: Float32Array,
   epilogue?: BlockEpilogue,
 ): void {
   const { inChannels: c, outChannels: k, outHeight, outWidth } = g;
-  const { tilesAcross, tileRowsPerImage, tileRows, rowsPerBlock } = tiling(g);
+  const tile = tileFor(g);
+  const { m, alpha, untransformTile } = tile;
+  const u = transformFilter(c, k, at, tile);
+  const { tilesAcross, tileRowsPerImage, tileRows, rowsPerBlock } = tiling(g, tile);
   // The first output pixel of tile row `row` (counted over the batch); the end of an image's last tile
-  // row is the next image's first pixel, even when the output's height is odd.
+  // row is the next image's first pixel, even when the output's height is not a multiple of m.
   const pixel = (row: number) => {
     const image = Math.floor(row / tileRowsPerImage);
-    return (image * outHeight + (row - image * tileRowsPerImage) * 2) * outWidth;
+    return (image * outHeight + (row - image * tileRowsPerImage) * m) * outWidth;
   };
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
-    transformInputs(x, g, r0, r1);
-    for (let e = 0; e < 16; e++) {
+    transformInputs(x, g, r0, r1, tile);
+    for (let e = 0; e < alpha * alpha; e++) {
       gemm(
         rowMajor(transformed, e * tiles * c, c),
         rowMajor(u, e * c * k, k),
@@ -250,21 +415,25 @@ export function winogradConvolve(
     }
     for (let r = r0, t = 0; r < r1; r++) {
       const image = Math.floor(r / tileRowsPerImage);
-      const oy = (r - image * tileRowsPerImage) * 2;
-      for (let tx = 0; tx < tilesAcross; tx++, t++) untransformTile(t, tiles, g, out, image, oy, tx * 2);
+      const oy = (r - image * tileRowsPerImage) * m;
+      const rows = Math.min(m, outHeight - oy);
+      for (let tx = 0; tx < tilesAcross; tx++, t++) {
+        const o00 = ((image * outHeight + oy) * outWidth + tx * m) * k;
+        untransformTile(t, tiles, g, out, o00, rows, Math.min(m, outWidth - tx * m));
+      }
     }
     epilogue?.(out, pixel(r0) * k, pixel(r1) * k);
   }
 }
 
 /**
- * `G D Gᵀ` of the 2x2 block of dy of every tile of tile rows `r0 .. r1`, per output channel, into the
- * 16 `[tiles, out]` matrices, with the entries of row or column 3 negated once: the filter gradient's
- * input transform is the forward's with its last row negated (see `winogradFilterGradient`).
+ * F(3x3, 2x2)'s `G D Gᵀ` of the 2x2 block of dy of every tile of tile rows `r0 .. r1`, per output
+ * channel, into the 16 `[tiles, out]` matrices, with the entries of row or column 3 negated once: this
+ * filter gradient's input transform is the forward's with its last row negated (see `F2_GRADIENT`).
  */
-function transformGradients(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+function transformGradients2(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
   const { outHeight, outWidth, outChannels: k } = g;
-  const { tilesAcross, tileRowsPerImage } = tiling(g);
+  const { tilesAcross, tileRowsPerImage } = tiling(g, F2);
   const tiles = (r1 - r0) * tilesAcross;
   const plane = tiles * k;
   const d = products;
@@ -301,53 +470,135 @@ function gradientRow(d: Float32Array, at: number, plane: number, a0: number, a1:
 }
 
 /**
+ * F(3x3, 4x4)'s `G D Gᵀ` of the 4x4 block of dy of every tile of tile rows `r0 .. r1` (0 outside dy),
+ * per output channel, into the 36 `[tiles, out]` matrices. This G is F(4x4, 3x3)'s A (see
+ * `F4_GRADIENT`): rows [1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [1, -2, 4, -8],
+ * [0, 0, 0, 1].
+ */
+function transformGradients4(dy: Float32Array, g: Winograd3x3, r0: number, r1: number): void {
+  const { outHeight, outWidth, outChannels: k } = g;
+  const { tilesAcross, tileRowsPerImage } = tiling(g, F4);
+  const tiles = (r1 - r0) * tilesAcross;
+  const plane = tiles * k;
+  for (let r = r0, t = 0; r < r1; r++) {
+    const image = Math.floor(r / tileRowsPerImage);
+    const oy = (r - image * tileRowsPerImage) * 4;
+    const rows = Math.min(4, outHeight - oy);
+    for (let tx = 0; tx < tilesAcross; tx++, t++) {
+      const ox = tx * 4;
+      const cols = Math.min(4, outWidth - ox);
+      const at00 = ((image * outHeight + oy) * outWidth + ox) * k;
+      const whole = rows === 4 && cols === 4;
+      for (let ch = 0, o = t * k; ch < k; ch++, o++) {
+        // The block (0 outside dy) into `block`, G D into `columns` (6 rows of 4), then each row times Gᵀ.
+        for (let i = 0, at = at00 + ch; i < 4; i++, at += outWidth * k) {
+          for (let j = 0; j < 4; j++) block[i * 4 + j] = whole || (i < rows && j < cols) ? dy[at + j * k] : 0;
+        }
+        for (let j = 0; j < 4; j++)
+          combineG(columns, j, 4, block[j], block[4 + j], block[8 + j], block[12 + j]);
+        for (let i = 0; i < 6; i++) {
+          const q = i * 4;
+          combineG(
+            products,
+            o + i * 6 * plane,
+            plane,
+            columns[q],
+            columns[q + 1],
+            columns[q + 2],
+            columns[q + 3],
+          );
+        }
+      }
+    }
+  }
+}
+
+/** F(3x3, 4x4)'s G applied to `a, b, c, d`, written to `to[at + i * step]` for i = 0 .. 5. */
+function combineG(to: Scratch, at: number, step: number, a: number, b: number, c: number, d: number): void {
+  const even = a + c;
+  const odd = b + d;
+  const even4 = a + 4 * c;
+  const odd4 = 2 * b + 8 * d;
+  to[at] = a;
+  to[at + step] = even + odd;
+  to[at + 2 * step] = even - odd;
+  to[at + 3 * step] = even4 + odd4;
+  to[at + 4 * step] = even4 - odd4;
+  to[at + 5 * step] = d;
+}
+
+/**
+ * A filter gradient's minimal filtering F(3x3, m x m) over `tile`'s tiles: `transformGradients` writes
+ * the dy blocks' `G D Gᵀ`, and `A` (alpha x 3) is the output transform, `dW = Aᵀ S A` for the sums S of
+ * the products. F(3x3, m x m) is F(m x m, 3x3) with A and G swapped: both compute the same sums of
+ * products `x[i + j] · w[j]`, read with the roles of i and j exchanged.
+ */
+interface GradientTile {
+  tile: WinogradTile;
+  transformGradients: typeof transformGradients2;
+  A: readonly (readonly number[])[];
+}
+
+/**
+ * F(3x3, 2x2): Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1], G = [1 0; ½ ½; ½ -½; 0 1] and
+ * Aᵀ = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. This Bᵀ is the forward's with its last row negated, so the
+ * forward's input transform is reused and the sign moved onto dy's.
+ */
+const F2_GRADIENT: GradientTile = {
+  tile: F2,
+  transformGradients: transformGradients2,
+  A: [
+    [1, 0, 0],
+    [1, 1, 1],
+    [1, -1, 1],
+    [0, 0, 1],
+  ],
+};
+
+/** F(3x3, 4x4): F(4x4, 3x3)'s B, its A as G, and its G as A. */
+const F4_GRADIENT: GradientTile = { tile: F4, transformGradients: transformGradients4, A: F4.G };
+
+/**
  * The filter gradient of the correlation `g` describes, `dW[ky][kx][c][k] = Σ x[n, y + ky - padTop,
  * x + kx - padLeft, c] · dy[n, y, x, k]` over images and output pixels: `[3, 3, in, out]`. This is
- * F(3x3, 2x2): each 2x2 block of dy and the 4x4 input under it give a 3x3 contribution with 16 products
- * per channel pair instead of 36, `Aᵀ [(G D Gᵀ) ⊙ (Bᵀ X B)] A` with Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0;
- * 0 -1 0 1], G = [1 0; ½ ½; ½ -½; 0 1], Aᵀ = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. Summed over tiles, the 16
- * positions are 16 products `V[e]ᵀ · D[e]`, `[in, tiles] · [tiles, out]`, accumulated over the blocks,
- * and `Aᵀ M A` runs once per channel pair at the end. This Bᵀ is the forward's with its last row
- * negated, so the forward's input transform is reused and the sign moved onto dy's.
+ * F(3x3, m x m) with the forward's tiles (m = 2 or 4, as `winogradConvolve` would choose): each m x m
+ * block of dy and the input tile under it give a 3x3 contribution with alpha² products per channel
+ * pair instead of 9m², `Aᵀ [(G D Gᵀ) ⊙ (Bᵀ X B)] A`. Summed over tiles, the alpha² positions are
+ * alpha² products `V[e]ᵀ · D[e]`, `[in, tiles] · [tiles, out]`, accumulated over the blocks, and
+ * `Aᵀ S A` runs once per channel pair at the end.
  */
 export function winogradFilterGradient(x: Float32Array, dy: Float32Array, g: Winograd3x3): Float32Array {
   const { inChannels: c, outChannels: k } = g;
-  const { tilesAcross, tileRows, rowsPerBlock } = tiling(g);
+  const { tile, transformGradients, A } = tileFor(g) === F4 ? F4_GRADIENT : F2_GRADIENT;
+  const { alpha } = tile;
+  const { tilesAcross, tileRows, rowsPerBlock } = tiling(g, tile);
   const plane = c * k;
-  const sums = new Float32Array(16 * plane);
+  const sums = new Float32Array(alpha * alpha * plane);
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
-    transformInputs(x, g, r0, r1);
+    transformInputs(x, g, r0, r1, tile);
     transformGradients(dy, g, r0, r1);
-    for (let e = 0; e < 16; e++) {
+    for (let e = 0; e < alpha * alpha; e++) {
       // V[e]ᵀ: `[in, tiles]` read from the `[tiles, in]` rows.
       const inputsT: MatrixView = { values: transformed, offset: e * tiles * c, rowStride: 1, colStride: c };
       gemm(inputsT, rowMajor(products, e * tiles * k, k), sums, e * plane, c, tiles, k, false, r0 > 0);
     }
   }
   const dw = new Float32Array(9 * plane);
-  // Aᵀ M A per channel pair: Aᵀ's rows combine the 4x4 sums' rows into m0 + m1 + m2, m1 - m2 and
-  // m1 + m2 + m3, then the same three combinations of each result's four columns.
-  const m = (i: number, j: number, p: number) => sums[(i * 4 + j) * plane + p];
+  // Aᵀ S A per channel pair: Aᵀ S (3 rows of alpha) into `rowsOfA`, then each row times A.
   for (let p = 0; p < plane; p++) {
-    for (let j = 0; j < 4; j++) {
-      const m0 = m(0, j, p);
-      const m1 = m(1, j, p);
-      const m2 = m(2, j, p);
-      const m3 = m(3, j, p);
-      rowsOfA[j] = m0 + m1 + m2;
-      rowsOfA[4 + j] = m1 - m2;
-      rowsOfA[8 + j] = m1 + m2 + m3;
-    }
     for (let ky = 0; ky < 3; ky++) {
-      const a0 = rowsOfA[ky * 4];
-      const a1 = rowsOfA[ky * 4 + 1];
-      const a2 = rowsOfA[ky * 4 + 2];
-      const a3 = rowsOfA[ky * 4 + 3];
-      dw[ky * 3 * plane + p] = a0 + a1 + a2;
-      dw[(ky * 3 + 1) * plane + p] = a1 - a2;
-      dw[(ky * 3 + 2) * plane + p] = a1 + a2 + a3;
+      for (let j = 0; j < alpha; j++) {
+        let v = 0;
+        for (let i = 0; i < alpha; i++) v += A[i][ky] * sums[(i * alpha + j) * plane + p];
+        rowsOfA[ky * alpha + j] = v;
+      }
+      for (let kx = 0; kx < 3; kx++) {
+        let v = 0;
+        for (let j = 0; j < alpha; j++) v += rowsOfA[ky * alpha + j] * A[j][kx];
+        dw[(ky * 3 + kx) * plane + p] = v;
+      }
     }
   }
   return dw;
