@@ -1,0 +1,294 @@
+/**
+ * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, SGD and
+ * RMSprop emitted into the step's ONNX graph, on the optimizer's own slot variables, so that compiled
+ * and uncompiled steps can alternate on one optimizer.
+ */
+import { type Optimizer, registry, type Variable } from '@strata/core';
+import type { OnnxGraph } from '@strata/onnx/graph';
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The update of a compiled step. Each run, the compiler:
+ * 1. feeds `scalars()`, computed just before the run, as float32 scalar graph inputs of those names;
+ * 2. feeds the weights, their gradients and `stateVariables`' values as the graph values it passed to
+ *    `emit` (weights and gradients in the order of the variables given to `stepOptimizer`);
+ * 3. after the run, assigns `newWeights` to those variables and `newState` to `stateVariables`, then
+ *    calls `finishStep()`: it counts the iteration as `Optimizer.apply` does (`optimizer.iterations` on
+ *    the device and its host mirror, which the next `scalars()` and learning-rate schedules read).
+ */
+export interface StepOptimizer {
+  /** The optimizer's slot variables the update reads and writes, in the order of `state`/`newState`. */
+  readonly stateVariables: readonly Variable[];
+  /** The per-step values (the learning rate at the current iteration, Adam's step size), by input name. */
+  scalars(): Record<string, number>;
+  /**
+   * Emits the update: `weights`, `grads` (one per variable) and `state` (one per state variable) are
+   * graph value names; returns the names of the updated weights and state, in the same orders.
+   */
+  emit(
+    g: OnnxGraph,
+    weights: readonly string[],
+    grads: readonly string[],
+    state: readonly string[],
+  ): { newWeights: string[]; newState: string[] };
+  /** Counts the step, after its results were assigned (see the interface's description). */
+  finishStep(): void;
+}
+
+/** The update rule of one optimizer class, given the slot values of one weight. */
+interface Rule {
+  /** Slot names, as the optimizer's `build` names them (`<variable path>_<slot>`). */
+  readonly slots: readonly string[];
+  scalars(optimizer: Optimizer, learningRate: number): Record<string, number>;
+  /** Returns the new weight, then the new slots in `slots` order. */
+  update(e: UpdateEmitter, w: string, grad: string, slots: readonly string[]): [string, ...string[]];
+}
+
+/** The names of the per-step scalar inputs. */
+const LEARNING_RATE = 'optimizer/learning_rate';
+const ADAM_STEP = 'optimizer/adam_step_size';
+
+interface AdamLike extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly amsgrad: boolean;
+}
+interface SGDLike extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+}
+interface RMSpropLike extends Optimizer {
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+}
+
+/**
+ * Keras 3's Adam: `m += (g - m) * (1 - beta1)`, `v += (g^2 - v) * (1 - beta2)`,
+ * `w -= alpha * m / (sqrt(v) + epsilon)` with `alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`; AMSGrad
+ * divides by the running maximum of `v` instead.
+ */
+function adamRule(opt: AdamLike): Rule {
+  return {
+    slots: opt.amsgrad ? ['momentum', 'velocity', 'velocity_hat'] : ['momentum', 'velocity'],
+    scalars: (o, lr) => {
+      const t = o.updateCount + 1;
+      return { [ADAM_STEP]: (lr * Math.sqrt(1 - opt.beta2 ** t)) / (1 - opt.beta1 ** t) };
+    },
+    update: (e, w, grad, [m, v, vHat]) => {
+      const mNew = e.op('Add', m, e.op('Mul', e.op('Sub', grad, m), e.constant(1 - opt.beta1)));
+      const vNew = e.op(
+        'Add',
+        v,
+        e.op('Mul', e.op('Sub', e.op('Mul', grad, grad), v), e.constant(1 - opt.beta2)),
+      );
+      const vUsed = vHat === undefined ? vNew : e.op('Max', vHat, vNew);
+      const denominator = e.op('Add', e.op('Sqrt', vUsed), e.constant(opt.epsilon));
+      const wNew = e.op('Sub', w, e.op('Div', e.op('Mul', mNew, ADAM_STEP), denominator));
+      return vHat === undefined ? [wNew, mNew, vNew] : [wNew, mNew, vNew, vUsed];
+    },
+  };
+}
+
+/**
+ * Keras 3's SGD: `w -= lr * g`; with momentum `velocity = momentum * velocity - lr * g`, then
+ * `w += velocity` (Nesterov: `w += momentum * velocity - lr * g`).
+ */
+function sgdRule(opt: SGDLike): Rule {
+  return {
+    slots: opt.momentum !== 0 ? ['momentum'] : [],
+    scalars: (_, lr) => ({ [LEARNING_RATE]: lr }),
+    update: (e, w, grad, [m]) => {
+      const lrGrad = e.op('Mul', grad, LEARNING_RATE);
+      if (m === undefined) return [e.op('Sub', w, lrGrad)];
+      const momentum = e.constant(opt.momentum);
+      const velocity = e.op('Sub', e.op('Mul', m, momentum), lrGrad);
+      const delta = opt.nesterov ? e.op('Sub', e.op('Mul', velocity, momentum), lrGrad) : velocity;
+      return [e.op('Add', w, delta), velocity];
+    },
+  };
+}
+
+/**
+ * Keras 3's RMSprop: `v = rho * v + (1 - rho) * g^2`, `w -= lr * g / sqrt(v + epsilon)` (centered: the
+ * mean square less the squared mean gradient; with momentum through a momentum slot).
+ */
+function rmspropRule(opt: RMSpropLike): Rule {
+  const slots = ['velocity'];
+  if (opt.momentum > 0) slots.push('momentum');
+  if (opt.centered) slots.push('average_gradient');
+  return {
+    slots,
+    scalars: (_, lr) => ({ [LEARNING_RATE]: lr }),
+    update: (e, w, grad, state) => {
+      const [velocity, momentum, average] = opt.momentum > 0 ? state : [state[0], undefined, state[1]];
+      const rho = e.constant(opt.rho);
+      const oneMinusRho = e.constant(1 - opt.rho);
+      const vNew = e.op('Add', e.op('Mul', velocity, rho), e.op('Mul', e.op('Mul', grad, grad), oneMinusRho));
+      const newState = [vNew];
+      let meanSquare = vNew;
+      if (average !== undefined) {
+        const avgNew = e.op('Add', e.op('Mul', average, rho), e.op('Mul', grad, oneMinusRho));
+        meanSquare = e.op('Sub', vNew, e.op('Mul', avgNew, avgNew));
+        newState.push(avgNew);
+      }
+      const denominator = e.op('Sqrt', e.op('Add', meanSquare, e.constant(opt.epsilon)));
+      const increment = e.op('Div', e.op('Mul', grad, LEARNING_RATE), denominator);
+      if (momentum === undefined) return [e.op('Sub', w, increment), ...newState];
+      const mNew = e.op('Add', e.op('Mul', momentum, e.constant(opt.momentum)), increment);
+      // The slots in `slots` order: velocity, momentum, average_gradient.
+      return [e.op('Sub', w, mNew), vNew, mNew, ...newState.slice(1)];
+    },
+  };
+}
+
+/** The rule of each supported optimizer, by its registered key. */
+const RULES: Record<string, (opt: never) => Rule> = {
+  Adam: adamRule,
+  SGD: sgdRule,
+  RMSprop: rmspropRule,
+};
+
+/** Why `optimizer`'s options keep the step from compiling its update, or null. */
+function unsupportedOption(optimizer: Optimizer): string | null {
+  const active = (v: number | null) => v != null && v > 0;
+  if (optimizer.weightDecay != null && optimizer.weightDecay !== 0)
+    return `weight decay (weightDecay=${optimizer.weightDecay})`;
+  if (active(optimizer.clipnorm)) return `gradient clipping (clipnorm=${optimizer.clipnorm})`;
+  if (active(optimizer.clipvalue)) return `gradient clipping (clipvalue=${optimizer.clipvalue})`;
+  if (active(optimizer.globalClipnorm))
+    return `gradient clipping (globalClipnorm=${optimizer.globalClipnorm})`;
+  if (optimizer.useEma) return 'the moving average of the weights (useEma)';
+  if (optimizer.gradientAccumulationSteps != null)
+    return `gradient accumulation (gradientAccumulationSteps=${optimizer.gradientAccumulationSteps})`;
+  if (optimizer.lossScaleFactor != null) return `loss scaling (lossScaleFactor=${optimizer.lossScaleFactor})`;
+  return null;
+}
+
+/**
+ * The compiled update of `optimizer` for `variables` (the model's trainable variables), or why it cannot
+ * be compiled (the step then runs uncompiled). Builds the optimizer for `variables` when it is not built
+ * yet, as its first `apply` would, so that its slots carry over between compiled and uncompiled steps.
+ *
+ * Supported: the built-in Adam (with AMSGrad), SGD (with momentum and Nesterov) and RMSprop (with
+ * momentum, centered), with any learning rate or schedule; not weight decay, gradient clipping, EMA,
+ * gradient accumulation or loss scaling, nor variables with a constraint or of another dtype than
+ * float32.
+ */
+export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable[]): StepOptimizer | string {
+  const entry = registry.entryOf('optimizer', optimizer.constructor);
+  const makeRule = entry?.builtin ? RULES[entry.key] : undefined;
+  if (!makeRule) return `the optimizer ${optimizer.getClassName()} is not one the compiled step supports`;
+  const option = unsupportedOption(optimizer);
+  if (option) return `the compiled step does not support ${option}`;
+  for (const v of variables) {
+    if (v.constraint) return `the variable '${v.path}' has a constraint`;
+    if (v.dtype !== 'float32') return `the variable '${v.path}' is ${v.dtype}, not float32`;
+  }
+  if (optimizer.built) {
+    // `apply` refuses variables the optimizer was not built with; so does the compiled step.
+    const known = (optimizer as unknown as { _trainableVariables: readonly Variable[] })._trainableVariables;
+    const unknown = variables.find((v) => !known.includes(v));
+    if (unknown) return `the optimizer was built without the variable '${unknown.path}'`;
+  }
+  const rule = makeRule(optimizer as never);
+  if (!optimizer.built) optimizer.build(variables.slice());
+
+  const byName = new Map<string, Variable | null>();
+  for (const v of optimizer.variables) byName.set(v.name, byName.has(v.name) ? null : v);
+  const slots: Variable[][] = [];
+  for (const v of variables) {
+    const own: Variable[] = [];
+    for (const slot of rule.slots) {
+      const name = `${v.path.replace(/\//g, '_')}_${slot}`;
+      const found = byName.get(name);
+      if (!found) return `the optimizer has ${found === null ? 'two slots' : 'no slot'} named '${name}'`;
+      own.push(found);
+    }
+    slots.push(own);
+  }
+  return new CompiledUpdate(optimizer, rule, slots);
+}
+
+class CompiledUpdate implements StepOptimizer {
+  readonly stateVariables: readonly Variable[];
+
+  constructor(
+    private readonly optimizer: Optimizer,
+    private readonly rule: Rule,
+    /** Each variable's slots, in `rule.slots` order. */
+    private readonly slots: Variable[][],
+  ) {
+    this.stateVariables = slots.flat();
+  }
+
+  scalars(): Record<string, number> {
+    // As `apply`: the rate at the current iteration, in float32.
+    return this.rule.scalars(this.optimizer, Math.fround(this.optimizer.learningRate));
+  }
+
+  emit(
+    g: OnnxGraph,
+    weights: readonly string[],
+    grads: readonly string[],
+    state: readonly string[],
+  ): { newWeights: string[]; newState: string[] } {
+    const n = this.slots.length;
+    const perWeight = this.rule.slots.length;
+    if (weights.length !== n || grads.length !== n || state.length !== n * perWeight) {
+      throw new Error(
+        `The compiled update expects ${n} weights, ${n} gradients and ${n * perWeight} state values. ` +
+          `Received: ${weights.length}, ${grads.length} and ${state.length}`,
+      );
+    }
+    const e = new UpdateEmitter(g);
+    const newWeights: string[] = [];
+    const newState: string[] = [];
+    const scope = g.scope;
+    g.scope = 'optimizer';
+    try {
+      weights.forEach((w, i) => {
+        const [wNew, ...slotsNew] = this.rule.update(
+          e,
+          w,
+          grads[i],
+          state.slice(i * perWeight, (i + 1) * perWeight),
+        );
+        newWeights.push(wNew);
+        newState.push(...slotsNew);
+      });
+    } finally {
+      g.scope = scope;
+    }
+    return { newWeights, newState };
+  }
+
+  finishStep(): void {
+    const next = tf.scalar(this.optimizer.step + 1, 'int32');
+    this.optimizer.iterations.value.assign(next);
+    next.dispose();
+    this.optimizer.syncStep();
+  }
+}
+
+/** Emits update ops; float32 constants are made once per graph and value. */
+class UpdateEmitter {
+  private readonly constants = new Map<number, string>();
+
+  constructor(private readonly g: OnnxGraph) {}
+
+  op(opType: string, a: string, b?: string): string {
+    return this.g.op1(opType, b === undefined ? [a] : [a, b]);
+  }
+
+  constant(value: number): string {
+    let name = this.constants.get(value);
+    if (name === undefined) {
+      name = this.g.floats('constant', [value], []);
+      this.constants.set(value, name);
+    }
+    return name;
+  }
+}
