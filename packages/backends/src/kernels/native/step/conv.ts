@@ -1,0 +1,253 @@
+/**
+ * Conv2D and MaxPooling2D as parts of a compiled training step (issue 20), channels-first inside the
+ * graph (ONNX's `Conv` layout). Standard ONNX ops only: ONNX Runtime's inference build has no ConvGrad
+ * or MaxPoolGrad, so each gradient is written as a forward op.
+ * - Conv2D forward: Conv(x, kernel as `[out, in, kh, kw]`, bias) with Keras's padding; the activation is
+ *   the compiler's.
+ * - dx: ConvTranspose(dy, kernel), `output_padding` restoring the rows (columns) no window reached.
+ * - dKernel: dW[o, i, fy, fx] = Σ x[n, i, y·s + fy·d − top, …] · dy[n, o, y, …] is itself a convolution
+ *   of x with batch and channels swapped (`[in, n, H, W]`) by dy as the filter (`[out, n, oh, ow]`), the
+ *   forward stride as its dilation and the forward dilation as its stride.
+ * - dBias: ReduceSum of dy over batch and space.
+ * - MaxPooling2D: MaxPool's `Indices` output (each window's first maximum in row-major order, as tfjs's
+ *   MaxPoolGrad picks it) scatters dy into zeros, adding where windows overlap.
+ */
+import type { Layer } from '@strata/core';
+import type { OnnxGraph } from '@strata/onnx/graph';
+
+import type { StepLayerFactory, StepLayout } from './types.js';
+
+/** A Conv2D's fields this file reads (`@strata/layers` is not a dependency of the backends). */
+interface Conv2DFields {
+  readonly filters: number;
+  readonly kernelSize: readonly number[];
+  readonly strides: readonly number[];
+  readonly padding: string;
+  readonly dataFormat: string;
+  readonly dilationRate: readonly number[];
+  readonly groups: number;
+  readonly useBias: boolean;
+}
+
+/** A pooling layer's fields this file reads. */
+interface PoolingFields {
+  readonly poolSize: readonly number[];
+  readonly strides: readonly number[];
+  readonly padding: string;
+  readonly dataFormat: string;
+}
+
+/** One spatial axis of a window: Keras's output size and the padding before and after it. */
+interface AxisWindow {
+  readonly size: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly dilation: number;
+  readonly out: number;
+  readonly before: number;
+  readonly after: number;
+}
+
+/**
+ * Keras's (TensorFlow's) window on one axis: `'valid'` gives `floor((n − reach) / s) + 1` windows,
+ * `'same'` gives `ceil(n / s)` with the padding they need split evenly, the odd row after (bottom, right).
+ */
+function axisWindow(
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  same: boolean,
+): AxisWindow {
+  const reach = (kernel - 1) * dilation + 1;
+  const out = same ? Math.ceil(size / stride) : Math.floor((size - reach) / stride) + 1;
+  const total = same ? Math.max((out - 1) * stride + reach - size, 0) : 0;
+  const before = Math.floor(total / 2);
+  return { size, kernel, stride, dilation, out, before, after: total - before };
+}
+
+/** The window attributes ONNX's Conv, ConvTranspose and MaxPool share. */
+function windowAttrs(h: AxisWindow, w: AxisWindow) {
+  return {
+    kernel_shape: [h.kernel, w.kernel],
+    strides: [h.stride, w.stride],
+    pads: [h.before, w.before, h.after, w.after],
+  };
+}
+
+/** `[n, h, w, c]` to `[n, c, h, w]` when the previous layer writes Keras's order. */
+function toNchw(shape: readonly number[], layout: StepLayout): readonly number[] {
+  return layout === 'keras' ? [shape[0], shape[3], shape[1], shape[2]] : shape;
+}
+
+/**
+ * A 2-D layer's fields (typed as `T`) and its input's shape in NCHW, or why it cannot be compiled: it must
+ * be a `className`, its input 4-D with every size known, channels last (the compiler's transposes assume
+ * Keras's default order), and float32.
+ */
+function spatialLayer<T extends { readonly dataFormat: string }>(
+  layer: Layer,
+  className: string,
+  inputShape: readonly number[],
+  inputLayout: StepLayout,
+): { fields: T; shape: readonly number[] } | string {
+  const who = `${layer.getClassName()} "${layer.name}"`;
+  if (layer.getClassName() !== className)
+    return `This step layer compiles ${className} layers. Received: ${who}`;
+  const fields = layer as unknown as T;
+  if (fields.dataFormat !== 'channels_last') {
+    return `${who} compiles for dataFormat 'channels_last' only. Received: dataFormat=${fields.dataFormat}`;
+  }
+  if (inputShape.length !== 4 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    return `${who} compiles for a 4-D input of known sizes. Received: inputShape=[${inputShape.join(', ')}]`;
+  }
+  if (layer.dtype !== 'float32') return `${who} compiles for float32 only. Received: dtype=${layer.dtype}`;
+  return { fields, shape: toNchw(inputShape, inputLayout) };
+}
+
+/** Fails a `backward` emitted before its `forward`, which would leave the graph with dangling names. */
+function forwardValues<T>(values: T | null, layer: Layer): T {
+  if (values == null) throw new Error(`The step layer of "${layer.name}" emitted backward before forward.`);
+  return values;
+}
+
+/** `[kh, kw, in, out]` (Strata's kernel) to ONNX's `[out, in, kh, kw]`. */
+const KERNEL_TO_OIHW = [3, 2, 0, 1];
+/** The kernel gradient's convolution writes `[in, out, kh, kw]`; Strata's kernel is `[kh, kw, in, out]`. */
+const IOHW_TO_KERNEL = [2, 3, 0, 1];
+/** Swaps the batch and channel axes of an NCHW value. */
+const SWAP_BATCH_CHANNELS = [1, 0, 2, 3];
+
+/**
+ * The step layer of a `Conv2D`, or why it has none: channels-first data, groups above 1, a non-trainable
+ * layer, or an input of unknown size.
+ */
+export const conv2dStepLayer: StepLayerFactory = (layer, inputShape, inputLayout) => {
+  const read = spatialLayer<Conv2DFields>(layer, 'Conv2D', inputShape, inputLayout);
+  if (typeof read === 'string') return read;
+  const { fields: conv, shape } = read;
+  if (conv.groups !== 1)
+    return `Conv2D "${layer.name}" compiles for groups=1 only. Received: groups=${conv.groups}`;
+  if (conv.padding !== 'valid' && conv.padding !== 'same') {
+    return `Conv2D "${layer.name}" compiles for padding 'valid' or 'same'. Received: padding=${conv.padding}`;
+  }
+  const weightCount = conv.useBias ? 2 : 1;
+  if (!layer.trainable || layer.trainableWeights.length !== weightCount) {
+    return `Conv2D "${layer.name}" compiles when its ${weightCount} weight(s) are trainable. Received: trainable=${layer.trainable} with ${layer.trainableWeights.length} trainable weight(s)`;
+  }
+  const [batch, , height, width] = shape;
+  const same = conv.padding === 'same';
+  const h = axisWindow(height, conv.kernelSize[0], conv.strides[0], conv.dilationRate[0], same);
+  const w = axisWindow(width, conv.kernelSize[1], conv.strides[1], conv.dilationRate[1], same);
+  if (h.out <= 0 || w.out <= 0) {
+    return `Conv2D "${layer.name}": the kernel does not fit the input. Received: inputShape=[${inputShape.join(', ')}]`;
+  }
+  const convAttrs = { ...windowAttrs(h, w), dilations: [h.dilation, w.dilation] };
+  let saved: { x: string; kernel: string } | null = null;
+
+  return {
+    inputLayout: 'nchw',
+    outputLayout: 'nchw',
+    outputShape: [batch, conv.filters, h.out, w.out],
+
+    forward(g, x, weights) {
+      const kernel = g.op1('Transpose', [weights[0]], { perm: KERNEL_TO_OIHW });
+      saved = { x, kernel };
+      return g.op1('Conv', conv.useBias ? [x, kernel, weights[1]] : [x, kernel], convAttrs);
+    },
+
+    backward(g, dy, needInputGrad) {
+      const { x, kernel } = forwardValues(saved, layer);
+      const dWeights = [kernelGradient(g, x, dy, h, w)];
+      if (conv.useBias) dWeights.push(g.reduce('ReduceSum', dy, [0, 2, 3], false));
+      if (!needInputGrad) return { dx: null, dWeights };
+      const dx = g.op1('ConvTranspose', [dy, kernel], {
+        ...convAttrs,
+        // The rows (columns) after the last window's reach, which get no gradient: zeros.
+        output_padding: [h, w].map(
+          (a) => a.size + a.before + a.after - ((a.out - 1) * a.stride + (a.kernel - 1) * a.dilation + 1),
+        ),
+      });
+      return { dx, dWeights };
+    },
+  };
+};
+
+/**
+ * dKernel as a convolution (see the file's comment), returned in Strata's `[kh, kw, in, out]`. The padding
+ * after the input is cut to what the last kernel position needs; rows (columns) a valid strided window
+ * never reached may still make the result larger than the kernel, and are sliced off.
+ */
+function kernelGradient(g: OnnxGraph, x: string, dy: string, h: AxisWindow, w: AxisWindow): string {
+  const after = (a: AxisWindow) =>
+    Math.max(0, (a.kernel - 1) * a.dilation + (a.out - 1) * a.stride + 1 - a.size - a.before);
+  const positions = (a: AxisWindow) =>
+    Math.floor((a.size + a.before + after(a) - ((a.out - 1) * a.stride + 1)) / a.dilation) + 1;
+  const xT = g.op1('Transpose', [x], { perm: SWAP_BATCH_CHANNELS });
+  const dyT = g.op1('Transpose', [dy], { perm: SWAP_BATCH_CHANNELS });
+  let dw = g.op1('Conv', [xT, dyT], {
+    kernel_shape: [h.out, w.out],
+    strides: [h.dilation, w.dilation],
+    dilations: [h.stride, w.stride],
+    pads: [h.before, w.before, after(h), after(w)],
+  });
+  if (positions(h) > h.kernel || positions(w) > w.kernel) {
+    dw = g.op1('Slice', [
+      dw,
+      g.int64s('starts', [0, 0]),
+      g.int64s('ends', [h.kernel, w.kernel]),
+      g.int64s('axes', [2, 3]),
+    ]);
+  }
+  return g.op1('Transpose', [dw], { perm: IOHW_TO_KERNEL });
+}
+
+/**
+ * The step layer of a `MaxPooling2D`, or why it has none (channels-first data, an input of unknown size).
+ */
+export const maxPooling2dStepLayer: StepLayerFactory = (layer, inputShape, inputLayout) => {
+  const read = spatialLayer<PoolingFields>(layer, 'MaxPooling2D', inputShape, inputLayout);
+  if (typeof read === 'string') return read;
+  const { fields: pool, shape } = read;
+  const [batch, channels, height, width] = shape;
+  const same = pool.padding === 'same';
+  const h = axisWindow(height, pool.poolSize[0], pool.strides[0], 1, same);
+  const w = axisWindow(width, pool.poolSize[1], pool.strides[1], 1, same);
+  if (h.out <= 0 || w.out <= 0) {
+    return `MaxPooling2D "${layer.name}": the window does not fit the input. Received: inputShape=[${inputShape.join(', ')}]`;
+  }
+  const overlapping = h.stride < h.kernel || w.stride < w.kernel;
+  let indices: string | null = null;
+
+  return {
+    inputLayout: 'nchw',
+    outputLayout: 'nchw',
+    outputShape: [batch, channels, h.out, w.out],
+
+    forward(g, x) {
+      // With padding, ONNX's MaxPool takes the maximum over the window's real values, as TensorFlow does.
+      const [y, argmax] = g.op('MaxPool', [x], windowAttrs(h, w), 2);
+      indices = argmax;
+      return y;
+    },
+
+    backward(g, dy, needInputGrad) {
+      const argmax = forwardValues(indices, layer);
+      if (!needInputGrad) return { dx: null, dWeights: [] };
+      // The indices are flat over the whole input [n, c, h, w]: scatter the flattened dy into zeros of its size.
+      const flat = g.int64s('flat', [-1]);
+      const zeros = g.op1('ConstantOfShape', [g.int64s('size', [batch * channels * height * width])]);
+      const dx = g.op1(
+        'ScatterElements',
+        [zeros, g.op1('Reshape', [argmax, flat]), g.op1('Reshape', [dy, flat])],
+        // Windows that overlap can share a maximum, whose gradient is then the sum; otherwise each index
+        // is written once.
+        { axis: 0, reduction: overlapping ? 'add' : 'none' },
+      );
+      return {
+        dx: g.op1('Reshape', [dx, g.int64s('shape', [batch, channels, height, width])]),
+        dWeights: [],
+      };
+    },
+  };
+};
