@@ -6,7 +6,8 @@
  *
  * Each kernel signature (op, shapes, attributes) gets a small ONNX model and session, built on first use
  * and kept until the backend is disposed (`tf.removeBackend('native')`) or `configureNative` changes the
- * thread count.
+ * thread count. `fit` runs a supported model's whole training step as one ONNX Runtime session call per
+ * batch (`compile({ jitCompile })`, 'auto' by default; see kernels/native/step/compile-step.ts).
  *
  * @module @strata/backends/native
  */
@@ -18,6 +19,7 @@ import { nativeDescription } from './builtin-backends.js';
 import { silenceTfjsNodeBanner } from './cpu.js';
 import { nativeKernelFixes } from './kernels/native/index.js';
 import { releaseSessions } from './kernels/native/ort.js';
+import { compileTrainStep } from './kernels/native/step/compile-step.js';
 import { registerBackend } from './strata-backend.js';
 
 export { configureNative, type NativeOptions, nativeOptions } from './kernels/native/ort.js';
@@ -58,6 +60,7 @@ export const nativeBackend = registerBackend(
       registerTfjsBackend();
     },
     kernelFixes: nativeKernelFixes,
+    compileTrainStep,
   },
   { module: nativeDescription.entry, override: true },
 );

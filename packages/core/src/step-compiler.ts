@@ -58,9 +58,11 @@ export interface CompiledTrainStep {
    * Runs one step on a batch (`xs` in input order, `ys` in output order, shaped as the request said):
    * afterwards the model's variables and the optimizer's state (its slots and `iterations`) hold the updated
    * values, exactly as after the uncompiled step. Synchronous. When it throws, nothing was assigned and no
-   * tensor was left behind.
+   * tensor was left behind. Null: this batch's values are outside what the compiled step handles (class ids
+   * out of range, say); nothing changed, and the trainer runs the uncompiled step on it (which reports its
+   * own error).
    */
-  run(xs: readonly tf.Tensor[], ys: readonly tf.Tensor[]): CompiledStepResult;
+  run(xs: readonly tf.Tensor[], ys: readonly tf.Tensor[]): CompiledStepResult | null;
   /** Releases what the step holds (sessions, buffers); the trainer calls it when it drops the step. */
   dispose(): void;
 }

@@ -988,7 +988,9 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       batch.ys.map((y) => y.shape),
       step.outputShapes,
     );
-    const { loss, outputs } = step.run(batch.xs, batch.ys);
+    const result = step.run(batch.xs, batch.ys);
+    if (!result) return false;
+    const { loss, outputs } = result;
     try {
       tf.tidy(() => this.updateTrackers(loss, [], batch, batch.ys, outputs));
     } finally {

@@ -24,7 +24,7 @@ import type { Backend } from '../wasm/call-kernel.js';
 
 /** The parts of onnxruntime-node's Tensor these kernels use. */
 interface OrtTensor {
-  readonly data: Float32Array;
+  readonly data: Float32Array | Int32Array;
   readonly dims: readonly number[];
 }
 
@@ -53,7 +53,11 @@ interface OrtBinding {
 const require = createRequire(import.meta.url);
 // Loaded when the native entry is imported, so a missing package fails `setBackend('native')` there.
 const ort = require('onnxruntime-node') as {
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  Tensor: new (
+    type: 'float32' | 'int32',
+    data: Float32Array | Int32Array,
+    dims: readonly number[],
+  ) => OrtTensor;
 };
 const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as OrtBinding;
 
@@ -164,20 +168,31 @@ export function runModel(
 ): Float32Array[] {
   try {
     const threadCount = work < MIN_PARALLEL_WORK ? 1 : threads;
-    const sessionKey = `${key} threads=${threadCount}`;
-    let session = sessions.get(sessionKey);
-    if (!session) {
-      session = createSession(key, build, threadCount);
-      sessions.set(sessionKey, session);
-    }
-    const tensors: Record<string, OrtTensor> = {};
-    for (const [name, { values, shape }] of Object.entries(feeds))
-      tensors[name] = new ort.Tensor('float32', values, shape);
-    const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
-    return outputs.map((name) => results[name].data);
+    return runSession(key, build, threadCount, feeds, outputs) as Float32Array[];
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
   }
+}
+
+/** Runs model `key` on `threadCount` threads, building its session on first use; returns the outputs' values. */
+function runSession(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  threadCount: number,
+  feeds: Record<string, TypedOperand>,
+  outputs: readonly string[],
+): (Float32Array | Int32Array)[] {
+  const sessionKey = `${key} threads=${threadCount}`;
+  let session = sessions.get(sessionKey);
+  if (!session) {
+    session = createSession(key, build, threadCount);
+    sessions.set(sessionKey, session);
+  }
+  const tensors: Record<string, OrtTensor> = {};
+  for (const [name, { values, shape }] of Object.entries(feeds))
+    tensors[name] = new ort.Tensor(values instanceof Int32Array ? 'int32' : 'float32', values, shape);
+  const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
+  return outputs.map((name) => results[name].data);
 }
 
 /**
@@ -207,4 +222,39 @@ export function runKernelModel(
     work,
   );
   return (backend as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
+}
+
+/** An operand of a whole-step model: float32 values (activations, weights) or int32 ones (labels, counters). */
+export interface TypedOperand {
+  values: Float32Array | Int32Array;
+  shape: readonly number[];
+}
+
+/**
+ * Runs a whole-step model (a compiled training step: many ops, on every thread) on `feeds`, built by `build`
+ * the first time and cached under `key` with the kernels' sessions, so it is released with them (the
+ * backend's `dispose`, `configureNative`) and rebuilt on the next run. Returns the outputs' values in the
+ * order of `outputs`; an ONNX Runtime failure throws a RuntimeError naming `key`.
+ */
+export function runStepModel(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  feeds: Record<string, TypedOperand>,
+  outputs: readonly string[],
+): (Float32Array | Int32Array)[] {
+  try {
+    return runSession(key, build, threads, feeds, outputs);
+  } catch (err) {
+    throw new RuntimeError(`ONNX Runtime failed running the ${key}: ${(err as Error)?.message ?? err}`);
+  }
+}
+
+/** Releases the sessions of model `key` (at any thread count), e.g. a compiled step the trainer dropped. */
+export function releaseSession(key: string): void {
+  for (const [sessionKey, session] of sessions) {
+    if (sessionKey.startsWith(`${key} threads=`)) {
+      session.dispose();
+      sessions.delete(sessionKey);
+    }
+  }
 }
