@@ -239,6 +239,42 @@ describe.skipIf(!hasOrt)('compiled-step Conv2D and MaxPooling2D against tfjs-bac
     });
   }
 
+  it('Conv2D: the convolution form of dKernel (past the memory limit of the patches form), stride 2, rows no window reaches', () => {
+    // The batch times 256 channels times 9 taps times 256 filters is past the patches form's 2^24 elements.
+    const [n, side, channels, filters, stride, out] = [32, 4, 256, 256, 2, 1];
+    const layer = new Conv2D({ filters, kernelSize: 3, strides: stride, useBias: false });
+    layer.build([null, side, side, channels]);
+    const step = conv2dStepLayer(layer, [n, side, side, channels], 'keras') as StepLayer;
+    const xShape: [number, number, number, number] = [n, side, side, channels];
+    const x = seededValues(size(xShape), 11);
+    const kernel = { values: seededValues(9 * channels * filters, 12), shape: [3, 3, channels, filters] };
+    const dy = seededValues(n * out * out * filters, 13);
+    // tfjs's Conv2DBackpropFilter takes seconds on this shape: the reference is the definition,
+    // dK[fy, fx, i, o] = Σ x[n, y·2 + fy, x·2 + fx, i] · dy[n, y, x, o] over the one output position.
+    const expected = new Float32Array(9 * channels * filters);
+    for (let b = 0; b < n; b++)
+      for (let fy = 0; fy < 3; fy++)
+        for (let fx = 0; fx < 3; fx++)
+          for (let i = 0; i < channels; i++) {
+            const xv = x[((b * side + fy) * side + fx) * channels + i];
+            const row = ((fy * 3 + fx) * channels + i) * filters;
+            for (let o = 0; o < filters; o++) expected[row + o] += xv * dy[b * filters + o];
+          }
+    withoutLeaks(() => {
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, xShape);
+        const ours = runStep('conv form', step, nchwOperand(xt), [kernel], {
+          values: dy,
+          shape: [n, filters, out, out],
+        });
+        const k = tf.tensor4d(kernel.values, [3, 3, channels, filters]);
+        expectClose(ours.y, tf.transpose(tf.conv2d(xt, k, stride, 'valid'), NHWC_TO_NCHW), 'y');
+        expectClose(ours.dWeights[0], tf.tensor(expected), 'dKernel');
+      });
+    });
+    layer.dispose();
+  });
+
   it('Conv2D: the first layer emits no input gradient', () => {
     const layer = new Conv2D({ filters: 2, kernelSize: 3 });
     layer.build([null, 5, 5, 1]);
@@ -302,7 +338,19 @@ describe.skipIf(!hasOrt)('compiled-step Conv2D and MaxPooling2D against tfjs-bac
       strides: [2, 1],
       padding: 'same',
     },
+    { name: 'same 2x2 on even sizes (no padding)', x: [2, 6, 8, 3], poolSize: [2, 2], padding: 'same' },
+    { name: 'valid 3x3, rows no window reaches', x: [2, 8, 10, 2], poolSize: [3, 3], padding: 'valid' },
+    { name: 'same 2x2 on odd sizes (padded)', x: [2, 7, 9, 3], poolSize: [2, 2], padding: 'same' },
+    {
+      name: 'valid 2x2 stride 3 (gaps)',
+      x: [1, 8, 9, 2],
+      poolSize: [2, 2],
+      strides: [3, 3],
+      padding: 'valid',
+    },
     { name: 'ties, valid 2x2', x: [2, 6, 8, 3], poolSize: [2, 2], padding: 'valid', ties: true },
+    { name: 'ties, valid 3x3', x: [2, 7, 6, 2], poolSize: [3, 3], padding: 'valid', ties: true },
+    { name: 'ties, same 2x2 on odd sizes', x: [1, 5, 7, 3], poolSize: [2, 2], padding: 'same', ties: true },
     {
       name: 'ties, overlapping 3x3 stride 1, same',
       x: [1, 7, 6, 2],
