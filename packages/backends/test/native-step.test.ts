@@ -11,18 +11,29 @@ import { fileURLToPath } from 'node:url';
 
 import {
   Callback,
+  input,
   type Logs,
+  Model,
   type Optimizer,
   RuntimeError,
   Sequential,
   type StepData,
   type StepLogs,
+  type SymbolicTensor,
   ValueError,
 } from '@strata/core';
 import { expectClose, seededValues } from '@strata/core/testing';
-import { BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D } from '@strata/layers';
+import {
+  Activation,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  MaxPooling2D,
+} from '@strata/layers';
 import '@strata/losses-metrics';
-import { Adam, SGD } from '@strata/optimizers';
+import { Adam, RMSprop, SGD } from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -50,7 +61,7 @@ interface Case {
   classes: number;
   batchSize: number;
   optimizer(): Optimizer;
-  loss: 'sparse_categorical_crossentropy' | 'categorical_crossentropy';
+  loss: 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy';
 }
 
 const mlp = () =>
@@ -73,6 +84,17 @@ const cnn = () =>
     new Dense({ units: 10, activation: 'softmax' }),
   ]);
 
+/** A functional chain: Dense on rank-3 inputs (its last axis), tanh, an Activation layer, sigmoid output. */
+const functionalChain = () => {
+  const x = input({ shape: [4, 6] });
+  let h = new Dense({ units: 8, activation: 'tanh' }).apply(x) as SymbolicTensor;
+  h = new Activation({ activation: 'relu' }).apply(
+    new Flatten().apply(h) as SymbolicTensor,
+  ) as SymbolicTensor;
+  const out = new Dense({ units: 1, activation: 'sigmoid' }).apply(h) as SymbolicTensor;
+  return new Model({ inputs: x, outputs: out }) as unknown as Sequential;
+};
+
 const cases: Case[] = [
   {
     name: 'MLP, Adam, sparse crossentropy',
@@ -91,6 +113,15 @@ const cases: Case[] = [
     batchSize: 16,
     optimizer: () => new SGD({ learningRate: 0.1, momentum: 0.9 }),
     loss: 'categorical_crossentropy',
+  },
+  {
+    name: 'functional chain (rank-3 Dense, tanh, Activation, sigmoid), RMSprop, binary crossentropy',
+    build: functionalChain,
+    xShape: [48, 4, 6],
+    classes: 2,
+    batchSize: 16,
+    optimizer: () => new RMSprop({ learningRate: 0.01 }),
+    loss: 'binary_crossentropy',
   },
   {
     name: 'bench CNN, Adam, sparse crossentropy',
@@ -124,10 +155,10 @@ function data(c: Case) {
   const n = c.xShape[0];
   const x = tf.tensor(seededValues(tf.util.sizeFromShape(c.xShape), 11, 0, 1), c.xShape);
   const labels = Array.from({ length: n }, (_, i) => (i * 7 + 3) % c.classes);
-  const y =
-    c.loss === 'sparse_categorical_crossentropy'
-      ? tf.tensor1d(labels, 'int32')
-      : tf.oneHot(tf.tensor1d(labels, 'int32'), c.classes).toFloat();
+  let y: tf.Tensor;
+  if (c.loss === 'sparse_categorical_crossentropy') y = tf.tensor1d(labels, 'int32');
+  else if (c.loss === 'binary_crossentropy') y = tf.tensor2d(labels, [n, 1]);
+  else y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), c.classes).toFloat());
   return { x, y };
 }
 
