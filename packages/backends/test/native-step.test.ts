@@ -338,6 +338,33 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     tf.dispose([x, y, ...initial, ...reference.weights, ...auto.weights]);
   });
 
+  it('a batch with class ids out of range runs uncompiled, which reports its own error before any weight moves', async () => {
+    await setBackend('native');
+    const c = cases[0];
+    const { x } = data(c);
+    const xb = x.slice(0, 16);
+    const bad = tf.tensor1d(
+      Array.from({ length: 16 }, (_, i) => (i === 5 ? 10 : i % 10)),
+      'int32',
+    );
+    const errors: string[] = [];
+    for (const jitCompile of [false, true]) {
+      const model = c.build();
+      tf.tidy(() => {
+        model.predict(xb);
+      });
+      model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile });
+      const before = weightValues(model);
+      const error = await model.trainOnBatch(xb, bad).catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      errors.push(error.message);
+      expect(weightValues(model)).toEqual(before);
+      model.dispose();
+    }
+    expect(errors[1]).toBe(errors[0]);
+    tf.dispose([x, xb, bad]);
+  });
+
   it('jitCompile: true throws why the step cannot be compiled, before any weight moves', async () => {
     await setBackend('native');
     const x = tf.tensor(seededValues(16 * 5, 4), [16, 5]);

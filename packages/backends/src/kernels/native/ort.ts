@@ -249,6 +249,21 @@ export function runStepModel(
   }
 }
 
+/**
+ * Makes the session of whole-step model `key` ahead of its first run (see `runStepModel`); returns why ONNX
+ * Runtime refused the model, or null.
+ */
+export function prepareStepModel(key: string, build: (graph: OnnxGraph) => void): string | null {
+  const sessionKey = `${key} threads=${threads}`;
+  if (sessions.has(sessionKey)) return null;
+  try {
+    sessions.set(sessionKey, createSession(key, build, threads));
+    return null;
+  } catch (err) {
+    return `ONNX Runtime refused the step's model: ${(err as Error)?.message ?? err}`;
+  }
+}
+
 /** Releases the sessions of model `key` (at any thread count), e.g. a compiled step the trainer dropped. */
 export function releaseSession(key: string): void {
   for (const [sessionKey, session] of sessions) {

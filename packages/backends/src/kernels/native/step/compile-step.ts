@@ -25,7 +25,7 @@ import { OnnxGraph } from '@strata/onnx/graph';
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { CpuData } from '../../cpu/mat-mul.js';
-import { releaseSession, runStepModel, type TypedOperand } from '../ort.js';
+import { prepareStepModel, releaseSession, runStepModel, type TypedOperand } from '../ort.js';
 import {
   activationName,
   activationStepLayer,
@@ -109,6 +109,8 @@ interface StepPlan {
   optimizer: StepOptimizer;
   /** The output's shape, batch included. */
   predShape: number[];
+  /** Whether a batch's target values suit the compiled loss (class ids in range); see step/loss.ts. */
+  targetsValid?: (values: ArrayLike<number>) => boolean;
 }
 
 /** The step form of `layer` (with its activation) for an input of `shape` in `layout`, or why there is none. */
@@ -163,16 +165,11 @@ function planStep(request: TrainStepRequest): StepPlan | string {
   const plan: StepPlan = { request, layers, optimizer, predShape: [] };
   const built = emitStep(new OnnxGraph(), plan);
   if (typeof built === 'string') return built;
-  plan.predShape = built.predShape;
-  return plan;
+  return { ...plan, ...built };
 }
 
 /** What `emitStep` adds besides its graph outputs. */
-interface EmittedStep {
-  predShape: number[];
-  /** Whether a batch's target values suit the compiled loss (class ids in range); see step/loss.ts. */
-  targetsValid?: (values: ArrayLike<number>) => boolean;
-}
+type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid'>;
 
 /**
  * Emits the whole step into `g`: inputs `x`, `y`, `w<i>` (the variables), `s<j>` (the optimizer's state) and
@@ -276,17 +273,18 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
   const plan = planStep(request);
   if (typeof plan === 'string') return plan;
   const { variables, model } = request;
-  const { optimizer, predShape } = plan;
+  const { optimizer, predShape, targetsValid } = plan;
   const batch = request.inputs[0].shape[0];
   const key = `compiled training step of model "${model.name}" for batches of ${batch} (#${++compiledCount})`;
-  let targetsValid: EmittedStep['targetsValid'];
   const build = (g: OnnxGraph) => {
     const emitted = emitStep(g, plan);
     // The plan's emission succeeded, and emission is deterministic.
     if (typeof emitted === 'string') throw new Error(emitted);
-    targetsValid = emitted.targetsValid;
   };
-  build(new OnnxGraph());
+  // The session is made now, so a model ONNX Runtime refuses is a reason (the uncompiled step runs under
+  // 'auto'), not a failed batch.
+  const refused = prepareStepModel(key, build);
+  if (refused) return refused;
   const outputs = [
     'loss',
     'pred',
