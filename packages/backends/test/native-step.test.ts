@@ -252,6 +252,12 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     const loss = (await model.trainOnBatch(x, y)) as number;
     expect(Number.isFinite(loss)).toBe(true);
     expect(model.optimizer!.iterations.value.dataSync()[0]).toBe(6);
+    // Sample weights: not compiled, so 'auto' runs those batches uncompiled.
+    model.jitCompile = 'auto';
+    await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0, classWeight: { 0: 2 } });
+    expect(compiler).toHaveBeenCalledTimes(2);
+    expect(compiler.mock.results[1].value).toBe('the batches carry sample weights (sampleWeight or classWeight)');
+    expect(model.optimizer!.iterations.value.dataSync()[0]).toBe(11);
     tf.dispose([x, y]);
     model.dispose();
   });
