@@ -19,12 +19,16 @@ const EPSILON = 1e-7;
 /** ONNX's element type of float32 tensors (`TensorProto.FLOAT`), the `to` of a Cast. */
 const FLOAT = 1;
 
-/** What `emitLoss` adds to the graph. */
-export interface StepLossValues {
+/** The graph values of the loss. */
+interface LossAndGradient {
   /** The batch loss: a float32 scalar, as `model.computeLoss` gives it. */
   loss: string;
   /** The loss's gradient with respect to the predictions, shaped like them. */
   dPred: string;
+}
+
+/** What `emitLoss` adds to the graph. */
+export interface StepLossValues extends LossAndGradient {
   /**
    * Present for sparse losses: whether a batch's class ids (`yTrue`'s values, read on the host) are
    * integers in `[0, numClasses)` (or the ignored class). When false, run that batch uncompiled: the
@@ -154,26 +158,30 @@ export function emitLoss(
   const numClasses = predShape[predShape.length - 1];
   // The number of per-sample values (every loss here reduces the last axis): the mean's divisor.
   const rows = predShape.slice(0, -1).reduce((p, d) => p * d, 1);
-  const emit = new LossEmitter(g, predShape, spec.mean ? rows : 1);
+  const scope = g.scope;
+  g.scope = 'loss';
+  try {
+    const emitted = emitSpec(new LossEmitter(g, predShape, spec.mean ? rows : 1), spec, yPred, yTrue);
+    if (spec.kind !== 'sparse') return emitted;
+    return { ...emitted, targetsValid: (values) => classIdsValid(values, numClasses, spec.ignoreClass) };
+  } finally {
+    g.scope = scope;
+  }
+}
+
+function emitSpec(emit: LossEmitter, spec: LossSpec, yPred: string, yTrue: string): LossAndGradient {
   if (spec.kind === 'sparse') {
-    const target = emit.sparseTargets(yTrue, numClasses, spec.ignoreClass);
-    return {
-      ...emit.crossentropy(yPred, target, spec.fromLogits),
-      targetsValid: (values) => classIdsValid(values, numClasses, spec.ignoreClass),
-    };
+    return emit.crossentropy(yPred, emit.sparseTargets(yTrue, spec.ignoreClass), spec.fromLogits);
   }
   const yt = emit.targets(yTrue);
+  const s = spec.labelSmoothing;
   if (spec.kind === 'categorical') {
-    const s = spec.labelSmoothing;
-    const target = s ? emit.affine(yt, 1 - s, s / numClasses) : yt;
-    return emit.crossentropy(yPred, target, spec.fromLogits);
+    return emit.crossentropy(yPred, s ? emit.affine(yt, 1 - s, s / emit.classes) : yt, spec.fromLogits);
   }
   if (spec.kind === 'binary') {
-    const s = spec.labelSmoothing;
-    const target = s ? emit.affine(yt, 1 - s, 0.5 * s) : yt;
-    return emit.binaryCrossentropy(yPred, target, spec.fromLogits, numClasses);
+    return emit.binaryCrossentropy(yPred, s ? emit.affine(yt, 1 - s, 0.5 * s) : yt, spec.fromLogits);
   }
-  return emit.regression(spec.kind, yPred, yt, numClasses);
+  return emit.regression(spec.kind, yPred, yt);
 }
 
 function classIdsValid(values: ArrayLike<number>, numClasses: number, ignoreClass: number | null): boolean {
@@ -188,6 +196,8 @@ function classIdsValid(values: ArrayLike<number>, numClasses: number, ignoreClas
 /** Emits the loss's ops into a graph for predictions of one shape. */
 class LossEmitter {
   private readonly rank: number;
+  /** The length of the last axis, which every loss here reduces. */
+  readonly classes: number;
 
   constructor(
     private readonly g: OnnxGraph,
@@ -196,6 +206,7 @@ class LossEmitter {
     private readonly divisor: number,
   ) {
     this.rank = predShape.length;
+    this.classes = predShape[predShape.length - 1];
   }
 
   private scalar(name: string, value: number): string {
@@ -222,7 +233,8 @@ class LossEmitter {
    * `rows / (valid rows + epsilon)` for the others, so that the mean runs over valid rows (Keras's
    * `apply_mask`). An id out of range gives a zero row (`targetsValid` keeps such batches out).
    */
-  sparseTargets(yTrue: string, numClasses: number, ignoreClass: number | null): string {
+  sparseTargets(yTrue: string, ignoreClass: number | null): string {
+    const numClasses = this.classes;
     const idShape = [...this.predShape.slice(0, -1), 1];
     const shaped = this.g.op1('Reshape', [yTrue, this.g.int64s('class_id_shape', idShape)]);
     const ids = this.g.op1('Cast', [shaped], { to: FLOAT });
@@ -267,7 +279,7 @@ class LossEmitter {
    * `-sum(target * log p) / divisor`, with `p = softmax(logits)` or the renormalized, clipped
    * probabilities.
    */
-  crossentropy(yPred: string, target: string, fromLogits: boolean): { loss: string; dPred: string } {
+  crossentropy(yPred: string, target: string, fromLogits: boolean): LossAndGradient {
     const g = this.g;
     // d loss / d log p = -target / divisor.
     const dLogP = this.op(
@@ -305,14 +317,9 @@ class LossEmitter {
     return this.op('Where', this.op('Equal', p, clipped), grad, this.scalar('zero', 0));
   }
 
-  /** Binary crossentropy, averaged over the last axis (`classes` long), then reduced. */
-  binaryCrossentropy(
-    yPred: string,
-    target: string,
-    fromLogits: boolean,
-    classes: number,
-  ): { loss: string; dPred: string } {
-    const divisor = this.divisor * classes;
+  /** Binary crossentropy, averaged over the last axis, then reduced. */
+  binaryCrossentropy(yPred: string, target: string, fromLogits: boolean): LossAndGradient {
+    const divisor = this.divisor * this.classes;
     const scale = this.scalar('divisor', divisor);
     if (fromLogits) {
       // max(x, 0) - x * z + log(1 + exp(-|x|)), whose gradient is sigmoid(x) - z.
@@ -343,14 +350,9 @@ class LossEmitter {
     return { loss: this.reduced(elementwise, divisor), dPred };
   }
 
-  /** Mean squared or absolute error, averaged over the last axis (`classes` long), then reduced. */
-  regression(
-    kind: 'mse' | 'mae',
-    yPred: string,
-    target: string,
-    classes: number,
-  ): { loss: string; dPred: string } {
-    const divisor = this.divisor * classes;
+  /** Mean squared or absolute error, averaged over the last axis, then reduced. */
+  regression(kind: 'mse' | 'mae', yPred: string, target: string): LossAndGradient {
+    const divisor = this.divisor * this.classes;
     const scale = this.scalar('divisor', divisor);
     const diff = this.op('Sub', yPred, target);
     if (kind === 'mse') {

@@ -1,7 +1,7 @@
 import { type Optimizer, Variable } from '@strata/core';
 import { expectClose, seededValues } from '@strata/core/testing';
 import { MaxNorm } from '@strata/layers';
-import { Adam, AdamW, ExponentialDecay, RMSprop, SGD } from '@strata/optimizers';
+import { Adam, Adamax, AdamW, ExponentialDecay, RMSprop, SGD } from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
@@ -108,7 +108,16 @@ const cases: { name: string; make: () => Optimizer }[] = [
     name: 'Adam, AMSGrad, learning-rate schedule',
     make: () => new Adam({ learningRate: schedule(), amsgrad: true }),
   },
+  {
+    name: 'AdamW, one variable excluded from weight decay',
+    make: () => {
+      const opt = new AdamW({ learningRate: 0.05, weightDecay: 0.2 });
+      opt.excludeFromWeightDecay({ varNames: ['w1'] });
+      return opt;
+    },
+  },
   { name: 'SGD', make: () => new SGD({ learningRate: 0.1 }) },
+  { name: 'SGD with weight decay', make: () => new SGD({ learningRate: 0.1, weightDecay: 0.5 }) },
   {
     name: 'SGD with momentum, learning-rate schedule',
     make: () => new SGD({ learningRate: schedule(), momentum: 0.9 }),
@@ -156,12 +165,13 @@ describe.skipIf(!hasOrt)('stepOptimizer against Optimizer.apply', () => {
 
 describe('stepOptimizer refusals', () => {
   it('refuses what it does not compile, leaving the optimizer unbuilt', () => {
+    class MyAdam extends Adam {}
     const vars = makeVariables(1);
     const refused: [Optimizer, RegExp][] = [
       [new Adam({ clipnorm: 1 }), /gradient clipping \(clipnorm=1\)/],
       [new SGD({ globalClipnorm: 2 }), /globalClipnorm=2/],
-      [new Adam({ weightDecay: 0.01 }), /weight decay/],
-      [new AdamW(), /AdamW is not one the compiled step supports/],
+      [new Adamax(), /Adamax is not one the compiled step supports/],
+      [new MyAdam(), /MyAdam is not one/],
       [new SGD({ useEma: true }), /useEma/],
       [new SGD({ gradientAccumulationSteps: 2 }), /gradient accumulation/],
       [new RMSprop({ lossScaleFactor: 128 }), /loss scaling/],
