@@ -161,16 +161,43 @@ const RULES: Record<string, (opt: never) => Rule> = {
 
 /** Why `optimizer`'s options keep the step from compiling its update, or null. */
 function unsupportedOption(optimizer: Optimizer): string | null {
-  const active = (v: number | null) => v != null && v > 0;
-  if (active(optimizer.clipnorm)) return `gradient clipping (clipnorm=${optimizer.clipnorm})`;
-  if (active(optimizer.clipvalue)) return `gradient clipping (clipvalue=${optimizer.clipvalue})`;
-  if (active(optimizer.globalClipnorm))
-    return `gradient clipping (globalClipnorm=${optimizer.globalClipnorm})`;
   if (optimizer.useEma) return 'the moving average of the weights (useEma)';
   if (optimizer.gradientAccumulationSteps != null)
     return `gradient accumulation (gradientAccumulationSteps=${optimizer.gradientAccumulationSteps})`;
-  if (optimizer.lossScaleFactor != null) return `loss scaling (lossScaleFactor=${optimizer.lossScaleFactor})`;
   return null;
+}
+
+/**
+ * The gradients as `apply` hands them to the update: unscaled by `lossScaleFactor`, then clipped by
+ * `clipnorm` (each gradient to that norm), `globalClipnorm` (all of them together) or `clipvalue`
+ * (elementwise), in the optimizer's own float32 operations.
+ */
+function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonly string[]): string[] {
+  let gs = grads.slice();
+  const scale = optimizer.lossScaleFactor;
+  if (scale != null) gs = gs.map((g) => e.op('Div', g, e.constant(scale)));
+  const squaredNorm = (g: string) => e.sum(e.op('Mul', g, g));
+  const { clipnorm, globalClipnorm, clipvalue } = optimizer;
+  if (clipnorm != null && clipnorm > 0) {
+    const c = e.constant(clipnorm);
+    // g * c / max(||g||, c)
+    return gs.map((g) => e.op('Mul', g, e.op('Div', c, e.op('Max', e.op('Sqrt', squaredNorm(g)), c))));
+  }
+  if (globalClipnorm != null && globalClipnorm > 0) {
+    const norm = e.op('Sqrt', e.opN('Sum', gs.map(squaredNorm)));
+    // min(1 / norm, 1 / c) * c, plus `norm - norm`, which makes it NaN for a non-finite norm.
+    const limited = e.op(
+      'Mul',
+      e.op('Min', e.op('Reciprocal', norm), e.constant(1 / globalClipnorm)),
+      e.constant(globalClipnorm),
+    );
+    const factor = e.op('Add', limited, e.op('Sub', norm, norm));
+    return gs.map((g) => e.op('Mul', g, factor));
+  }
+  if (clipvalue != null && clipvalue > 0) {
+    return gs.map((g) => e.opN('Clip', [g, e.constant(-clipvalue), e.constant(clipvalue)]));
+  }
+  return gs;
 }
 
 /**
@@ -179,9 +206,9 @@ function unsupportedOption(optimizer: Optimizer): string | null {
  * yet, as its first `apply` would, so that its slots carry over between compiled and uncompiled steps.
  *
  * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov) and RMSprop
- * (with momentum, centered), with any learning rate or schedule and weight decay; not gradient
- * clipping, EMA, gradient accumulation or loss scaling, nor variables with a constraint or of another
- * dtype than float32.
+ * (with momentum, centered), with any learning rate or schedule, weight decay, gradient clipping and
+ * loss scaling; not EMA or gradient accumulation, nor variables with a constraint or of another dtype
+ * than float32.
  */
 export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable[]): StepOptimizer | string {
   const entry = registry.entryOf('optimizer', optimizer.constructor);
@@ -267,12 +294,13 @@ class CompiledUpdate implements StepOptimizer {
     const scope = g.scope;
     g.scope = 'optimizer';
     try {
+      const gradients = prepareGradients(e, this.optimizer, grads);
       weights.forEach((weight, i) => {
         const w = this.decayed[i] ? e.op('Mul', weight, DECAY_FACTOR) : weight;
         const [wNew, ...slotsNew] = this.rule.update(
           e,
           w,
-          grads[i],
+          gradients[i],
           state.slice(i * perWeight, (i + 1) * perWeight),
         );
         newWeights.push(wNew);
@@ -300,6 +328,16 @@ class UpdateEmitter {
 
   op(opType: string, a: string, b?: string): string {
     return this.g.op1(opType, b === undefined ? [a] : [a, b]);
+  }
+
+  opN(opType: string, inputs: string[]): string {
+    return this.g.op1(opType, inputs);
+  }
+
+  /** The sum of all elements, a scalar. */
+  sum(x: string): string {
+    // ReduceSum with no axes reduces them all.
+    return this.g.op1('ReduceSum', [x], { keepdims: 0 });
   }
 
   constant(value: number): string {
