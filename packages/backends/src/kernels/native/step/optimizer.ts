@@ -1,9 +1,10 @@
 /**
- * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, SGD and
- * RMSprop emitted into the step's ONNX graph, on the optimizer's own slot variables, so that compiled
- * and uncompiled steps can alternate on one optimizer.
+ * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, AdamW,
+ * SGD and RMSprop, with what `Optimizer.apply` does around them (loss-scale division, gradient
+ * clipping, weight decay), emitted into the step's ONNX graph on the optimizer's own slot variables, so
+ * that compiled and uncompiled steps can alternate on one optimizer.
  */
-import { type Optimizer, registry, type Variable } from '@strata/core';
+import { type Optimizer, registry, ValueError, type Variable } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -283,7 +284,7 @@ class CompiledUpdate implements StepOptimizer {
     const n = this.slots.length;
     const perWeight = this.rule.slots.length;
     if (weights.length !== n || grads.length !== n || state.length !== n * perWeight) {
-      throw new Error(
+      throw new ValueError(
         `The compiled update expects ${n} weights, ${n} gradients and ${n * perWeight} state values. ` +
           `Received: ${weights.length}, ${grads.length} and ${state.length}`,
       );
