@@ -1,6 +1,5 @@
-import { input, type Loss, Model, Sequential } from '@strata/core';
+import type { Loss } from '@strata/core';
 import { expectClose, seededRandom, seededValues } from '@strata/core/testing';
-import { Dense } from '@strata/layers';
 import {
   BinaryCrossentropy,
   CategoricalCrossentropy,
@@ -11,12 +10,11 @@ import {
   SparseCategoricalCrossentropy,
 } from '@strata/losses-metrics';
 import { OnnxGraph } from '@strata/onnx/graph';
-import { SGD } from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { resolvesInNode } from '../../../node-paths.js';
-import { compiledLossOf, emitLoss } from './loss.js';
+import { emitLoss } from './loss.js';
 import { type Feed, runGraph } from './test-run-graph.js';
 
 const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
@@ -238,37 +236,5 @@ describe('emitLoss and compiledLossOf refusals', () => {
     );
     expect(emitLoss(g, new MeanSquaredError(), 'p', 't', [4, 3], [4])).toMatch(/do not fit/);
     expect(ops).toEqual([]);
-  });
-
-  it('reads the compiled loss of a model, and refuses what the step cannot compile', () => {
-    const model = new Sequential([new Dense({ units: 3, inputShape: [2] })]);
-    expect(compiledLossOf(model)).toMatch(/not compiled/);
-    model.compile({ optimizer: new SGD(), loss: 'sparse_categorical_crossentropy' });
-    expect(compiledLossOf(model)).toBeInstanceOf(SparseCategoricalCrossentropy);
-    model.compile({ optimizer: new SGD(), loss: 'mse', lossWeights: [0.5] });
-    expect(compiledLossOf(model)).toMatch(/loss weight \(0.5\)/);
-    model.compile({
-      optimizer: new SGD(),
-      loss: (t: tf.Tensor, p: tf.Tensor) => tf.mean(tf.square(tf.sub(t, p)), -1),
-    });
-    expect(compiledLossOf(model)).toMatch(/not one the compiled step supports/);
-    model.dispose();
-
-    const regularized = new Sequential([new Dense({ units: 3, inputShape: [2], kernelRegularizer: 'l2' })]);
-    regularized.compile({ optimizer: new SGD(), loss: 'mse' });
-    const before = tf.memory().numTensors;
-    expect(compiledLossOf(regularized)).toMatch(/adds 1 loss\(es\) of its own/);
-    // The regularizer's penalty, computed to count it, is released.
-    expect(tf.memory().numTensors).toBe(before);
-    regularized.dispose();
-
-    const x = input({ shape: [2] });
-    const twoOutputs = new Model({
-      inputs: x,
-      outputs: [new Dense({ units: 1 }).apply(x), new Dense({ units: 1 }).apply(x)] as never,
-    });
-    twoOutputs.compile({ optimizer: new SGD(), loss: ['mse', 'mse'] });
-    expect(compiledLossOf(twoOutputs)).toMatch(/2 output\(s\) with 2 loss\(es\)/);
-    twoOutputs.dispose();
   });
 });

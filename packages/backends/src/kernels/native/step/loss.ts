@@ -10,9 +10,8 @@
  * the reductions `'sum_over_batch_size'` (Keras's default), `'mean'` and `'sum'`, and no sample weights.
  * Anything else is refused with the reason, and the step runs uncompiled.
  */
-import { formatShape, type Loss, type Model, registry } from '@strata/core';
+import { formatShape, type Loss, registry } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
-import * as tf from '@tensorflow/tfjs-core';
 
 /** Keras's `backend.epsilon()`, the margin probabilities are clipped to (losses-metrics' `EPSILON`). */
 const EPSILON = 1e-7;
@@ -58,30 +57,6 @@ interface LossSpec {
   ignoreClass: number | null;
   /** Whether the sum is divided by the number of per-sample values (else the reduction is 'sum'). */
   mean: boolean;
-}
-
-/**
- * The loss a compiled step computes for `model`: its one compiled loss, or why the step cannot compile
- * it (the model is not compiled, has several outputs or loss weights, adds losses of its own such as
- * weight regularizers, or its loss is not one `emitLoss` supports). Losses layers add in `call` (activity
- * regularizers) are the layers' to refuse.
- */
-export function compiledLossOf(model: Model): Loss | string {
-  if (!model.compiled) return 'the model is not compiled';
-  // The trainer keeps its compiled losses private; this reads what `computeLoss` reads.
-  const { _compiledLosses: losses, _lossWeights: weights } = model as unknown as {
-    _compiledLosses: (Loss | null)[];
-    _lossWeights: number[];
-  };
-  if (losses.length !== 1 || losses[0] == null) {
-    return `the step compiles one loss for one output; the model has ${losses.length} output(s) with ${losses.filter((l) => l).length} loss(es)`;
-  }
-  if (weights[0] !== 1) return `the loss has a loss weight (${weights[0]})`;
-  // `losses` computes the regularizers' penalties; only their count matters here.
-  const added = tf.tidy(() => model.losses.length);
-  if (added > 0) return `the model adds ${added} loss(es) of its own (regularizers or addLoss)`;
-  const spec = lossSpec(losses[0]);
-  return typeof spec === 'string' ? spec : losses[0];
 }
 
 function lossSpec(loss: Loss): LossSpec | string {
@@ -132,7 +107,8 @@ function targetsFit(kind: LossKind, trueShape: readonly number[], predShape: rea
 /**
  * Emits the loss of one batch and its gradient into `g`.
  *
- * @param loss the model's compiled loss (see `compiledLossOf`).
+ * @param loss the model's one compiled loss. Loss weights, several outputs, sample weights and losses
+ *   of the model's own (regularizers, `addLoss`) are the compiler's to refuse.
  * @param yPred the predictions' value name: float32, shaped `predShape` (batch first, classes last).
  * @param yTrue the targets' value name, as the batch gives them: float32, int32, int64 or bool (cast to
  *   float32 in the graph); class ids for the sparse loss, shaped like the predictions otherwise (a
