@@ -1,7 +1,18 @@
 import { type Optimizer, Variable } from '@strata/core';
 import { expectClose, seededValues } from '@strata/core/testing';
 import { MaxNorm } from '@strata/layers';
-import { Adam, Adamax, AdamW, ExponentialDecay, RMSprop, SGD } from '@strata/optimizers';
+import {
+  Adadelta,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ExponentialDecay,
+  Lion,
+  Nadam,
+  RMSprop,
+  SGD,
+} from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
@@ -130,6 +141,10 @@ const cases: { name: string; make: () => Optimizer }[] = [
   { name: 'Adam, clipnorm, loss scaling', make: () => new Adam({ clipnorm: 0.5, lossScaleFactor: 4 }) },
   { name: 'SGD with momentum, globalClipnorm', make: () => new SGD({ momentum: 0.5, globalClipnorm: 1 }) },
   { name: 'RMSprop, clipvalue', make: () => new RMSprop({ clipvalue: 0.3 }) },
+  { name: 'Adagrad', make: () => new Adagrad({ learningRate: 0.1 }) },
+  { name: 'Adamax', make: () => new Adamax({ learningRate: 0.05 }) },
+  { name: 'Lion', make: () => new Lion({ learningRate: 0.01 }) },
+  { name: 'Adadelta', make: () => new Adadelta({ learningRate: 1 }) },
   { name: 'SGD, loss scaling', make: () => new SGD({ learningRate: 0.1, lossScaleFactor: 4 }) },
   {
     name: 'RMSprop, centered, with momentum',
@@ -172,7 +187,7 @@ describe('stepOptimizer refusals', () => {
     class MyAdam extends Adam {}
     const vars = makeVariables(1);
     const refused: [Optimizer, RegExp][] = [
-      [new Adamax(), /Adamax is not one the compiled step supports/],
+      [new Nadam(), /Nadam is not one the compiled step supports/],
       [new MyAdam(), /MyAdam is not one/],
       [new SGD({ useEma: true }), /useEma/],
       [new SGD({ gradientAccumulationSteps: 2 }), /gradient accumulation/],

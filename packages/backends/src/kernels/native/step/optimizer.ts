@@ -1,6 +1,6 @@
 /**
  * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, AdamW,
- * SGD and RMSprop, with what `Optimizer.apply` does around them (loss-scale division, gradient
+ * SGD, RMSprop, Adagrad, Adamax, Lion and Adadelta, with what `Optimizer.apply` does around them (loss-scale division, gradient
  * clipping, weight decay), emitted into the step's ONNX graph on the optimizer's own slot variables, so
  * that compiled and uncompiled steps can alternate on one optimizer.
  */
@@ -48,24 +48,14 @@ interface Rule {
 /** The names of the per-step scalar inputs. */
 const LEARNING_RATE = 'optimizer/learning_rate';
 const ADAM_STEP = 'optimizer/adam_step_size';
+const ADAMAX_STEP = 'optimizer/adamax_step_size';
 const DECAY_FACTOR = 'optimizer/weight_decay_factor';
 
-interface AdamLike extends Optimizer {
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-  readonly amsgrad: boolean;
-}
-interface SGDLike extends Optimizer {
-  readonly momentum: number;
-  readonly nesterov: boolean;
-}
-interface RMSpropLike extends Optimizer {
-  readonly rho: number;
-  readonly momentum: number;
-  readonly epsilon: number;
-  readonly centered: boolean;
-}
+/** An optimizer with the numeric hyperparameters `K` (the built-in classes declare them). */
+type With<K extends string> = Optimizer & Readonly<Record<K, number>>;
+type AdamLike = With<'beta1' | 'beta2' | 'epsilon'> & { readonly amsgrad: boolean };
+type SGDLike = With<'momentum'> & { readonly nesterov: boolean };
+type RMSpropLike = With<'rho' | 'momentum' | 'epsilon'> & { readonly centered: boolean };
 
 /**
  * Keras 3's Adam: `m += (g - m) * (1 - beta1)`, `v += (g^2 - v) * (1 - beta2)`,
@@ -152,12 +142,90 @@ function rmspropRule(opt: RMSpropLike): Rule {
   };
 }
 
+/** Keras 3's Adagrad: `acc += g^2`, `w -= lr * g / sqrt(acc + epsilon)`. */
+function adagradRule(opt: With<'epsilon'>): Rule {
+  return {
+    slots: ['accumulator'],
+    scalars: (_, lr) => ({ [LEARNING_RATE]: lr }),
+    update: (e, w, grad, [acc]) => {
+      const accNew = e.op('Add', acc, e.op('Mul', grad, grad));
+      const denominator = e.op('Sqrt', e.op('Add', accNew, e.constant(opt.epsilon)));
+      return [e.op('Sub', w, e.op('Div', e.op('Mul', grad, LEARNING_RATE), denominator)), accNew];
+    },
+  };
+}
+
+/**
+ * Keras 3's Adamax: `m += (g - m) * (1 - beta1)`, `u = max(beta2 * u, |g|)`,
+ * `w -= lr / (1 - beta1^t) * m / (u + epsilon)`.
+ */
+function adamaxRule(opt: With<'beta1' | 'beta2' | 'epsilon'>): Rule {
+  return {
+    slots: ['momentum', 'norm'],
+    scalars: (o, lr) => ({ [ADAMAX_STEP]: lr / (1 - opt.beta1 ** (o.updateCount + 1)) }),
+    update: (e, w, grad, [m, u]) => {
+      const mNew = e.op('Add', m, e.op('Mul', e.op('Sub', grad, m), e.constant(1 - opt.beta1)));
+      const uNew = e.op('Max', e.op('Mul', u, e.constant(opt.beta2)), e.op('Abs', grad));
+      const denominator = e.op('Add', uNew, e.constant(opt.epsilon));
+      return [e.op('Sub', w, e.op('Div', e.op('Mul', mNew, ADAMAX_STEP), denominator)), mNew, uNew];
+    },
+  };
+}
+
+/**
+ * Keras 3's Lion: `w -= lr * sign(beta1 * m + (1 - beta1) * g)`, then
+ * `m = beta2 * m + (1 - beta2) * g`.
+ */
+function lionRule(opt: With<'beta1' | 'beta2'>): Rule {
+  return {
+    slots: ['momentum'],
+    scalars: (_, lr) => ({ [LEARNING_RATE]: lr }),
+    update: (e, w, grad, [m]) => {
+      const mix = (beta: number) =>
+        e.op('Add', e.op('Mul', m, e.constant(beta)), e.op('Mul', grad, e.constant(1 - beta)));
+      const direction = e.op('Sign', mix(opt.beta1));
+      return [e.op('Sub', w, e.op('Mul', direction, LEARNING_RATE)), mix(opt.beta2)];
+    },
+  };
+}
+
+/**
+ * Keras 3's Adadelta: `accGrad = rho * accGrad + (1 - rho) * g^2`,
+ * `descent = sqrt(accDelta + epsilon) * g / sqrt(accGrad + epsilon)`,
+ * `accDelta = rho * accDelta + (1 - rho) * descent^2`, `w -= lr * descent`.
+ */
+function adadeltaRule(opt: With<'rho' | 'epsilon'>): Rule {
+  return {
+    slots: ['accumulated_grad', 'accumulated_delta_var'],
+    scalars: (_, lr) => ({ [LEARNING_RATE]: lr }),
+    update: (e, w, grad, [accGrad, accDelta]) => {
+      const rho = e.constant(opt.rho);
+      const oneMinusRho = e.constant(1 - opt.rho);
+      const eps = e.constant(opt.epsilon);
+      const mean = (acc: string, x: string) =>
+        e.op('Add', e.op('Mul', acc, rho), e.op('Mul', e.op('Mul', x, x), oneMinusRho));
+      const accGradNew = mean(accGrad, grad);
+      const descent = e.op(
+        'Div',
+        e.op('Mul', e.op('Sqrt', e.op('Add', accDelta, eps)), grad),
+        e.op('Sqrt', e.op('Add', accGradNew, eps)),
+      );
+      const wNew = e.op('Sub', w, e.op('Mul', descent, LEARNING_RATE));
+      return [wNew, accGradNew, mean(accDelta, descent)];
+    },
+  };
+}
+
 /** The rule of each supported optimizer, by its registered key. */
 const RULES: Record<string, (opt: never) => Rule> = {
   Adam: adamRule,
   AdamW: adamRule,
   SGD: sgdRule,
   RMSprop: rmspropRule,
+  Adagrad: adagradRule,
+  Adamax: adamaxRule,
+  Lion: lionRule,
+  Adadelta: adadeltaRule,
 };
 
 /** Why `optimizer`'s options keep the step from compiling its update, or null. */
@@ -206,8 +274,8 @@ function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonl
  * be compiled (the step then runs uncompiled). Builds the optimizer for `variables` when it is not built
  * yet, as its first `apply` would, so that its slots carry over between compiled and uncompiled steps.
  *
- * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov) and RMSprop
- * (with momentum, centered), with any learning rate or schedule, weight decay, gradient clipping and
+ * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov), RMSprop (with
+ * momentum, centered), Adagrad, Adamax, Lion and Adadelta (not Nadam), with any learning rate or schedule, weight decay, gradient clipping and
  * loss scaling; not EMA or gradient accumulation, nor variables with a constraint or of another dtype
  * than float32.
  */
