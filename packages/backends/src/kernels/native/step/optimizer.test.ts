@@ -193,8 +193,10 @@ describe('stepOptimizer refusals', () => {
       [new SGD({ gradientAccumulationSteps: 2 }), /gradient accumulation/],
     ];
     for (const [opt, reason] of refused) {
+      const before = tf.memory().numTensors;
       expect(stepOptimizer(opt, vars)).toMatch(reason);
       expect(opt.built).toBe(false);
+      expect(tf.memory().numTensors).toBe(before);
       opt.dispose();
     }
     const constrained = makeVariables(2);
@@ -204,7 +206,10 @@ describe('stepOptimizer refusals', () => {
     expect(adam.built).toBe(false);
 
     adam.build(vars.slice(0, 2));
+    const slots = adam.variables.length;
     expect(stepOptimizer(adam, vars)).toMatch(/built without the variable 'dense\/w2'/);
+    // Nothing was added to the optimizer that `apply` would refuse to run.
+    expect(adam.variables.length).toBe(slots);
     adam.dispose();
     tf.dispose([...vars, ...constrained].map((v) => v.value));
   });
