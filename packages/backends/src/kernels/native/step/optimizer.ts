@@ -1,8 +1,8 @@
 /**
  * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, AdamW,
- * SGD, RMSprop, Adagrad, Adamax, Lion and Adadelta, with what `Optimizer.apply` does around them (loss-scale division, gradient
- * clipping, weight decay), emitted into the step's ONNX graph on the optimizer's own slot variables, so
- * that compiled and uncompiled steps can alternate on one optimizer.
+ * SGD, RMSprop, Adagrad, Adamax, Lion and Adadelta, with what `Optimizer.apply` does around them
+ * (loss-scale division, gradient clipping, weight decay), emitted into the step's ONNX graph on the
+ * optimizer's own slot variables, so that compiled and uncompiled steps can alternate on one optimizer.
  */
 import { type Optimizer, registry, ValueError, type Variable } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
@@ -275,9 +275,9 @@ function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonl
  * yet, as its first `apply` would, so that its slots carry over between compiled and uncompiled steps.
  *
  * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov), RMSprop (with
- * momentum, centered), Adagrad, Adamax, Lion and Adadelta (not Nadam), with any learning rate or schedule, weight decay, gradient clipping and
- * loss scaling; not EMA or gradient accumulation, nor variables with a constraint or of another dtype
- * than float32.
+ * momentum, centered), Adagrad, Adamax, Lion and Adadelta (not Nadam), with any learning rate or
+ * schedule, weight decay, gradient clipping and loss scaling; not EMA or gradient accumulation, nor
+ * variables with a constraint or of another dtype than float32.
  */
 export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable[]): StepOptimizer | string {
   const entry = registry.entryOf('optimizer', optimizer.constructor);
