@@ -1,6 +1,6 @@
 /**
  * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, AdamW,
- * SGD, RMSprop, Adagrad, Adamax, Lion and Adadelta, with what `Optimizer.apply` does around them
+ * SGD, RMSprop, Adagrad, Adamax, Lion, Adadelta and Nadam, with what `Optimizer.apply` does around them
  * (loss-scale division, gradient clipping, weight decay), emitted into the step's ONNX graph on the
  * optimizer's own slot variables, so that compiled and uncompiled steps can alternate on one optimizer.
  */
@@ -43,12 +43,17 @@ interface Rule {
   scalars(optimizer: Optimizer, learningRate: number): Record<string, number>;
   /** Returns the new weight, then the new slots in `slots` order. */
   update(e: UpdateEmitter, w: string, grad: string, slots: readonly string[]): [string, ...string[]];
+  /** Updates the optimizer's own per-step state (not per weight), before the iteration is counted. */
+  finish?(optimizer: Optimizer): void;
 }
 
 /** The names of the per-step scalar inputs. */
 const LEARNING_RATE = 'optimizer/learning_rate';
 const ADAM_STEP = 'optimizer/adam_step_size';
 const ADAMAX_STEP = 'optimizer/adamax_step_size';
+const NADAM_M = 'optimizer/nadam_momentum_factor';
+const NADAM_G = 'optimizer/nadam_gradient_factor';
+const NADAM_V = 'optimizer/nadam_velocity_factor';
 const DECAY_FACTOR = 'optimizer/weight_decay_factor';
 
 /** An optimizer with the numeric hyperparameters `K` (the built-in classes declare them). */
@@ -56,6 +61,19 @@ type With<K extends string> = Optimizer & Readonly<Record<K, number>>;
 type AdamLike = With<'beta1' | 'beta2' | 'epsilon'> & { readonly amsgrad: boolean };
 type SGDLike = With<'momentum'> & { readonly nesterov: boolean };
 type RMSpropLike = With<'rho' | 'momentum' | 'epsilon'> & { readonly centered: boolean };
+
+/** Adam's (and Nadam's) moments: `m += (g - m) * (1 - beta1)`, `v += (g^2 - v) * (1 - beta2)`. */
+function moments(
+  e: UpdateEmitter,
+  opt: With<'beta1' | 'beta2'>,
+  grad: string,
+  m: string,
+  v: string,
+): [string, string] {
+  const mNew = e.op('Add', m, e.op('Mul', e.op('Sub', grad, m), e.constant(1 - opt.beta1)));
+  const gg = e.op('Mul', grad, grad);
+  return [mNew, e.op('Add', v, e.op('Mul', e.op('Sub', gg, v), e.constant(1 - opt.beta2)))];
+}
 
 /**
  * Keras 3's Adam: `m += (g - m) * (1 - beta1)`, `v += (g^2 - v) * (1 - beta2)`,
@@ -76,12 +94,7 @@ function adamRule(opt: AdamLike): Rule {
       return { [ADAM_STEP]: (lr * Math.sqrt(1 - opt.beta2 ** t)) / (1 - opt.beta1 ** t) };
     },
     update: (e, w, grad, [m, v, vHat]) => {
-      const mNew = e.op('Add', m, e.op('Mul', e.op('Sub', grad, m), e.constant(1 - opt.beta1)));
-      const vNew = e.op(
-        'Add',
-        v,
-        e.op('Mul', e.op('Sub', e.op('Mul', grad, grad), v), e.constant(1 - opt.beta2)),
-      );
+      const [mNew, vNew] = moments(e, opt, grad, m, v);
       const vUsed = vHat === undefined ? vNew : e.op('Max', vHat, vNew);
       const denominator = e.op('Add', e.op('Sqrt', vUsed), e.constant(opt.epsilon));
       const wNew = e.op('Sub', w, e.op('Div', e.op('Mul', mNew, ADAM_STEP), denominator));
@@ -216,6 +229,47 @@ function adadeltaRule(opt: With<'rho' | 'epsilon'>): Rule {
   };
 }
 
+/**
+ * Keras 3's Nadam: Adam's moments, with the momentum schedule `u_t = beta1 * (1 - 0.5 * 0.96^t)` and
+ * its running product folded into two per-step factors: `w -= (a * m + b * g) / (sqrt(c * v) + epsilon)`.
+ * The product is the optimizer's `u_product` variable (and its host mirror), advanced once per step.
+ */
+function nadamRule(opt: With<'beta1' | 'beta2' | 'epsilon'>): Rule {
+  const muAt = (t: number) => opt.beta1 * (1 - 0.5 * 0.96 ** t);
+  // The product after this step, as Nadam's `updateAll` computes it from its (private) host mirror, kept
+  // in float64 there; reading the variable would round it to float32.
+  const nextProduct = (o: Optimizer) =>
+    (o as unknown as { _uProduct: number })._uProduct * muAt(o.updateCount + 1);
+  return {
+    slots: ['momentum', 'velocity'],
+    scalars: (o, lr) => {
+      const t = o.updateCount + 1;
+      const product = nextProduct(o);
+      const uNext = muAt(t + 1);
+      return {
+        [NADAM_M]: (lr * uNext) / (1 - product * uNext),
+        [NADAM_G]: (lr * (1 - muAt(t))) / (1 - product),
+        [NADAM_V]: 1 / (1 - opt.beta2 ** t),
+      };
+    },
+    update: (e, w, grad, [m, v]) => {
+      const [mNew, vNew] = moments(e, opt, grad, m, v);
+      const lrMHat = e.op('Add', e.op('Mul', mNew, NADAM_M), e.op('Mul', grad, NADAM_G));
+      const denominator = e.op('Add', e.op('Sqrt', e.op('Mul', vNew, NADAM_V)), e.constant(opt.epsilon));
+      return [e.op('Sub', w, e.op('Div', lrMHat, denominator)), mNew, vNew];
+    },
+    finish: (o) => {
+      const product = nextProduct(o);
+      const variable = o.variables.find((v) => v.name === 'u_product');
+      if (!variable) throw new ValueError(`Optimizer '${o.name}' has no u_product variable.`);
+      const value = tf.scalar(product, variable.dtype);
+      variable.value.assign(value);
+      value.dispose();
+      // `syncStep`, after the count, reads the mirror back from the variable.
+    },
+  };
+}
+
 /** The rule of each supported optimizer, by its registered key. */
 const RULES: Record<string, (opt: never) => Rule> = {
   Adam: adamRule,
@@ -226,6 +280,7 @@ const RULES: Record<string, (opt: never) => Rule> = {
   Adamax: adamaxRule,
   Lion: lionRule,
   Adadelta: adadeltaRule,
+  Nadam: nadamRule,
 };
 
 /** Why `optimizer`'s options keep the step from compiling its update, or null. */
@@ -275,7 +330,7 @@ function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonl
  * yet, as its first `apply` would, so that its slots carry over between compiled and uncompiled steps.
  *
  * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov), RMSprop (with
- * momentum, centered), Adagrad, Adamax, Lion and Adadelta (not Nadam), with any learning rate or
+ * momentum, centered), Adagrad, Adamax, Lion, Adadelta and Nadam, with any learning rate or
  * schedule, weight decay, gradient clipping and loss scaling; not EMA or gradient accumulation, nor
  * variables with a constraint or of another dtype than float32.
  */
@@ -382,6 +437,7 @@ class CompiledUpdate implements StepOptimizer {
   }
 
   finishStep(): void {
+    this.rule.finish?.(this.optimizer);
     const next = tf.scalar(this.optimizer.step + 1, 'int32');
     this.optimizer.iterations.value.assign(next);
     next.dispose();
