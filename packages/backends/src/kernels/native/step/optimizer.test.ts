@@ -146,6 +146,11 @@ const cases: { name: string; make: () => Optimizer }[] = [
   { name: 'Lion', make: () => new Lion({ learningRate: 0.01 }) },
   { name: 'Adadelta', make: () => new Adadelta({ learningRate: 1 }) },
   { name: 'Nadam', make: () => new Nadam({ learningRate: 0.02 }) },
+  {
+    name: 'Adam with EMA, weights overwritten every 2 updates',
+    make: () => new Adam({ learningRate: 0.05, useEma: true, emaMomentum: 0.8, emaOverwriteFrequency: 2 }),
+  },
+  { name: 'SGD with momentum and EMA', make: () => new SGD({ momentum: 0.9, useEma: true }) },
   { name: 'SGD, loss scaling', make: () => new SGD({ learningRate: 0.1, lossScaleFactor: 4 }) },
   {
     name: 'RMSprop, centered, with momentum',
@@ -189,7 +194,6 @@ describe('stepOptimizer refusals', () => {
     const vars = makeVariables(1);
     const refused: [Optimizer, RegExp][] = [
       [new MyAdam(), /MyAdam is not one/],
-      [new SGD({ useEma: true }), /useEma/],
       [new SGD({ gradientAccumulationSteps: 2 }), /gradient accumulation/],
     ];
     for (const [opt, reason] of refused) {
@@ -211,6 +215,13 @@ describe('stepOptimizer refusals', () => {
     // Nothing was added to the optimizer that `apply` would refuse to run.
     expect(adam.variables.length).toBe(slots);
     adam.dispose();
+
+    const ema = new SGD({ useEma: true });
+    ema.build(vars);
+    expect(stepOptimizer(ema, vars.slice(0, 2))).toMatch(
+      /averages 3 variables \(useEma\), the step updates 2/,
+    );
+    ema.dispose();
     tf.dispose([...vars, ...constrained].map((v) => v.value));
   });
 });

@@ -47,6 +47,9 @@ interface Rule {
   finish?(optimizer: Optimizer): void;
 }
 
+/** ONNX's element type of booleans (`TensorProto.BOOL`), the `to` of a Cast. */
+const BOOL = 9;
+
 /** The names of the per-step scalar inputs. */
 const LEARNING_RATE = 'optimizer/learning_rate';
 const ADAM_STEP = 'optimizer/adam_step_size';
@@ -55,6 +58,9 @@ const NADAM_M = 'optimizer/nadam_momentum_factor';
 const NADAM_G = 'optimizer/nadam_gradient_factor';
 const NADAM_V = 'optimizer/nadam_velocity_factor';
 const DECAY_FACTOR = 'optimizer/weight_decay_factor';
+const EMA_KEEP = 'optimizer/ema_keep';
+const EMA_TAKE = 'optimizer/ema_take';
+const EMA_OVERWRITE = 'optimizer/ema_overwrite';
 
 /** An optimizer with the numeric hyperparameters `K` (the built-in classes declare them). */
 type With<K extends string> = Optimizer & Readonly<Record<K, number>>;
@@ -285,7 +291,6 @@ const RULES: Record<string, (opt: never) => Rule> = {
 
 /** Why `optimizer`'s options keep the step from compiling its update, or null. */
 function unsupportedOption(optimizer: Optimizer): string | null {
-  if (optimizer.useEma) return 'the moving average of the weights (useEma)';
   if (optimizer.gradientAccumulationSteps != null)
     return `gradient accumulation (gradientAccumulationSteps=${optimizer.gradientAccumulationSteps})`;
   return null;
@@ -331,8 +336,8 @@ function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonl
  *
  * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov), RMSprop (with
  * momentum, centered), Adagrad, Adamax, Lion, Adadelta and Nadam, with any learning rate or
- * schedule, weight decay, gradient clipping and loss scaling; not EMA or gradient accumulation, nor
- * variables with a constraint or of another dtype than float32.
+ * schedule, weight decay, gradient clipping, loss scaling and the moving average of the weights (EMA);
+ * not gradient accumulation, nor variables with a constraint or of another dtype than float32.
  */
 export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable[]): StepOptimizer | string {
   const entry = registry.entryOf('optimizer', optimizer.constructor);
@@ -349,16 +354,21 @@ export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable
     const known = (optimizer as unknown as { _trainableVariables: readonly Variable[] })._trainableVariables;
     const unknown = variables.find((v) => !known.includes(v));
     if (unknown) return `the optimizer was built without the variable '${unknown.path}'`;
+    // The moving average runs over every variable the optimizer was built with.
+    if (optimizer.useEma && known.length !== variables.length)
+      return `the optimizer averages ${known.length} variables (useEma), the step updates ${variables.length}`;
   }
   const rule = makeRule(optimizer as never);
   if (!optimizer.built) optimizer.build(variables.slice());
 
   const byName = new Map<string, Variable | null>();
   for (const v of optimizer.variables) byName.set(v.name, byName.has(v.name) ? null : v);
+  // The moving average's slot (`average`, which the base class creates) comes last.
+  const slotNames = optimizer.useEma ? [...rule.slots, 'average'] : rule.slots;
   const slots: Variable[][] = [];
   for (const v of variables) {
     const own: Variable[] = [];
-    for (const slot of rule.slots) {
+    for (const slot of slotNames) {
       const name = `${v.path.replace(/\//g, '_')}_${slot}`;
       const found = byName.get(name);
       if (!found) return `the optimizer has ${found === null ? 'two slots' : 'no slot'} named '${name}'`;
@@ -381,7 +391,7 @@ class CompiledUpdate implements StepOptimizer {
   constructor(
     private readonly optimizer: Optimizer,
     private readonly rule: Rule,
-    /** Each variable's slots, in `rule.slots` order. */
+    /** Each variable's slots, in `rule.slots` order, then its moving average with EMA. */
     private readonly slots: Variable[][],
     /** Whether each variable takes weight decay. */
     private readonly decayed: boolean[],
@@ -395,6 +405,14 @@ class CompiledUpdate implements StepOptimizer {
     const scalars = this.rule.scalars(this.optimizer, lr);
     // Decoupled weight decay, before the update: `w <- w * (1 - weight_decay * learning_rate)`.
     if (this.decayed.includes(true)) scalars[DECAY_FACTOR] = 1 - (this.optimizer.weightDecay ?? 0) * lr;
+    const { useEma, emaMomentum, emaOverwriteFrequency: every, updateCount } = this.optimizer;
+    if (useEma) {
+      // The average starts at the weights (momentum 0 on the first update).
+      const momentum = updateCount !== 0 ? emaMomentum : 0;
+      scalars[EMA_KEEP] = momentum;
+      scalars[EMA_TAKE] = 1 - momentum;
+      if (every) scalars[EMA_OVERWRITE] = (updateCount + 1) % every === 0 ? 1 : 0;
+    }
     return scalars;
   }
 
@@ -405,7 +423,7 @@ class CompiledUpdate implements StepOptimizer {
     state: readonly string[],
   ): { newWeights: string[]; newState: string[] } {
     const n = this.slots.length;
-    const perWeight = this.rule.slots.length;
+    const perWeight = this.slots[0]?.length ?? 0;
     if (weights.length !== n || grads.length !== n || state.length !== n * perWeight) {
       throw new ValueError(
         `The compiled update expects ${n} weights, ${n} gradients and ${n * perWeight} state values. ` +
@@ -419,16 +437,28 @@ class CompiledUpdate implements StepOptimizer {
     g.scope = 'optimizer';
     try {
       const gradients = prepareGradients(e, this.optimizer, grads);
+      const { useEma, emaOverwriteFrequency } = this.optimizer;
+      const overwrite = useEma && emaOverwriteFrequency ? e.flag(EMA_OVERWRITE) : null;
       weights.forEach((weight, i) => {
+        const own = state.slice(i * perWeight, (i + 1) * perWeight);
         const w = this.decayed[i] ? e.op('Mul', weight, DECAY_FACTOR) : weight;
         const [wNew, ...slotsNew] = this.rule.update(
           e,
           w,
           gradients[i],
-          state.slice(i * perWeight, (i + 1) * perWeight),
+          own.slice(0, this.rule.slots.length),
         );
-        newWeights.push(wNew);
-        newState.push(...slotsNew);
+        if (!useEma) {
+          newWeights.push(wNew);
+          newState.push(...slotsNew);
+          return;
+        }
+        // After the update: average = average * keep + w * take, and every `emaOverwriteFrequency`
+        // updates the weights take their averages.
+        const average = own[own.length - 1];
+        const averageNew = e.op('Add', e.op('Mul', average, EMA_KEEP), e.op('Mul', wNew, EMA_TAKE));
+        newWeights.push(overwrite ? e.opN('Where', [overwrite, averageNew, wNew]) : wNew);
+        newState.push(...slotsNew, averageNew);
       });
     } finally {
       g.scope = scope;
@@ -457,6 +487,11 @@ class UpdateEmitter {
 
   opN(opType: string, inputs: string[]): string {
     return this.g.op1(opType, inputs);
+  }
+
+  /** A float32 scalar input (1 or 0) as a boolean. */
+  flag(name: string): string {
+    return this.g.op1('Cast', [name], { to: BOOL });
   }
 
   /** The sum of all elements, a scalar. */
