@@ -1,8 +1,9 @@
 /**
  * The optimizer update of a compiled training step (issue 20): Keras 3's update rules of Adam, AdamW,
  * SGD, RMSprop, Adagrad, Adamax, Lion, Adadelta and Nadam, with what `Optimizer.apply` does around them
- * (loss-scale division, gradient clipping, weight decay), emitted into the step's ONNX graph on the
- * optimizer's own slot variables, so that compiled and uncompiled steps can alternate on one optimizer.
+ * (loss-scale division, gradient accumulation and clipping, weight decay, EMA), emitted into the step's
+ * ONNX graph on the optimizer's own slot variables, so that compiled and uncompiled steps can alternate
+ * on one optimizer.
  */
 import { type Optimizer, registry, ValueError, type Variable } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
@@ -61,6 +62,7 @@ const DECAY_FACTOR = 'optimizer/weight_decay_factor';
 const EMA_KEEP = 'optimizer/ema_keep';
 const EMA_TAKE = 'optimizer/ema_take';
 const EMA_OVERWRITE = 'optimizer/ema_overwrite';
+const ACCUMULATION_APPLY = 'optimizer/accumulation_apply';
 
 /** An optimizer with the numeric hyperparameters `K` (the built-in classes declare them). */
 type With<K extends string> = Optimizer & Readonly<Record<K, number>>;
@@ -289,22 +291,18 @@ const RULES: Record<string, (opt: never) => Rule> = {
   Nadam: nadamRule,
 };
 
-/** Why `optimizer`'s options keep the step from compiling its update, or null. */
-function unsupportedOption(optimizer: Optimizer): string | null {
-  if (optimizer.gradientAccumulationSteps != null)
-    return `gradient accumulation (gradientAccumulationSteps=${optimizer.gradientAccumulationSteps})`;
-  return null;
+/** The gradients divided by `lossScaleFactor`, where set, as `apply` begins. */
+function unscaleGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonly string[]): string[] {
+  const scale = optimizer.lossScaleFactor;
+  return scale == null ? grads.slice() : grads.map((g) => e.op('Div', g, e.constant(scale)));
 }
 
 /**
- * The gradients as `apply` hands them to the update: unscaled by `lossScaleFactor`, then clipped by
- * `clipnorm` (each gradient to that norm), `globalClipnorm` (all of them together) or `clipvalue`
- * (elementwise), in the optimizer's own float32 operations.
+ * The gradients clipped as `apply` clips them before the update: by `clipnorm` (each gradient to that
+ * norm), `globalClipnorm` (all of them together) or `clipvalue` (elementwise), in the optimizer's own
+ * float32 operations.
  */
-function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonly string[]): string[] {
-  let gs = grads.slice();
-  const scale = optimizer.lossScaleFactor;
-  if (scale != null) gs = gs.map((g) => e.op('Div', g, e.constant(scale)));
+function clipGradients(e: UpdateEmitter, optimizer: Optimizer, gs: readonly string[]): string[] {
   const squaredNorm = (g: string) => e.sum(e.op('Mul', g, g));
   const { clipnorm, globalClipnorm, clipvalue } = optimizer;
   if (clipnorm != null && clipnorm > 0) {
@@ -326,7 +324,7 @@ function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonl
   if (clipvalue != null && clipvalue > 0) {
     return gs.map((g) => e.opN('Clip', [g, e.constant(-clipvalue), e.constant(clipvalue)]));
   }
-  return gs;
+  return gs.slice();
 }
 
 /**
@@ -336,15 +334,13 @@ function prepareGradients(e: UpdateEmitter, optimizer: Optimizer, grads: readonl
  *
  * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov), RMSprop (with
  * momentum, centered), Adagrad, Adamax, Lion, Adadelta and Nadam, with any learning rate or
- * schedule, weight decay, gradient clipping, loss scaling and the moving average of the weights (EMA);
- * not gradient accumulation, nor variables with a constraint or of another dtype than float32.
+ * schedule, weight decay, gradient clipping, loss scaling, the moving average of the weights (EMA) and
+ * gradient accumulation; not variables with a constraint or of another dtype than float32.
  */
 export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable[]): StepOptimizer | string {
   const entry = registry.entryOf('optimizer', optimizer.constructor);
   const makeRule = entry?.builtin ? RULES[entry.key] : undefined;
   if (!makeRule) return `the optimizer ${optimizer.getClassName()} is not one the compiled step supports`;
-  const option = unsupportedOption(optimizer);
-  if (option) return `the compiled step does not support ${option}`;
   for (const v of variables) {
     if (v.constraint) return `the variable '${v.path}' has a constraint`;
     if (v.dtype !== 'float32') return `the variable '${v.path}' is ${v.dtype}, not float32`;
@@ -354,17 +350,21 @@ export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable
     const known = (optimizer as unknown as { _trainableVariables: readonly Variable[] })._trainableVariables;
     const unknown = variables.find((v) => !known.includes(v));
     if (unknown) return `the optimizer was built without the variable '${unknown.path}'`;
-    // The moving average runs over every variable the optimizer was built with.
-    if (optimizer.useEma && known.length !== variables.length)
-      return `the optimizer averages ${known.length} variables (useEma), the step updates ${variables.length}`;
+    // The moving average and the gradient accumulators cover every variable the optimizer was built with.
+    if ((optimizer.useEma || optimizer.gradientAccumulationSteps) && known.length !== variables.length)
+      return `the optimizer keeps averages or accumulators of ${known.length} variables, the step updates ${variables.length}`;
   }
   const rule = makeRule(optimizer as never);
   if (!optimizer.built) optimizer.build(variables.slice());
 
   const byName = new Map<string, Variable | null>();
   for (const v of optimizer.variables) byName.set(v.name, byName.has(v.name) ? null : v);
-  // The moving average's slot (`average`, which the base class creates) comes last.
-  const slotNames = optimizer.useEma ? [...rule.slots, 'average'] : rule.slots;
+  // Then the slots the base class creates: the moving average, the gradient accumulator.
+  const slotNames = [
+    ...rule.slots,
+    ...(optimizer.useEma ? ['average'] : []),
+    ...(optimizer.gradientAccumulationSteps ? ['gradient_accumulator'] : []),
+  ];
   const slots: Variable[][] = [];
   for (const v of variables) {
     const own: Variable[] = [];
@@ -391,7 +391,7 @@ class CompiledUpdate implements StepOptimizer {
   constructor(
     private readonly optimizer: Optimizer,
     private readonly rule: Rule,
-    /** Each variable's slots, in `rule.slots` order, then its moving average with EMA. */
+    /** Each variable's slots in `rule.slots` order, then its moving average and gradient accumulator. */
     private readonly slots: Variable[][],
     /** Whether each variable takes weight decay. */
     private readonly decayed: boolean[],
@@ -413,7 +413,14 @@ class CompiledUpdate implements StepOptimizer {
       scalars[EMA_TAKE] = 1 - momentum;
       if (every) scalars[EMA_OVERWRITE] = (updateCount + 1) % every === 0 ? 1 : 0;
     }
+    if (this.optimizer.gradientAccumulationSteps) scalars[ACCUMULATION_APPLY] = this.applying() ? 1 : 0;
     return scalars;
+  }
+
+  /** Whether this step updates the weights (always, but under gradient accumulation). */
+  private applying(): boolean {
+    const steps = this.optimizer.gradientAccumulationSteps;
+    return !steps || (this.optimizer.step + 1) % steps === 0;
   }
 
   emit(
@@ -436,29 +443,42 @@ class CompiledUpdate implements StepOptimizer {
     const scope = g.scope;
     g.scope = 'optimizer';
     try {
-      const gradients = prepareGradients(e, this.optimizer, grads);
-      const { useEma, emaOverwriteFrequency } = this.optimizer;
-      const overwrite = useEma && emaOverwriteFrequency ? e.flag(EMA_OVERWRITE) : null;
+      const opt = this.optimizer;
+      const own = (i: number) => state.slice(i * perWeight, (i + 1) * perWeight);
+      const ruleSlots = this.rule.slots.length;
+      const unscaled = unscaleGradients(e, opt, grads);
+      // Under gradient accumulation both branches are emitted, and a per-step flag picks one: the
+      // update with the mean of the accumulated gradients, or adding the gradients to the accumulators.
+      const steps = opt.gradientAccumulationSteps;
+      const applying = steps ? e.flag(ACCUMULATION_APPLY) : null;
+      const accumulators = weights.map((_, i) => own(i)[perWeight - 1]);
+      const averaged = steps
+        ? unscaled.map((gr, i) => e.op('Div', e.op('Add', gr, accumulators[i]), e.constant(steps)))
+        : unscaled;
+      const gradients = clipGradients(e, opt, averaged);
+      const overwrite = opt.useEma && opt.emaOverwriteFrequency ? e.flag(EMA_OVERWRITE) : null;
       weights.forEach((weight, i) => {
-        const own = state.slice(i * perWeight, (i + 1) * perWeight);
+        const slots = own(i).slice(0, ruleSlots);
         const w = this.decayed[i] ? e.op('Mul', weight, DECAY_FACTOR) : weight;
-        const [wNew, ...slotsNew] = this.rule.update(
-          e,
-          w,
-          gradients[i],
-          own.slice(0, this.rule.slots.length),
-        );
-        if (!useEma) {
-          newWeights.push(wNew);
-          newState.push(...slotsNew);
-          return;
+        let [wNew, ...slotsNew] = this.rule.update(e, w, gradients[i], slots);
+        if (applying) {
+          wNew = e.opN('Where', [applying, wNew, weight]);
+          slotsNew = slotsNew.map((slot, k) => e.opN('Where', [applying, slot, slots[k]]));
         }
-        // After the update: average = average * keep + w * take, and every `emaOverwriteFrequency`
-        // updates the weights take their averages.
-        const average = own[own.length - 1];
-        const averageNew = e.op('Add', e.op('Mul', average, EMA_KEEP), e.op('Mul', wNew, EMA_TAKE));
-        newWeights.push(overwrite ? e.opN('Where', [overwrite, averageNew, wNew]) : wNew);
-        newState.push(...slotsNew, averageNew);
+        newState.push(...slotsNew);
+        if (opt.useEma) {
+          // After the update: average = average * keep + w * take; every `emaOverwriteFrequency`
+          // updates the weights take their averages.
+          const average = own(i)[ruleSlots];
+          const averageNew = e.op('Add', e.op('Mul', average, EMA_KEEP), e.op('Mul', wNew, EMA_TAKE));
+          if (overwrite) wNew = e.opN('Where', [overwrite, averageNew, wNew]);
+          newState.push(averageNew);
+        }
+        if (applying) {
+          const sum = e.op('Add', accumulators[i], unscaled[i]);
+          newState.push(e.opN('Where', [applying, e.constant(0), sum]));
+        }
+        newWeights.push(wNew);
       });
     } finally {
       g.scope = scope;
@@ -467,7 +487,7 @@ class CompiledUpdate implements StepOptimizer {
   }
 
   finishStep(): void {
-    this.rule.finish?.(this.optimizer);
+    if (this.applying()) this.rule.finish?.(this.optimizer);
     const next = tf.scalar(this.optimizer.step + 1, 'int32');
     this.optimizer.iterations.value.assign(next);
     next.dispose();
