@@ -4,9 +4,13 @@ import {
   BinaryCrossentropy,
   CategoricalCrossentropy,
   Hinge,
+  Huber,
+  KLDivergence,
+  LogCosh,
   LossFunctionWrapper,
   MeanAbsoluteError,
   MeanSquaredError,
+  Poisson,
   SparseCategoricalCrossentropy,
 } from '@strata/losses-metrics';
 import { OnnxGraph } from '@strata/onnx/graph';
@@ -148,6 +152,30 @@ const cases: Case[] = [
     loss: () => new MeanSquaredError(),
     yTrue: { values: seededValues(N * C, 10), shape: [N, C] },
     yPred: logits,
+  },
+  {
+    name: 'Huber, delta 0.5, errors on both sides of it',
+    loss: () => new Huber({ delta: 0.5 }),
+    yTrue: { values: seededValues(N * C, 11), shape: [N, C] },
+    yPred: logits,
+  },
+  {
+    name: 'log-cosh, int32 targets',
+    loss: () => new LogCosh(),
+    yTrue: { values: Int32Array.from(seededValues(N * C, 12, -3, 3), Math.round), shape: [N, C] },
+    yPred: logits,
+  },
+  {
+    name: 'Poisson',
+    loss: () => new Poisson(),
+    yTrue: { values: Float32Array.from(seededValues(N * C, 13, 0, 4), Math.floor), shape: [N, C] },
+    yPred: { values: seededValues(N * C, 14, 0.1, 3), shape: [N, C] },
+  },
+  {
+    name: 'KL divergence, clipped probabilities',
+    loss: () => new KLDivergence(),
+    yTrue: { values: probabilities(15), shape: [N, C] },
+    yPred: probs,
   },
   {
     name: 'mean absolute error, with ties',

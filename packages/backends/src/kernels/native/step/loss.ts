@@ -6,8 +6,9 @@
  *
  * Supported: the built-in `SparseCategoricalCrossentropy` (also with `ignoreClass`),
  * `CategoricalCrossentropy`, `BinaryCrossentropy` (each from probabilities or logits, with label
- * smoothing where the loss has it, over the last axis), `MeanSquaredError` and `MeanAbsoluteError`, with
- * the reductions `'sum_over_batch_size'` (Keras's default), `'mean'` and `'sum'`, and no sample weights.
+ * smoothing where the loss has it, over the last axis), `MeanSquaredError`, `MeanAbsoluteError`, `Huber`,
+ * `LogCosh`, `Poisson` and `KLDivergence`, with the reductions `'sum_over_batch_size'` (Keras's
+ * default), `'mean'` and `'sum'`, and no sample weights.
  * Anything else is refused with the reason, and the step runs uncompiled.
  */
 import { formatShape, type Loss, registry } from '@strata/core';
@@ -36,7 +37,14 @@ export interface StepLossValues extends LossAndGradient {
   targetsValid?: (values: ArrayLike<number>) => boolean;
 }
 
-type LossKind = 'sparse' | 'categorical' | 'binary' | 'mse' | 'mae';
+type RegressionKind = 'mse' | 'mae' | 'huber' | 'logcosh';
+type LossKind = 'sparse' | 'categorical' | 'binary' | 'poisson' | 'kld' | RegressionKind;
+
+/** A loss's elementwise values and their gradient with respect to the predictions. */
+interface ElementwiseTerms {
+  value: string;
+  gradient: string;
+}
 
 /** The built-in losses by their registered key. */
 const KINDS: Record<string, LossKind> = {
@@ -45,6 +53,10 @@ const KINDS: Record<string, LossKind> = {
   BinaryCrossentropy: 'binary',
   MeanSquaredError: 'mse',
   MeanAbsoluteError: 'mae',
+  Huber: 'huber',
+  LogCosh: 'logcosh',
+  Poisson: 'poisson',
+  KLDivergence: 'kld',
 };
 
 /** Reductions that, without sample weights, divide the sum by the number of per-sample values. */
@@ -55,6 +67,8 @@ interface LossSpec {
   fromLogits: boolean;
   labelSmoothing: number;
   ignoreClass: number | null;
+  /** Huber's threshold. */
+  delta: number;
   /** Whether the sum is divided by the number of per-sample values (else the reduction is 'sum'). */
   mean: boolean;
 }
@@ -69,6 +83,7 @@ function lossSpec(loss: Loss): LossSpec | string {
     labelSmoothing?: number;
     axis?: number;
     ignoreClass?: number | null;
+    delta?: number;
   };
   if (!MEAN_REDUCTIONS.has(config.reduction) && config.reduction !== 'sum') {
     return `the loss's reduction '${config.reduction}' is not compiled`;
@@ -84,6 +99,7 @@ function lossSpec(loss: Loss): LossSpec | string {
     fromLogits: config.fromLogits ?? false,
     labelSmoothing: config.labelSmoothing ?? 0,
     ignoreClass,
+    delta: config.delta ?? 1,
     mean: MEAN_REDUCTIONS.has(config.reduction),
   };
 }
@@ -151,13 +167,20 @@ function emitSpec(emit: LossEmitter, spec: LossSpec, yPred: string, yTrue: strin
   }
   const yt = emit.targets(yTrue);
   const s = spec.labelSmoothing;
-  if (spec.kind === 'categorical') {
-    return emit.crossentropy(yPred, s ? emit.affine(yt, 1 - s, s / emit.classes) : yt, spec.fromLogits);
+  switch (spec.kind) {
+    case 'categorical':
+      return emit.crossentropy(yPred, s ? emit.affine(yt, 1 - s, s / emit.classes) : yt, spec.fromLogits);
+    case 'binary':
+      return emit.elementwise(
+        emit.binaryCrossentropy(yPred, s ? emit.affine(yt, 1 - s, 0.5 * s) : yt, spec.fromLogits),
+      );
+    case 'poisson':
+      return emit.elementwise(emit.poisson(yPred, yt));
+    case 'kld':
+      return emit.elementwise(emit.klDivergence(yPred, yt), true);
+    default:
+      return emit.elementwise(emit.regression(spec.kind, yPred, yt, spec.delta));
   }
-  if (spec.kind === 'binary') {
-    return emit.binaryCrossentropy(yPred, s ? emit.affine(yt, 1 - s, 0.5 * s) : yt, spec.fromLogits);
-  }
-  return emit.regression(spec.kind, yPred, yt);
 }
 
 function classIdsValid(values: ArrayLike<number>, numClasses: number, ignoreClass: number | null): boolean {
@@ -285,7 +308,11 @@ class LossEmitter {
 
   /** Probabilities clipped to `[epsilon, 1 - epsilon]`, as Keras's crossentropies clip them. */
   private clip(p: string): string {
-    return this.op('Clip', p, this.scalar('clip_min', EPSILON), this.scalar('clip_max', 1 - EPSILON));
+    return this.clipTo(p, EPSILON, 1 - EPSILON);
+  }
+
+  private clipTo(x: string, min: number, max: number): string {
+    return this.g.op1('Clip', [x, this.scalar('clip_min', min), this.scalar('clip_max', max)]);
   }
 
   /** `grad` where `p` lies inside the clip (bounds included, as tfjs's ClipByValue gradient), else 0. */
@@ -293,55 +320,81 @@ class LossEmitter {
     return this.op('Where', this.op('Equal', p, clipped), grad, this.scalar('zero', 0));
   }
 
-  /** Binary crossentropy, averaged over the last axis, then reduced. */
-  binaryCrossentropy(yPred: string, target: string, fromLogits: boolean): LossAndGradient {
-    const divisor = this.divisor * this.classes;
-    const scale = this.scalar('divisor', divisor);
+  /**
+   * A loss of one value per element: averaged over the last axis (summed for the KL divergence), then
+   * reduced; `terms` gives the elementwise values and their gradient with respect to `yPred`.
+   */
+  elementwise(terms: ElementwiseTerms, summed = false): LossAndGradient {
+    const divisor = summed ? this.divisor : this.divisor * this.classes;
+    const dPred = this.op('Div', terms.gradient, this.scalar('divisor', divisor));
+    return { loss: this.reduced(terms.value, divisor), dPred };
+  }
+
+  /** Binary crossentropy of probabilities, or of logits (`fromLogits`). */
+  binaryCrossentropy(yPred: string, target: string, fromLogits: boolean): ElementwiseTerms {
     if (fromLogits) {
       // max(x, 0) - x * z + log(1 + exp(-|x|)), whose gradient is sigmoid(x) - z.
       const softplus = this.op('Softplus', this.op('Neg', this.op('Abs', yPred)));
-      const elementwise = this.op(
-        'Add',
-        this.op('Sub', this.op('Relu', yPred), this.op('Mul', yPred, target)),
-        softplus,
-      );
-      const dPred = this.op('Div', this.op('Sub', this.op('Sigmoid', yPred), target), scale);
-      return { loss: this.reduced(elementwise, divisor), dPred };
+      const linear = this.op('Sub', this.op('Relu', yPred), this.op('Mul', yPred, target));
+      return {
+        value: this.op('Add', linear, softplus),
+        gradient: this.op('Sub', this.op('Sigmoid', yPred), target),
+      };
     }
     const one = this.scalar('one', 1);
     const clipped = this.clip(yPred);
     const notClipped = this.op('Sub', one, clipped);
     const notTarget = this.op('Sub', one, target);
-    const elementwise = this.op(
-      'Neg',
-      this.op(
-        'Add',
-        this.op('Mul', target, this.op('Log', clipped)),
-        this.op('Mul', notTarget, this.op('Log', notClipped)),
-      ),
+    const logLikelihood = this.op(
+      'Add',
+      this.op('Mul', target, this.op('Log', clipped)),
+      this.op('Mul', notTarget, this.op('Log', notClipped)),
     );
     // d/dp = (1 - z) / (1 - p) - z / p, inside the clip.
     const dClipped = this.op('Sub', this.op('Div', notTarget, notClipped), this.op('Div', target, clipped));
-    const dPred = this.op('Div', this.insideClip(yPred, clipped, dClipped), scale);
-    return { loss: this.reduced(elementwise, divisor), dPred };
+    return { value: this.op('Neg', logLikelihood), gradient: this.insideClip(yPred, clipped, dClipped) };
   }
 
-  /** Mean squared or absolute error, averaged over the last axis, then reduced. */
-  regression(kind: 'mse' | 'mae', yPred: string, target: string): LossAndGradient {
-    const divisor = this.divisor * this.classes;
-    const scale = this.scalar('divisor', divisor);
-    const diff = this.op('Sub', yPred, target);
-    if (kind === 'mse') {
-      const dPred = this.op('Div', this.op('Mul', diff, this.scalar('two', 2)), scale);
-      return { loss: this.reduced(this.op('Mul', diff, diff), divisor), dPred };
+  /** The regression losses, of `x = yPred - yTrue` (Strata's float32 forms, tfjs's gradients). */
+  regression(kind: RegressionKind, yPred: string, target: string, delta: number): ElementwiseTerms {
+    const x = this.op('Sub', yPred, target);
+    if (kind === 'mse')
+      return { value: this.op('Mul', x, x), gradient: this.op('Mul', x, this.scalar('two', 2)) };
+    if (kind === 'mae') {
+      // tfjs's |x| has gradient -1 at 0; Strata takes |yTrue - yPred|, so a tie gives +1 for yPred.
+      const negative = this.op('Less', x, this.scalar('zero', 0));
+      const sign = this.g.op1('Where', [negative, this.scalar('minus_one', -1), this.scalar('one', 1)]);
+      return { value: this.op('Abs', x), gradient: sign };
     }
-    // tfjs's |x| has gradient -1 at 0; Strata takes |yTrue - yPred|, so a tie gives +1 for yPred.
-    const sign = this.op(
-      'Where',
-      this.op('Less', diff, this.scalar('zero', 0)),
-      this.scalar('minus_one', -1),
-      this.scalar('one', 1),
-    );
-    return { loss: this.reduced(this.op('Abs', diff), divisor), dPred: this.op('Div', sign, scale) };
+    if (kind === 'huber') {
+      // 0.5 * q^2 + delta * (|x| - q) with q = min(|x|, delta): the gradient is x clipped to +-delta.
+      const abs = this.op('Abs', x);
+      const q = this.op('Min', abs, this.scalar('delta', delta));
+      const quadratic = this.op('Mul', this.op('Mul', q, q), this.scalar('half', 0.5));
+      const linear = this.op('Mul', this.op('Sub', abs, q), this.scalar('delta', delta));
+      return { value: this.op('Add', quadratic, linear), gradient: this.clipTo(x, -delta, delta) };
+    }
+    // log(cosh(x)) as x + softplus(-2x) - log(2), whose gradient is tanh(x).
+    const softplus = this.op('Softplus', this.op('Mul', x, this.scalar('minus_two', -2)));
+    const value = this.op('Sub', this.op('Add', x, softplus), this.scalar('log_two', Math.LN2));
+    return { value, gradient: this.op('Tanh', x) };
+  }
+
+  /** Poisson: `yPred - yTrue * log(yPred + epsilon)`, whose gradient is `1 - yTrue / (yPred + epsilon)`. */
+  poisson(yPred: string, target: string): ElementwiseTerms {
+    const shifted = this.op('Add', yPred, this.scalar('epsilon', EPSILON));
+    return {
+      value: this.op('Sub', yPred, this.op('Mul', target, this.op('Log', shifted))),
+      gradient: this.op('Sub', this.scalar('one', 1), this.op('Div', target, shifted)),
+    };
+  }
+
+  /** KL divergence: `yTrue * log(yTrue / yPred)`, both clipped to `[epsilon, 1]`. */
+  klDivergence(yPred: string, target: string): ElementwiseTerms {
+    const t = this.clipTo(target, EPSILON, 1);
+    const p = this.clipTo(yPred, EPSILON, 1);
+    const value = this.op('Mul', t, this.op('Log', this.op('Div', t, p)));
+    // d/dp = -t / p, inside the clip.
+    return { value, gradient: this.insideClip(yPred, p, this.op('Neg', this.op('Div', t, p))) };
   }
 }
