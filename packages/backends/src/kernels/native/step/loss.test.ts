@@ -231,7 +231,7 @@ describe.skipIf(!hasOrt)('emitLoss against Strata losses and tf.grad', () => {
   });
 });
 
-describe('emitLoss and compiledLossOf refusals', () => {
+describe('emitLoss refusals', () => {
   it('checks class ids on the host for the sparse loss', () => {
     const emitted = emitLoss(
       new OnnxGraph(),
