@@ -6,25 +6,29 @@
  *
  * Supported: the built-in `SparseCategoricalCrossentropy` (also with `ignoreClass`),
  * `CategoricalCrossentropy`, `BinaryCrossentropy` (each from probabilities or logits, with label
- * smoothing where the loss has it, over the last axis), `MeanSquaredError` and `MeanAbsoluteError`, with
- * the reductions `'sum_over_batch_size'` (Keras's default), `'mean'` and `'sum'`, and no sample weights.
+ * smoothing where the loss has it, over the last axis), `MeanSquaredError`, `MeanAbsoluteError`, `Huber`,
+ * `LogCosh`, `Poisson` and `KLDivergence`, with the reductions `'sum_over_batch_size'` (Keras's
+ * default), `'mean'` and `'sum'`, and no sample weights.
  * Anything else is refused with the reason, and the step runs uncompiled.
  */
-import { formatShape, type Loss, type Model, registry } from '@strata/core';
+import { formatShape, type Loss, registry } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
-import * as tf from '@tensorflow/tfjs-core';
 
 /** Keras's `backend.epsilon()`, the margin probabilities are clipped to (losses-metrics' `EPSILON`). */
 const EPSILON = 1e-7;
 /** ONNX's element type of float32 tensors (`TensorProto.FLOAT`), the `to` of a Cast. */
 const FLOAT = 1;
 
-/** What `emitLoss` adds to the graph. */
-export interface StepLossValues {
+/** The graph values of the loss. */
+interface LossAndGradient {
   /** The batch loss: a float32 scalar, as `model.computeLoss` gives it. */
   loss: string;
   /** The loss's gradient with respect to the predictions, shaped like them. */
   dPred: string;
+}
+
+/** What `emitLoss` adds to the graph. */
+export interface StepLossValues extends LossAndGradient {
   /**
    * Present for sparse losses: whether a batch's class ids (`yTrue`'s values, read on the host) are
    * integers in `[0, numClasses)` (or the ignored class). When false, run that batch uncompiled: the
@@ -33,7 +37,14 @@ export interface StepLossValues {
   targetsValid?: (values: ArrayLike<number>) => boolean;
 }
 
-type LossKind = 'sparse' | 'categorical' | 'binary' | 'mse' | 'mae';
+type RegressionKind = 'mse' | 'mae' | 'huber' | 'logcosh';
+type LossKind = 'sparse' | 'categorical' | 'binary' | 'poisson' | 'kld' | RegressionKind;
+
+/** A loss's elementwise values and their gradient with respect to the predictions. */
+interface ElementwiseTerms {
+  value: string;
+  gradient: string;
+}
 
 /** The built-in losses by their registered key. */
 const KINDS: Record<string, LossKind> = {
@@ -42,6 +53,10 @@ const KINDS: Record<string, LossKind> = {
   BinaryCrossentropy: 'binary',
   MeanSquaredError: 'mse',
   MeanAbsoluteError: 'mae',
+  Huber: 'huber',
+  LogCosh: 'logcosh',
+  Poisson: 'poisson',
+  KLDivergence: 'kld',
 };
 
 /** Reductions that, without sample weights, divide the sum by the number of per-sample values. */
@@ -52,32 +67,10 @@ interface LossSpec {
   fromLogits: boolean;
   labelSmoothing: number;
   ignoreClass: number | null;
+  /** Huber's threshold. */
+  delta: number;
   /** Whether the sum is divided by the number of per-sample values (else the reduction is 'sum'). */
   mean: boolean;
-}
-
-/**
- * The loss a compiled step computes for `model`: its one compiled loss, or why the step cannot compile
- * it (the model is not compiled, has several outputs or loss weights, adds losses of its own such as
- * weight regularizers, or its loss is not one `emitLoss` supports). Losses layers add in `call` (activity
- * regularizers) are the layers' to refuse.
- */
-export function compiledLossOf(model: Model): Loss | string {
-  if (!model.compiled) return 'the model is not compiled';
-  // The trainer keeps its compiled losses private; this reads what `computeLoss` reads.
-  const { _compiledLosses: losses, _lossWeights: weights } = model as unknown as {
-    _compiledLosses: (Loss | null)[];
-    _lossWeights: number[];
-  };
-  if (losses.length !== 1 || losses[0] == null) {
-    return `the step compiles one loss for one output; the model has ${losses.length} output(s) with ${losses.filter((l) => l).length} loss(es)`;
-  }
-  if (weights[0] !== 1) return `the loss has a loss weight (${weights[0]})`;
-  // `losses` computes the regularizers' penalties; only their count matters here.
-  const added = tf.tidy(() => model.losses.length);
-  if (added > 0) return `the model adds ${added} loss(es) of its own (regularizers or addLoss)`;
-  const spec = lossSpec(losses[0]);
-  return typeof spec === 'string' ? spec : losses[0];
 }
 
 function lossSpec(loss: Loss): LossSpec | string {
@@ -90,6 +83,7 @@ function lossSpec(loss: Loss): LossSpec | string {
     labelSmoothing?: number;
     axis?: number;
     ignoreClass?: number | null;
+    delta?: number;
   };
   if (!MEAN_REDUCTIONS.has(config.reduction) && config.reduction !== 'sum') {
     return `the loss's reduction '${config.reduction}' is not compiled`;
@@ -105,6 +99,7 @@ function lossSpec(loss: Loss): LossSpec | string {
     fromLogits: config.fromLogits ?? false,
     labelSmoothing: config.labelSmoothing ?? 0,
     ignoreClass,
+    delta: config.delta ?? 1,
     mean: MEAN_REDUCTIONS.has(config.reduction),
   };
 }
@@ -128,7 +123,8 @@ function targetsFit(kind: LossKind, trueShape: readonly number[], predShape: rea
 /**
  * Emits the loss of one batch and its gradient into `g`.
  *
- * @param loss the model's compiled loss (see `compiledLossOf`).
+ * @param loss the model's one compiled loss. Loss weights, several outputs, sample weights and losses
+ *   of the model's own (regularizers, `addLoss`) are the compiler's to refuse.
  * @param yPred the predictions' value name: float32, shaped `predShape` (batch first, classes last).
  * @param yTrue the targets' value name, as the batch gives them: float32, int32, int64 or bool (cast to
  *   float32 in the graph); class ids for the sparse loss, shaped like the predictions otherwise (a
@@ -154,26 +150,37 @@ export function emitLoss(
   const numClasses = predShape[predShape.length - 1];
   // The number of per-sample values (every loss here reduces the last axis): the mean's divisor.
   const rows = predShape.slice(0, -1).reduce((p, d) => p * d, 1);
-  const emit = new LossEmitter(g, predShape, spec.mean ? rows : 1);
+  const scope = g.scope;
+  g.scope = 'loss';
+  try {
+    const emitted = emitSpec(new LossEmitter(g, predShape, spec.mean ? rows : 1), spec, yPred, yTrue);
+    if (spec.kind !== 'sparse') return emitted;
+    return { ...emitted, targetsValid: (values) => classIdsValid(values, numClasses, spec.ignoreClass) };
+  } finally {
+    g.scope = scope;
+  }
+}
+
+function emitSpec(emit: LossEmitter, spec: LossSpec, yPred: string, yTrue: string): LossAndGradient {
   if (spec.kind === 'sparse') {
-    const target = emit.sparseTargets(yTrue, numClasses, spec.ignoreClass);
-    return {
-      ...emit.crossentropy(yPred, target, spec.fromLogits),
-      targetsValid: (values) => classIdsValid(values, numClasses, spec.ignoreClass),
-    };
+    return emit.crossentropy(yPred, emit.sparseTargets(yTrue, spec.ignoreClass), spec.fromLogits);
   }
   const yt = emit.targets(yTrue);
-  if (spec.kind === 'categorical') {
-    const s = spec.labelSmoothing;
-    const target = s ? emit.affine(yt, 1 - s, s / numClasses) : yt;
-    return emit.crossentropy(yPred, target, spec.fromLogits);
+  const s = spec.labelSmoothing;
+  switch (spec.kind) {
+    case 'categorical':
+      return emit.crossentropy(yPred, s ? emit.affine(yt, 1 - s, s / emit.classes) : yt, spec.fromLogits);
+    case 'binary':
+      return emit.elementwise(
+        emit.binaryCrossentropy(yPred, s ? emit.affine(yt, 1 - s, 0.5 * s) : yt, spec.fromLogits),
+      );
+    case 'poisson':
+      return emit.elementwise(emit.poisson(yPred, yt));
+    case 'kld':
+      return emit.elementwise(emit.klDivergence(yPred, yt), true);
+    default:
+      return emit.elementwise(emit.regression(spec.kind, yPred, yt, spec.delta));
   }
-  if (spec.kind === 'binary') {
-    const s = spec.labelSmoothing;
-    const target = s ? emit.affine(yt, 1 - s, 0.5 * s) : yt;
-    return emit.binaryCrossentropy(yPred, target, spec.fromLogits, numClasses);
-  }
-  return emit.regression(spec.kind, yPred, yt, numClasses);
 }
 
 function classIdsValid(values: ArrayLike<number>, numClasses: number, ignoreClass: number | null): boolean {
@@ -188,6 +195,8 @@ function classIdsValid(values: ArrayLike<number>, numClasses: number, ignoreClas
 /** Emits the loss's ops into a graph for predictions of one shape. */
 class LossEmitter {
   private readonly rank: number;
+  /** The length of the last axis, which every loss here reduces. */
+  readonly classes: number;
 
   constructor(
     private readonly g: OnnxGraph,
@@ -196,6 +205,7 @@ class LossEmitter {
     private readonly divisor: number,
   ) {
     this.rank = predShape.length;
+    this.classes = predShape[predShape.length - 1];
   }
 
   private scalar(name: string, value: number): string {
@@ -222,7 +232,8 @@ class LossEmitter {
    * `rows / (valid rows + epsilon)` for the others, so that the mean runs over valid rows (Keras's
    * `apply_mask`). An id out of range gives a zero row (`targetsValid` keeps such batches out).
    */
-  sparseTargets(yTrue: string, numClasses: number, ignoreClass: number | null): string {
+  sparseTargets(yTrue: string, ignoreClass: number | null): string {
+    const numClasses = this.classes;
     const idShape = [...this.predShape.slice(0, -1), 1];
     const shaped = this.g.op1('Reshape', [yTrue, this.g.int64s('class_id_shape', idShape)]);
     const ids = this.g.op1('Cast', [shaped], { to: FLOAT });
@@ -267,7 +278,7 @@ class LossEmitter {
    * `-sum(target * log p) / divisor`, with `p = softmax(logits)` or the renormalized, clipped
    * probabilities.
    */
-  crossentropy(yPred: string, target: string, fromLogits: boolean): { loss: string; dPred: string } {
+  crossentropy(yPred: string, target: string, fromLogits: boolean): LossAndGradient {
     const g = this.g;
     // d loss / d log p = -target / divisor.
     const dLogP = this.op(
@@ -297,7 +308,11 @@ class LossEmitter {
 
   /** Probabilities clipped to `[epsilon, 1 - epsilon]`, as Keras's crossentropies clip them. */
   private clip(p: string): string {
-    return this.op('Clip', p, this.scalar('clip_min', EPSILON), this.scalar('clip_max', 1 - EPSILON));
+    return this.clipTo(p, EPSILON, 1 - EPSILON);
+  }
+
+  private clipTo(x: string, min: number, max: number): string {
+    return this.g.op1('Clip', [x, this.scalar('clip_min', min), this.scalar('clip_max', max)]);
   }
 
   /** `grad` where `p` lies inside the clip (bounds included, as tfjs's ClipByValue gradient), else 0. */
@@ -305,65 +320,81 @@ class LossEmitter {
     return this.op('Where', this.op('Equal', p, clipped), grad, this.scalar('zero', 0));
   }
 
-  /** Binary crossentropy, averaged over the last axis (`classes` long), then reduced. */
-  binaryCrossentropy(
-    yPred: string,
-    target: string,
-    fromLogits: boolean,
-    classes: number,
-  ): { loss: string; dPred: string } {
-    const divisor = this.divisor * classes;
-    const scale = this.scalar('divisor', divisor);
+  /**
+   * A loss of one value per element: averaged over the last axis (summed for the KL divergence), then
+   * reduced; `terms` gives the elementwise values and their gradient with respect to `yPred`.
+   */
+  elementwise(terms: ElementwiseTerms, summed = false): LossAndGradient {
+    const divisor = summed ? this.divisor : this.divisor * this.classes;
+    const dPred = this.op('Div', terms.gradient, this.scalar('divisor', divisor));
+    return { loss: this.reduced(terms.value, divisor), dPred };
+  }
+
+  /** Binary crossentropy of probabilities, or of logits (`fromLogits`). */
+  binaryCrossentropy(yPred: string, target: string, fromLogits: boolean): ElementwiseTerms {
     if (fromLogits) {
       // max(x, 0) - x * z + log(1 + exp(-|x|)), whose gradient is sigmoid(x) - z.
       const softplus = this.op('Softplus', this.op('Neg', this.op('Abs', yPred)));
-      const elementwise = this.op(
-        'Add',
-        this.op('Sub', this.op('Relu', yPred), this.op('Mul', yPred, target)),
-        softplus,
-      );
-      const dPred = this.op('Div', this.op('Sub', this.op('Sigmoid', yPred), target), scale);
-      return { loss: this.reduced(elementwise, divisor), dPred };
+      const linear = this.op('Sub', this.op('Relu', yPred), this.op('Mul', yPred, target));
+      return {
+        value: this.op('Add', linear, softplus),
+        gradient: this.op('Sub', this.op('Sigmoid', yPred), target),
+      };
     }
     const one = this.scalar('one', 1);
     const clipped = this.clip(yPred);
     const notClipped = this.op('Sub', one, clipped);
     const notTarget = this.op('Sub', one, target);
-    const elementwise = this.op(
-      'Neg',
-      this.op(
-        'Add',
-        this.op('Mul', target, this.op('Log', clipped)),
-        this.op('Mul', notTarget, this.op('Log', notClipped)),
-      ),
+    const logLikelihood = this.op(
+      'Add',
+      this.op('Mul', target, this.op('Log', clipped)),
+      this.op('Mul', notTarget, this.op('Log', notClipped)),
     );
     // d/dp = (1 - z) / (1 - p) - z / p, inside the clip.
     const dClipped = this.op('Sub', this.op('Div', notTarget, notClipped), this.op('Div', target, clipped));
-    const dPred = this.op('Div', this.insideClip(yPred, clipped, dClipped), scale);
-    return { loss: this.reduced(elementwise, divisor), dPred };
+    return { value: this.op('Neg', logLikelihood), gradient: this.insideClip(yPred, clipped, dClipped) };
   }
 
-  /** Mean squared or absolute error, averaged over the last axis (`classes` long), then reduced. */
-  regression(
-    kind: 'mse' | 'mae',
-    yPred: string,
-    target: string,
-    classes: number,
-  ): { loss: string; dPred: string } {
-    const divisor = this.divisor * classes;
-    const scale = this.scalar('divisor', divisor);
-    const diff = this.op('Sub', yPred, target);
-    if (kind === 'mse') {
-      const dPred = this.op('Div', this.op('Mul', diff, this.scalar('two', 2)), scale);
-      return { loss: this.reduced(this.op('Mul', diff, diff), divisor), dPred };
+  /** The regression losses, of `x = yPred - yTrue` (Strata's float32 forms, tfjs's gradients). */
+  regression(kind: RegressionKind, yPred: string, target: string, delta: number): ElementwiseTerms {
+    const x = this.op('Sub', yPred, target);
+    if (kind === 'mse')
+      return { value: this.op('Mul', x, x), gradient: this.op('Mul', x, this.scalar('two', 2)) };
+    if (kind === 'mae') {
+      // tfjs's |x| has gradient -1 at 0; Strata takes |yTrue - yPred|, so a tie gives +1 for yPred.
+      const negative = this.op('Less', x, this.scalar('zero', 0));
+      const sign = this.g.op1('Where', [negative, this.scalar('minus_one', -1), this.scalar('one', 1)]);
+      return { value: this.op('Abs', x), gradient: sign };
     }
-    // tfjs's |x| has gradient -1 at 0; Strata takes |yTrue - yPred|, so a tie gives +1 for yPred.
-    const sign = this.op(
-      'Where',
-      this.op('Less', diff, this.scalar('zero', 0)),
-      this.scalar('minus_one', -1),
-      this.scalar('one', 1),
-    );
-    return { loss: this.reduced(this.op('Abs', diff), divisor), dPred: this.op('Div', sign, scale) };
+    if (kind === 'huber') {
+      // 0.5 * q^2 + delta * (|x| - q) with q = min(|x|, delta): the gradient is x clipped to +-delta.
+      const abs = this.op('Abs', x);
+      const q = this.op('Min', abs, this.scalar('delta', delta));
+      const quadratic = this.op('Mul', this.op('Mul', q, q), this.scalar('half', 0.5));
+      const linear = this.op('Mul', this.op('Sub', abs, q), this.scalar('delta', delta));
+      return { value: this.op('Add', quadratic, linear), gradient: this.clipTo(x, -delta, delta) };
+    }
+    // log(cosh(x)) as x + softplus(-2x) - log(2), whose gradient is tanh(x).
+    const softplus = this.op('Softplus', this.op('Mul', x, this.scalar('minus_two', -2)));
+    const value = this.op('Sub', this.op('Add', x, softplus), this.scalar('log_two', Math.LN2));
+    return { value, gradient: this.op('Tanh', x) };
+  }
+
+  /** Poisson: `yPred - yTrue * log(yPred + epsilon)`, whose gradient is `1 - yTrue / (yPred + epsilon)`. */
+  poisson(yPred: string, target: string): ElementwiseTerms {
+    const shifted = this.op('Add', yPred, this.scalar('epsilon', EPSILON));
+    return {
+      value: this.op('Sub', yPred, this.op('Mul', target, this.op('Log', shifted))),
+      gradient: this.op('Sub', this.scalar('one', 1), this.op('Div', target, shifted)),
+    };
+  }
+
+  /** KL divergence: `yTrue * log(yTrue / yPred)`, both clipped to `[epsilon, 1]`. */
+  klDivergence(yPred: string, target: string): ElementwiseTerms {
+    const t = this.clipTo(target, EPSILON, 1);
+    const p = this.clipTo(yPred, EPSILON, 1);
+    const value = this.op('Mul', t, this.op('Log', this.op('Div', t, p)));
+    // d/dp = -t / p, inside the clip.
+    return { value, gradient: this.insideClip(yPred, p, this.op('Neg', this.op('Div', t, p))) };
   }
 }

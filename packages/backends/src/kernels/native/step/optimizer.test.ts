@@ -1,7 +1,18 @@
-import { type Optimizer, Variable } from '@strata/core';
+import { Optimizer, Variable } from '@strata/core';
 import { expectClose, seededValues } from '@strata/core/testing';
 import { MaxNorm } from '@strata/layers';
-import { Adam, AdamW, ExponentialDecay, RMSprop, SGD } from '@strata/optimizers';
+import {
+  Adadelta,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ExponentialDecay,
+  Lion,
+  Nadam,
+  RMSprop,
+  SGD,
+} from '@strata/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
@@ -108,7 +119,16 @@ const cases: { name: string; make: () => Optimizer }[] = [
     name: 'Adam, AMSGrad, learning-rate schedule',
     make: () => new Adam({ learningRate: schedule(), amsgrad: true }),
   },
+  {
+    name: 'AdamW, one variable excluded from weight decay',
+    make: () => {
+      const opt = new AdamW({ learningRate: 0.05, weightDecay: 0.2 });
+      opt.excludeFromWeightDecay({ varNames: ['w1'] });
+      return opt;
+    },
+  },
   { name: 'SGD', make: () => new SGD({ learningRate: 0.1 }) },
+  { name: 'SGD with weight decay', make: () => new SGD({ learningRate: 0.1, weightDecay: 0.5 }) },
   {
     name: 'SGD with momentum, learning-rate schedule',
     make: () => new SGD({ learningRate: schedule(), momentum: 0.9 }),
@@ -118,6 +138,29 @@ const cases: { name: string; make: () => Optimizer }[] = [
     make: () => new SGD({ learningRate: 0.1, momentum: 0.8, nesterov: true }),
   },
   { name: 'RMSprop', make: () => new RMSprop({ learningRate: 0.01 }) },
+  { name: 'Adam, clipnorm, loss scaling', make: () => new Adam({ clipnorm: 0.5, lossScaleFactor: 4 }) },
+  { name: 'SGD with momentum, globalClipnorm', make: () => new SGD({ momentum: 0.5, globalClipnorm: 1 }) },
+  { name: 'RMSprop, clipvalue', make: () => new RMSprop({ clipvalue: 0.3 }) },
+  { name: 'Adagrad', make: () => new Adagrad({ learningRate: 0.1 }) },
+  { name: 'Adamax', make: () => new Adamax({ learningRate: 0.05 }) },
+  { name: 'Lion', make: () => new Lion({ learningRate: 0.01 }) },
+  { name: 'Adadelta', make: () => new Adadelta({ learningRate: 1 }) },
+  { name: 'Nadam', make: () => new Nadam({ learningRate: 0.02 }) },
+  {
+    name: 'Adam with EMA, weights overwritten every 2 updates',
+    make: () => new Adam({ learningRate: 0.05, useEma: true, emaMomentum: 0.8, emaOverwriteFrequency: 2 }),
+  },
+  { name: 'SGD with momentum and EMA', make: () => new SGD({ momentum: 0.9, useEma: true }) },
+  {
+    name: 'SGD with momentum, gradient accumulation over 2 steps, clipnorm',
+    make: () => new SGD({ learningRate: 0.1, momentum: 0.9, gradientAccumulationSteps: 2, clipnorm: 1 }),
+  },
+  {
+    name: 'Nadam, gradient accumulation over 3 steps, EMA, weight decay',
+    make: () =>
+      new Nadam({ gradientAccumulationSteps: 3, useEma: true, weightDecay: 0.1, learningRate: 0.02 }),
+  },
+  { name: 'SGD, loss scaling', make: () => new SGD({ learningRate: 0.1, lossScaleFactor: 4 }) },
   {
     name: 'RMSprop, centered, with momentum',
     make: () => new RMSprop({ momentum: 0.5, centered: true, rho: 0.8 }),
@@ -156,19 +199,20 @@ describe.skipIf(!hasOrt)('stepOptimizer against Optimizer.apply', () => {
 
 describe('stepOptimizer refusals', () => {
   it('refuses what it does not compile, leaving the optimizer unbuilt', () => {
+    class MyAdam extends Adam {}
+    class Plain extends Optimizer {
+      override updateStep(): void {}
+    }
     const vars = makeVariables(1);
     const refused: [Optimizer, RegExp][] = [
-      [new Adam({ clipnorm: 1 }), /gradient clipping \(clipnorm=1\)/],
-      [new SGD({ globalClipnorm: 2 }), /globalClipnorm=2/],
-      [new Adam({ weightDecay: 0.01 }), /weight decay/],
-      [new AdamW(), /AdamW is not one the compiled step supports/],
-      [new SGD({ useEma: true }), /useEma/],
-      [new SGD({ gradientAccumulationSteps: 2 }), /gradient accumulation/],
-      [new RMSprop({ lossScaleFactor: 128 }), /loss scaling/],
+      [new MyAdam(), /MyAdam is not one/],
+      [new Plain(), /Plain is not one the compiled step supports/],
     ];
     for (const [opt, reason] of refused) {
+      const before = tf.memory().numTensors;
       expect(stepOptimizer(opt, vars)).toMatch(reason);
       expect(opt.built).toBe(false);
+      expect(tf.memory().numTensors).toBe(before);
       opt.dispose();
     }
     const constrained = makeVariables(2);
@@ -178,8 +222,18 @@ describe('stepOptimizer refusals', () => {
     expect(adam.built).toBe(false);
 
     adam.build(vars.slice(0, 2));
+    const slots = adam.variables.length;
     expect(stepOptimizer(adam, vars)).toMatch(/built without the variable 'dense\/w2'/);
+    // Nothing was added to the optimizer that `apply` would refuse to run.
+    expect(adam.variables.length).toBe(slots);
     adam.dispose();
+
+    const ema = new SGD({ useEma: true });
+    ema.build(vars);
+    expect(stepOptimizer(ema, vars.slice(0, 2))).toMatch(
+      /keeps averages or accumulators of 3 variables, the step updates 2/,
+    );
+    ema.dispose();
     tf.dispose([...vars, ...constrained].map((v) => v.value));
   });
 });
