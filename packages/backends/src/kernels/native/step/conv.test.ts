@@ -1,12 +1,17 @@
 import type { Layer } from '@strata/core';
 import { seededValues } from '@strata/core/testing';
-import { Conv2D, MaxPooling2D } from '@strata/layers';
+import { AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D } from '@strata/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { resolvesInNode } from '../../../node-paths.js';
 import type { Operand, runModel as RunModel } from '../ort.js';
-import { conv2dStepLayer, maxPooling2dStepLayer } from './conv.js';
+import {
+  averagePooling2dStepLayer,
+  conv2dStepLayer,
+  globalAveragePooling2dStepLayer,
+  maxPooling2dStepLayer,
+} from './conv.js';
 import type { StepLayer, StepLayout } from './types.js';
 
 // onnxruntime-node is an optional peer: without it there is nothing to run the graphs on.
@@ -56,7 +61,7 @@ function stepInputShape(nhwc: number[], layout: StepLayout): number[] {
   return layout === 'keras' ? nhwc : NHWC_TO_NCHW.map((a) => nhwc[a]);
 }
 
-describe.skipIf(!hasOrt)('compiled-step Conv2D and MaxPooling2D against tfjs-backend-cpu', () => {
+describe.skipIf(!hasOrt)('compiled-step Conv2D and pooling layers against tfjs-backend-cpu', () => {
   let runModel: typeof RunModel;
   beforeAll(async () => {
     ({ runModel } = await import('../ort.js'));
@@ -305,6 +310,38 @@ describe.skipIf(!hasOrt)('compiled-step Conv2D and MaxPooling2D against tfjs-bac
     layer.dispose();
   });
 
+  /**
+   * Compares a pooling step layer with `pool` (tfjs's op or the Strata layer, on tfjs-backend-cpu) on
+   * input `x` (NHWC, disposed here): y, and dx for a random dy. `pool`'s output is NHWC, or in Keras's
+   * order for a global pool (`kerasOutput`).
+   */
+  function expectPoolingMatches(
+    name: string,
+    step: StepLayer,
+    x: tf.Tensor4D,
+    seed: number,
+    pool: (x: tf.Tensor4D) => tf.Tensor,
+    kerasOutput = false,
+  ): void {
+    const before = tf.memory().numTensors - 1;
+    tf.tidy(() => {
+      const y = pool(x);
+      const toStep = (t: tf.Tensor) => (kerasOutput ? t : tf.transpose(t, NHWC_TO_NCHW));
+      expect(step.outputShape).toEqual(toStep(y).shape);
+      const dy = tf.tensor(seededValues(y.size, seed + 1), y.shape);
+      const [dx] = tf.grads((xx: tf.Tensor) => pool(xx as tf.Tensor4D))([x], dy);
+      const dyStep = toStep(dy);
+      const ours = runStep(name, step, nchwOperand(x), [], {
+        values: dyStep.dataSync() as Float32Array,
+        shape: dyStep.shape,
+      });
+      expectClose(ours.y, toStep(y), 'y');
+      expectClose(ours.dx, tf.transpose(dx, NHWC_TO_NCHW), 'dx');
+    });
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }
+
   interface PoolCase {
     name: string;
     x: [number, number, number, number];
@@ -375,25 +412,77 @@ describe.skipIf(!hasOrt)('compiled-step Conv2D and MaxPooling2D against tfjs-bac
       // Three levels: most windows hold several equal maxima.
       if (c.ties) values = values.map((v) => Math.round(v));
 
-      withoutLeaks(() => {
-        tf.tidy(() => {
-          const x = tf.tensor4d(values, c.x);
-          const pool = (xx: tf.Tensor4D) => tf.maxPool(xx, c.poolSize, c.strides ?? c.poolSize, c.padding);
-          const y = pool(x);
-          expect(step.outputShape).toEqual(NHWC_TO_NCHW.map((a) => y.shape[a]));
-          const dy = tf.tensor4d(seededValues(size(y.shape), seed + 1), y.shape);
-          const [dx] = tf.grads(pool as (x: tf.Tensor) => tf.Tensor)([x], dy);
+      expectPoolingMatches(c.name, step, tf.tensor4d(values, c.x), seed, (x) =>
+        tf.maxPool(x, c.poolSize, c.strides ?? c.poolSize, c.padding),
+      );
+    });
+  }
 
-          const ours = runStep(c.name, step, nchwOperand(x), [], nchwOperand(dy));
-          expectClose(ours.y, tf.transpose(y, NHWC_TO_NCHW), 'y');
-          expectClose(ours.dx, tf.transpose(dx, NHWC_TO_NCHW), 'dx');
-        });
+  const averageCases: Omit<PoolCase, 'ties'>[] = [
+    { name: 'valid 2x2, odd sizes', x: [2, 7, 9, 3], poolSize: [2, 2], padding: 'valid' },
+    {
+      name: 'same 3x3 stride 2, odd sizes (windows count their real values)',
+      x: [2, 9, 8, 3],
+      poolSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+    },
+    {
+      name: 'same [2, 3] strides [2, 1], batch 1, one channel',
+      x: [1, 7, 7, 1],
+      poolSize: [2, 3],
+      strides: [2, 1],
+      padding: 'same',
+    },
+    {
+      name: 'valid 3x3 stride 1, overlapping',
+      x: [1, 6, 7, 2],
+      poolSize: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+    },
+  ];
+
+  for (const c of averageCases) {
+    it(`AveragePooling2D: ${c.name}`, () => {
+      const layer = new AveragePooling2D({
+        poolSize: c.poolSize,
+        strides: c.strides ?? null,
+        padding: c.padding,
       });
+      const step = averagePooling2dStepLayer(layer, c.x, 'keras') as StepLayer;
+      expect(step.inputLayout).toBe('nchw');
+      const seed = size(c.x) + 7;
+      // The reference is the layer itself: tfjs's avgPool gradient divides by the whole window with 'same'.
+      expectPoolingMatches(
+        `avg ${c.name}`,
+        step,
+        tf.tensor4d(seededValues(size(c.x), seed), c.x),
+        seed,
+        (x) => layer.apply(x) as tf.Tensor,
+      );
+    });
+  }
+
+  for (const keepdims of [false, true]) {
+    it(`GlobalAveragePooling2D, keepdims=${keepdims}`, () => {
+      const layer = new GlobalAveragePooling2D({ keepdims });
+      const shape: [number, number, number, number] = [3, 5, 7, 4];
+      const step = globalAveragePooling2dStepLayer(layer, stepInputShape(shape, 'nchw'), 'nchw') as StepLayer;
+      expect(step.outputLayout).toBe('keras');
+      expectPoolingMatches(
+        `gap ${keepdims}`,
+        step,
+        tf.tensor4d(seededValues(size(shape), 21), shape),
+        21,
+        (x) => layer.apply(x) as tf.Tensor,
+        true,
+      );
     });
   }
 });
 
-describe('compiled-step Conv2D and MaxPooling2D: what they refuse', () => {
+describe('compiled-step Conv2D and pooling layers: what they refuse', () => {
   const built = (layer: Layer, shape: number[]) => {
     layer.build([null, ...shape.slice(1)]);
     return layer;
@@ -416,5 +505,9 @@ describe('compiled-step Conv2D and MaxPooling2D: what they refuse', () => {
       /Received: inputShape=\[NaN, 6, 6, 2\]/,
     );
     expect(conv2dStepLayer(pool, [1, 6, 6, 2], 'keras')).toMatch(/Received: MaxPooling2D/);
+    const average = new AveragePooling2D({ poolSize: 2, dataFormat: 'channels_first' });
+    expect(averagePooling2dStepLayer(average, [1, 2, 6, 6], 'keras')).toMatch(
+      /Received: dataFormat=channels_first/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Conv2D and MaxPooling2D as parts of a compiled training step (issue 20), channels-first inside the
+ * Conv2D and the 2-D pooling layers as parts of a compiled training step (issue 20), channels-first inside the
  * graph (ONNX's `Conv` layout). Standard ONNX ops only: ONNX Runtime's inference build has no ConvGrad
  * or MaxPoolGrad, so each gradient is written with forward ops.
  * - Conv2D forward: Conv(x, kernel as `[out, in, kh, kw]`, bias) with Keras's padding; the activation is
@@ -11,6 +11,8 @@
  * - MaxPooling2D: dy goes to each window's first maximum in row-major order (as tfjs's MaxPoolGrad
  *   picks it), found by MaxPool's `Indices` output or, for windows that tile the input, by ArgMax (see
  *   `tiledArgmax`); MaxUnpool writes it there, or ScatterElements adds it where windows overlap.
+ * - AveragePooling2D and GlobalAveragePooling2D: AveragePool and ReduceMean; backward, dy spread evenly
+ *   over each window.
  */
 import type { Layer } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
@@ -66,6 +68,14 @@ function axisWindow(
   return { size, kernel, stride, dilation, out, before, after: total - before };
 }
 
+/**
+ * The rows (columns) of the padded input after the last window's reach, which get no gradient: the
+ * `output_padding` that makes a ConvTranspose of dy as large as the input.
+ */
+function unreachedRows(a: AxisWindow): number {
+  return a.size + a.before + a.after - ((a.out - 1) * a.stride + (a.kernel - 1) * a.dilation + 1);
+}
+
 /** The window attributes ONNX's Conv, ConvTranspose and MaxPool share. */
 function windowAttrs(h: AxisWindow, w: AxisWindow) {
   return {
@@ -105,9 +115,14 @@ function spatialLayer<T extends { readonly dataFormat: string }>(
   return { fields, shape: toNchw(inputShape, inputLayout) };
 }
 
-/** Fails a `backward` emitted before its `forward`, which would leave the graph with dangling names. */
+/** A `backward` emitted before its `forward` would leave the graph with dangling names. */
+function backwardBeforeForward(layer: Layer): Error {
+  return new Error(`The step layer of "${layer.name}" emitted backward before forward.`);
+}
+
+/** The values `forward` saved for `backward`. */
 function forwardValues<T>(values: T | null, layer: Layer): T {
-  if (values == null) throw new Error(`The step layer of "${layer.name}" emitted backward before forward.`);
+  if (values == null) throw backwardBeforeForward(layer);
   return values;
 }
 
@@ -163,10 +178,7 @@ export const conv2dStepLayer: StepLayerFactory = (layer, inputShape, inputLayout
       if (!needInputGrad) return { dx: null, dWeights };
       const dx = g.op1('ConvTranspose', [dy, kernel], {
         ...convAttrs,
-        // The rows (columns) after the last window's reach, which get no gradient: zeros.
-        output_padding: [h, w].map(
-          (a) => a.size + a.before + a.after - ((a.out - 1) * a.stride + (a.kernel - 1) * a.dilation + 1),
-        ),
+        output_padding: [h, w].map(unreachedRows),
       });
       return { dx, dWeights };
     },
@@ -244,20 +256,37 @@ function kernelGradient(
 }
 
 /**
+ * A pooling layer's input shape in NCHW, its windows along the rows (`h`) and columns (`w`) and their ONNX
+ * attributes, or why it cannot be compiled (see `spatialLayer`; the window must fit the input).
+ */
+function poolingWindows(
+  layer: Layer,
+  className: string,
+  inputShape: readonly number[],
+  inputLayout: StepLayout,
+):
+  | { shape: readonly number[]; h: AxisWindow; w: AxisWindow; attrs: ReturnType<typeof windowAttrs> }
+  | string {
+  const read = spatialLayer<PoolingFields>(layer, className, inputShape, inputLayout);
+  if (typeof read === 'string') return read;
+  const { fields: pool, shape } = read;
+  const same = pool.padding === 'same';
+  const h = axisWindow(shape[2], pool.poolSize[0], pool.strides[0], 1, same);
+  const w = axisWindow(shape[3], pool.poolSize[1], pool.strides[1], 1, same);
+  if (h.out <= 0 || w.out <= 0) {
+    return `${className} "${layer.name}": the window does not fit the input. Received: inputShape=[${inputShape.join(', ')}]`;
+  }
+  return { shape, h, w, attrs: windowAttrs(h, w) };
+}
+
+/**
  * The step layer of a `MaxPooling2D`, or why it has none (channels-first data, an input of unknown size).
  */
 export const maxPooling2dStepLayer: StepLayerFactory = (layer, inputShape, inputLayout) => {
-  const read = spatialLayer<PoolingFields>(layer, 'MaxPooling2D', inputShape, inputLayout);
+  const read = poolingWindows(layer, 'MaxPooling2D', inputShape, inputLayout);
   if (typeof read === 'string') return read;
-  const { fields: pool, shape } = read;
+  const { shape, h, w, attrs } = read;
   const [batch, channels, height, width] = shape;
-  const same = pool.padding === 'same';
-  const h = axisWindow(height, pool.poolSize[0], pool.strides[0], 1, same);
-  const w = axisWindow(width, pool.poolSize[1], pool.strides[1], 1, same);
-  if (h.out <= 0 || w.out <= 0) {
-    return `MaxPooling2D "${layer.name}": the window does not fit the input. Received: inputShape=[${inputShape.join(', ')}]`;
-  }
-  const attrs = windowAttrs(h, w);
   const dxShape = [batch, channels, height, width];
   // Square windows that tile the input (stride = pool size, no padding) find their maxima apart from the
   // forward, several times faster than MaxPool's Indices output (see `tiledArgmax`).
@@ -349,3 +378,93 @@ function tiledArgmax(
   ]);
   return g.op1('Add', [g.op1('Gather', [g.int64s('tap_offsets', tapOffsets), tap]), windowStarts]);
 }
+
+/**
+ * The step layer of an `AveragePooling2D`, or why it has none (channels-first data, an input of unknown
+ * size). Like TensorFlow (and Strata's layer), a window with `'same'` padding averages its real values
+ * only: AveragePool's `count_include_pad` 0. Backward, each window's dy divided by its count spreads over
+ * the window: a depthwise ConvTranspose by a filter of ones.
+ */
+export const averagePooling2dStepLayer: StepLayerFactory = (layer, inputShape, inputLayout) => {
+  const read = poolingWindows(layer, 'AveragePooling2D', inputShape, inputLayout);
+  if (typeof read === 'string') return read;
+  const { shape, h, w, attrs } = read;
+  const [batch, channels] = shape;
+  let forwarded = false;
+
+  return {
+    inputLayout: 'nchw',
+    outputLayout: 'nchw',
+    outputShape: [batch, channels, h.out, w.out],
+
+    forward(g, x) {
+      forwarded = true;
+      return g.op1('AveragePool', [x], { ...attrs, count_include_pad: 0 });
+    },
+
+    backward(g, dy, needInputGrad) {
+      if (!forwarded) throw backwardBeforeForward(layer);
+      if (!needInputGrad) return { dx: null, dWeights: [] };
+      // How many real values each window averages, from the rows and columns it covers.
+      const covered = (a: AxisWindow, i: number) =>
+        Math.min(i * a.stride - a.before + a.kernel, a.size) - Math.max(i * a.stride - a.before, 0);
+      const inverseCounts: number[] = [];
+      for (let r = 0; r < h.out; r++)
+        for (let c = 0; c < w.out; c++) inverseCounts.push(1 / (covered(h, r) * covered(w, c)));
+      const scaled = g.op1('Mul', [dy, g.floats('inverse_counts', inverseCounts, [1, 1, h.out, w.out])]);
+      const ones = g.floats('ones', new Float32Array(channels * h.kernel * w.kernel).fill(1), [
+        channels,
+        1,
+        h.kernel,
+        w.kernel,
+      ]);
+      const dx = g.op1('ConvTranspose', [scaled, ones], {
+        ...attrs,
+        group: channels,
+        output_padding: [h, w].map(unreachedRows),
+      });
+      return { dx, dWeights: [] };
+    },
+  };
+};
+
+/**
+ * The step layer of a `GlobalAveragePooling2D`, or why it has none. Its output, `[batch, channels]` (or
+ * `[batch, 1, 1, channels]` with `keepdims`), is in Keras's order.
+ */
+export const globalAveragePooling2dStepLayer: StepLayerFactory = (layer, inputShape, inputLayout) => {
+  const read = spatialLayer<{ dataFormat: string; keepdims: boolean }>(
+    layer,
+    'GlobalAveragePooling2D',
+    inputShape,
+    inputLayout,
+  );
+  if (typeof read === 'string') return read;
+  const { fields: pool, shape } = read;
+  const [batch, channels, height, width] = shape;
+  const outputShape = pool.keepdims ? [batch, 1, 1, channels] : [batch, channels];
+  let forwarded = false;
+
+  return {
+    inputLayout: 'nchw',
+    outputLayout: 'keras',
+    outputShape,
+
+    forward(g, x) {
+      forwarded = true;
+      // [n, c, 1, 1] and [n, 1, 1, c] hold their values in the same order.
+      const mean = g.reduce('ReduceMean', x, [2, 3], false);
+      return pool.keepdims ? g.op1('Reshape', [mean, g.int64s('keras_shape', outputShape)]) : mean;
+    },
+
+    backward(g, dy, needInputGrad) {
+      if (!forwarded) throw backwardBeforeForward(layer);
+      if (!needInputGrad) return { dx: null, dWeights: [] };
+      const perValue = g.op1('Mul', [
+        g.op1('Reshape', [dy, g.int64s('column_shape', [batch, channels, 1, 1])]),
+        g.floats('inverse_count', [1 / (height * width)], []),
+      ]);
+      return { dx: g.op1('Expand', [perValue, g.int64s('dx_shape', shape as number[])]), dWeights: [] };
+    },
+  };
+};
