@@ -25,11 +25,13 @@ import {
 import { expectClose, seededValues } from '@strata/core/testing';
 import {
   Activation,
+  AveragePooling2D,
   BatchNormalization,
   Conv2D,
   Dense,
   Dropout,
   Flatten,
+  GlobalAveragePooling2D,
   MaxPooling2D,
 } from '@strata/layers';
 import '@strata/losses-metrics';
@@ -95,6 +97,16 @@ const functionalChain = () => {
   return new Model({ inputs: x, outputs: out }) as unknown as Sequential;
 };
 
+/** Average pooling, a strided 'same' convolution, tanh, and global average pooling into the classifier. */
+const poolingCnn = () =>
+  new Sequential([
+    new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [12, 12, 3] }),
+    new AveragePooling2D({ poolSize: 2 }),
+    new Conv2D({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+    new GlobalAveragePooling2D(),
+    new Dense({ units: 4, activation: 'softmax' }),
+  ]);
+
 const cases: Case[] = [
   {
     name: 'MLP, Adam, sparse crossentropy',
@@ -122,6 +134,15 @@ const cases: Case[] = [
     batchSize: 16,
     optimizer: () => new RMSprop({ learningRate: 0.01 }),
     loss: 'binary_crossentropy',
+  },
+  {
+    name: 'CNN with average pooling and global average pooling, Nesterov SGD, sparse crossentropy',
+    build: poolingCnn,
+    xShape: [32, 12, 12, 3],
+    classes: 4,
+    batchSize: 8,
+    optimizer: () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true }),
+    loss: 'sparse_categorical_crossentropy',
   },
   {
     name: 'bench CNN, Adam, sparse crossentropy',
@@ -256,7 +277,9 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.jitCompile = 'auto';
     await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0, classWeight: { 0: 2 } });
     expect(compiler).toHaveBeenCalledTimes(2);
-    expect(compiler.mock.results[1].value).toBe('the batches carry sample weights (sampleWeight or classWeight)');
+    expect(compiler.mock.results[1].value).toBe(
+      'the batches carry sample weights (sampleWeight or classWeight)',
+    );
     expect(model.optimizer!.iterations.value.dataSync()[0]).toBe(11);
     tf.dispose([x, y]);
     model.dispose();

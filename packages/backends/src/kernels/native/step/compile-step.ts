@@ -33,7 +33,12 @@ import {
   stepActivation,
   withActivation,
 } from './activations.js';
-import { conv2dStepLayer, maxPooling2dStepLayer } from './conv.js';
+import {
+  averagePooling2dStepLayer,
+  conv2dStepLayer,
+  globalAveragePooling2dStepLayer,
+  maxPooling2dStepLayer,
+} from './conv.js';
 import { denseStepLayer } from './dense.js';
 import { dropoutStepLayer } from './dropout.js';
 import { flattenStepLayer } from './flatten.js';
@@ -50,6 +55,8 @@ const STEP_LAYERS: Record<string, StepLayerFactory> = {
   Activation: activationStepLayer,
   Conv2D: conv2dStepLayer,
   MaxPooling2D: maxPooling2dStepLayer,
+  AveragePooling2D: averagePooling2dStepLayer,
+  GlobalAveragePooling2D: globalAveragePooling2dStepLayer,
 };
 
 /** ONNX's element types of the labels a step takes, by tfjs dtype. */
@@ -200,9 +207,8 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   for (const planned of layers) {
     const step = stepLayerOf(planned, shape, layout);
     if (typeof step === 'string') return step;
+    // Values of rank other than 4 have the same order in both layouts.
     const inPerm = shape.length === 4 ? layoutPerm(layout, step.inputLayout) : null;
-    if (step.inputLayout !== layout && !inPerm)
-      return `layer "${planned.layer.name}" takes its ${shape.length}-d input in layout ${step.inputLayout}`;
     if (inPerm) x = g.op1('Transpose', [x], { perm: inPerm });
     g.scope = planned.layer.name;
     x = step.forward(
