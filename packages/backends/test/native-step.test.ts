@@ -394,6 +394,24 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     tf.dispose([x, xb, bad]);
   });
 
+  it("a subclass of a compiled layer class is not compiled: its call may differ from its parent's", async () => {
+    await setBackend('native');
+    class ScaledDense extends Dense {
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.tidy(() => tf.mul(super.call(inputs), 2));
+      }
+    }
+    const model = new Sequential([new ScaledDense({ units: 3, inputShape: [5], activation: 'softmax' })]);
+    model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+    const compiler = vi.spyOn(findBackend('native')!, 'compileTrainStep');
+    const x = tf.ones([4, 5]);
+    const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+    await model.trainOnBatch(x, y);
+    expect(compiler.mock.results[0].value).toMatch(/^layer "[^"]+" \(Dense\) is not one of Strata's layers$/);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it('jitCompile: true throws why the step cannot be compiled, before any weight moves', async () => {
     await setBackend('native');
     const x = tf.tensor(seededValues(16 * 5, 4), [16, 5]);

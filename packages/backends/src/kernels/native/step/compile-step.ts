@@ -17,6 +17,7 @@ import {
   type CompiledTrainStep,
   type Layer,
   Model,
+  registry,
   type Shape,
   type TrainStepRequest,
   type Variable,
@@ -155,8 +156,11 @@ function planStep(request: TrainStepRequest): StepPlan | string {
   const layers: PlannedLayer[] = [];
   for (const layer of chain) {
     const className = (layer.constructor as typeof Layer).className;
-    if (className === 'InputLayer') continue;
-    const factory = STEP_LAYERS[className];
+    // Strata's own classes only: a subclass (a `call` of its own) is not what the table's factory emits.
+    const entry = registry.entryOf('layer', layer.constructor);
+    if (!entry?.builtin) return `layer "${layer.name}" (${className}) is not one of Strata's layers`;
+    if (entry.key === 'InputLayer') continue;
+    const factory = STEP_LAYERS[entry.key];
     if (!factory) return `layer "${layer.name}" (${className}) has no compiled form`;
     const refusal = layerRefusal(layer);
     if (refusal) return refusal;
