@@ -285,6 +285,29 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.dispose();
   });
 
+  it('weights made on another backend, and trained there between compiled steps, move to native', async () => {
+    const c = cases[0];
+    const { x, y } = data(c);
+    await setBackend('cpu');
+    const model = c.build();
+    tf.tidy(() => {
+      model.predict(x.slice(0, 1));
+    });
+    model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: 'auto' });
+    await setBackend('native');
+    const compiler = vi.spyOn(findBackend('native')!, 'compileTrainStep');
+    const first = (await model.trainOnBatch(x, y)) as number;
+    expect(typeof compiler.mock.results[0].value).toBe('object');
+    await setBackend('cpu');
+    await model.trainOnBatch(x, y);
+    await setBackend('native');
+    const third = (await model.trainOnBatch(x, y)) as number;
+    expect(third).toBeLessThan(first);
+    expect(model.optimizer!.iterations.value.dataSync()[0]).toBe(3);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it('Dropout in the compiled step keeps about 1 - rate of the values, scaled by 1 / (1 - rate), and its gradient takes the same mask', async () => {
     await setBackend('native');
     // x = 1 → Dense(ones) gives 1000 ones → Dropout(0.5) → Dense(ones) sums them: each prediction is

@@ -305,6 +305,8 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
     outputShapes: [predShape],
     run(xs, ys) {
       const backend = tf.backend() as unknown as CpuData;
+      // tfjs's data storage moves a value made on another backend here as it is read (weights built before
+      // `setBackend('native')`, or trained on cpu in between).
       const values = (t: tf.Tensor) => backend.data.get(t.dataId).values as Float32Array | Int32Array;
       const y = values(ys[0]);
       if (targetsValid && !targetsValid(y)) return null;
