@@ -120,7 +120,7 @@ function createSession(key: string, build: (graph: OnnxGraph) => void, threadCou
     irVersion: IR_VERSION,
     producerName: 'strata-native',
     opsetImport: [{ domain: '', version: OPSET }],
-    graph: graph.toProto(key),
+    graph: withoutOutputCopies(graph.toProto(key)),
   });
   initOrt();
   const session = new binding.InferenceSession();
@@ -146,6 +146,40 @@ function createSession(key: string, build: (graph: OnnxGraph) => void, threadCou
     throw new Error('ONNX Runtime could not load the model');
   }
   return session;
+}
+
+interface NodeProto {
+  opType: string;
+  input: string[];
+  output: string[];
+  attribute?: { g?: unknown }[];
+}
+
+/**
+ * The graph without the `Identity` copies `OnnxGraph.addOutput` puts before its outputs: the copied value
+ * takes the output's name instead. ONNX Runtime drops such a copy only when nothing else reads the value;
+ * in a compiled step the new optimizer slots also feed the weight update, so each would be a full copy of a
+ * weight's slot every step (measured: 11% of the bench MLP's step). Graphs with subgraphs (Loop bodies,
+ * which may read outer values by name) are left as they are.
+ */
+function withoutOutputCopies(proto: Record<string, unknown>): Record<string, unknown> {
+  const nodes = proto.node as NodeProto[];
+  if (nodes.some((n) => n.attribute?.some((a) => a.g !== undefined))) return proto;
+  const names = (list: unknown) => (list as { name: string }[]).map((v) => v.name);
+  const fixed = new Set([...names(proto.input), ...names(proto.initializer)]);
+  const outputs = new Set(names(proto.output));
+  const renamed = new Map<string, string>();
+  const kept = nodes.filter((n) => {
+    const [from] = n.input;
+    if (n.opType !== 'Identity' || !outputs.has(n.output[0])) return true;
+    if (fixed.has(from) || outputs.has(from) || renamed.has(from)) return true;
+    renamed.set(from, n.output[0]);
+    return false;
+  });
+  if (renamed.size === 0) return proto;
+  const rename = (v: string) => renamed.get(v) ?? v;
+  const node = kept.map((n) => ({ ...n, input: n.input.map(rename), output: n.output.map(rename) }));
+  return { ...proto, node };
 }
 
 /** A float32 operand: its values and the shape to give it in the model. */
