@@ -113,7 +113,16 @@ export function releaseSessions(): void {
  */
 const MIN_PARALLEL_WORK = 1 << 18;
 
-function createSession(key: string, build: (graph: OnnxGraph) => void, threadCount: number): BindingSession {
+/**
+ * Builds and loads a model. `wholeStep`: a compiled training step (one session per model and batch size), which
+ * keeps its memory arena.
+ */
+function createSession(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  threadCount: number,
+  wholeStep = false,
+): BindingSession {
   const graph = new OnnxGraph();
   build(graph);
   const bytes = encodeModelProto({
@@ -130,8 +139,10 @@ function createSession(key: string, build: (graph: OnnxGraph) => void, threadCou
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     // Without the arena each session's buffers are freed after its run: with one arena per session (one per
-    // kernel signature) a CNN's training and predict shapes held ~1 GB more.
-    enableCpuMemArena: false,
+    // kernel signature) a CNN's training and predict shapes held ~1 GB more. A whole step is one session, and
+    // its intermediates are large: freed and mapped again every run, the bench CNN's step took 271 ms
+    // against 55 ms with the arena (onnxruntime 1.30 in Python, 2 threads, load 3).
+    enableCpuMemArena: wholeStep,
     // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
     // the next kernel (another session, another pool) needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
@@ -202,7 +213,7 @@ export function runModel(
 ): Float32Array[] {
   try {
     const threadCount = work < MIN_PARALLEL_WORK ? 1 : threads;
-    return runSession(key, build, threadCount, feeds, outputs) as Float32Array[];
+    return runSession(key, build, threadCount, feeds, outputs, false) as Float32Array[];
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
   }
@@ -215,11 +226,12 @@ function runSession(
   threadCount: number,
   feeds: Record<string, TypedOperand>,
   outputs: readonly string[],
+  wholeStep: boolean,
 ): (Float32Array | Int32Array)[] {
   const sessionKey = `${key} threads=${threadCount}`;
   let session = sessions.get(sessionKey);
   if (!session) {
-    session = createSession(key, build, threadCount);
+    session = createSession(key, build, threadCount, wholeStep);
     sessions.set(sessionKey, session);
   }
   const tensors: Record<string, OrtTensor> = {};
@@ -277,7 +289,7 @@ export function runStepModel(
   outputs: readonly string[],
 ): (Float32Array | Int32Array)[] {
   try {
-    return runSession(key, build, threads, feeds, outputs);
+    return runSession(key, build, threads, feeds, outputs, true);
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running the ${key}: ${(err as Error)?.message ?? err}`);
   }
@@ -291,7 +303,7 @@ export function prepareStepModel(key: string, build: (graph: OnnxGraph) => void)
   const sessionKey = `${key} threads=${threads}`;
   if (sessions.has(sessionKey)) return null;
   try {
-    sessions.set(sessionKey, createSession(key, build, threads));
+    sessions.set(sessionKey, createSession(key, build, threads, true));
     return null;
   } catch (err) {
     return `ONNX Runtime refused the step's model: ${(err as Error)?.message ?? err}`;
