@@ -962,6 +962,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
    * compiled step for this batch (the caller runs the uncompiled one).
    */
   private compiledTrainStep(batch: BatchData): boolean {
+    if (this.jitCompile === false) return false;
     const sampleWeighted = batch.sws.some((w) => w != null);
     const step = this.jitStep<CompiledTrainStep>(
       'train',
@@ -1425,15 +1426,16 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
           if (callbacks) fire(callbacks.onPredictBatchBegin(step));
           const start = step * batchSize;
           const n = Math.min(batchSize, size - start);
-          const compiled = custom
-            ? null
-            : this.jitStep<CompiledPredict>(
-                'predict',
-                xs.map((t) => ({ shape: [n, ...t.shape.slice(1)], dtype: t.dtype })),
-                (description, inputs) =>
-                  description.compilePredict!({ model: this as unknown as Model, inputs }),
-                `weights=${this.weights.map((v) => v.value.id)}`,
-              );
+          const compiled =
+            custom || this.jitCompile === false
+              ? null
+              : this.jitStep<CompiledPredict>(
+                  'predict',
+                  xs.map((t) => ({ shape: [n, ...t.shape.slice(1)], dtype: t.dtype })),
+                  (description, inputs) =>
+                    description.compilePredict!({ model: this as unknown as Model, inputs }),
+                  `weights=${this.weights.map((v) => v.value.id)}`,
+                );
           const outs = tf.tidy(() => {
             const batch = steps === 1 && n === size ? xs : sliceRows(xs, start, n);
             if (compiled) return compiled.run(batch);
