@@ -9,6 +9,8 @@ import { type Optimizer, registry, ValueError, type Variable } from '@strata/cor
 import type { OnnxGraph } from '@strata/onnx/graph';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { HostAdamUpdate } from './host-adam.js';
+
 /**
  * The update of a compiled step. Each run, the compiler:
  * 1. feeds `scalars()`, computed just before the run, as float32 scalar graph inputs of those names;
@@ -35,6 +37,14 @@ export interface StepOptimizer {
   ): { newWeights: string[]; newState: string[] };
   /** Counts the step, after its results were assigned (see the interface's description). */
   finishStep(): void;
+  /**
+   * Present where the update runs faster on the host (Adam without AMSGrad, weight decay, clipping, loss
+   * scaling, EMA or gradient accumulation; see host-adam.ts): the compiler may then leave the update out
+   * of the graph. It does not call `emit` or feed `stateVariables`; the graph outputs the gradients (one
+   * per variable, in order), and after the run it calls `applyOnHost` with them, which updates the
+   * variables and their slots, and then `finishStep()`. `scalars()` is not needed on that path.
+   */
+  readonly applyOnHost?: (grads: readonly Float32Array[]) => void;
 }
 
 /** The update rule of one optimizer class, given the slot values of one weight. */
@@ -382,7 +392,41 @@ export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable
       !!optimizer.weightDecay &&
       (optimizer as unknown as { usesWeightDecay(v: Variable): boolean }).usesWeightDecay(v),
   );
-  return new CompiledUpdate(optimizer, rule, slots, decayed);
+  return new CompiledUpdate(
+    optimizer,
+    rule,
+    slots,
+    decayed,
+    hostUpdate(entry?.key, optimizer, variables, slots),
+  );
+}
+
+/** The host update of plain Adam (see `StepOptimizer.applyOnHost`), or null. */
+function hostUpdate(
+  key: string | undefined,
+  optimizer: Optimizer,
+  variables: readonly Variable[],
+  slots: Variable[][],
+): HostAdamUpdate | null {
+  const adam = optimizer as AdamLike;
+  const clipped = [optimizer.clipnorm, optimizer.clipvalue, optimizer.globalClipnorm].some(
+    (c) => c != null && c > 0,
+  );
+  const plain =
+    key === 'Adam' &&
+    !adam.amsgrad &&
+    !optimizer.weightDecay &&
+    !clipped &&
+    optimizer.lossScaleFactor == null &&
+    !optimizer.useEma &&
+    !optimizer.gradientAccumulationSteps;
+  return plain
+    ? new HostAdamUpdate(
+        adam,
+        variables,
+        slots.map(([m, v]) => [m, v] as const),
+      )
+    : null;
 }
 
 class CompiledUpdate implements StepOptimizer {
@@ -395,9 +439,13 @@ class CompiledUpdate implements StepOptimizer {
     private readonly slots: Variable[][],
     /** Whether each variable takes weight decay. */
     private readonly decayed: boolean[],
+    host: HostAdamUpdate | null,
   ) {
     this.stateVariables = slots.flat();
+    if (host) this.applyOnHost = (grads) => host.apply(grads);
   }
+
+  readonly applyOnHost?: (grads: readonly Float32Array[]) => void;
 
   scalars(): Record<string, number> {
     // As `apply`: the rate at the current iteration, in float32.
