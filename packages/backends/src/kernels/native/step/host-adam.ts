@@ -3,12 +3,12 @@
  * f32x4 loop of the wasm backend's `StrataAdamUpdate`, on a WebAssembly memory of its own) instead of the
  * twelve element-wise passes ONNX Runtime makes of the same update inside the graph.
  *
- * Why: ONNX Runtime does not fuse element-wise chains, and each pass over a large weight is memory-bound.
- * Measured on the bench MLP (784-512-10, batch 128, compiled step, 2 shared cores at load ~5, fastest of
- * 8 epochs): Adam's in-graph update took 4.84 ms of a step against 2.55 ms for plain SGD; on the 784x512
- * weight alone, the graph's twelve ops took 3.8 ms and this loop 0.24 ms (0.61 ms with the copies into
- * and out of its memory). The loop rounds each operation as the optimizer's kernels do, so the results
- * are those of `Optimizer.apply`.
+ * Why: ONNX Runtime does not fuse element-wise chains, and each pass over a large weight is memory-bound:
+ * on the bench MLP's 784x512 weight the graph's twelve ops took 3.8 ms, this loop 0.24 ms (0.61 ms with
+ * the copies into and out of its memory). In the whole compiled step of that MLP (784-512-10, batch 128,
+ * 2 shared cores at load 4-5, one process, fastest of 12 epochs, 4 runs) Adam's step took 3.8-6.5 ms
+ * updating on the host against 6.3-7.2 ms in the graph (plain SGD: 2.4-3.6 ms). The loop rounds each
+ * operation as the optimizer's kernels do, so the results are those of `Optimizer.apply`.
  */
 import type { Optimizer, Variable } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
