@@ -348,6 +348,35 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.dispose();
   });
 
+  it('Dropout draws a new mask every step', async () => {
+    await setBackend('native');
+    // Ones through Dense(ones) and Dropout(0.5) summed by Dense(ones): each prediction is 2 · (kept count).
+    const model = new Sequential([
+      new Dense({ units: 64, useBias: false, kernelInitializer: 'ones', inputShape: [1] }),
+      new Dropout({ rate: 0.5 }),
+      new Dense({ units: 1, useBias: false, kernelInitializer: 'ones' }),
+    ]);
+    const steps: number[][] = [];
+    const capture = (_yTrue: tf.Tensor, yPred: tf.Tensor) => {
+      steps.push(Array.from(yPred.dataSync()));
+      return tf.zerosLike(yPred);
+    };
+    model.compile({
+      optimizer: new SGD({ learningRate: 0 }),
+      loss: 'mse',
+      metrics: [capture],
+      jitCompile: true,
+    });
+    const x = tf.ones([24, 1]);
+    const y = tf.zeros([24, 1]);
+    await model.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
+    expect(steps).toHaveLength(3);
+    // The same inputs and weights each step: only the masks can make the steps' predictions differ.
+    expect(new Set(steps.map((p) => p.join())).size).toBe(3);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it("'auto' falls back to the uncompiled step for a model it cannot compile, with exactly its results", async () => {
     const build = () =>
       new Sequential([
