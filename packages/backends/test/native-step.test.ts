@@ -308,6 +308,53 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.dispose();
   });
 
+  it('validation, History and stopTraining around the compiled step are those of the uncompiled one', async () => {
+    const c = cases[0];
+    const { x, y } = data(c);
+    const run = async (jitCompile: boolean, start: Float32Array[] | null) => {
+      await setBackend('native');
+      const model = c.build();
+      tf.tidy(() => {
+        model.predict(x.slice(0, 1));
+      });
+      const weights = start ?? weightValues(model);
+      tf.tidy(() => model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i], w.shape))));
+      model.compile({ optimizer: c.optimizer(), loss: c.loss, metrics: ['accuracy'], jitCompile });
+      // Stops after the third batch of the second epoch.
+      const stopper = new (class extends Callback {
+        epoch = 0;
+        override onEpochBegin(epoch: number): void {
+          this.epoch = epoch;
+        }
+        override onTrainBatchEnd(batch: number): void {
+          if (this.epoch === 1 && batch === 2) model.stopTraining = true;
+        }
+      })();
+      const history = await model.fit(x, y, {
+        epochs: 3,
+        batchSize: 16,
+        shuffle: false,
+        validationSplit: 0.2,
+        verbose: 0,
+        callbacks: [stopper],
+      });
+      const iterations = model.optimizer!.iterations.value.dataSync()[0];
+      model.dispose();
+      return { history: history.history, iterations, weights };
+    };
+    const reference = await run(false, null);
+    const compiled = await run(true, reference.weights);
+    // 64 training samples: 4 batches in epoch 1, 3 in epoch 2.
+    expect(compiled.iterations).toBe(7);
+    expect(reference.iterations).toBe(7);
+    expect(Object.keys(compiled.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+    for (const key of Object.keys(reference.history)) {
+      expect(compiled.history[key]).toHaveLength(2);
+      expectClose(compiled.history[key], reference.history[key], 1e-4);
+    }
+    tf.dispose([x, y]);
+  });
+
   it('Dropout in the compiled step keeps about 1 - rate of the values, scaled by 1 / (1 - rate), and its gradient takes the same mask', async () => {
     await setBackend('native');
     // x = 1 → Dense(ones) gives 1000 ones → Dropout(0.5) → Dense(ones) sums them: each prediction is
