@@ -18,6 +18,7 @@ import { nativeDescription } from './builtin-backends.js';
 import { silenceTfjsNodeBanner } from './cpu.js';
 import { nativeKernelFixes } from './kernels/native/index.js';
 import { releaseSessions } from './kernels/native/ort.js';
+import { compileNativePredict } from './kernels/native/predict.js';
 import { registerBackend } from './strata-backend.js';
 
 export { configureNative, type NativeOptions, nativeOptions } from './kernels/native/ort.js';
@@ -58,6 +59,7 @@ export const nativeBackend = registerBackend(
       registerTfjsBackend();
     },
     kernelFixes: nativeKernelFixes,
+    compilePredict: compileNativePredict,
   },
   { module: nativeDescription.entry, override: true },
 );

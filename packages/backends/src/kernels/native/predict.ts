@@ -20,7 +20,13 @@
  * change (and a new export replaces them), when the backend is disposed or `configureNative` changes the
  * thread count (`releaseSessions`), and after the model is garbage-collected (a FinalizationRegistry).
  */
-import { type Model, RuntimeError, type SymbolicTensor } from '@strata/core';
+import {
+  type CompiledPredict,
+  type Model,
+  type PredictRequest,
+  RuntimeError,
+  type SymbolicTensor,
+} from '@strata/core';
 import { toOnnx } from '@strata/onnx';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -46,19 +52,40 @@ const compiled = new WeakMap<Model, Compiled>();
 const finalizer = new FinalizationRegistry<Map<number, ModelSession>>(releaseAll);
 
 /**
- * The model's forward pass for a batch of float32 inputs (one per model input, in `model.inputs` order),
- * as one ONNX Runtime call: its outputs in `model.outputs` order, as tensors of the active backend. Returns
- * why the model cannot run this way instead (a subclassed model, a layer the ONNX exporter cannot express,
- * an input or output that is not float32), so that the caller runs the model's own forward pass.
+ * The native backend's `compilePredict` (core's step-compiler contract): the model's forward pass for
+ * batches of the request's signature as one ONNX Runtime call each, or why the model cannot run this way
+ * (a subclassed model, a layer the ONNX exporter cannot express, an input or output that is not float32).
+ * The model is exported and its session made here, so that a refusal is known before `predict` runs.
  */
-export function nativePredict(model: Model, inputs: readonly tf.Tensor[]): tf.Tensor[] | string {
-  const nonFloat = inputs.find((x) => x.dtype !== 'float32');
+export function compileNativePredict(request: PredictRequest): CompiledPredict | string {
+  const model = request.model as unknown as Model;
+  const nonFloat = request.inputs.find((x) => x.dtype !== 'float32');
   if (nonFloat) return `an input is ${nonFloat.dtype}; the compiled predict takes float32 inputs`;
-  const rows = inputs[0]?.shape[0] ?? 0;
-  const threads = rows < PARALLEL_ROWS ? 1 : nativeOptions().threads;
+  const threads = threadsFor(request.inputs[0]?.shape[0] ?? 0);
   const session = sessionFor(model, threads);
   if (typeof session === 'string') return session;
-  const operands: Operand[] = inputs.map((x) => ({ values: x.dataSync() as Float32Array, shape: x.shape }));
+  return {
+    run: (xs) => runPredict(model, xs, threads),
+    // The trainer drops its compiled passes together (on compile() and dispose()): the model's sessions go.
+    dispose: () => {
+      const entry = compiled.get(model);
+      if (entry) releaseAll(entry.sessions);
+    },
+  };
+}
+
+function threadsFor(rows: number): number {
+  return rows < PARALLEL_ROWS ? 1 : nativeOptions().threads;
+}
+
+/** One batch through the model's session on `threads` threads (exported again if its weights changed). */
+function runPredict(model: Model, xs: readonly tf.Tensor[], threads: number): tf.Tensor[] {
+  const session = sessionFor(model, threads);
+  // Not met in practice: a graph the exporter took it takes again, and a model whose layers changed has
+  // other weights, for which the trainer compiles anew. Should it happen, say so rather than run another graph.
+  if (typeof session === 'string')
+    throw new RuntimeError(`predict() cannot run model "${model.name}" compiled: ${session}`);
+  const operands: Operand[] = xs.map((x) => ({ values: x.dataSync() as Float32Array, shape: x.shape }));
   let outputs: OrtOutput[];
   try {
     outputs = session.run(operands);
