@@ -3,6 +3,8 @@
  * and kernels, with matrix products and convolutions (and their gradients) run by ONNX Runtime's CPU
  * kernels through onnxruntime-node, an optional peer dependency to install alongside
  * (`npm install onnxruntime-node`). `setBackend('native')` selects it; 'auto' ranks it below wasm (see the README).
+ * `predict` runs a model that `@strata/onnx` can export as one ONNX Runtime call per batch
+ * (`compile({ jitCompile })`, 'auto' by default; see kernels/native/predict.ts).
  *
  * Each kernel signature (op, shapes, attributes) gets a small ONNX model and session, built on first use
  * and kept until the backend is disposed (`tf.removeBackend('native')`) or `configureNative` changes the

@@ -262,8 +262,9 @@ export class ModelSession {
       feeds[this.inputNames[i]] = new ort.Tensor('float32', values, shape);
     });
     const results = this.session.run(feeds, this.fetches, {});
+    // The compiled predict's models have float32 outputs only.
     return this.outputNames.map((name) => ({
-      values: results[name].data,
+      values: results[name].data as Float32Array,
       shape: results[name].dims.slice(),
     }));
   }

@@ -4,17 +4,20 @@
  * uncompiled path runs ~10 kernels, each paying tfjs's dispatch and an ONNX Runtime call of its own.
  *
  * Weights are the graph's initializers, not inputs: ONNX Runtime then pre-packs them once for its matrix
- * products and convolutions. Measured on the bench MLP (784-512-10, same ops, one thread, 2 shared cores):
- * batch 1 26.8 µs as initializers against 30.4 µs as inputs, batch 1,024 225,822 against 149,291
- * samples/s. The price is a new export when a weight changes. Every write to a Strata weight
- * (`Variable.assign`, an optimizer's update, `setWeights`, loading) goes through tfjs's `Variable.assign`,
- * which gives the variable a new `dataId`; each run compares the weights' `dataId`s with the ones the
- * session was exported from (a few pointer comparisons), so training between two predicts never serves
- * stale weights.
+ * products and convolutions. Measured on the bench MLP (784-512-10, same ops, one thread, 2 shared cores),
+ * initializers against inputs: batch 1 26.8 against 30.4 µs (load 1.5) and 38.0 against 50.6 µs (load 6);
+ * batch 1,024 225,822 against 149,291 samples/s and 108,970 against 86,322. The price is a new export when
+ * a weight changes. Every write to a Strata weight (`Variable.assign`, an optimizer's update, a compiled
+ * training step, `setWeights`, loading) goes through tfjs's `Variable.assign`, which gives the variable a
+ * new `dataId`; each run compares the weights' `dataId`s with the ones the session was exported from (a
+ * few pointer comparisons), so training between two predicts never serves stale weights. A writer that
+ * changed a variable's values in place would have to go through `assign` too.
  *
- * The batch dimension is symbolic: one session serves every batch size. Small batches run on one
- * thread, since waking a second costs more than it saves there (bench CNN, batch 1: 43.6 µs on one
- * thread, 105.6 µs on two); larger ones on `configureNative({ threads })`.
+ * The batch dimension is symbolic: one session serves every batch size (and a second one, on
+ * `configureNative({ threads })` threads, large batches). Smaller batches run on one thread: waking a
+ * second costs more than it saves there. Measured at load ~7.8 on the 2 shared cores, one thread against
+ * two: MLP batch 1 46 against 77 µs, 64 282 against 326 µs, 128 584 against 613 µs, 256 1,230 against
+ * 1,218 µs; CNN batch 64 3.8 against 2.6 ms, 128 10.5 against 10.7 ms, 256 16.5 against 15.0 ms.
  *
  * Lifetime: a model's sessions live in a WeakMap keyed by the model. They are released when its weights
  * change (and a new export replaces them), when the backend is disposed or `configureNative` changes the
@@ -33,7 +36,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelSession, nativeOptions, type Operand, type OrtOutput } from './ort.js';
 
 /** Batches of at least this many rows run on `configureNative`'s thread count; smaller ones on one thread. */
-const PARALLEL_ROWS = 64;
+const PARALLEL_ROWS = 128;
 
 /**
  * A model's compiled predict: the graph (by its output tensors) and weights (the variables and their
