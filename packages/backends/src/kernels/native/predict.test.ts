@@ -210,12 +210,24 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
     doubler.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: true });
     expect(() => doubler.predict(x)).toThrow(/subclassed model/);
 
+    const ids = input({ shape: [3], dtype: 'int32' });
+    const embedded = new Model({
+      inputs: ids,
+      outputs: new L.Dense({ units: 2 }).apply(
+        new L.Flatten().apply(new L.Embedding({ inputDim: 5, outputDim: 2 }).apply(ids)),
+      ),
+    });
+    const tokens = tf.tensor2d([[0, 4, 2]], [1, 3], 'int32');
+    expectCompiled(embedded, [tokens], 0);
+    embedded.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: true });
+    expect(() => embedded.predict(tokens)).toThrow(/int32; the compiled predict takes float32 inputs/);
+
     const offline = mlp();
     offline.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: false });
     const digits = tf.randomUniform([2, 28, 28], 0, 1, 'float32', 13);
     expectCompiled(offline, [digits], 0);
     expect(ort.modelSessionCount()).toBe(sessions);
-    tf.dispose([x, digits]);
+    tf.dispose([x, digits, tokens]);
   });
 
   it('fails naming predict when ONNX Runtime fails, and leaks nothing', () => {
