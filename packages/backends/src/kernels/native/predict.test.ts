@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 import { input, Model, RuntimeError, Sequential, type SymbolicTensor, ValueError } from '@strata/core';
 import { expectTensorsClose } from '@strata/core/testing';
@@ -180,6 +182,26 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
     expect(ort.modelSessionCount()).toBe(1);
     model.dispose();
     expect(ort.modelSessionCount()).toBe(0);
+    x.dispose();
+  });
+
+  it('releases the sessions of a model that is garbage-collected', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const x = tf.randomUniform([1, 28, 28], 0, 1, 'float32', 15);
+    const before = ort.modelSessionCount();
+    (() => {
+      const model = mlp();
+      tf.dispose(model.predict(x));
+      // Its weights go; the model itself is only dropped, never disposed.
+      for (const v of model.weights) v.dispose();
+    })();
+    expect(ort.modelSessionCount()).toBe(before + 1);
+    for (let i = 0; i < 50 && ort.modelSessionCount() > before; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(ort.modelSessionCount()).toBe(before);
     x.dispose();
   });
 
