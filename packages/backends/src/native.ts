@@ -60,8 +60,8 @@ export const nativeBackend = registerBackend(
     async init() {
       registerTfjsBackend();
     },
-    kernelFixes: nativeKernelFixes,
     compilePredict: compileNativePredict,
+    kernelFixes: nativeKernelFixes,
   },
   { module: nativeDescription.entry, override: true },
 );

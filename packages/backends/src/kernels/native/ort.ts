@@ -153,6 +153,70 @@ function loadSession(bytes: Uint8Array, threadCount: number, arena: boolean): Bi
   return session;
 }
 
+/** An output of a model session: its values and shape. */
+export interface OrtOutput {
+  values: Float32Array;
+  shape: number[];
+}
+
+/**
+ * A session of a whole model's ONNX file (a compiled `predict`), owned by its caller rather than cached by
+ * signature here. It keeps ONNX Runtime's memory arena: a whole model's activations are large (a CNN's
+ * first layer at batch 1,024 is 88 MB) and fresh pages for them on every run cost more than the compute
+ * (measured: CNN batch 1,024 at 1,118 samples/s without the arena, 15,688 with it). `releaseSessions`
+ * releases it with the rest; a released session fails to run, so callers check `released` first.
+ */
+export class ModelSession {
+  private session: BindingSession | null;
+  /** The graph's input names, in the model's order. */
+  readonly inputNames: readonly string[];
+  /** The graph's output names, in the model's order. */
+  readonly outputNames: readonly string[];
+  private readonly fetches: Record<string, null>;
+
+  /** Loads the model `bytes` on `threadCount` threads; throws ONNX Runtime's error when it cannot. */
+  constructor(bytes: Uint8Array, threadCount: number) {
+    const session = loadSession(bytes, threadCount, true);
+    this.session = session;
+    this.inputNames = session.inputMetadata.map((m) => m.name);
+    this.outputNames = session.outputMetadata.map((m) => m.name);
+    this.fetches = Object.fromEntries(this.outputNames.map((name) => [name, null]));
+    modelSessions.add(this);
+  }
+
+  /** Whether the session was released (by `release` or `releaseSessions`). */
+  get released(): boolean {
+    return this.session === null;
+  }
+
+  /** Runs the model on one float32 operand per input, in `inputNames` order; returns the outputs in order. */
+  run(inputs: readonly Operand[]): OrtOutput[] {
+    if (!this.session) throw new RuntimeError('The ONNX Runtime session was released.');
+    const feeds: Record<string, OrtTensor> = {};
+    inputs.forEach(({ values, shape }, i) => {
+      feeds[this.inputNames[i]] = new ort.Tensor('float32', values, shape);
+    });
+    const results = this.session.run(feeds, this.fetches, {});
+    // The compiled predict's models have float32 outputs only.
+    return this.outputNames.map((name) => ({
+      values: results[name].data as Float32Array,
+      shape: results[name].dims.slice(),
+    }));
+  }
+
+  /** Frees the session's native memory; releasing twice is harmless. */
+  release(): void {
+    this.session?.dispose();
+    this.session = null;
+    modelSessions.delete(this);
+  }
+}
+
+/** The number of live model sessions. */
+export function modelSessionCount(): number {
+  return modelSessions.size;
+}
+
 /** A float32 operand: its values and the shape to give it in the model. */
 export interface Operand {
   values: Float32Array;
@@ -216,68 +280,4 @@ export function runKernelModel(
     work,
   );
   return (backend as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
-}
-
-/** An output of a model session: its values and shape. */
-export interface OrtOutput {
-  values: Float32Array;
-  shape: number[];
-}
-
-/**
- * A session of a whole model's ONNX file (a compiled `predict`), owned by its caller rather than cached by
- * signature here. It keeps ONNX Runtime's memory arena: a whole model's activations are large (a CNN's
- * first layer at batch 1,024 is 88 MB) and fresh pages for them on every run cost more than the compute
- * (measured: CNN batch 1,024 at 1,118 samples/s without the arena, 15,688 with it). `releaseSessions`
- * releases it with the rest; a released session fails to run, so callers check `released` first.
- */
-export class ModelSession {
-  private session: BindingSession | null;
-  /** The graph's input names, in the model's order. */
-  readonly inputNames: readonly string[];
-  /** The graph's output names, in the model's order. */
-  readonly outputNames: readonly string[];
-  private readonly fetches: Record<string, null>;
-
-  /** Loads the model `bytes` on `threadCount` threads; throws ONNX Runtime's error when it cannot. */
-  constructor(bytes: Uint8Array, threadCount: number) {
-    const session = loadSession(bytes, threadCount, true);
-    this.session = session;
-    this.inputNames = session.inputMetadata.map((m) => m.name);
-    this.outputNames = session.outputMetadata.map((m) => m.name);
-    this.fetches = Object.fromEntries(this.outputNames.map((name) => [name, null]));
-    modelSessions.add(this);
-  }
-
-  /** Whether the session was released (by `release` or `releaseSessions`). */
-  get released(): boolean {
-    return this.session === null;
-  }
-
-  /** Runs the model on one float32 operand per input, in `inputNames` order; returns the outputs in order. */
-  run(inputs: readonly Operand[]): OrtOutput[] {
-    if (!this.session) throw new RuntimeError('The ONNX Runtime session was released.');
-    const feeds: Record<string, OrtTensor> = {};
-    inputs.forEach(({ values, shape }, i) => {
-      feeds[this.inputNames[i]] = new ort.Tensor('float32', values, shape);
-    });
-    const results = this.session.run(feeds, this.fetches, {});
-    // The compiled predict's models have float32 outputs only.
-    return this.outputNames.map((name) => ({
-      values: results[name].data as Float32Array,
-      shape: results[name].dims.slice(),
-    }));
-  }
-
-  /** Frees the session's native memory; releasing twice is harmless. */
-  release(): void {
-    this.session?.dispose();
-    this.session = null;
-    modelSessions.delete(this);
-  }
-}
-
-/** The number of live model sessions. */
-export function modelSessionCount(): number {
-  return modelSessions.size;
 }
