@@ -88,6 +88,29 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
     tf.dispose([one, five, big]);
   });
 
+  it("follows configureNative's thread count for large batches", () => {
+    const threads = ort.nativeOptions().threads;
+    try {
+      const model = mlp();
+      const one = tf.randomUniform([1, 28, 28], 0, 1, 'float32', 16);
+      const big = tf.randomUniform([256, 28, 28], 0, 1, 'float32', 17);
+      ort.configureNative({ threads: 2 });
+      ort.releaseSessions();
+      expectCompiled(model, [one], 1);
+      expectCompiled(model, [big], 1, 256);
+      expect(ort.modelSessionCount()).toBe(2);
+      // A new thread count releases every session; on one thread, both batch sizes share one session.
+      ort.configureNative({ threads: 1 });
+      expect(ort.modelSessionCount()).toBe(0);
+      expectCompiled(model, [big], 1, 256);
+      expectCompiled(model, [one], 1);
+      expect(ort.modelSessionCount()).toBe(1);
+      tf.dispose([one, big]);
+    } finally {
+      ort.configureNative({ threads });
+    }
+  });
+
   it('runs a CNN', () => {
     const model = new Sequential([
       new L.Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [12, 10, 2] }),

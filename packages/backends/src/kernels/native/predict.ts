@@ -64,11 +64,11 @@ export function compileNativePredict(request: PredictRequest): CompiledPredict |
   const model = request.model as unknown as Model;
   const nonFloat = request.inputs.find((x) => x.dtype !== 'float32');
   if (nonFloat) return `an input is ${nonFloat.dtype}; the compiled predict takes float32 inputs`;
-  const threads = threadsFor(request.inputs[0]?.shape[0] ?? 0);
-  const session = sessionFor(model, threads);
+  const session = sessionFor(model, threadsFor(request.inputs[0]?.shape[0] ?? 0));
   if (typeof session === 'string') return session;
   return {
-    run: (xs) => runPredict(model, xs, threads),
+    // The thread count is read per run: `configureNative` may change it after this.
+    run: (xs) => runPredict(model, xs, threadsFor(xs[0]?.shape[0] ?? 0)),
     // The trainer drops its compiled passes together (on compile() and dispose()): the model's sessions go.
     dispose: () => {
       const entry = compiled.get(model);
