@@ -3,6 +3,8 @@
  * and kernels, with matrix products and convolutions (and their gradients) run by ONNX Runtime's CPU
  * kernels through onnxruntime-node, an optional peer dependency to install alongside
  * (`npm install onnxruntime-node`). `setBackend('native')` selects it; 'auto' ranks it below wasm (see the README).
+ * `predict` runs a model that `@strata/onnx` can export as one ONNX Runtime call per batch
+ * (`compile({ jitCompile })`, 'auto' by default; see kernels/native/predict.ts).
  *
  * Each kernel signature (op, shapes, attributes) gets a small ONNX model and session, built on first use
  * and kept until the backend is disposed (`tf.removeBackend('native')`) or `configureNative` changes the
@@ -19,6 +21,7 @@ import { nativeDescription } from './builtin-backends.js';
 import { silenceTfjsNodeBanner } from './cpu.js';
 import { nativeKernelFixes } from './kernels/native/index.js';
 import { releaseSessions } from './kernels/native/ort.js';
+import { compileNativePredict } from './kernels/native/predict.js';
 import { compileTrainStep } from './kernels/native/step/compile-step.js';
 import { registerBackend } from './strata-backend.js';
 
@@ -59,6 +62,7 @@ export const nativeBackend = registerBackend(
     async init() {
       registerTfjsBackend();
     },
+    compilePredict: compileNativePredict,
     kernelFixes: nativeKernelFixes,
     compileTrainStep,
   },

@@ -36,7 +36,8 @@ interface BindingSession {
     byteLength: number,
     options: object,
   ): void | Promise<void>;
-  readonly inputMetadata: unknown[];
+  readonly inputMetadata: { name: string }[];
+  readonly outputMetadata: { name: string }[];
   run(
     feeds: Record<string, OrtTensor>,
     fetches: Record<string, null>,
@@ -77,6 +78,8 @@ export interface NativeOptions {
 
 let threads = availableParallelism();
 const sessions = new Map<string, BindingSession>();
+/** The live sessions of whole models (`ModelSession`), released with the kernels' sessions. */
+const modelSessions = new Set<ModelSession>();
 
 /** Sets the native backend's options; sessions made with other options are released. */
 export function configureNative(options: NativeOptions = {}): void {
@@ -101,10 +104,11 @@ export function sessionCount(): number {
   return sessions.size;
 }
 
-/** Releases every cached session (the backend's `dispose`, or a change of options). */
+/** Releases every cached session and every model session (the backend's `dispose`, or a change of options). */
 export function releaseSessions(): void {
   for (const session of sessions.values()) session.dispose();
   sessions.clear();
+  for (const session of [...modelSessions]) session.release();
 }
 
 /**
@@ -131,6 +135,15 @@ function createSession(
     opsetImport: [{ domain: '', version: OPSET }],
     graph: withoutOutputCopies(graph.toProto(key)),
   });
+  // Without the arena each session's buffers are freed after its run: with one arena per session (one per
+  // kernel signature) a CNN's training and predict shapes held ~1 GB more. A whole step is one session, and
+  // its intermediates are large: freed and mapped again every run, the bench CNN's step took 271 ms
+  // against 55 ms with the arena (onnxruntime 1.30 in Python, 2 threads, load 3).
+  return loadSession(bytes, threadCount, wholeStep);
+}
+
+/** An ONNX Runtime session of the model `bytes`; `arena` keeps its buffers from one run to the next. */
+function loadSession(bytes: Uint8Array, threadCount: number, arena: boolean): BindingSession {
   initOrt();
   const session = new binding.InferenceSession();
   const loading = session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -138,11 +151,7 @@ function createSession(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // Without the arena each session's buffers are freed after its run: with one arena per session (one per
-    // kernel signature) a CNN's training and predict shapes held ~1 GB more. A whole step is one session, and
-    // its intermediates are large: freed and mapped again every run, the bench CNN's step took 271 ms
-    // against 55 ms with the arena (onnxruntime 1.30 in Python, 2 threads, load 3).
-    enableCpuMemArena: wholeStep,
+    enableCpuMemArena: arena,
     // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
     // the next kernel (another session, another pool) needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
@@ -191,6 +200,70 @@ function withoutOutputCopies(proto: Record<string, unknown>): Record<string, unk
   const rename = (v: string) => renamed.get(v) ?? v;
   const node = kept.map((n) => ({ ...n, input: n.input.map(rename), output: n.output.map(rename) }));
   return { ...proto, node };
+}
+
+/** An output of a model session: its values and shape. */
+export interface OrtOutput {
+  values: Float32Array;
+  shape: number[];
+}
+
+/**
+ * A session of a whole model's ONNX file (a compiled `predict`), owned by its caller rather than cached by
+ * signature here. It keeps ONNX Runtime's memory arena: a whole model's activations are large (a CNN's
+ * first layer at batch 1,024 is 88 MB) and fresh pages for them on every run cost more than the compute
+ * (measured: CNN batch 1,024 at 1,118 samples/s without the arena, 15,688 with it). `releaseSessions`
+ * releases it with the rest; a released session fails to run, so callers check `released` first.
+ */
+export class ModelSession {
+  private session: BindingSession | null;
+  /** The graph's input names, in the model's order. */
+  readonly inputNames: readonly string[];
+  /** The graph's output names, in the model's order. */
+  readonly outputNames: readonly string[];
+  private readonly fetches: Record<string, null>;
+
+  /** Loads the model `bytes` on `threadCount` threads; throws ONNX Runtime's error when it cannot. */
+  constructor(bytes: Uint8Array, threadCount: number) {
+    const session = loadSession(bytes, threadCount, true);
+    this.session = session;
+    this.inputNames = session.inputMetadata.map((m) => m.name);
+    this.outputNames = session.outputMetadata.map((m) => m.name);
+    this.fetches = Object.fromEntries(this.outputNames.map((name) => [name, null]));
+    modelSessions.add(this);
+  }
+
+  /** Whether the session was released (by `release` or `releaseSessions`). */
+  get released(): boolean {
+    return this.session === null;
+  }
+
+  /** Runs the model on one float32 operand per input, in `inputNames` order; returns the outputs in order. */
+  run(inputs: readonly Operand[]): OrtOutput[] {
+    if (!this.session) throw new RuntimeError('The ONNX Runtime session was released.');
+    const feeds: Record<string, OrtTensor> = {};
+    inputs.forEach(({ values, shape }, i) => {
+      feeds[this.inputNames[i]] = new ort.Tensor('float32', values, shape);
+    });
+    const results = this.session.run(feeds, this.fetches, {});
+    // The compiled predict's models have float32 outputs only.
+    return this.outputNames.map((name) => ({
+      values: results[name].data as Float32Array,
+      shape: results[name].dims.slice(),
+    }));
+  }
+
+  /** Frees the session's native memory; releasing twice is harmless. */
+  release(): void {
+    this.session?.dispose();
+    this.session = null;
+    modelSessions.delete(this);
+  }
+}
+
+/** The number of live model sessions. */
+export function modelSessionCount(): number {
+  return modelSessions.size;
 }
 
 /** A float32 operand: its values and the shape to give it in the model. */
