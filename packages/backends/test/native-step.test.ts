@@ -172,6 +172,20 @@ function weightValues(model: Sequential): Float32Array[] {
   return values;
 }
 
+/**
+ * Fixed starting weights (uniform within ±sqrt(3 / fan-in), biases ±0.05), so every run compares the same
+ * trajectories: from a random start a pre-activation or a pooling window's two largest values can sit
+ * close enough together that float rounding picks a different ReLU side or maximum in the two steps.
+ */
+function seededWeights(model: Sequential): Float32Array[] {
+  return model.weights.map((w, i) => {
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    const fanIn = w.shape.length > 1 ? size / w.shape[w.shape.length - 1] : 0;
+    const limit = fanIn > 0 ? Math.sqrt(3 / fanIn) : 0.05;
+    return seededValues(size, 100 + i, -limit, limit);
+  });
+}
+
 function data(c: Case) {
   const n = c.xShape[0];
   const x = tf.tensor(seededValues(tf.util.sizeFromShape(c.xShape), 11, 0, 1), c.xShape);
@@ -193,7 +207,7 @@ async function train(c: Case, jitCompile: boolean | 'auto', start: Float32Array[
     model.predict(x.slice(0, 1));
   });
   model.compile({ optimizer: c.optimizer(), loss: c.loss, metrics: ['accuracy'], jitCompile });
-  const weights = start ?? weightValues(model);
+  const weights = start ?? seededWeights(model);
   tf.tidy(() => model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i], w.shape))));
   const recorder = new Recorder();
   await model.fit(x, y, {
@@ -317,7 +331,7 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
       tf.tidy(() => {
         model.predict(x.slice(0, 1));
       });
-      const weights = start ?? weightValues(model);
+      const weights = start ?? seededWeights(model);
       tf.tidy(() => model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i], w.shape))));
       model.compile({ optimizer: c.optimizer(), loss: c.loss, metrics: ['accuracy'], jitCompile });
       // Stops after the third batch of the second epoch.
