@@ -1,17 +1,19 @@
 /**
- * Batch-1 predict latency on wasm against its floor (bench/README.md, finding 8):
- * `tsx --conditions=strata-source src/predict-latency.ts <strata|tfjs-layers> <mlp|cnn>`.
+ * Batch-1 predict latency against its floor (bench/README.md, finding 8):
+ * `tsx --conditions=strata-source src/predict-latency.ts <strata|tfjs-layers> <mlp|cnn> [wasm|native|cpu]`
+ * (wasm by default; on native Strata's `predict` is also timed uncompiled, `jitCompile: false`).
  * Strata's `predict`, its `model.apply`, and the bare tf ops of the same network with the same weights;
  * medians of 2,500 calls after 1,500 warm-up calls (fewer warm-up calls overstate the latency by up to
  * 50 µs: XNNPACK's operator caches and V8's JIT settle slowly). Each library in its own process.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from './backend.js';
+import { type BackendKind, useBackend } from './backend.js';
 import { buildStrata, buildTfl } from './models.js';
 
 const lib = process.argv[2] as 'strata' | 'tfjs-layers';
 const kind = process.argv[3] as 'mlp' | 'cnn';
-await useBackend(lib, 'wasm');
+const backend = (process.argv[4] ?? 'wasm') as BackendKind;
+await useBackend(lib, backend);
 const shape = kind === 'mlp' ? [1, 28, 28] : [1, 28, 28, 1];
 const x = tf.randomUniform(shape);
 const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
@@ -30,6 +32,11 @@ if (lib === 'strata') {
   const m = buildStrata(kind);
   const ws = m.getWeights();
   console.log('strata predict µs', (await time(() => m.predict(x, { batchSize: 1 }))).toFixed(1));
+  if (backend === 'native') {
+    m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', jitCompile: false });
+    const uncompiled = await time(() => m.predict(x, { batchSize: 1 }));
+    console.log('strata predict, jitCompile: false µs', uncompiled.toFixed(1));
+  }
   console.log('strata model.apply µs', (await time(() => tf.tidy(() => m.apply(x) as tf.Tensor))).toFixed(1));
   const raw = () =>
     tf.tidy(() => {

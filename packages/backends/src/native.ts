@@ -3,10 +3,13 @@
  * and kernels, with matrix products and convolutions (and their gradients) run by ONNX Runtime's CPU
  * kernels through onnxruntime-node, an optional peer dependency to install alongside
  * (`npm install onnxruntime-node`). `setBackend('native')` selects it; 'auto' ranks it below wasm (see the README).
+ * `predict` runs a model that `@strata/onnx` can export as one ONNX Runtime call per batch
+ * (`compile({ jitCompile })`, 'auto' by default; see kernels/native/predict.ts).
  *
  * Each kernel signature (op, shapes, attributes) gets a small ONNX model and session, built on first use
  * and kept until the backend is disposed (`tf.removeBackend('native')`) or `configureNative` changes the
- * thread count.
+ * thread count. `fit` runs a supported model's whole training step as one ONNX Runtime session call per
+ * batch (`compile({ jitCompile })`, 'auto' by default; see kernels/native/step/compile-step.ts).
  *
  * @module @strata/backends/native
  */
@@ -18,6 +21,8 @@ import { nativeDescription } from './builtin-backends.js';
 import { silenceTfjsNodeBanner } from './cpu.js';
 import { nativeKernelFixes } from './kernels/native/index.js';
 import { releaseSessions } from './kernels/native/ort.js';
+import { compileNativePredict } from './kernels/native/predict.js';
+import { compileTrainStep } from './kernels/native/step/compile-step.js';
 import { registerBackend } from './strata-backend.js';
 
 export { configureNative, type NativeOptions, nativeOptions } from './kernels/native/ort.js';
@@ -57,7 +62,9 @@ export const nativeBackend = registerBackend(
     async init() {
       registerTfjsBackend();
     },
+    compilePredict: compileNativePredict,
     kernelFixes: nativeKernelFixes,
+    compileTrainStep,
   },
   { module: nativeDescription.entry, override: true },
 );

@@ -1,12 +1,13 @@
-import { type RegisterOptions, registry, ValueError } from '@strata/core';
+import { type BackendDescription, type RegisterOptions, registry, ValueError } from '@strata/core';
 
 import { installKernelFixes, type KernelFix } from './kernel-fixes.js';
 
 /**
- * A tfjs backend as Strata knows it: what `setBackend(name)` selects and how to get it ready.
+ * A tfjs backend as Strata knows it: what `setBackend(name)` selects and how to get it ready, and what the
+ * trainer reads from it (core's `BackendDescription`: host memory, step compilers).
  * Register one with `registerBackend`; `@strata/backends/cpu`, `/wasm`, `/webgl` and `/webgpu` each do so.
  */
-export interface StrataBackend {
+export interface StrataBackend extends BackendDescription {
   /** The tfjs backend name (`tf.setBackend(name)`), also the name `setBackend` takes. */
   name: string;
   /** Higher wins when `setBackend('auto')` chooses (built-ins: webgpu 4, webgl 3, native 2.5, wasm 2, cpu 1). */
@@ -20,12 +21,6 @@ export interface StrataBackend {
    * context check). Throw with a clear message when it cannot work here.
    */
   init(): Promise<void>;
-  /**
-   * Whether the backend keeps tensor values in host memory (the JS heap or wasm's), so reading them costs no
-   * device copy. Training then copies each batch's rows on the host instead of running a gather kernel.
-   * Default false (values are on a device, as with WebGL).
-   */
-  hostMemory?: boolean;
   /** Kernels to add to (or put in place of) the tfjs backend's own; installed on registration. */
   kernelFixes?: readonly KernelFix[];
 }

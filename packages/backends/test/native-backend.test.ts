@@ -80,7 +80,13 @@ const specs: Spec[] = [
 async function train(backend: 'cpu' | 'native', spec: Spec, weights: Float32Array[] | null) {
   await setBackend(backend);
   const model = spec.build();
-  model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'sparse_categorical_crossentropy' });
+  // The native kernels against cpu's, step by step: the uncompiled step (the compiled one, whose Dropout masks
+  // come from ONNX Runtime, is checked against this one in native-step.test.ts).
+  model.compile({
+    optimizer: new Adam({ learningRate: 0.01 }),
+    loss: 'sparse_categorical_crossentropy',
+    jitCompile: false,
+  });
   const n = spec.xShape[0];
   const x = tf.tensor(
     seededValues(

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { RuntimeError } from './errors.js';
-import { registry } from './registry.js';
-
-/** What a backend plug-in's registry entry (kind 'backend', e.g. from @strata/backends) may say about itself. */
-interface BackendDescription {
-  hostMemory?: boolean;
-}
+import { activeBackendDescription } from './step-compiler.js';
 
 /**
  * Where the active tfjs backend keeps tensor values, as its plug-in description (registry kind 'backend')
@@ -16,7 +11,7 @@ interface BackendDescription {
  * while a check that reads values is skipped only on `'device'`.
  */
 export function activeBackendMemory(): 'host' | 'device' | 'unknown' {
-  const entry = registry.find<BackendDescription>('backend', tf.getBackend())?.value;
+  const entry = activeBackendDescription();
   if (!entry) return 'unknown';
   return entry.hostMemory === true ? 'host' : 'device';
 }

@@ -115,6 +115,16 @@ export {
   type SerializableClass,
   serializeKerasObject,
 } from './serialization.js';
+export {
+  activeBackendDescription,
+  type BackendDescription,
+  type CompiledPredict,
+  type CompiledStepResult,
+  type CompiledTrainStep,
+  type PredictRequest,
+  type TensorSignature,
+  type TrainStepRequest,
+} from './step-compiler.js';
 export { printSummary, readableMemorySize, type SummaryModel, type SummaryOptions } from './summary.js';
 export { valueAndGrads } from './trainers/gradients.js';
 export {

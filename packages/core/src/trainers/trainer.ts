@@ -32,6 +32,7 @@ import { formatShape, RuntimeError, ValueError } from '../errors.js';
 import { type CallKwargs, Layer } from '../layer.js';
 import type { Loss } from '../loss.js';
 import type { Metric } from '../metric.js';
+import type { Model } from '../model.js';
 import type { Optimizer } from '../optimizer.js';
 import { type OptimizerIds, registry } from '../registry.js';
 import {
@@ -40,6 +41,13 @@ import {
   type KerasObjectJSON,
   serializeKerasObject,
 } from '../serialization.js';
+import {
+  activeBackendDescription,
+  type BackendDescription,
+  type CompiledPredict,
+  type CompiledTrainStep,
+  type TensorSignature,
+} from '../step-compiler.js';
 import type { Variable } from '../variable.js';
 import {
   type BatchData,
@@ -78,6 +86,13 @@ export interface CompileArgs {
     | MetricIdentifier[][]
     | Record<string, MetricIdentifier | MetricIdentifier[]>;
   lossWeights?: number[] | Record<string, number>;
+  /**
+   * Whether `fit`, `trainOnBatch` and `predict` run steps compiled by the backend, each one call per batch
+   * (Keras's `jit_compile`). `'auto'` (the default): where the active backend offers a step compiler that
+   * accepts the model, else the uncompiled step. `true`: always; a step that cannot be compiled throws why,
+   * before any weight moves. `false`: never.
+   */
+  jitCompile?: boolean | 'auto';
 }
 
 /** Arguments of `Model.fit`: Keras's `fit` arguments, in camelCase. */
@@ -126,7 +141,7 @@ interface MetricSlot {
   view?: UnweightedMetricView;
 }
 
-const COMPILE_ARGS = ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights'];
+const COMPILE_ARGS = ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights', 'jitCompile'];
 const FIT_ARGS = [
   'batchSize',
   'epochs',
@@ -217,6 +232,17 @@ function checkMetricIdentifier(spec: unknown): void {
     throw new ValueError(
       `Could not interpret metric identifier. Expected a metric name, a Metric instance or a function. Received: ${describeArgument(spec)}`,
     );
+}
+
+function checkJitCompile(value: unknown): void {
+  if (value !== undefined && value !== true && value !== false && value !== 'auto')
+    throw new ValueError(
+      `Expected \`jit_compile\` to be true, false or 'auto'. Received: jit_compile=${describeArgument(value)}`,
+    );
+}
+
+function signatureOf(t: tf.Tensor): TensorSignature {
+  return { shape: t.shape, dtype: t.dtype };
 }
 
 function verboseLevel(v: FitArgs['verbose']): number {
@@ -339,6 +365,11 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
    * `model._initial_epoch`; fit reads it once and clears it.
    */
   _initialEpoch: number | null = null;
+  /**
+   * Whether steps run compiled by the backend (Keras's `jit_compile`; see `CompileArgs.jitCompile`). Set by
+   * `compile`; `'auto'` on a model never compiled (its `predict`).
+   */
+  jitCompile: boolean | 'auto' = 'auto';
 
   private _compileArgs: CompileArgs | null = null;
   private _compiledLosses: (Loss | null)[] = [];
@@ -348,6 +379,8 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
   private _lossTracker: MeanTracker | null = null;
   private _outputLossTrackers: (MeanTracker | null)[] = [];
   private _stepLogsChecked = false;
+  /** The backend's compiled steps (or why there is none), by kind, backend and batch signature; cleared by compile. */
+  private _compiledSteps = new Map<string, CompiledTrainStep | CompiledPredict | string>();
 
   // ---- hooks for the model --------------------------------------------------------------------------
 
@@ -521,6 +554,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     addMetrics(args.metrics, false);
     addMetrics(args.weightedMetrics, true);
     for (const slot of slots) checkMetricIdentifier(slot.spec);
+    checkJitCompile(args.jitCompile);
     const optimizer = this.resolveOptimizer(args.optimizer);
 
     this.optimizer = optimizer;
@@ -536,6 +570,8 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       l != null && withLoss > 1 ? new MeanTracker({ name: `${outputNames[i]}_loss` }) : null,
     );
     this._compileArgs = args;
+    this.jitCompile = args.jitCompile ?? 'auto';
+    this.disposeCompiledSteps();
     this.compiled = true;
   }
 
@@ -572,7 +608,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       weighted_metrics: serializeCompileArg('metric', a.weightedMetrics),
       run_eagerly: false,
       steps_per_execution: 1,
-      jit_compile: false,
+      jit_compile: this.jitCompile,
     };
   }
 
@@ -585,6 +621,9 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       metrics: config.metrics ?? undefined,
       weightedMetrics: config.weighted_metrics ?? undefined,
       lossWeights: config.loss_weights ?? undefined,
+      // Keras writes its resolved 'auto' (true on JAX) and, loading a `true` where the model cannot be
+      // compiled, proceeds uncompiled: that is Strata's 'auto'.
+      jitCompile: config.jit_compile === false ? false : 'auto',
     });
   }
 
@@ -596,7 +635,11 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
 
   // ---- metrics ------------------------------------------------------------------------------------
 
-  private buildMetrics(ys: tf.Tensor[], preds: tf.Tensor[]): void {
+  /** Resolves the compiled metrics against the shapes of a batch's targets and the model's outputs. */
+  private buildMetrics(
+    yShapes: readonly (readonly number[])[],
+    predShapes: readonly (readonly number[])[],
+  ): void {
     if (this._metricsBuilt) return;
     const multi = this.outputNames.length > 1;
     const used = new Set<string>();
@@ -604,8 +647,8 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       const written = typeof slot.spec === 'string' ? slot.spec : undefined;
       slot.metric = resolveMetric(slot.spec, {
         name: written ?? '',
-        yTrueShape: ys[slot.output].shape,
-        yPredShape: preds[slot.output].shape,
+        yTrueShape: yShapes[slot.output] as number[],
+        yPredShape: predShapes[slot.output] as number[],
         loss: this._compiledLosses[slot.output] ?? undefined,
       });
       let base = written ?? slot.metric.name;
@@ -748,7 +791,10 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     this._outputLossTrackers.forEach((t, i) => {
       if (t && perOutput[i]) t.updateState(perOutput[i], undefined, batch.size);
     });
-    this.buildMetrics(ys, preds);
+    this.buildMetrics(
+      ys.map((y) => y.shape),
+      preds.map((p) => p.shape),
+    );
     for (const s of this._metricSlots)
       s.metric!.updateState(ys[s.output], preds[s.output], s.weighted ? (batch.sws[s.output] ?? null) : null);
   }
@@ -804,7 +850,10 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
         );
         this.clearCallLosses();
         // Metrics resolve against the first batch's shapes; a metric that cannot must fail before any update.
-        this.buildMetrics(batch.ys, preds);
+        this.buildMetrics(
+          batch.ys.map((y) => y.shape),
+          preds.map((p) => p.shape),
+        );
         const gradList = vars.map((v) => grads[v.value.name] ?? null);
         optimizer.apply(gradList as tf.Tensor[], vars);
         this.updateTrackers(value, perOutput, batch, batch.ys, preds);
@@ -866,14 +915,20 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     const own = kind === 'train' ? Trainer.prototype.trainStep : Trainer.prototype.testStep;
     const step = kind === 'train' ? this.trainStep : this.testStep;
     if (step === own) {
-      if (kind === 'train') this.defaultTrainStep(batch);
-      else this.defaultTestStep(batch);
+      if (kind === 'test') this.defaultTestStep(batch);
+      else if (!this.compiledTrainStep(batch)) this.defaultTrainStep(batch);
       return null;
     }
     const name = kind === 'train' ? 'trainStep' : 'testStep';
+    if (kind === 'train') this.refuseJitCompile('train', `model "${this.name}" overrides trainStep()`);
     // Compiled metrics resolve against the shapes of the first batch's targets and predictions.
     if (!this._metricsBuilt && this._metricSlots.length > 0 && batch.ys.length > 0) {
-      tf.tidy(() => this.buildMetrics(batch.ys, this.forward(batch.xs, false)));
+      tf.tidy(() =>
+        this.buildMetrics(
+          batch.ys.map((y) => y.shape),
+          this.forward(batch.xs, false).map((p) => p.shape),
+        ),
+      );
     }
     // The first call's result is checked before its weight updates are kept: a step that returns something
     // other than a logs record leaves the weights as they were.
@@ -897,6 +952,95 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
     } finally {
       if (backup) tf.dispose(backup);
     }
+  }
+
+  // ---- compiled steps ------------------------------------------------------------------------------
+
+  /**
+   * The built-in training step, run as the backend's compiled step: one call for the whole step, then the
+   * compiled metrics updated from its outputs as the uncompiled step updates them. False when there is no
+   * compiled step for this batch (the caller runs the uncompiled one).
+   */
+  private compiledTrainStep(batch: BatchData): boolean {
+    if (this.jitCompile === false) return false;
+    const sampleWeighted = batch.sws.some((w) => w != null);
+    const step = this.jitStep<CompiledTrainStep>(
+      'train',
+      batch.xs.map(signatureOf),
+      (description, inputs) => {
+        if (this._outputLossTrackers.some((t) => t != null))
+          return 'the per-output losses of a model with several losses are not outputs of a compiled step';
+        return description.compileTrainStep!({
+          model: this as unknown as Model,
+          optimizer: this.optimizer!,
+          variables: this.trainableWeights,
+          losses: this._compiledLosses,
+          lossWeights: this._lossWeights,
+          inputs,
+          targets: batch.ys.map(signatureOf),
+          sampleWeighted,
+        });
+      },
+      `${batch.ys.map((y) => `${y.shape}:${y.dtype}`)} sw=${sampleWeighted} vars=${this.trainableWeights.map((v) => v.value.id)}`,
+    );
+    if (!step) return false;
+    // Metrics resolve against the first batch's shapes; a metric that cannot must fail before any update.
+    this.buildMetrics(
+      batch.ys.map((y) => y.shape),
+      step.outputShapes,
+    );
+    const result = step.run(batch.xs, batch.ys);
+    if (!result) return false;
+    const { loss, outputs } = result;
+    try {
+      tf.tidy(() => this.updateTrackers(loss, [], batch, batch.ys, outputs));
+    } finally {
+      tf.dispose([loss, ...outputs]);
+    }
+    return true;
+  }
+
+  /**
+   * The backend's compiled step of `kind` for batches of these inputs (and `key`: the rest of the
+   * signature), compiled by `compile` on first use and kept until the next `compile()`; null to run
+   * uncompiled. Under `jitCompile: true` a step that cannot be compiled throws why.
+   */
+  private jitStep<T extends CompiledTrainStep | CompiledPredict>(
+    kind: 'train' | 'predict',
+    inputs: TensorSignature[],
+    compile: (description: BackendDescription, inputs: TensorSignature[]) => T | string,
+    key = '',
+  ): T | null {
+    if (this.jitCompile === false) return null;
+    const backend = tf.getBackend();
+    const fullKey = `${kind} ${backend} ${inputs.map((x) => `${x.shape}:${x.dtype}`)} ${key}`;
+    let entry = this._compiledSteps.get(fullKey);
+    if (entry === undefined) {
+      const description = activeBackendDescription();
+      const offered = kind === 'train' ? description?.compileTrainStep : description?.compilePredict;
+      entry = offered ? compile(description!, inputs) : `the backend '${backend}' offers no step compiler`;
+      this._compiledSteps.set(fullKey, entry);
+    }
+    if (typeof entry === 'string') {
+      this.refuseJitCompile(kind, entry);
+      return null;
+    }
+    return entry as T;
+  }
+
+  /** Under `jitCompile: true`, throws that the `kind` step cannot be compiled, and why. */
+  private refuseJitCompile(kind: 'train' | 'predict', reason: string): void {
+    if (this.jitCompile !== true) return;
+    throw new ValueError(
+      `Model "${this.name}" was compiled with jit_compile=true, but its ${kind === 'train' ? 'training' : 'predict'} ` +
+        `step cannot be compiled: ${reason}. Use jitCompile: 'auto' to run the uncompiled step where ` +
+        'compiling is not possible.',
+    );
+  }
+
+  private disposeCompiledSteps(): void {
+    for (const step of this._compiledSteps.values()) if (typeof step !== 'string') step.dispose();
+    this._compiledSteps.clear();
   }
 
   // ---- data -------------------------------------------------------------------------------------
@@ -1276,21 +1420,39 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
       if (callbacks) fire(callbacks.onPredictBegin());
       const perOutput: tf.Tensor[][] = [];
       const custom = this.predictStep !== Trainer.prototype.predictStep;
-      for (let step = 0; step < steps; step++) {
-        if (callbacks) fire(callbacks.onPredictBatchBegin(step));
-        const start = step * batchSize;
-        const n = Math.min(batchSize, size - start);
-        const outs = tf.tidy(() => {
-          const batch = steps === 1 && n === size ? xs : sliceRows(xs, start, n);
-          return custom
-            ? this.flattenOutputs(this.predictStep(this.packInputs(batch)))
-            : this.forward(batch, false);
-        });
-        outs.forEach((o, i) => {
-          perOutput[i] ??= [];
-          perOutput[i].push(o);
-        });
-        if (callbacks) fire(callbacks.onPredictBatchEnd(step, () => ({})));
+      if (custom) this.refuseJitCompile('predict', `model "${this.name}" overrides predictStep()`);
+      try {
+        for (let step = 0; step < steps; step++) {
+          if (callbacks) fire(callbacks.onPredictBatchBegin(step));
+          const start = step * batchSize;
+          const n = Math.min(batchSize, size - start);
+          const compiled =
+            custom || this.jitCompile === false
+              ? null
+              : this.jitStep<CompiledPredict>(
+                  'predict',
+                  xs.map((t) => ({ shape: [n, ...t.shape.slice(1)], dtype: t.dtype })),
+                  (description, inputs) =>
+                    description.compilePredict!({ model: this as unknown as Model, inputs }),
+                  `weights=${this.weights.map((v) => v.value.id)}`,
+                );
+          const outs = tf.tidy(() => {
+            const batch = steps === 1 && n === size ? xs : sliceRows(xs, start, n);
+            if (compiled) return compiled.run(batch);
+            return custom
+              ? this.flattenOutputs(this.predictStep(this.packInputs(batch)))
+              : this.forward(batch, false);
+          });
+          outs.forEach((o, i) => {
+            perOutput[i] ??= [];
+            perOutput[i].push(o);
+          });
+          if (callbacks) fire(callbacks.onPredictBatchEnd(step, () => ({})));
+        }
+      } catch (e) {
+        // A batch that fails (a compiled step that cannot be had under jitCompile: true, say) leaves no outputs.
+        tf.dispose(perOutput.flat());
+        throw e;
       }
       const outs = perOutput.map((parts) => {
         if (parts.length === 1) return parts[0];
@@ -1363,6 +1525,7 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
 
   override dispose(): void {
     super.dispose();
+    this.disposeCompiledSteps();
     this.disposeTrackers();
     this.optimizer?.dispose();
   }

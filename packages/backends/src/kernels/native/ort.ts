@@ -24,7 +24,7 @@ import type { Backend } from '../wasm/call-kernel.js';
 
 /** The parts of onnxruntime-node's Tensor these kernels use. */
 interface OrtTensor {
-  readonly data: Float32Array;
+  readonly data: Float32Array | Int32Array;
   readonly dims: readonly number[];
 }
 
@@ -36,7 +36,8 @@ interface BindingSession {
     byteLength: number,
     options: object,
   ): void | Promise<void>;
-  readonly inputMetadata: unknown[];
+  readonly inputMetadata: { name: string }[];
+  readonly outputMetadata: { name: string }[];
   run(
     feeds: Record<string, OrtTensor>,
     fetches: Record<string, null>,
@@ -53,7 +54,11 @@ interface OrtBinding {
 const require = createRequire(import.meta.url);
 // Loaded when the native entry is imported, so a missing package fails `setBackend('native')` there.
 const ort = require('onnxruntime-node') as {
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  Tensor: new (
+    type: 'float32' | 'int32',
+    data: Float32Array | Int32Array,
+    dims: readonly number[],
+  ) => OrtTensor;
 };
 const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as OrtBinding;
 
@@ -73,6 +78,8 @@ export interface NativeOptions {
 
 let threads = availableParallelism();
 const sessions = new Map<string, BindingSession>();
+/** The live sessions of whole models (`ModelSession`), released with the kernels' sessions. */
+const modelSessions = new Set<ModelSession>();
 
 /** Sets the native backend's options; sessions made with other options are released. */
 export function configureNative(options: NativeOptions = {}): void {
@@ -97,10 +104,11 @@ export function sessionCount(): number {
   return sessions.size;
 }
 
-/** Releases every cached session (the backend's `dispose`, or a change of options). */
+/** Releases every cached session and every model session (the backend's `dispose`, or a change of options). */
 export function releaseSessions(): void {
   for (const session of sessions.values()) session.dispose();
   sessions.clear();
+  for (const session of [...modelSessions]) session.release();
 }
 
 /**
@@ -109,15 +117,33 @@ export function releaseSessions(): void {
  */
 const MIN_PARALLEL_WORK = 1 << 18;
 
-function createSession(key: string, build: (graph: OnnxGraph) => void, threadCount: number): BindingSession {
+/**
+ * Builds and loads a model. `wholeStep`: a compiled training step (one session per model and batch size), which
+ * keeps its memory arena.
+ */
+function createSession(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  threadCount: number,
+  wholeStep = false,
+): BindingSession {
   const graph = new OnnxGraph();
   build(graph);
   const bytes = encodeModelProto({
     irVersion: IR_VERSION,
     producerName: 'strata-native',
     opsetImport: [{ domain: '', version: OPSET }],
-    graph: graph.toProto(key),
+    graph: withoutOutputCopies(graph.toProto(key)),
   });
+  // Without the arena each session's buffers are freed after its run: with one arena per session (one per
+  // kernel signature) a CNN's training and predict shapes held ~1 GB more. A whole step is one session, and
+  // its intermediates are large: freed and mapped again every run, the bench CNN's step took 271 ms
+  // against 55 ms with the arena (onnxruntime 1.30 in Python, 2 threads, load 3).
+  return loadSession(bytes, threadCount, wholeStep);
+}
+
+/** An ONNX Runtime session of the model `bytes`; `arena` keeps its buffers from one run to the next. */
+function loadSession(bytes: Uint8Array, threadCount: number, arena: boolean): BindingSession {
   initOrt();
   const session = new binding.InferenceSession();
   const loading = session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -125,9 +151,7 @@ function createSession(key: string, build: (graph: OnnxGraph) => void, threadCou
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // Without the arena each session's buffers are freed after its run: with one arena per session (one per
-    // kernel signature) a CNN's training and predict shapes held ~1 GB more.
-    enableCpuMemArena: false,
+    enableCpuMemArena: arena,
     // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
     // the next kernel (another session, another pool) needs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
@@ -142,6 +166,104 @@ function createSession(key: string, build: (graph: OnnxGraph) => void, threadCou
     throw new Error('ONNX Runtime could not load the model');
   }
   return session;
+}
+
+interface NodeProto {
+  opType: string;
+  input: string[];
+  output: string[];
+  attribute?: { g?: unknown }[];
+}
+
+/**
+ * The graph without the `Identity` copies `OnnxGraph.addOutput` puts before its outputs: the copied value
+ * takes the output's name instead. ONNX Runtime drops such a copy only when nothing else reads the value;
+ * in a compiled step the new optimizer slots also feed the weight update, so each would be a full copy of a
+ * weight's slot every step (measured: 11% of the bench MLP's step). Graphs with subgraphs (Loop bodies,
+ * which may read outer values by name) are left as they are.
+ */
+function withoutOutputCopies(proto: Record<string, unknown>): Record<string, unknown> {
+  const nodes = proto.node as NodeProto[];
+  if (nodes.some((n) => n.attribute?.some((a) => a.g !== undefined))) return proto;
+  const names = (list: unknown) => (list as { name: string }[]).map((v) => v.name);
+  const fixed = new Set([...names(proto.input), ...names(proto.initializer)]);
+  const outputs = new Set(names(proto.output));
+  const renamed = new Map<string, string>();
+  const kept = nodes.filter((n) => {
+    const [from] = n.input;
+    if (n.opType !== 'Identity' || !outputs.has(n.output[0])) return true;
+    if (fixed.has(from) || outputs.has(from) || renamed.has(from)) return true;
+    renamed.set(from, n.output[0]);
+    return false;
+  });
+  if (renamed.size === 0) return proto;
+  const rename = (v: string) => renamed.get(v) ?? v;
+  const node = kept.map((n) => ({ ...n, input: n.input.map(rename), output: n.output.map(rename) }));
+  return { ...proto, node };
+}
+
+/** An output of a model session: its values and shape. */
+export interface OrtOutput {
+  values: Float32Array;
+  shape: number[];
+}
+
+/**
+ * A session of a whole model's ONNX file (a compiled `predict`), owned by its caller rather than cached by
+ * signature here. It keeps ONNX Runtime's memory arena: a whole model's activations are large (a CNN's
+ * first layer at batch 1,024 is 88 MB) and fresh pages for them on every run cost more than the compute
+ * (measured: CNN batch 1,024 at 1,118 samples/s without the arena, 15,688 with it). `releaseSessions`
+ * releases it with the rest; a released session fails to run, so callers check `released` first.
+ */
+export class ModelSession {
+  private session: BindingSession | null;
+  /** The graph's input names, in the model's order. */
+  readonly inputNames: readonly string[];
+  /** The graph's output names, in the model's order. */
+  readonly outputNames: readonly string[];
+  private readonly fetches: Record<string, null>;
+
+  /** Loads the model `bytes` on `threadCount` threads; throws ONNX Runtime's error when it cannot. */
+  constructor(bytes: Uint8Array, threadCount: number) {
+    const session = loadSession(bytes, threadCount, true);
+    this.session = session;
+    this.inputNames = session.inputMetadata.map((m) => m.name);
+    this.outputNames = session.outputMetadata.map((m) => m.name);
+    this.fetches = Object.fromEntries(this.outputNames.map((name) => [name, null]));
+    modelSessions.add(this);
+  }
+
+  /** Whether the session was released (by `release` or `releaseSessions`). */
+  get released(): boolean {
+    return this.session === null;
+  }
+
+  /** Runs the model on one float32 operand per input, in `inputNames` order; returns the outputs in order. */
+  run(inputs: readonly Operand[]): OrtOutput[] {
+    if (!this.session) throw new RuntimeError('The ONNX Runtime session was released.');
+    const feeds: Record<string, OrtTensor> = {};
+    inputs.forEach(({ values, shape }, i) => {
+      feeds[this.inputNames[i]] = new ort.Tensor('float32', values, shape);
+    });
+    const results = this.session.run(feeds, this.fetches, {});
+    // The compiled predict's models have float32 outputs only.
+    return this.outputNames.map((name) => ({
+      values: results[name].data as Float32Array,
+      shape: results[name].dims.slice(),
+    }));
+  }
+
+  /** Frees the session's native memory; releasing twice is harmless. */
+  release(): void {
+    this.session?.dispose();
+    this.session = null;
+    modelSessions.delete(this);
+  }
+}
+
+/** The number of live model sessions. */
+export function modelSessionCount(): number {
+  return modelSessions.size;
 }
 
 /** A float32 operand: its values and the shape to give it in the model. */
@@ -164,20 +286,32 @@ export function runModel(
 ): Float32Array[] {
   try {
     const threadCount = work < MIN_PARALLEL_WORK ? 1 : threads;
-    const sessionKey = `${key} threads=${threadCount}`;
-    let session = sessions.get(sessionKey);
-    if (!session) {
-      session = createSession(key, build, threadCount);
-      sessions.set(sessionKey, session);
-    }
-    const tensors: Record<string, OrtTensor> = {};
-    for (const [name, { values, shape }] of Object.entries(feeds))
-      tensors[name] = new ort.Tensor('float32', values, shape);
-    const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
-    return outputs.map((name) => results[name].data);
+    return runSession(key, build, threadCount, feeds, outputs, false) as Float32Array[];
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running ${key}: ${(err as Error)?.message ?? err}`);
   }
+}
+
+/** Runs model `key` on `threadCount` threads, building its session on first use; returns the outputs' values. */
+function runSession(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  threadCount: number,
+  feeds: Record<string, TypedOperand>,
+  outputs: readonly string[],
+  wholeStep: boolean,
+): (Float32Array | Int32Array)[] {
+  const sessionKey = `${key} threads=${threadCount}`;
+  let session = sessions.get(sessionKey);
+  if (!session) {
+    session = createSession(key, build, threadCount, wholeStep);
+    sessions.set(sessionKey, session);
+  }
+  const tensors: Record<string, OrtTensor> = {};
+  for (const [name, { values, shape }] of Object.entries(feeds))
+    tensors[name] = new ort.Tensor(values instanceof Int32Array ? 'int32' : 'float32', values, shape);
+  const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
+  return outputs.map((name) => results[name].data);
 }
 
 /**
@@ -207,4 +341,54 @@ export function runKernelModel(
     work,
   );
   return (backend as unknown as CpuData).makeTensorInfo(shape, 'float32', out);
+}
+
+/** An operand of a whole-step model: float32 values (activations, weights) or int32 ones (labels, counters). */
+export interface TypedOperand {
+  values: Float32Array | Int32Array;
+  shape: readonly number[];
+}
+
+/**
+ * Runs a whole-step model (a compiled training step: many ops, on every thread) on `feeds`, built by `build`
+ * the first time and cached under `key` with the kernels' sessions, so it is released with them (the
+ * backend's `dispose`, `configureNative`) and rebuilt on the next run. Returns the outputs' values in the
+ * order of `outputs`; an ONNX Runtime failure throws a RuntimeError naming `key`.
+ */
+export function runStepModel(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  feeds: Record<string, TypedOperand>,
+  outputs: readonly string[],
+): (Float32Array | Int32Array)[] {
+  try {
+    return runSession(key, build, threads, feeds, outputs, true);
+  } catch (err) {
+    throw new RuntimeError(`ONNX Runtime failed running the ${key}: ${(err as Error)?.message ?? err}`);
+  }
+}
+
+/**
+ * Makes the session of whole-step model `key` ahead of its first run (see `runStepModel`); returns why ONNX
+ * Runtime refused the model, or null.
+ */
+export function prepareStepModel(key: string, build: (graph: OnnxGraph) => void): string | null {
+  const sessionKey = `${key} threads=${threads}`;
+  if (sessions.has(sessionKey)) return null;
+  try {
+    sessions.set(sessionKey, createSession(key, build, threads, true));
+    return null;
+  } catch (err) {
+    return `ONNX Runtime refused the step's model: ${(err as Error)?.message ?? err}`;
+  }
+}
+
+/** Releases the sessions of model `key` (at any thread count), e.g. a compiled step the trainer dropped. */
+export function releaseSession(key: string): void {
+  for (const [sessionKey, session] of sessions) {
+    if (sessionKey.startsWith(`${key} threads=`)) {
+      session.dispose();
+      sessions.delete(sessionKey);
+    }
+  }
 }

@@ -33,11 +33,15 @@ export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
     b.makeOutput(shape, 'float32'),
   ];
   const views = [x.variable, x.gradient, x.m, x.v, ...outs].map(view);
-  runUpdate(b.wasm.asm?.memory ?? b.wasm.wasmMemory, views, a);
+  runAdamUpdate(b.wasm.asm?.memory ?? b.wasm.wasmMemory, views, a);
   return outs;
 };
 
-function runUpdate(
+/**
+ * Runs Adam's update over `views` (variable, gradient, m, v, then the three outputs, all views of
+ * `memory`): the f32x4 loop for the bulk, the JavaScript loop for the rest.
+ */
+export function runAdamUpdate(
   memory: WebAssembly.Memory | undefined,
   views: Float32Array[],
   a: StrataAdamUpdateAttrs,
