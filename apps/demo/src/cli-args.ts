@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 
 export type ModelKind = 'cnn' | 'mlp';
-export type BackendChoice = 'auto' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
 
 export interface CliOptions {
   model: ModelKind;
@@ -31,7 +31,7 @@ test accuracy, then save to a .keras file, load it back and predict a few test d
 Options:
   --model cnn|mlp      the Keras convnet example (default) or a two-layer perceptron
   --epochs N           most epochs to train (default: cnn ${DEFAULT_EPOCHS.cnn}, mlp ${DEFAULT_EPOCHS.mlp}); early stopping may end sooner
-  --backend NAME       auto (default: the fastest available), wasm or cpu
+  --backend NAME       auto (default: the fastest available), native, wasm or cpu
   --samples N          train on the first N of the 60000 training digits (for a quick run)
   --batch-size N       default 128
   --save FILE          where to save the trained model (default mnist.keras), relative to the folder
@@ -86,7 +86,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   return {
     model,
     epochs: get('--epochs') ? positiveInt('--epochs', get('--epochs')!) : DEFAULT_EPOCHS[model],
-    backend: oneOf('--backend', get('--backend') ?? 'auto', ['auto', 'wasm', 'cpu'] as const),
+    backend: oneOf('--backend', get('--backend') ?? 'auto', ['auto', 'native', 'wasm', 'cpu'] as const),
     samples: get('--samples') ? positiveInt('--samples', get('--samples')!, 60000) : undefined,
     batchSize: get('--batch-size') ? positiveInt('--batch-size', get('--batch-size')!) : 128,
     save: get('--save') ?? 'mnist.keras',

@@ -89,8 +89,8 @@ async function activate(backend: StrataBackend): Promise<void> {
  *   one included, and fails where `navigator.gpu` gives none.
  * - 'auto': the best that works here, by priority: webgpu on a hardware WebGPU adapter (a software
  *   fallback such as SwiftShader does not count: it trains slower than cpu), then webgl where WebGL2
- *   exists, then wasm, then native (Node, with onnxruntime-node installed), then cpu. So: webgpu or webgl
- *   in a browser, wasm in Node. A backend that fails to
+ *   exists, then native (Node, with the optional onnxruntime-node installed), then wasm, then cpu. So: webgpu
+ *   or webgl in a browser; native in Node with onnxruntime-node, else wasm. A backend that fails to
  *   initialise is skipped with a warning.
  *
  * Resolves to the name of the backend now active.

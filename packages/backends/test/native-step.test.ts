@@ -299,6 +299,46 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.dispose();
   });
 
+  it('pixels cast from int32 (tfjs-cpu keeps their Int32Array under float32) run on the native kernels, compiled fit and compiled predict', async () => {
+    await setBackend('native');
+    const before = tf.memory().numTensors;
+    // 64 images of 28 x 28 = 50,176 values: above the size where element-wise ops go to ONNX Runtime.
+    const raw = Int32Array.from({ length: 64 * 28 * 28 }, (_, i) => (i * 37) % 256);
+    const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+    const pixels = tf.tensor(raw, [64, 28, 28], 'int32');
+    const x = tf.div(pixels, 255);
+    // By hand: pixel / 255, the same op tfjs-cpu computes.
+    expectClose(
+      Array.from(x.dataSync()),
+      Array.from(raw, (v) => v / 255),
+      1e-6,
+    );
+    const cast = tf.cast(pixels, 'float32');
+    const y = tf.tensor(labels, [64], 'int32');
+    const make = () => {
+      const m = new Sequential([
+        new Flatten({ inputShape: [28, 28] }),
+        new Dense({ units: 10, activation: 'softmax', kernelInitializer: 'zeros' }),
+      ]);
+      m.compile({ optimizer: new SGD({ learningRate: 1e-4 }), loss: 'sparse_categorical_crossentropy' });
+      return m;
+    };
+    const compiled = make();
+    const reference = make();
+    reference.jitCompile = false;
+    const compiler = vi.spyOn(findBackend('native')!, 'compileTrainStep');
+    await compiled.fit(cast, y, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
+    const scaled = x.mul(255);
+    await reference.fit(scaled, y, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
+    expect(typeof compiler.mock.results[0].value).toBe('object');
+    const [p, q] = [compiled.predict(cast) as tf.Tensor, reference.predict(cast) as tf.Tensor];
+    expectClose(Array.from(p.dataSync()), Array.from(q.dataSync()), 1e-5);
+    tf.dispose([pixels, x, cast, scaled, y, p, q]);
+    compiled.dispose();
+    reference.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('weights made on another backend, and trained there between compiled steps, move to native', async () => {
     const c = cases[0];
     const { x, y } = data(c);

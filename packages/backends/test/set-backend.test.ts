@@ -64,9 +64,10 @@ describe('setBackend / getBackend / listBackends', () => {
     expect(getBackend()).toBe('cpu');
   });
 
-  it("'auto' picks wasm in Node, above native even where onnxruntime-node is installed", async () => {
-    await expect(setBackend('auto')).resolves.toBe('wasm');
-    expect(getBackend()).toBe('wasm');
+  it("'auto' picks native in Node where onnxruntime-node is installed, else wasm", async () => {
+    const expected = hasOrt ? 'native' : 'wasm';
+    await expect(setBackend('auto')).resolves.toBe(expected);
+    expect(getBackend()).toBe(expected);
   });
 
   it("setBackend('webgl') in Node fails clearly instead of staying on the old backend", async () => {
@@ -121,12 +122,13 @@ describe('setBackend / getBackend / listBackends', () => {
     await import('../src/webgpu.js');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     stubGpu({ info: { vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true } });
-    await expect(setBackend('auto')).resolves.toBe('wasm');
+    const nodeBest = hasOrt ? 'native' : 'wasm';
+    await expect(setBackend('auto')).resolves.toBe(nodeBest);
     expect(warn).not.toHaveBeenCalled();
     // A hardware adapter: 'auto' initialises webgpu first. In Node tfjs registered no webgpu backend (its
     // import saw no navigator.gpu), so that fails and 'auto' goes on to the next.
     stubGpu({ info: { vendor: 'nvidia', architecture: 'ampere' } });
-    await expect(setBackend('auto')).resolves.toBe('wasm');
+    await expect(setBackend('auto')).resolves.toBe(nodeBest);
     expect(warn.mock.calls.flat().join(' ')).toMatch(/backend 'webgpu' failed to initialise/);
   });
 
@@ -136,7 +138,7 @@ describe('setBackend / getBackend / listBackends', () => {
     });
     registerBackend({ name: 'test>broken', priority: 100, init });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await expect(setBackend('auto')).resolves.toBe('wasm');
+    await expect(setBackend('auto')).resolves.toBe(hasOrt ? 'native' : 'wasm');
     expect(init).toHaveBeenCalledOnce();
     expect(warn.mock.calls.flat().join(' ')).toMatch(/'test>broken' failed to initialise.*no device here/);
     await expect(setBackend('test>broken' as 'cpu')).rejects.toThrow('no device here');
@@ -171,14 +173,14 @@ describe('setBackend / getBackend / listBackends', () => {
     await import('../src/webgl.js');
     await import('../src/wasm.js');
     if (hasOrt) await import('../src/native.js');
-    expect(listBackends()).toEqual(['webgpu', 'webgl', 'wasm', ...(hasOrt ? ['native'] : []), 'cpu']);
+    expect(listBackends()).toEqual(['webgpu', 'webgl', ...(hasOrt ? ['native'] : []), 'wasm', 'cpu']);
   });
 
   it('rejects unknown names and bad entries with what it received', async () => {
     const unknown = await setBackend('tpu' as 'cpu').catch((e) => e);
     expect(unknown).toBeInstanceOf(RegistryError);
     expect(unknown.message).toMatch(
-      /Unknown backend: 'tpu'. Known backends: webgpu, webgl, wasm, native, cpu/,
+      /Unknown backend: 'tpu'. Known backends: webgpu, webgl, native, wasm, cpu/,
     );
     const empty = await setBackend('' as 'cpu').catch((e) => e);
     expect(empty).toBeInstanceOf(ValueError);

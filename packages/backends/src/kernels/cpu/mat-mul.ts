@@ -19,8 +19,23 @@ export interface CpuData {
   makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
 }
 
+/** A float32 tensor's host values as a Float32Array (see `typedAs`). */
 export function valuesOf(backend: Backend, info: TensorInfo): Float32Array {
-  return (backend as unknown as CpuData).data.get(info.dataId).values as Float32Array;
+  return typedAs((backend as unknown as CpuData).data.get(info.dataId).values, 'float32') as Float32Array;
+}
+
+/**
+ * `values` as the typed array that `dtype` names, copied only where tfjs-cpu stored another kind: its Cast
+ * keeps the source array where no precision is lost, so an int32 tensor cast to float32 still holds an
+ * Int32Array (and a bool cast to int32 a Uint8Array). JavaScript loops read either alike; ONNX Runtime
+ * takes a tensor's type from its array and would refuse it.
+ */
+export function typedAs(values: unknown, dtype: string): Float32Array | Int32Array {
+  if (dtype === 'float32' && !(values instanceof Float32Array))
+    return Float32Array.from(values as ArrayLike<number>);
+  if (dtype === 'int32' && !(values instanceof Int32Array))
+    return Int32Array.from(values as ArrayLike<number>);
+  return values as Float32Array | Int32Array;
 }
 
 /**

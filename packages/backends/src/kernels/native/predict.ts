@@ -33,6 +33,7 @@ import {
 import { toOnnx } from '@strata/onnx';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { typedAs } from '../cpu/mat-mul.js';
 import { ModelSession, nativeOptions, type Operand, type OrtOutput } from './ort.js';
 
 /** Batches of at least this many rows run on `configureNative`'s thread count; smaller ones on one thread. */
@@ -88,7 +89,10 @@ function runPredict(model: Model, xs: readonly tf.Tensor[], threads: number): tf
   // other weights, for which the trainer compiles anew. Should it happen, say so rather than run another graph.
   if (typeof session === 'string')
     throw new RuntimeError(`predict() cannot run model "${model.name}" compiled: ${session}`);
-  const operands: Operand[] = xs.map((x) => ({ values: x.dataSync() as Float32Array, shape: x.shape }));
+  const operands: Operand[] = xs.map((x) => ({
+    values: typedAs(x.dataSync(), 'float32') as Float32Array,
+    shape: x.shape,
+  }));
   let outputs: OrtOutput[];
   try {
     outputs = session.run(operands);

@@ -25,7 +25,7 @@ import {
 import { OnnxGraph } from '@strata/onnx/graph';
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { CpuData } from '../../cpu/mat-mul.js';
+import { type CpuData, typedAs } from '../../cpu/mat-mul.js';
 import { prepareStepModel, releaseSession, runStepModel, type TypedOperand } from '../ort.js';
 import {
   activationName,
@@ -307,7 +307,7 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
       const backend = tf.backend() as unknown as CpuData;
       // tfjs's data storage moves a value made on another backend here as it is read (weights built before
       // `setBackend('native')`, or trained on cpu in between).
-      const values = (t: tf.Tensor) => backend.data.get(t.dataId).values as Float32Array | Int32Array;
+      const values = (t: tf.Tensor) => typedAs(backend.data.get(t.dataId).values, t.dtype);
       const y = values(ys[0]);
       if (targetsValid && !targetsValid(y)) return null;
       const feeds: Record<string, TypedOperand> = {
