@@ -41,7 +41,7 @@ export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
  * Runs Adam's update over `views` (variable, gradient, m, v, then the three outputs, all views of
  * `memory`): the f32x4 loop for the bulk, the JavaScript loop for the rest.
  */
-export function runAdamUpdate(
+function runAdamUpdate(
   memory: WebAssembly.Memory | undefined,
   views: Float32Array[],
   a: StrataAdamUpdateAttrs,

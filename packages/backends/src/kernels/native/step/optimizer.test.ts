@@ -197,48 +197,6 @@ describe.skipIf(!hasOrt)('stepOptimizer against Optimizer.apply', () => {
   });
 });
 
-describe('stepOptimizer: the update on the host', () => {
-  it('Adam updates on the host as Optimizer.apply does, alternating with apply', () => {
-    const vars = makeVariables(1);
-    const reference = makeVariables(1);
-    const compiled = new Adam({ learningRate: schedule() });
-    const expected = new Adam({ learningRate: schedule() });
-    const update = stepOptimizer(compiled, vars);
-    if (typeof update === 'string') throw new Error(update);
-    expected.build(reference);
-    const before = tf.memory().numTensors;
-    for (let step = 1; step <= 4; step++) {
-      const grads = gradients(step);
-      if (step === 3) compiled.apply(grads, vars);
-      else {
-        update.applyOnHost?.(grads.map((g) => g.dataSync() as Float32Array));
-        update.finishStep();
-      }
-      expected.apply(grads, reference);
-      tf.dispose(grads);
-      expectSameState(compiled, expected, vars, reference);
-    }
-    expect(tf.memory().numTensors).toBe(before);
-    for (const o of [compiled, expected]) o.dispose();
-    tf.dispose([...vars, ...reference].map((v) => v.value));
-  });
-
-  it('is offered for plain Adam only', () => {
-    const vars = makeVariables(1);
-    const offered = (opt: Optimizer) => {
-      const update = stepOptimizer(opt, vars);
-      opt.dispose();
-      return typeof update !== 'string' && update.applyOnHost !== undefined;
-    };
-    expect(offered(new Adam())).toBe(true);
-    expect(offered(new Adam({ amsgrad: true }))).toBe(false);
-    expect(offered(new Adam({ clipnorm: 1 }))).toBe(false);
-    expect(offered(new AdamW())).toBe(false);
-    expect(offered(new SGD())).toBe(false);
-    tf.dispose(vars.map((v) => v.value));
-  });
-});
-
 describe('stepOptimizer refusals', () => {
   it('refuses what it does not compile, leaving the optimizer unbuilt', () => {
     class MyAdam extends Adam {}

@@ -9,8 +9,6 @@ import { type Optimizer, registry, ValueError, type Variable } from '@strata/cor
 import type { OnnxGraph } from '@strata/onnx/graph';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { HostAdamUpdate } from './host-adam.js';
-
 /**
  * The update of a compiled step. Each run, the compiler:
  * 1. feeds `scalars()`, computed just before the run, as float32 scalar graph inputs of those names;
@@ -37,14 +35,6 @@ export interface StepOptimizer {
   ): { newWeights: string[]; newState: string[] };
   /** Counts the step, after its results were assigned (see the interface's description). */
   finishStep(): void;
-  /**
-   * Present where the update runs faster on the host (Adam without AMSGrad, weight decay, clipping, loss
-   * scaling, EMA or gradient accumulation; see host-adam.ts): the compiler may then leave the update out
-   * of the graph. It does not call `emit` or feed `stateVariables`; the graph outputs the gradients (one
-   * per variable, in order), and after the run it calls `applyOnHost` with them, which updates the
-   * variables and their slots, and then `finishStep()`. `scalars()` is not needed on that path.
-   */
-  readonly applyOnHost?: (grads: readonly Float32Array[]) => void;
 }
 
 /** The update rule of one optimizer class, given the slot values of one weight. */
@@ -102,8 +92,9 @@ function moments(
  * computes more than one arithmetic step of the rule). ONNX Runtime runs each as its own pass over
  * the weight and does not fuse them: for a 784x512 weight, one `Add` takes 0.23 ms and the update
  * 1.9 ms (1 thread, fastest of 400 runs, 2 shared cores at load ~10); splitting the weight into 8 or 32
- * chunks to stay in cache was slower (the `Split`/`Concat` copies cost more than they save). Hence
- * `applyOnHost` (host-adam.ts), the same update in one fused pass per weight after the graph.
+ * chunks to stay in cache was slower (the `Split`/`Concat` copies cost more than they save). The same
+ * update in one fused pass per weight on the host after the graph (wasm's f32x4 loop: 0.24 ms for the
+ * update alone) was tried and measured no faster for the whole step, so the update stays in the graph.
  */
 function adamRule(opt: AdamLike): Rule {
   return {
@@ -393,41 +384,7 @@ export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable
       !!optimizer.weightDecay &&
       (optimizer as unknown as { usesWeightDecay(v: Variable): boolean }).usesWeightDecay(v),
   );
-  return new CompiledUpdate(
-    optimizer,
-    rule,
-    slots,
-    decayed,
-    hostUpdate(entry?.key, optimizer, variables, slots),
-  );
-}
-
-/** The host update of plain Adam (see `StepOptimizer.applyOnHost`), or null. */
-function hostUpdate(
-  key: string | undefined,
-  optimizer: Optimizer,
-  variables: readonly Variable[],
-  slots: Variable[][],
-): HostAdamUpdate | null {
-  const adam = optimizer as AdamLike;
-  const clipped = [optimizer.clipnorm, optimizer.clipvalue, optimizer.globalClipnorm].some(
-    (c) => c != null && c > 0,
-  );
-  const plain =
-    key === 'Adam' &&
-    !adam.amsgrad &&
-    !optimizer.weightDecay &&
-    !clipped &&
-    optimizer.lossScaleFactor == null &&
-    !optimizer.useEma &&
-    !optimizer.gradientAccumulationSteps;
-  return plain
-    ? new HostAdamUpdate(
-        adam,
-        variables,
-        slots.map(([m, v]) => [m, v] as const),
-      )
-    : null;
+  return new CompiledUpdate(optimizer, rule, slots, decayed);
 }
 
 class CompiledUpdate implements StepOptimizer {
@@ -440,13 +397,9 @@ class CompiledUpdate implements StepOptimizer {
     private readonly slots: Variable[][],
     /** Whether each variable takes weight decay. */
     private readonly decayed: boolean[],
-    host: HostAdamUpdate | null,
   ) {
     this.stateVariables = slots.flat();
-    if (host) this.applyOnHost = (grads) => host.apply(grads);
   }
-
-  readonly applyOnHost?: (grads: readonly Float32Array[]) => void;
 
   scalars(): Record<string, number> {
     // As `apply`: the rate at the current iteration, in float32.
