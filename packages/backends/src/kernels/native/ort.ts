@@ -292,6 +292,22 @@ export function runModel(
   }
 }
 
+/** The cached session of model `key` on `threadCount` threads, built (`createSession`) on first use. */
+function cachedSession(
+  key: string,
+  build: (graph: OnnxGraph) => void,
+  threadCount: number,
+  wholeStep: boolean,
+): BindingSession {
+  const sessionKey = `${key} threads=${threadCount}`;
+  let session = sessions.get(sessionKey);
+  if (!session) {
+    session = createSession(key, build, threadCount, wholeStep);
+    sessions.set(sessionKey, session);
+  }
+  return session;
+}
+
 /** Runs model `key` on `threadCount` threads, building its session on first use; returns the outputs' values. */
 function runSession(
   key: string,
@@ -301,12 +317,7 @@ function runSession(
   outputs: readonly string[],
   wholeStep: boolean,
 ): (Float32Array | Int32Array)[] {
-  const sessionKey = `${key} threads=${threadCount}`;
-  let session = sessions.get(sessionKey);
-  if (!session) {
-    session = createSession(key, build, threadCount, wholeStep);
-    sessions.set(sessionKey, session);
-  }
+  const session = cachedSession(key, build, threadCount, wholeStep);
   const tensors: Record<string, OrtTensor> = {};
   for (const [name, { values, shape }] of Object.entries(feeds))
     tensors[name] = new ort.Tensor(values instanceof Int32Array ? 'int32' : 'float32', values, shape);
@@ -373,10 +384,8 @@ export function runStepModel(
  * Runtime refused the model, or null.
  */
 export function prepareStepModel(key: string, build: (graph: OnnxGraph) => void): string | null {
-  const sessionKey = `${key} threads=${threads}`;
-  if (sessions.has(sessionKey)) return null;
   try {
-    sessions.set(sessionKey, createSession(key, build, threads, true));
+    cachedSession(key, build, threads, true);
     return null;
   } catch (err) {
     return `ONNX Runtime refused the step's model: ${(err as Error)?.message ?? err}`;
