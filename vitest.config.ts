@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const pkgs = [
@@ -20,6 +21,9 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: ['node'] } },
   test: {
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one test file at a time on a 2-core machine. Most of
+    // the slow files wait on another process (Chromium, Python, npm, a child Node), so two run side by side.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [

@@ -205,7 +205,13 @@ describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftSha
       };
     });
     expect(firstEpoch.end).toBeGreaterThan(firstEpoch.begin);
-    expect(firstEpoch.longTasks).toEqual([]);
+    // Training on the page would block it for every one of the epoch's 113 batches. On a machine shared with
+    // other jobs the scheduler can stretch one short task of the page past the 50 ms that makes a "long
+    // task" (seen once in a rehearsal with two test runs on 2 cores: one task of 50 ms), so a single task
+    // under 100 ms is tolerated; two, or any longer one, fail.
+    const blocking = firstEpoch.longTasks.filter((t) => t.duration >= 100);
+    expect(blocking).toEqual([]);
+    expect(firstEpoch.longTasks.length, JSON.stringify(firstEpoch.longTasks)).toBeLessThanOrEqual(1);
 
     // The pad predicts while the worker trains: the answer comes back before training ends.
     await page.evaluate(() => {
