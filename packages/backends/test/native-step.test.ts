@@ -41,6 +41,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import '../src/cpu.js';
 import { findBackend, setBackend } from '../src/index.js';
+import { trainStepGraph } from '../src/kernels/native/step/compile-step.js';
 import { resolvesInNode } from '../src/node-paths.js';
 
 const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
@@ -271,6 +272,24 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
       expect(new Set(compiled.tensorCounts.slice(1)).size).toBe(1);
     });
   }
+
+  it('the first layer with weights computes no input gradient (its Dense after a Flatten: no third product)', async () => {
+    await setBackend('native');
+    const c = cases[0];
+    const model = c.build();
+    model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: true });
+    const compiler = vi.spyOn(findBackend('native')!, 'compileTrainStep');
+    const { x, y } = data(c);
+    await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    const graph = trainStepGraph(compiler.mock.calls[0][0]);
+    if (typeof graph === 'string') throw new Error(graph);
+    const ops = (graph.toProto('step').node as { opType: string }[]).map((n) => n.opType);
+    // Two Dense layers: two forward products and two kernel gradients, and the input gradient of the
+    // second only (the first's input is the data).
+    expect(ops.filter((op) => op === 'Gemm')).toHaveLength(5);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
 
   it("'auto' compiles by default, and a later uncompiled step continues from the compiled state", async () => {
     await setBackend('native');
