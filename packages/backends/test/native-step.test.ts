@@ -468,12 +468,12 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.dispose();
   });
 
-  it('Dropout draws a new mask every step', async () => {
+  /** Each step's predictions of ones through Dense(ones), Dropout(0.5, seed) and Dense(ones): 2 · (kept count). */
+  async function dropoutSteps(seed: number | null): Promise<number[][]> {
     await setBackend('native');
-    // Ones through Dense(ones) and Dropout(0.5) summed by Dense(ones): each prediction is 2 · (kept count).
     const model = new Sequential([
       new Dense({ units: 64, useBias: false, kernelInitializer: 'ones', inputShape: [1] }),
-      new Dropout({ rate: 0.5 }),
+      new Dropout({ rate: 0.5, seed }),
       new Dense({ units: 1, useBias: false, kernelInitializer: 'ones' }),
     ]);
     const steps: number[][] = [];
@@ -490,11 +490,25 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     const x = tf.ones([24, 1]);
     const y = tf.zeros([24, 1]);
     await model.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
+    tf.dispose([x, y]);
+    model.dispose();
+    return steps;
+  }
+
+  it('Dropout draws a new mask every step', async () => {
+    const steps = await dropoutSteps(null);
     expect(steps).toHaveLength(3);
     // The same inputs and weights each step: only the masks can make the steps' predictions differ.
     expect(new Set(steps.map((p) => p.join())).size).toBe(3);
-    tf.dispose([x, y]);
-    model.dispose();
+    // Unseeded: another model draws other masks.
+    expect((await dropoutSteps(null)).join()).not.toBe(steps.join());
+  });
+
+  it("a Dropout seed makes the compiled step's masks repeat from model to model", async () => {
+    const steps = await dropoutSteps(7);
+    expect(new Set(steps.map((p) => p.join())).size).toBe(3);
+    expect((await dropoutSteps(7)).join()).toBe(steps.join());
+    expect((await dropoutSteps(8)).join()).not.toBe(steps.join());
   });
 
   it("'auto' falls back to the uncompiled step for a model it cannot compile, with exactly its results", async () => {

@@ -41,12 +41,12 @@ import {
   maxPooling2dStepLayer,
 } from './conv.js';
 import { denseStepLayer } from './dense.js';
-import { dropoutStepLayer } from './dropout.js';
+import { dropoutStepLayer, UniformSource } from './dropout.js';
 import { flattenStepLayer } from './flatten.js';
 import { layoutPerm } from './layout.js';
 import { emitLoss } from './loss.js';
 import { type StepOptimizer, stepOptimizer } from './optimizer.js';
-import type { StepLayer, StepLayerFactory, StepLayout } from './types.js';
+import type { RandomInput, StepLayer, StepLayerFactory, StepLayout } from './types.js';
 
 /** The layers a step compiles, by class name (InputLayer is skipped). */
 const STEP_LAYERS: Record<string, StepLayerFactory> = {
@@ -119,6 +119,8 @@ interface StepPlan {
   predShape: number[];
   /** Whether a batch's target values suit the compiled loss (class ids in range); see step/loss.ts. */
   targetsValid?: (values: ArrayLike<number>) => boolean;
+  /** The graph inputs of random numbers the layers declared, fed new ones every run. */
+  randomInputs: RandomInput[];
 }
 
 /** The step form of `layer` (with its activation) for an input of `shape` in `layout`, or why there is none. */
@@ -173,14 +175,14 @@ function planStep(request: TrainStepRequest): StepPlan | string {
     return 'the trainable weights are not those of the layers in the chain, each once';
   const optimizer = stepOptimizer(request.optimizer, request.variables);
   if (typeof optimizer === 'string') return optimizer;
-  const plan: StepPlan = { request, layers, optimizer, predShape: [] };
+  const plan: StepPlan = { request, layers, optimizer, predShape: [], randomInputs: [] };
   const built = emitStep(new OnnxGraph(), plan);
   if (typeof built === 'string') return built;
   return { ...plan, ...built };
 }
 
 /** What `emitStep` adds besides its graph outputs. */
-type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid'>;
+type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid' | 'randomInputs'>;
 
 /**
  * Emits the whole step into `g`: inputs `x`, `y`, `w<i>` (the variables), `s<j>` (the optimizer's state) and
@@ -208,6 +210,7 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   let shape: readonly number[] = input.shape;
   let layout: StepLayout = 'keras';
   const steps: { step: StepLayer; inPerm: number[] | null }[] = [];
+  const randomInputs: RandomInput[] = [];
   for (const planned of layers) {
     const step = stepLayerOf(planned, shape, layout);
     if (typeof step === 'string') return step;
@@ -222,6 +225,7 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
       true,
     );
     g.scope = '';
+    randomInputs.push(...(step.randomInputs ?? []));
     steps.push({ step, inPerm });
     shape = step.outputShape;
     layout = step.outputLayout;
@@ -261,7 +265,7 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   optimizer.stateVariables.forEach((v, j) => {
     g.addOutput(`s${j}_new`, newState[j], v.shape, v.dtype === 'int32' ? 'int32' : 'float32');
   });
-  return { predShape, targetsValid: lossValues.targetsValid };
+  return { predShape, targetsValid: lossValues.targetsValid, randomInputs };
 }
 
 function inverse(perm: readonly number[]): number[] {
@@ -280,13 +284,12 @@ function assignValues(variable: Variable, values: Float32Array | Int32Array): vo
 }
 
 /**
- * The ONNX graph of the compiled step for `request` (what `compileTrainStep` runs), or why there is none; for
- * inspecting the step (tests, bench/src/step-profile.ts).
+ * The ONNX graph of the compiled step for `request` (what `compileTrainStep` runs), emitted into `g`, or why
+ * there is none; for inspecting the step (tests, bench/src/step-profile.ts).
  */
-export function trainStepGraph(request: TrainStepRequest): OnnxGraph | string {
+export function trainStepGraph(request: TrainStepRequest, g = new OnnxGraph()): OnnxGraph | string {
   const plan = planStep(request);
   if (typeof plan === 'string') return plan;
-  const g = new OnnxGraph();
   const emitted = emitStep(g, plan);
   return typeof emitted === 'string' ? emitted : g;
 }
@@ -300,6 +303,13 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
   if (typeof plan === 'string') return plan;
   const { variables, model } = request;
   const { optimizer, predShape, targetsValid } = plan;
+  // Each random input's values, refilled before every run from its own sequence.
+  const random = plan.randomInputs.map(({ name, shape, seed }) => ({
+    name,
+    shape,
+    values: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+    source: new UniformSource(seed),
+  }));
   const batch = request.inputs[0].shape[0];
   const key = `compiled training step of model "${model.name}" for batches of ${batch} (#${++compiledCount})`;
   const build = (g: OnnxGraph) => {
@@ -338,6 +348,10 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
       });
       for (const [name, value] of Object.entries(optimizer.scalars()))
         feeds[name] = { values: Float32Array.of(value), shape: [] };
+      for (const { name, shape, values: numbers, source } of random) {
+        source.fill(numbers);
+        feeds[name] = { values: numbers, shape };
+      }
       const out = runStepModel(key, build, feeds, outputs);
       const state = optimizer.stateVariables;
       for (let i = 0; i < variables.length; i++) assignValues(variables[i], out[2 + i]);
