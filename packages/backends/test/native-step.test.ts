@@ -647,43 +647,50 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     custom.dispose();
   });
 
-  it('an ONNX Runtime failure fails the step with an error naming it, assigning nothing and leaving no tensor behind', async () => {
-    await setBackend('native');
-    const c = cases[0];
-    const model = c.build();
-    model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: true });
-    const { x, y } = data(c);
-    const xb = x.slice(0, 16);
-    const yb = y.slice(0, 16);
-    await model.trainOnBatch(xb, yb);
-    const before = weightValues(model);
-    const state = model.optimizer!.variables.map((v) => v.value.dataSync().slice());
-    // The last bias's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed.
-    const bias = model.trainableWeights[model.trainableWeights.length - 1];
-    const backendData = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } })
-      .data;
-    const entry = backendData.get(bias.value.dataId);
-    const values = entry.values;
-    entry.values = new Float32Array(values.length + 1);
-    const tensors = tf.memory().numTensors;
-    let error: Error;
-    try {
-      error = await model.trainOnBatch(xb, yb).catch((e) => e);
-    } finally {
-      entry.values = values;
-    }
-    expect(error).toBeInstanceOf(RuntimeError);
-    expect(error.message).toMatch(
-      /^ONNX Runtime failed running the compiled training step of model "[^"]+" for batches of 16 \(#\d+\): ./,
-    );
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(weightValues(model)).toEqual(before);
-    expect(model.optimizer!.variables.map((v) => v.value.dataSync().slice())).toEqual(state);
-    // The step works again with the right values.
-    expect(Number.isFinite((await model.trainOnBatch(xb, yb)) as number)).toBe(true);
-    tf.dispose([x, y, xb, yb]);
-    model.dispose();
-  });
+  for (const rate of [0, 0.3])
+    it(`an ONNX Runtime failure fails the step with an error naming it, assigning nothing and leaving no tensor behind (Dropout rate ${rate})`, async () => {
+      await setBackend('native');
+      const c = cases[0];
+      // At a rate above 0 the step also feeds the mask's random numbers.
+      const model = new Sequential([
+        new Flatten({ inputShape: [8, 8] }),
+        new Dense({ units: 32, activation: 'relu' }),
+        new Dropout({ rate }),
+        new Dense({ units: 10, activation: 'softmax' }),
+      ]);
+      model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: true });
+      const { x, y } = data(c);
+      const xb = x.slice(0, 16);
+      const yb = y.slice(0, 16);
+      await model.trainOnBatch(xb, yb);
+      const before = weightValues(model);
+      const state = model.optimizer!.variables.map((v) => v.value.dataSync().slice());
+      // The last bias's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed.
+      const bias = model.trainableWeights[model.trainableWeights.length - 1];
+      const backendData = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } })
+        .data;
+      const entry = backendData.get(bias.value.dataId);
+      const values = entry.values;
+      entry.values = new Float32Array(values.length + 1);
+      const tensors = tf.memory().numTensors;
+      let error: Error;
+      try {
+        error = await model.trainOnBatch(xb, yb).catch((e) => e);
+      } finally {
+        entry.values = values;
+      }
+      expect(error).toBeInstanceOf(RuntimeError);
+      expect(error.message).toMatch(
+        /^ONNX Runtime failed running the compiled training step of model "[^"]+" for batches of 16 \(#\d+\): ./,
+      );
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(weightValues(model)).toEqual(before);
+      expect(model.optimizer!.variables.map((v) => v.value.dataSync().slice())).toEqual(state);
+      // The step works again with the right values.
+      expect(Number.isFinite((await model.trainOnBatch(xb, yb)) as number)).toBe(true);
+      tf.dispose([x, y, xb, yb]);
+      model.dispose();
+    });
 
   it("releases the step's session with the backend's sessions, and builds it again on the next step", async () => {
     await setBackend('native');
