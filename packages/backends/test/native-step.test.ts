@@ -41,6 +41,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import '../src/cpu.js';
 import { findBackend, setBackend } from '../src/index.js';
+import { trainStepGraph } from '../src/kernels/native/step/compile-step.js';
 import { resolvesInNode } from '../src/node-paths.js';
 
 const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
@@ -272,6 +273,24 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     });
   }
 
+  it('the first layer with weights computes no input gradient (its Dense after a Flatten: no third product)', async () => {
+    await setBackend('native');
+    const c = cases[0];
+    const model = c.build();
+    model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: true });
+    const compiler = vi.spyOn(findBackend('native')!, 'compileTrainStep');
+    const { x, y } = data(c);
+    await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    const graph = trainStepGraph(compiler.mock.calls[0][0]);
+    if (typeof graph === 'string') throw new Error(graph);
+    const ops = (graph.toProto('step').node as { opType: string }[]).map((n) => n.opType);
+    // Two Dense layers: two forward products and two kernel gradients, and the input gradient of the
+    // second only (the first's input is the data).
+    expect(ops.filter((op) => op === 'Gemm')).toHaveLength(5);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it("'auto' compiles by default, and a later uncompiled step continues from the compiled state", async () => {
     await setBackend('native');
     const c = cases[0];
@@ -449,12 +468,12 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     model.dispose();
   });
 
-  it('Dropout draws a new mask every step', async () => {
+  /** Each step's predictions of ones through Dense(ones), Dropout(0.5, seed) and Dense(ones): 2 · (kept count). */
+  async function dropoutSteps(seed: number | null): Promise<number[][]> {
     await setBackend('native');
-    // Ones through Dense(ones) and Dropout(0.5) summed by Dense(ones): each prediction is 2 · (kept count).
     const model = new Sequential([
       new Dense({ units: 64, useBias: false, kernelInitializer: 'ones', inputShape: [1] }),
-      new Dropout({ rate: 0.5 }),
+      new Dropout({ rate: 0.5, seed }),
       new Dense({ units: 1, useBias: false, kernelInitializer: 'ones' }),
     ]);
     const steps: number[][] = [];
@@ -471,11 +490,25 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     const x = tf.ones([24, 1]);
     const y = tf.zeros([24, 1]);
     await model.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
+    tf.dispose([x, y]);
+    model.dispose();
+    return steps;
+  }
+
+  it('Dropout draws a new mask every step', async () => {
+    const steps = await dropoutSteps(null);
     expect(steps).toHaveLength(3);
     // The same inputs and weights each step: only the masks can make the steps' predictions differ.
     expect(new Set(steps.map((p) => p.join())).size).toBe(3);
-    tf.dispose([x, y]);
-    model.dispose();
+    // Unseeded: another model draws other masks.
+    expect((await dropoutSteps(null)).join()).not.toBe(steps.join());
+  });
+
+  it("a Dropout seed makes the compiled step's masks repeat from model to model", async () => {
+    const steps = await dropoutSteps(7);
+    expect(new Set(steps.map((p) => p.join())).size).toBe(3);
+    expect((await dropoutSteps(7)).join()).toBe(steps.join());
+    expect((await dropoutSteps(8)).join()).not.toBe(steps.join());
   });
 
   it("'auto' falls back to the uncompiled step for a model it cannot compile, with exactly its results", async () => {
@@ -614,43 +647,50 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
     custom.dispose();
   });
 
-  it('an ONNX Runtime failure fails the step with an error naming it, assigning nothing and leaving no tensor behind', async () => {
-    await setBackend('native');
-    const c = cases[0];
-    const model = c.build();
-    model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: true });
-    const { x, y } = data(c);
-    const xb = x.slice(0, 16);
-    const yb = y.slice(0, 16);
-    await model.trainOnBatch(xb, yb);
-    const before = weightValues(model);
-    const state = model.optimizer!.variables.map((v) => v.value.dataSync().slice());
-    // The last bias's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed.
-    const bias = model.trainableWeights[model.trainableWeights.length - 1];
-    const backendData = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } })
-      .data;
-    const entry = backendData.get(bias.value.dataId);
-    const values = entry.values;
-    entry.values = new Float32Array(values.length + 1);
-    const tensors = tf.memory().numTensors;
-    let error: Error;
-    try {
-      error = await model.trainOnBatch(xb, yb).catch((e) => e);
-    } finally {
-      entry.values = values;
-    }
-    expect(error).toBeInstanceOf(RuntimeError);
-    expect(error.message).toMatch(
-      /^ONNX Runtime failed running the compiled training step of model "[^"]+" for batches of 16 \(#\d+\): ./,
-    );
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(weightValues(model)).toEqual(before);
-    expect(model.optimizer!.variables.map((v) => v.value.dataSync().slice())).toEqual(state);
-    // The step works again with the right values.
-    expect(Number.isFinite((await model.trainOnBatch(xb, yb)) as number)).toBe(true);
-    tf.dispose([x, y, xb, yb]);
-    model.dispose();
-  });
+  for (const rate of [0, 0.3])
+    it(`an ONNX Runtime failure fails the step with an error naming it, assigning nothing and leaving no tensor behind (Dropout rate ${rate})`, async () => {
+      await setBackend('native');
+      const c = cases[0];
+      // At a rate above 0 the step also feeds the mask's random numbers.
+      const model = new Sequential([
+        new Flatten({ inputShape: [8, 8] }),
+        new Dense({ units: 32, activation: 'relu' }),
+        new Dropout({ rate }),
+        new Dense({ units: 10, activation: 'softmax' }),
+      ]);
+      model.compile({ optimizer: c.optimizer(), loss: c.loss, jitCompile: true });
+      const { x, y } = data(c);
+      const xb = x.slice(0, 16);
+      const yb = y.slice(0, 16);
+      await model.trainOnBatch(xb, yb);
+      const before = weightValues(model);
+      const state = model.optimizer!.variables.map((v) => v.value.dataSync().slice());
+      // The last bias's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed.
+      const bias = model.trainableWeights[model.trainableWeights.length - 1];
+      const backendData = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } })
+        .data;
+      const entry = backendData.get(bias.value.dataId);
+      const values = entry.values;
+      entry.values = new Float32Array(values.length + 1);
+      const tensors = tf.memory().numTensors;
+      let error: Error;
+      try {
+        error = await model.trainOnBatch(xb, yb).catch((e) => e);
+      } finally {
+        entry.values = values;
+      }
+      expect(error).toBeInstanceOf(RuntimeError);
+      expect(error.message).toMatch(
+        /^ONNX Runtime failed running the compiled training step of model "[^"]+" for batches of 16 \(#\d+\): ./,
+      );
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(weightValues(model)).toEqual(before);
+      expect(model.optimizer!.variables.map((v) => v.value.dataSync().slice())).toEqual(state);
+      // The step works again with the right values.
+      expect(Number.isFinite((await model.trainOnBatch(xb, yb)) as number)).toBe(true);
+      tf.dispose([x, y, xb, yb]);
+      model.dispose();
+    });
 
   it("releases the step's session with the backend's sessions, and builds it again on the next step", async () => {
     await setBackend('native');

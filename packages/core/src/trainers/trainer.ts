@@ -1436,13 +1436,19 @@ export abstract class Trainer<Outputs extends SymbolicStructure = SymbolicStruct
                     description.compilePredict!({ model: this as unknown as Model, inputs }),
                   `weights=${this.weights.map((v) => v.value.id)}`,
                 );
-          const outs = tf.tidy(() => {
-            const batch = steps === 1 && n === size ? xs : sliceRows(xs, start, n);
-            if (compiled) return compiled.run(batch);
-            return custom
-              ? this.flattenOutputs(this.predictStep(this.packInputs(batch)))
-              : this.forward(batch, false);
-          });
+          const whole = steps === 1 && n === size;
+          // A compiled pass over the whole input makes no tensor but its outputs (the contract): no tidy
+          // scope to pay for in a batch-1 predict.
+          const outs =
+            compiled && whole
+              ? compiled.run(xs)
+              : tf.tidy(() => {
+                  const batch = whole ? xs : sliceRows(xs, start, n);
+                  if (compiled) return compiled.run(batch);
+                  return custom
+                    ? this.flattenOutputs(this.predictStep(this.packInputs(batch)))
+                    : this.forward(batch, false);
+                });
           outs.forEach((o, i) => {
             perOutput[i] ??= [];
             perOutput[i].push(o);

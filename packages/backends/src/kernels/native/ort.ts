@@ -127,19 +127,24 @@ function createSession(
   threadCount: number,
   wholeStep = false,
 ): BindingSession {
-  const graph = new OnnxGraph();
-  build(graph);
-  const bytes = encodeModelProto({
-    irVersion: IR_VERSION,
-    producerName: 'strata-native',
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: withoutOutputCopies(graph.toProto(key)),
-  });
+  const bytes = modelBytes(key, build);
   // Without the arena each session's buffers are freed after its run: with one arena per session (one per
   // kernel signature) a CNN's training and predict shapes held ~1 GB more. A whole step is one session, and
   // its intermediates are large: freed and mapped again every run, the bench CNN's step took 271 ms
   // against 55 ms with the arena (onnxruntime 1.30 in Python, 2 threads, load 3).
   return loadSession(bytes, threadCount, wholeStep);
+}
+
+/** The ONNX file of the model `build` emits, as the sessions load it (also for profiling a compiled step). */
+export function modelBytes(key: string, build: (graph: OnnxGraph) => void): Uint8Array {
+  const graph = new OnnxGraph();
+  build(graph);
+  return encodeModelProto({
+    irVersion: IR_VERSION,
+    producerName: 'strata-native',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: withoutOutputCopies(graph.toProto(key)),
+  });
 }
 
 /** An ONNX Runtime session of the model `bytes`; `arena` keeps its buffers from one run to the next. */

@@ -41,12 +41,12 @@ import {
   maxPooling2dStepLayer,
 } from './conv.js';
 import { denseStepLayer } from './dense.js';
-import { dropoutStepLayer } from './dropout.js';
+import { dropoutStepLayer, UniformSource } from './dropout.js';
 import { flattenStepLayer } from './flatten.js';
 import { layoutPerm } from './layout.js';
 import { emitLoss } from './loss.js';
 import { type StepOptimizer, stepOptimizer } from './optimizer.js';
-import type { StepLayer, StepLayerFactory, StepLayout } from './types.js';
+import type { RandomInput, StepLayer, StepLayerFactory, StepLayout } from './types.js';
 
 /** The layers a step compiles, by class name (InputLayer is skipped). */
 const STEP_LAYERS: Record<string, StepLayerFactory> = {
@@ -119,6 +119,8 @@ interface StepPlan {
   predShape: number[];
   /** Whether a batch's target values suit the compiled loss (class ids in range); see step/loss.ts. */
   targetsValid?: (values: ArrayLike<number>) => boolean;
+  /** The graph inputs of random numbers the layers declared, fed new ones every run. */
+  randomInputs: RandomInput[];
 }
 
 /** The step form of `layer` (with its activation) for an input of `shape` in `layout`, or why there is none. */
@@ -173,14 +175,14 @@ function planStep(request: TrainStepRequest): StepPlan | string {
     return 'the trainable weights are not those of the layers in the chain, each once';
   const optimizer = stepOptimizer(request.optimizer, request.variables);
   if (typeof optimizer === 'string') return optimizer;
-  const plan: StepPlan = { request, layers, optimizer, predShape: [] };
+  const plan: StepPlan = { request, layers, optimizer, predShape: [], randomInputs: [] };
   const built = emitStep(new OnnxGraph(), plan);
   if (typeof built === 'string') return built;
   return { ...plan, ...built };
 }
 
 /** What `emitStep` adds besides its graph outputs. */
-type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid'>;
+type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid' | 'randomInputs'>;
 
 /**
  * Emits the whole step into `g`: inputs `x`, `y`, `w<i>` (the variables), `s<j>` (the optimizer's state) and
@@ -208,6 +210,7 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   let shape: readonly number[] = input.shape;
   let layout: StepLayout = 'keras';
   const steps: { step: StepLayer; inPerm: number[] | null }[] = [];
+  const randomInputs: RandomInput[] = [];
   for (const planned of layers) {
     const step = stepLayerOf(planned, shape, layout);
     if (typeof step === 'string') return step;
@@ -222,6 +225,7 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
       true,
     );
     g.scope = '';
+    randomInputs.push(...(step.randomInputs ?? []));
     steps.push({ step, inPerm });
     shape = step.outputShape;
     layout = step.outputLayout;
@@ -233,14 +237,18 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   const lossValues = emitLoss(g, request.losses[0]!, pred, 'y', predShape, target.shape);
   if (typeof lossValues === 'string') return lossValues;
 
-  // Backward: from the loss's gradient through each layer (and transpose) in reverse.
+  // Backward: from the loss's gradient through each layer (and transpose) in reverse, down to the first
+  // layer with weights; a layer's input gradient only when a layer before it has weights (the bench MLP's
+  // first Dense, after a Flatten, would otherwise compute a 128x512x784 product nothing reads: ONNX Runtime
+  // kept it, 0.65 ms of a 6 ms step).
   let dy: string | null = lossValues.dPred;
   if (outPerm) dy = g.op1('Transpose', [dy], { perm: inverse(outPerm) });
   const grads: string[] = new Array(weights.length);
-  for (let k = layers.length - 1; k >= 0; k--) {
+  const firstTrained = layers.findIndex((l) => l.weights.length > 0);
+  for (let k = layers.length - 1; k >= Math.max(firstTrained, 0); k--) {
     const { step, inPerm } = steps[k];
     g.scope = `${layers[k].layer.name}/grad`;
-    const { dx, dWeights } = step.backward(g, dy!, k > 0);
+    const { dx, dWeights } = step.backward(g, dy!, k > firstTrained);
     g.scope = '';
     layers[k].weights.forEach((i, n) => {
       grads[i] = dWeights[n];
@@ -257,7 +265,7 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   optimizer.stateVariables.forEach((v, j) => {
     g.addOutput(`s${j}_new`, newState[j], v.shape, v.dtype === 'int32' ? 'int32' : 'float32');
   });
-  return { predShape, targetsValid: lossValues.targetsValid };
+  return { predShape, targetsValid: lossValues.targetsValid, randomInputs };
 }
 
 function inverse(perm: readonly number[]): number[] {
@@ -276,6 +284,17 @@ function assignValues(variable: Variable, values: Float32Array | Int32Array): vo
 }
 
 /**
+ * The ONNX graph of the compiled step for `request` (what `compileTrainStep` runs), emitted into `g`, or why
+ * there is none; for inspecting the step (tests, bench/src/step-profile.ts).
+ */
+export function trainStepGraph(request: TrainStepRequest, g = new OnnxGraph()): OnnxGraph | string {
+  const plan = planStep(request);
+  if (typeof plan === 'string') return plan;
+  const emitted = emitStep(g, plan);
+  return typeof emitted === 'string' ? emitted : g;
+}
+
+/**
  * Compiles the built-in training step of `request.model` for its batch signature into one ONNX Runtime
  * session (the native backend's `compileTrainStep`), or returns why it cannot.
  */
@@ -284,6 +303,13 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
   if (typeof plan === 'string') return plan;
   const { variables, model } = request;
   const { optimizer, predShape, targetsValid } = plan;
+  // Each random input's values, refilled before every run from its own sequence.
+  const random = plan.randomInputs.map(({ name, shape, seed }) => ({
+    name,
+    shape,
+    values: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+    source: new UniformSource(seed),
+  }));
   const batch = request.inputs[0].shape[0];
   const key = `compiled training step of model "${model.name}" for batches of ${batch} (#${++compiledCount})`;
   const build = (g: OnnxGraph) => {
@@ -322,6 +348,10 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
       });
       for (const [name, value] of Object.entries(optimizer.scalars()))
         feeds[name] = { values: Float32Array.of(value), shape: [] };
+      for (const { name, shape, values: numbers, source } of random) {
+        source.fill(numbers);
+        feeds[name] = { values: numbers, shape };
+      }
       const out = runStepModel(key, build, feeds, outputs);
       const state = optimizer.stateVariables;
       for (let i = 0; i < variables.length; i++) assignValues(variables[i], out[2 + i]);

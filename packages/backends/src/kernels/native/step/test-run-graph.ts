@@ -28,11 +28,13 @@ interface OrtModule {
 
 /**
  * Declares `feeds` as the graph's inputs, lets `build` emit ops and return the values to fetch, and
- * runs the model once; returns each fetched value's data, by the name `build` gave it.
+ * runs the model once; returns each fetched value's data, by the name `build` gave it. `declared`: more
+ * inputs, which `build` declares itself.
  */
 export async function runGraph(
   feeds: Record<string, Feed>,
   build: (g: OnnxGraph) => Record<string, string>,
+  declared: Record<string, Feed> = {},
 ): Promise<Record<string, Float32Array>> {
   const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
   const g = new OnnxGraph();
@@ -49,7 +51,7 @@ export async function runGraph(
   const session = await ort.InferenceSession.create(bytes);
   try {
     const inputs: Record<string, unknown> = {};
-    for (const [name, { values, shape }] of Object.entries(feeds))
+    for (const [name, { values, shape }] of Object.entries({ ...feeds, ...declared }))
       inputs[name] = new ort.Tensor(values instanceof Int32Array ? 'int32' : 'float32', values, shape);
     const results = await session.run(inputs);
     return Object.fromEntries(Object.keys(fetches).map((name) => [name, results[`out/${name}`].data]));

@@ -36,6 +36,18 @@ export interface StepLayer {
    * and one gradient per weight, in weight order and in the weight's own layout.
    */
   backward(g: OnnxGraph, dy: string, needInputGrad: boolean): { dx: string | null; dWeights: string[] };
+  /**
+   * The float32 graph inputs `forward` declared for uniform random numbers in [0, 1) (Dropout's mask): the
+   * compiler feeds each new ones every run, from a sequence of `seed` where it is not null.
+   */
+  readonly randomInputs?: readonly RandomInput[];
+}
+
+/** A graph input of uniform random numbers; see `StepLayer.randomInputs`. */
+export interface RandomInput {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly seed: number | null;
 }
 
 /**
