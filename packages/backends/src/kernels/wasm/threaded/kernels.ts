@@ -1,0 +1,163 @@
+/**
+ * The wasm backend's kernels on Strata's thread pool (pool.ts): matMul (with transposes and broadcast
+ * batches), the fused matMul's bias + ReLU, the leading-axes column sum (a Dense layer's bias gradient) and
+ * Adam's update. tfjs-backend-wasm keeps tensors in its own heap, so each kernel copies its operands into
+ * the pool's shared memory and its result back: O(n²) copies around the GEMM's O(n³) work.
+ *
+ * Each function returns null where it does not apply (no pool, another activation, a batch broadcast it
+ * does not handle); the caller then runs tfjs's kernel.
+ */
+import type { StrataAdamUpdateAttrs } from '@strata/core';
+import { type TensorInfo, util } from '@tensorflow/tfjs-core';
+
+import type { Backend } from '../call-kernel.js';
+import { JobKind, type ThreadPool } from './pool.js';
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use (its class is not exported as a type). */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+let active: ThreadPool | null = null;
+
+/** The pool the wasm backend's kernels run on, or null (one thread: tfjs's own kernels). */
+export function activeThreadPool(): ThreadPool | null {
+  return active;
+}
+
+/** Makes `pool` the one the kernels use (null: none). Its owner (the wasm backend) disposes it. */
+export function setActiveThreadPool(pool: ThreadPool | null): void {
+  active = pool;
+}
+
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1 };
+
+export interface MatMulArgs {
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias?: TensorInfo;
+  activation?: string;
+}
+
+/** The batch shape two operands broadcast to, when one is unbatched or both match; else null. */
+function batchShape(a: number[], b: number[]): number[] | null {
+  const sizeA = util.sizeFromShape(a);
+  const sizeB = util.sizeFromShape(b);
+  if (sizeA === 1) return b.length >= a.length ? b : a;
+  if (sizeB === 1) return a.length >= b.length ? a : b;
+  return util.arraysEqual(a, b) ? a : null;
+}
+
+/** `op(a) · op(b)` (+ bias, activation) on `pool`, or null where it does not apply. */
+export function threadedMatMul(
+  pool: ThreadPool | null,
+  backend: Backend,
+  { a, b, transposeA, transposeB, bias, activation = 'linear' }: MatMulArgs,
+): TensorInfo | null {
+  if (pool === null || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const act = ACTIVATIONS[activation];
+  if (act === undefined || a.shape.length < 2 || b.shape.length < 2) return null;
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const m = transposeA ? ca : ra;
+  const k = transposeA ? ra : ca;
+  const n = transposeB ? rb : cb;
+  if ((transposeB ? cb : rb) !== k || m * n * k === 0) return null;
+  const batch = batchShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (batch === null) return null;
+  if (
+    bias != null &&
+    (bias.dtype !== 'float32' ||
+      bias.shape[bias.shape.length - 1] !== n ||
+      util.sizeFromShape(bias.shape) !== n)
+  ) {
+    return null;
+  }
+  const heap = backend as unknown as HeapBackend;
+  const batches = util.sizeFromShape(batch);
+  pool.resetArena();
+  const at = {
+    a: pool.place(heap.typedArrayFromHeap(a)),
+    b: pool.place(heap.typedArrayFromHeap(b)),
+    bias: bias == null ? 0 : pool.place(heap.typedArrayFromHeap(bias)),
+    out: pool.place(batches * m * n),
+  };
+  const { rows, cols } = pool.tiles;
+  const rowTiles = Math.ceil(m / rows);
+  const colTiles = Math.ceil(n / cols);
+  pool.run(JobKind.gemm, batches * rowTiles * colTiles, {
+    ...at,
+    m,
+    n,
+    k,
+    transA: transposeA ? 1 : 0,
+    transB: transposeB ? 1 : 0,
+    activation: act,
+    strideA: util.sizeFromShape(a.shape) === m * k ? 0 : m * k,
+    strideB: util.sizeFromShape(b.shape) === k * n ? 0 : k * n,
+    strideOut: m * n,
+    rowTiles,
+    colTiles,
+  });
+  return copyOut(pool, heap, at.out, [...batch, m, n]);
+}
+
+/** Sums `x` (float32) over its leading `axes` axes on `pool`: `[outer, inner]` → `[inner]`; or null. */
+export function threadedColumnSum(
+  pool: ThreadPool | null,
+  backend: Backend,
+  x: TensorInfo,
+  axes: number,
+  outShape: number[],
+): TensorInfo | null {
+  if (pool === null) return null;
+  const heap = backend as unknown as HeapBackend;
+  const rows = util.sizeFromShape(x.shape.slice(0, axes));
+  const n = util.sizeFromShape(x.shape.slice(axes));
+  pool.resetArena();
+  const at = { a: pool.place(heap.typedArrayFromHeap(x)), out: pool.place(n) };
+  pool.run(JobKind.columnSum, Math.ceil(n / pool.tiles.columns), { ...at, m: rows, n });
+  return copyOut(pool, heap, at.out, outShape);
+}
+
+/**
+ * Adam's update (Keras 3's formulas, each operation rounded as `adamUpdate` in ../../adam-update.ts
+ * rounds it) of `variable` with `gradient`, `m`, `v` on `pool`: returns the new variable, m and v.
+ */
+export function threadedAdamUpdate(
+  pool: ThreadPool | null,
+  backend: Backend,
+  inputs: [TensorInfo, TensorInfo, TensorInfo, TensorInfo],
+  attrs: StrataAdamUpdateAttrs,
+): TensorInfo[] | null {
+  if (pool === null) return null;
+  const heap = backend as unknown as HeapBackend;
+  const n = util.sizeFromShape(inputs[0].shape);
+  pool.resetArena();
+  const [a, g, mIn, vIn] = inputs.map((t) => pool.place(heap.typedArrayFromHeap(t)));
+  const outs = { out: pool.place(n), outM: pool.place(n), outV: pool.place(n) };
+  const f = Math.fround;
+  pool.run(JobKind.adam, Math.ceil(n / pool.tiles.adam), {
+    a,
+    g,
+    mIn,
+    vIn,
+    ...outs,
+    n,
+    keepM: f(1 - attrs.beta1),
+    keepV: f(1 - attrs.beta2),
+    alpha: f(attrs.alpha),
+    epsilon: f(attrs.epsilon),
+  });
+  return [outs.out, outs.outM, outs.outV].map((at) => copyOut(pool, heap, at, inputs[0].shape));
+}
+
+/** A new tfjs-wasm tensor of `shape` holding the floats at `at` in the pool's memory. */
+function copyOut(pool: ThreadPool, heap: HeapBackend, at: number, shape: number[]): TensorInfo {
+  const out = heap.makeOutput(shape, 'float32');
+  heap.typedArrayFromHeap(out).set(pool.view(at, util.sizeFromShape(shape)));
+  return out;
+}
