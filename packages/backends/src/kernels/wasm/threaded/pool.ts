@@ -70,6 +70,7 @@ const MESSAGE_BYTES = 448;
 const STACK_BYTES = 65536;
 const PAGE = 65536;
 const MAX_PAGES = 16384; // the module's declared maximum (1 GiB; csrc/build.sh)
+const AGAIN = "Remove the wasm backend (tf.removeBackend('wasm')) and select it again.";
 
 /**
  * The worker's whole program, plain JavaScript for both `worker_threads` (eval) and Web Workers (a blob
@@ -304,8 +305,8 @@ export class ThreadPool {
       this.exports.run(this.job, 0);
     } catch (err) {
       // Workers may still run this job's tasks: the pool cannot take another.
-      this.broken = `the calling thread threw ${(err as Error)?.message ?? err}`;
-      throw err;
+      this.broken = `the calling thread threw ${String(err)}`;
+      throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
     }
     this.waitForTasks(words, base + 2, tasks);
   }
@@ -323,9 +324,7 @@ export class ThreadPool {
         since = now();
       } else if (now() - since > this.stallTimeoutMs) {
         this.broken = `a job made no progress for ${this.stallTimeoutMs} ms (${this.workers.length} workers; one crashed or was stopped${this.stoppedReason()})`;
-        throw new RuntimeError(
-          `Strata's wasm threads failed: ${this.broken}. Remove the wasm backend (tf.removeBackend('wasm')) and select it again.`,
-        );
+        throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
       }
       if (block) Atomics.wait(words, doneIndex, done, 50);
     }
@@ -343,9 +342,7 @@ export class ThreadPool {
     const length = Atomics.load(words, control + ERROR_LENGTH);
     const text = new TextDecoder().decode(new Uint8Array(this.memory.buffer, this.message, length).slice());
     this.broken = `thread ${thread - 1} threw ${text.split('\n')[0]}`;
-    throw new RuntimeError(
-      `Strata's wasm threads failed: ${this.broken}. Remove the wasm backend (tf.removeBackend('wasm')) and select it again.`,
-    );
+    throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
   }
 
   private checkUsable(): void {
@@ -354,9 +351,7 @@ export class ThreadPool {
       if (stopped !== '') this.broken = `a worker is gone${stopped}`;
     }
     if (this.broken != null) {
-      throw new RuntimeError(
-        `Strata's wasm threads cannot run: ${this.broken}. Remove the wasm backend (tf.removeBackend('wasm')) and select it again.`,
-      );
+      throw new RuntimeError(`Strata's wasm threads cannot run: ${this.broken}. ${AGAIN}`);
     }
   }
 

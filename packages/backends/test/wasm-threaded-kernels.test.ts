@@ -1,0 +1,258 @@
+/**
+ * Strata's threaded wasm kernels (src/kernels/wasm/threaded) in Node, on `worker_threads`: parity with
+ * tfjs's cpu kernels on random shapes (odd sizes, transposes, batch 1, broadcast batches, sizes that are
+ * not multiples of the SIMD width or the tiles), gradients included; the same results on 1 and 2 threads;
+ * training on 2 threads equal to cpu; a failing or stopped worker fails the op with a clear error; the
+ * workers stop with the backend; a script exits by itself after `fit`.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { RuntimeError } from '@strata/core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { setBackend } from '../src/index.js';
+import '../src/cpu.js';
+import { activeThreadPool, setActiveThreadPool } from '../src/kernels/wasm/threaded/kernels.js';
+import { JobKind, ThreadPool } from '../src/kernels/wasm/threaded/pool.js';
+import { setWasmThreads } from '../src/wasm.js';
+import { checkAdamUpdate } from './adam-update-check.js';
+import { mlp, trainSteps } from './tf-networks.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A product case: shapes of a and b, transposes, and an optional bias + activation (fused). */
+interface Case {
+  a: number[];
+  b: number[];
+  transposeA?: boolean;
+  transposeB?: boolean;
+  bias?: number[];
+  activation?: 'linear' | 'relu';
+  /** tfjs 4.22 has no gradient for a product with a broadcast batch: value only. */
+  valueOnly?: boolean;
+}
+
+const cases: Case[] = [
+  { a: [1, 1], b: [1, 1] },
+  { a: [1, 784], b: [784, 512] },
+  { a: [5, 3], b: [3, 7] },
+  { a: [67, 259], b: [259, 131] },
+  { a: [259, 67], b: [259, 131], transposeA: true },
+  { a: [67, 259], b: [131, 259], transposeB: true },
+  { a: [259, 67], b: [131, 259], transposeA: true, transposeB: true },
+  { a: [130, 513], b: [513, 10], bias: [10], activation: 'relu' },
+  { a: [33, 70], b: [19, 70], transposeB: true, bias: [19], activation: 'linear' },
+  { a: [3, 9, 13], b: [3, 13, 6] },
+  { a: [4, 17, 5], b: [5, 9], valueOnly: true },
+  { a: [11, 2], b: [2, 2, 11], transposeA: true, transposeB: true, valueOnly: true },
+];
+
+const seeded = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+/** The case's output and its gradients with respect to every input, as host arrays. */
+function valueAndGrads(c: Case): Float32Array[] {
+  const inputs = [c.a, c.b, ...(c.bias ? [c.bias] : [])].map((s, i) => seeded(s, 7 + i));
+  const f = (a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor) =>
+    c.bias
+      ? tf.fused.matMul({
+          a,
+          b,
+          transposeA: c.transposeA,
+          transposeB: c.transposeB,
+          bias,
+          activation: c.activation,
+        })
+      : tf.matMul(a, b, c.transposeA, c.transposeB);
+  const out = tf.tidy(() => {
+    const value = f(inputs[0], inputs[1], inputs[2]);
+    if (c.valueOnly) return [value];
+    // A non-uniform upstream gradient, so each gradient product sees distinct values.
+    const weights = seeded(value.shape, 99);
+    const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) =>
+      tf.sum(tf.mul(f(xs[0], xs[1], xs[2]), weights)),
+    )(inputs);
+    return [value, ...grads];
+  });
+  const arrays = out.map((t) => t.dataSync() as Float32Array);
+  tf.dispose([...inputs, ...out]);
+  return arrays;
+}
+
+/** The largest difference relative to 1 + the tensor's largest magnitude. */
+function worstDiff(got: Float32Array, want: Float32Array): number {
+  expect(got.length).toBe(want.length);
+  const scale = 1 + want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / scale);
+  return worst;
+}
+
+describe('threaded wasm kernels in Node (2 threads)', () => {
+  let pool: ThreadPool;
+  let one: ThreadPool;
+  const onCpu: Float32Array[][] = [];
+
+  beforeAll(async () => {
+    await setBackend('cpu');
+    for (const c of cases) onCpu.push(valueAndGrads(c));
+    setWasmThreads(2);
+    await setBackend('wasm');
+    pool = activeThreadPool() as ThreadPool;
+    one = await ThreadPool.create(1);
+  }, 120_000);
+
+  afterAll(() => {
+    one?.dispose();
+  });
+
+  it('runs on a pool of 2 threads while tfjs-wasm itself runs one', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(pool.threads).toBe(2);
+    expect(pool.workerHandles()).toHaveLength(1);
+    expect(getThreadsCount()).toBe(1);
+  });
+
+  it('matMul and the fused matMul (bias + relu), with their gradients, match cpu; 1 and 2 threads agree exactly; nothing leaks', () => {
+    for (const [i, c] of cases.entries()) {
+      const before = tf.memory().numTensors;
+      const two = valueAndGrads(c);
+      expect(tf.memory().numTensors, JSON.stringify(c)).toBe(before);
+      for (const [j, got] of two.entries()) {
+        expect(worstDiff(got, onCpu[i][j]), `${JSON.stringify(c)} output ${j}`).toBeLessThan(1e-5);
+      }
+      setActiveThreadPool(one);
+      try {
+        const single = valueAndGrads(c);
+        for (const [j, got] of single.entries())
+          expect(got, `${JSON.stringify(c)} output ${j}`).toEqual(two[j]);
+      } finally {
+        setActiveThreadPool(pool);
+      }
+    }
+  });
+
+  it("Adam's one-pass update follows Keras 3's formulas on the pool", async () => {
+    for (const r of await checkAdamUpdate('wasm')) {
+      expect(r.kernel).toBe(true);
+      expect(r.worst, JSON.stringify(r.shape)).toBeLessThan(1e-6);
+      expect(r.leakedData, JSON.stringify(r.shape)).toBe(0);
+    }
+  });
+
+  it('the leading-axes sum (a bias gradient) matches cpu on odd widths', async () => {
+    for (const shape of [
+      [7, 3, 13],
+      [130, 515],
+      [1, 64],
+      [2, 3, 4, 5],
+    ]) {
+      const values = seeded(shape, 3).dataSync();
+      const x = tf.tensor(values, shape);
+      const got = await tf.sum(x, [0, 1].slice(0, shape.length - 1)).data();
+      x.dispose();
+      // By hand, in float64: the kernel sums in float32 over at most 130 rows.
+      const inner = shape.slice(shape.length === 2 ? 1 : 2).reduce((a, b) => a * b, 1);
+      const want = new Float64Array(inner);
+      for (let i = 0; i < values.length; i++) want[i % inner] += values[i];
+      for (let c = 0; c < inner; c++)
+        expect(Math.abs(got[c] - want[c]), `${shape} column ${c}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('an SGD-trained MLP gives the losses of cpu within 1e-4 and of 1 thread exactly, with no tensors left', async () => {
+    const before = tf.memory().numTensors;
+    const two = trainSteps(mlp, 4);
+    expect(tf.memory().numTensors).toBe(before);
+    setActiveThreadPool(one);
+    const single = trainSteps(mlp, 4);
+    setActiveThreadPool(pool);
+    await setBackend('cpu');
+    const cpu = trainSteps(mlp, 4);
+    await setBackend('wasm');
+    expect(two[4]).toBeLessThan(two[0]);
+    expect(single).toEqual(two);
+    for (let s = 0; s < 5; s++) expect(Math.abs(two[s] - cpu[s]), `step ${s}`).toBeLessThan(1e-4);
+  });
+
+  it('a worker that traps fails the op with a clear error (no hang), and the pool then refuses work', async () => {
+    const broken = await ThreadPool.create(2);
+    try {
+      // A batched product whose second batch lies past the end of memory: whichever thread claims it traps.
+      const at = broken.place(16);
+      const job = {
+        a: at,
+        b: at,
+        out: at,
+        m: 1,
+        n: 1,
+        k: 1,
+        strideA: 1 << 29,
+        strideB: 0,
+        strideOut: 0,
+        rowTiles: 1,
+        colTiles: 1,
+      };
+      expect(() => broken.run(JobKind.gemm, 2, job)).toThrow(
+        /^Strata's wasm threads failed: (thread 1|the calling thread) threw RuntimeError: memory access out of bounds/,
+      );
+      expect(() => broken.run(JobKind.gemm, 1, { ...job, strideA: 0 })).toThrow(
+        /^Strata's wasm threads cannot run: .*Remove the wasm backend \(tf\.removeBackend\('wasm'\)\) and select it again\.$/,
+      );
+    } finally {
+      broken.dispose();
+    }
+  });
+
+  it('a stopped worker fails the next op with the reason, leaving no tensors', async () => {
+    const stopping = await ThreadPool.create(2);
+    setActiveThreadPool(stopping);
+    const a = seeded([40, 30], 1);
+    const b = seeded([30, 20], 2);
+    try {
+      const before = tf.memory().numTensors;
+      await stopping.workerHandles()[0].terminate();
+      for (let i = 0; i < 50 && stopping.workerHandles()[0].stopped == null; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(() => tf.matMul(a, b)).toThrow(RuntimeError);
+      expect(() => tf.matMul(a, b)).toThrow(
+        "Strata's wasm threads cannot run: a worker is gone: thread 1 stopped, it exited with code 1. Remove the wasm backend (tf.removeBackend('wasm')) and select it again.",
+      );
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      setActiveThreadPool(pool);
+      stopping.dispose();
+      tf.dispose([a, b]);
+    }
+  });
+
+  it('removing the backend stops its workers and leaves no pool for the kernels', async () => {
+    const handles = [...pool.workerHandles()];
+    tf.removeBackend('wasm');
+    expect(activeThreadPool()).toBeNull();
+    expect(pool.workerHandles()).toHaveLength(0);
+    for (let i = 0; i < 100 && handles.some((h) => h.stopped == null); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(handles.map((h) => h.stopped)).toEqual(['it exited with code 1']);
+    expect(() => pool.run(JobKind.columnSum, 1, {})).toThrow(
+      "Strata's wasm threads cannot run: the pool was disposed (its backend was removed).",
+    );
+  });
+
+  it('a script exits by itself after fit on 2 threads', () => {
+    const script = join(here, 'child', 'fit-wasm-threads.ts');
+    const out = execFileSync(process.execPath, ['--conditions=strata-source', '--import', 'tsx', script], {
+      cwd: join(here, '..'),
+      encoding: 'utf8',
+      timeout: 100_000,
+    });
+    const { loss, threads } = JSON.parse(out.trim().split('\n').pop() as string);
+    expect(threads).toBe(2);
+    expect(loss).toHaveLength(2);
+    expect(loss[1]).toBeLessThan(loss[0]);
+  });
+});
