@@ -50,22 +50,63 @@ typedef struct {
 static inline int load_acquire(int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static inline int min_int(int x, int y) { return x < y ? x : y; }
 
+/* Transposes the 4x4 block whose rows are r0..r3: out[j] holds element j of every row. */
+static inline void transpose4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t *o0, v128_t *o1, v128_t *o2,
+                              v128_t *o3) {
+  v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  *o0 = wasm_i64x2_shuffle(t0, t1, 0, 2), *o1 = wasm_i64x2_shuffle(t0, t1, 1, 3);
+  *o2 = wasm_i64x2_shuffle(t2, t3, 0, 2), *o3 = wasm_i64x2_shuffle(t2, t3, 1, 3);
+}
+
+/* Writes `count` (4) columns of four source rows s0..s3 (each read along depth k) interleaved:
+ * dst[k * stride + c] = sc[k], four depths at a time with a 4x4 transpose. */
+static void interleave4(float *dst, int stride, const float *s0, const float *s1, const float *s2,
+                        const float *s3, int kc) {
+  int k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    v128_t o0, o1, o2, o3;
+    transpose4(wasm_v128_load(s0 + k), wasm_v128_load(s1 + k), wasm_v128_load(s2 + k), wasm_v128_load(s3 + k), &o0,
+               &o1, &o2, &o3);
+    wasm_v128_store(dst + k * stride, o0);
+    wasm_v128_store(dst + (k + 1) * stride, o1);
+    wasm_v128_store(dst + (k + 2) * stride, o2);
+    wasm_v128_store(dst + (k + 3) * stride, o3);
+  }
+  for (; k < kc; k++) {
+    float *d = dst + k * stride;
+    d[0] = s0[k], d[1] = s1[k], d[2] = s2[k], d[3] = s3[k];
+  }
+}
+
 /* Packs rows [i0, i0 + mc) x depth [k0, k0 + kc) of op(A) into MR-row panels: dst[p][k][r], zero rows
  * past m. */
 static void pack_a(float *dst, const float *a, int transA, int m, int kTotal, int i0, int mc, int k0,
                    int kc) {
   for (int p = 0; p < mc; p += MR) {
+    float *d = dst + p * kc;
+    int rows = min_int(MR, mc - p);
+    if (rows == MR && transA) {
+      /* A is [k][m]: the panel's four rows at one depth are contiguous. */
+      const float *s = a + (long)k0 * m + i0 + p;
+      for (int k = 0; k < kc; k++) wasm_v128_store(d + k * MR, wasm_v128_load(s + (long)k * m));
+      continue;
+    }
+    if (rows == MR) {
+      const float *s = a + (long)(i0 + p) * kTotal + k0;
+      interleave4(d, MR, s, s + kTotal, s + 2 * kTotal, s + 3 * kTotal, kc);
+      continue;
+    }
     for (int r = 0; r < MR; r++) {
       int i = i0 + p + r;
-      float *d = dst + p * kc + r;
-      if (p + r >= mc || i >= m) {
-        for (int k = 0; k < kc; k++) d[k * MR] = 0.0f;
+      if (r >= rows) {
+        for (int k = 0; k < kc; k++) d[k * MR + r] = 0.0f;
       } else if (transA) {
         const float *s = a + (long)k0 * m + i;
-        for (int k = 0; k < kc; k++) d[k * MR] = s[(long)k * m];
+        for (int k = 0; k < kc; k++) d[k * MR + r] = s[(long)k * m];
       } else {
         const float *s = a + (long)i * kTotal + k0;
-        for (int k = 0; k < kc; k++) d[k * MR] = s[k];
+        for (int k = 0; k < kc; k++) d[k * MR + r] = s[k];
       }
     }
   }
@@ -84,6 +125,14 @@ static void pack_b(float *dst, const float *b, int transB, int n, int kTotal, in
         wasm_v128_store(d + k * NR, wasm_v128_load(s + (long)k * n));
         wasm_v128_store(d + k * NR + 4, wasm_v128_load(s + (long)k * n + 4));
       }
+      continue;
+    }
+    if (width == NR) {
+      /* B is [n][k]: each column is contiguous along depth. */
+      const float *s = b + (long)(j0 + q) * kTotal + k0;
+      interleave4(d, NR, s, s + kTotal, s + 2 * kTotal, s + 3 * kTotal, kc);
+      s += 4 * (long)kTotal;
+      interleave4(d + 4, NR, s, s + kTotal, s + 2 * kTotal, s + 3 * kTotal, kc);
       continue;
     }
     for (int c = 0; c < NR; c++) {
