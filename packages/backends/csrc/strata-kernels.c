@@ -1,6 +1,6 @@
 /*
- * Strata's threaded WebAssembly kernels (issue 20, route 2): a packed, cache-blocked f32x4 GEMM with a
- * bias + ReLU epilogue, the column sum of a bias gradient, and Adam's one-pass update.
+ * Strata's threaded WebAssembly kernel (issue 20, route 2): a packed, cache-blocked f32x4 GEMM with a
+ * bias + ReLU epilogue.
  *
  * One module runs on every thread over one shared memory. The calling thread writes a job (struct Job)
  * and wakes the workers; every thread then calls `run(job, thread)`, which claims task indices from the
@@ -15,7 +15,7 @@
 
 typedef unsigned int u32;
 
-enum { JOB_GEMM = 1, JOB_COLUMN_SUM = 2, JOB_ADAM = 3 };
+enum { JOB_GEMM = 1 };
 enum { ACT_LINEAR = 0, ACT_RELU = 1 };
 
 /* Register tile (4 rows x 8 columns: 8 accumulators, 2 B vectors and one broadcast A fit x64's 16
@@ -25,8 +25,6 @@ enum { ACT_LINEAR = 0, ACT_RELU = 1 };
 #define MC 64
 #define KC 256
 #define NC 128
-#define COLUMN_CHUNK 64
-#define ADAM_CHUNK 16384
 
 /* Field order and types are mirrored by JOB_FIELDS in src/kernels/wasm/threaded/pool.ts. */
 typedef struct {
@@ -42,9 +40,6 @@ typedef struct {
   int transA, transB, activation;
   int strideA, strideB, strideOut; /* floats between batches (0 broadcasts) */
   int rowTiles, colTiles;
-  /* Column sum: out[c] = sum over r of a[r * n + c], rows = m. Adam: count = n, floats below. */
-  int g, mIn, vIn, outM, outV;
-  float keepM, keepV, alpha, epsilon;
 } Job;
 
 static inline int load_acquire(int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
@@ -239,54 +234,6 @@ static void gemm_task(const Job *job, int task, float *scratch) {
   }
 }
 
-/* One task of a column sum: columns [c0, c0 + COLUMN_CHUNK) summed over the rows in order. */
-static void column_sum_task(const Job *job, int task) {
-  const float *x = (const float *)job->a;
-  float *out = (float *)job->out;
-  int rows = job->m, n = job->n;
-  int c0 = task * COLUMN_CHUNK, c1 = min_int(c0 + COLUMN_CHUNK, n);
-  int c = c0;
-  for (; c + 4 <= c1; c += 4) {
-    v128_t acc = wasm_f32x4_splat(0.0f);
-    for (int r = 0; r < rows; r++) acc = wasm_f32x4_add(acc, wasm_v128_load(x + (long)r * n + c));
-    wasm_v128_store(out + c, acc);
-  }
-  for (; c < c1; c++) {
-    float acc = 0.0f;
-    for (int r = 0; r < rows; r++) acc += x[(long)r * n + c];
-    out[c] = acc;
-  }
-}
-
-/* Adam's update for elements [e0, e0 + ADAM_CHUNK): m' = m + (g - m)(1 - b1), v' = v + (g^2 - v)(1 - b2),
- * w' = w - alpha m' / (sqrt(v') + eps), each operation rounded to float32 as Strata's other Adam kernels
- * round it (src/kernels/adam-update.ts). */
-static void adam_task(const Job *job, int task) {
-  const float *w = (const float *)job->a, *g = (const float *)job->g;
-  const float *m = (const float *)job->mIn, *v = (const float *)job->vIn;
-  float *outW = (float *)job->out, *outM = (float *)job->outM, *outV = (float *)job->outV;
-  int e0 = task * ADAM_CHUNK, e1 = min_int(e0 + ADAM_CHUNK, job->n);
-  v128_t keepM = wasm_f32x4_splat(job->keepM), keepV = wasm_f32x4_splat(job->keepV);
-  v128_t alpha = wasm_f32x4_splat(job->alpha), eps = wasm_f32x4_splat(job->epsilon);
-  int e = e0;
-  for (; e + 4 <= e1; e += 4) {
-    v128_t gi = wasm_v128_load(g + e), mi = wasm_v128_load(m + e), vi = wasm_v128_load(v + e);
-    v128_t mNew = wasm_f32x4_add(mi, wasm_f32x4_mul(wasm_f32x4_sub(gi, mi), keepM));
-    v128_t vNew = wasm_f32x4_add(vi, wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(gi, gi), vi), keepV));
-    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(mNew, alpha), wasm_f32x4_add(wasm_f32x4_sqrt(vNew), eps));
-    wasm_v128_store(outM + e, mNew);
-    wasm_v128_store(outV + e, vNew);
-    wasm_v128_store(outW + e, wasm_f32x4_sub(wasm_v128_load(w + e), step));
-  }
-  for (; e < e1; e++) {
-    float mNew = m[e] + (g[e] - m[e]) * job->keepM;
-    float vNew = v[e] + (g[e] * g[e] - v[e]) * job->keepV;
-    outM[e] = mNew;
-    outV[e] = vNew;
-    outW[e] = w[e] - mNew * job->alpha / (__builtin_sqrtf(vNew) + job->epsilon);
-  }
-}
-
 /* Claims and runs the job's tasks until none are left. Every thread calls it, the caller included. */
 __attribute__((export_name("run"))) void run(Job *job, int thread) {
   for (;;) {
@@ -294,12 +241,8 @@ __attribute__((export_name("run"))) void run(Job *job, int thread) {
     /* Read after the claim: a late thread may claim from the next job written to the same struct. */
     if (task >= load_acquire(&job->tasks)) return;
     float *scratch = (float *)(job->scratch + thread * job->scratchStride);
-    switch (job->kind) {
-    case JOB_GEMM: gemm_task(job, task, scratch); break;
-    case JOB_COLUMN_SUM: column_sum_task(job, task); break;
-    case JOB_ADAM: adam_task(job, task); break;
-    default: __builtin_trap();
-    }
+    if (job->kind != JOB_GEMM) __builtin_trap();
+    gemm_task(job, task, scratch);
     if (__atomic_add_fetch(&job->done, 1, __ATOMIC_ACQ_REL) == job->tasks) {
       __builtin_wasm_memory_atomic_notify(&job->done, 1);
     }
@@ -314,5 +257,3 @@ __attribute__((export_name("scratch_bytes"))) int scratch_bytes(void) {
 /* The tile sizes, for the caller's task count. */
 __attribute__((export_name("tile_rows"))) int tile_rows(void) { return MC; }
 __attribute__((export_name("tile_cols"))) int tile_cols(void) { return NC; }
-__attribute__((export_name("column_chunk"))) int column_chunk(void) { return COLUMN_CHUNK; }
-__attribute__((export_name("adam_chunk"))) int adam_chunk(void) { return ADAM_CHUNK; }

@@ -2,7 +2,7 @@
  * `import '@strata/backends/wasm'` registers tfjs's WebAssembly backend with Strata, with the kernel
  * fixes training needs there (transpose-free matMul gradients, the missing convolution gradients), and
  * sets how many threads its kernels use (`setWasmThreads`: with more than one, Strata's threaded kernels
- * run the products, bias gradients and Adam).
+ * run the matrix products, fused bias + ReLU included).
  *
  * @module @strata/backends/wasm
  */

@@ -4,8 +4,6 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelFix } from '../../kernel-fixes.js';
 import { adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
 import { adamSimdLoop } from './adam-update-simd.js';
-import type { Backend } from './call-kernel.js';
-import { activeThreadPool, threadedAdamUpdate } from './threaded/kernels.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm this kernel uses (its class is not exported as a type). */
 interface WasmHeapBackend {
@@ -23,13 +21,6 @@ interface WasmHeapBackend {
  */
 export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { inputs: x, attrs: a } = checkAdamUpdateArgs(inputs as Record<string, TensorInfo>, attrs ?? {});
-  const threaded = threadedAdamUpdate(
-    activeThreadPool(),
-    backend as Backend,
-    [x.variable, x.gradient, x.m, x.v],
-    a,
-  );
-  if (threaded !== null) return threaded;
   const b = backend as unknown as WasmHeapBackend;
   const shape = x.variable.shape.slice();
   const view = (info: TensorInfo) => b.typedArrayFromHeap(info);

@@ -8,16 +8,14 @@ import {
 
 import type { KernelFix } from '../../kernel-fixes.js';
 import { type Backend, callKernel, constant, release, reshape } from './call-kernel.js';
-import { activeThreadPool, threadedColumnSum } from './threaded/kernels.js';
 
 /**
  * Sum over the leading axes of a float32 tensor, as one average pool times the count: x viewed as
  * `[1, outer, 1, inner]` with a single `[outer, 1]` window. tfjs-backend-wasm 4.22's Sum first transposes
  * the reduced axes to the end, and its Transpose is slow whenever the innermost axis moves: a conv
  * layer's bias gradient ([128, 26, 26, 32] -> [32]) took ~50-100 ms, the pool (XNNPACK) ~1 ms. A matMul
- * with a row of ones is no better: wasm repacks its large right operand on every call. With threads, the
- * column sum runs on Strata's thread pool instead (threaded/kernels.ts). Other reductions go to the
- * original kernel.
+ * with a row of ones is no better: wasm repacks its large right operand on every call. Other reductions
+ * go to the original kernel.
  */
 export function leadingAxesSum(original: KernelFunc): KernelFunc {
   return (args) => {
@@ -32,9 +30,6 @@ export function leadingAxesSum(original: KernelFunc): KernelFunc {
     const outer = util.sizeFromShape(x.shape.slice(0, axes.length));
     const inner = util.sizeFromShape(x.shape.slice(axes.length));
     if (outer === 0 || inner === 0) return original(args);
-    const shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
-    const threaded = threadedColumnSum(activeThreadPool(), b, x, axes.length, shape);
-    if (threaded !== null) return threaded;
     const x4d = reshape(b, x, [1, outer, 1, inner]);
     const mean = callKernel(
       b,
@@ -44,6 +39,7 @@ export function leadingAxesSum(original: KernelFunc): KernelFunc {
     );
     const count = constant(b, [outer], []);
     const summed = callKernel(b, 'Multiply', { a: mean, b: count });
+    const shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
     const out = reshape(b, summed, shape);
     release(b, x4d, mean, count, summed);
     return out;

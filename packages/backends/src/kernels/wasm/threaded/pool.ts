@@ -38,22 +38,12 @@ const JOB_FIELDS = [
   'strideOut',
   'rowTiles',
   'colTiles',
-  'g',
-  'mIn',
-  'vIn',
-  'outM',
-  'outV',
-  'keepM',
-  'keepV',
-  'alpha',
-  'epsilon',
 ] as const;
 type JobField = (typeof JOB_FIELDS)[number];
-const FLOAT_FIELDS = new Set<JobField>(['keepM', 'keepV', 'alpha', 'epsilon']);
 const FIELD_INDEX = new Map(JOB_FIELDS.map((f, i) => [f, i]));
 
 /** The job kinds of the C side's `run`. */
-export const JobKind = { gemm: 1, columnSum: 2, adam: 3 } as const;
+export const JobKind = { gemm: 1 } as const;
 
 /** A job's fields other than the bookkeeping ones `run` sets. */
 export type JobFields = Partial<
@@ -178,8 +168,6 @@ export class ThreadPool {
     scratch_bytes(): number;
     tile_rows(): number;
     tile_cols(): number;
-    column_chunk(): number;
-    adam_chunk(): number;
   };
   private workers: WorkerHandle[] = [];
   private broken: string | undefined;
@@ -240,10 +228,9 @@ export class ThreadPool {
     return pool;
   }
 
-  /** The tile sizes and chunk lengths the C side splits jobs by. */
+  /** The output tile a GEMM task computes (the C side's MC x NC). */
   get tiles() {
-    const e = this.exports;
-    return { rows: e.tile_rows(), cols: e.tile_cols(), columns: e.column_chunk(), adam: e.adam_chunk() };
+    return { rows: this.exports.tile_rows(), cols: this.exports.tile_cols() };
   }
 
   /** Stops the workers; the pool cannot run jobs afterwards. */
@@ -282,12 +269,10 @@ export class ThreadPool {
   run(kind: number, tasks: number, fields: JobFields): void {
     this.checkUsable();
     const words = new Int32Array(this.memory.buffer);
-    const floats = new Float32Array(this.memory.buffer);
     const base = this.job >> 2;
     for (const [name, value] of Object.entries(fields) as Array<[JobField, number]>) {
       const i = base + (FIELD_INDEX.get(name) as number);
-      if (FLOAT_FIELDS.has(name)) floats[i] = value;
-      else words[i] = value;
+      words[i] = value;
     }
     words[base] = kind;
     words[base + 5] = this.scratchStride;
