@@ -61,6 +61,7 @@ async function gemmCeiling() {
   setWasmThreads(2);
   await setBackend('wasm');
   const two = activeThreadPool();
+  if (two === null) throw new Error('setWasmThreads(2) gave the wasm backend no thread pool');
   const one = await ThreadPool.create(1);
   const configs = [
     ['XNNPACK, 1 thread', null],
