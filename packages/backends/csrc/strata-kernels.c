@@ -1,6 +1,6 @@
 /*
- * Strata's threaded WebAssembly kernel (issue 20, route 2): a packed, cache-blocked f32x4 GEMM with a
- * bias + ReLU epilogue.
+ * Strata's threaded WebAssembly kernels (issue 20, route 2): a packed, cache-blocked f32x4 GEMM with a
+ * bias + ReLU epilogue, and the im2col that turns a convolution into that GEMM.
  *
  * One module runs on every thread over one shared memory. The calling thread writes a job (struct Job)
  * and wakes the workers; every thread then calls `run(job, thread)`, which claims task indices from the
@@ -15,7 +15,7 @@
 
 typedef unsigned int u32;
 
-enum { JOB_GEMM = 1 };
+enum { JOB_GEMM = 1, JOB_IM2COL = 2 };
 enum { ACT_LINEAR = 0, ACT_RELU = 1 };
 
 /* Register tile (4 rows x 8 columns: 8 accumulators, 2 B vectors and one broadcast A fit x64's 16
@@ -40,6 +40,9 @@ typedef struct {
   int transA, transB, activation;
   int strideA, strideB, strideOut; /* floats between batches (0 broadcasts) */
   int rowTiles, colTiles;
+  /* im2col: a (NHWC [batch][inH][inW][inC]) to out ([batch][outH][outW][kH][kW][inC]); one task per
+   * (batch, output row). */
+  int batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
 } Job;
 
 static inline int load_acquire(int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
@@ -234,6 +237,31 @@ static void gemm_task(const Job *job, int task, float *scratch) {
   }
 }
 
+/* One task of an im2col: the patches of output row `task % outH` of image `task / outH`; taps that fall
+ * in the padding are zeros. */
+static void im2col_task(const Job *job, int task) {
+  int inH = job->inH, inW = job->inW, inC = job->inC, kW = job->kW;
+  int image = task / job->outH, oy = task % job->outH;
+  const float *x = (const float *)job->a + (long)image * inH * inW * inC;
+  float *row = (float *)job->out + (long)task * job->outW * job->kH * kW * inC;
+  for (int ox = 0; ox < job->outW; ox++) {
+    for (int ky = 0; ky < job->kH; ky++) {
+      int y = oy * job->strideH - job->padTop + ky * job->dilationH;
+      for (int kx = 0; kx < kW; kx++, row += inC) {
+        int xx = ox * job->strideW - job->padLeft + kx * job->dilationW;
+        if (y < 0 || y >= inH || xx < 0 || xx >= inW) {
+          for (int c = 0; c < inC; c++) row[c] = 0.0f;
+          continue;
+        }
+        const float *src = x + ((long)y * inW + xx) * inC;
+        int c = 0;
+        for (; c + 4 <= inC; c += 4) wasm_v128_store(row + c, wasm_v128_load(src + c));
+        for (; c < inC; c++) row[c] = src[c];
+      }
+    }
+  }
+}
+
 /* Claims and runs the job's tasks until none are left. Every thread calls it, the caller included. */
 __attribute__((export_name("run"))) void run(Job *job, int thread) {
   for (;;) {
@@ -241,8 +269,11 @@ __attribute__((export_name("run"))) void run(Job *job, int thread) {
     /* Read after the claim: a late thread may claim from the next job written to the same struct. */
     if (task >= load_acquire(&job->tasks)) return;
     float *scratch = (float *)(job->scratch + thread * job->scratchStride);
-    if (job->kind != JOB_GEMM) __builtin_trap();
-    gemm_task(job, task, scratch);
+    switch (job->kind) {
+    case JOB_GEMM: gemm_task(job, task, scratch); break;
+    case JOB_IM2COL: im2col_task(job, task); break;
+    default: __builtin_trap();
+    }
     if (__atomic_add_fetch(&job->done, 1, __ATOMIC_ACQ_REL) == job->tasks) {
       __builtin_wasm_memory_atomic_notify(&job->done, 1);
     }

@@ -1,7 +1,8 @@
 /**
  * Strata's threaded wasm kernels (src/kernels/wasm/threaded) in Node, on `worker_threads`: parity with
  * tfjs's cpu kernels on random shapes (odd sizes, transposes, batch 1, broadcast batches, sizes that are
- * not multiples of the SIMD width or the tiles), gradients included; the same results on 1 and 2 threads;
+ * not multiples of the SIMD width or the tiles; convolutions with strides, padding and dilation),
+ * gradients included; the same results on 1 and 2 threads;
  * training on 2 threads equal to cpu; a failing or stopped worker fails the op with a clear error; the
  * workers stop with the backend; a script exits by itself after `fit`.
  */
@@ -50,6 +51,63 @@ const cases: Case[] = [
   { a: [11, 2], b: [2, 2, 11], transposeA: true, transposeB: true, valueOnly: true },
 ];
 
+/** A convolution case (NHWC): input and filter shapes, geometry, and an optional fused bias + relu. */
+interface ConvCase {
+  x: number[];
+  filter: number[];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+  dilations?: number | [number, number];
+  fused?: boolean;
+}
+
+const convCases: ConvCase[] = [
+  { x: [1, 5, 5, 1], filter: [3, 3, 1, 3], strides: 1, pad: 'valid' },
+  { x: [3, 13, 11, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'same' },
+  { x: [2, 9, 10, 6], filter: [2, 3, 6, 9], strides: [1, 2], pad: 'valid', fused: true },
+  { x: [2, 12, 12, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same', dilations: 2 },
+  {
+    x: [1, 7, 8, 4],
+    filter: [3, 2, 4, 5],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 2],
+      [0, 0],
+    ],
+    fused: true,
+  },
+];
+
+/** The convolution, and its gradients with respect to every input, as host arrays. */
+function convValueAndGrads(c: ConvCase): Float32Array[] {
+  const inputs = [c.x, c.filter, ...(c.fused ? [[c.filter[3]]] : [])].map((s, i) => seeded(s, 21 + i));
+  const f = (x: tf.Tensor, filter: tf.Tensor, bias?: tf.Tensor) =>
+    tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: filter as tf.Tensor4D,
+      strides: c.strides,
+      pad: c.pad,
+      dilations: c.dilations,
+      bias,
+      activation: c.fused ? 'relu' : 'linear',
+    });
+  const out = tf.tidy(() => {
+    const value = f(inputs[0], inputs[1], inputs[2]);
+    // tfjs 4.22 has no convolution gradients with dilations > 1: the value only.
+    if (c.dilations) return [value];
+    const weights = seeded(value.shape, 98);
+    const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) =>
+      tf.sum(tf.mul(f(xs[0], xs[1], xs[2]), weights)),
+    )(inputs);
+    return [value, ...grads];
+  });
+  const arrays = out.map((t) => t.dataSync() as Float32Array);
+  tf.dispose([...inputs, ...out]);
+  return arrays;
+}
+
 const seeded = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 /** The case's output and its gradients with respect to every input, as host arrays. */
@@ -94,10 +152,12 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
   let pool: ThreadPool;
   let one: ThreadPool;
   const onCpu: Float32Array[][] = [];
+  const convOnCpu: Float32Array[][] = [];
 
   beforeAll(async () => {
     await setBackend('cpu');
     for (const c of cases) onCpu.push(valueAndGrads(c));
+    for (const c of convCases) convOnCpu.push(convValueAndGrads(c));
     setWasmThreads(2);
     await setBackend('wasm');
     pool = activeThreadPool() as ThreadPool;
@@ -118,7 +178,10 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
   it('matMul and the fused matMul (bias + relu), with their gradients, match cpu; 1 and 2 threads agree exactly; nothing leaks', () => {
     for (const [i, c] of cases.entries()) {
       const before = tf.memory().numTensors;
+      const { gemm } = pool.jobsRun;
       const two = valueAndGrads(c);
+      // The product (twice: for the value, then under the gradient) and its two gradient products.
+      expect(pool.jobsRun.gemm - gemm, JSON.stringify(c)).toBe(c.valueOnly ? 1 : 4);
       expect(tf.memory().numTensors, JSON.stringify(c)).toBe(before);
       for (const [j, got] of two.entries()) {
         expect(worstDiff(got, onCpu[i][j]), `${JSON.stringify(c)} output ${j}`).toBeLessThan(1e-5);
@@ -126,6 +189,31 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
       setActiveThreadPool(one);
       try {
         const single = valueAndGrads(c);
+        for (const [j, got] of single.entries())
+          expect(got, `${JSON.stringify(c)} output ${j}`).toEqual(two[j]);
+      } finally {
+        setActiveThreadPool(pool);
+      }
+    }
+  });
+
+  it('Conv2D and the fused Conv2D (im2col + GEMM), with their input and filter gradients, match cpu on odd shapes, strides, padding and dilation; 1 and 2 threads agree exactly; nothing leaks', () => {
+    for (const [i, c] of convCases.entries()) {
+      const before = tf.memory().numTensors;
+      const { im2col, gemm } = pool.jobsRun;
+      const two = convValueAndGrads(c);
+      // The forward pass (twice: for the value, then under the gradient), and without dilation the input
+      // gradient (a convolution) and the filter gradient (an im2col product): each ran on the pool.
+      const convolutions = c.dilations ? 1 : 4;
+      expect(pool.jobsRun.im2col - im2col, JSON.stringify(c)).toBe(convolutions);
+      expect(pool.jobsRun.gemm - gemm, JSON.stringify(c)).toBe(convolutions);
+      expect(tf.memory().numTensors, JSON.stringify(c)).toBe(before);
+      for (const [j, got] of two.entries()) {
+        expect(worstDiff(got, convOnCpu[i][j]), `${JSON.stringify(c)} output ${j}`).toBeLessThan(1e-5);
+      }
+      setActiveThreadPool(one);
+      try {
+        const single = convValueAndGrads(c);
         for (const [j, got] of single.entries())
           expect(got, `${JSON.stringify(c)} output ${j}`).toEqual(two[j]);
       } finally {

@@ -11,10 +11,10 @@
  * `threadedMatMul` returns null where it does not apply (no pool, another activation, a batch broadcast it
  * does not handle); the caller then runs tfjs's kernel.
  */
-import { type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { type backend_util, type TensorInfo, util } from '@tensorflow/tfjs-core';
 
 import type { Backend } from '../call-kernel.js';
-import { JobKind, type ThreadPool } from './pool.js';
+import { type JobFields, JobKind, type ThreadPool } from './pool.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use (its class is not exported as a type). */
 interface HeapBackend {
@@ -88,24 +88,140 @@ export function threadedMatMul(
     bias: bias == null ? 0 : pool.place(heap.typedArrayFromHeap(bias)),
     out: pool.place(batches * m * n),
   };
-  const { rows, cols } = pool.tiles;
-  const rowTiles = Math.ceil(m / rows);
-  const colTiles = Math.ceil(n / cols);
-  pool.run(JobKind.gemm, batches * rowTiles * colTiles, {
-    ...at,
+  runGemm(pool, at, {
     m,
     n,
     k,
     transA: transposeA ? 1 : 0,
     transB: transposeB ? 1 : 0,
     activation: act,
+    batches,
     strideA: util.sizeFromShape(a.shape) === m * k ? 0 : m * k,
     strideB: util.sizeFromShape(b.shape) === k * n ? 0 : k * n,
-    strideOut: m * n,
+  });
+  return copyOut(pool, heap, at.out, [...batch, m, n]);
+}
+
+/** Runs a GEMM job on operands already in the pool's memory (byte offsets in `at`). */
+function runGemm(
+  pool: ThreadPool,
+  at: { a: number; b: number; bias: number; out: number },
+  dims: JobFields & { m: number; n: number; batches: number },
+): void {
+  const { batches, ...fields } = dims;
+  const { rows, cols } = pool.tiles;
+  const rowTiles = Math.ceil(dims.m / rows);
+  const colTiles = Math.ceil(dims.n / cols);
+  pool.run(JobKind.gemm, batches * rowTiles * colTiles, {
+    ...at,
+    ...fields,
+    strideOut: dims.m * dims.n,
     rowTiles,
     colTiles,
   });
-  return copyOut(pool, heap, at.out, [...batch, m, n]);
+}
+
+/** The largest im2col matrix the threaded convolutions build (bytes); bigger ones go to tfjs's kernels. */
+const MAX_PATCH_BYTES = 256 * 2 ** 20;
+
+/**
+ * Places `x` (NHWC) in the pool's memory and builds its patches there, `[batch · outH · outW, kH · kW · inC]`
+ * in the order of a flattened `[kH, kW, inC, outC]` filter; returns their offset, or null when too large.
+ */
+function placePatches(
+  pool: ThreadPool,
+  heap: HeapBackend,
+  x: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): number | null {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const depth = filterHeight * filterWidth * inChannels;
+  if (4 * batchSize * outHeight * outWidth * depth > MAX_PATCH_BYTES) return null;
+  const a = pool.place(heap.typedArrayFromHeap(x));
+  const out = pool.place(batchSize * outHeight * outWidth * depth);
+  pool.run(JobKind.im2col, batchSize * outHeight, {
+    a,
+    out,
+    batch: batchSize,
+    inH: inHeight,
+    inW: inWidth,
+    inC: inChannels,
+    outH: outHeight,
+    outW: outWidth,
+    kH: filterHeight,
+    kW: filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  });
+  return out;
+}
+
+/** Whether the threaded convolutions take this geometry (NHWC float32, not depthwise). */
+function convApplies(info: backend_util.Conv2DInfo, ...infos: TensorInfo[]): boolean {
+  return info.dataFormat === 'channelsLast' && infos.every((t) => t.dtype === 'float32');
+}
+
+/**
+ * Conv2D (NHWC, + bias and ReLU when fused) as im2col and the GEMM on `pool`: patches · filter, with the
+ * filter `[kH, kW, inC, outC]` read as `[kH · kW · inC, outC]`. Null where it does not apply.
+ */
+export function threadedConv2D(
+  pool: ThreadPool | null,
+  backend: Backend,
+  {
+    x,
+    filter,
+    bias,
+    activation = 'linear',
+  }: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; activation?: string },
+  info: backend_util.Conv2DInfo,
+): TensorInfo | null {
+  const act = ACTIVATIONS[activation];
+  if (pool === null || act === undefined || !convApplies(info, x, filter)) return null;
+  const n = info.outChannels;
+  if (bias != null && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== n)) return null;
+  const heap = backend as unknown as HeapBackend;
+  pool.resetArena();
+  const patches = placePatches(pool, heap, x, info);
+  if (patches === null) return null;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const at = {
+    a: patches,
+    b: pool.place(heap.typedArrayFromHeap(filter)),
+    bias: bias == null ? 0 : pool.place(heap.typedArrayFromHeap(bias)),
+    out: pool.place(m * n),
+  };
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  runGemm(pool, at, { m, n, k, activation: act, batches: 1, transA: 0, transB: 0, strideA: 0, strideB: 0 });
+  return copyOut(pool, heap, at.out, info.outShape);
+}
+
+/**
+ * Conv2D's filter gradient (NHWC) on `pool`: patchesᵀ · dy, `[kH · kW · inC, outC]` read as the filter's
+ * shape. Null where it does not apply.
+ */
+export function threadedConv2DFilterGradient(
+  pool: ThreadPool | null,
+  backend: Backend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | null {
+  if (pool === null || !convApplies(info, x, dy)) return null;
+  const heap = backend as unknown as HeapBackend;
+  pool.resetArena();
+  const patches = placePatches(pool, heap, x, info);
+  if (patches === null) return null;
+  const m = info.filterHeight * info.filterWidth * info.inChannels;
+  const n = info.outChannels;
+  const at = { a: patches, b: pool.place(heap.typedArrayFromHeap(dy)), bias: 0, out: pool.place(m * n) };
+  const k = info.batchSize * info.outHeight * info.outWidth;
+  runGemm(pool, at, { m, n, k, activation: 0, batches: 1, transA: 1, transB: 0, strideA: 0, strideB: 0 });
+  return copyOut(pool, heap, at.out, [info.filterHeight, info.filterWidth, info.inChannels, n]);
 }
 
 /** A new tfjs-wasm tensor of `shape` holding the floats at `at` in the pool's memory. */

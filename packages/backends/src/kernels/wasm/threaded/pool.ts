@@ -38,12 +38,26 @@ const JOB_FIELDS = [
   'strideOut',
   'rowTiles',
   'colTiles',
+  'batch',
+  'inH',
+  'inW',
+  'inC',
+  'outH',
+  'outW',
+  'kH',
+  'kW',
+  'strideH',
+  'strideW',
+  'dilationH',
+  'dilationW',
+  'padTop',
+  'padLeft',
 ] as const;
 type JobField = (typeof JOB_FIELDS)[number];
 const FIELD_INDEX = new Map(JOB_FIELDS.map((f, i) => [f, i]));
 
 /** The job kinds of the C side's `run`. */
-export const JobKind = { gemm: 1 } as const;
+export const JobKind = { gemm: 1, im2col: 2 } as const;
 
 /** A job's fields other than the bookkeeping ones `run` sets. */
 export type JobFields = Partial<
@@ -163,6 +177,8 @@ async function startWorker(
 export class ThreadPool {
   /** How long a job may go without a finished task before it fails (a stopped worker never finishes). */
   stallTimeoutMs = 30_000;
+  /** How many jobs this pool has run, by kind (what a profile or a test reads to see the kernels ran here). */
+  readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0 };
   private readonly exports: {
     run(job: number, thread: number): void;
     scratch_bytes(): number;
@@ -294,6 +310,8 @@ export class ThreadPool {
       throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
     }
     this.waitForTasks(words, base + 2, tasks);
+    const name = (Object.keys(JobKind) as Array<keyof typeof JobKind>).find((k) => JobKind[k] === kind);
+    if (name !== undefined) this.jobsRun[name]++;
   }
 
   private waitForTasks(words: Int32Array, doneIndex: number, tasks: number): void {
