@@ -1,6 +1,6 @@
 /*
  * Strata's threaded WebAssembly kernels (issue 20, route 2): a packed, cache-blocked f32x4 GEMM with a
- * bias + ReLU epilogue, and the im2col that turns a convolution into that GEMM.
+ * bias + ReLU epilogue, the im2col that turns a convolution into that GEMM, and MaxPool's gradient.
  *
  * One module runs on every thread over one shared memory. The calling thread writes a job (struct Job)
  * and wakes the workers; every thread then calls `run(job, thread)`, which claims task indices from the
@@ -15,7 +15,7 @@
 
 typedef unsigned int u32;
 
-enum { JOB_GEMM = 1, JOB_IM2COL = 2 };
+enum { JOB_GEMM = 1, JOB_IM2COL = 2, JOB_MAX_POOL_GRAD = 3 };
 enum { ACT_LINEAR = 0, ACT_RELU = 1 };
 
 /* Register tile (4 rows x 8 columns: 8 accumulators, 2 B vectors and one broadcast A fit x64's 16
@@ -41,7 +41,8 @@ typedef struct {
   int strideA, strideB, strideOut; /* floats between batches (0 broadcasts) */
   int rowTiles, colTiles;
   /* im2col: a (NHWC [batch][inH][inW][inC]) to out ([batch][outH][outW][kH][kW][inC]); one task per
-   * (batch, output row). */
+   * (batch, output row). MaxPool's gradient: a the pooled input, b dy ([batch][outH][outW][inC]), out dx;
+   * one task per image. */
   int batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
 } Job;
 
@@ -262,6 +263,37 @@ static void im2col_task(const Job *job, int task) {
   }
 }
 
+/* One task of MaxPool's gradient: image `task`'s dx, where each window sends its dy to the first pixel
+ * (row-major) holding the window's maximum, as tfjs's cpu kernel does; padding never wins. */
+static void max_pool_grad_task(const Job *job, int task) {
+  int inH = job->inH, inW = job->inW, inC = job->inC;
+  long image = (long)inH * inW * inC;
+  const float *x = (const float *)job->a + task * image;
+  const float *dy = (const float *)job->b + (long)task * job->outH * job->outW * inC;
+  float *dx = (float *)job->out + task * image;
+  for (long i = 0; i < image; i++) dx[i] = 0.0f;
+  for (int oy = 0; oy < job->outH; oy++) {
+    for (int ox = 0; ox < job->outW; ox++, dy += inC) {
+      int y0 = oy * job->strideH - job->padTop, x0 = ox * job->strideW - job->padLeft;
+      for (int c = 0; c < inC; c++) {
+        long best = -1;
+        float bestValue = 0.0f;
+        for (int ky = 0; ky < job->kH; ky++) {
+          int y = y0 + ky;
+          if (y < 0 || y >= inH) continue;
+          for (int kx = 0; kx < job->kW; kx++) {
+            int xx = x0 + kx;
+            if (xx < 0 || xx >= inW) continue;
+            long at = ((long)y * inW + xx) * inC + c;
+            if (best < 0 || x[at] > bestValue) best = at, bestValue = x[at];
+          }
+        }
+        if (best >= 0) dx[best] += dy[c];
+      }
+    }
+  }
+}
+
 /* Claims and runs the job's tasks until none are left. Every thread calls it, the caller included. */
 __attribute__((export_name("run"))) void run(Job *job, int thread) {
   for (;;) {
@@ -272,6 +304,7 @@ __attribute__((export_name("run"))) void run(Job *job, int thread) {
     switch (job->kind) {
     case JOB_GEMM: gemm_task(job, task, scratch); break;
     case JOB_IM2COL: im2col_task(job, task); break;
+    case JOB_MAX_POOL_GRAD: max_pool_grad_task(job, task); break;
     default: __builtin_trap();
     }
     if (__atomic_add_fetch(&job->done, 1, __ATOMIC_ACQ_REL) == job->tasks) {

@@ -222,6 +222,40 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
     }
   });
 
+  it("MaxPool's gradient matches cpu (first maximum, overlapping windows, padding, negative values); 1 and 2 threads agree exactly", async () => {
+    const poolCases = [
+      { x: [2, 8, 8, 3], size: 2, strides: 2, pad: 'valid' as const },
+      { x: [1, 9, 7, 5], size: 3, strides: 2, pad: 'same' as const },
+      { x: [3, 6, 6, 4], size: [2, 3] as [number, number], strides: 1, pad: 'valid' as const },
+    ];
+    const gradient = (c: (typeof poolCases)[number]) =>
+      tf.tidy(() => {
+        // Rounded to quarters: equal values in a window, so the first-maximum rule decides.
+        const x = tf.round(tf.mul(seeded(c.x, 5), 2));
+        return tf
+          .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, c.size, c.strides, c.pad), 3)))(
+            x,
+          )
+          .dataSync() as Float32Array;
+      });
+    for (const c of poolCases) {
+      const { maxPoolGrad } = pool.jobsRun;
+      const before = tf.memory().numTensors;
+      const two = gradient(c);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(pool.jobsRun.maxPoolGrad - maxPoolGrad).toBe(1);
+      setActiveThreadPool(one);
+      const single = gradient(c);
+      setActiveThreadPool(pool);
+      expect(single).toEqual(two);
+      await setBackend('cpu');
+      expect(tf.getBackend()).toBe('cpu');
+      const cpu = gradient(c);
+      await setBackend('wasm');
+      expect(two, JSON.stringify(c)).toEqual(cpu);
+    }
+  });
+
   it('an SGD-trained MLP gives the losses of cpu within 1e-4 and of 1 thread exactly, with no tensors left', async () => {
     const before = tf.memory().numTensors;
     const two = trainSteps(mlp, 4);

@@ -224,6 +224,45 @@ export function threadedConv2DFilterGradient(
   return copyOut(pool, heap, at.out, [info.filterHeight, info.filterWidth, info.inChannels, n]);
 }
 
+/**
+ * MaxPool's gradient (NHWC) on `pool`, one image per task: each window's dy goes to the first pixel
+ * (row-major) holding its maximum. Copies the pooled input, dy and dx (O(n)) around a pass that tfjs-wasm's
+ * kernels could only make as a dozen whole-tensor ops. Null where it does not apply.
+ */
+export function threadedMaxPoolGrad(
+  pool: ThreadPool | null,
+  backend: Backend,
+  dy: TensorInfo,
+  input: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | null {
+  if (pool === null || !convApplies(info, dy, input) || info.dilationHeight * info.dilationWidth !== 1)
+    return null;
+  const heap = backend as unknown as HeapBackend;
+  pool.resetArena();
+  const at = {
+    a: pool.place(heap.typedArrayFromHeap(input)),
+    b: pool.place(heap.typedArrayFromHeap(dy)),
+    out: pool.place(util.sizeFromShape(input.shape)),
+  };
+  pool.run(JobKind.maxPoolGrad, info.batchSize, {
+    ...at,
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  });
+  return copyOut(pool, heap, at.out, input.shape);
+}
+
 /** A new tfjs-wasm tensor of `shape` holding the floats at `at` in the pool's memory. */
 function copyOut(pool: ThreadPool, heap: HeapBackend, at: number, shape: number[]): TensorInfo {
   const out = heap.makeOutput(shape, 'float32');

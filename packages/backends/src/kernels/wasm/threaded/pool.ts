@@ -57,7 +57,7 @@ type JobField = (typeof JOB_FIELDS)[number];
 const FIELD_INDEX = new Map(JOB_FIELDS.map((f, i) => [f, i]));
 
 /** The job kinds of the C side's `run`. */
-export const JobKind = { gemm: 1, im2col: 2 } as const;
+export const JobKind = { gemm: 1, im2col: 2, maxPoolGrad: 3 } as const;
 
 /** A job's fields other than the bookkeeping ones `run` sets. */
 export type JobFields = Partial<
@@ -178,7 +178,7 @@ export class ThreadPool {
   /** How long a job may go without a finished task before it fails (a stopped worker never finishes). */
   stallTimeoutMs = 30_000;
   /** How many jobs this pool has run, by kind (what a profile or a test reads to see the kernels ran here). */
-  readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0 };
+  readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0, maxPoolGrad: 0 };
   private readonly exports: {
     run(job: number, thread: number): void;
     scratch_bytes(): number;
