@@ -1,12 +1,14 @@
 /**
  * The wasm backend's kernels on Strata's thread pool (pool.ts): matMul (with transposes and broadcast
  * batches) and the fused matMul's bias + ReLU; Conv2D and its filter gradient as im2col + that GEMM; and
- * MaxPool's gradient. tfjs-backend-wasm keeps tensors in its own heap, so each kernel copies its operands into the pool's shared memory and its result back: O(n²) copies around the
- * GEMM's O(n³) work (0.09 ms of the MLP's 3-4 ms products; bench/README.md, route 2).
+ * MaxPool's gradient. tfjs-backend-wasm keeps tensors in its own heap, so each kernel copies its operands
+ * into the pool's shared memory and its result back: O(n²) copies around the GEMM's O(n³) work (0.09 ms of
+ * the MLP's 3-8 ms products; bench/README.md, route 2), and one pass each way around MaxPool's gradient,
+ * which tfjs-wasm's kernels could only compose from a dozen whole-tensor ops.
  *
- * Memory-bound kernels do not pay for those copies, so they stay in tfjs-wasm's heap on one thread:
- * measured with a threaded column sum and a threaded Adam built the same way, the 128x512 bias gradient took
- * 0.23 ms against 0.04 ms in place, and Adam on a 784x512 weight 2.2 ms against 0.8 ms.
+ * Kernels that tfjs-wasm already runs in one pass in place lose to those copies, so they stay there on one
+ * thread: measured with a threaded column sum and a threaded Adam built the same way, the 128x512 bias
+ * gradient took 0.23 ms against 0.04 ms in place, and Adam on a 784x512 weight 2.2 ms against 0.8 ms.
  *
  * Each kernel returns null where it does not apply (no pool, another activation, a batch broadcast it
  * does not handle); the caller then runs tfjs's kernel.
