@@ -93,19 +93,8 @@ function convValueAndGrads(c: ConvCase): Float32Array[] {
       bias,
       activation: c.fused ? 'relu' : 'linear',
     });
-  const out = tf.tidy(() => {
-    const value = f(inputs[0], inputs[1], inputs[2]);
-    // tfjs 4.22 has no convolution gradients with dilations > 1: the value only.
-    if (c.dilations) return [value];
-    const weights = seeded(value.shape, 98);
-    const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) =>
-      tf.sum(tf.mul(f(xs[0], xs[1], xs[2]), weights)),
-    )(inputs);
-    return [value, ...grads];
-  });
-  const arrays = out.map((t) => t.dataSync() as Float32Array);
-  tf.dispose([...inputs, ...out]);
-  return arrays;
+  // tfjs 4.22 has no convolution gradients with dilations > 1: the value only.
+  return hostValueAndGrads(inputs, f, c.dilations != null);
 }
 
 const seeded = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -124,14 +113,23 @@ function valueAndGrads(c: Case): Float32Array[] {
           activation: c.activation,
         })
       : tf.matMul(a, b, c.transposeA, c.transposeB);
+  return hostValueAndGrads(inputs, f, c.valueOnly === true);
+}
+
+/**
+ * `f(...inputs)` and, unless `valueOnly`, its gradients with respect to every input under a non-uniform
+ * upstream gradient (so each gradient kernel sees distinct values), as host arrays; frees the inputs.
+ */
+function hostValueAndGrads(
+  inputs: tf.Tensor[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  valueOnly: boolean,
+): Float32Array[] {
   const out = tf.tidy(() => {
-    const value = f(inputs[0], inputs[1], inputs[2]);
-    if (c.valueOnly) return [value];
-    // A non-uniform upstream gradient, so each gradient product sees distinct values.
+    const value = f(...inputs);
+    if (valueOnly) return [value];
     const weights = seeded(value.shape, 99);
-    const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) =>
-      tf.sum(tf.mul(f(xs[0], xs[1], xs[2]), weights)),
-    )(inputs);
+    const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), weights)))(inputs);
     return [value, ...grads];
   });
   const arrays = out.map((t) => t.dataSync() as Float32Array);
@@ -175,50 +173,43 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
     expect(getThreadsCount()).toBe(1);
   });
 
+  /**
+   * Runs `run` on the 2-thread pool, then on a 1-thread one: the first within 1e-5 of `cpu` with no tensors
+   * left, the second equal to it bit for bit.
+   */
+  function expectParity(label: string, run: () => Float32Array[], cpu: Float32Array[]): void {
+    const before = tf.memory().numTensors;
+    const two = run();
+    expect(tf.memory().numTensors, label).toBe(before);
+    for (const [j, got] of two.entries()) {
+      expect(worstDiff(got, cpu[j]), `${label} output ${j}`).toBeLessThan(1e-5);
+    }
+    setActiveThreadPool(one);
+    try {
+      for (const [j, got] of run().entries()) expect(got, `${label} output ${j}`).toEqual(two[j]);
+    } finally {
+      setActiveThreadPool(pool);
+    }
+  }
+
   it('matMul and the fused matMul (bias + relu), with their gradients, match cpu; 1 and 2 threads agree exactly; nothing leaks', () => {
     for (const [i, c] of cases.entries()) {
-      const before = tf.memory().numTensors;
       const { gemm } = pool.jobsRun;
-      const two = valueAndGrads(c);
+      expectParity(JSON.stringify(c), () => valueAndGrads(c), onCpu[i]);
       // The product (twice: for the value, then under the gradient) and its two gradient products.
       expect(pool.jobsRun.gemm - gemm, JSON.stringify(c)).toBe(c.valueOnly ? 1 : 4);
-      expect(tf.memory().numTensors, JSON.stringify(c)).toBe(before);
-      for (const [j, got] of two.entries()) {
-        expect(worstDiff(got, onCpu[i][j]), `${JSON.stringify(c)} output ${j}`).toBeLessThan(1e-5);
-      }
-      setActiveThreadPool(one);
-      try {
-        const single = valueAndGrads(c);
-        for (const [j, got] of single.entries())
-          expect(got, `${JSON.stringify(c)} output ${j}`).toEqual(two[j]);
-      } finally {
-        setActiveThreadPool(pool);
-      }
     }
   });
 
   it('Conv2D and the fused Conv2D (im2col + GEMM), with their input and filter gradients, match cpu on odd shapes, strides, padding and dilation; 1 and 2 threads agree exactly; nothing leaks', () => {
     for (const [i, c] of convCases.entries()) {
-      const before = tf.memory().numTensors;
       const { im2col, gemm } = pool.jobsRun;
-      const two = convValueAndGrads(c);
+      expectParity(JSON.stringify(c), () => convValueAndGrads(c), convOnCpu[i]);
       // The forward pass (twice: for the value, then under the gradient), and without dilation the input
       // gradient (a convolution) and the filter gradient (an im2col product): each ran on the pool.
       const convolutions = c.dilations ? 1 : 4;
       expect(pool.jobsRun.im2col - im2col, JSON.stringify(c)).toBe(convolutions);
       expect(pool.jobsRun.gemm - gemm, JSON.stringify(c)).toBe(convolutions);
-      expect(tf.memory().numTensors, JSON.stringify(c)).toBe(before);
-      for (const [j, got] of two.entries()) {
-        expect(worstDiff(got, convOnCpu[i][j]), `${JSON.stringify(c)} output ${j}`).toBeLessThan(1e-5);
-      }
-      setActiveThreadPool(one);
-      try {
-        const single = convValueAndGrads(c);
-        for (const [j, got] of single.entries())
-          expect(got, `${JSON.stringify(c)} output ${j}`).toEqual(two[j]);
-      } finally {
-        setActiveThreadPool(pool);
-      }
     }
   });
 
@@ -230,7 +221,7 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
     ];
     const gradient = (c: (typeof poolCases)[number]) =>
       tf.tidy(() => {
-        // Rounded to quarters: equal values in a window, so the first-maximum rule decides.
+        // Rounded to integers: equal values in a window, so the first-maximum rule decides.
         const x = tf.round(tf.mul(seeded(c.x, 5), 2));
         return tf
           .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, c.size, c.strides, c.pad), 3)))(

@@ -1,7 +1,7 @@
-import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BatchMatMulAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import { type Backend, release, transpose } from './call-kernel.js';
+import { type Backend, release, transpose, wrapKernelFix } from './call-kernel.js';
 import { activeThreadPool, threadedMatMul } from './threaded/kernels.js';
 
 /** The permutation that swaps the last two axes of a rank-`rank` tensor. */
@@ -55,16 +55,4 @@ export function withoutTransposes(original: KernelFunc): KernelFunc {
   };
 }
 
-function wrapFix(kernelName: string): KernelFix {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    mode: 'wrap',
-    create: (original) => ({
-      ...(original as KernelConfig),
-      kernelFunc: withoutTransposes((original as KernelConfig).kernelFunc),
-    }),
-  };
-}
-
-export const batchMatMulFix: KernelFix = wrapFix('BatchMatMul');
+export const batchMatMulFix: KernelFix = wrapKernelFix('BatchMatMul', withoutTransposes);

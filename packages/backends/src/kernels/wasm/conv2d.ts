@@ -1,13 +1,7 @@
-import {
-  backend_util,
-  type FusedConv2DAttrs,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { backend_util, type FusedConv2DAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
-import type { Backend } from './call-kernel.js';
+import { type Backend, wrapKernelFix } from './call-kernel.js';
 import { activeThreadPool, threadedConv2D } from './threaded/kernels.js';
 
 /**
@@ -42,17 +36,5 @@ function threadedFirst(original: KernelFunc): KernelFunc {
   };
 }
 
-function wrapFix(kernelName: string): KernelFix {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    mode: 'wrap',
-    create: (original) => ({
-      ...(original as KernelConfig),
-      kernelFunc: threadedFirst((original as KernelConfig).kernelFunc),
-    }),
-  };
-}
-
-export const conv2dFix: KernelFix = wrapFix('Conv2D');
-export const fusedConv2dFix: KernelFix = wrapFix('FusedConv2D');
+export const conv2dFix: KernelFix = wrapKernelFix('Conv2D', threadedFirst);
+export const fusedConv2dFix: KernelFix = wrapKernelFix('FusedConv2D', threadedFirst);
