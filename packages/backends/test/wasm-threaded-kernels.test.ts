@@ -160,6 +160,10 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
     await setBackend('wasm');
     pool = activeThreadPool() as ThreadPool;
     one = await ThreadPool.create(1);
+    // Every case on the pools, however small (a product below minWork stays on tfjs's kernel).
+    expect(pool.minWork).toBe(2 ** 21);
+    pool.minWork = 0;
+    one.minWork = 0;
   }, 120_000);
 
   afterAll(() => {
@@ -247,6 +251,26 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
     }
   });
 
+  it("a product or convolution below minWork multiply-adds (batch-1 predict) stays on tfjs's kernel", () => {
+    const a = seeded([1, 784], 1);
+    const w = seeded([784, 512], 2);
+    const x = seeded([1, 28, 28, 1], 3);
+    const f = seeded([3, 3, 1, 32], 4);
+    const { gemm, im2col } = pool.jobsRun;
+    pool.minWork = 2 ** 21;
+    try {
+      tf.dispose([tf.matMul(a, w), tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')]);
+      expect(pool.jobsRun.gemm).toBe(gemm);
+      expect(pool.jobsRun.im2col).toBe(im2col);
+      // 128 rows: 51 million multiply-adds.
+      tf.dispose(tf.matMul(tf.tile(a, [128, 1]), w));
+      expect(pool.jobsRun.gemm).toBe(gemm + 1);
+    } finally {
+      pool.minWork = 0;
+      tf.dispose([a, w, x, f]);
+    }
+  });
+
   it('an SGD-trained MLP gives the losses of cpu within 1e-4 and of 1 thread exactly, with no tensors left', async () => {
     const before = tf.memory().numTensors;
     const two = trainSteps(mlp, 4);
@@ -293,6 +317,7 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
 
   it('a stopped worker fails the next op with the reason, leaving no tensors', async () => {
     const stopping = await ThreadPool.create(2);
+    stopping.minWork = 0;
     setActiveThreadPool(stopping);
     const a = seeded([40, 30], 1);
     const b = seeded([30, 20], 2);

@@ -72,7 +72,7 @@ export function threadedMatMul(
   const n = transposeB ? rb : cb;
   if ((transposeB ? cb : rb) !== k || m * n * k === 0) return null;
   const batch = batchShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  if (batch === null) return null;
+  if (batch === null || util.sizeFromShape(batch) * m * n * k < pool.minWork) return null;
   if (
     bias != null &&
     (bias.dtype !== 'float32' ||
@@ -162,9 +162,13 @@ function placePatches(
   return out;
 }
 
-/** Whether the threaded convolutions take this geometry (NHWC float32, not depthwise). */
-function convApplies(info: backend_util.Conv2DInfo, ...infos: TensorInfo[]): boolean {
-  return info.dataFormat === 'channelsLast' && infos.every((t) => t.dtype === 'float32');
+/** Whether the threaded convolutions take this geometry (NHWC float32) and size. */
+function convApplies(pool: ThreadPool, info: backend_util.Conv2DInfo, ...infos: TensorInfo[]): boolean {
+  const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = info;
+  const work = batchSize * outHeight * outWidth * outChannels * filterHeight * filterWidth * inChannels;
+  return (
+    info.dataFormat === 'channelsLast' && infos.every((t) => t.dtype === 'float32') && work >= pool.minWork
+  );
 }
 
 /**
@@ -183,7 +187,7 @@ export function threadedConv2D(
   info: backend_util.Conv2DInfo,
 ): TensorInfo | null {
   const act = ACTIVATIONS[activation];
-  if (pool === null || act === undefined || !convApplies(info, x, filter)) return null;
+  if (pool === null || act === undefined || !convApplies(pool, info, x, filter)) return null;
   const n = info.outChannels;
   if (bias != null && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== n)) return null;
   const heap = backend as unknown as HeapBackend;
@@ -213,7 +217,7 @@ export function threadedConv2DFilterGradient(
   dy: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo | null {
-  if (pool === null || !convApplies(info, x, dy)) return null;
+  if (pool === null || !convApplies(pool, info, x, dy)) return null;
   const heap = backend as unknown as HeapBackend;
   pool.resetArena();
   const patches = placePatches(pool, heap, x, info);
@@ -238,7 +242,12 @@ export function threadedMaxPoolGrad(
   input: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo | null {
-  if (pool === null || !convApplies(info, dy, input) || info.dilationHeight * info.dilationWidth !== 1)
+  if (
+    pool === null ||
+    info.dataFormat !== 'channelsLast' ||
+    dy.dtype !== 'float32' ||
+    input.dtype !== 'float32'
+  )
     return null;
   const heap = backend as unknown as HeapBackend;
   pool.resetArena();

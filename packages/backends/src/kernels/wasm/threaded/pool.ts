@@ -177,6 +177,12 @@ async function startWorker(
 export class ThreadPool {
   /** How long a job may go without a finished task before it fails (a stopped worker never finishes). */
   stallTimeoutMs = 30_000;
+  /**
+   * Products (and convolutions) of fewer multiply-adds stay on tfjs's single-threaded kernel: waking the
+   * workers and copying the operands cost more than they save (Chromium, batch-1 predict of the bench's MLP:
+   * 0.27 ms on the pool against 0.08 ms on XNNPACK; 2^21 multiply-adds take ~0.15 ms at 15 GFLOP/s).
+   */
+  minWork = 2 ** 21;
   /** How many jobs this pool has run, by kind (what a profile or a test reads to see the kernels ran here). */
   readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0, maxPoolGrad: 0 };
   private readonly exports: {
