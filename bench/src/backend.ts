@@ -13,8 +13,11 @@ export type Lib = 'strata' | 'tfjs-layers';
 export async function useBackend(lib: Lib, backend: BackendKind): Promise<void> {
   if (lib === 'strata') {
     const { setBackend } = await import('@strata/backends');
-    if (backend === 'wasm') await import('@strata/backends/wasm');
-    else if (backend === 'native') {
+    if (backend === 'wasm') {
+      // BENCH_WASM_THREADS sets Strata's wasm threads (default 'auto': the cores, at most 4).
+      const { setWasmThreads } = await import('@strata/backends/wasm');
+      if (process.env.BENCH_WASM_THREADS) setWasmThreads(Number(process.env.BENCH_WASM_THREADS));
+    } else if (backend === 'native') {
       // BENCH_NATIVE_THREADS sets ONNX Runtime's threads per kernel (default: every core).
       const { configureNative } = await import('@strata/backends/native');
       if (process.env.BENCH_NATIVE_THREADS)

@@ -1,7 +1,8 @@
 /**
  * `pnpm --filter @strata/bench wasm-threads` (issue 20's browser route): Strata trains the MLP and the CNN
  * on the WebAssembly backend in headless Chromium, on 1 thread (the SIMD build) and on 2 (the threaded
- * SIMD build: XNNPACK's pthreadpool on Web Workers over a shared memory), in a page served with COOP/COEP so
+ * SIMD build: XNNPACK's pthreadpool on Web Workers over a shared memory, with Strata's own threaded GEMM,
+ * convolutions and MaxPool gradient on its Web Workers), in a page served with COOP/COEP so
  * it is cross-origin isolated. Same data, initial weights and batch as the Node cases. Writes
  * bench/wasm-threads-results.json and the table between the wasm-threads markers of bench/README.md.
  * BENCH_WASM_MLP_SAMPLES / BENCH_WASM_CNN_SAMPLES set the digits per epoch (defaults 6,000 and 2,048),
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   ];
   for (const r of rows as Array<Record<string, any>>) {
     const one = rows.find((o) => o.model === r.model && o.threads === 1) as Record<string, any> | undefined;
-    const build = r.threads > 1 ? 'threaded SIMD' : 'SIMD';
+    const build = r.threads > 1 ? "threaded SIMD + Strata's kernels" : 'SIMD';
     lines.push(
       r.error
         ? `| ${String(r.model).toUpperCase()} | ${r.samples} | ${r.threads} | error: ${r.error} | | | | | | | | |`

@@ -1,9 +1,11 @@
 /**
- * How many threads tfjs-backend-wasm's XNNPACK kernels use, and whether its threaded build can load here.
- * The threaded build (`tfjs-backend-wasm-threaded-simd.wasm`, pthreads on Web Workers over a shared
- * `WebAssembly.Memory`) needs `SharedArrayBuffer`, which browsers grant only to cross-origin isolated pages.
- * In Node, tfjs 4.22 turns it off (tfjs issue 3830): its pthread workers start from `blob:` URLs, which
- * `worker_threads` refuses (ERR_WORKER_PATH), so Node runs one thread.
+ * How many threads the wasm backend's kernels use, and whether threads can run here. Threads share a
+ * `WebAssembly.Memory`, which needs `SharedArrayBuffer`: browsers grant it only to cross-origin isolated
+ * pages; Node always has it. With more than one thread, Strata's own kernels (kernels/wasm/threaded:
+ * GEMM, im2col convolutions and their gradients, MaxPool's gradient) run on a pool of workers (Web Workers, or `worker_threads` in Node), and in a
+ * browser tfjs-backend-wasm's threaded XNNPACK build runs the rest. In Node tfjs-wasm itself stays on one
+ * thread: tfjs 4.22 turns its threaded build off there (tfjs issue 3830; its pthread workers start from
+ * `blob:` URLs, which `worker_threads` refuses).
  */
 import { RuntimeError, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,9 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isNode } from './node-paths.js';
 
 /**
- * The default thread count's ceiling. XNNPACK splits a batch-128 layer into a few dozen tiles, and each
- * extra worker adds a wake-up per kernel call; 4 keeps most of the gain on larger machines without a
- * worker per core on a 16-core laptop (unmeasured beyond 2 cores: this project's bench machine has 2).
+ * The default thread count's ceiling. A batch-128 layer splits into a few dozen tiles, and each extra
+ * worker adds a wake-up per kernel call; 4 keeps most of the gain on larger machines without a worker per
+ * core on a 16-core laptop (unmeasured beyond 2 cores: this project's bench machine has 2).
  */
 export const MAX_DEFAULT_WASM_THREADS = 4;
 
@@ -21,15 +23,16 @@ let requested: number | 'auto' = 'auto';
 let warned = false;
 
 /**
- * Sets how many threads `setBackend('wasm')` gives tfjs-backend-wasm's kernels. Call it before the wasm
- * backend is first selected: tfjs creates its thread pool once.
+ * Sets how many threads `setBackend('wasm')` gives the wasm backend's kernels. Call it before the wasm
+ * backend is first selected: the thread pools are created once per backend.
  *
- * - `'auto'` (the default): the number of cores, at most 4, where threads can run (a cross-origin
- *   isolated browser page); elsewhere one thread, and in a browser Strata says so once.
- * - A count `n > 1`: exactly `n` threads, or `setBackend('wasm')` fails with the reason (no
- *   `SharedArrayBuffer`: the page is not cross-origin isolated; or Node, where tfjs-backend-wasm runs one
- *   thread). Threads never silently fall back once asked for.
- * - `1`: the single-threaded SIMD build, with no workers.
+ * - `'auto'` (the default): the number of cores, at most 4, where threads can run (Node, or a
+ *   cross-origin isolated browser page); elsewhere one thread, and in a browser Strata says so once.
+ * - A count `n > 1`: exactly `n` threads (Strata's own GEMM, convolution and pooling-gradient kernels on `n - 1`
+ *   workers and the calling thread; in a browser tfjs's XNNPACK threads too), or `setBackend('wasm')`
+ *   fails with the reason (no `SharedArrayBuffer`: the page is not cross-origin isolated). Threads never
+ *   silently fall back once asked for.
+ * - `1`: tfjs-backend-wasm's single-threaded SIMD build, with no workers.
  *
  * Usage: `setWasmThreads(2); await setBackend('wasm');`.
  */
@@ -47,11 +50,9 @@ export function setWasmThreads(threads: number | 'auto'): void {
   requested = threads;
 }
 
-/** Why tfjs-backend-wasm's threaded build cannot load here, or null when it can. */
+/** Why the wasm backend cannot run threads here, or null when it can. */
 export function wasmThreadsUnavailable(): string | null {
-  if (isNode()) {
-    return "tfjs-backend-wasm 4.22 runs one thread in Node (its threaded build's workers start from blob: URLs, which Node's worker_threads refuse)";
-  }
+  if (isNode()) return null;
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
   if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) {
     return 'this page is not cross-origin isolated, so it has no SharedArrayBuffer (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
@@ -60,6 +61,9 @@ export function wasmThreadsUnavailable(): string | null {
 }
 
 function cores(): number {
+  if (isNode() && typeof process.getBuiltinModule === 'function') {
+    return (process.getBuiltinModule('node:os') as typeof import('node:os')).availableParallelism();
+  }
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   return typeof n === 'number' && n >= 1 ? n : 1;
 }

@@ -1,7 +1,8 @@
 /**
  * `import '@strata/backends/wasm'` registers tfjs's WebAssembly backend with Strata, with the kernel
  * fixes training needs there (transpose-free matMul gradients, the missing convolution gradients), and
- * sets how many threads its kernels use (`setWasmThreads`).
+ * sets how many threads its kernels use (`setWasmThreads`: with more than one, Strata's threaded kernels
+ * run the matrix products, convolutions and MaxPool's gradient).
  *
  * @module @strata/backends/wasm
  */
@@ -10,7 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { wasmDescription } from './builtin-backends.js';
 import { wasmKernelFixes } from './kernels/wasm/index.js';
-import { packageMainFolder } from './node-paths.js';
+import { activeThreadPool, setActiveThreadPool } from './kernels/wasm/threaded/kernels.js';
+import { ThreadPool } from './kernels/wasm/threaded/pool.js';
+import { isNode, packageMainFolder } from './node-paths.js';
 import { registerBackend } from './strata-backend.js';
 import { resolveWasmThreads, withThreadsAllowed } from './wasm-threads.js';
 
@@ -40,11 +43,30 @@ export const wasmBackend = registerBackend(
       useInstalledWasmFiles();
       if (tf.engine().registry.wasm != null) return;
       const threads = resolveWasmThreads();
+      // tfjs's own threaded build only loads in a browser; in Node its SIMD build runs beside our pool.
+      const tfjsThreads = isNode() ? 1 : threads;
       // One thread takes the plain SIMD build (no workers); more take the threaded one.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
-      setThreadsCount(threads);
-      // Created here, not by setBackend's own tf.setBackend, to lift tfjs's half-the-cores cap meanwhile.
-      if (threads > 1) await withThreadsAllowed(threads, () => tf.setBackend('wasm'));
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', tfjsThreads > 1);
+      setThreadsCount(tfjsThreads);
+      if (threads === 1) return;
+      const pool = await ThreadPool.create(threads);
+      try {
+        // Created here, not by setBackend's own tf.setBackend, to lift tfjs's half-the-cores cap meanwhile
+        // and to tie the pool to this backend: removing it stops the workers.
+        const created = await withThreadsAllowed(tfjsThreads, () => tf.setBackend('wasm'));
+        const backend = created ? tf.findBackend('wasm') : null;
+        if (backend == null) throw new Error('tfjs could not create the wasm backend');
+        const dispose = backend.dispose.bind(backend);
+        backend.dispose = () => {
+          if (activeThreadPool() === pool) setActiveThreadPool(null);
+          pool.dispose();
+          dispose();
+        };
+        setActiveThreadPool(pool);
+      } catch (err) {
+        pool.dispose();
+        throw err;
+      }
     },
     kernelFixes: wasmKernelFixes,
   },

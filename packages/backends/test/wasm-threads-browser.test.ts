@@ -42,12 +42,14 @@ describe.skipIf(!hasChromium)('threaded wasm in headless Chromium', () => {
     results.one = await checksIn(true, 1);
   }, 600_000);
 
-  it('a cross-origin isolated page runs the wasm backend on 2 threads, and on 1 when asked', () => {
+  it("a cross-origin isolated page runs the wasm backend on 2 threads (tfjs's XNNPACK and Strata's own kernels on Web Workers), and on 1 when asked", () => {
     expect(results.two.isolated).toBe(true);
     expect(results.two.error).toBeUndefined();
     expect(results.two.backend).toBe('wasm');
     expect(results.two.threads).toBe(2);
+    expect(results.two.strataThreads).toBe(2);
     expect(results.one.threads).toBe(1);
+    expect(results.one.strataThreads).toBe(1);
     expect(results.two.warnings).toEqual([]);
   });
 
@@ -102,6 +104,7 @@ describe.skipIf(!hasChromium)('threaded wasm in headless Chromium', () => {
     expect(auto.error).toBeUndefined();
     expect(auto.backend).toBe('wasm');
     expect(auto.threads).toBe(1);
+    expect(auto.strataThreads).toBe(1);
     expect(auto.warnings).toEqual([
       "Strata's wasm backend runs on one thread: this page is not cross-origin isolated, so it has no SharedArrayBuffer (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp).",
     ]);

@@ -9,6 +9,7 @@ import { setWasmThreads } from '@strata/backends/wasm';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { activeThreadPool } from '../../src/kernels/wasm/threaded/kernels.js';
 import { type AdamUpdateCheck, checkAdamUpdate } from '../adam-update-check.js';
 import { layerCases, recordKernels } from '../layer-cases.js';
 import { networks, trainSteps } from '../tf-networks.js';
@@ -22,6 +23,8 @@ export interface PageResults {
   /** What Strata printed with console.warn while selecting wasm (twice). */
   warnings: string[];
   threads?: number;
+  /** Threads of Strata's own kernels (their pool), or 1 where none runs. */
+  strataThreads?: number;
   /**
    * Per case at the bench models' sizes: the worst difference from cpu of the value and of the gradients,
    * relative to each tensor's largest magnitude.
@@ -139,7 +142,9 @@ async function runChecks(threads: number | 'auto', full: boolean): Promise<PageR
   }
   await setBackend('wasm');
   const threadsUsed = getThreadsCount();
-  if (!full) return { isolated, backend: getBackend(), warnings, threads: threadsUsed, training };
+  const strataThreads = activeThreadPool()?.threads ?? 1;
+  if (!full)
+    return { isolated, backend: getBackend(), warnings, threads: threadsUsed, strataThreads, training };
   const layers: NonNullable<PageResults['layers']> = [];
   for (const c of layerCases) {
     await setBackend('cpu');
@@ -160,6 +165,7 @@ async function runChecks(threads: number | 'auto', full: boolean): Promise<PageR
     backend: getBackend(),
     warnings,
     threads: threadsUsed,
+    strataThreads,
     kernels,
     layers,
     training,

@@ -5,8 +5,16 @@
  * engine's per-kernel leak check counts it against the kernel.
  */
 import { RuntimeError, ValueError } from '@strata/core';
-import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+
+import type { KernelFix } from '../../kernel-fixes.js';
 
 export type Backend = KernelBackend;
 
@@ -103,4 +111,17 @@ export function binary(
   b: TensorInfo,
 ): TensorInfo {
   return callKernel(backend, kernelName, { a, b });
+}
+
+/** A fix that puts `wrap(original)` in place of wasm's kernel `kernelName` (its setup carried over). */
+export function wrapKernelFix(kernelName: string, wrap: (original: KernelFunc) => KernelFunc): KernelFix {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    mode: 'wrap',
+    create: (original) => ({
+      ...(original as KernelConfig),
+      kernelFunc: wrap((original as KernelConfig).kernelFunc),
+    }),
+  };
 }

@@ -17,6 +17,7 @@ import {
   reshape,
   transpose,
 } from './call-kernel.js';
+import { activeThreadPool, threadedConv2DFilterGradient } from './threaded/kernels.js';
 
 /** NHWC views of `x` and `dy` and the convolution's geometry, shared by both composites. */
 export function prepareFilterGradient(
@@ -57,6 +58,12 @@ export function prepareFilterGradient(
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as Backend;
   const { x, dy, info } = prepareFilterGradient(b, inputs, attrs as unknown as Conv2DBackpropFilterAttrs);
+  // With threads: im2col and patchesᵀ · dy on Strata's thread pool.
+  const threaded = threadedConv2DFilterGradient(activeThreadPool(), b, x, dy, info);
+  if (threaded !== null) {
+    release(b, x, dy);
+    return threaded;
+  }
   const { filterHeight, filterWidth, inChannels } = info;
   const frame = readFrame(b, x, info);
   release(b, x);

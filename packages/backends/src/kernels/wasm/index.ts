@@ -1,6 +1,7 @@
 import type { KernelFix } from '../../kernel-fixes.js';
 import { wasmAdamUpdateFix } from './adam-update.js';
 import { batchMatMulFix } from './batch-mat-mul.js';
+import { conv2dFix, fusedConv2dFix } from './conv2d.js';
 import { conv2dBackpropFilterFix } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputFix } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterFix } from './depthwise-conv2d-native-backprop-filter.js';
@@ -21,11 +22,14 @@ import { unsortedSegmentSumFix } from './unsorted-segment-sum.js';
  * that copy only the slice (batches taken from a large tensor, an RNN's timesteps and gates), and a Tanh
  * built on the vectorised Sigmoid, and a Reverse that handles bool tensors (an RNN's mask with goBackwards)
  * without corrupting the heap; a fused matMul takes a rank-1 bias that is a view of a bigger weight; and
- * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).
+ * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered). With
+ * threads (`setWasmThreads`), products and convolutions run on Strata's threaded GEMM (threaded/).
  */
 export const wasmKernelFixes: readonly KernelFix[] = [
   batchMatMulFix,
   fusedMatMulFix,
+  conv2dFix,
+  fusedConv2dFix,
   conv2dBackpropFilterFix,
   conv2dBackpropInputFix,
   depthwiseConv2dNativeBackpropFilterFix,

@@ -10,6 +10,7 @@ import {
   release,
   reshape,
 } from './call-kernel.js';
+import { activeThreadPool, threadedMaxPoolGrad } from './threaded/kernels.js';
 
 /**
  * MaxPool's gradient. tfjs-backend-wasm 4.22 registers one, but it routes gradients to the wrong
@@ -37,6 +38,9 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { filterHeight, filterWidth, padInfo } = info;
+  // With threads: one pass per image on Strata's thread pool.
+  const threaded = threadedMaxPoolGrad(activeThreadPool(), b, dy, input, info);
+  if (threaded !== null) return threaded;
   if (strideHeight === filterHeight && strideWidth === filterWidth) {
     return nonOverlappingMaxPoolGrad(b, dy, input, info);
   }
