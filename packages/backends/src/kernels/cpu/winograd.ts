@@ -17,10 +17,9 @@
  * The input gradient is the same correlation of dy with the filter turned and transposed; the filter
  * gradient is F(3x3, 2x2) or F(3x3, 4x4) over the same tiles (`winogradFilterGradient`).
  * F(2x2, 3x3)'s coefficients are ±1 and ½, so its results match the direct product within float32
- * rounding. Tiles are taken in whole rows of tiles, so the output of a block is a contiguous range of
- * pixels that a block epilogue (bias, relu) can finish while it is in cache.
+ * rounding. A fused bias and relu are added as the output transform stores each value.
  */
-import type { BlockEpilogue } from './conv2d.js';
+import { type BiasRelu, reluIf } from './bias-relu.js';
 import { gemm, type MatrixView, rowMajor } from './gemm.js';
 
 /** The geometry of one stride-1 correlation with a 3x3 filter, NHWC, any padding (negative crops). */
@@ -82,7 +81,8 @@ type TransformTile = (
 
 /**
  * `Aᵀ M A` of tile `t`'s products, per output channel, to the output pixels inside the tile: `rows` x
- * `cols` of them (fewer than m at the output's edge), the first at `out[o00]`.
+ * `cols` of them (fewer than m at the output's edge), the first at `out[o00]`; each value plus
+ * `bias[channel]`, then relu if `relu`.
  */
 type UntransformTile = (
   t: number,
@@ -92,6 +92,8 @@ type UntransformTile = (
   o00: number,
   rows: number,
   cols: number,
+  bias: Float32Array,
+  relu: boolean,
 ) => void;
 
 /**
@@ -184,7 +186,7 @@ const transformTile2: TransformTile = (d, from, rowStep, t, tiles, c) => {
 };
 
 /** F(2x2, 3x3)'s `Aᵀ M A` (an `UntransformTile`). */
-const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols, bias, relu) => {
   const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
@@ -196,15 +198,16 @@ const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) =>
     const top1 = m[plane + p] + m[5 * plane + p] + m[9 * plane + p];
     const top2 = m[2 * plane + p] + m[6 * plane + p] + m[10 * plane + p];
     const top3 = m[3 * plane + p] + m[7 * plane + p] + m[11 * plane + p];
-    out[o00 + ch] = top0 + top1 + top2;
-    if (cols === 2) out[o00 + k + ch] = top1 - top2 - top3;
+    const b = bias[ch];
+    out[o00 + ch] = reluIf(top0 + top1 + top2 + b, relu);
+    if (cols === 2) out[o00 + k + ch] = reluIf(top1 - top2 - top3 + b, relu);
     if (rows === 2) {
       const bottom0 = m[4 * plane + p] - m[8 * plane + p] - m[12 * plane + p];
       const bottom1 = m[5 * plane + p] - m[9 * plane + p] - m[13 * plane + p];
       const bottom2 = m[6 * plane + p] - m[10 * plane + p] - m[14 * plane + p];
       const bottom3 = m[7 * plane + p] - m[11 * plane + p] - m[15 * plane + p];
-      out[o10 + ch] = bottom0 + bottom1 + bottom2;
-      if (cols === 2) out[o10 + k + ch] = bottom1 - bottom2 - bottom3;
+      out[o10 + ch] = reluIf(bottom0 + bottom1 + bottom2 + b, relu);
+      if (cols === 2) out[o10 + k + ch] = reluIf(bottom1 - bottom2 - bottom3 + b, relu);
     }
   }
 };
@@ -272,11 +275,12 @@ function combineB(
  * F(4x4, 3x3)'s `Aᵀ M A` (an `UntransformTile`).
  * Aᵀ's rows: [1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1].
  */
-const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols, bias, relu) => {
   const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
   for (let ch = 0, p = t * k; ch < k; ch++, p++) {
+    const b = bias[ch];
     // Aᵀ M: the four combinations of the products' six rows, per column.
     for (let j = 0, q = p; j < 6; j++, q += plane) {
       const s12 = m[q + 6 * plane] + m[q + 12 * plane];
@@ -296,10 +300,10 @@ const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols) =>
       const s34 = rowsOfA[r + 3] + rowsOfA[r + 4];
       const d34 = rowsOfA[r + 3] - rowsOfA[r + 4];
       const o = o00 + i * outWidth * k + ch;
-      out[o] = rowsOfA[r] + s12 + s34;
-      if (cols > 1) out[o + k] = d12 + 2 * d34;
-      if (cols > 2) out[o + 2 * k] = s12 + 4 * s34;
-      if (cols > 3) out[o + 3 * k] = d12 + 8 * d34 + rowsOfA[r + 5];
+      out[o] = reluIf(rowsOfA[r] + s12 + s34 + b, relu);
+      if (cols > 1) out[o + k] = reluIf(d12 + 2 * d34 + b, relu);
+      if (cols > 2) out[o + 2 * k] = reluIf(s12 + 4 * s34 + b, relu);
+      if (cols > 3) out[o + 3 * k] = reluIf(d12 + 8 * d34 + rowsOfA[r + 5] + b, relu);
     }
   }
 };
@@ -378,26 +382,22 @@ function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number
 /**
  * The correlation of NHWC `x` with a `[3, 3, in, out]` filter that `at(ky, kx, c, k)` reads (so a
  * flipped or transposed filter needs no copy), into NHWC `out` (every value written);
- * `epilogue(out, from, to)` runs on each block's output values as they are made.
+ * `epilogue` is added to each output value as it is stored.
  */
 export function winogradConvolve(
   x: Float32Array,
   at: (ky: number, kx: number, c: number, k: number) => number,
   g: Winograd3x3,
   out: Float32Array,
-  epilogue?: BlockEpilogue,
+  epilogue?: BiasRelu,
 ): void {
   const { inChannels: c, outChannels: k, outHeight, outWidth } = g;
   const tile = tileFor(g);
   const { m, alpha, untransformTile } = tile;
   const u = transformFilter(c, k, at, tile);
   const { tilesAcross, tileRowsPerImage, tileRows, rowsPerBlock } = tiling(g, tile);
-  // The first output pixel of tile row `row` (counted over the batch); the end of an image's last tile
-  // row is the next image's first pixel, even when the output's height is not a multiple of m.
-  const pixel = (row: number) => {
-    const image = Math.floor(row / tileRowsPerImage);
-    return (image * outHeight + (row - image * tileRowsPerImage) * m) * outWidth;
-  };
+  const bias = epilogue?.bias ?? new Float32Array(k);
+  const relu = epilogue?.relu ?? false;
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
@@ -419,10 +419,9 @@ export function winogradConvolve(
       const rows = Math.min(m, outHeight - oy);
       for (let tx = 0; tx < tilesAcross; tx++, t++) {
         const o00 = ((image * outHeight + oy) * outWidth + tx * m) * k;
-        untransformTile(t, tiles, g, out, o00, rows, Math.min(m, outWidth - tx * m));
+        untransformTile(t, tiles, g, out, o00, rows, Math.min(m, outWidth - tx * m), bias, relu);
       }
     }
-    epilogue?.(out, pixel(r0) * k, pixel(r1) * k);
   }
 }
 
