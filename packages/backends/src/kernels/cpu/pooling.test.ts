@@ -94,14 +94,16 @@ describe('cpu MaxPool (channels together)', () => {
         values.fill(Number.NaN, (36 + at) * 7, (36 + at + 1) * 7);
       await tf.setBackend('cpu');
       const run = () =>
-        tf.tidy(() => tf.maxPool(tf.tensor4d(values, shape), size, size, 'valid').dataSync().slice());
+        tf.tidy(() =>
+          tf.maxPool(tf.tensor4d(values, shape), size, size, 'valid').dataSync<'float32'>().slice(),
+        );
       const before = tf.memory().numTensors;
       const ours = run();
       expect(tf.memory().numTensors).toBe(before);
       removeKernelFixes('cpu');
       let theirs: Float32Array;
       try {
-        theirs = run() as Float32Array;
+        theirs = run();
       } finally {
         installKernelFixes(cpuKernelFixes);
       }
