@@ -206,7 +206,7 @@ function packedProduct(
     packedB = scratch(packedB, Math.ceil(n / PANEL) * PANEL * depth);
     packRows(transposed(b), n, depth, packedB);
   }
-  panelProduct(packedA, 0, packedB, 0, out, outOffset, m, depth, n, accumulate);
+  panelProduct(packedA, 0, packedB, 0, m, depth, n, out, outOffset, accumulate);
 }
 
 /** `view`'s transpose: B's columns are the rows of its transpose. */
@@ -226,11 +226,11 @@ export function panelProduct(
   aStart: number,
   pb: Float32Array,
   bStart: number,
-  out: Float32Array,
-  outOffset: number,
   m: number,
   depth: number,
   n: number,
+  out: Float32Array,
+  outOffset: number,
   accumulate: boolean,
 ): void {
   const rowPanels = Math.ceil(m / PANEL);

@@ -434,7 +434,7 @@ export function winogradConvolve(
     const { plane } = tileLayout(tiles, c, true);
     const uPlane = filterPlane(c, k);
     for (let e = 0; e < alpha * alpha; e++) {
-      panelProduct(transformed, e * plane, u, e * uPlane, products, e * tiles * k, tiles, c, k, false);
+      panelProduct(transformed, e * plane, u, e * uPlane, tiles, c, k, products, e * tiles * k, false);
     }
     for (let r = r0, t = 0; r < r1; r++) {
       const image = Math.floor(r / tileRowsPerImage);
