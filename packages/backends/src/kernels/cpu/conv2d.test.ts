@@ -106,6 +106,8 @@ const cases: Case[] = [
     strides: 1,
     pad: 'valid',
   },
+  // Up to 32 taps run directly (direct-conv2d.ts): a pixel count and channel count not multiples of 4.
+  { name: 'few taps, odd pixels, batch 1', x: [1, 8, 11, 1], filter: [3, 3, 1, 7], strides: 1, pad: 'valid' },
 ];
 
 /** Dilations only reach the forward kernel: tfjs's gradient kernels take none. */
@@ -213,6 +215,8 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
       bias: [24],
       activation: 'relu',
     },
+    { name: 'few taps, bias + relu, odd sizes', c: cases[17], bias: [7], activation: 'relu' },
+    { name: 'few taps, same, scalar bias, linear', c: cases[0], bias: [1], activation: 'linear' },
   ];
   for (const [i, f] of fused.entries()) {
     it(`FusedConv2D matches tfjs's cpu kernel: ${f.name}`, async () => {

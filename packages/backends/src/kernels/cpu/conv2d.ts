@@ -12,6 +12,8 @@
  * - filter gradient: dW[taps, out]   += patchesᵀ · dy, summed over the blocks.
  * The patch matrix is built one block of output pixels at a time (~256 KiB), so it stays in cache and
  * memory stays flat at any batch size. All three work in NHWC; NCHW tensors are transposed around them.
+ * Two forward cases take other routes: 3x3 stride-1 filters over 8+ channels run as Winograd
+ * (`winograd.ts`), and filters of at most 32 taps directly (`direct-conv2d.ts`).
  */
 import {
   backend_util,
@@ -25,6 +27,8 @@ import {
 } from '@tensorflow/tfjs-core';
 
 import { type Backend, release, reshape, transpose } from '../wasm/call-kernel.js';
+import { applyBiasRelu, type BiasRelu } from './bias-relu.js';
+import { DIRECT_MAX_TAPS, directConvolve } from './direct-conv2d.js';
 import { floatFix } from './float-fix.js';
 import { gemm, type MatrixView, rowMajor } from './gemm.js';
 import { applyBiasAndActivation, type CpuData, isFloat, valuesOf } from './mat-mul.js';
@@ -188,21 +192,15 @@ function isWinograd3x3(info: backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * Runs on rows `from .. to` of a fresh output block while it is still in cache (a fused bias and
- * activation), instead of another pass over the whole output.
- */
-export type BlockEpilogue = (out: Float32Array, from: number, to: number) => void;
-
-/**
  * NHWC `x` convolved with a `[kh, kw, in, out]` filter into `out`, `[batch, outHeight, outWidth, out]`
- * NHWC (every value written); `epilogue` runs on each block of output rows as it is made.
+ * NHWC (every value written), with `epilogue` added to each value.
  */
 export function convolve(
   x: Float32Array,
   filter: Float32Array,
   info: backend_util.Conv2DInfo,
   out: Float32Array,
-  epilogue?: BlockEpilogue,
+  epilogue?: BiasRelu,
 ): Float32Array {
   const k = taps(info);
   const n = info.outChannels;
@@ -217,7 +215,11 @@ export function convolve(
   }
   if (isPointwise(info)) {
     gemm(rowMajor(x, 0, k), rowMajor(filter, 0, n), out, 0, pixels, k, n);
-    epilogue?.(out, 0, pixels * n);
+    if (epilogue) applyBiasRelu(epilogue, out, 0, pixels * n);
+    return out;
+  }
+  if (k <= DIRECT_MAX_TAPS) {
+    directConvolve(x, filter, info, out, epilogue);
     return out;
   }
   const { rows, patches } = patchBlock(k);
@@ -225,7 +227,7 @@ export function convolve(
     const r1 = Math.min(pixels, r0 + rows);
     im2col(x, info, r0, r1, patches);
     gemm(rowMajor(patches, 0, k), rowMajor(filter, 0, n), out, r0 * n, r1 - r0, k, n, r0 > 0);
-    epilogue?.(out, r0 * n, r1 * n);
+    if (epilogue) applyBiasRelu(epilogue, out, r0 * n, r1 * n);
   }
   return out;
 }
@@ -333,7 +335,7 @@ const nhwcShape = (info: backend_util.Conv2DInfo, which: 'in' | 'out') =>
     ? [info.batchSize, info.inHeight, info.inWidth, info.inChannels]
     : [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
 
-function conv2dWith(args: Parameters<KernelFunc>[0], epilogue?: BlockEpilogue): TensorInfo {
+function conv2dWith(args: Parameters<KernelFunc>[0], epilogue?: BiasRelu): TensorInfo {
   const { x, filter } = args.inputs as unknown as { x: TensorInfo; filter: TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as Conv2DAttrs;
   const b = args.backend as Backend;
@@ -402,8 +404,8 @@ export const conv2dBackpropFilterCpu: KernelFunc = ({ inputs, backend, attrs }) 
 };
 
 /**
- * The bias and activation of a channels-last fused convolution as a block epilogue, when they are a
- * float32 bias of one value per output channel (or one in all) and relu or none; null otherwise.
+ * The bias and activation of a channels-last fused convolution as a `BiasRelu`, when they are a float32
+ * bias of one value per output channel (or one in all) and relu or none; null otherwise.
  */
 function fusedEpilogue(
   b: Backend,
@@ -411,7 +413,7 @@ function fusedEpilogue(
   activation: string | undefined,
   dataFormat: string,
   channels: number,
-): BlockEpilogue | null {
+): BiasRelu | null {
   const relu = activation === 'relu';
   if (dataFormat === 'NCHW' || !(relu || activation == null || activation === 'linear')) return null;
   if (!bias && !relu) return null;
@@ -419,14 +421,7 @@ function fusedEpilogue(
   const values = bias ? valuesOf(b, bias) : new Float32Array(1);
   if (values.length !== 1 && values.length !== channels) return null;
   const perChannel = values.length === channels ? values : new Float32Array(channels).fill(values[0]);
-  return (out, from, to) => {
-    for (let row = from; row < to; row += channels) {
-      for (let j = 0; j < channels; j++) {
-        const v = out[row + j] + perChannel[j];
-        out[row + j] = relu && v < 0 ? 0 : v;
-      }
-    }
-  };
+  return { bias: perChannel, relu };
 }
 
 /**

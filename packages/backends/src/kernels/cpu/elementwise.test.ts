@@ -75,14 +75,14 @@ describe('cpu Relu and Step (one loop)', () => {
     });
   }
 
-  it('keep NaN, and give relu(-0) = +0 as Math.max(0, x) does', async () => {
+  it('keep NaN, take ±Infinity, and give relu(-0) = +0 as Math.max(0, x) does', async () => {
     await tf.setBackend('cpu');
     const [relu, step] = tf.tidy(() => {
-      const x = tf.tensor1d([-2, -0, 0, 3, Number.NaN]);
+      const x = tf.tensor1d([-2, -0, 0, 3, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]);
       return [tf.relu(x).dataSync().slice(), tf.step(x, 0.5).dataSync().slice()];
     });
-    expect(Array.from(relu)).toEqual([0, 0, 0, 3, Number.NaN]);
+    expect(Array.from(relu)).toEqual([0, 0, 0, 3, Number.NaN, 0, Number.POSITIVE_INFINITY]);
     expect(Object.is(relu[1], 0)).toBe(true);
-    expect(Array.from(step)).toEqual([0.5, 0.5, 0.5, 1, Number.NaN]);
+    expect(Array.from(step)).toEqual([0.5, 0.5, 0.5, 1, Number.NaN, 0.5, 1]);
   });
 });

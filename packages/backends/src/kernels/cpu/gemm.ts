@@ -30,7 +30,8 @@ export const rowMajor = (values: Float32Array, offset: number, columns: number):
   colStride: 1,
 });
 
-const PANEL = 4;
+/** Rows (of A) or columns (of B) per packed panel. */
+export const PANEL = 4;
 /** Packed B panels walked per group: 16 panels × K-block 256 × 4 floats = 64 KiB. */
 const PANELS_PER_GROUP = 16;
 const K_BLOCK = 256;
@@ -45,8 +46,11 @@ function scratch(current: Float32Array, size: number): Float32Array {
   return current.length >= size ? current : new Float32Array(Math.max(size, current.length * 2));
 }
 
-/** Copies `rows` x `depth` of `src` into panels of PANEL rows, depth-major; rows past the end are 0. */
-function packRows(src: MatrixView, rows: number, depth: number, out: Float32Array): void {
+/**
+ * Copies `rows` x `depth` of `src` into panels of PANEL rows, depth-major (row `r`, column `k` at
+ * `((r / PANEL | 0) * depth + k) * PANEL + r % PANEL`); rows past the end are 0.
+ */
+export function packRows(src: MatrixView, rows: number, depth: number, out: Float32Array): void {
   const { values, offset, rowStride, colStride } = src;
   const panels = Math.ceil(rows / PANEL);
   for (let p = 0; p < panels; p++) {
@@ -64,12 +68,15 @@ function packRows(src: MatrixView, rows: number, depth: number, out: Float32Arra
 }
 
 /**
- * `out[i, j] (+)= Σ_k a[i, k] · b[k, j]` over one k-range for the 4x4 block (panel `ip` of packed A,
- * panel `jp` of packed B). Adds to `out` when `accumulate` (k-blocks after the first).
+ * `out[i, j] (+)= Σ_k a[i, k] · b[k, j]` over one k-range for the 4x4 block (panel `ip` of packed A
+ * from `aStart`, panel `jp` of packed B from `bStart`). Adds to `out` when `accumulate` (k-blocks
+ * after the first).
  */
 function block4x4(
   pa: Float32Array,
+  aStart: number,
   pb: Float32Array,
+  bStart: number,
   out: Float32Array,
   outOffset: number,
   m: number,
@@ -81,8 +88,8 @@ function block4x4(
   k1: number,
   accumulate: boolean,
 ): void {
-  let ao = (ip * depth + k0) * PANEL;
-  let bo = (jp * depth + k0) * PANEL;
+  let ao = aStart + (ip * depth + k0) * PANEL;
+  let bo = bStart + (jp * depth + k0) * PANEL;
   let c00 = 0,
     c01 = 0,
     c02 = 0,
@@ -193,24 +200,48 @@ function packedProduct(
   packB: boolean,
   accumulate: boolean,
 ): void {
-  const rowPanels = Math.ceil(m / PANEL);
-  const colPanels = Math.ceil(n / PANEL);
-  packedA = scratch(packedA, rowPanels * PANEL * depth);
+  packedA = scratch(packedA, Math.ceil(m / PANEL) * PANEL * depth);
   packRows(a, m, depth, packedA);
   if (packB) {
-    packedB = scratch(packedB, colPanels * PANEL * depth);
-    // B's columns are the rows of its transpose.
-    packRows({ ...b, rowStride: b.colStride, colStride: b.rowStride }, n, depth, packedB);
+    packedB = scratch(packedB, Math.ceil(n / PANEL) * PANEL * depth);
+    packRows(transposed(b), n, depth, packedB);
   }
-  const pa = packedA;
-  const pb = packedB;
+  panelProduct(packedA, 0, packedB, 0, m, depth, n, out, outOffset, accumulate);
+}
+
+/** `view`'s transpose: B's columns are the rows of its transpose. */
+export const transposed = (view: MatrixView): MatrixView => ({
+  ...view,
+  rowStride: view.colStride,
+  colStride: view.rowStride,
+});
+
+/**
+ * Writes (or adds, when `accumulate`) the `m` x `n` product of A and B, both already packed by
+ * `packRows` (A's `m` rows from `pa[aStart]`, B's `n` columns from `pb[bStart]`), into `out` from
+ * `outOffset`, row-major. For a caller that writes its operands packed in the first place.
+ */
+export function panelProduct(
+  pa: Float32Array,
+  aStart: number,
+  pb: Float32Array,
+  bStart: number,
+  m: number,
+  depth: number,
+  n: number,
+  out: Float32Array,
+  outOffset: number,
+  accumulate: boolean,
+): void {
+  const rowPanels = Math.ceil(m / PANEL);
+  const colPanels = Math.ceil(n / PANEL);
   for (let k0 = 0; k0 < depth; k0 += K_BLOCK) {
     const k1 = Math.min(depth, k0 + K_BLOCK);
     for (let j0 = 0; j0 < colPanels; j0 += PANELS_PER_GROUP) {
       const j1 = Math.min(colPanels, j0 + PANELS_PER_GROUP);
       for (let ip = 0; ip < rowPanels; ip++) {
         for (let jp = j0; jp < j1; jp++)
-          block4x4(pa, pb, out, outOffset, m, n, depth, ip, jp, k0, k1, accumulate || k0 > 0);
+          block4x4(pa, aStart, pb, bStart, out, outOffset, m, n, depth, ip, jp, k0, k1, accumulate || k0 > 0);
       }
     }
   }

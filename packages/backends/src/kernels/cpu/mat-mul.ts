@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
 import { type Backend, callKernel, release } from '../wasm/call-kernel.js';
+import { reluIf } from './bias-relu.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { outputArray } from './output-pool.js';
 
@@ -155,7 +156,7 @@ export function applyBiasAndActivation(
   }
   if (activation === 'relu') {
     const values = valuesOf(bk, current);
-    for (let i = 0; i < values.length; i++) if (values[i] < 0) values[i] = 0;
+    for (let i = 0; i < values.length; i++) values[i] = reluIf(values[i], true);
   } else if (activation != null && activation !== 'linear') {
     const kernelName = ACTIVATION_KERNELS[activation];
     if (kernelName == null) {

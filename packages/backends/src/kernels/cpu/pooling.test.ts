@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../../cpu.js';
-import { installedKernelFixes } from '../../kernel-fixes.js';
+import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
 import { type KernelInput, randomInput } from '../wasm/test-parity.js';
+import { cpuKernelFixes } from './index.js';
 import { expectMatchesTfjsCpu } from './test-parity.js';
 
 interface PoolCase {
@@ -43,6 +44,7 @@ const cases: PoolCase[] = [
   { name: 'numeric pad, ceil', x: [1, 8, 8, 2], filterSize: 3, strides: 2, pad: 1, dimRoundingMode: 'ceil' },
   { name: 'many channels', x: [2, 6, 6, 67], filterSize: 2, strides: 2, pad: 'valid' },
   { name: '3x3, stride 2, with NaN', x: [2, 7, 7, 3], filterSize: 3, strides: 2, pad: 'valid', nan: true },
+  { name: '2x2, stride 2, with NaN', x: [1, 6, 8, 5], filterSize: 2, strides: 2, pad: 'valid', nan: true },
 ];
 
 describe('cpu MaxPool (channels together)', () => {
@@ -61,6 +63,57 @@ describe('cpu MaxPool (channels together)', () => {
       await expectMatchesTfjsCpu('MaxPool', { x: poolInput(c, 800 + i) }, attrs);
     });
   }
+
+  // The windows inside the input take their maxima on the floats' bits: values of both signs and of
+  // very different sizes (where a difference of floats would round), ±0, ±Infinity, NaN (both signs)
+  // and windows of NaN only (-Infinity), value for value.
+  it.each([2, 3])(
+    "matches tfjs's cpu kernel exactly on extreme values: windows %i pixels a side",
+    async (size) => {
+      const specials = [
+        0,
+        -0,
+        1e-38,
+        -1e-38,
+        3e38,
+        -3e38,
+        Infinity,
+        -Infinity,
+        NaN,
+        -NaN,
+        1,
+        -1,
+        1 + 2 ** -23,
+      ];
+      const shape: [number, number, number, number] = [2, 6, 6, 7];
+      const values = randomInput(shape, 5).values.map((v, i) =>
+        i % 3 === 0 ? specials[(i * 7) % specials.length] : v * 10 ** ((i % 11) - 5),
+      );
+      // Every tap of the first window of each channel of image 1 is NaN.
+      for (const at of [0, 1, 2, 6, 7, 8, 12, 13, 14])
+        values.fill(Number.NaN, (36 + at) * 7, (36 + at + 1) * 7);
+      await tf.setBackend('cpu');
+      const run = () =>
+        tf.tidy(() =>
+          tf.maxPool(tf.tensor4d(values, shape), size, size, 'valid').dataSync<'float32'>().slice(),
+        );
+      const before = tf.memory().numTensors;
+      const ours = run();
+      expect(tf.memory().numTensors).toBe(before);
+      removeKernelFixes('cpu');
+      let theirs: Float32Array;
+      try {
+        theirs = run();
+      } finally {
+        installKernelFixes(cpuKernelFixes);
+      }
+      expect(theirs).toContain(Number.NEGATIVE_INFINITY);
+      expect(theirs).toContain(Number.POSITIVE_INFINITY);
+      // Where tfjs met -0 before +0 it keeps -0: the sign of a zero is not compared.
+      const zeroed = (a: Float32Array) => Array.from(a, (v) => (v === 0 ? 0 : v));
+      expect(zeroed(ours)).toEqual(zeroed(theirs));
+    },
+  );
 });
 
 describe('cpu MaxPoolGrad (one pass over the windows)', () => {

@@ -17,11 +17,10 @@
  * The input gradient is the same correlation of dy with the filter turned and transposed; the filter
  * gradient is F(3x3, 2x2) or F(3x3, 4x4) over the same tiles (`winogradFilterGradient`).
  * F(2x2, 3x3)'s coefficients are ±1 and ½, so its results match the direct product within float32
- * rounding. Tiles are taken in whole rows of tiles, so the output of a block is a contiguous range of
- * pixels that a block epilogue (bias, relu) can finish while it is in cache.
+ * rounding. A fused bias and relu are added as the output transform stores each value.
  */
-import type { BlockEpilogue } from './conv2d.js';
-import { gemm, type MatrixView, rowMajor } from './gemm.js';
+import { type BiasRelu, reluIf } from './bias-relu.js';
+import { gemm, type MatrixView, PANEL, panelProduct, rowMajor } from './gemm.js';
 
 /** The geometry of one stride-1 correlation with a 3x3 filter, NHWC, any padding (negative crops). */
 export interface Winograd3x3 {
@@ -67,22 +66,39 @@ interface WinogradTile {
 }
 
 /**
- * `Bᵀ d B` of one tile, per channel, into row `t` of the alpha² `[tiles, in]` matrices of `transformed`:
- * `d[i][j]` (all channels) starts at `d[from + i * rowStep + j * c]`, in the input itself or in a
- * gathered copy.
+ * `Bᵀ d B` of one tile, per channel, into `transformed`: position `e` of channel `ch` at
+ * `transformed[to + e * plane + ch * step]` (see `TileLayout`). `d[i][j]` (all `c` channels) starts at
+ * `d[from + i * rowStep + j * c]`, in the input itself or in a gathered copy.
  */
 type TransformTile = (
   d: Float32Array,
   from: number,
   rowStep: number,
-  t: number,
-  tiles: number,
   c: number,
+  to: number,
+  plane: number,
+  step: number,
 ) => void;
 
 /**
+ * Where the transformed inputs of a block of `tiles` tiles go: per position, a `[tiles, in]` matrix,
+ * row-major (`plain`) or already in the GEMM's packed panels of four rows (`packed`, for
+ * `panelProduct`). Tile `t`'s channel `ch` at position `e` is at `e * plane + first(t) + ch * step`.
+ */
+function tileLayout(tiles: number, c: number, packed: boolean) {
+  return packed
+    ? {
+        plane: Math.ceil(tiles / PANEL) * PANEL * c,
+        first: (t: number) => (t - (t % PANEL)) * c + (t % PANEL),
+        step: PANEL,
+      }
+    : { plane: tiles * c, first: (t: number) => t * c, step: 1 };
+}
+
+/**
  * `Aᵀ M A` of tile `t`'s products, per output channel, to the output pixels inside the tile: `rows` x
- * `cols` of them (fewer than m at the output's edge), the first at `out[o00]`.
+ * `cols` of them (fewer than m at the output's edge), the first at `out[o00]`; each value plus
+ * `bias[channel]`, then relu if `relu`.
  */
 type UntransformTile = (
   t: number,
@@ -92,10 +108,13 @@ type UntransformTile = (
   o00: number,
   rows: number,
   cols: number,
+  bias: Float32Array,
+  relu: boolean,
 ) => void;
 
 /**
- * `U = G g Gᵀ` for every channel pair of a `[3, 3, in, out]` filter: `[alpha²][in][out]`.
+ * `U = G g Gᵀ` for every channel pair of a `[3, 3, in, out]` filter: alpha² `[in, out]` matrices, each
+ * packed for `panelProduct` (its columns in panels of four), `plane` floats apart.
  * `at(ky, kx, c, k)` reads the filter, so a flipped or transposed filter is transformed without a copy.
  */
 function transformFilter(
@@ -105,7 +124,7 @@ function transformFilter(
   tile: WinogradTile,
 ): Float32Array {
   const { alpha, G } = tile;
-  const plane = inChannels * outChannels;
+  const plane = filterPlane(inChannels, outChannels);
   const u = new Float32Array(alpha * alpha * plane);
   const g = new Float64Array(9);
   const gg = new Float64Array(alpha * 3);
@@ -120,13 +139,17 @@ function transformFilter(
       for (let i = 0; i < alpha; i++) {
         for (let j = 0; j < alpha; j++) {
           const v = gg[i * 3] * G[j][0] + gg[i * 3 + 1] * G[j][1] + gg[i * 3 + 2] * G[j][2];
-          u[(i * alpha + j) * plane + c * outChannels + k] = v;
+          u[(i * alpha + j) * plane + (k - (k % PANEL)) * inChannels + c * PANEL + (k % PANEL)] = v;
         }
       }
     }
   }
   return u;
 }
+
+/** The floats of one position of `transformFilter`'s output: `[in, out]` with out padded to panels. */
+const filterPlane = (inChannels: number, outChannels: number) =>
+  Math.ceil(outChannels / PANEL) * PANEL * inChannels;
 
 /** Copies the alpha x alpha input of a tile at the input's edge, all channels, zero outside the input. */
 function gatherTile(
@@ -154,9 +177,7 @@ function gatherTile(
 }
 
 /** F(2x2, 3x3)'s `Bᵀ d B` (a `TransformTile`). */
-const transformTile2: TransformTile = (d, from, rowStep, t, tiles, c) => {
-  const plane = tiles * c;
-  const base = t * c;
+const transformTile2: TransformTile = (d, from, rowStep, c, to, plane, step) => {
   for (let ch = 0; ch < c; ch++) {
     // Bᵀ d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3; then the same along each row.
     for (let j = 0, at = from + ch; j < 4; j++, at += c) {
@@ -174,7 +195,7 @@ const transformTile2: TransformTile = (d, from, rowStep, t, tiles, c) => {
       const a1 = columns[i * 4 + 1];
       const a2 = columns[i * 4 + 2];
       const a3 = columns[i * 4 + 3];
-      const o = i * 4 * plane + base + ch;
+      const o = i * 4 * plane + to + ch * step;
       transformed[o] = a0 - a2;
       transformed[o + plane] = a1 + a2;
       transformed[o + 2 * plane] = a2 - a1;
@@ -184,7 +205,7 @@ const transformTile2: TransformTile = (d, from, rowStep, t, tiles, c) => {
 };
 
 /** F(2x2, 3x3)'s `Aᵀ M A` (an `UntransformTile`). */
-const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols, bias, relu) => {
   const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
@@ -196,15 +217,16 @@ const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) =>
     const top1 = m[plane + p] + m[5 * plane + p] + m[9 * plane + p];
     const top2 = m[2 * plane + p] + m[6 * plane + p] + m[10 * plane + p];
     const top3 = m[3 * plane + p] + m[7 * plane + p] + m[11 * plane + p];
-    out[o00 + ch] = top0 + top1 + top2;
-    if (cols === 2) out[o00 + k + ch] = top1 - top2 - top3;
+    const b = bias[ch];
+    out[o00 + ch] = reluIf(top0 + top1 + top2 + b, relu);
+    if (cols === 2) out[o00 + k + ch] = reluIf(top1 - top2 - top3 + b, relu);
     if (rows === 2) {
       const bottom0 = m[4 * plane + p] - m[8 * plane + p] - m[12 * plane + p];
       const bottom1 = m[5 * plane + p] - m[9 * plane + p] - m[13 * plane + p];
       const bottom2 = m[6 * plane + p] - m[10 * plane + p] - m[14 * plane + p];
       const bottom3 = m[7 * plane + p] - m[11 * plane + p] - m[15 * plane + p];
-      out[o10 + ch] = bottom0 + bottom1 + bottom2;
-      if (cols === 2) out[o10 + k + ch] = bottom1 - bottom2 - bottom3;
+      out[o10 + ch] = reluIf(bottom0 + bottom1 + bottom2 + b, relu);
+      if (cols === 2) out[o10 + k + ch] = reluIf(bottom1 - bottom2 - bottom3 + b, relu);
     }
   }
 };
@@ -213,9 +235,7 @@ const untransformTile2: UntransformTile = (t, tiles, g, out, o00, rows, cols) =>
  * F(4x4, 3x3)'s `Bᵀ d B` of a 6x6 tile (a `TransformTile`). Bᵀ's rows: [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0],
  * [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1].
  */
-const transformTile4: TransformTile = (d, from, rowStep, t, tiles, c) => {
-  const plane = tiles * c;
-  const base = t * c;
+const transformTile4: TransformTile = (d, from, rowStep, c, to, plane, step) => {
   for (let ch = 0; ch < c; ch++) {
     for (let j = 0, at = from + ch; j < 6; j++, at += c) {
       combineB(
@@ -232,7 +252,7 @@ const transformTile4: TransformTile = (d, from, rowStep, t, tiles, c) => {
     }
     for (let i = 0; i < 6; i++) {
       const r = i * 6;
-      const o = r * plane + base + ch;
+      const o = r * plane + to + ch * step;
       combineB(
         transformed,
         o,
@@ -272,11 +292,12 @@ function combineB(
  * F(4x4, 3x3)'s `Aᵀ M A` (an `UntransformTile`).
  * Aᵀ's rows: [1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1].
  */
-const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols) => {
+const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols, bias, relu) => {
   const { outWidth, outChannels: k } = g;
   const plane = tiles * k;
   const m = products;
   for (let ch = 0, p = t * k; ch < k; ch++, p++) {
+    const b = bias[ch];
     // Aᵀ M: the four combinations of the products' six rows, per column.
     for (let j = 0, q = p; j < 6; j++, q += plane) {
       const s12 = m[q + 6 * plane] + m[q + 12 * plane];
@@ -296,10 +317,10 @@ const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols) =>
       const s34 = rowsOfA[r + 3] + rowsOfA[r + 4];
       const d34 = rowsOfA[r + 3] - rowsOfA[r + 4];
       const o = o00 + i * outWidth * k + ch;
-      out[o] = rowsOfA[r] + s12 + s34;
-      if (cols > 1) out[o + k] = d12 + 2 * d34;
-      if (cols > 2) out[o + 2 * k] = s12 + 4 * s34;
-      if (cols > 3) out[o + 3 * k] = d12 + 8 * d34 + rowsOfA[r + 5];
+      out[o] = reluIf(rowsOfA[r] + s12 + s34 + b, relu);
+      if (cols > 1) out[o + k] = reluIf(d12 + 2 * d34 + b, relu);
+      if (cols > 2) out[o + 2 * k] = reluIf(s12 + 4 * s34 + b, relu);
+      if (cols > 3) out[o + 3 * k] = reluIf(d12 + 8 * d34 + rowsOfA[r + 5] + b, relu);
     }
   }
 };
@@ -348,17 +369,29 @@ function tiling(g: Winograd3x3, tile: WinogradTile) {
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (positions * (c + k) * tilesAcross)));
   const maxTiles = rowsPerBlock * tilesAcross;
   if (tileInput.length < positions * c) tileInput = new Float32Array(positions * c);
-  if (transformed.length < positions * maxTiles * c) transformed = new Float32Array(positions * maxTiles * c);
+  // Room for the packed layout's last panel of four tiles.
+  const transformedSize = positions * Math.ceil(maxTiles / PANEL) * PANEL * c;
+  if (transformed.length < transformedSize) transformed = new Float32Array(transformedSize);
   if (products.length < positions * maxTiles * k) products = new Float32Array(positions * maxTiles * k);
   return { tilesAcross, tileRowsPerImage, tileRows: batch * tileRowsPerImage, rowsPerBlock };
 }
 
-/** `Bᵀ d B` of the input under every tile of tile rows `r0 .. r1` (counted over the batch). */
-function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number, tile: WinogradTile): void {
+/**
+ * `Bᵀ d B` of the input under every tile of tile rows `r0 .. r1` (counted over the batch), laid out
+ * `packed` or not (`tileLayout`).
+ */
+function transformInputs(
+  x: Float32Array,
+  g: Winograd3x3,
+  r0: number,
+  r1: number,
+  tile: WinogradTile,
+  packed: boolean,
+): void {
   const { inHeight, inWidth, inChannels: c, padTop, padLeft } = g;
   const { m, alpha, transformTile } = tile;
   const { tilesAcross, tileRowsPerImage } = tiling(g, tile);
-  const tiles = (r1 - r0) * tilesAcross;
+  const { plane, first, step } = tileLayout((r1 - r0) * tilesAcross, c, packed);
   for (let r = r0, t = 0; r < r1; r++) {
     const image = Math.floor(r / tileRowsPerImage);
     const y0 = (r - image * tileRowsPerImage) * m - padTop;
@@ -366,10 +399,10 @@ function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number
     for (let tx = 0; tx < tilesAcross; tx++, t++) {
       const x0 = tx * m - padLeft;
       if (rowsInside && x0 >= 0 && x0 + alpha <= inWidth) {
-        transformTile(x, ((image * inHeight + y0) * inWidth + x0) * c, inWidth * c, t, tiles, c);
+        transformTile(x, ((image * inHeight + y0) * inWidth + x0) * c, inWidth * c, c, first(t), plane, step);
       } else {
         gatherTile(x, g, alpha, image, y0, x0);
-        transformTile(tileInput, 0, alpha * c, t, tiles, c);
+        transformTile(tileInput, 0, alpha * c, c, first(t), plane, step);
       }
     }
   }
@@ -378,40 +411,30 @@ function transformInputs(x: Float32Array, g: Winograd3x3, r0: number, r1: number
 /**
  * The correlation of NHWC `x` with a `[3, 3, in, out]` filter that `at(ky, kx, c, k)` reads (so a
  * flipped or transposed filter needs no copy), into NHWC `out` (every value written);
- * `epilogue(out, from, to)` runs on each block's output values as they are made.
+ * `epilogue` is added to each output value as it is stored.
  */
 export function winogradConvolve(
   x: Float32Array,
   at: (ky: number, kx: number, c: number, k: number) => number,
   g: Winograd3x3,
   out: Float32Array,
-  epilogue?: BlockEpilogue,
+  epilogue?: BiasRelu,
 ): void {
   const { inChannels: c, outChannels: k, outHeight, outWidth } = g;
   const tile = tileFor(g);
   const { m, alpha, untransformTile } = tile;
   const u = transformFilter(c, k, at, tile);
   const { tilesAcross, tileRowsPerImage, tileRows, rowsPerBlock } = tiling(g, tile);
-  // The first output pixel of tile row `row` (counted over the batch); the end of an image's last tile
-  // row is the next image's first pixel, even when the output's height is not a multiple of m.
-  const pixel = (row: number) => {
-    const image = Math.floor(row / tileRowsPerImage);
-    return (image * outHeight + (row - image * tileRowsPerImage) * m) * outWidth;
-  };
+  const bias = epilogue?.bias ?? new Float32Array(k);
+  const relu = epilogue?.relu ?? false;
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
-    transformInputs(x, g, r0, r1, tile);
+    transformInputs(x, g, r0, r1, tile, true);
+    const { plane } = tileLayout(tiles, c, true);
+    const uPlane = filterPlane(c, k);
     for (let e = 0; e < alpha * alpha; e++) {
-      gemm(
-        rowMajor(transformed, e * tiles * c, c),
-        rowMajor(u, e * c * k, k),
-        products,
-        e * tiles * k,
-        tiles,
-        c,
-        k,
-      );
+      panelProduct(transformed, e * plane, u, e * uPlane, tiles, c, k, products, e * tiles * k, false);
     }
     for (let r = r0, t = 0; r < r1; r++) {
       const image = Math.floor(r / tileRowsPerImage);
@@ -419,10 +442,9 @@ export function winogradConvolve(
       const rows = Math.min(m, outHeight - oy);
       for (let tx = 0; tx < tilesAcross; tx++, t++) {
         const o00 = ((image * outHeight + oy) * outWidth + tx * m) * k;
-        untransformTile(t, tiles, g, out, o00, rows, Math.min(m, outWidth - tx * m));
+        untransformTile(t, tiles, g, out, o00, rows, Math.min(m, outWidth - tx * m), bias, relu);
       }
     }
-    epilogue?.(out, pixel(r0) * k, pixel(r1) * k);
   }
 }
 
@@ -577,7 +599,7 @@ export function winogradFilterGradient(x: Float32Array, dy: Float32Array, g: Win
   for (let r0 = 0; r0 < tileRows; r0 += rowsPerBlock) {
     const r1 = Math.min(tileRows, r0 + rowsPerBlock);
     const tiles = (r1 - r0) * tilesAcross;
-    transformInputs(x, g, r0, r1, tile);
+    transformInputs(x, g, r0, r1, tile, false);
     transformGradients(dy, g, r0, r1);
     for (let e = 0; e < alpha * alpha; e++) {
       // V[e]ᵀ: `[in, tiles]` read from the `[tiles, in]` rows.
