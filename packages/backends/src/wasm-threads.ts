@@ -2,8 +2,9 @@
  * How many threads the wasm backend's kernels use, and whether threads can run here. Threads share a
  * `WebAssembly.Memory`, which needs `SharedArrayBuffer`: browsers grant it only to cross-origin isolated
  * pages; Node always has it. With more than one thread, Strata's own kernels (kernels/wasm/threaded:
- * GEMM, im2col convolutions and their gradients, MaxPool's gradient) run on a pool of workers (Web Workers, or `worker_threads` in Node), and in a
- * browser tfjs-backend-wasm's threaded XNNPACK build runs the rest. In Node tfjs-wasm itself stays on one
+ * GEMM, im2col convolutions and their gradients, MaxPool's gradient) run on a pool of workers (Web
+ * Workers, or `worker_threads` in Node), and in a browser tfjs-backend-wasm's threaded XNNPACK build runs
+ * the rest. In Node tfjs-wasm itself stays on one
  * thread: tfjs 4.22 turns its threaded build off there (tfjs issue 3830; its pthread workers start from
  * `blob:` URLs, which `worker_threads` refuses).
  */
@@ -28,8 +29,8 @@ let warned = false;
  *
  * - `'auto'` (the default): the number of cores, at most 4, where threads can run (Node, or a
  *   cross-origin isolated browser page); elsewhere one thread, and in a browser Strata says so once.
- * - A count `n > 1`: exactly `n` threads (Strata's own GEMM, convolution and pooling-gradient kernels on `n - 1`
- *   workers and the calling thread; in a browser tfjs's XNNPACK threads too), or `setBackend('wasm')`
+ * - A count `n > 1`: exactly `n` threads (Strata's own GEMM, convolution and pooling-gradient kernels on
+ *   `n - 1` workers and the calling thread; in a browser tfjs's XNNPACK threads too), or `setBackend('wasm')`
  *   fails with the reason (no `SharedArrayBuffer`: the page is not cross-origin isolated). Threads never
  *   silently fall back once asked for.
  * - `1`: tfjs-backend-wasm's single-threaded SIMD build, with no workers.

@@ -1,8 +1,8 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 import type { KernelFix } from '../../kernel-fixes.js';
 import { withoutTransposes } from './batch-mat-mul.js';
-import { type Backend, callKernel, release } from './call-kernel.js';
+import { type Backend, callKernel, release, wrapKernelFix } from './call-kernel.js';
 
 /** The shape tfjs-backend-wasm recorded when it allocated `info`'s storage. */
 function storedShape(backend: Backend, info: TensorInfo): number[] | undefined {
@@ -37,12 +37,4 @@ function fusedMatMul(original: KernelFunc): KernelFunc {
   };
 }
 
-export const fusedMatMulFix: KernelFix = {
-  kernelName: '_FusedMatMul',
-  backendName: 'wasm',
-  mode: 'wrap',
-  create: (original) => ({
-    ...(original as KernelConfig),
-    kernelFunc: fusedMatMul((original as KernelConfig).kernelFunc),
-  }),
-};
+export const fusedMatMulFix: KernelFix = wrapKernelFix('_FusedMatMul', fusedMatMul);

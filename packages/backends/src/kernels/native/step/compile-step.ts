@@ -307,7 +307,7 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
   const random = plan.randomInputs.map(({ name, shape, seed }) => ({
     name,
     shape,
-    values: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+    values: new Float32Array(tf.util.sizeFromShape([...shape])),
     source: new UniformSource(seed),
   }));
   const batch = request.inputs[0].shape[0];

@@ -123,6 +123,29 @@ function runGemm(
   });
 }
 
+/**
+ * The job fields of a sliding window's geometry (im2col's patches, MaxPool's gradient): the NHWC input and
+ * output sizes, the window, its strides and dilations, and the padding before the first row and column.
+ */
+function windowFields(info: backend_util.Conv2DInfo): JobFields {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
 /** The largest im2col matrix the threaded convolutions build (bytes); bigger ones go to tfjs's kernels. */
 const MAX_PATCH_BYTES = 256 * 2 ** 20;
 
@@ -136,29 +159,12 @@ function placePatches(
   x: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): number | null {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const { batchSize, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
   const depth = filterHeight * filterWidth * inChannels;
   if (4 * batchSize * outHeight * outWidth * depth > MAX_PATCH_BYTES) return null;
   const a = pool.place(heap.typedArrayFromHeap(x));
   const out = pool.place(batchSize * outHeight * outWidth * depth);
-  pool.run(JobKind.im2col, batchSize * outHeight, {
-    a,
-    out,
-    batch: batchSize,
-    inH: inHeight,
-    inW: inWidth,
-    inC: inChannels,
-    outH: outHeight,
-    outW: outWidth,
-    kH: filterHeight,
-    kW: filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    dilationH: info.dilationHeight,
-    dilationW: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  });
+  pool.run(JobKind.im2col, batchSize * outHeight, { a, out, ...windowFields(info) });
   return out;
 }
 
@@ -256,21 +262,7 @@ export function threadedMaxPoolGrad(
     b: pool.place(heap.typedArrayFromHeap(dy)),
     out: pool.place(util.sizeFromShape(input.shape)),
   };
-  pool.run(JobKind.maxPoolGrad, info.batchSize, {
-    ...at,
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    kH: info.filterHeight,
-    kW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  });
+  pool.run(JobKind.maxPoolGrad, info.batchSize, { ...at, ...windowFields(info) });
   return copyOut(pool, heap, at.out, input.shape);
 }
 
