@@ -4,7 +4,7 @@
  * tfjs cannot differentiate dilated convolutions, so dilated cases compare outputs only (their gradients
  * are checked against a spread-kernel reference in conv2d.test.ts).
  */
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import './register-gradients.js';
 import type { Layer } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,4 +1,4 @@
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../../test/register-gradients.js';
 import { deserializeKerasObject, type Layer, registry, serializeKerasObject } from '@strata/core';
 import { expectNoLeakedTensors, expectTensorsClose, runLayerTest } from '@strata/core/testing';
 import * as tf from '@tensorflow/tfjs-core';
