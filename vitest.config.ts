@@ -14,6 +14,12 @@ const pkgs = [
   'datasets',
   'strata',
 ].filter((p) => fs.existsSync(`packages/${p}/package.json`));
+// The files of a package whose tests leave no process-wide state behind share their worker's process: Strata's
+// sources and tfjs load once per worker instead of once per file, which took most of a loaded machine's run
+// (layers: 110 s isolated, 30-40 s shared, at load 10). test/setup.ts gives each file the same starting state
+// (naming counters, registry entries, tfjs flags). These packages' tests select, remove and re-register
+// backends, or stand in for the registry's backend entries, so each of their files gets a fresh process.
+const isolated = new Set(['core', 'callbacks', 'backends']);
 const conditions = ['strata-source', 'node', 'import', 'module', 'default'];
 
 export default defineConfig({
@@ -32,6 +38,7 @@ export default defineConfig({
         test: {
           name,
           root: `packages/${name}`,
+          isolate: isolated.has(name),
           include: [
             'src/**/*.test.ts',
             'test/**/*.test.ts',

@@ -6,7 +6,7 @@
  * plain terms, so the results must equal the uncompiled step's exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 import {
   type BackendDescription,
@@ -83,7 +83,13 @@ function compilePredict(request: PredictRequest): CompiledPredict | string {
 }
 
 const description: BackendDescription = { hostMemory: true, compileTrainStep, compilePredict };
+// The backend's own entry (if a package registered one) comes back after this file.
+const ownEntry = registry.find('backend', tf.getBackend());
 registry.register('backend', tf.getBackend(), description, { override: true });
+afterAll(() => {
+  registry.unregister('backend', tf.getBackend());
+  if (ownEntry) registry.register('backend', ownEntry.key, ownEntry.value, { module: ownEntry.module });
+});
 
 afterEach(() => {
   log.trainRequests = [];

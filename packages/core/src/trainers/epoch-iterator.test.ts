@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
 import { activeBackendMemory } from '../backend-check.js';
-import { registry } from '../registry.js';
+import { type RegistryEntry, registry } from '../registry.js';
 import {
   type BatchData,
   backendKeepsHostMemory,
@@ -12,8 +12,18 @@ import {
 
 const FAKE = { name: 'cpu', priority: 1, init: async () => {} };
 
+// The tests start without a 'cpu' backend entry; the one another test file in this process may have
+// registered (importing @strata/backends) is put back after each test.
+let saved: RegistryEntry | undefined;
+beforeEach(() => {
+  saved = registry.find('backend', 'cpu');
+  registry.unregister('backend', 'cpu');
+});
 afterEach(() => {
   registry.unregister('backend', 'cpu');
+  if (saved) {
+    registry.register('backend', saved.key, saved.value, { module: saved.module, aliases: saved.aliases });
+  }
 });
 
 function rows(n: number): BatchData {
