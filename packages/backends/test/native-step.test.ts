@@ -665,11 +665,11 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
       await model.trainOnBatch(xb, yb);
       const before = weightValues(model);
       const state = model.optimizer!.variables.map((v) => v.value.dataSync().slice());
-      // The last bias's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed.
-      const bias = model.trainableWeights[model.trainableWeights.length - 1];
+      // The batch's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed. (The
+      // weights are fed from the step's resident arrays, which a test cannot swap.)
       const backendData = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } })
         .data;
-      const entry = backendData.get(bias.value.dataId);
+      const entry = backendData.get(xb.dataId);
       const values = entry.values;
       entry.values = new Float32Array(values.length + 1);
       const tensors = tf.memory().numTensors;
