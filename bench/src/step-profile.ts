@@ -174,10 +174,16 @@ for (const [label, stepName, ortName] of [
 ]) {
   const [s, o] = [timings[stepName], timings[ortName]];
   const stepMs = median(s.wall);
-  console.log(`${row(stepName, stepMs, s.cpuMs / s.wall.length)}  (${Math.round((batch / stepMs) * 1000)} samples/s)`);
+  console.log(
+    `${row(stepName, stepMs, s.cpuMs / s.wall.length)}  (${Math.round((batch / stepMs) * 1000)} samples/s)`,
+  );
   console.log(row(ortName, median(o.wall), o.cpuMs / o.wall.length));
   console.log(
-    row(`host work around it (${label}, difference)`, stepMs - median(o.wall), (s.cpuMs - o.cpuMs) / s.wall.length),
+    row(
+      `host work around it (${label}, difference)`,
+      stepMs - median(o.wall),
+      (s.cpuMs - o.cpuMs) / s.wall.length,
+    ),
   );
 }
 console.log(`load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);

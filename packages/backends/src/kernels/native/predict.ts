@@ -156,7 +156,9 @@ function refresh(entry: Compiled, model: Model): void {
 /** Whether the model's weights are still the ones its sessions were exported from, and those sessions live. */
 function isCurrent(entry: Compiled): boolean {
   for (const session of entry.sessions.values()) if (session.released) return false;
-  return entry.variables.every((v, i) => v.dataId === entry.dataIds[i] && writeCount(v.dataId) === entry.writes[i]);
+  return entry.variables.every(
+    (v, i) => v.dataId === entry.dataIds[i] && writeCount(v.dataId) === entry.writes[i],
+  );
 }
 
 function releaseAll(sessions: Map<number, ModelSession>): void {

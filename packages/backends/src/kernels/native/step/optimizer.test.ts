@@ -110,10 +110,12 @@ async function hostStep(
   });
   const out = await runGraph(feeds, (g) =>
     Object.fromEntries(
-      update.emitGradients(
-        g,
-        vars.map((_, i) => `g${i}`),
-      ).map((name, i) => [`g${i}`, name]),
+      update
+        .emitGradients(
+          g,
+          vars.map((_, i) => `g${i}`),
+        )
+        .map((name, i) => [`g${i}`, name]),
     ),
   );
   const backend = tf.backend() as MathBackendCPU;

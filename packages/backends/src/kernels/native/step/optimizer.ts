@@ -195,7 +195,20 @@ function rmspropRule(opt: RMSpropLike): Rule {
     host: (k, { w, slots, g, n }, s, decay) => {
       const [v, momentum, average] = opt.momentum > 0 ? slots : [slots[0], 0, slots[1]];
       // Offset 0 (the stack, never an array) stands for an absent slot.
-      k.rmsprop(w, v, momentum, average ?? 0, g, n, s[LEARNING_RATE], opt.rho, 1 - opt.rho, opt.epsilon, opt.momentum, decay);
+      k.rmsprop(
+        w,
+        v,
+        momentum,
+        average ?? 0,
+        g,
+        n,
+        s[LEARNING_RATE],
+        opt.rho,
+        1 - opt.rho,
+        opt.epsilon,
+        opt.momentum,
+        decay,
+      );
     },
   };
 }

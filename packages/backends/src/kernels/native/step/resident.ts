@@ -129,6 +129,11 @@ interface Slot {
 /** Every live step state, released with the backend. */
 const live = new Set<ResidentState>();
 
+/** How many compiled steps hold an arena now (for tests). */
+export function residentStateCount(): number {
+  return live.size;
+}
+
 /** Releases every compiled step's resident state (the native backend's `dispose`). */
 export function releaseResidentStates(): void {
   for (const state of live) state.release();
