@@ -10,8 +10,11 @@
  *
  * Weights, optimizer state and per-step scalars (the learning rate now, …) are graph inputs, fed in place
  * from the cpu tensors' arrays; the new weights and state are graph outputs, which become the Variables'
- * values without a copy (a cpu tensor keeps the array it is made from). One graph and session per model and
- * batch signature; the session lives with the backend's kernel sessions (ort.ts).
+ * values without a copy (a cpu tensor keeps the array it is made from). Except with Adam, AdamW, SGD and
+ * RMSprop (`StepOptimizer.onHost`): the graph outputs the gradients, and the update runs on the host in
+ * place on the step's resident arrays (step/resident.ts), which are the weights' and slots' storage. One
+ * graph and session per model and batch signature; the session lives with the backend's kernel sessions
+ * (ort.ts).
  */
 import {
   type CompiledTrainStep,

@@ -3,7 +3,8 @@
  * SGD, RMSprop, Adagrad, Adamax, Lion, Adadelta and Nadam, with what `Optimizer.apply` does around them
  * (loss-scale division, gradient accumulation and clipping, weight decay, EMA), emitted into the step's
  * ONNX graph on the optimizer's own slot variables, so that compiled and uncompiled steps can alternate
- * on one optimizer.
+ * on one optimizer. Adam, AdamW, SGD and RMSprop without EMA or gradient accumulation run their rule on
+ * the host instead, in place, after the graph computed the gradients (`onHost`).
  */
 import { type Optimizer, registry, ValueError, type Variable } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
@@ -112,9 +113,10 @@ function moments(
  * computes more than one arithmetic step of the rule). ONNX Runtime runs each as its own pass over
  * the weight and does not fuse them: for a 784x512 weight, one `Add` takes 0.23 ms and the update
  * 1.9 ms (1 thread, fastest of 400 runs, 2 shared cores at load ~10); splitting the weight into 8 or 32
- * chunks to stay in cache was slower (the `Split`/`Concat` copies cost more than they save). The same
- * update in one fused pass per weight on the host after the graph (wasm's f32x4 loop: 0.24 ms for the
- * update alone) was tried and measured no faster for the whole step, so the update stays in the graph.
+ * chunks to stay in cache was slower (the `Split`/`Concat` copies cost more than they save). So the
+ * compiled step runs the rule on the host (`host`, csrc/strata-update.c): one fused f32x4 pass per weight,
+ * in place on the step's resident arrays (step/resident.ts), which also spares ONNX Runtime's binding
+ * copying the new weight and both moments out every step (bench/README.md, "Native backend").
  */
 function adamRule(opt: AdamLike): Rule {
   return {
