@@ -393,9 +393,16 @@ export function compileTrainStep(
         source.fill(numbers);
         feeds[name] = { values: numbers, shape };
       }
-      const out = runStepModel(key, build, feeds, outputs);
+      // The gradients go straight into the arena (ONNX Runtime writes them there).
+      const into: Record<string, TypedOperand> = {};
       if (resident) {
-        optimizer.applyOnHost(resident.kernels, (i) => resident.pointers(i, out[2 + i] as Float32Array));
+        variables.forEach((v, i) => {
+          into[`g${i}`] = { values: resident.gradientValues(i), shape: v.shape };
+        });
+      }
+      const out = runStepModel(key, build, feeds, outputs, into);
+      if (resident) {
+        optimizer.applyOnHost(resident.kernels, (i) => resident.pointers(i));
         resident.updated();
       } else {
         const state = optimizer.stateVariables;

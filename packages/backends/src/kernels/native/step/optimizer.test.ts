@@ -120,7 +120,10 @@ async function hostStep(
   );
   const backend = tf.backend() as MathBackendCPU;
   resident.attach(backend);
-  update.applyOnHost(resident.kernels, (i) => resident.pointers(i, out[`g${i}`]));
+  vars.forEach((_, i) => {
+    resident.gradientValues(i).set(out[`g${i}`]);
+  });
+  update.applyOnHost(resident.kernels, (i) => resident.pointers(i));
   resident.updated();
   update.finishStep();
   // Every weight and slot now stands on the arena.

@@ -110,7 +110,7 @@ export interface UpdatePointers {
   readonly w: number;
   /** Its optimizer slots, in the order of the rule's slots. */
   readonly slots: readonly number[];
-  /** Its gradient (a scratch area the step fills before the update). */
+  /** Its gradient (ONNX Runtime writes it there, see `gradientValues`). */
   readonly g: number;
   /** Elements. */
   readonly n: number;
@@ -143,15 +143,16 @@ export function releaseResidentStates(): void {
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /**
- * The resident arrays of one compiled step: for each weight its array and its slots' arrays, and one
- * gradient scratch area as large as the largest weight. The memory is made on the first `attach` (and again
+ * The resident arrays of one compiled step: for each weight its array, its slots' arrays and an array for
+ * its gradient, which the step's ONNX Runtime call writes into. The memory is made on the first `attach` (and again
  * after a `release`), at its final size: it never grows, so its buffer and the views stay valid.
  */
 export class ResidentState {
   private memory: WebAssembly.Memory | null = null;
   private kernelsOf: UpdateKernels | null = null;
   private readonly slots: Slot[];
-  private readonly scratch: number;
+  /** Per weight: the byte offset of its gradient. */
+  private readonly gradients: number[];
   private readonly bytes: number;
   private backend: MathBackendCPU | null = null;
   /** Per weight: the indices in `slots` of the weight, then of its optimizer slots. */
@@ -169,8 +170,12 @@ export class ResidentState {
         return this.slots.length - 1;
       }),
     );
-    this.scratch = offset;
-    this.bytes = offset + aligned(Math.max(0, ...weights.map((w) => tf.util.sizeFromShape(w.shape))) * 4);
+    this.gradients = weights.map((w) => {
+      const at = offset;
+      offset += aligned(tf.util.sizeFromShape(w.shape) * 4);
+      return at;
+    });
+    this.bytes = offset;
   }
 
   /** The kernels, on this state's memory (after `attach`). */
@@ -184,12 +189,19 @@ export class ResidentState {
     return this.slots[this.groups[i][0]].view;
   }
 
-  /** Where weight `i`'s update finds its arrays, its gradient copied to the scratch area. */
-  pointers(i: number, gradient: Float32Array): UpdatePointers {
+  /** The array weight `i`'s gradient is written into (after `attach`). */
+  gradientValues(i: number): Float32Array {
+    return new Float32Array(
+      this.memory!.buffer,
+      this.gradients[i],
+      this.slots[this.groups[i][0]].view.length,
+    );
+  }
+
+  /** Where weight `i`'s update finds its arrays. */
+  pointers(i: number): UpdatePointers {
     const [w, ...slots] = this.groups[i].map((k) => this.slots[k]);
-    const n = w.view.length;
-    new Float32Array(this.memory!.buffer, this.scratch, n).set(gradient);
-    return { w: w.offset, slots: slots.map((s) => s.offset), g: this.scratch, n };
+    return { w: w.offset, slots: slots.map((s) => s.offset), g: this.gradients[i], n: w.view.length };
   }
 
   /** Counts an in-place update of every attached storage (see `writeCount`). */
