@@ -187,8 +187,11 @@ function planStep(request: TrainStepRequest, { hostUpdate = true }: StepOptions 
   const used = layers.flatMap((l) => l.weights);
   if (used.length !== request.variables.length || new Set(used).size !== used.length)
     return 'the trainable weights are not those of the layers in the chain, each once';
-  const optimizer = stepOptimizer(request.optimizer, request.variables, hostUpdate);
+  let optimizer = stepOptimizer(request.optimizer, request.variables, hostUpdate);
   if (typeof optimizer === 'string') return optimizer;
+  // Weights and slots beyond one WebAssembly memory (4 GiB) update in the graph.
+  if (optimizer.onHost && !ResidentState.fits(request.variables, optimizer.slotsOf))
+    optimizer = stepOptimizer(request.optimizer, request.variables, false) as StepOptimizer;
   const plan: StepPlan = { request, layers, optimizer, predShape: [], randomInputs: [] };
   const built = emitStep(new OnnxGraph(), plan);
   if (typeof built === 'string') return built;

@@ -269,6 +269,15 @@ describe.skipIf(!hasOrt)('the update on the host against Optimizer.apply', () =>
     }
   });
 
+  it('keeps a step whose weights, slots and gradients exceed one WebAssembly memory (4 GiB) in the graph', () => {
+    // Adam: a weight, two slots and a gradient of 4 bytes per element, after a 4 KiB stack.
+    const largest = Math.floor((2 ** 32 - 4096) / 16);
+    const shaped = (n: number) => ({ shape: [n] });
+    expect(ResidentState.fits([shaped(largest)], [[shaped(largest), shaped(largest)]])).toBe(true);
+    const over = largest + 4; // whole SIMD vectors
+    expect(ResidentState.fits([shaped(over)], [[shaped(over), shaped(over)]])).toBe(false);
+  });
+
   it.each(cases.filter((c) => onHost.includes(c.name)))(
     '$name: host and uncompiled steps alternate on one optimizer',
     async ({ make }) => {

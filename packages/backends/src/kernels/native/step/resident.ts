@@ -142,6 +142,11 @@ export function releaseResidentStates(): void {
 /** Bytes, rounded up to whole SIMD vectors. */
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/** Where the arrays start: csrc/build-update.sh gives the module a 4 KiB stack, then its heap. */
+const HEAP_BASE = 4096;
+/** The most a WebAssembly (wasm32) memory holds: 65,536 pages of 64 KiB. */
+const MAX_MEMORY_BYTES = 65536 * 65536;
+
 /**
  * The resident arrays of one compiled step: for each weight its array, its slots' arrays and an array for
  * its gradient, which the step's ONNX Runtime call writes into. The memory is made on the first `attach` (and again
@@ -158,10 +163,22 @@ export class ResidentState {
   /** Per weight: the indices in `slots` of the weight, then of its optimizer slots. */
   private readonly groups: number[][];
 
+  /** Whether the arrays of `weights`, their slots `state` and their gradients fit in one memory. */
+  static fits(
+    weights: readonly Pick<Variable, 'shape'>[],
+    state: readonly (readonly Pick<Variable, 'shape'>[])[],
+  ): boolean {
+    const bytes = (v: Pick<Variable, 'shape'>) => aligned(tf.util.sizeFromShape(v.shape) * 4);
+    let total = HEAP_BASE;
+    weights.forEach((w, i) => {
+      total += 2 * bytes(w) + state[i].reduce((sum, v) => sum + bytes(v), 0);
+    });
+    return total <= MAX_MEMORY_BYTES;
+  }
+
   /** `weights[i]` is updated with the optimizer slots `state[i]`. */
   constructor(weights: readonly Variable[], state: readonly (readonly Variable[])[]) {
-    const heapBase = 4096; // csrc/build-update.sh: a 4 KiB stack, then the heap.
-    let offset = heapBase;
+    let offset = HEAP_BASE;
     this.slots = [];
     this.groups = weights.map((w, i) =>
       [w, ...state[i]].map((variable) => {
