@@ -9,7 +9,7 @@
  * into, so none is). The loops are plain C: clang vectorizes them to f32x4 (SIMD128).
  *
  * One non-threaded module per compiled step over that step's own memory; pointers are byte offsets in it.
- * Freestanding C: no libc, no static data. Build: packages/backends/csrc/build-update.sh.
+ * Freestanding C: no libc, no static data. Build: packages/backends/csrc/build.sh.
  */
 
 /* `decay` is AdamW's (or any optimizer's weight decay) factor 1 - weight_decay * lr, 1 when off. */

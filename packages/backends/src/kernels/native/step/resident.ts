@@ -50,20 +50,18 @@ export function writeCount(dataId: object): number {
   return writeCounts.get(dataId) ?? 0;
 }
 
+/** Adam's per-step values after its arrays and size (see csrc/strata-update.c). */
+type AdamScalars = [
+  alpha: number,
+  oneMinusBeta1: number,
+  oneMinusBeta2: number,
+  epsilon: number,
+  decay: number,
+];
+
 /** The exports of csrc/strata-update.c; pointers are byte offsets into the step's memory. */
 export interface UpdateKernels {
-  adam(
-    w: number,
-    m: number,
-    v: number,
-    g: number,
-    n: number,
-    alpha: number,
-    oneMinusBeta1: number,
-    oneMinusBeta2: number,
-    epsilon: number,
-    decay: number,
-  ): void;
+  adam(w: number, m: number, v: number, g: number, n: number, ...scalars: AdamScalars): void;
   adam_amsgrad(
     w: number,
     m: number,
@@ -71,11 +69,7 @@ export interface UpdateKernels {
     vHat: number,
     g: number,
     n: number,
-    alpha: number,
-    oneMinusBeta1: number,
-    oneMinusBeta2: number,
-    epsilon: number,
-    decay: number,
+    ...scalars: AdamScalars
   ): void;
   sgd(w: number, g: number, n: number, lr: number, decay: number): void;
   sgd_momentum(
@@ -142,7 +136,7 @@ export function releaseResidentStates(): void {
 /** Bytes, rounded up to whole SIMD vectors. */
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
-/** Where the arrays start: csrc/build-update.sh gives the module a 4 KiB stack, then its heap. */
+/** Where the arrays start: csrc/build.sh gives the module a 4 KiB stack, then its heap. */
 const HEAP_BASE = 4096;
 /** The most a WebAssembly (wasm32) memory holds: 65,536 pages of 64 KiB. */
 const MAX_MEMORY_BYTES = 65536 * 65536;
