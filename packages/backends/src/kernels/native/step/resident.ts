@@ -120,17 +120,18 @@ interface Slot {
   dataId: object | null;
 }
 
-/** Every live step state, released with the backend. */
-const live = new Set<ResidentState>();
+/** Every step state holding an arena, released with the backend; weakly, so a dropped step's goes with it. */
+const live = new Set<WeakRef<ResidentState>>();
 
 /** How many compiled steps hold an arena now (for tests). */
 export function residentStateCount(): number {
-  return live.size;
+  return [...live].filter((ref) => ref.deref()).length;
 }
 
 /** Releases every compiled step's resident state (the native backend's `dispose`). */
 export function releaseResidentStates(): void {
-  for (const state of live) state.release();
+  for (const ref of live) ref.deref()?.release();
+  live.clear();
 }
 
 /** Bytes, rounded up to whole SIMD vectors. */
@@ -156,6 +157,7 @@ export class ResidentState {
   private backend: MathBackendCPU | null = null;
   /** Per weight: the indices in `slots` of the weight, then of its optimizer slots. */
   private readonly groups: number[][];
+  private readonly ref = new WeakRef(this);
 
   /** Whether the arrays of `weights`, their slots `state` and their gradients fit in one memory. */
   static fits(
@@ -262,7 +264,7 @@ export class ResidentState {
     this.memory = null;
     this.kernelsOf = null;
     this.backend = null;
-    live.delete(this);
+    live.delete(this.ref);
   }
 
   /** Gives the storage last attached to `slot`, where it is still alive on the arena, a copy of its values. */
@@ -286,6 +288,6 @@ export class ResidentState {
     }
     this.memory = memory;
     this.kernelsOf = instance.exports as unknown as UpdateKernels;
-    live.add(this);
+    live.add(this.ref);
   }
 }
