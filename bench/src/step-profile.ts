@@ -48,9 +48,9 @@ type Feeds = Record<string, { values: Float32Array | Int32Array; shape: readonly
 
 /**
  * The bench model, fitted once (which builds its weights and the optimizer's slots), its compiled step with
- * the optimizer's update on the host (`hostUpdate`, the default) or in the graph, and that step's graph, feeds
- * and outputs for running the ONNX Runtime call alone. One model per variant: alternating both variants on one
- * model would move its weights on and off the resident arrays every step.
+ * the optimizer's update on the host (`hostUpdate`, the default) or in the graph, and that step's graph,
+ * feeds and outputs for running the ONNX Runtime call alone. One model per variant: alternating both variants
+ * on one model would move its weights on and off the resident arrays every step.
  */
 async function variant(hostUpdate: boolean) {
   // `any`: the trainer's compiled losses are private.

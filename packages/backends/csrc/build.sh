@@ -15,8 +15,8 @@ WASM_LD=${WASM_LD:-wasm-ld}
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# emit_module <name> <constant> <module folder> <module file>: copies $tmp/<name>.wasm to the output folder and
-# writes it, base64, as the TypeScript module that imports it.
+# emit_module <name> <constant> <module folder> <module file>: copies $tmp/<name>.wasm to the output
+# folder and writes it, base64, as the TypeScript module that imports it.
 emit_module() {
   cp "$tmp/$1.wasm" "$out/$1.wasm"
   mkdir -p "$3"

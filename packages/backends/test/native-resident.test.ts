@@ -2,10 +2,10 @@
  * The compiled step's resident state on the native backend (issue 20, route 1): with Adam, AdamW, SGD or
  * RMSprop the step updates each weight's and optimizer slot's array in place, on the host. Nothing a caller
  * holds may change with it: values read out (`dataSync`, `data`, `arraySync`), tensors made from a weight or
- * slot (`slice`, `unstack`, `split`: tfjs-cpu views of the input's array; `reshape`, `clone`: the same storage)
- * keep the values they had. Writes by anyone else (`assign`, `setWeights`, the uncompiled step) are honoured,
- * `predict` after training sees the new weights, and releasing a step or the backend leaves the variables their
- * values on arrays of their own. No tensor leaks.
+ * slot (`slice`, `unstack`, `split`: tfjs-cpu views of the input's array; `reshape`, `clone`: the same
+ * storage) keep the values they had. Writes by anyone else (`assign`, `setWeights`, the uncompiled step)
+ * are honoured, `predict` after training sees the new weights, and releasing a step or the backend leaves
+ * the variables their values on arrays of their own. No tensor leaks.
  */
 import { Sequential } from '@strata/core';
 import { expectClose, seededValues } from '@strata/core/testing';

@@ -40,7 +40,8 @@ interface BindingSession {
   readonly outputMetadata: { name: string }[];
   run(
     feeds: Record<string, OrtTensor>,
-    // A fetch given as a tensor: ONNX Runtime writes the output into its array (and the binding returns a copy).
+    // A fetch given as a tensor: ONNX Runtime writes the output into its array (the binding returns a
+    // copy all the same).
     fetches: Record<string, OrtTensor | null>,
     options: object,
   ): Record<string, OrtTensor>;

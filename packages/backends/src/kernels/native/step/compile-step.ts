@@ -204,8 +204,8 @@ type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid' | 'randomInputs'>
 /**
  * Emits the whole step into `g`: inputs `x`, `y`, `w<i>` (the variables), `s<j>` (the optimizer's state) and
  * the optimizer's scalars; outputs `loss`, `pred`, `w<i>_new`, `s<j>_new`. With an update on the host
- * (`optimizer.onHost`): inputs `x`, `y`, `w<i>`; outputs `loss`, `pred` and `g<i>`, the gradients as the update
- * takes them. Deterministic, so the session can be rebuilt from it after the backend released it.
+ * (`optimizer.onHost`): inputs `x`, `y`, `w<i>`; outputs `loss`, `pred` and `g<i>`, the gradients as the
+ * update takes them. Deterministic, so the session can be rebuilt from it after the backend released it.
  */
 function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   const { request, layers, optimizer } = plan;

@@ -11,8 +11,8 @@
  * resident array wherever tfjs would hand it out or store it as another tensor's values (`readSync`, `read`,
  * `write`, `move`: see `ownValues`), and `attach`, at the start of every step, checks each variable:
  * - still on its resident storage and the storage's only holder: updated in place;
- * - its storage shared (a `reshape`, `clone`, `identity`, … of it is alive): the other holders keep a copy of
- *   the current values and the variable gets a fresh resident storage;
+ * - its storage shared (a `reshape`, `clone`, `identity`, … of it is alive): the other holders keep a
+ *   copy of the current values and the variable gets a fresh resident storage;
  * - re-assigned by anyone else (`assign`, loading weights, the uncompiled step, another compiled step, data
  *   moved to another backend): its new values are copied into the arena and it is attached again.
  * `release` (the step's `dispose`, the backend's) gives every attached storage a copy of its values and
@@ -144,8 +144,8 @@ const MAX_MEMORY_BYTES = 65536 * 65536;
 
 /**
  * The resident arrays of one compiled step: for each weight its array, its slots' arrays and an array for
- * its gradient, which the step's ONNX Runtime call writes into. The memory is made on the first `attach` (and again
- * after a `release`), at its final size: it never grows, so its buffer and the views stay valid.
+ * its gradient, which the step's ONNX Runtime call writes into. The memory is made on the first `attach`
+ * (and again after a `release`), at its final size: it never grows, so its buffer and the views stay valid.
  */
 export class ResidentState {
   private memory: WebAssembly.Memory | null = null;
@@ -267,7 +267,7 @@ export class ResidentState {
     live.delete(this.ref);
   }
 
-  /** Gives the storage last attached to `slot`, where it is still alive on the arena, a copy of its values. */
+  /** Gives the storage last attached to `slot`, where it still stands on the arena, a copy of its values. */
   private detach(slot: Slot): void {
     const id = slot.dataId;
     if (this.backend && id && this.backend.data.has(id)) {
