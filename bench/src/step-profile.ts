@@ -1,17 +1,19 @@
 /**
  * Where the native backend's compiled training step spends its time (issue 20):
  * `tsx --conditions=strata-source src/step-profile.ts [mlp|cnn] [steps]` (`BENCH_NATIVE_THREADS` sets ONNX
- * Runtime's threads, as in the bench). It builds the bench model, compiles its training step for batches of
- * 128 as `fit` does, and times, in alternating blocks so that a change in the shared machine's load hits
- * each alike:
- * - the compiled step (`CompiledTrainStep.run`: feeds, the ONNX Runtime call, assigning the new weights and
- *   optimizer state, the loss and outputs as tensors);
+ * Runtime's threads, as in the bench). It builds the bench model twice and compiles each one's training step
+ * for batches of 128 as `fit` does: with the optimizer's update on the host, in place on resident arrays (the
+ * default), and in the graph (`hostUpdate: false`). For each it times, in alternating blocks so that a change
+ * in the shared machine's load hits all alike:
+ * - the compiled step (`CompiledTrainStep.run`: feeds, the ONNX Runtime call, the update on the host or
+ *   assigning the new weights and optimizer state, the loss and outputs as tensors);
  * - the ONNX Runtime call alone, on the same graph, session options and feeds (`runStepModel`), which
  *   includes onnxruntime-node copying every output into a new array;
  * - the host work around it: the difference.
  * Medians of wall time per step, and the process's CPU time per step (less sensitive to other jobs on
- * the machine than wall time). Then, with `ORT_PROFILE=1`, ONNX Runtime's own profile of the step's graph
- * (the kernels' time, summed by op type and by node) against the whole call. Prints the load average.
+ * the machine than wall time). Then, with `ORT_PROFILE=1`, ONNX Runtime's own profile of the host-update
+ * step's graph (the kernels' time, summed by op type and by node) against the whole call. Prints the load
+ * average.
  */
 
 import { readFileSync, rmSync } from 'node:fs';
