@@ -1,17 +1,19 @@
 /**
  * Where the native backend's compiled training step spends its time (issue 20):
  * `tsx --conditions=strata-source src/step-profile.ts [mlp|cnn] [steps]` (`BENCH_NATIVE_THREADS` sets ONNX
- * Runtime's threads, as in the bench). It builds the bench model, compiles its training step for batches of
- * 128 as `fit` does, and times, in alternating blocks so that a change in the shared machine's load hits
- * each alike:
- * - the compiled step (`CompiledTrainStep.run`: feeds, the ONNX Runtime call, assigning the new weights and
- *   optimizer state, the loss and outputs as tensors);
+ * Runtime's threads, as in the bench). It builds the bench model twice and compiles each one's training step
+ * for batches of 128 as `fit` does: with the optimizer's update on the host, in place on resident arrays (the
+ * default), and in the graph (`hostUpdate: false`). For each it times, in alternating blocks so that a change
+ * in the shared machine's load hits all alike:
+ * - the compiled step (`CompiledTrainStep.run`: feeds, the ONNX Runtime call, the update on the host or
+ *   assigning the new weights and optimizer state, the loss and outputs as tensors);
  * - the ONNX Runtime call alone, on the same graph, session options and feeds (`runStepModel`), which
  *   includes onnxruntime-node copying every output into a new array;
  * - the host work around it: the difference.
  * Medians of wall time per step, and the process's CPU time per step (less sensitive to other jobs on
- * the machine than wall time). Then, with `ORT_PROFILE=1`, ONNX Runtime's own profile of the step's graph
- * (the kernels' time, summed by op type and by node) against the whole call. Prints the load average.
+ * the machine than wall time). Then, with `ORT_PROFILE=1`, ONNX Runtime's own profile of the host-update
+ * step's graph (the kernels' time, summed by op type and by node) against the whole call. Prints the load
+ * average.
  */
 
 import { readFileSync, rmSync } from 'node:fs';
@@ -43,79 +45,105 @@ const batch = 128;
 const d = loadDigits('train', batch);
 const x = tf.tensor(d.images.subarray(0, batch * 784), [batch, ...sampleShape(kind)]);
 const y = tf.tensor1d(d.labels.subarray(0, batch), 'int32');
-// `any`: the trainer's compiled losses are private.
-const model: any = models.buildStrata(kind);
-// One fit builds the weights and the optimizer's slots.
-await model.fit(x, y, { batchSize: batch, epochs: 1, verbose: 0 });
-const request: TrainStepRequest = {
-  model,
-  optimizer: model.optimizer,
-  variables: model.trainableWeights,
-  losses: model._compiledLosses,
-  lossWeights: model._lossWeights,
-  inputs: [{ shape: x.shape, dtype: 'float32' }],
-  targets: [{ shape: y.shape, dtype: 'int32' }],
-  sampleWeighted: false,
-};
-const step = compileTrainStep(request);
-if (typeof step === 'string') throw new Error(step);
 
-// The ORT call alone: the step's graph and feeds, as compile-step.ts makes them.
-const optimizer = stepOptimizer(request.optimizer, request.variables);
-if (typeof optimizer === 'string') throw new Error(optimizer);
-const valuesOf = (t: tf.Tensor) => t.dataSync() as Float32Array | Int32Array;
-const feeds: Record<string, { values: Float32Array | Int32Array; shape: readonly number[] }> = {
-  x: { values: valuesOf(x), shape: x.shape },
-  y: { values: valuesOf(y), shape: y.shape },
-};
-request.variables.forEach((v, i) => {
-  feeds[`w${i}`] = { values: valuesOf(v.value), shape: v.shape };
-});
-optimizer.stateVariables.forEach((v, j) => {
-  feeds[`s${j}`] = { values: valuesOf(v.value), shape: v.shape };
-});
-for (const [name, value] of Object.entries(optimizer.scalars()))
-  feeds[name] = { values: Float32Array.of(value), shape: [] };
-// Dropout's random numbers (compile-step.ts draws new ones every run; fixed ones time the same).
-const graph = trainStepGraph(request);
-if (typeof graph === 'string') throw new Error(graph);
-type ValueInfo = { name: string; type: { tensorType: { shape: { dim: { dimValue: number }[] } } } };
-for (const input of graph.toProto(kind).input as ValueInfo[]) {
-  if (!input.name.startsWith('random/')) continue;
-  const shape = input.type.tensorType.shape.dim.map((d) => d.dimValue);
-  const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, Math.random);
-  feeds[input.name] = { values, shape };
+type Feeds = Record<string, { values: Float32Array | Int32Array; shape: readonly number[] }>;
+
+/**
+ * The bench model, fitted once (which builds its weights and the optimizer's slots), its compiled step with
+ * the optimizer's update on the host (`hostUpdate`, the default) or in the graph, and that step's graph,
+ * feeds and outputs for running the ONNX Runtime call alone. One model per variant: alternating both variants
+ * on one model would move its weights on and off the resident arrays every step.
+ */
+async function variant(hostUpdate: boolean) {
+  // `any`: the trainer's compiled losses are private.
+  const model: any = models.buildStrata(kind);
+  await model.fit(x, y, { batchSize: batch, epochs: 1, verbose: 0 });
+  const request: TrainStepRequest = {
+    model,
+    optimizer: model.optimizer,
+    variables: model.trainableWeights,
+    losses: model._compiledLosses,
+    lossWeights: model._lossWeights,
+    inputs: [{ shape: x.shape, dtype: 'float32' }],
+    targets: [{ shape: y.shape, dtype: 'int32' }],
+    sampleWeighted: false,
+  };
+  const options = { hostUpdate };
+  const step = compileTrainStep(request, options);
+  if (typeof step === 'string') throw new Error(step);
+  // The ORT call alone: the step's graph and feeds, as compile-step.ts makes them.
+  const optimizer = stepOptimizer(request.optimizer, request.variables, hostUpdate);
+  if (typeof optimizer === 'string') throw new Error(optimizer);
+  const valuesOf = (t: tf.Tensor) => t.dataSync() as Float32Array | Int32Array;
+  const feeds: Feeds = {
+    x: { values: valuesOf(x), shape: x.shape },
+    y: { values: valuesOf(y), shape: y.shape },
+  };
+  request.variables.forEach((v, i) => {
+    feeds[`w${i}`] = { values: valuesOf(v.value), shape: v.shape };
+  });
+  if (!optimizer.onHost) {
+    optimizer.stateVariables.forEach((v, j) => {
+      feeds[`s${j}`] = { values: valuesOf(v.value), shape: v.shape };
+    });
+    for (const [name, value] of Object.entries(optimizer.scalars()))
+      feeds[name] = { values: Float32Array.of(value), shape: [] };
+  }
+  // Dropout's random numbers (compile-step.ts draws new ones every run; fixed ones time the same).
+  const graph = trainStepGraph(request, undefined, options);
+  if (typeof graph === 'string') throw new Error(graph);
+  type ValueInfo = { name: string; type: { tensorType: { shape: { dim: { dimValue: number }[] } } } };
+  for (const input of graph.toProto(kind).input as ValueInfo[]) {
+    if (!input.name.startsWith('random/')) continue;
+    const shape = input.type.tensorType.shape.dim.map((d) => d.dimValue);
+    const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, Math.random);
+    feeds[input.name] = { values, shape };
+  }
+  const outputs = optimizer.onHost
+    ? ['loss', 'pred', ...request.variables.map((_, i) => `g${i}`)]
+    : [
+        'loss',
+        'pred',
+        ...request.variables.map((_, i) => `w${i}_new`),
+        ...optimizer.stateVariables.map((_, j) => `s${j}_new`),
+      ];
+  const build = (g: OnnxGraph) => {
+    const built = trainStepGraph(request, g, options);
+    if (typeof built === 'string') throw new Error(built);
+  };
+  const key = `profiled ${kind} step (${hostUpdate ? 'host' : 'graph'} update)`;
+  return {
+    step() {
+      const r = step.run([x], [y]);
+      if (!r) throw new Error('the compiled step refused the batch');
+      tf.dispose([r.loss, ...r.outputs]);
+    },
+    ort() {
+      runStepModel(key, build, feeds, outputs);
+    },
+    key,
+    build,
+    feeds,
+    outputs,
+  };
 }
-const outputs = [
-  'loss',
-  'pred',
-  ...request.variables.map((_, i) => `w${i}_new`),
-  ...optimizer.stateVariables.map((_, j) => `s${j}_new`),
-];
-const build = (g: OnnxGraph) => {
-  const built = trainStepGraph(request, g);
-  if (typeof built === 'string') throw new Error(built);
-};
-const key = `profiled ${kind} step`;
+
+const host = await variant(true);
+const inGraph = await variant(false);
 
 interface Timing {
   wall: number[];
   cpuMs: number;
 }
-const timings: Record<string, Timing> = {
-  step: { wall: [], cpuMs: 0 },
-  ort: { wall: [], cpuMs: 0 },
-};
 const run: Record<string, () => void> = {
-  step() {
-    const r = step.run([x], [y]);
-    if (!r) throw new Error('the compiled step refused the batch');
-    tf.dispose([r.loss, ...r.outputs]);
-  },
-  ort() {
-    runStepModel(key, build, feeds, outputs);
-  },
+  'whole step, update on the host': host.step,
+  'ORT call (host update)': host.ort,
+  'whole step, update in the graph': inGraph.step,
+  'ORT call (update in the graph)': inGraph.ort,
 };
+const timings: Record<string, Timing> = Object.fromEntries(
+  Object.keys(run).map((name) => [name, { wall: [], cpuMs: 0 }]),
+);
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 
 for (const f of Object.values(run)) for (let i = 0; i < 10; i++) f();
@@ -136,27 +164,43 @@ for (let b = 0; b < blocks; b++) {
   }
 }
 const leaked = tf.memory().numTensors - tensors0;
-const row = (name: string, t: Timing) =>
-  `${name.padEnd(34)} ${median(t.wall).toFixed(3).padStart(7)} ms wall  ${(t.cpuMs / t.wall.length).toFixed(3).padStart(7)} ms CPU`;
-const stepMs = median(timings.step.wall);
+const row = (name: string, wall: number, cpuMs: number) =>
+  `${name.padEnd(40)} ${wall.toFixed(3).padStart(7)} ms wall  ${cpuMs.toFixed(3).padStart(7)} ms CPU`;
+const stepCount = timings['whole step, update on the host'].wall.length;
 console.log(
-  `${kind} compiled step, batch ${batch}, ${nativeOptions().threads} ONNX Runtime thread(s), ${timings.step.wall.length} steps: ` +
-    `${stepMs.toFixed(3)} ms (${Math.round((batch / stepMs) * 1000)} samples/s), leaked tensors ${leaked}`,
+  `${kind} compiled step, batch ${batch}, ${nativeOptions().threads} ONNX Runtime thread(s), ${stepCount} steps each: leaked tensors ${leaked}`,
 );
-console.log(row('whole step', timings.step));
-console.log(row('ONNX Runtime call (with its copies)', timings.ort));
-console.log(
-  `${'host work around it (difference)'.padEnd(34)} ${(stepMs - median(timings.ort.wall)).toFixed(3).padStart(7)} ms wall  ${((timings.step.cpuMs - timings.ort.cpuMs) / timings.step.wall.length).toFixed(3).padStart(7)} ms CPU`,
-);
+for (const [label, stepName, ortName] of [
+  ['host', 'whole step, update on the host', 'ORT call (host update)'],
+  ['graph', 'whole step, update in the graph', 'ORT call (update in the graph)'],
+]) {
+  const [s, o] = [timings[stepName], timings[ortName]];
+  const stepMs = median(s.wall);
+  console.log(
+    `${row(stepName, stepMs, s.cpuMs / s.wall.length)}  (${Math.round((batch / stepMs) * 1000)} samples/s)`,
+  );
+  console.log(row(ortName, median(o.wall), o.cpuMs / o.wall.length));
+  console.log(
+    row(
+      `host work around it (${label}, difference)`,
+      stepMs - median(o.wall),
+      (s.cpuMs - o.cpuMs) / s.wall.length,
+    ),
+  );
+}
 console.log(`load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
 
 if (process.env.ORT_PROFILE === '1') profileKernels();
 
-/** ONNX Runtime's profile of the step's graph on the same options: kernel time by op type and by node. */
+/**
+ * ONNX Runtime's profile of the step's graph (the update on the host) on the same options: kernel time by op
+ * type and by node.
+ */
 function profileKernels(): void {
   const require = createRequire(import.meta.url);
   const ort = require('onnxruntime-node');
   const { binding, initOrt } = require('onnxruntime-node/dist/binding.js');
+  const { key, build, feeds, outputs } = host;
   const bytes: Uint8Array = modelBytes(key, build);
   initOrt();
   const session = new binding.InferenceSession();

@@ -23,11 +23,18 @@ import { nativeKernelFixes } from './kernels/native/index.js';
 import { releaseSessions } from './kernels/native/ort.js';
 import { compileNativePredict } from './kernels/native/predict.js';
 import { compileTrainStep } from './kernels/native/step/compile-step.js';
+import { ownValues, releaseResidentStates } from './kernels/native/step/resident.js';
 import { registerBackend } from './strata-backend.js';
 
 export { configureNative, type NativeOptions, nativeOptions } from './kernels/native/ort.js';
 
-/** The cpu backend, whose `dispose` also releases the ONNX Runtime sessions. */
+/**
+ * The cpu backend, whose `dispose` also releases the ONNX Runtime sessions and the compiled steps' resident
+ * state. A compiled step updates some variables' arrays in place (kernels/native/step/resident.ts), so no
+ * such array may leave the backend or back a second storage: reads return a copy of it, and a tensor made
+ * from it (tfjs-cpu's contiguous `slice` returns a `subarray` view of its input, also under StridedSlice,
+ * Unpack, SplitV, …; Complex stores its inputs' arrays) stores a copy.
+ */
 class NativeBackend extends MathBackendCPU {
   constructor() {
     super();
@@ -35,7 +42,27 @@ class NativeBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    return super.write(ownValues(values), shape, dtype);
+  }
+
+  override move(
+    dataId: tf.DataId,
+    values: tf.backend_util.BackendValues,
+    shape: number[],
+    dtype: tf.DataType,
+    refCount: number,
+  ): void {
+    super.move(dataId, ownValues(values), shape, dtype, refCount);
+  }
+
+  // `read` (and `bufferSync`) read through `readSync`.
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    return ownValues(super.readSync(dataId));
+  }
+
   override dispose(): void {
+    releaseResidentStates();
     super.dispose();
     releaseSessions();
   }

@@ -42,6 +42,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import '../src/cpu.js';
 import { findBackend, setBackend } from '../src/index.js';
 import { trainStepGraph } from '../src/kernels/native/step/compile-step.js';
+import { ownValues } from '../src/kernels/native/step/resident.js';
 import { resolvesInNode } from '../src/node-paths.js';
 
 const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
@@ -665,11 +666,14 @@ describe.skipIf(!hasOrt)('compiled training step on the native backend', () => {
       await model.trainOnBatch(xb, yb);
       const before = weightValues(model);
       const state = model.optimizer!.variables.map((v) => v.value.dataSync().slice());
-      // The last bias's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed.
-      const bias = model.trainableWeights[model.trainableWeights.length - 1];
       const backendData = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } })
         .data;
-      const entry = backendData.get(bias.value.dataId);
+      // Adam updates on the host, in place: the weights stand on the step's resident arrays.
+      const kernel = backendData.get(model.trainableWeights[0].value.dataId).values;
+      expect(ownValues(kernel)).not.toBe(kernel);
+      // The batch's values, swapped for an array of the wrong size: ONNX Runtime refuses that feed. (The
+      // weights are fed from the step's resident arrays, which a test cannot swap.)
+      const entry = backendData.get(xb.dataId);
       const values = entry.values;
       entry.values = new Float32Array(values.length + 1);
       const tensors = tf.memory().numTensors;

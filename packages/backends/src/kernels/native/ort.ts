@@ -40,7 +40,9 @@ interface BindingSession {
   readonly outputMetadata: { name: string }[];
   run(
     feeds: Record<string, OrtTensor>,
-    fetches: Record<string, null>,
+    // A fetch given as a tensor: ONNX Runtime writes the output into its array (the binding returns a
+    // copy all the same).
+    fetches: Record<string, OrtTensor | null>,
     options: object,
   ): Record<string, OrtTensor>;
   dispose(): void;
@@ -321,12 +323,15 @@ function runSession(
   feeds: Record<string, TypedOperand>,
   outputs: readonly string[],
   wholeStep: boolean,
+  into: Record<string, TypedOperand> = {},
 ): (Float32Array | Int32Array)[] {
   const session = cachedSession(key, build, threadCount, wholeStep);
+  const tensor = ({ values, shape }: TypedOperand) =>
+    new ort.Tensor(values instanceof Int32Array ? 'int32' : 'float32', values, shape);
   const tensors: Record<string, OrtTensor> = {};
-  for (const [name, { values, shape }] of Object.entries(feeds))
-    tensors[name] = new ort.Tensor(values instanceof Int32Array ? 'int32' : 'float32', values, shape);
-  const results = session.run(tensors, Object.fromEntries(outputs.map((name) => [name, null])), {});
+  for (const [name, operand] of Object.entries(feeds)) tensors[name] = tensor(operand);
+  const fetches = Object.fromEntries(outputs.map((name) => [name, into[name] ? tensor(into[name]) : null]));
+  const results = session.run(tensors, fetches, {});
   return outputs.map((name) => results[name].data);
 }
 
@@ -369,16 +374,19 @@ export interface TypedOperand {
  * Runs a whole-step model (a compiled training step: many ops, on every thread) on `feeds`, built by `build`
  * the first time and cached under `key` with the kernels' sessions, so it is released with them (the
  * backend's `dispose`, `configureNative`) and rebuilt on the next run. Returns the outputs' values in the
- * order of `outputs`; an ONNX Runtime failure throws a RuntimeError naming `key`.
+ * order of `outputs`; an ONNX Runtime failure throws a RuntimeError naming `key`. An output named in `into`
+ * is written into that array too (ONNX Runtime writes it there; the binding still returns a copy): one
+ * memory pass less than copying the returned array (1.6 MB: 201 against 242 µs, load ~9).
  */
 export function runStepModel(
   key: string,
   build: (graph: OnnxGraph) => void,
   feeds: Record<string, TypedOperand>,
   outputs: readonly string[],
+  into: Record<string, TypedOperand> = {},
 ): (Float32Array | Int32Array)[] {
   try {
-    return runSession(key, build, threads, feeds, outputs, true);
+    return runSession(key, build, threads, feeds, outputs, true, into);
   } catch (err) {
     throw new RuntimeError(`ONNX Runtime failed running the ${key}: ${(err as Error)?.message ?? err}`);
   }

@@ -9,9 +9,10 @@
  * batch 1,024 225,822 against 149,291 samples/s and 108,970 against 86,322. The price is a new export when
  * a weight changes. Every write to a Strata weight (`Variable.assign`, an optimizer's update, a compiled
  * training step, `setWeights`, loading) goes through tfjs's `Variable.assign`, which gives the variable a
- * new `dataId`; each run compares the weights' `dataId`s with the ones the session was exported from (a
- * few pointer comparisons), so training between two predicts never serves stale weights. A writer that
- * changed a variable's values in place would have to go through `assign` too.
+ * new `dataId`, except a compiled step that updates its resident arrays in place (step/resident.ts), which
+ * counts those updates (`writeCount`); each run compares the weights' `dataId`s and counts with the ones
+ * the session was exported from (a few comparisons), so training between two predicts never serves stale
+ * weights.
  *
  * The batch dimension is symbolic: one session serves every batch size (and a second one, on
  * `configureNative({ threads })` threads, large batches). Smaller batches run on one thread: waking a
@@ -35,6 +36,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { typedAs } from '../cpu/mat-mul.js';
 import { ModelSession, nativeOptions, type Operand, type OrtOutput } from './ort.js';
+import { writeCount } from './step/resident.js';
 
 /** Batches of at least this many rows run on `configureNative`'s thread count; smaller ones on one thread. */
 const PARALLEL_ROWS = 128;
@@ -47,6 +49,8 @@ interface Compiled {
   outputs: readonly SymbolicTensor[];
   variables: readonly tf.Variable[];
   dataIds: readonly object[];
+  /** The in-place update counts of those storages (see `writeCount`). */
+  writes: readonly number[];
   refused: string | null;
   /** One map for the model's life, so that the finalizer holds it (and never the model). */
   readonly sessions: Map<number, ModelSession>;
@@ -113,7 +117,7 @@ function sessionFor(model: Model, threads: number): ModelSession | string {
   const outputs = model.outputs ?? [];
   let entry = compiled.get(model);
   if (!entry) {
-    entry = { outputs, variables: [], dataIds: [], refused: null, sessions: new Map() };
+    entry = { outputs, variables: [], dataIds: [], writes: [], refused: null, sessions: new Map() };
     compiled.set(model, entry);
     finalizer.register(model, entry.sessions);
     refresh(entry, model);
@@ -146,12 +150,15 @@ function refresh(entry: Compiled, model: Model): void {
   }
   entry.variables = model.weights.map((v) => v.value);
   entry.dataIds = entry.variables.map((v) => v.dataId);
+  entry.writes = entry.dataIds.map(writeCount);
 }
 
 /** Whether the model's weights are still the ones its sessions were exported from, and those sessions live. */
 function isCurrent(entry: Compiled): boolean {
   for (const session of entry.sessions.values()) if (session.released) return false;
-  return entry.variables.every((v, i) => v.dataId === entry.dataIds[i]);
+  return entry.variables.every(
+    (v, i) => v.dataId === entry.dataIds[i] && writeCount(v.dataId) === entry.writes[i],
+  );
 }
 
 function releaseAll(sessions: Map<number, ModelSession>): void {

@@ -10,8 +10,11 @@
  *
  * Weights, optimizer state and per-step scalars (the learning rate now, …) are graph inputs, fed in place
  * from the cpu tensors' arrays; the new weights and state are graph outputs, which become the Variables'
- * values without a copy (a cpu tensor keeps the array it is made from). One graph and session per model and
- * batch signature; the session lives with the backend's kernel sessions (ort.ts).
+ * values without a copy (a cpu tensor keeps the array it is made from). Except with Adam, AdamW, SGD and
+ * RMSprop (`StepOptimizer.onHost`): the graph outputs the gradients, and the update runs on the host in
+ * place on the step's resident arrays (step/resident.ts), which are the weights' and slots' storage. One
+ * graph and session per model and batch signature; the session lives with the backend's kernel sessions
+ * (ort.ts).
  */
 import {
   type CompiledTrainStep,
@@ -23,6 +26,7 @@ import {
   type Variable,
 } from '@strata/core';
 import { OnnxGraph } from '@strata/onnx/graph';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type CpuData, typedAs } from '../../cpu/mat-mul.js';
@@ -46,6 +50,7 @@ import { flattenStepLayer } from './flatten.js';
 import { layoutPerm } from './layout.js';
 import { emitLoss } from './loss.js';
 import { type StepOptimizer, stepOptimizer } from './optimizer.js';
+import { ResidentState } from './resident.js';
 import type { RandomInput, StepLayer, StepLayerFactory, StepLayout } from './types.js';
 
 /** The layers a step compiles, by class name (InputLayer is skipped). */
@@ -141,8 +146,17 @@ function stepLayerOf(
   return withActivation(step, activation);
 }
 
+/** How a step is compiled. */
+export interface StepOptions {
+  /**
+   * Whether Adam, AdamW, SGD and RMSprop (without EMA or gradient accumulation) update on the host, in place
+   * on resident arrays (default), or in the graph like every other optimizer; false for comparisons.
+   */
+  hostUpdate?: boolean;
+}
+
 /** Checks the request against what a step compiles; the plan, or why the step cannot be compiled. */
-function planStep(request: TrainStepRequest): StepPlan | string {
+function planStep(request: TrainStepRequest, { hostUpdate = true }: StepOptions = {}): StepPlan | string {
   const { model, inputs, targets, losses, lossWeights } = request;
   if (!(model instanceof Model)) return 'the model is not a Strata Model';
   if (request.sampleWeighted) return 'the batches carry sample weights (sampleWeight or classWeight)';
@@ -173,8 +187,11 @@ function planStep(request: TrainStepRequest): StepPlan | string {
   const used = layers.flatMap((l) => l.weights);
   if (used.length !== request.variables.length || new Set(used).size !== used.length)
     return 'the trainable weights are not those of the layers in the chain, each once';
-  const optimizer = stepOptimizer(request.optimizer, request.variables);
+  let optimizer = stepOptimizer(request.optimizer, request.variables, hostUpdate);
   if (typeof optimizer === 'string') return optimizer;
+  // Weights and slots beyond one WebAssembly memory (4 GiB) update in the graph.
+  if (optimizer.onHost && !ResidentState.fits(request.variables, optimizer.slotsOf))
+    optimizer = stepOptimizer(request.optimizer, request.variables, false) as StepOptimizer;
   const plan: StepPlan = { request, layers, optimizer, predShape: [], randomInputs: [] };
   const built = emitStep(new OnnxGraph(), plan);
   if (typeof built === 'string') return built;
@@ -186,8 +203,9 @@ type EmittedStep = Pick<StepPlan, 'predShape' | 'targetsValid' | 'randomInputs'>
 
 /**
  * Emits the whole step into `g`: inputs `x`, `y`, `w<i>` (the variables), `s<j>` (the optimizer's state) and
- * the optimizer's scalars; outputs `loss`, `pred`, `w<i>_new`, `s<j>_new`. Deterministic, so the session can be
- * rebuilt from it after the backend released it.
+ * the optimizer's scalars; outputs `loss`, `pred`, `w<i>_new`, `s<j>_new`. With an update on the host
+ * (`optimizer.onHost`): inputs `x`, `y`, `w<i>`; outputs `loss`, `pred` and `g<i>`, the gradients as the
+ * update takes them. Deterministic, so the session can be rebuilt from it after the backend released it.
  */
 function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
   const { request, layers, optimizer } = plan;
@@ -199,11 +217,14 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
     g.addInput(`w${i}`, v.shape, 'float32');
     return `w${i}`;
   });
-  const state = optimizer.stateVariables.map((v, j) => {
-    g.addInput(`s${j}`, v.shape, v.dtype === 'int32' ? 'int32' : 'float32');
-    return `s${j}`;
-  });
-  for (const name of Object.keys(optimizer.scalars())) g.addInput(name, [], 'float32');
+  const onHost = optimizer.onHost;
+  const state = onHost
+    ? []
+    : optimizer.stateVariables.map((v, j) => {
+        g.addInput(`s${j}`, v.shape, v.dtype === 'int32' ? 'int32' : 'float32');
+        return `s${j}`;
+      });
+  if (!onHost) for (const name of Object.keys(optimizer.scalars())) g.addInput(name, [], 'float32');
 
   // Forward: each layer in its layout, with a transpose where consecutive layouts differ.
   let x = 'x';
@@ -256,9 +277,16 @@ function emitStep(g: OnnxGraph, plan: StepPlan): EmittedStep | string {
     dy = dx && inPerm ? g.op1('Transpose', [dx], { perm: inverse(inPerm) }) : dx;
   }
 
-  const { newWeights, newState } = optimizer.emit(g, weights, grads, state);
   g.addOutput('loss', lossValues.loss, [], 'float32');
   g.addOutput('pred', pred, predShape, 'float32');
+  if (onHost) {
+    const gradients = optimizer.emitGradients(g, grads);
+    request.variables.forEach((v, i) => {
+      g.addOutput(`g${i}`, gradients[i], v.shape, 'float32');
+    });
+    return { predShape, targetsValid: lossValues.targetsValid, randomInputs };
+  }
+  const { newWeights, newState } = optimizer.emit(g, weights, grads, state);
   request.variables.forEach((v, i) => {
     g.addOutput(`w${i}_new`, newWeights[i], v.shape, 'float32');
   });
@@ -287,8 +315,12 @@ function assignValues(variable: Variable, values: Float32Array | Int32Array): vo
  * The ONNX graph of the compiled step for `request` (what `compileTrainStep` runs), emitted into `g`, or why
  * there is none; for inspecting the step (tests, bench/src/step-profile.ts).
  */
-export function trainStepGraph(request: TrainStepRequest, g = new OnnxGraph()): OnnxGraph | string {
-  const plan = planStep(request);
+export function trainStepGraph(
+  request: TrainStepRequest,
+  g = new OnnxGraph(),
+  options: StepOptions = {},
+): OnnxGraph | string {
+  const plan = planStep(request, options);
   if (typeof plan === 'string') return plan;
   const emitted = emitStep(g, plan);
   return typeof emitted === 'string' ? emitted : g;
@@ -298,8 +330,11 @@ export function trainStepGraph(request: TrainStepRequest, g = new OnnxGraph()): 
  * Compiles the built-in training step of `request.model` for its batch signature into one ONNX Runtime
  * session (the native backend's `compileTrainStep`), or returns why it cannot.
  */
-export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep | string {
-  const plan = planStep(request);
+export function compileTrainStep(
+  request: TrainStepRequest,
+  options: StepOptions = {},
+): CompiledTrainStep | string {
+  const plan = planStep(request, options);
   if (typeof plan === 'string') return plan;
   const { variables, model } = request;
   const { optimizer, predShape, targetsValid } = plan;
@@ -321,16 +356,21 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
   // 'auto'), not a failed batch.
   const refused = prepareStepModel(key, build);
   if (refused) return refused;
-  const outputs = [
-    'loss',
-    'pred',
-    ...variables.map((_, i) => `w${i}_new`),
-    ...optimizer.stateVariables.map((_, j) => `s${j}_new`),
-  ];
+  const onHost = optimizer.onHost;
+  const outputs = onHost
+    ? ['loss', 'pred', ...variables.map((_, i) => `g${i}`)]
+    : [
+        'loss',
+        'pred',
+        ...variables.map((_, i) => `w${i}_new`),
+        ...optimizer.stateVariables.map((_, j) => `s${j}_new`),
+      ];
+  // With the update on the host, the weights and slots live in the step's arena and are updated in place.
+  const resident = onHost ? new ResidentState(variables, optimizer.slotsOf) : null;
   return {
     outputShapes: [predShape],
     run(xs, ys) {
-      const backend = tf.backend() as unknown as CpuData;
+      const backend = tf.backend() as unknown as CpuData & MathBackendCPU;
       // tfjs's data storage moves a value made on another backend here as it is read (weights built before
       // `setBackend('native')`, or trained on cpu in between).
       const values = (t: tf.Tensor) => typedAs(backend.data.get(t.dataId).values, t.dtype);
@@ -340,25 +380,44 @@ export function compileTrainStep(request: TrainStepRequest): CompiledTrainStep |
         x: { values: values(xs[0]), shape: xs[0].shape },
         y: { values: y, shape: ys[0].shape },
       };
+      // Changes which storage backs each variable, never a value: a failed run below leaves all as it was.
+      resident?.attach(backend);
       variables.forEach((v, i) => {
-        feeds[`w${i}`] = { values: values(v.value), shape: v.shape };
+        feeds[`w${i}`] = { values: resident ? resident.weightValues(i) : values(v.value), shape: v.shape };
       });
-      optimizer.stateVariables.forEach((v, j) => {
-        feeds[`s${j}`] = { values: values(v.value), shape: v.shape };
-      });
-      for (const [name, value] of Object.entries(optimizer.scalars()))
-        feeds[name] = { values: Float32Array.of(value), shape: [] };
+      if (!resident) {
+        optimizer.stateVariables.forEach((v, j) => {
+          feeds[`s${j}`] = { values: values(v.value), shape: v.shape };
+        });
+        for (const [name, value] of Object.entries(optimizer.scalars()))
+          feeds[name] = { values: Float32Array.of(value), shape: [] };
+      }
       for (const { name, shape, values: numbers, source } of random) {
         source.fill(numbers);
         feeds[name] = { values: numbers, shape };
       }
-      const out = runStepModel(key, build, feeds, outputs);
-      const state = optimizer.stateVariables;
-      for (let i = 0; i < variables.length; i++) assignValues(variables[i], out[2 + i]);
-      for (let j = 0; j < state.length; j++) assignValues(state[j], out[2 + variables.length + j]);
+      // The gradients go straight into the arena (ONNX Runtime writes them there).
+      const into: Record<string, TypedOperand> = {};
+      if (resident) {
+        variables.forEach((v, i) => {
+          into[`g${i}`] = { values: resident.gradientValues(i), shape: v.shape };
+        });
+      }
+      const out = runStepModel(key, build, feeds, outputs, into);
+      if (resident) {
+        optimizer.applyOnHost(resident.kernels, (i) => resident.pointers(i));
+        resident.updated();
+      } else {
+        const state = optimizer.stateVariables;
+        for (let i = 0; i < variables.length; i++) assignValues(variables[i], out[2 + i]);
+        for (let j = 0; j < state.length; j++) assignValues(state[j], out[2 + variables.length + j]);
+      }
       optimizer.finishStep();
       return { loss: tf.scalar(out[0][0]), outputs: [tf.tensor(out[1], predShape)] };
     },
-    dispose: () => releaseSession(key),
+    dispose: () => {
+      resident?.release();
+      releaseSession(key);
+    },
   };
 }

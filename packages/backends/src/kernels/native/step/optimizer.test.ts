@@ -13,11 +13,13 @@ import {
   RMSprop,
   SGD,
 } from '@strata/optimizers';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { resolvesInNode } from '../../../node-paths.js';
 import { type StepOptimizer, stepOptimizer } from './optimizer.js';
+import { ownValues, ResidentState } from './resident.js';
 import { type Feed, runGraph } from './test-run-graph.js';
 
 const hasOrt = resolvesInNode('onnxruntime-node', import.meta.url);
@@ -90,6 +92,45 @@ async function compiledStep(update: StepOptimizer, vars: Variable[], grads: tf.T
     assign(v, out[`s${i}`]);
   });
   update.finishStep();
+}
+
+/**
+ * One compiled step with the update on the host, as the compiler runs it: the gradients as the update takes
+ * them (loss-scale division, clipping) from the graph, then the update in place on the resident arrays.
+ */
+async function hostStep(
+  update: StepOptimizer,
+  resident: ResidentState,
+  vars: Variable[],
+  grads: tf.Tensor[],
+): Promise<void> {
+  const feeds: Record<string, Feed> = {};
+  grads.forEach((g, i) => {
+    feeds[`g${i}`] = { values: g.dataSync() as Float32Array, shape: g.shape };
+  });
+  const out = await runGraph(feeds, (g) =>
+    Object.fromEntries(
+      update
+        .emitGradients(
+          g,
+          vars.map((_, i) => `g${i}`),
+        )
+        .map((name, i) => [`g${i}`, name]),
+    ),
+  );
+  const backend = tf.backend() as MathBackendCPU;
+  resident.attach(backend);
+  vars.forEach((_, i) => {
+    resident.gradientValues(i).set(out[`g${i}`]);
+  });
+  update.applyOnHost(resident.kernels, (i) => resident.pointers(i));
+  resident.updated();
+  update.finishStep();
+  // Every weight and slot now stands on the arena.
+  for (const v of [...vars, ...update.stateVariables]) {
+    const values = backend.data.get(v.value.dataId).values;
+    expect(ownValues(values)).not.toBe(values);
+  }
 }
 
 /** Every optimizer variable (iterations, learning rate, slots) and weight agree. */
@@ -195,6 +236,84 @@ describe.skipIf(!hasOrt)('stepOptimizer against Optimizer.apply', () => {
     for (const o of [compiled, expected]) o.dispose();
     tf.dispose([...vars, ...reference].map((v) => v.value));
   });
+});
+
+describe.skipIf(!hasOrt)('the update on the host against Optimizer.apply', () => {
+  const onHost = [
+    'Adam',
+    'Adam, AMSGrad, learning-rate schedule',
+    'AdamW, one variable excluded from weight decay',
+    'SGD',
+    'SGD with weight decay',
+    'SGD with momentum, learning-rate schedule',
+    'SGD with Nesterov momentum',
+    'RMSprop',
+    'Adam, clipnorm, loss scaling',
+    'SGD with momentum, globalClipnorm',
+    'RMSprop, clipvalue',
+    'SGD, loss scaling',
+    'RMSprop, centered, with momentum',
+  ];
+
+  it('runs on the host exactly for Adam, AdamW, SGD and RMSprop without EMA or gradient accumulation', () => {
+    for (const { name, make } of cases) {
+      const vars = makeVariables(1);
+      const opt = make();
+      const update = stepOptimizer(opt, vars);
+      if (typeof update === 'string') throw new Error(update);
+      expect([name, update.onHost]).toEqual([name, onHost.includes(name)]);
+      const inGraph = stepOptimizer(opt, vars, false);
+      expect(typeof inGraph !== 'string' && inGraph.onHost).toBe(false);
+      opt.dispose();
+      tf.dispose(vars.map((v) => v.value));
+    }
+  });
+
+  it('keeps a step whose weights, slots and gradients exceed one WebAssembly memory (4 GiB) in the graph', () => {
+    // Adam: a weight, two slots and a gradient of 4 bytes per element, after a 4 KiB stack.
+    const largest = Math.floor((2 ** 32 - 4096) / 16);
+    const shaped = (n: number) => ({ shape: [n] });
+    expect(ResidentState.fits([shaped(largest)], [[shaped(largest), shaped(largest)]])).toBe(true);
+    const over = largest + 4; // whole SIMD vectors
+    expect(ResidentState.fits([shaped(over)], [[shaped(over), shaped(over)]])).toBe(false);
+  });
+
+  it.each(cases.filter((c) => onHost.includes(c.name)))(
+    '$name: host and uncompiled steps alternate on one optimizer',
+    async ({ make }) => {
+      const vars = makeVariables(1);
+      const reference = makeVariables(1);
+      const compiled = make();
+      const expected = make();
+      const update = stepOptimizer(compiled, vars);
+      if (typeof update === 'string') throw new Error(update);
+      expected.build(reference);
+      const resident = new ResidentState(vars, update.slotsOf);
+
+      const before = tf.memory().numTensors;
+      // Steps 1, 2 and 4 on the host, step 3 by `apply` (new storage: step 4 copies it into the arena).
+      for (let step = 1; step <= 4; step++) {
+        const grads = gradients(step);
+        if (step === 3) compiled.apply(grads, vars);
+        else await hostStep(update, resident, vars, grads);
+        expected.apply(grads, reference);
+        tf.dispose(grads);
+        expectSameState(compiled, expected, vars, reference);
+      }
+      expect(compiled.step).toBe(4);
+      expect(tf.memory().numTensors).toBe(before);
+      resident.release();
+      // Released: the variables keep their values, on arrays of their own.
+      expectSameState(compiled, expected, vars, reference);
+      const backend = tf.backend() as MathBackendCPU;
+      for (const v of [...vars, ...update.stateVariables]) {
+        const values = backend.data.get(v.value.dataId).values;
+        expect(ownValues(values)).toBe(values);
+      }
+      for (const o of [compiled, expected]) o.dispose();
+      tf.dispose([...vars, ...reference].map((v) => v.value));
+    },
+  );
 });
 
 describe('stepOptimizer refusals', () => {

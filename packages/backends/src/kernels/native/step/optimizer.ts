@@ -3,11 +3,14 @@
  * SGD, RMSprop, Adagrad, Adamax, Lion, Adadelta and Nadam, with what `Optimizer.apply` does around them
  * (loss-scale division, gradient accumulation and clipping, weight decay, EMA), emitted into the step's
  * ONNX graph on the optimizer's own slot variables, so that compiled and uncompiled steps can alternate
- * on one optimizer.
+ * on one optimizer. Adam, AdamW, SGD and RMSprop without EMA or gradient accumulation run their rule on
+ * the host instead, in place, after the graph computed the gradients (`onHost`).
  */
 import { type Optimizer, registry, ValueError, type Variable } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
 import * as tf from '@tensorflow/tfjs-core';
+
+import type { UpdateKernels, UpdatePointers } from './resident.js';
 
 /**
  * The update of a compiled step. Each run, the compiler:
@@ -35,6 +38,19 @@ export interface StepOptimizer {
   ): { newWeights: string[]; newState: string[] };
   /** Counts the step, after its results were assigned (see the interface's description). */
   finishStep(): void;
+  /**
+   * Whether the update runs on the host, in place, instead of in the graph: then the compiler calls
+   * `emitGradients` instead of `emit`, outputs the gradients it returns, and after the run calls
+   * `applyOnHost` (before `finishStep`). Adam, AdamW, SGD and RMSprop without a moving average or gradient
+   * accumulation.
+   */
+  readonly onHost: boolean;
+  /** Each variable's slots, in its rule's order (what `applyOnHost` updates with it). */
+  readonly slotsOf: readonly (readonly Variable[])[];
+  /** Emits the gradients as the update takes them (loss-scale division, then clipping). */
+  emitGradients(g: OnnxGraph, grads: readonly string[]): string[];
+  /** Applies the update on the host: variable `i`'s arrays are where `pointers(i)` says. */
+  applyOnHost(kernels: UpdateKernels, pointers: (i: number) => UpdatePointers): void;
 }
 
 /** The update rule of one optimizer class, given the slot values of one weight. */
@@ -46,6 +62,11 @@ interface Rule {
   update(e: UpdateEmitter, w: string, grad: string, slots: readonly string[]): [string, ...string[]];
   /** Updates the optimizer's own per-step state (not per weight), before the iteration is counted. */
   finish?(optimizer: Optimizer): void;
+  /**
+   * The same update on the host (csrc/strata-update.c), in the same float32 operations: `scalars` are this
+   * step's, `decay` the weight-decay factor (1 when the variable does not decay).
+   */
+  host?(k: UpdateKernels, p: UpdatePointers, scalars: Record<string, number>, decay: number): void;
 }
 
 /** ONNX's element type of booleans (`TensorProto.BOOL`), the `to` of a Cast. */
@@ -92,9 +113,10 @@ function moments(
  * computes more than one arithmetic step of the rule). ONNX Runtime runs each as its own pass over
  * the weight and does not fuse them: for a 784x512 weight, one `Add` takes 0.23 ms and the update
  * 1.9 ms (1 thread, fastest of 400 runs, 2 shared cores at load ~10); splitting the weight into 8 or 32
- * chunks to stay in cache was slower (the `Split`/`Concat` copies cost more than they save). The same
- * update in one fused pass per weight on the host after the graph (wasm's f32x4 loop: 0.24 ms for the
- * update alone) was tried and measured no faster for the whole step, so the update stays in the graph.
+ * chunks to stay in cache was slower (the `Split`/`Concat` copies cost more than they save). So the
+ * compiled step runs the rule on the host (`host`, csrc/strata-update.c): one fused f32x4 pass per weight,
+ * in place on the step's resident arrays (step/resident.ts), which also spares ONNX Runtime's binding
+ * copying the new weight and both moments out every step (bench/README.md, "Native backend").
  */
 function adamRule(opt: AdamLike): Rule {
   return {
@@ -109,6 +131,11 @@ function adamRule(opt: AdamLike): Rule {
       const denominator = e.op('Add', e.op('Sqrt', vUsed), e.constant(opt.epsilon));
       const wNew = e.op('Sub', w, e.op('Div', e.op('Mul', mNew, ADAM_STEP), denominator));
       return vHat === undefined ? [wNew, mNew, vNew] : [wNew, mNew, vNew, vUsed];
+    },
+    host: (k, { w, slots: [m, v, vHat], g, n }, s, decay) => {
+      const [b1, b2] = [1 - opt.beta1, 1 - opt.beta2];
+      if (vHat === undefined) k.adam(w, m, v, g, n, s[ADAM_STEP], b1, b2, opt.epsilon, decay);
+      else k.adam_amsgrad(w, m, v, vHat, g, n, s[ADAM_STEP], b1, b2, opt.epsilon, decay);
     },
   };
 }
@@ -128,6 +155,11 @@ function sgdRule(opt: SGDLike): Rule {
       const velocity = e.op('Sub', e.op('Mul', m, momentum), lrGrad);
       const delta = opt.nesterov ? e.op('Sub', e.op('Mul', velocity, momentum), lrGrad) : velocity;
       return [e.op('Add', w, delta), velocity];
+    },
+    host: (k, { w, slots: [m], g, n }, s, decay) => {
+      const lr = s[LEARNING_RATE];
+      if (m === undefined) k.sgd(w, g, n, lr, decay);
+      else k.sgd_momentum(w, m, g, n, lr, opt.momentum, opt.nesterov ? 1 : 0, decay);
     },
   };
 }
@@ -161,6 +193,24 @@ function rmspropRule(opt: RMSpropLike): Rule {
       const mNew = e.op('Add', e.op('Mul', momentum, e.constant(opt.momentum)), increment);
       // The slots in `slots` order: velocity, momentum, average_gradient.
       return [e.op('Sub', w, mNew), vNew, mNew, ...newState.slice(1)];
+    },
+    host: (k, { w, slots, g, n }, s, decay) => {
+      const [v, momentum, average] = opt.momentum > 0 ? slots : [slots[0], 0, slots[1]];
+      // Offset 0 (the stack, never an array) stands for an absent slot.
+      k.rmsprop(
+        w,
+        v,
+        momentum,
+        average ?? 0,
+        g,
+        n,
+        s[LEARNING_RATE],
+        opt.rho,
+        1 - opt.rho,
+        opt.epsilon,
+        opt.momentum,
+        decay,
+      );
     },
   };
 }
@@ -337,9 +387,14 @@ function clipGradients(e: UpdateEmitter, optimizer: Optimizer, gs: readonly stri
  * Supported: the built-in Adam (with AMSGrad), AdamW, SGD (with momentum and Nesterov), RMSprop (with
  * momentum, centered), Adagrad, Adamax, Lion, Adadelta and Nadam, with any learning rate or
  * schedule, weight decay, gradient clipping, loss scaling, the moving average of the weights (EMA) and
- * gradient accumulation; not variables with a constraint or of another dtype than float32.
+ * gradient accumulation; not variables with a constraint or of another dtype than float32. `hostUpdate`
+ * false keeps every update in the graph (`onHost` false; for comparisons).
  */
-export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable[]): StepOptimizer | string {
+export function stepOptimizer(
+  optimizer: Optimizer,
+  variables: readonly Variable[],
+  hostUpdate = true,
+): StepOptimizer | string {
   const entry = registry.entryOf('optimizer', optimizer.constructor);
   const makeRule = entry?.builtin ? RULES[entry.key] : undefined;
   if (!makeRule) return `the optimizer ${optimizer.getClassName()} is not one the compiled step supports`;
@@ -384,7 +439,8 @@ export function stepOptimizer(optimizer: Optimizer, variables: readonly Variable
       !!optimizer.weightDecay &&
       (optimizer as unknown as { usesWeightDecay(v: Variable): boolean }).usesWeightDecay(v),
   );
-  return new CompiledUpdate(optimizer, rule, slots, decayed);
+  const onHost = hostUpdate && !!rule.host && !optimizer.useEma && !optimizer.gradientAccumulationSteps;
+  return new CompiledUpdate(optimizer, rule, slots, decayed, onHost);
 }
 
 class CompiledUpdate implements StepOptimizer {
@@ -397,8 +453,13 @@ class CompiledUpdate implements StepOptimizer {
     private readonly slots: Variable[][],
     /** Whether each variable takes weight decay. */
     private readonly decayed: boolean[],
+    readonly onHost: boolean,
   ) {
     this.stateVariables = slots.flat();
+  }
+
+  get slotsOf(): readonly (readonly Variable[])[] {
+    return this.slots;
   }
 
   scalars(): Record<string, number> {
@@ -486,6 +547,24 @@ class CompiledUpdate implements StepOptimizer {
       g.scope = scope;
     }
     return { newWeights, newState };
+  }
+
+  emitGradients(g: OnnxGraph, grads: readonly string[]): string[] {
+    const scope = g.scope;
+    g.scope = 'optimizer';
+    try {
+      const e = new UpdateEmitter(g);
+      return clipGradients(e, this.optimizer, unscaleGradients(e, this.optimizer, grads));
+    } finally {
+      g.scope = scope;
+    }
+  }
+
+  applyOnHost(kernels: UpdateKernels, pointers: (i: number) => UpdatePointers): void {
+    const scalars = this.scalars();
+    const decay = scalars[DECAY_FACTOR];
+    for (let i = 0; i < this.slots.length; i++)
+      this.rule.host!(kernels, pointers(i), scalars, this.decayed[i] ? decay : 1);
   }
 
   finishStep(): void {
