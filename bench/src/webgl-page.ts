@@ -5,6 +5,7 @@
  */
 import { removeKernelFixes, setBackend } from '@strata/backends';
 import { setWasmThreads } from '@strata/backends/wasm';
+import { StrataAdamUpdate } from '@strata/core';
 import '@strata/backends/webgl';
 import '@strata/backends/webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -26,6 +27,38 @@ export interface PageSpec {
   batchSize: number;
   /** Shuffled epochs timed after the (timed, unshuffled) check epoch. */
   epochs: number;
+  /** When set, also profiles this many training steps (tf.profile): the time per kernel and shapes. */
+  profileSteps?: number;
+}
+
+/** Per kernel name and input shapes, milliseconds and calls per step, largest first. */
+export type StepProfile = {
+  wallMsPerStep: number;
+  kernelMsPerStep: number;
+  rows: Array<{ kernel: string; msPerStep: number; callsPerStep: number }>;
+};
+
+/** Profiles `steps` training steps of `net` on the first `steps` batches of `x`, `y`. */
+async function profileSteps(net: Net, x: tf.Tensor, y: tf.Tensor, batchSize: number, steps: number) {
+  const xs = tf.slice(x, 0, batchSize * steps);
+  const ys = tf.slice(y, 0, batchSize * steps);
+  const t0 = performance.now();
+  const info = await tf.profile(() => net.fit(xs, ys, false));
+  const wall = performance.now() - t0;
+  tf.dispose([xs, ys]);
+  const by = new Map<string, { ms: number; n: number }>();
+  for (const k of info.kernels) {
+    const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(',')}`;
+    const e = by.get(key) ?? { ms: 0, n: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.n++;
+    by.set(key, e);
+  }
+  const rows = [...by.entries()]
+    .map(([kernel, v]) => ({ kernel, msPerStep: v.ms / steps, callsPerStep: v.n / steps }))
+    .sort((a, b) => b.msPerStep - a.msPerStep);
+  const kernelMsPerStep = rows.reduce((a, r) => a + r.msPerStep, 0);
+  return { wallMsPerStep: wall / steps, kernelMsPerStep, rows: rows.slice(0, 40) };
 }
 
 interface Net {
@@ -69,10 +102,11 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
 }
 
 /**
- * Median milliseconds of the two largest products of the models' steps on the active backend: the MLP's
- * first Dense (128×784 · 784×512) and the CNN's second convolution (128×13×13×32, 3×3×32→64).
+ * Median milliseconds of the two largest products of the models' steps on the active backend, the MLP's
+ * first Dense (128×784 · 784×512) and the CNN's second convolution (128×13×13×32, 3×3×32→64), and of
+ * Adam's update of that Dense's weight (`StrataAdamUpdate`, 784×512).
  */
-function timeKernels(): { gemm: number; conv: number } {
+function timeKernels(): { gemm: number; conv: number; adam: number } {
   const time = (f: () => tf.Tensor) => {
     const times: number[] = [];
     for (let i = 0; i < 23; i++) {
@@ -87,7 +121,20 @@ function timeKernels(): { gemm: number; conv: number } {
     const b = tf.randomNormal([784, 512]);
     const x = tf.randomNormal([128, 13, 13, 32]) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, 32, 64]) as tf.Tensor4D;
-    return { gemm: time(() => tf.matMul(a, b)), conv: time(() => tf.conv2d(x, f, 1, 'valid')) };
+    const [w, g, m] = [0, 1, 2].map(() => tf.randomNormal([784, 512]));
+    const v = tf.abs(tf.randomNormal([784, 512]));
+    const adam = () => {
+      const attrs = { alpha: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+      const outs = tf.engine().runKernel(StrataAdamUpdate, { variable: w, gradient: g, m, v }, attrs);
+      const [first, ...rest] = outs as tf.Tensor[];
+      tf.dispose(rest);
+      return first;
+    };
+    return {
+      gemm: time(() => tf.matMul(a, b)),
+      conv: time(() => tf.conv2d(x, f, 1, 'valid')),
+      adam: time(adam),
+    };
   });
 }
 
@@ -175,6 +222,7 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
     return median(times);
   };
   if (spec.backend === 'wasm') result.kernelMs = timeKernels();
+  if (spec.profileSteps) result.profile = await profileSteps(net, x, y, spec.batchSize, spec.profileSteps);
   result.predictBatch1Ms = await timePredict(1, 60, 10);
   const bulkRows = Math.min(1024, spec.testSamples);
   result.predictBatch1024PerSec = (bulkRows / (await timePredict(bulkRows, 6, 1))) * 1000;
