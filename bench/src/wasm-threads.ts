@@ -44,6 +44,17 @@ const ISOLATION = {
   'cross-origin-embedder-policy': 'require-corp',
 };
 
+type StepMs = { p10: number; median: number };
+
+/** A row's step times, and 1 thread's over them (the speed-up at the fastest tenth and at the median). */
+function stepCell(r: Record<string, any>, one: Record<string, any> | undefined): string {
+  const s = r.stepMs as StepMs | undefined;
+  const o = one?.stepMs as StepMs | undefined;
+  if (s == null) return '–';
+  const vs = o ? ` (${fmt(o.p10 / s.p10, 2)}×, ${fmt(o.median / s.median, 2)}×)` : '';
+  return `${fmt(s.p10, 1)} / ${fmt(s.median, 1)}${vs}`;
+}
+
 function printProfile(p: StepProfile): void {
   console.log(
     `    ${p.wallMsPerStep.toFixed(2)} ms/step (profiled), kernels ${p.kernelMsPerStep.toFixed(2)} ms/step:`,
@@ -122,16 +133,16 @@ async function main(): Promise<void> {
   const lines = [
     `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: tfjs-backend-wasm 4.22 with Strata's kernels in headless Chromium (a cross-origin isolated page), ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the end (each row's is in wasm-threads-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median of 3 shuffled epochs.`,
     '',
-    '| model | digits/epoch | threads (build) | samples/s | vs 1 thread | largest product alone, ms | Adam 784×512, ms | predict batch 1, ms | predict batch 1024, samples/s | tensors after each epoch | first-epoch loss | test accuracy | load avg |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+    '| model | digits/epoch | threads (build) | samples/s | vs 1 thread | step ms, fastest tenth / median (vs 1 thread) | largest product alone, ms | Adam 784×512, ms | predict batch 1, ms | predict batch 1024, samples/s | tensors after each epoch | first-epoch loss | test accuracy | load avg |',
+    '|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|',
   ];
   for (const r of rows as Array<Record<string, any>>) {
     const one = rows.find((o) => o.model === r.model && o.threads === 1) as Record<string, any> | undefined;
     const build = r.threads > 1 ? "threaded SIMD + Strata's kernels" : 'SIMD';
     lines.push(
       r.error
-        ? `| ${String(r.model).toUpperCase()} | ${r.samples} | ${r.threads} | error: ${r.error} | | | | | | | | | |`
-        : `| ${String(r.model).toUpperCase()} | ${r.samples} | ${r.threadsUsed} (${build}) | ${fmt(r.samplesPerSec)} | ${one?.samplesPerSec ? `${fmt(r.samplesPerSec / one.samplesPerSec, 2)}×` : '–'} | ${fmt(r.kernelMs?.[r.model === 'mlp' ? 'gemm' : 'conv'], 2)} | ${fmt(r.kernelMs?.adam, 2)} | ${fmt(r.predictBatch1Ms, 2)} | ${fmt(r.predictBatch1024PerSec)} | ${(r.tensorsAfterEpoch as number[]).join(', ')} | ${fmt(r.check?.trainLoss, 4)} | ${fmt(r.check?.testAccuracy * 100, 2)}% | ${fmt(r.loadAverage, 1)} |`,
+        ? `| ${String(r.model).toUpperCase()} | ${r.samples} | ${r.threads} | error: ${r.error} | | | | | | | | | | |`
+        : `| ${String(r.model).toUpperCase()} | ${r.samples} | ${r.threadsUsed} (${build}) | ${fmt(r.samplesPerSec)} | ${one?.samplesPerSec ? `${fmt(r.samplesPerSec / one.samplesPerSec, 2)}×` : '–'} | ${stepCell(r, one)} | ${fmt(r.kernelMs?.[r.model === 'mlp' ? 'gemm' : 'conv'], 2)} | ${fmt(r.kernelMs?.adam, 2)} | ${fmt(r.predictBatch1Ms, 2)} | ${fmt(r.predictBatch1024PerSec)} | ${(r.tensorsAfterEpoch as number[]).join(', ')} | ${fmt(r.check?.trainLoss, 4)} | ${fmt(r.check?.testAccuracy * 100, 2)}% | ${fmt(r.loadAverage, 1)} |`,
     );
   }
   lines.push(

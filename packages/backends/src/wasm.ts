@@ -2,7 +2,7 @@
  * `import '@strata/backends/wasm'` registers tfjs's WebAssembly backend with Strata, with the kernel
  * fixes training needs there (transpose-free matMul gradients, the missing convolution gradients), and
  * sets how many threads its kernels use (`setWasmThreads`: with more than one, Strata's threaded kernels
- * run the matrix products, convolutions and MaxPool's gradient).
+ * run the matrix products, convolutions and MaxPool's gradient, and in a browser large weights' Adam update).
  *
  * @module @strata/backends/wasm
  */

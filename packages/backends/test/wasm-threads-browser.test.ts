@@ -101,12 +101,14 @@ describe.skipIf(!hasChromium)('threaded wasm in headless Chromium', () => {
     expect(results.two.bytesCopied).toBe(0);
   });
 
-  it("the threaded Adam updates in place in tfjs's heap on odd sizes, bit for bit as the single-threaded loop and a 1-thread pool, leaving no data", () => {
+  it("the threaded Adam updates in place in tfjs's heap on odd sizes, bit for bit as the single-threaded loop and a 1-thread pool, leaving no data; under 2^20 elements it stays on the loop", () => {
     const adam = results.two.threadedAdam;
-    expect(adam?.jobs).toEqual([1, 1, 1]);
-    expect(adam?.equalToLoop).toEqual([true, true, true]);
-    expect(adam?.equalOneThread).toEqual([true, true, true]);
+    expect(adam?.jobs).toEqual([1, 1, 1, 1]);
+    expect(adam?.equalToLoop).toEqual([true, true, true, true]);
+    expect(adam?.equalOneThread).toEqual([true, true, true, true]);
     expect(adam?.leakedData).toBe(0);
+    expect(adam?.floor).toBe(2 ** 20);
+    expect(adam?.jobsUnderFloor).toBe(0);
   });
 
   it('a trapping job fails with a clear error, a disposed pool refuses work leaving no tensor data, and removing the backend stops the workers', () => {

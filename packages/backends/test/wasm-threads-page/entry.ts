@@ -54,7 +54,11 @@ export interface PageResults {
 }
 
 export interface ThreadedAdamCheck {
+  /** The pool's default `minAdamElements`. */
+  floor: number;
   sizes: number[];
+  /** Jobs a 784x512 weight ran on the pool at that floor. */
+  jobsUnderFloor: number;
   /** Per size: the jobs it ran on the pool (1 each), and whether its outputs equal the loop's bit for bit. */
   jobs: number[];
   equalToLoop: boolean[];
@@ -162,8 +166,20 @@ const sameBits = (a: Float32Array[], b: Float32Array[]) =>
 async function checkThreadedAdam(): Promise<ThreadedAdamCheck> {
   const pool = activeThreadPool() as ThreadPool;
   const one = await ThreadPool.create(1, sharedHeapOf(tf.backend() as Backend));
-  const sizes = [784 * 512, 257 * 263, 65537];
-  const out: ThreadedAdamCheck = { sizes, jobs: [], equalToLoop: [], equalOneThread: [], leakedData: 0 };
+  const floor = pool.minAdamElements;
+  // Odd sizes under the default floor (2^20 elements): every one on the pools.
+  pool.minAdamElements = 0;
+  one.minAdamElements = 0;
+  const sizes = [784 * 512, 257 * 263, 65537, 3];
+  const out: ThreadedAdamCheck = {
+    floor,
+    sizes,
+    jobs: [],
+    equalToLoop: [],
+    equalOneThread: [],
+    leakedData: 0,
+    jobsUnderFloor: 0,
+  };
   const dataBefore = tf.engine().backend.numDataIds();
   try {
     for (const n of sizes) {
@@ -179,8 +195,15 @@ async function checkThreadedAdam(): Promise<ThreadedAdamCheck> {
       tf.dispose(inputs);
     }
   } finally {
+    pool.minAdamElements = floor;
     one.dispose();
   }
+  // At the default floor the MLP's largest weight stays on the single-threaded loop.
+  const inputs = [1, 2, 3, 4].map((seed) => tf.tidy(() => tf.abs(seeded([784, 512], seed))));
+  const jobs = pool.jobsRun.adam;
+  adamWith(pool, inputs);
+  out.jobsUnderFloor = pool.jobsRun.adam - jobs;
+  tf.dispose(inputs);
   out.leakedData = tf.engine().backend.numDataIds() - dataBefore;
   return out;
 }
@@ -203,6 +226,7 @@ async function checkFailures(): Promise<PageResults['failures']> {
   }
   broken.dispose();
   const disposed = await ThreadPool.create(2, sharedHeapOf(backend));
+  disposed.minAdamElements = 0;
   disposed.dispose();
   const inputs = [1, 2, 3, 4].map((seed) => tf.tidy(() => tf.abs(seeded([70000], seed))));
   const dataBefore = backend.numDataIds();

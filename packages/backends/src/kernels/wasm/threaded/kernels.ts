@@ -8,8 +8,9 @@
  * shared) it copies its operands into the pool's memory and its result back: O(n²) copies around the
  * GEMM's O(n³) work (0.09 ms of the MLP's 3-8 ms products; bench/README.md, route 2), and one pass each
  * way around MaxPool's gradient, which tfjs-wasm's kernels could only compose from a dozen whole-tensor
- * ops. Adam runs on the pool only in place: with copies it lost to tfjs-wasm's single-threaded pass (Adam
- * on a 784x512 weight 2.2 ms against 0.8 ms).
+ * ops. Adam runs on the pool only in place, and only for large weights: with copies it lost to the
+ * single-threaded pass (Adam on a 784x512 weight 2.2 ms against 0.8 ms), and in place it still does at that
+ * size (pool.ts, `minAdamElements`).
  *
  * Each kernel returns null where it does not apply (no pool, another activation, a batch broadcast it
  * does not handle); the caller then runs tfjs's kernel.
@@ -389,8 +390,7 @@ const ADAM_CHUNK = 8192;
 /**
  * Adam's update (`StrataAdamUpdate`) on `pool`, in place in tfjs's heap: the new variable, m and v, with
  * the float32 arithmetic of the single-threaded loop (adam-update-simd.ts), so the results are the same.
- * Null without a pool running in tfjs's heap, or for a weight under `pool.minWork / 32` elements (a bias:
- * waking the workers costs more than the pass).
+ * Null without a pool running in tfjs's heap, or for a weight under `pool.minAdamElements` elements.
  */
 export function threadedAdamUpdate(
   pool: ThreadPool | null,
@@ -399,7 +399,7 @@ export function threadedAdamUpdate(
   attrs: StrataAdamUpdateAttrs,
 ): TensorInfo[] | null {
   const n = util.sizeFromShape(inputs.variable.shape);
-  if (pool === null || !pool.inPlace || n < pool.minWork / 32) return null;
+  if (pool === null || !pool.inPlace || n < pool.minAdamElements) return null;
   const f = Math.fround;
   const shape = inputs.variable.shape;
   return onPool(pool, backend, (call) => {

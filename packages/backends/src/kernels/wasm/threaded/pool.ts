@@ -209,6 +209,13 @@ export class ThreadPool {
    * 0.27 ms on the pool against 0.08 ms on XNNPACK; 2^21 multiply-adds take ~0.15 ms at 15 GFLOP/s).
    */
   minWork = 2 ** 21;
+  /**
+   * Adam's update runs here (in place in tfjs's heap) from this many elements; smaller weights stay on
+   * the single-threaded f32x4 loop. Adam is a memory-bound pass: in Chromium at load 15 on 2 cores, the
+   * MLP's 784x512 weight took 0.36-0.40 ms at best on 2 threads against 0.24-0.27 ms on one, and a
+   * 2048x2048 weight 3.9 ms against 4.5 (bench/README.md, route 2).
+   */
+  minAdamElements = 2 ** 20;
   /** How many jobs this pool has run, by kind (what a profile or a test reads to see the kernels ran here). */
   readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0, maxPoolGrad: 0, adam: 0 };
   /** Bytes the kernels copied into and out of the pool's memory (0 while they run in place). */
