@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     server.close();
   }
   const lines = [
-    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: tfjs-backend-wasm 4.22 with Strata's kernels in headless Chromium (a cross-origin isolated page), ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the end (each row's is in wasm-threads-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median of 3 shuffled epochs.`,
+    `Last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: tfjs-backend-wasm 4.22 with Strata's kernels in headless Chromium (a cross-origin isolated page), ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the end (each row's is in wasm-threads-results.json). Batch ${BATCH}, same initial weights; the first epoch is unshuffled and checked, the throughput is the median of 3 shuffled epochs. The kernel columns are medians of 20 calls, each reading its result back to the host.`,
     '',
     '| model | digits/epoch | threads (build) | samples/s | vs 1 thread | step ms, fastest tenth / median (vs 1 thread) | largest product alone, ms | Adam 784×512, ms | predict batch 1, ms | predict batch 1024, samples/s | tensors after each epoch | first-epoch loss | test accuracy | load avg |',
     '|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|',
