@@ -95,10 +95,14 @@ class KernelCall {
     });
   }
 
-  /** Frees the call's temporaries, and its results too when it failed (`failed`). */
+  /**
+   * Frees the call's temporaries, and its results too when it failed (`failed`): unless a job failed while
+   * threads ran it, when a worker may still write to them (the pool refuses work from then on).
+   */
   end(failed: boolean): void {
     this.pool.releaseTemps();
-    if (failed) for (const o of this.outputs) if (o.info) this.heap.disposeData(o.info.dataId, true);
+    if (!failed || this.pool.jobFailed) return;
+    for (const o of this.outputs) if (o.info) this.heap.disposeData(o.info.dataId, true);
   }
 }
 

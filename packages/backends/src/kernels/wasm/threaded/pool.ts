@@ -369,10 +369,18 @@ export class ThreadPool {
     return at;
   }
 
-  /** Frees the current kernel call's temporaries (`temp`). */
+  /**
+   * Frees the current kernel call's temporaries (`temp`); after a failed job they stay allocated, since a
+   * worker may still write to them.
+   */
   releaseTemps(): void {
-    if (this.heap !== null) for (const at of this.temps) this.heap.free(at);
+    if (this.heap !== null && !this.failed) for (const at of this.temps) this.heap.free(at);
     this.temps = [];
+  }
+
+  /** Whether a job failed while threads ran it (its buffers may still be written to). */
+  get jobFailed(): boolean {
+    return this.failed;
   }
 
   /** Copies `into.length` floats at byte offset `at` into `into`. */
