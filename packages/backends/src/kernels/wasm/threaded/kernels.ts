@@ -273,6 +273,28 @@ function placePatches(call: KernelCall, x: TensorInfo, info: backend_util.Conv2D
   return out;
 }
 
+/**
+ * One kernel call on `pool` that builds the patches of `x` and runs the GEMM of `dims` with them as A;
+ * `operands` places B, the bias and the output. Null when the patches would be too large.
+ */
+function patchesProduct(
+  pool: ThreadPool,
+  backend: Backend,
+  x: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  dims: JobFields & { m: number; n: number; batches: number },
+  operands: (call: KernelCall) => { b: number; bias: number; out: number },
+): TensorInfo | null {
+  return first(
+    onPool(pool, backend, (call) => {
+      const patches = placePatches(call, x, info);
+      if (patches === null) return false;
+      runGemm(pool, { a: patches, ...operands(call) }, dims);
+      return true;
+    }),
+  );
+}
+
 /** Whether the threaded convolutions take this geometry (NHWC float32) and size. */
 function convApplies(pool: ThreadPool, info: backend_util.Conv2DInfo, ...infos: TensorInfo[]): boolean {
   const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = info;
@@ -303,30 +325,12 @@ export function threadedConv2D(
   if (bias != null && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== n)) return null;
   const m = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
-  return first(
-    onPool(pool, backend, (call) => {
-      const patches = placePatches(call, x, info);
-      if (patches === null) return false;
-      const at = {
-        a: patches,
-        b: call.input(filter),
-        bias: bias == null ? 0 : call.input(bias),
-        out: call.output(info.outShape),
-      };
-      runGemm(pool, at, {
-        m,
-        n,
-        k,
-        activation: act,
-        batches: 1,
-        transA: 0,
-        transB: 0,
-        strideA: 0,
-        strideB: 0,
-      });
-      return true;
-    }),
-  );
+  const dims = { m, n, k, activation: act, batches: 1, transA: 0, transB: 0, strideA: 0, strideB: 0 };
+  return patchesProduct(pool, backend, x, info, dims, (call) => ({
+    b: call.input(filter),
+    bias: bias == null ? 0 : call.input(bias),
+    out: call.output(info.outShape),
+  }));
 }
 
 /**
@@ -344,20 +348,12 @@ export function threadedConv2DFilterGradient(
   const m = info.filterHeight * info.filterWidth * info.inChannels;
   const n = info.outChannels;
   const k = info.batchSize * info.outHeight * info.outWidth;
-  return first(
-    onPool(pool, backend, (call) => {
-      const patches = placePatches(call, x, info);
-      if (patches === null) return false;
-      const at = {
-        a: patches,
-        b: call.input(dy),
-        bias: 0,
-        out: call.output([info.filterHeight, info.filterWidth, info.inChannels, n]),
-      };
-      runGemm(pool, at, { m, n, k, activation: 0, batches: 1, transA: 1, transB: 0, strideA: 0, strideB: 0 });
-      return true;
-    }),
-  );
+  const dims = { m, n, k, activation: 0, batches: 1, transA: 1, transB: 0, strideA: 0, strideB: 0 };
+  return patchesProduct(pool, backend, x, info, dims, (call) => ({
+    b: call.input(dy),
+    bias: 0,
+    out: call.output([info.filterHeight, info.filterWidth, info.inChannels, n]),
+  }));
 }
 
 /**
