@@ -96,7 +96,7 @@ async function gemmCeiling() {
       two.place(heap.typedArrayFromHeap(a));
       two.place(heap.typedArrayFromHeap(b));
       const at = two.place(m * n);
-      heap.typedArrayFromHeap(out).set(two.view(at, m * n));
+      two.read(at, heap.typedArrayFromHeap(out));
     });
     const row: Record<string, unknown> = {
       shape: s.name,

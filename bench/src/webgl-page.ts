@@ -5,6 +5,7 @@
  */
 import { removeKernelFixes, setBackend } from '@strata/backends';
 import { setWasmThreads } from '@strata/backends/wasm';
+import { Callback, StrataAdamUpdate } from '@strata/core';
 import '@strata/backends/webgl';
 import '@strata/backends/webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -26,10 +27,43 @@ export interface PageSpec {
   batchSize: number;
   /** Shuffled epochs timed after the (timed, unshuffled) check epoch. */
   epochs: number;
+  /** When set, also profiles this many training steps (tf.profile): the time per kernel and shapes. */
+  profileSteps?: number;
+}
+
+/** Per kernel name and input shapes, milliseconds and calls per step, largest first. */
+export type StepProfile = {
+  wallMsPerStep: number;
+  kernelMsPerStep: number;
+  rows: Array<{ kernel: string; msPerStep: number; callsPerStep: number }>;
+};
+
+/** Profiles `steps` training steps of `net` on the first `steps` batches of `x`, `y`. */
+async function profileSteps(net: Net, x: tf.Tensor, y: tf.Tensor, batchSize: number, steps: number) {
+  const xs = tf.slice(x, 0, batchSize * steps);
+  const ys = tf.slice(y, 0, batchSize * steps);
+  const t0 = performance.now();
+  const info = await tf.profile(() => net.fit(xs, ys, false));
+  const wall = performance.now() - t0;
+  tf.dispose([xs, ys]);
+  const by = new Map<string, { ms: number; n: number }>();
+  for (const k of info.kernels) {
+    const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(',')}`;
+    const e = by.get(key) ?? { ms: 0, n: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.n++;
+    by.set(key, e);
+  }
+  const rows = [...by.entries()]
+    .map(([kernel, v]) => ({ kernel, msPerStep: v.ms / steps, callsPerStep: v.n / steps }))
+    .sort((a, b) => b.msPerStep - a.msPerStep);
+  const kernelMsPerStep = rows.reduce((a, r) => a + r.msPerStep, 0);
+  return { wallMsPerStep: wall / steps, kernelMsPerStep, rows: rows.slice(0, 40) };
 }
 
 interface Net {
-  fit(x: tf.Tensor, y: tf.Tensor, shuffle: boolean): Promise<number>;
+  /** One epoch; `onStepEnd` (Strata only) is called after every training step. */
+  fit(x: tf.Tensor, y: tf.Tensor, shuffle: boolean, onStepEnd?: () => void): Promise<number>;
   predict(x: tf.Tensor, batchSize: number): tf.Tensor;
   setWeights(ws: tf.Tensor[]): void;
   getWeights(): tf.Tensor[];
@@ -41,8 +75,11 @@ function makeNet(spec: PageSpec): Net {
   if (spec.lib === 'strata') {
     const m = buildStrata(spec.model);
     return {
-      fit: async (x, y, shuffle) =>
-        (await m.fit(x, y, { batchSize, epochs: 1, verbose: 0, shuffle })).history.loss[0] as number,
+      fit: async (x, y, shuffle, onStepEnd) => {
+        const callbacks = onStepEnd ? [Object.assign(new Callback(), { onTrainBatchEnd: onStepEnd })] : [];
+        const history = await m.fit(x, y, { batchSize, epochs: 1, verbose: 0, shuffle, callbacks });
+        return history.history.loss[0] as number;
+      },
       predict: (x, b) => m.predict(x, { batchSize: b }),
       setWeights: (ws) => m.setWeights(ws),
       getWeights: () => m.getWeights(),
@@ -69,15 +106,18 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
 }
 
 /**
- * Median milliseconds of the two largest products of the models' steps on the active backend: the MLP's
- * first Dense (128×784 · 784×512) and the CNN's second convolution (128×13×13×32, 3×3×32→64).
+ * Median milliseconds of the two largest products of the models' steps on the active backend, the MLP's
+ * first Dense (128×784 · 784×512) and the CNN's second convolution (128×13×13×32, 3×3×32→64), and of
+ * Adam's update of that Dense's weight (`StrataAdamUpdate`, 784×512).
  */
-function timeKernels(): { gemm: number; conv: number } {
+function timeKernels(): { gemm: number; conv: number; adam: number } {
   const time = (f: () => tf.Tensor) => {
     const times: number[] = [];
     for (let i = 0; i < 23; i++) {
       const start = performance.now();
-      f().dataSync();
+      const out = f();
+      out.dataSync();
+      out.dispose();
       if (i >= 3) times.push(performance.now() - start);
     }
     return median(times);
@@ -87,7 +127,20 @@ function timeKernels(): { gemm: number; conv: number } {
     const b = tf.randomNormal([784, 512]);
     const x = tf.randomNormal([128, 13, 13, 32]) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, 32, 64]) as tf.Tensor4D;
-    return { gemm: time(() => tf.matMul(a, b)), conv: time(() => tf.conv2d(x, f, 1, 'valid')) };
+    const [w, g, m] = [0, 1, 2].map(() => tf.randomNormal([784, 512]));
+    const v = tf.abs(tf.randomNormal([784, 512]));
+    const adam = () => {
+      const attrs = { alpha: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+      const outs = tf.engine().runKernel(StrataAdamUpdate, { variable: w, gradient: g, m, v }, attrs);
+      const [first, ...rest] = outs as tf.Tensor[];
+      tf.dispose(rest);
+      return first;
+    };
+    return {
+      gemm: time(() => tf.matMul(a, b)),
+      conv: time(() => tf.conv2d(x, f, 1, 'valid')),
+      adam: time(adam),
+    };
   });
 }
 
@@ -150,13 +203,30 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
   const check = score((await predicted.data()) as Float32Array, testLabels);
   predicted.dispose();
   result.check = { trainLoss, testLoss: check.loss, testAccuracy: check.accuracy };
+  // Each step's time (Strata), past each epoch's first: on a loaded machine the fastest tenth shows what
+  // the threads give when the scheduler runs them, where the epochs' median mostly shows the load.
+  const stepMs: number[] = [];
   for (let e = 0; e < spec.epochs; e++) {
     t0 = performance.now();
-    await net.fit(x, y, true);
+    let last = t0;
+    let step = 0;
+    await net.fit(x, y, true, () => {
+      const now = performance.now();
+      if (step++ > 0) stepMs.push(now - last);
+      last = now;
+    });
     epochMs.push(performance.now() - t0);
     tensorsAfterEpoch.push(tf.memory().numTensors);
   }
   result.epochMs = epochMs;
+  if (stepMs.length > 0) {
+    const sorted = [...stepMs].sort((a, b) => a - b);
+    result.stepMs = {
+      p10: sorted[Math.floor(sorted.length / 10)],
+      median: median(stepMs),
+      count: stepMs.length,
+    };
+  }
   result.samplesPerSec = (spec.samples / median(epochMs)) * 1000;
   result.tensorsAfterEpoch = tensorsAfterEpoch;
 
@@ -175,6 +245,7 @@ async function runCase(spec: PageSpec): Promise<Record<string, unknown>> {
     return median(times);
   };
   if (spec.backend === 'wasm') result.kernelMs = timeKernels();
+  if (spec.profileSteps) result.profile = await profileSteps(net, x, y, spec.batchSize, spec.profileSteps);
   result.predictBatch1Ms = await timePredict(1, 60, 10);
   const bulkRows = Math.min(1024, spec.testSamples);
   result.predictBatch1024PerSec = (bulkRows / (await timePredict(bulkRows, 6, 1))) * 1000;

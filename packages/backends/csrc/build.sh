@@ -31,8 +31,9 @@ emit_module() {
 "$CLANG" --target=wasm32 -nostdlib -ffreestanding -O3 -msimd128 -matomics -mbulk-memory -mmutable-globals \
   -fno-ident -Wall -Wextra -Werror -Wno-int-to-pointer-cast -c "$here/strata-kernels.c" -o "$tmp/kernels.o"
 # One module on every thread: the memory is imported and shared, each instance sets its own stack pointer
-# (exported), and there is no data to initialise.
-"$WASM_LD" --no-entry --import-memory --shared-memory --max-memory=1073741824 -z stack-size=65536 \
+# (exported), and there is no data to initialise. The maximum is wasm32's 4 GiB: an imported memory's own
+# maximum may not exceed the import's, and tfjs-backend-wasm's threaded heap declares 4 GiB.
+"$WASM_LD" --no-entry --import-memory --shared-memory --max-memory=4294967296 -z stack-size=65536 \
   --stack-first --strip-all --export=__stack_pointer --export=__heap_base \
   "$tmp/kernels.o" -o "$tmp/strata-kernels.wasm"
 emit_module strata-kernels KERNELS_WASM_BASE64 "$ts_out" kernels-wasm.ts

@@ -1,6 +1,7 @@
 /*
  * Strata's threaded WebAssembly kernels (issue 20, route 2): a packed, cache-blocked f32x4 GEMM with a
- * bias + ReLU epilogue, the im2col that turns a convolution into that GEMM, and MaxPool's gradient.
+ * bias + ReLU epilogue, the im2col that turns a convolution into that GEMM, MaxPool's gradient, and
+ * Adam's one-pass update.
  *
  * One module runs on every thread over one shared memory. The calling thread writes a job (struct Job)
  * and wakes the workers; every thread then calls `run(job, thread)`, which claims task indices from the
@@ -8,14 +9,16 @@
  * caller). A task writes a fixed set of output elements, each summed in the same order whichever thread
  * runs it, so results do not depend on the thread count.
  *
- * Freestanding C: no libc, no static data (the module has no data segments to initialise per thread).
+ * Freestanding C: no libc, no static data (the module has no data segments to initialise per thread) and
+ * no fixed address: the memory may be another program's heap (tfjs-backend-wasm's threaded build), so
+ * every instance's stack (`__stack_pointer`, set by its owner) and every buffer come from the caller.
  * Build: packages/backends/csrc/build.sh.
  */
 #include <wasm_simd128.h>
 
 typedef unsigned int u32;
 
-enum { JOB_GEMM = 1, JOB_IM2COL = 2, JOB_MAX_POOL_GRAD = 3 };
+enum { JOB_GEMM = 1, JOB_IM2COL = 2, JOB_MAX_POOL_GRAD = 3, JOB_ADAM = 4 };
 enum { ACT_LINEAR = 0, ACT_RELU = 1 };
 
 /* Register tile (4 rows x 8 columns: 8 accumulators, 2 B vectors and one broadcast A fit x64's 16
@@ -44,6 +47,10 @@ typedef struct {
    * (batch, output row). MaxPool's gradient: a the pooled input, b dy ([batch][outH][outW][inC]), out dx;
    * one task per image. */
   int batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft;
+  /* Adam: a the variable, b the gradient, c and d the moments m and v, out, out2 and out3 their new
+   * values; n elements in tasks of `chunk`; keepM = 1 - beta1, keepV = 1 - beta2. */
+  int c, d, out2, out3, chunk;
+  float keepM, keepV, alpha, epsilon;
 } Job;
 
 static inline int load_acquire(int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
@@ -294,6 +301,33 @@ static void max_pool_grad_task(const Job *job, int task) {
   }
 }
 
+/* Adam's update of elements [i, end): m' = m + (g - m) keepM, v' = v + (g g - v) keepV,
+ * w' = w - (m' alpha) / (sqrt(v') + epsilon), in float32 in this order (as Strata's single-threaded loop in
+ * adam-update-simd.ts: the results agree bit for bit). */
+static void adam_span(const Job *job, int i, int end) {
+  const float *w = (const float *)job->a, *g = (const float *)job->b;
+  const float *m = (const float *)job->c, *v = (const float *)job->d;
+  float *outW = (float *)job->out, *outM = (float *)job->out2, *outV = (float *)job->out3;
+  v128_t keepM = wasm_f32x4_splat(job->keepM), keepV = wasm_f32x4_splat(job->keepV);
+  v128_t alpha = wasm_f32x4_splat(job->alpha), epsilon = wasm_f32x4_splat(job->epsilon);
+  for (; i + 4 <= end; i += 4) {
+    v128_t gi = wasm_v128_load(g + i), mi = wasm_v128_load(m + i), vi = wasm_v128_load(v + i);
+    v128_t mNew = wasm_f32x4_add(mi, wasm_f32x4_mul(wasm_f32x4_sub(gi, mi), keepM));
+    v128_t vNew = wasm_f32x4_add(vi, wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(gi, gi), vi), keepV));
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(mNew, alpha), wasm_f32x4_add(wasm_f32x4_sqrt(vNew), epsilon));
+    wasm_v128_store(outM + i, mNew);
+    wasm_v128_store(outV + i, vNew);
+    wasm_v128_store(outW + i, wasm_f32x4_sub(wasm_v128_load(w + i), step));
+  }
+  for (; i < end; i++) {
+    float mNew = m[i] + (g[i] - m[i]) * job->keepM;
+    float vNew = v[i] + (g[i] * g[i] - v[i]) * job->keepV;
+    outM[i] = mNew;
+    outV[i] = vNew;
+    outW[i] = w[i] - (mNew * job->alpha) / (__builtin_sqrtf(vNew) + job->epsilon);
+  }
+}
+
 /* Claims and runs the job's tasks until none are left. Every thread calls it, the caller included. */
 __attribute__((export_name("run"))) void run(Job *job, int thread) {
   for (;;) {
@@ -305,6 +339,7 @@ __attribute__((export_name("run"))) void run(Job *job, int thread) {
     case JOB_GEMM: gemm_task(job, task, scratch); break;
     case JOB_IM2COL: im2col_task(job, task); break;
     case JOB_MAX_POOL_GRAD: max_pool_grad_task(job, task); break;
+    case JOB_ADAM: adam_span(job, task * job->chunk, min_int(job->n, (task + 1) * job->chunk)); break;
     default: __builtin_trap();
     }
     if (__atomic_add_fetch(&job->done, 1, __ATOMIC_ACQ_REL) == job->tasks) {

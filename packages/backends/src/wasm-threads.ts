@@ -2,11 +2,11 @@
  * How many threads the wasm backend's kernels use, and whether threads can run here. Threads share a
  * `WebAssembly.Memory`, which needs `SharedArrayBuffer`: browsers grant it only to cross-origin isolated
  * pages; Node always has it. With more than one thread, Strata's own kernels (kernels/wasm/threaded:
- * GEMM, im2col convolutions and their gradients, MaxPool's gradient) run on a pool of workers (Web
- * Workers, or `worker_threads` in Node), and in a browser tfjs-backend-wasm's threaded XNNPACK build runs
- * the rest. In Node tfjs-wasm itself stays on one
- * thread: tfjs 4.22 turns its threaded build off there (tfjs issue 3830; its pthread workers start from
- * `blob:` URLs, which `worker_threads` refuses).
+ * GEMM, im2col convolutions and their gradients, MaxPool's gradient, and in a browser Adam's update) run
+ * on a pool of workers (Web Workers, or `worker_threads` in Node), and in a browser tfjs-backend-wasm's
+ * threaded XNNPACK build runs the rest, in whose shared heap Strata's kernels then work in place. In Node
+ * tfjs-wasm itself stays on one thread: tfjs 4.22 turns its threaded build off there (tfjs issue 3830; its
+ * pthread workers start from `blob:` URLs, which `worker_threads` refuses).
  */
 import { RuntimeError, ValueError } from '@strata/core';
 import * as tf from '@tensorflow/tfjs-core';

@@ -2,7 +2,7 @@
  * `import '@strata/backends/wasm'` registers tfjs's WebAssembly backend with Strata, with the kernel
  * fixes training needs there (transpose-free matMul gradients, the missing convolution gradients), and
  * sets how many threads its kernels use (`setWasmThreads`: with more than one, Strata's threaded kernels
- * run the matrix products, convolutions and MaxPool's gradient).
+ * run the matrix products, convolutions and MaxPool's gradient, and in a browser large weights' Adam update).
  *
  * @module @strata/backends/wasm
  */
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { wasmDescription } from './builtin-backends.js';
 import { wasmKernelFixes } from './kernels/wasm/index.js';
-import { activeThreadPool, setActiveThreadPool } from './kernels/wasm/threaded/kernels.js';
+import { activeThreadPool, setActiveThreadPool, sharedHeapOf } from './kernels/wasm/threaded/kernels.js';
 import { ThreadPool } from './kernels/wasm/threaded/pool.js';
 import { isNode, packageMainFolder } from './node-paths.js';
 import { registerBackend } from './strata-backend.js';
@@ -49,24 +49,26 @@ export const wasmBackend = registerBackend(
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', tfjsThreads > 1);
       setThreadsCount(tfjsThreads);
       if (threads === 1) return;
-      const pool = await ThreadPool.create(threads);
+      // Created here, not by setBackend's own tf.setBackend, to lift tfjs's half-the-cores cap meanwhile
+      // and to tie the pool to this backend: removing it stops the workers.
+      const created = await withThreadsAllowed(tfjsThreads, () => tf.setBackend('wasm'));
+      const backend = created ? tf.findBackend('wasm') : null;
+      if (backend == null) throw new Error('tfjs could not create the wasm backend');
+      let pool: ThreadPool;
       try {
-        // Created here, not by setBackend's own tf.setBackend, to lift tfjs's half-the-cores cap meanwhile
-        // and to tie the pool to this backend: removing it stops the workers.
-        const created = await withThreadsAllowed(tfjsThreads, () => tf.setBackend('wasm'));
-        const backend = created ? tf.findBackend('wasm') : null;
-        if (backend == null) throw new Error('tfjs could not create the wasm backend');
-        const dispose = backend.dispose.bind(backend);
-        backend.dispose = () => {
-          if (activeThreadPool() === pool) setActiveThreadPool(null);
-          pool.dispose();
-          dispose();
-        };
-        setActiveThreadPool(pool);
+        // In tfjs's own heap where that is shared (its threaded build): the kernels then copy nothing.
+        pool = await ThreadPool.create(threads, sharedHeapOf(backend));
       } catch (err) {
-        pool.dispose();
+        tf.removeBackend('wasm');
         throw err;
       }
+      const dispose = backend.dispose.bind(backend);
+      backend.dispose = () => {
+        if (activeThreadPool() === pool) setActiveThreadPool(null);
+        pool.dispose();
+        dispose();
+      };
+      setActiveThreadPool(pool);
     },
     kernelFixes: wasmKernelFixes,
   },

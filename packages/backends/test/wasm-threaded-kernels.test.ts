@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { RuntimeError } from '@strata/core';
+import { RuntimeError, StrataAdamUpdate } from '@strata/core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,6 +248,52 @@ describe('threaded wasm kernels in Node (2 threads)', () => {
       const cpu = gradient(c);
       await setBackend('wasm');
       expect(two, JSON.stringify(c)).toEqual(cpu);
+    }
+  });
+
+  it("the threaded Adam job gives the single-threaded kernel's results bit for bit on odd sizes, on 1 and 2 threads", () => {
+    const attrs = { alpha: 0.0123, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    for (const n of [1, 7, 8193, 70001]) {
+      const inputs = [1, 2, 3, 4].map((seed) =>
+        tf.tidy(() => (seed === 4 ? tf.abs(seeded([n], seed)) : seeded([n], seed))),
+      );
+      const [variable, gradient, m, v] = inputs;
+      // The wasm backend's kernel: not on the pool in Node (tfjs's heap is not shared), so the f32x4 loop.
+      const outs = tf
+        .engine()
+        .runKernel(StrataAdamUpdate, { variable, gradient, m, v }, attrs) as tf.Tensor[];
+      const want = outs.map((t) => t.dataSync() as Float32Array);
+      for (const p of [pool, one]) {
+        const { adam } = p.jobsRun;
+        p.resetArena();
+        const [a, b, c, d] = inputs.map((t) => p.place(t.dataSync() as Float32Array));
+        const [out, out2, out3] = [n, n, n].map((length) => p.place(length));
+        const f = Math.fround;
+        p.run(JobKind.adam, Math.ceil(n / 4096), {
+          a,
+          b,
+          c,
+          d,
+          out,
+          out2,
+          out3,
+          n,
+          chunk: 4096,
+          keepM: f(1 - attrs.beta1),
+          keepV: f(1 - attrs.beta2),
+          alpha: f(attrs.alpha),
+          epsilon: f(attrs.epsilon),
+        });
+        expect(p.jobsRun.adam).toBe(adam + 1);
+        const got = [out, out2, out3].map((at) => {
+          const into = new Float32Array(n);
+          p.read(at, into);
+          return into;
+        });
+        for (const [j, x] of got.entries())
+          expect(x, `n=${n} output ${j}, ${p.threads} threads`).toEqual(want[j]);
+      }
+      tf.dispose([...inputs, ...outs]);
     }
   });
 

@@ -93,6 +93,36 @@ describe.skipIf(!hasChromium)('threaded wasm in headless Chromium', () => {
     expect(results.two.adamUpdate).toHaveLength(5);
   });
 
+  it("Strata's pool runs in tfjs's own shared heap: training's products, convolutions and pooling gradients ran on it and copied nothing", () => {
+    expect(results.two.inPlace).toBe(true);
+    expect(results.two.jobsRun?.gemm).toBeGreaterThan(0);
+    expect(results.two.jobsRun?.im2col).toBeGreaterThan(0);
+    expect(results.two.jobsRun?.maxPoolGrad).toBeGreaterThan(0);
+    expect(results.two.bytesCopied).toBe(0);
+  });
+
+  it("the threaded Adam updates in place in tfjs's heap on odd sizes, bit for bit as the single-threaded loop and a 1-thread pool, leaving no data; under 2^20 elements it stays on the loop", () => {
+    const adam = results.two.threadedAdam;
+    expect(adam?.jobs).toEqual([1, 1, 1, 1]);
+    expect(adam?.equalToLoop).toEqual([true, true, true, true]);
+    expect(adam?.equalOneThread).toEqual([true, true, true, true]);
+    expect(adam?.leakedData).toBe(0);
+    expect(adam?.floor).toBe(2 ** 20);
+    expect(adam?.jobsUnderFloor).toBe(0);
+  });
+
+  it('a trapping job fails with a clear error, a disposed pool refuses work leaving no tensor data, and removing the backend stops the workers', () => {
+    const f = results.two.failures;
+    expect(f?.trap).toMatch(
+      /^Strata's wasm threads failed: (thread 1|the calling thread) threw RuntimeError: memory access out of bounds/,
+    );
+    expect(f?.disposed).toBe(
+      "Strata's wasm threads cannot run: the pool was disposed (its backend was removed). Remove the wasm backend (tf.removeBackend('wasm')) and select it again.",
+    );
+    expect(f?.leakedData).toBe(0);
+    expect(f?.workersAfterRemoval).toBe(0);
+  });
+
   it('without cross-origin isolation, asking for 2 threads fails with the reason and leaves cpu active; the default runs 1 thread and says so once', async () => {
     const asked = await checksIn(false, 2);
     expect(asked.isolated).toBe(false);

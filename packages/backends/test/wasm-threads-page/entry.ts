@@ -6,10 +6,18 @@
 import '@strata/backends/cpu';
 import { getBackend, setBackend } from '@strata/backends';
 import { setWasmThreads } from '@strata/backends/wasm';
+import { StrataAdamUpdate } from '@strata/core';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { activeThreadPool } from '../../src/kernels/wasm/threaded/kernels.js';
+import type { Backend } from '../../src/kernels/wasm/call-kernel.js';
+import {
+  activeThreadPool,
+  setActiveThreadPool,
+  sharedHeapOf,
+  threadedAdamUpdate,
+} from '../../src/kernels/wasm/threaded/kernels.js';
+import { JobKind, ThreadPool } from '../../src/kernels/wasm/threaded/pool.js';
 import { type AdamUpdateCheck, checkAdamUpdate } from '../adam-update-check.js';
 import { layerCases, recordKernels } from '../layer-cases.js';
 import { networks, trainSteps } from '../tf-networks.js';
@@ -34,6 +42,28 @@ export interface PageResults {
   /** Losses before each of 3 steps and after the last; cpu's only in a full check. */
   training?: Array<{ name: string; wasm: number[]; cpu: number[]; leaked: number }>;
   adamUpdate?: AdamUpdateCheck[];
+  /** Whether Strata's pool runs in tfjs's heap, and the bytes its kernels copied while training. */
+  inPlace?: boolean;
+  bytesCopied?: number;
+  /** The pool's jobs while training, by kind. */
+  jobsRun?: Record<string, number>;
+  /** The threaded Adam on odd sizes against the single-threaded loop and a 1-thread pool (full check). */
+  threadedAdam?: ThreadedAdamCheck;
+  /** A failing job and backend removal (full check). */
+  failures?: { trap: string; disposed: string; leakedData: number; workersAfterRemoval: number };
+}
+
+export interface ThreadedAdamCheck {
+  /** The pool's default `minAdamElements`. */
+  floor: number;
+  sizes: number[];
+  /** Jobs a 784x512 weight ran on the pool at that floor. */
+  jobsUnderFloor: number;
+  /** Per size: the jobs it ran on the pool (1 each), and whether its outputs equal the loop's bit for bit. */
+  jobs: number[];
+  equalToLoop: boolean[];
+  equalOneThread: boolean[];
+  leakedData: number;
 }
 
 const seeded = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -110,6 +140,110 @@ async function checkKernels(): Promise<PageResults['kernels']> {
   return out;
 }
 
+const ADAM_ATTRS = { alpha: 0.0123, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/** Adam's outputs (variable, m, v) for the four inputs, with the pool `pool` active (null: none). */
+function adamWith(pool: ThreadPool | null, inputs: tf.Tensor[]): Float32Array[] {
+  const active = activeThreadPool();
+  setActiveThreadPool(pool);
+  try {
+    const [variable, gradient, m, v] = inputs;
+    const outs = tf
+      .engine()
+      .runKernel(StrataAdamUpdate, { variable, gradient, m, v }, { ...ADAM_ATTRS }) as tf.Tensor[];
+    const data = outs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outs);
+    return data;
+  } finally {
+    setActiveThreadPool(active);
+  }
+}
+
+const sameBits = (a: Float32Array[], b: Float32Array[]) =>
+  a.every((x, i) => new Uint32Array(x.buffer).every((w, j) => w === new Uint32Array(b[i].buffer)[j]));
+
+/** The threaded Adam in tfjs's heap on odd sizes: equal to the single-threaded loop, on 1 thread or 2. */
+async function checkThreadedAdam(): Promise<ThreadedAdamCheck> {
+  const pool = activeThreadPool() as ThreadPool;
+  const one = await ThreadPool.create(1, sharedHeapOf(tf.backend() as Backend));
+  const floor = pool.minAdamElements;
+  // Odd sizes under the default floor (2^20 elements): every one on the pools.
+  pool.minAdamElements = 0;
+  one.minAdamElements = 0;
+  const sizes = [784 * 512, 257 * 263, 65537, 3];
+  const out: ThreadedAdamCheck = {
+    floor,
+    sizes,
+    jobs: [],
+    equalToLoop: [],
+    equalOneThread: [],
+    leakedData: 0,
+    jobsUnderFloor: 0,
+  };
+  const dataBefore = tf.engine().backend.numDataIds();
+  try {
+    for (const n of sizes) {
+      // v (the fourth) is never negative.
+      const inputs = [1, 2, 3, 4].map((seed) =>
+        tf.tidy(() => (seed === 4 ? tf.abs(seeded([n], seed)) : seeded([n], seed))),
+      );
+      const jobs = pool.jobsRun.adam;
+      const two = adamWith(pool, inputs);
+      out.jobs.push(pool.jobsRun.adam - jobs);
+      out.equalToLoop.push(sameBits(two, adamWith(null, inputs)));
+      out.equalOneThread.push(sameBits(two, adamWith(one, inputs)));
+      tf.dispose(inputs);
+    }
+  } finally {
+    pool.minAdamElements = floor;
+    one.dispose();
+  }
+  // At the default floor the MLP's largest weight stays on the single-threaded loop.
+  const inputs = [1, 2, 3, 4].map((seed) => tf.tidy(() => tf.abs(seeded([784, 512], seed))));
+  const jobs = pool.jobsRun.adam;
+  adamWith(pool, inputs);
+  out.jobsUnderFloor = pool.jobsRun.adam - jobs;
+  tf.dispose(inputs);
+  out.leakedData = tf.engine().backend.numDataIds() - dataBefore;
+  return out;
+}
+
+/**
+ * A job that traps fails with a clear error; a disposed pool refuses work and its kernel leaves no tensor
+ * data behind; removing the backend stops the active pool's workers.
+ */
+async function checkFailures(): Promise<PageResults['failures']> {
+  const backend = tf.backend() as Backend;
+  const broken = await ThreadPool.create(2, sharedHeapOf(backend));
+  let trap = '';
+  try {
+    // Two chunks of Adam whose operands lie past the end of the heap: whichever thread claims one traps.
+    const far = 2 ** 31;
+    const job = { a: far, b: far, c: far, d: far, out: far, out2: far, out3: far, n: 16, chunk: 8 };
+    broken.run(JobKind.adam, 2, job);
+  } catch (e) {
+    trap = (e as Error).message;
+  }
+  broken.dispose();
+  const disposed = await ThreadPool.create(2, sharedHeapOf(backend));
+  disposed.minAdamElements = 0;
+  disposed.dispose();
+  const inputs = [1, 2, 3, 4].map((seed) => tf.tidy(() => tf.abs(seeded([70000], seed))));
+  const dataBefore = backend.numDataIds();
+  let refused = '';
+  try {
+    const [variable, gradient, m, v] = inputs;
+    threadedAdamUpdate(disposed, backend, { variable, gradient, m, v }, ADAM_ATTRS);
+  } catch (e) {
+    refused = (e as Error).message;
+  }
+  const leakedData = backend.numDataIds() - dataBefore;
+  tf.dispose(inputs);
+  const active = activeThreadPool() as ThreadPool;
+  tf.removeBackend('wasm');
+  return { trap, disposed: refused, leakedData, workersAfterRemoval: active.workerHandles().length };
+}
+
 /**
  * Selects wasm with `threads` and trains the networks on it; with `full`, also on cpu, and checks kernels,
  * layers and Adam.
@@ -132,6 +266,9 @@ async function runChecks(threads: number | 'auto', full: boolean): Promise<PageR
     console.warn = warn;
   }
   const training: NonNullable<PageResults['training']> = [];
+  const pool = activeThreadPool();
+  const copiedBefore = pool?.bytesCopied ?? 0;
+  const jobsBefore = { ...pool?.jobsRun };
   for (const net of networks) {
     await setBackend('wasm');
     const before = tf.memory().numTensors;
@@ -142,9 +279,27 @@ async function runChecks(threads: number | 'auto', full: boolean): Promise<PageR
   }
   await setBackend('wasm');
   const threadsUsed = getThreadsCount();
-  const strataThreads = activeThreadPool()?.threads ?? 1;
+  const strataThreads = pool?.threads ?? 1;
+  const usage = {
+    inPlace: pool?.inPlace,
+    bytesCopied: (pool?.bytesCopied ?? 0) - copiedBefore,
+    jobsRun: Object.fromEntries(
+      Object.entries(pool?.jobsRun ?? {}).map(([k, v]) => [
+        k,
+        v - (jobsBefore[k as keyof typeof jobsBefore] ?? 0),
+      ]),
+    ),
+  };
   if (!full)
-    return { isolated, backend: getBackend(), warnings, threads: threadsUsed, strataThreads, training };
+    return {
+      isolated,
+      backend: getBackend(),
+      warnings,
+      threads: threadsUsed,
+      strataThreads,
+      training,
+      ...usage,
+    };
   const layers: NonNullable<PageResults['layers']> = [];
   for (const c of layerCases) {
     await setBackend('cpu');
@@ -160,10 +315,19 @@ async function runChecks(threads: number | 'auto', full: boolean): Promise<PageR
   const kernels = await checkKernels();
   await setBackend('wasm');
   const adamUpdate = await checkAdamUpdate('wasm');
+  const threadedAdam = await checkThreadedAdam();
+  const backendName = getBackend();
+  // Before the backend is removed: tfjs's threaded build warns through the hook it captured when it
+  // started, as it joins its threads.
+  const selectionWarnings = [...warnings];
+  const failures = await checkFailures();
   return {
+    ...usage,
+    threadedAdam,
+    failures,
     isolated,
-    backend: getBackend(),
-    warnings,
+    backend: backendName,
+    warnings: selectionWarnings,
     threads: threadsUsed,
     strataThreads,
     kernels,

@@ -4,24 +4,21 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelFix } from '../../kernel-fixes.js';
 import { adamUpdate, checkAdamUpdateArgs } from '../adam-update.js';
 import { adamSimdLoop } from './adam-update-simd.js';
-
-/** The parts of tfjs-backend-wasm's BackendWasm this kernel uses (its class is not exported as a type). */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  /** The Emscripten module: its instance's exports hold the memory. */
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
-}
+import type { Backend } from './call-kernel.js';
+import { activeThreadPool, type HeapBackend, heapMemory, threadedAdamUpdate } from './threaded/kernels.js';
 
 /**
  * Adam's update in one pass over the wasm heap: the three outputs are allocated on the heap by the
- * backend and written in place, so no tensor is copied off the heap (`readSync`). The bulk runs in the
- * f32x4 loop of `adam-update-simd.ts`; the last few elements (or all, where that loop cannot run) in
- * the shared JavaScript loop, which rounds the same way.
+ * backend and written in place, so no tensor is copied off the heap (`readSync`). A large weight runs on
+ * Strata's thread pool where that runs in tfjs's heap (threaded/kernels.ts); otherwise the bulk runs in
+ * the f32x4 loop of `adam-update-simd.ts` and the last few elements (or all, where that loop cannot run)
+ * in the shared JavaScript loop, which rounds the same way.
  */
 export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { inputs: x, attrs: a } = checkAdamUpdateArgs(inputs as Record<string, TensorInfo>, attrs ?? {});
-  const b = backend as unknown as WasmHeapBackend;
+  const threaded = threadedAdamUpdate(activeThreadPool(), backend as Backend, x, a);
+  if (threaded !== null) return threaded;
+  const b = backend as unknown as HeapBackend;
   const shape = x.variable.shape.slice();
   const view = (info: TensorInfo) => b.typedArrayFromHeap(info);
   // An input still on another backend is copied onto the heap when first viewed; do that, and allocate
@@ -33,7 +30,7 @@ export const adamUpdateWasm: KernelFunc = ({ inputs, backend, attrs }) => {
     b.makeOutput(shape, 'float32'),
   ];
   const views = [x.variable, x.gradient, x.m, x.v, ...outs].map(view);
-  runAdamUpdate(b.wasm.asm?.memory ?? b.wasm.wasmMemory, views, a);
+  runAdamUpdate(heapMemory(b), views, a);
   return outs;
 };
 

@@ -3,12 +3,16 @@
  * instantiated on the calling thread and on `threads - 1` workers (`worker_threads` in Node, Web Workers
  * in a browser) over one shared `WebAssembly.Memory`.
  *
- * A kernel copies its operands into the pool's memory (tfjs-backend-wasm keeps tensors in its own heap),
- * writes a job, wakes the workers and runs its own share; every thread claims tasks from the job's atomic
- * counter, and the caller waits until all tasks are done (`Atomics.wait` where the thread may block, a
- * spin on `Atomics.load` on a browser's main thread). A worker that throws reports it through the shared
- * memory; one that stops (crashed, terminated) fails the next job, or the current one once it makes no
- * progress for `stallTimeoutMs`. Node's workers are unref'd: they never keep a script alive.
+ * That memory is either tfjs-backend-wasm's own heap, where it is shared (its threaded build, in a cross-
+ * origin isolated page): kernels then read their operands and write their results in place, and the pool
+ * takes its control words, stacks and scratch from tfjs's allocator; or the pool's own memory (Node, where
+ * tfjs's heap is not shared): kernels then copy their operands in and their results out.
+ *
+ * A kernel writes a job, wakes the workers and runs its own share; every thread claims tasks from the
+ * job's atomic counter, and the caller waits until all tasks are done (`Atomics.wait` where the thread may
+ * block, a spin on `Atomics.load` on a browser's main thread). A worker that throws reports it through the
+ * shared memory; one that stops (crashed, terminated) fails the next job, or the current one once it makes
+ * no progress for `stallTimeoutMs`. Node's workers are unref'd: they never keep a script alive.
  */
 import { RuntimeError } from '@strata/core';
 
@@ -52,12 +56,34 @@ const JOB_FIELDS = [
   'dilationW',
   'padTop',
   'padLeft',
+  'c',
+  'd',
+  'out2',
+  'out3',
+  'chunk',
+  'keepM',
+  'keepV',
+  'alpha',
+  'epsilon',
 ] as const;
 type JobField = (typeof JOB_FIELDS)[number];
 const FIELD_INDEX = new Map(JOB_FIELDS.map((f, i) => [f, i]));
+/** The fields the C side declares `float` (the rest are `int`). */
+const FLOAT_FIELDS = new Set<JobField>(['keepM', 'keepV', 'alpha', 'epsilon']);
+const JOB_BYTES = 4 * JOB_FIELDS.length;
 
 /** The job kinds of the C side's `run`. */
-export const JobKind = { gemm: 1, im2col: 2, maxPoolGrad: 3 } as const;
+export const JobKind = { gemm: 1, im2col: 2, maxPoolGrad: 3, adam: 4 } as const;
+
+/**
+ * Another program's shared heap the pool runs in (tfjs-backend-wasm's threaded build): its memory and
+ * its allocator, for the pool's own blocks and the kernels' temporaries.
+ */
+export interface SharedHeap {
+  memory: WebAssembly.Memory;
+  malloc(bytes: number): number;
+  free(at: number): void;
+}
 
 /** A job's fields other than the bookkeeping ones `run` sets. */
 export type JobFields = Partial<
@@ -73,7 +99,7 @@ const CONTROL_BYTES = 64;
 const MESSAGE_BYTES = 448;
 const STACK_BYTES = 65536;
 const PAGE = 65536;
-const MAX_PAGES = 16384; // the module's declared maximum (1 GiB; csrc/build.sh)
+const MAX_PAGES = 16384; // the pool's own memory: at most 1 GiB (the module admits 4; csrc/build.sh)
 const AGAIN = "Remove the wasm backend (tf.removeBackend('wasm')) and select it again.";
 
 /**
@@ -183,52 +209,86 @@ export class ThreadPool {
    * 0.27 ms on the pool against 0.08 ms on XNNPACK; 2^21 multiply-adds take ~0.15 ms at 15 GFLOP/s).
    */
   minWork = 2 ** 21;
+  /**
+   * Adam's update runs here (in place in tfjs's heap) from this many elements; smaller weights stay on
+   * the single-threaded f32x4 loop. Adam is a memory-bound pass: in Chromium at load 15 on 2 cores, the
+   * MLP's 784x512 weight took 0.36-0.40 ms at best on 2 threads against 0.24-0.27 ms on one, and a
+   * 2048x2048 weight 3.9 ms against 4.5 (bench/README.md, route 2).
+   */
+  minAdamElements = 2 ** 20;
   /** How many jobs this pool has run, by kind (what a profile or a test reads to see the kernels ran here). */
-  readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0, maxPoolGrad: 0 };
+  readonly jobsRun: Record<keyof typeof JobKind, number> = { gemm: 0, im2col: 0, maxPoolGrad: 0, adam: 0 };
+  /** Bytes the kernels copied into and out of the pool's memory (0 while they run in place). */
+  bytesCopied = 0;
   private readonly exports: {
     run(job: number, thread: number): void;
     scratch_bytes(): number;
     tile_rows(): number;
     tile_cols(): number;
+    __stack_pointer: WebAssembly.Global;
   };
   private workers: WorkerHandle[] = [];
   private broken: string | undefined;
+  /** Whether a job failed (a worker may still write to the pool's blocks: they are never freed then). */
+  private failed = false;
+  private freed = false;
+  /** Where the pool's block (control words, job, stacks, scratch) starts, as allocated. */
+  private readonly blockStart: number;
   private readonly control: number;
   private readonly message: number;
   private readonly job: number;
+  private readonly stacks: number;
   private readonly scratch: number;
   private readonly scratchStride: number;
-  /** Where operands go: from here to the end of memory, reused by every job. */
+  /** The pool's own memory: where operands go, from here to the end of memory, reused by every job. */
   private readonly arena: number;
   private arenaTop: number;
+  /** Temporaries taken from the shared heap's allocator for the current kernel call. */
+  private temps: number[] = [];
 
   private constructor(
     readonly threads: number,
     private readonly memory: WebAssembly.Memory,
     instance: WebAssembly.Instance,
+    /** The heap the pool runs in, or null: its own memory. */
+    private readonly heap: SharedHeap | null,
   ) {
     this.exports = instance.exports as unknown as ThreadPool['exports'];
-    const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
-    this.control = heapBase;
+    this.scratchStride = align(this.exports.scratch_bytes(), 64);
+    const bytes =
+      CONTROL_BYTES + MESSAGE_BYTES + align(JOB_BYTES, 64) + threads * (STACK_BYTES + this.scratchStride);
+    // The block's start: after the module's own stack in its own memory, else from the heap's allocator.
+    const base =
+      heap === null
+        ? ((instance.exports.__heap_base as WebAssembly.Global).value as number)
+        : heap.malloc(bytes + 64);
+    if (heap !== null && base === 0) {
+      throw new RuntimeError(`Strata's wasm threads could not allocate ${bytes} bytes in tfjs's heap.`);
+    }
+    this.control = align(base, 64);
+    this.blockStart = base;
     this.message = this.control + CONTROL_BYTES;
     this.job = this.message + MESSAGE_BYTES;
-    const stacks = this.job + 4 * 64;
-    this.scratchStride = align(this.exports.scratch_bytes(), 64);
-    this.scratch = stacks + (threads - 1) * STACK_BYTES;
+    this.stacks = this.job + align(JOB_BYTES, 64);
+    this.scratch = this.stacks + threads * STACK_BYTES;
     this.arena = align(this.scratch + threads * this.scratchStride, 64);
     this.arenaTop = this.arena;
-    this.reserve(0);
+    if (heap === null) this.reserve(this.arena);
+    new Uint8Array(this.memory.buffer, this.control, CONTROL_BYTES + MESSAGE_BYTES + JOB_BYTES).fill(0);
+    this.exports.__stack_pointer.value = this.stackTop(0);
   }
 
-  /** Starts `threads - 1` workers; resolves once every one is ready. */
-  static async create(threads: number): Promise<ThreadPool> {
+  /**
+   * Starts `threads - 1` workers; resolves once every one is ready. With `heap`, the pool runs in that
+   * shared heap (kernels in place); without, in a memory of its own (kernels copy their operands).
+   */
+  static async create(threads: number, heap: SharedHeap | null = null): Promise<ThreadPool> {
     const module = await kernelsModule();
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    const memory = heap?.memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const pool = new ThreadPool(threads, memory, instance);
+    const pool = new ThreadPool(threads, memory, instance, heap);
     try {
       for (let t = 1; t < threads; t++) {
-        const stackTop = pool.job + 4 * 64 + t * STACK_BYTES;
         const data = {
           module,
           memory,
@@ -236,7 +296,7 @@ export class ThreadPool {
           control: pool.control,
           message: pool.message,
           job: pool.job,
-          stackTop,
+          stackTop: pool.stackTop(t),
         };
         const handle = await startWorker(data, (why) => {
           handle.stopped ??= why;
@@ -250,6 +310,11 @@ export class ThreadPool {
     return pool;
   }
 
+  /** Whether kernels read and write tfjs's tensors in place (the pool runs in tfjs's shared heap). */
+  get inPlace(): boolean {
+    return this.heap !== null;
+  }
+
   /** The output tile a GEMM task computes (the C side's MC x NC). */
   get tiles() {
     return { rows: this.exports.tile_rows(), cols: this.exports.tile_cols() };
@@ -260,6 +325,11 @@ export class ThreadPool {
     this.broken ??= 'the pool was disposed (its backend was removed)';
     for (const w of this.workers) w.terminate();
     this.workers = [];
+    if (this.heap !== null && !this.failed && !this.freed) {
+      this.releaseTemps();
+      this.heap.free(this.blockStart);
+      this.freed = true;
+    }
   }
 
   /** Test hook: the workers' handles (to stop one as a crash would). */
@@ -278,23 +348,57 @@ export class ThreadPool {
     const at = this.arenaTop;
     this.arenaTop = align(at + 4 * length, 16);
     this.reserve(this.arenaTop);
-    if (typeof values !== 'number') new Float32Array(this.memory.buffer, at, length).set(values);
+    if (typeof values !== 'number') {
+      new Float32Array(this.memory.buffer, at, length).set(values);
+      this.bytesCopied += values.byteLength;
+    }
     return at;
   }
 
-  /** A view of `length` floats at byte offset `at` (valid until the memory next grows). */
-  view(at: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, at, length);
+  /**
+   * `length` floats of scratch for the current kernel call (an im2col matrix): from the shared heap's
+   * allocator (freed by `releaseTemps`), or the pool's own memory.
+   */
+  temp(length: number): number {
+    if (this.heap === null) return this.place(length);
+    const at = this.heap.malloc(4 * length);
+    if (at === 0) {
+      throw new RuntimeError(`Strata's wasm threads could not allocate ${4 * length} bytes in tfjs's heap.`);
+    }
+    this.temps.push(at);
+    return at;
+  }
+
+  /**
+   * Frees the current kernel call's temporaries (`temp`); after a failed job they stay allocated, since a
+   * worker may still write to them.
+   */
+  releaseTemps(): void {
+    if (this.heap !== null && !this.failed) for (const at of this.temps) this.heap.free(at);
+    this.temps = [];
+  }
+
+  /** Whether a job failed while threads ran it (its buffers may still be written to). */
+  get jobFailed(): boolean {
+    return this.failed;
+  }
+
+  /** Copies `into.length` floats at byte offset `at` into `into`. */
+  read(at: number, into: Float32Array): void {
+    into.set(new Float32Array(this.memory.buffer, at, into.length));
+    this.bytesCopied += into.byteLength;
   }
 
   /** Runs a job of `tasks` tasks on every thread; throws if a thread failed or stopped. */
   run(kind: number, tasks: number, fields: JobFields): void {
     this.checkUsable();
     const words = new Int32Array(this.memory.buffer);
+    const floats = new Float32Array(this.memory.buffer);
     const base = this.job >> 2;
     for (const [name, value] of Object.entries(fields) as Array<[JobField, number]>) {
       const i = base + (FIELD_INDEX.get(name) as number);
-      words[i] = value;
+      if (FLOAT_FIELDS.has(name)) floats[i] = value;
+      else words[i] = value;
     }
     words[base] = kind;
     words[base + 5] = this.scratchStride;
@@ -312,12 +416,22 @@ export class ThreadPool {
       this.exports.run(this.job, 0);
     } catch (err) {
       // Workers may still run this job's tasks: the pool cannot take another.
-      this.broken = `the calling thread threw ${String(err)}`;
+      this.fail(`the calling thread threw ${String(err)}`);
       throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
     }
     this.waitForTasks(words, base + 2, tasks);
     const name = (Object.keys(JobKind) as Array<keyof typeof JobKind>).find((k) => JobKind[k] === kind);
     if (name !== undefined) this.jobsRun[name]++;
+  }
+
+  /** Thread `thread`'s stack top (stacks grow down; 16-byte aligned). */
+  private stackTop(thread: number): number {
+    return this.stacks + (thread + 1) * STACK_BYTES;
+  }
+
+  private fail(why: string): void {
+    this.broken = why;
+    this.failed = true;
   }
 
   private waitForTasks(words: Int32Array, doneIndex: number, tasks: number): void {
@@ -332,7 +446,9 @@ export class ThreadPool {
         last = done;
         since = now();
       } else if (now() - since > this.stallTimeoutMs) {
-        this.broken = `a job made no progress for ${this.stallTimeoutMs} ms (${this.workers.length} workers; one crashed or was stopped${this.stoppedReason()})`;
+        this.fail(
+          `a job made no progress for ${this.stallTimeoutMs} ms (${this.workers.length} workers; one crashed or was stopped${this.stoppedReason()})`,
+        );
         throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
       }
       if (block) Atomics.wait(words, doneIndex, done, 50);
@@ -350,7 +466,7 @@ export class ThreadPool {
     if (thread === 0) return;
     const length = Atomics.load(words, control + ERROR_LENGTH);
     const text = new TextDecoder().decode(new Uint8Array(this.memory.buffer, this.message, length).slice());
-    this.broken = `thread ${thread - 1} threw ${text.split('\n')[0]}`;
+    this.fail(`thread ${thread - 1} threw ${text.split('\n')[0]}`);
     throw new RuntimeError(`Strata's wasm threads failed: ${this.broken}. ${AGAIN}`);
   }
 
@@ -364,7 +480,7 @@ export class ThreadPool {
     }
   }
 
-  /** Grows the memory to hold `bytes`, failing clearly past the module's 1 GiB. */
+  /** Grows the pool's own memory to hold `bytes`, failing clearly past its 1 GiB. */
   private reserve(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
