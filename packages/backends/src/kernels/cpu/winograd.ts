@@ -333,6 +333,19 @@ const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols, bi
 };
 
 /**
+ * One of F(6x6, 3x3)'s transforms along a row or column of eight values, read from
+ * `from[fromAt + i * fromStep]` and written to `to[at + i * step]`.
+ */
+type Combine8 = (
+  to: Scratch,
+  at: number,
+  step: number,
+  from: Scratch,
+  fromAt: number,
+  fromStep: number,
+) => void;
+
+/**
  * F(6x6, 3x3)'s `Bᵀ d B` of an 8x8 tile (a `TransformTile`), at the points 0, ±1, ±2, ±½ and ∞. Bᵀ's rows:
  * [1, 0, -21/4, 0, 21/4, 0, -1, 0], [0, 1, 1, -17/4, -17/4, 1, 1, 0], [0, -1, 1, 17/4, -17/4, -1, 1, 0],
  * [0, 1/2, 1/4, -5/2, -5/4, 2, 1, 0], [0, -1/2, 1/4, 5/2, -5/4, -2, 1, 0], [0, 2, 4, -5/2, -5, 1/2, 1, 0],
@@ -340,58 +353,26 @@ const untransformTile4: UntransformTile = (t, tiles, g, out, o00, rows, cols, bi
  */
 const transformTile6: TransformTile = (d, from, rowStep, c, to, plane, step) => {
   for (let ch = 0; ch < c; ch++) {
-    for (let j = 0, at = from + ch; j < 8; j++, at += c) {
-      combineB6(
-        columns,
-        j,
-        8,
-        d[at],
-        d[at + rowStep],
-        d[at + 2 * rowStep],
-        d[at + 3 * rowStep],
-        d[at + 4 * rowStep],
-        d[at + 5 * rowStep],
-        d[at + 6 * rowStep],
-        d[at + 7 * rowStep],
-      );
-    }
-    for (let i = 0; i < 8; i++) {
-      const r = i * 8;
-      const o = r * plane + to + ch * step;
-      combineB6(
-        transformed,
-        o,
-        plane,
-        columns[r],
-        columns[r + 1],
-        columns[r + 2],
-        columns[r + 3],
-        columns[r + 4],
-        columns[r + 5],
-        columns[r + 6],
-        columns[r + 7],
-      );
-    }
+    for (let j = 0; j < 8; j++) combineB6(columns, j, 8, d, from + ch + j * c, rowStep);
+    for (let i = 0; i < 8; i++)
+      combineB6(transformed, i * 8 * plane + to + ch * step, plane, columns, i * 8, 1);
   }
 };
 
 /**
- * Bᵀ of F(6x6, 3x3) applied to `d0 .. d7`, written to `to[at + i * step]` for i = 0 .. 7: rows 1 to 6
- * are pairs, the sum and the difference of an even and an odd combination.
+ * Bᵀ of F(6x6, 3x3) applied to `d0 .. d7`, read from `from[fromAt + i * fromStep]` and written to
+ * `to[at + i * step]` for i = 0 .. 7: rows 1 to 6 are pairs, the sum and the difference of an even and
+ * an odd combination.
  */
-function combineB6(
-  to: Scratch,
-  at: number,
-  step: number,
-  d0: number,
-  d1: number,
-  d2: number,
-  d3: number,
-  d4: number,
-  d5: number,
-  d6: number,
-  d7: number,
-): void {
+const combineB6: Combine8 = (to, at, step, from, fromAt, fromStep) => {
+  const d0 = from[fromAt];
+  const d1 = from[fromAt + fromStep];
+  const d2 = from[fromAt + 2 * fromStep];
+  const d3 = from[fromAt + 3 * fromStep];
+  const d4 = from[fromAt + 4 * fromStep];
+  const d5 = from[fromAt + 5 * fromStep];
+  const d6 = from[fromAt + 6 * fromStep];
+  const d7 = from[fromAt + 7 * fromStep];
   const even1 = d2 + d6 - 4.25 * d4;
   const odd1 = d1 + d5 - 4.25 * d3;
   const even3 = d6 + 0.25 * d2 - 1.25 * d4;
@@ -406,7 +387,7 @@ function combineB6(
   to[at + 5 * step] = even5 + odd5;
   to[at + 6 * step] = even5 - odd5;
   to[at + 7 * step] = d7 - d1 + 5.25 * (d3 - d5);
-}
+};
 
 /**
  * F(6x6, 3x3)'s `Aᵀ M A` (an `UntransformTile`). Aᵀ's rows are the powers 0 to 5 of the points
@@ -419,70 +400,38 @@ const untransformTile6: UntransformTile = (t, tiles, g, out, o00, rows, cols, bi
   for (let ch = 0, p = t * k; ch < k; ch++, p++) {
     const b = bias[ch];
     // Aᵀ M: the six combinations of the products' eight rows, per column.
-    for (let j = 0, q = p; j < 8; j++, q += plane) {
-      combineA6(
-        rowsOfA,
-        j,
-        8,
-        m[q],
-        m[q + 8 * plane],
-        m[q + 16 * plane],
-        m[q + 24 * plane],
-        m[q + 32 * plane],
-        m[q + 40 * plane],
-        m[q + 48 * plane],
-        m[q + 56 * plane],
-      );
-    }
+    for (let j = 0; j < 8; j++) combineA6(rowsOfA, j, 8, m, p + j * plane, 8 * plane);
     // (Aᵀ M) A: the same combinations of each row's eight columns, for the pixels inside the output.
     for (let i = 0; i < rows; i++) {
-      const r = i * 8;
-      combineA6(
-        outputRow,
-        0,
-        1,
-        rowsOfA[r],
-        rowsOfA[r + 1],
-        rowsOfA[r + 2],
-        rowsOfA[r + 3],
-        rowsOfA[r + 4],
-        rowsOfA[r + 5],
-        rowsOfA[r + 6],
-        rowsOfA[r + 7],
-      );
+      combineA6(outputRow, 0, 1, rowsOfA, i * 8, 1);
       const o = o00 + i * outWidth * k + ch;
       for (let j = 0; j < cols; j++) out[o + j * k] = reluIf(outputRow[j] + b, relu);
     }
   }
 };
 
-/** Aᵀ of F(6x6, 3x3) applied to `m0 .. m7`, written to `to[at + i * step]` for i = 0 .. 5. */
-function combineA6(
-  to: Scratch,
-  at: number,
-  step: number,
-  m0: number,
-  m1: number,
-  m2: number,
-  m3: number,
-  m4: number,
-  m5: number,
-  m6: number,
-  m7: number,
-): void {
-  const s12 = m1 + m2;
-  const d12 = m1 - m2;
-  const s34 = m3 + m4;
-  const d34 = m3 - m4;
-  const s56 = m5 + m6;
-  const d56 = m5 - m6;
-  to[at] = m0 + s12 + s34 + s56;
+/**
+ * Aᵀ of F(6x6, 3x3) applied to `m0 .. m7`, read from `from[fromAt + i * fromStep]`, written to
+ * `to[at + i * step]` for i = 0 .. 5.
+ */
+const combineA6: Combine8 = (to, at, step, from, fromAt, fromStep) => {
+  // m1 to m6 enter as the sums and differences of the pairs (m1, m2), (m3, m4) and (m5, m6).
+  const at1 = fromAt + fromStep;
+  const at3 = at1 + 2 * fromStep;
+  const at5 = at3 + 2 * fromStep;
+  const s12 = from[at1] + from[at1 + fromStep];
+  const d12 = from[at1] - from[at1 + fromStep];
+  const s34 = from[at3] + from[at3 + fromStep];
+  const d34 = from[at3] - from[at3 + fromStep];
+  const s56 = from[at5] + from[at5 + fromStep];
+  const d56 = from[at5] - from[at5 + fromStep];
+  to[at] = from[fromAt] + s12 + s34 + s56;
   to[at + step] = d12 + 2 * d34 + 0.5 * d56;
   to[at + 2 * step] = s12 + 4 * s34 + 0.25 * s56;
   to[at + 3 * step] = d12 + 8 * d34 + 0.125 * d56;
   to[at + 4 * step] = s12 + 16 * s34 + 0.0625 * s56;
-  to[at + 5 * step] = d12 + 32 * d34 + 0.03125 * d56 + m7;
-}
+  to[at + 5 * step] = d12 + 32 * d34 + 0.03125 * d56 + from[at5 + 2 * fromStep];
+};
 
 const F2: WinogradTile = {
   m: 2,
