@@ -29,8 +29,9 @@ const conv = (x: number[], filter: number[]) => {
       pad: 'valid',
     });
 };
+// MaxPool follows a relu in both convnets: its inputs are >= 0.
 const pool = (x: number[]) => {
-  const input = random(x) as tf.Tensor4D;
+  const input = tf.relu(random(x)) as tf.Tensor4D;
   return () => tf.maxPool(input, 2, 2, 'valid');
 };
 const dense = (depth: number, units: number) => {

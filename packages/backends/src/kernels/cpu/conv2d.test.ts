@@ -108,6 +108,23 @@ const cases: Case[] = [
   },
   // Up to 32 taps run directly (direct-conv2d.ts): a pixel count and channel count not multiples of 4.
   { name: 'few taps, odd pixels, batch 1', x: [1, 8, 11, 1], filter: [3, 3, 1, 7], strides: 1, pad: 'valid' },
+  // Outputs where F(6x6, 3x3) needs the fewest products (9x13: 6 tiles of 64 against 12 of 36 for
+  // F(4x4)): last tiles 3 and 1 pixels inside the output, and in the input gradient (11x15) 5 and 3;
+  // then 4 and 2 (10x14, batch 1, padded).
+  {
+    name: 'Winograd F(6x6), valid, edge tiles 3 and 1 wide',
+    x: [2, 11, 15, 8],
+    filter: [3, 3, 8, 10],
+    strides: 1,
+    pad: 'valid',
+  },
+  {
+    name: 'Winograd F(6x6), same, batch 1, edge tiles 4 and 2 wide',
+    x: [1, 10, 14, 9],
+    filter: [3, 3, 9, 12],
+    strides: 1,
+    pad: 'same',
+  },
 ];
 
 /** Dilations only reach the forward kernel: tfjs's gradient kernels take none. */
@@ -216,6 +233,13 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
       activation: 'relu',
     },
     { name: 'few taps, bias + relu, odd sizes', c: cases[17], bias: [7], activation: 'relu' },
+    {
+      // F(6x6, 3x3) on a 10x15 output: blocks of 7 tile rows, 2 per image, so blocks span images.
+      name: 'Winograd F(6x6), bias + relu over blocks of tiles spanning images',
+      c: { name: '', x: [4, 12, 17, 32], filter: [3, 3, 32, 64], strides: 1, pad: 'valid' },
+      bias: [64],
+      activation: 'relu',
+    },
     { name: 'few taps, same, scalar bias, linear', c: cases[0], bias: [1], activation: 'linear' },
   ];
   for (const [i, f] of fused.entries()) {
@@ -236,11 +260,13 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
     });
   }
 
-  // im2col at stride 2; Winograd F(4x4, 3x3) (batch 1, odd sizes) and F(2x2, 3x3) (a 5x6 output).
+  // im2col at stride 2; Winograd F(4x4, 3x3) (batch 1, odd sizes), F(2x2, 3x3) (a 5x6 output) and
+  // F(6x6, 3x3) (an 11x9 output and its input gradient, 13x11; the filter gradient runs as F(4x4, 3x3)).
   const gradCases: Array<{ x: number[]; filter: number[]; strides: number; pad: 'same' | 'valid' }> = [
     { x: [2, 9, 9, 3], filter: [3, 3, 3, 5], strides: 2, pad: 'same' },
     { x: [1, 11, 9, 8], filter: [3, 3, 8, 10], strides: 1, pad: 'valid' },
     { x: [2, 5, 6, 12], filter: [3, 3, 12, 9], strides: 1, pad: 'same' },
+    { x: [1, 13, 11, 8], filter: [3, 3, 8, 6], strides: 1, pad: 'valid' },
   ];
   for (const [i, c] of gradCases.entries()) {
     it(`the gradients through tf.grad match tfjs's cpu kernels, and nothing leaks: x ${c.x}, stride ${c.strides}, ${c.pad}`, async () => {

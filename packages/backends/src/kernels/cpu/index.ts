@@ -15,8 +15,8 @@ import { cpuSumFix } from './sum.js';
 /**
  * What Strata changes in tfjs-backend-cpu: a matrix product ~7x faster than tfjs's (Dense, its
  * gradients, and every composite built on it), convolutions and both their gradients on the same
- * product (im2col; 3x3 stride-1 convolutions and both their gradients as Winograd F(2x2, 3x3) and
- * F(3x3, 2x2); forward convolutions of at most 32 taps directly, bias and relu added as outputs are
+ * product (im2col; 3x3 stride-1 convolutions and both their gradients as Winograd's minimal filtering,
+ * F(2x2, 3x3) to F(6x6, 3x3); forward convolutions of at most 32 taps directly, bias and relu added as outputs are
  * stored), MaxPool, its gradient and bias-gradient sums in one pass each, the element-wise kernels of a convolution's
  * training step (bias `Add`, `Relu`, relu's gradient `Step` and `Multiply`) in one loop each, and
  * `StrataAdamUpdate`, Adam's update in one pass (used by `@strata/optimizers`' Adam when registered).

