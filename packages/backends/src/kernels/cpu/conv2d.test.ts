@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../../cpu.js';
-import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
+import { installedKernelFixes } from '../../kernel-fixes.js';
 import { type KernelInput, randomInput } from '../wasm/test-parity.js';
-import { cpuKernelFixes } from './index.js';
-import { expectMatchesTfjsCpu } from './test-parity.js';
+import { expectMatchesTfjsCpu, onTfjsCpuKernels } from './test-parity.js';
 
 type Pad = 'same' | 'valid' | number | number[][];
 
@@ -291,13 +290,7 @@ describe('cpu convolutions (im2col + packed GEMM)', () => {
         return out;
       };
       const ours = run();
-      removeKernelFixes('cpu');
-      let theirs: Float32Array[];
-      try {
-        theirs = run();
-      } finally {
-        installKernelFixes(cpuKernelFixes);
-      }
+      const theirs = await onTfjsCpuKernels(run);
       for (const [k, ref] of theirs.entries()) {
         const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
         expect(scale).toBeGreaterThan(0);

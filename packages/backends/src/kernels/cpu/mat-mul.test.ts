@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../../cpu.js';
-import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
+import { installedKernelFixes } from '../../kernel-fixes.js';
 import { type KernelInput, randomInput } from '../wasm/test-parity.js';
-import { cpuKernelFixes } from './index.js';
-import { expectMatchesTfjsCpu as expectMatchesCpuReference } from './test-parity.js';
+import { expectMatchesTfjsCpu as expectMatchesCpuReference, onTfjsCpuKernels } from './test-parity.js';
 
 /** tfjs-backend-cpu's own kernel as the reference, to an absolute 1e-4 (see test-parity.ts). */
 function expectMatchesTfjsCpu(
@@ -112,13 +111,7 @@ describe('cpu BatchMatMul (packed 4x4 GEMM)', () => {
     const before = tf.memory().numTensors;
     const ours = grads();
     expect(tf.memory().numTensors - before).toBe(2);
-    removeKernelFixes('cpu');
-    let theirs: tf.Tensor[];
-    try {
-      theirs = grads();
-    } finally {
-      installKernelFixes(cpuKernelFixes);
-    }
+    const theirs = await onTfjsCpuKernels(grads);
     for (let i = 0; i < 2; i++) {
       const diff = tf.max(tf.abs(tf.sub(ours[i], theirs[i]))).dataSync()[0];
       expect(diff).toBeLessThan(1e-3);

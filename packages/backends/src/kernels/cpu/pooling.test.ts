@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import '../../cpu.js';
-import { installedKernelFixes, installKernelFixes, removeKernelFixes } from '../../kernel-fixes.js';
+import { installedKernelFixes } from '../../kernel-fixes.js';
 import { type KernelInput, randomInput } from '../wasm/test-parity.js';
-import { cpuKernelFixes } from './index.js';
-import { expectMatchesTfjsCpu } from './test-parity.js';
+import { expectMatchesTfjsCpu, onTfjsCpuKernels } from './test-parity.js';
 
 interface PoolCase {
   name: string;
@@ -100,13 +99,7 @@ describe('cpu MaxPool (channels together)', () => {
       const before = tf.memory().numTensors;
       const ours = run();
       expect(tf.memory().numTensors).toBe(before);
-      removeKernelFixes('cpu');
-      let theirs: Float32Array;
-      try {
-        theirs = run();
-      } finally {
-        installKernelFixes(cpuKernelFixes);
-      }
+      const theirs = await onTfjsCpuKernels(run);
       expect(theirs).toContain(Number.NEGATIVE_INFINITY);
       expect(theirs).toContain(Number.POSITIVE_INFINITY);
       // Where tfjs met -0 before +0 it keeps -0: the sign of a zero is not compared.
@@ -135,13 +128,7 @@ describe('cpu MaxPool (channels together)', () => {
     const before = tf.memory().numTensors;
     const ours = run();
     expect(tf.memory().numTensors).toBe(before);
-    removeKernelFixes('cpu');
-    let theirs: Float32Array;
-    try {
-      theirs = run();
-    } finally {
-      installKernelFixes(cpuKernelFixes);
-    }
+    const theirs = await onTfjsCpuKernels(run);
     expect(theirs).toContain(Number.POSITIVE_INFINITY);
     expect(ours).toEqual(theirs);
   });

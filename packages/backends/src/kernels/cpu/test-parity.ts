@@ -7,6 +7,19 @@ import { type KernelInput, runKernelOn } from '../wasm/test-parity.js';
 import { cpuKernelFixes } from './index.js';
 
 /**
+ * `run()`'s result with tfjs-backend-cpu's own kernels in place of Strata's cpu kernels, which are put back
+ * afterwards (also when `run` throws).
+ */
+export async function onTfjsCpuKernels<T>(run: () => T | Promise<T>): Promise<T> {
+  removeKernelFixes('cpu');
+  try {
+    return await run();
+  } finally {
+    installKernelFixes(cpuKernelFixes);
+  }
+}
+
+/**
  * Runs the kernel with Strata's cpu kernels (or on `backendName`, a backend on the cpu backend's storage), then with tfjs-backend-cpu's own, and compares: a number is
  * a tolerance relative to the reference's largest magnitude (at least 1; tfjs sums in float32 in places,
  * Strata in double per block), `{ atol }` an absolute one. `runKernelOn` fails the run if the kernel leaves
@@ -20,13 +33,7 @@ export async function expectMatchesTfjsCpu(
   backendName = 'cpu',
 ): Promise<void> {
   const ours = await runKernelOn(backendName, kernelName, inputs, attrs);
-  removeKernelFixes('cpu');
-  let theirs: { shape: number[]; values: Float32Array };
-  try {
-    theirs = await runKernelOn('cpu', kernelName, inputs, attrs);
-  } finally {
-    installKernelFixes(cpuKernelFixes);
-  }
+  const theirs = await onTfjsCpuKernels(() => runKernelOn('cpu', kernelName, inputs, attrs));
   expect(ours.shape).toEqual(theirs.shape);
   const scale = theirs.values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   // A kernel returning zeros would pass against a zero reference; the random cases never give one.
