@@ -338,10 +338,11 @@ export function compileTrainStep(
   if (typeof plan === 'string') return plan;
   const { variables, model } = request;
   const { optimizer, predShape, targetsValid } = plan;
-  // Each random input's values, refilled before every run from its own sequence.
-  const random = plan.randomInputs.map(({ name, shape, seed }) => ({
+  // Each Dropout mask's values, drawn anew before every run from its own sequence.
+  const random = plan.randomInputs.map(({ name, shape, seed, rate }) => ({
     name,
     shape,
+    rate,
     values: new Float32Array(tf.util.sizeFromShape([...shape])),
     source: new UniformSource(seed),
   }));
@@ -392,8 +393,8 @@ export function compileTrainStep(
         for (const [name, value] of Object.entries(optimizer.scalars()))
           feeds[name] = { values: Float32Array.of(value), shape: [] };
       }
-      for (const { name, shape, values: numbers, source } of random) {
-        source.fill(numbers);
+      for (const { name, shape, rate, values: numbers, source } of random) {
+        source.fillMask(numbers, rate);
         feeds[name] = { values: numbers, shape };
       }
       // The gradients go straight into the arena (ONNX Runtime writes them there).

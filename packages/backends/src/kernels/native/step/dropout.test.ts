@@ -50,28 +50,54 @@ describe('UniformSource', () => {
   });
 });
 
+describe('UniformSource.fillMask', () => {
+  it.each([0.2, 0.5, 0.25, 1 / 3])(
+    'gives 1 / (1 - rate) where a number of the same sequence is at least the rate %s, else 0',
+    (rate) => {
+      const n = 50_001;
+      const numbers = new Float32Array(n);
+      new UniformSource(7).fill(numbers);
+      const mask = new Float32Array(n);
+      const source = new UniformSource(7);
+      source.fillMask(mask, rate);
+      const scale = Math.fround(1 / (1 - rate));
+      expect(Array.from(mask)).toEqual(Array.from(numbers, (u) => (u >= rate ? scale : 0)));
+      // The sequence goes on from there, as after fill.
+      const after = new Float32Array(4);
+      source.fill(after);
+      const expected = new Float32Array(4);
+      const reference = new UniformSource(7);
+      reference.fill(new Float32Array(n));
+      reference.fill(expected);
+      expect(after).toEqual(expected);
+    },
+  );
+});
+
 describe.skipIf(!hasOrt)('Dropout step layer', () => {
-  it('keeps the values whose random number is at least the rate, scaled by 1 / (1 - rate), and its gradient takes the same mask', async () => {
+  it('multiplies by the scaled mask it declares as a random input, and its gradient takes the same mask', async () => {
     const layer = new Dropout({ rate: 0.25, seed: 3 }) as unknown as Layer;
     const step = dropoutStepLayer(layer, [2, 4], 'keras') as StepLayer;
     const x = Float32Array.from([1, -2, 3, -4, 5, -6, 7, -8]);
     const dy = Float32Array.from([0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4]);
-    // Below 0.25: dropped; 0.25 itself is kept.
-    const u = Float32Array.from([0.1, 0.25, 0.9, 0.2499, 0.5, 0, 0.75, 0.3]);
-    const kept = Array.from(u, (v) => v >= 0.25);
+    // The scaled mask the compiler feeds (UniformSource.fillMask): 1 / (1 - rate) where kept, 0 where dropped.
+    const scale = Math.fround(1 / 0.75);
+    const kept = [false, true, true, false, true, false, true, true];
+    const mask = Float32Array.from(kept, (k) => (k ? scale : 0));
     const out = await runGraph(
       { x: { values: x, shape: [2, 4] }, dy: { values: dy, shape: [2, 4] } },
       (g) => {
         const y = step.forward(g, 'x', [], true);
         // The random input the layer declared, fed here as the compiler feeds it.
-        expect(step.randomInputs).toEqual([{ name: `random/${layer.name}`, shape: [2, 4], seed: 3 }]);
+        expect(step.randomInputs).toEqual([
+          { name: `random/${layer.name}`, shape: [2, 4], seed: 3, rate: 0.25 },
+        ]);
         const { dx } = step.backward(g, 'dy', true);
         return { y, dx: dx! };
       },
-      { [`random/${layer.name}`]: { values: u, shape: [2, 4] } },
+      { [`random/${layer.name}`]: { values: mask, shape: [2, 4] } },
     );
     // float32 products with the float32 scale; -0 and 0 alike.
-    const scale = Math.fround(1 / 0.75);
     const expected = (a: Float32Array) => Array.from(a, (v, i) => (kept[i] ? Math.fround(v * scale) : 0));
     const plain = (a: Float32Array) => Array.from(a, (v) => v + 0);
     expect(plain(out.y)).toEqual(expected(x));

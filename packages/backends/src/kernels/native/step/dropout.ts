@@ -32,13 +32,12 @@ export const dropoutStepLayer: StepLayerFactory = (layer: Layer, inputShape, inp
     randomInputs,
     forward(g, x, _weights, training) {
       if (!training || rate === 0) return x;
-      const name = `random/${layer.name}`;
-      g.addInput(name, [...inputShape], 'float32');
-      randomInputs.push({ name, shape: inputShape, seed });
-      // kept where u >= rate (probability 1 - rate for u uniform in [0, 1)); the mask holds 1 / (1 - rate) there.
-      const kept = g.op1('GreaterOrEqual', [name, g.floats('rate', [rate], [])]);
-      const zero = g.floats('zero', [0], []);
-      scaledMask = g.op1('Where', [kept, g.floats('scale', [1 / (1 - rate)], []), zero]);
+      // The host draws the mask, already scaled (see RandomInput): in the graph, comparing uniform numbers
+      // with the rate and selecting the scale took two more passes over the activations than the product
+      // (the bench MLP: GreaterOrEqual and Where, 0.08 of its 1.6 ms step in ONNX Runtime's profile).
+      scaledMask = `random/${layer.name}`;
+      g.addInput(scaledMask, [...inputShape], 'float32');
+      randomInputs.push({ name: scaledMask, shape: inputShape, seed, rate });
       return g.op1('Mul', [x, scaledMask]);
     },
     backward(g, dy, needInputGrad) {
@@ -69,12 +68,39 @@ export class UniformSource {
     let x = this.state;
     const n = values.length;
     for (let i = 0; i < n; i += 2) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
+      x = xorshift(x);
       values[i] = (x & 0xffff) / 65536;
       if (i + 1 < n) values[i + 1] = (x >>> 16) / 65536;
     }
     this.state = x;
   }
+
+  /**
+   * Fills `mask` with Dropout's scaled mask for `rate` (see `RandomInput`) from the next numbers of the
+   * sequence, the ones `fill` would give. A number k / 65,536 is at least the rate exactly when the integer k
+   * is at least ⌈rate · 65,536⌉ (a division by a power of two is exact). The comparison is the sign bit of
+   * ⌈rate · 65,536⌉ − 1 − k, without a branch: with a branch on a random 80/20 outcome the bench MLP's mask
+   * took 219 against 63 µs.
+   */
+  fillMask(mask: Float32Array, rate: number): void {
+    const below = Math.ceil(rate * 65536) - 1;
+    const scale = 1 / (1 - rate);
+    let x = this.state;
+    const n = mask.length;
+    for (let i = 0; i < n; i += 2) {
+      x = xorshift(x);
+      mask[i] = ((below - (x & 0xffff)) >>> 31) * scale;
+      if (i + 1 < n) mask[i + 1] = ((below - (x >>> 16)) >>> 31) * scale;
+    }
+    this.state = x;
+  }
+}
+
+/** One step of Marsaglia's xorshift32 (13, 17, 5) on a 32-bit state. */
+function xorshift(state: number): number {
+  let x = state;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x;
 }

@@ -37,17 +37,21 @@ export interface StepLayer {
    */
   backward(g: OnnxGraph, dy: string, needInputGrad: boolean): { dx: string | null; dWeights: string[] };
   /**
-   * The float32 graph inputs `forward` declared for uniform random numbers in [0, 1) (Dropout's mask): the
-   * compiler feeds each new ones every run, from a sequence of `seed` where it is not null.
+   * The float32 graph inputs `forward` declared for Dropout's scaled masks: the compiler feeds each a new
+   * mask every run, from a sequence of uniform numbers of `seed` where it is not null.
    */
   readonly randomInputs?: readonly RandomInput[];
 }
 
-/** A graph input of uniform random numbers; see `StepLayer.randomInputs`. */
+/**
+ * A graph input of Dropout's scaled mask; see `StepLayer.randomInputs`. Each value is 1 / (1 − rate) where
+ * its uniform number in [0, 1) is at least `rate` (kept, probability 1 − rate), and 0 where it is below.
+ */
 export interface RandomInput {
   readonly name: string;
   readonly shape: readonly number[];
   readonly seed: number | null;
+  readonly rate: number;
 }
 
 /**
