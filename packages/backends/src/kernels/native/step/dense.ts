@@ -1,4 +1,4 @@
-/** `Dense` in a compiled training step: one `Gemm` forward, two `Gemm`s and a sum backward. */
+/** `Dense` in a compiled training step: one `Gemm` forward, two `Gemm`s and a row sum (a product) backward. */
 import type { Layer } from '@strata/core';
 import type { OnnxGraph } from '@strata/onnx/graph';
 
@@ -31,7 +31,10 @@ export const denseStepLayer: StepLayerFactory = (layer: Layer, shape, layout) =>
     backward(g, dy, needInputGrad) {
       const dy2 = flat ? reshape(g, dy, [rows, units]) : dy;
       const dWeights = [g.op1('Gemm', [x2, dy2], { transA: 1 })];
-      if (useBias) dWeights.push(g.reduce('ReduceSum', dy2, [0], false));
+      // The bias's gradient, the sum of dy's rows, as a row of ones times dy: on two threads ONNX Runtime's
+      // ReduceSum over the first axis took 0.095 ms of the bench MLP's step, MLAS's product 0.03.
+      if (useBias)
+        dWeights.push(g.op1('MatMul', [g.floats('ones', new Float32Array(rows).fill(1), [rows]), dy2]));
       if (!needInputGrad) return { dx: null, dWeights };
       const dx = g.op1('Gemm', [dy2, kernel], { transB: 1 });
       return { dx: flat ? reshape(g, dx, inputShape) : dx, dWeights };
