@@ -89,7 +89,7 @@ async function variant(hostUpdate: boolean) {
     for (const [name, value] of Object.entries(optimizer.scalars()))
       feeds[name] = { values: Float32Array.of(value), shape: [] };
   }
-  // Dropout's random numbers (compile-step.ts draws new ones every run; fixed ones time the same).
+  // Dropout's masks (compile-step.ts draws a new one every run; fixed values time the same).
   const graph = trainStepGraph(request, undefined, options);
   if (typeof graph === 'string') throw new Error(graph);
   type ValueInfo = { name: string; type: { tensorType: { shape: { dim: { dimValue: number }[] } } } };

@@ -149,8 +149,11 @@ export function modelBytes(key: string, build: (graph: OnnxGraph) => void): Uint
   });
 }
 
-/** An ONNX Runtime session of the model `bytes`; `arena` keeps its buffers from one run to the next. */
-function loadSession(bytes: Uint8Array, threadCount: number, arena: boolean): BindingSession {
+/**
+ * An ONNX Runtime session of the model `bytes`; `arena` keeps its buffers from one run to the next.
+ * `spinMicros`: how long an idle worker thread spins for work before it sleeps (0: it sleeps at once).
+ */
+function loadSession(bytes: Uint8Array, threadCount: number, arena: boolean, spinMicros = 0): BindingSession {
   initOrt();
   const session = new binding.InferenceSession();
   const loading = session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -160,8 +163,16 @@ function loadSession(bytes: Uint8Array, threadCount: number, arena: boolean): Bi
     graphOptimizationLevel: 'all',
     enableCpuMemArena: arena,
     // Kernels run one after another from JS; a pool spinning after its kernel ends would take the cores
-    // the next kernel (another session, another pool) needs.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    // the next kernel (another session, another pool) needs. A bounded spin (`spinMicros`) keeps a worker
+    // awake only between the ops of one run and for calls in quick succession.
+    extra: {
+      session: {
+        intra_op:
+          spinMicros > 0
+            ? { allow_spinning: '1', spin_duration_us: String(spinMicros) }
+            : { allow_spinning: '0' },
+      },
+    },
   });
   // onnxruntime-node 1.30 throws here; 1.31 returns a Promise, settled already for a session without
   // JavaScript callbacks (these), whose rejection cannot be read synchronously: the metadata says whether
@@ -230,9 +241,16 @@ export class ModelSession {
   readonly outputNames: readonly string[];
   private readonly fetches: Record<string, null>;
 
-  /** Loads the model `bytes` on `threadCount` threads; throws ONNX Runtime's error when it cannot. */
-  constructor(bytes: Uint8Array, threadCount: number) {
-    const session = loadSession(bytes, threadCount, true);
+  /**
+   * Loads the model `bytes` on `threadCount` threads, whose idle workers spin for `spinMicros` before they
+   * sleep; throws ONNX Runtime's error when it cannot.
+   */
+  constructor(
+    bytes: Uint8Array,
+    readonly threadCount: number,
+    readonly spinMicros = 0,
+  ) {
+    const session = loadSession(bytes, threadCount, true, spinMicros);
     this.session = session;
     this.inputNames = session.inputMetadata.map((m) => m.name);
     this.outputNames = session.outputMetadata.map((m) => m.name);

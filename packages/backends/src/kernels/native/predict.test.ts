@@ -45,9 +45,14 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
 
   /**
    * `predict` in `batches` ONNX Runtime runs, against the model's forward pass within 1e-5, leaving only
-   * its outputs behind.
+   * its outputs behind; returns the session of each run.
    */
-  function expectCompiled(model: Model, xs: tf.Tensor[], batches: number, batchSize?: number): void {
+  function expectCompiled(
+    model: Model,
+    xs: tf.Tensor[],
+    batches: number,
+    batchSize?: number,
+  ): InstanceType<typeof ort.ModelSession>[] {
     const expected = reference(model, xs);
     const runs = vi.spyOn(ort.ModelSession.prototype, 'run');
     const before = tf.memory().numTensors;
@@ -55,12 +60,14 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
     const actual = out instanceof tf.Tensor ? [out] : (out as tf.Tensor[]);
     expect(tf.memory().numTensors).toBe(before + expected.length);
     expect(runs).toHaveBeenCalledTimes(batches);
+    const sessions = runs.mock.contexts as InstanceType<typeof ort.ModelSession>[];
     runs.mockRestore();
     expect(actual).toHaveLength(expected.length);
     actual.forEach((a, i) => {
       expectTensorsClose(a, expected[i], { atol: 1e-5, rtol: 1e-5 });
     });
     tf.dispose([...actual, ...expected]);
+    return sessions;
   }
 
   function mlp(): Sequential {
@@ -72,7 +79,7 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
     ]);
   }
 
-  it('runs the MLP as one call per batch, at batch 1, 3 and 1,024, on one session for small batches', () => {
+  it('runs the MLP as one call per batch, at batch 1, 3 and 1,024, on one session', () => {
     const model = mlp();
     const sessions = ort.modelSessionCount();
     const one = tf.randomUniform([1, 28, 28], 0, 1, 'float32', 1);
@@ -83,12 +90,11 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
     expect(ort.modelSessionCount()).toBe(sessions + 1);
     const big = tf.randomUniform([1024, 28, 28], 0, 1, 'float32', 3);
     expectCompiled(model, [big], 1, 1024);
-    const threaded = ort.nativeOptions().threads > 1 ? 1 : 0;
-    expect(ort.modelSessionCount()).toBe(sessions + 1 + threaded);
+    expect(ort.modelSessionCount()).toBe(sessions + 1);
     tf.dispose([one, five, big]);
   });
 
-  it("follows configureNative's thread count for large batches", () => {
+  it("runs every batch size on configureNative's thread count, with workers that spin 100 µs before they sleep", () => {
     const threads = ort.nativeOptions().threads;
     try {
       const model = mlp();
@@ -96,15 +102,19 @@ describe.skipIf(!hasOrt)('compiled predict on the native backend', () => {
       const big = tf.randomUniform([256, 28, 28], 0, 1, 'float32', 17);
       ort.configureNative({ threads: 2 });
       ort.releaseSessions();
-      expectCompiled(model, [one], 1);
-      expectCompiled(model, [big], 1, 256);
-      expect(ort.modelSessionCount()).toBe(2);
-      // A new thread count releases every session; on one thread, both batch sizes share one session.
+      const [small] = expectCompiled(model, [one], 1);
+      const [large] = expectCompiled(model, [big], 1, 256);
+      expect(ort.modelSessionCount()).toBe(1);
+      // Both ran on the one session: every thread, with the bounded spin.
+      expect(large).toBe(small);
+      expect([small.threadCount, small.spinMicros]).toEqual([2, 100]);
+      // A new thread count releases every session.
       ort.configureNative({ threads: 1 });
       expect(ort.modelSessionCount()).toBe(0);
-      expectCompiled(model, [big], 1, 256);
-      expectCompiled(model, [one], 1);
+      const [again] = expectCompiled(model, [big], 1, 256);
+      expect(expectCompiled(model, [one], 1)).toEqual([again]);
       expect(ort.modelSessionCount()).toBe(1);
+      expect([again.threadCount, again.spinMicros]).toEqual([1, 100]);
       tf.dispose([one, big]);
     } finally {
       ort.configureNative({ threads });

@@ -14,11 +14,20 @@
  * the session was exported from (a few comparisons), so training between two predicts never serves stale
  * weights.
  *
- * The batch dimension is symbolic: one session serves every batch size (and a second one, on
- * `configureNative({ threads })` threads, large batches). Smaller batches run on one thread: waking a
- * second costs more than it saves there. Measured at load ~7.8 on the 2 shared cores, one thread against
- * two: MLP batch 1 46 against 77 µs, 64 282 against 326 µs, 128 584 against 613 µs, 256 1,230 against
- * 1,218 µs; CNN batch 64 3.8 against 2.6 ms, 128 10.5 against 10.7 ms, 256 16.5 against 15.0 ms.
+ * The batch dimension is symbolic: one session serves every batch size, on `configureNative({ threads })`
+ * threads. Its idle workers spin for up to `SPIN_MICROS` before they sleep, so a worker is awake between the
+ * ops of one call and for the next call in quick succession; waking a sleeping worker (a futex, through
+ * the hypervisor here) cost more than a small batch's share of work saved. Measured on the 2 shared cores
+ * (2026-12-08, load ~1, medians, predict and reading the result): two threads with the bounded spin against
+ * one thread, as small batches ran before, and against two threads that sleep at once:
+ * - MLP batch 1: 45 against 59-63 µs (one thread) and 101 µs (sleeping); batch 16: 72-87 against 104-113
+ *   µs; batch 64: 182-230 against 309-337 µs;
+ * - CNN batch 1: 54-63 against 49-52 µs; batch 16: 302-322 against 495-509 µs; batch 64: 1.21-1.23 against
+ *   2.03-2.13 ms;
+ * - batches of 128 and 1,024 the same within the noise (MLP 483-505 against 446 µs and 2.80-2.94 against
+ *   2.86-3.09 ms, CNN 2.37-2.65 against 2.70-3.02 ms and 21.5-22.8 against 21.7-21.9 ms).
+ * The price is CPU time: a worker that finds no work spins 100 µs. The MLP at batch 1 took 68 µs of CPU
+ * per call against 45 on one thread; with a call every 2 ms, 52-78 against 24 ms per 200 calls.
  *
  * Lifetime: a model's sessions live in a WeakMap keyed by the model. They are released when its weights
  * change (and a new export replaces them), when the backend is disposed or `configureNative` changes the
@@ -38,8 +47,8 @@ import { typedAs } from '../cpu/mat-mul.js';
 import { ModelSession, nativeOptions, type Operand, type OrtOutput } from './ort.js';
 import { writeCount } from './step/resident.js';
 
-/** Batches of at least this many rows run on `configureNative`'s thread count; smaller ones on one thread. */
-const PARALLEL_ROWS = 128;
+/** How long an idle worker of a predict session spins for work before it sleeps (see above). */
+const SPIN_MICROS = 100;
 
 /**
  * A model's compiled predict: the graph (by its output tensors) and weights (the variables and their
@@ -69,21 +78,17 @@ export function compileNativePredict(request: PredictRequest): CompiledPredict |
   const model = request.model as unknown as Model;
   const nonFloat = request.inputs.find((x) => x.dtype !== 'float32');
   if (nonFloat) return `an input is ${nonFloat.dtype}; the compiled predict takes float32 inputs`;
-  const session = sessionFor(model, threadsFor(request.inputs[0]?.shape[0] ?? 0));
+  const session = sessionFor(model, nativeOptions().threads);
   if (typeof session === 'string') return session;
   return {
     // The thread count is read per run: `configureNative` may change it after this.
-    run: (xs) => runPredict(model, xs, threadsFor(xs[0]?.shape[0] ?? 0)),
+    run: (xs) => runPredict(model, xs, nativeOptions().threads),
     // The trainer drops its compiled passes together (on compile() and dispose()): the model's sessions go.
     dispose: () => {
       const entry = compiled.get(model);
       if (entry) releaseAll(entry.sessions);
     },
   };
-}
-
-function threadsFor(rows: number): number {
-  return rows < PARALLEL_ROWS ? 1 : nativeOptions().threads;
 }
 
 /** One batch through the model's session on `threads` threads (exported again if its weights changed). */
@@ -129,7 +134,7 @@ function sessionFor(model: Model, threads: number): ModelSession | string {
   let session = entry.sessions.get(threads);
   if (!session) {
     try {
-      session = new ModelSession(toOnnx(model), threads);
+      session = new ModelSession(toOnnx(model), threads, SPIN_MICROS);
     } catch (err) {
       entry.refused = (err as Error)?.message ?? String(err);
       return entry.refused;
