@@ -205,13 +205,14 @@ describe.skipIf(!haveChromium)('web demo in headless Chromium (WebGL on SwiftSha
       };
     });
     expect(firstEpoch.end).toBeGreaterThan(firstEpoch.begin);
-    // Training on the page would block it for every one of the epoch's 113 batches. On a machine shared with
-    // other jobs the scheduler can stretch one short task of the page past the 50 ms that makes a "long
-    // task" (seen once in a rehearsal with two test runs on 2 cores: one task of 50 ms), so a single task
-    // under 100 ms is tolerated; two, or any longer one, fail.
-    const blocking = firstEpoch.longTasks.filter((t) => t.duration >= 100);
-    expect(blocking).toEqual([]);
-    expect(firstEpoch.longTasks.length, JSON.stringify(firstEpoch.longTasks)).toBeLessThanOrEqual(1);
+    // Training on the page would block it for the whole epoch (every one of its 113 batches is a task of
+    // the page). In a worker the page stays free; but on a machine shared with other jobs the scheduler
+    // stretches some of the page's short tasks past the 50 ms that make a "long task": one of 50 ms in a
+    // rehearsal with two test runs on 2 cores, two of 118 and 289 ms in another (load ~10, a 2026-12-08
+    // rehearsal). So the check is the share of the epoch the page was blocked: under a quarter, where
+    // training on the page blocks nearly all of it.
+    const blockedMs = firstEpoch.longTasks.reduce((sum, t) => sum + t.duration, 0);
+    expect(blockedMs / (firstEpoch.end - firstEpoch.begin), JSON.stringify(firstEpoch)).toBeLessThan(0.25);
 
     // The pad predicts while the worker trains: the answer comes back before training ends.
     await page.evaluate(() => {
