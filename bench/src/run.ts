@@ -6,7 +6,7 @@
  * Environment: BENCH_ONLY=mlp|cnn limits the models; BENCH_BACKENDS=cpu,wasm,native limits the backends
  * (native: Strata only, ONNX Runtime's kernels; BENCH_NATIVE_THREADS sets their threads);
  * BENCH_NO_PYTHON=1 skips the Keras/PyTorch peers; BENCH_LIBS=strata (or tfjs-layers) runs one library;
- * BENCH_ROUNDS (default 3) sets the rounds of native against its Python peer (below).
+ * BENCH_ROUNDS (default 3; 0 skips them) sets the rounds of native against its Python peer (below).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ const BATCH = 128;
 /**
  * Rounds of Strata native against the issue's Python peer of each model (MLP: Keras on JAX, CNN: PyTorch),
  * the two back to back in each round. On this shared 2-CPU machine one process's throughput differs from the
- * next one's by up to 1.6× a minute apart, for Strata and the peers alike, so one run of each is no comparison.
+ * next one's by up to 1.9× a minute apart (bench/README.md, Method), so one run of each is no comparison.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PEER_OF = { mlp: 'keras', cnn: 'torch' } as const;
@@ -159,7 +159,7 @@ for (const model of models) {
 const peers = pythonPeers();
 // Strata native and the model's Python peer, back to back, ROUNDS times (see ROUNDS).
 const rounds: Json[] = [];
-if (hasPython && backends.includes('native') && libs.includes('strata') && ROUNDS > 1) {
+if (hasPython && backends.includes('native') && libs.includes('strata') && ROUNDS > 0) {
   console.log(`Strata native against its Python peer, ${ROUNDS} rounds:`);
   for (const model of models) {
     const lib = PEER_OF[model];
