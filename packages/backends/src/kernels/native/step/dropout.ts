@@ -2,14 +2,13 @@
  * `Dropout` in a compiled training step: each value is kept with probability `1 - rate` and the kept ones
  * are scaled by `1 / (1 - rate)`, as Keras does; the gradient goes through the same mask and scale.
  *
- * The mask compares uniform random numbers, a graph input the compiler fills before each run
- * (`UniformSource`), with the rate. ONNX Runtime's own `Dropout` draws every value from `std::mt19937`
- * on one thread: 285 µs for the bench MLP's 128x512 mask (onnxruntime 1.30 in Python, one thread, load ~6),
- * against 56 µs for the JavaScript loop below and 50–150 µs for the comparison and `Where` in the graph
- * (step-profile.ts, load 4–8); interleaved in Node at load 7, old and new masks with their products: 1,126
- * against 1,016 µs. The
- * masks are not those the uncompiled step draws (another generator); with a `seed` the layer's compiled
- * masks repeat from run to run.
+ * The mask, already scaled (1 / (1 - rate) or 0), is a graph input the compiler draws on the host before
+ * each run (`UniformSource.fillMask`); the graph only multiplies by it. ONNX Runtime's own `Dropout` draws
+ * every value from `std::mt19937` on one thread: 285 µs for the bench MLP's 128x512 mask (onnxruntime 1.30
+ * in Python, one thread, load ~6), against 63 µs for the JavaScript loop below. Uniform numbers compared
+ * with the rate in the graph (GreaterOrEqual, then Where for the scale) cost two more passes over the
+ * activations: 0.026 and 0.057 ms on two threads. The masks are not those the uncompiled step draws
+ * (another generator); with a `seed` the layer's compiled masks repeat from run to run.
  */
 import type { Layer } from '@strata/core';
 
