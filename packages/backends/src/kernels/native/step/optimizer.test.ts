@@ -152,6 +152,41 @@ function expectSameState(
   });
 }
 
+/**
+ * Two optimizers from `make` on two sets of the same variables: `compiled` with its step optimizer
+ * (`update`), `expected` for `Optimizer.apply`.
+ */
+function pair(make: () => Optimizer) {
+  const vars = makeVariables(1);
+  const reference = makeVariables(1);
+  const compiled = make();
+  const expected = make();
+  const update = stepOptimizer(compiled, vars);
+  if (typeof update === 'string') throw new Error(update);
+  return { vars, reference, compiled, expected, update };
+}
+
+/**
+ * Four steps on both sides of `pair`: steps 1, 2 and 4 by `step` and step 3 by `apply` on the compiled
+ * side, all four by `apply` on the reference; the two agree after each, and no tensor is left behind.
+ */
+async function alternate(
+  { vars, reference, compiled, expected }: ReturnType<typeof pair>,
+  step: (grads: tf.Tensor[]) => Promise<void>,
+): Promise<void> {
+  const before = tf.memory().numTensors;
+  for (let n = 1; n <= 4; n++) {
+    const grads = gradients(n);
+    if (n === 3) compiled.apply(grads, vars);
+    else await step(grads);
+    expected.apply(grads, reference);
+    tf.dispose(grads);
+    expectSameState(compiled, expected, vars, reference);
+  }
+  expect(compiled.step).toBe(4);
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 const schedule = () => new ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 1, decayRate: 0.5 });
 
 const cases: { name: string; make: () => Optimizer }[] = [
@@ -210,29 +245,14 @@ const cases: { name: string; make: () => Optimizer }[] = [
 
 describe.skipIf(!hasOrt)('stepOptimizer against Optimizer.apply', () => {
   it.each(cases)('$name: compiled and uncompiled steps alternate on one optimizer', async ({ make }) => {
-    const vars = makeVariables(1);
-    const reference = makeVariables(1);
-    const compiled = make();
-    const expected = make();
-    const update = stepOptimizer(compiled, vars);
-    if (typeof update === 'string') throw new Error(update);
+    const both = pair(make);
+    const { vars, reference, compiled, expected, update } = both;
     expect(compiled.built).toBe(true);
     // The reference builds its slots as its first `apply` would, before the count below.
     expected.build(reference);
-
-    const before = tf.memory().numTensors;
     // Steps 1, 2 and 4 compiled, step 3 by `apply` on the same optimizer.
-    for (let step = 1; step <= 4; step++) {
-      const grads = gradients(step);
-      if (step === 3) compiled.apply(grads, vars);
-      else await compiledStep(update, vars, grads);
-      expected.apply(grads, reference);
-      tf.dispose(grads);
-      expectSameState(compiled, expected, vars, reference);
-    }
-    expect(compiled.step).toBe(4);
+    await alternate(both, (grads) => compiledStep(update, vars, grads));
     expect(compiled.iterations.value.dataSync()[0]).toBe(4);
-    expect(tf.memory().numTensors).toBe(before);
     for (const o of [compiled, expected]) o.dispose();
     tf.dispose([...vars, ...reference].map((v) => v.value));
   });
@@ -281,27 +301,13 @@ describe.skipIf(!hasOrt)('the update on the host against Optimizer.apply', () =>
   it.each(cases.filter((c) => onHost.includes(c.name)))(
     '$name: host and uncompiled steps alternate on one optimizer',
     async ({ make }) => {
-      const vars = makeVariables(1);
-      const reference = makeVariables(1);
-      const compiled = make();
-      const expected = make();
-      const update = stepOptimizer(compiled, vars);
-      if (typeof update === 'string') throw new Error(update);
+      const both = pair(make);
+      const { vars, reference, compiled, expected, update } = both;
       expected.build(reference);
       const resident = new ResidentState(vars, update.slotsOf);
 
-      const before = tf.memory().numTensors;
       // Steps 1, 2 and 4 on the host, step 3 by `apply` (new storage: step 4 copies it into the arena).
-      for (let step = 1; step <= 4; step++) {
-        const grads = gradients(step);
-        if (step === 3) compiled.apply(grads, vars);
-        else await hostStep(update, resident, vars, grads);
-        expected.apply(grads, reference);
-        tf.dispose(grads);
-        expectSameState(compiled, expected, vars, reference);
-      }
-      expect(compiled.step).toBe(4);
-      expect(tf.memory().numTensors).toBe(before);
+      await alternate(both, (grads) => hostStep(update, resident, vars, grads));
       resident.release();
       // Released: the variables keep their values, on arrays of their own.
       expectSameState(compiled, expected, vars, reference);
